@@ -1,0 +1,49 @@
+import { pino, type Logger } from 'pino';
+import type { Config } from './platform/config.ts';
+import { openDatabase, type DatabaseHandle } from './platform/db.ts';
+import { migrateToLatest } from './platform/migrate.ts';
+import { buildApp } from './platform/http.ts';
+import type { App, AppContext } from './platform/module.ts';
+import { allModules } from './modules.ts';
+import { purgeExpiredSessions } from './platform/auth/auth.service.ts';
+import { smtpTransport, startOutboxDelivery } from './platform/outbox.delivery.ts';
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+}
+
+/** Opens the database named by the configuration and brings its schema up to date. */
+export async function createContext(config: Config, log: Logger = createLogger(config), handle?: DatabaseHandle): Promise<AppContext> {
+  const db = handle ?? (await openDatabase(config));
+  const { applied } = await migrateToLatest(db.db);
+  if (applied.length) log.info({ applied }, 'database migrated');
+  return { db: db.db, handle: db, config, log, lookups: {} };
+}
+
+export async function createApp(ctx: AppContext): Promise<App> {
+  return buildApp(ctx, allModules(ctx));
+}
+
+/** Loads every module's demo data (idempotent). */
+export async function seedDemo(ctx: AppContext): Promise<void> {
+  for (const module of allModules(ctx)) await module.seedDemo?.(ctx);
+}
+
+/** Serves the app until SIGINT/SIGTERM; returns a function that stops it. */
+export async function serve(ctx: AppContext): Promise<{ app: App; stop: () => Promise<void> }> {
+  const app = await createApp(ctx);
+  await purgeExpiredSessions(ctx.db);
+  const stopDelivery = ctx.config.smtpUrl
+    ? startOutboxDelivery(ctx.db, smtpTransport(ctx.config.smtpUrl), ctx.config.mailFrom, ctx.log)
+    : null;
+  const purge = setInterval(() => void purgeExpiredSessions(ctx.db).catch((err) => ctx.log.error({ err }, 'session purge')), 3600_000);
+  purge.unref();
+  await app.listen({ port: ctx.config.port, host: ctx.config.host });
+  const stop = async () => {
+    clearInterval(purge);
+    await app.close();
+    await stopDelivery?.();
+    await ctx.handle.close();
+  };
+  return { app, stop };
+}

@@ -1,0 +1,5 @@
+// The whole schema as Kysely sees it: each module's tables, composed here and nowhere else.
+import type { PlatformTables } from './platform/platform.table.ts';
+import type { OrganisationsTables } from './organisations/organisations.table.ts';
+
+export interface Database extends PlatformTables, OrganisationsTables {}

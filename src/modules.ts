@@ -1,0 +1,16 @@
+// The modules of Commonweal, in dependency order (see DESIGN.md). The app, the CLI and the demo seed load
+// them in this order.
+import type { AppContext, CommonwealModule } from './platform/module.ts';
+import { platformModule } from './platform/platform.module.ts';
+import { organisationsModule } from './organisations/organisations.module.ts';
+import { countOrganisations } from './organisations/organisations.service.ts';
+
+const featureModules: CommonwealModule[] = [organisationsModule];
+
+export function allModules(ctx: AppContext): CommonwealModule[] {
+  const home = {
+    moduleCards: () => featureModules.filter((m) => m.nav && m.name !== 'organisations').map((m) => m.nav!),
+    counts: async () => ({ organisations: await countOrganisations(ctx.db) }),
+  };
+  return [platformModule(home), ...featureModules];
+}

@@ -1,0 +1,43 @@
+import type { CliCommand } from '../platform/module.ts';
+import { cliActor } from '../platform/actor.ts';
+import { AppError } from '../platform/errors.ts';
+import * as service from './organisations.service.ts';
+
+export const organisationsCommands: CliCommand[] = [
+  {
+    name: ['org', 'create'],
+    summary: 'Add an organisation to the registry',
+    usage: 'commonweal org create --name NAME [--identifier GB-CHC-1234567]… [--legal-form FORM] [--locality TOWN] [--website URL]',
+    options: { name: { type: 'string' }, identifier: { type: 'string', multiple: true }, 'legal-form': { type: 'string' }, locality: { type: 'string' }, website: { type: 'string' } },
+    async run(ctx, { values }) {
+      const org = await service.createOrganisation(ctx.db, cliActor, {
+        name: values.name, identifiers: (values.identifier as string[] | undefined) ?? [],
+        legalForm: values['legal-form'] ?? 'community-group', locality: values.locality, website: values.website,
+      });
+      return { id: org.id, slug: org.slug, identifiers: org.identifiers };
+    },
+  },
+  {
+    name: ['org', 'list'],
+    summary: 'List organisations (search with --q)',
+    usage: 'commonweal org list [--q TEXT]',
+    options: { q: { type: 'string' } },
+    async run(ctx, { values }) {
+      const result = await service.searchOrganisations(ctx.db, { q: values.q as string | undefined, pageSize: 100 });
+      return { total: result.total, items: result.items.map((o) => ({ id: o.id, name: o.name, identifiers: o.identifiers })) };
+    },
+  },
+  {
+    name: ['member', 'add'],
+    summary: 'Give a registered person a role in an organisation',
+    usage: 'commonweal member add --org ID|ORG-ID --user EMAIL --role admin|staff|commissioner|moderator|coordinator|evaluator|finance',
+    options: { org: { type: 'string' }, user: { type: 'string' }, role: { type: 'string' } },
+    async run(ctx, { values }) {
+      if (!values.org) throw AppError.validation([{ field: 'org', message: 'Give --org, an organisation id or org-id identifier' }]);
+      const org = await service.getOrganisation(ctx.db, values.org as string);
+      const result = await service.addMember(ctx.db, cliActor, org.id, { email: values.user, role: values.role });
+      return { organisationId: org.id, userId: result.userId, role: result.role, added: result.added };
+    },
+  },
+];
+

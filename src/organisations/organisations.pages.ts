@@ -1,0 +1,132 @@
+import type { FastifyReply } from 'fastify';
+import type { App, AppContext } from '../platform/module.ts';
+import { isAppError } from '../platform/errors.ts';
+import { roles, roleLabels, rolesByOrganisation } from '../platform/auth/policy.ts';
+import { legalFormKeys, legalForms, sectorLabels } from './organisations.forms.ts';
+import * as service from './organisations.service.ts';
+
+type Form = Record<string, string | undefined>;
+
+const legalFormItems = (selected?: string) => [
+  { value: '', text: 'Select a legal form' },
+  ...legalFormKeys.map((k) => ({ value: k, text: legalForms[k].label, selected: k === selected })),
+];
+
+export function organisationsPages(app: App, ctx: AppContext): void {
+  const { db } = ctx;
+
+  app.get('/organisations', async (request, reply) => {
+    const q = request.query as Form;
+    const page = Math.max(1, Number.parseInt(q.page ?? '1', 10) || 1);
+    const sector = q.sector && q.sector in sectorLabels ? q.sector : undefined;
+    const result = await service.searchOrganisations(db, { q: q.q, sector, page, pageSize: 25 });
+    const pages = Math.max(1, Math.ceil(result.total / result.pageSize));
+    const link = (p: number) => `/organisations?${new URLSearchParams({ ...(q.q ? { q: q.q } : {}), ...(sector ? { sector } : {}), page: String(p) })}`;
+    return reply.page('organisations/views/list.njk', {
+      result, query: q.q ?? '', sector,
+      sectorItems: [{ value: '', text: 'All sectors' }, ...Object.entries(sectorLabels).map(([value, text]) => ({ value, text, selected: value === sector }))],
+      pagination: pages > 1 ? {
+        previous: page > 1 ? { href: link(page - 1) } : undefined,
+        next: page < pages ? { href: link(page + 1) } : undefined,
+        items: Array.from({ length: pages }, (_, i) => i + 1)
+          .filter((n) => n === 1 || n === pages || Math.abs(n - page) <= 2)
+          .map((n) => ({ number: n, href: link(n), current: n === page })),
+      } : null,
+    });
+  });
+
+  app.get('/organisations/new', { config: { access: 'signed-in' } }, async (_request, reply) =>
+    reply.page('organisations/views/form.njk', { values: {}, legalFormItems: legalFormItems(), mode: 'new' }, { form: true }));
+
+  async function formError(reply: FastifyReply, error: unknown, values: Form, mode: string, org?: unknown) {
+    if (isAppError(error) && error.fieldErrors.length) {
+      return reply.page('organisations/views/form.njk', { values, errors: error.fieldErrors, legalFormItems: legalFormItems(values.legalForm), mode, org }, { status: error.status });
+    }
+    throw error;
+  }
+
+  app.post('/organisations', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      const org = await service.createOrganisation(db, request.actor, {
+        name: form.name, legalForm: form.legalForm, identifiers: form.identifiers ?? '',
+        website: form.website ?? '', description: form.description ?? '', locality: form.locality ?? '',
+        distributesProfit: form.distributesProfit || undefined,
+      });
+      return reply.redirect(`/organisations/${org.slug}?notice=created`, 303);
+    } catch (error) {
+      return formError(reply, error, form, 'new');
+    }
+  });
+
+  const notices: Record<string, string> = {
+    created: 'The organisation has been added to the registry. You are its administrator.',
+    updated: 'The organisation’s details have been saved.',
+    'member-added': 'The person now has that role.',
+    'member-removed': 'The role has been removed.',
+  };
+
+  app.get('/organisations/:slug', async (request, reply) => {
+    const org = await service.getOrganisation(db, (request.params as { slug: string }).slug);
+    const myRoles = request.user ? (await rolesByOrganisation(db, request.user.id)).get(org.id) ?? [] : [];
+    const canManage = !!request.user && (request.user.isAdmin || myRoles.includes('admin'));
+    const members = canManage ? await service.listMembers(db, request.actor, org.id) : [];
+    return reply.page('organisations/views/show.njk', {
+      org, sectorLabel: sectorLabels[org.sector], canManage, members: members.map((m) => ({ ...m, roleLabel: roleLabels[m.role] })),
+      myRoles: myRoles.map((r) => roleLabels[r]),
+      roleItems: roles.map((r) => ({ value: r, text: roleLabels[r] })),
+      notice: notices[(request.query as Form).notice ?? ''],
+    }, { form: canManage });
+  });
+
+  const adminOf = { roles: ['admin'] as const, organisation: async (r: { params: unknown }) => (await service.getOrganisation(db, (r.params as { slug: string }).slug)).id };
+
+  app.get('/organisations/:slug/edit', { config: { access: adminOf } }, async (request, reply) => {
+    const org = await service.getOrganisation(db, (request.params as { slug: string }).slug);
+    const values = {
+      name: org.name, legalForm: org.legalForm, identifiers: org.identifiers.join(' '), website: org.website ?? '',
+      description: org.description ?? '', locality: org.locality ?? '', distributesProfit: org.distributesProfit ? 'yes' : 'no',
+    };
+    return reply.page('organisations/views/form.njk', { values, legalFormItems: legalFormItems(org.legalForm), mode: 'edit', org });
+  });
+
+  app.post('/organisations/:slug/edit', { config: { access: adminOf } }, async (request, reply) => {
+    const org = await service.getOrganisation(db, (request.params as { slug: string }).slug);
+    const form = (request.body ?? {}) as Form;
+    try {
+      await service.updateOrganisation(db, request.actor, org.id, {
+        name: form.name, legalForm: form.legalForm, identifiers: form.identifiers ?? '', website: form.website ?? '',
+        description: form.description ?? '', locality: form.locality ?? '', distributesProfit: form.distributesProfit || undefined,
+      });
+      return reply.redirect(`/organisations/${org.slug}?notice=updated`, 303);
+    } catch (error) {
+      return formError(reply, error, form, 'edit', org);
+    }
+  });
+
+  app.post('/organisations/:slug/members', { config: { access: adminOf } }, async (request, reply) => {
+    const org = await service.getOrganisation(db, (request.params as { slug: string }).slug);
+    const form = (request.body ?? {}) as Form;
+    try {
+      await service.addMember(db, request.actor, org.id, { email: form.email, role: form.role });
+      return reply.redirect(`/organisations/${org.slug}?notice=member-added#members`, 303);
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) {
+        const members = await service.listMembers(db, request.actor, org.id);
+        return reply.page('organisations/views/show.njk', {
+          org, sectorLabel: sectorLabels[org.sector], canManage: true, members: members.map((m) => ({ ...m, roleLabel: roleLabels[m.role] })),
+          myRoles: [], roleItems: roles.map((r) => ({ value: r, text: roleLabels[r], selected: r === form.role })),
+          errors: error.fieldErrors, memberValues: form,
+        }, { status: error.status });
+      }
+      throw error;
+    }
+  });
+
+  app.post('/organisations/:slug/members/remove', { config: { access: adminOf } }, async (request, reply) => {
+    const org = await service.getOrganisation(db, (request.params as { slug: string }).slug);
+    const form = (request.body ?? {}) as Form;
+    await service.removeMember(db, request.actor, org.id, { userId: form.userId ?? '', role: form.role ?? '' });
+    return reply.redirect(`/organisations/${org.slug}?notice=member-removed#members`, 303);
+  });
+}

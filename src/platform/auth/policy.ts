@@ -1,0 +1,72 @@
+import type { Db } from '../db.ts';
+import type { Actor } from '../actor.ts';
+import { AppError } from '../errors.ts';
+import { hasRole, listMembershipsOfUser } from './auth.repository.ts';
+
+/** Roles a person can hold in an organisation. `admin` manages the organisation and its members. */
+export const roles = ['admin', 'staff', 'commissioner', 'moderator', 'coordinator', 'evaluator', 'finance'] as const;
+export type Role = (typeof roles)[number];
+
+export const roleLabels: Record<Role, string> = {
+  admin: 'Administrator',
+  staff: 'Staff',
+  commissioner: 'Commissioner',
+  moderator: 'Moderator',
+  coordinator: 'Time-bank coordinator',
+  evaluator: 'Evaluator',
+  finance: 'Finance and transparency officer',
+};
+
+/**
+ * Who may call a route. Every route that changes data declares one of these (the app refuses to start
+ * otherwise); the single check below is the only place it is enforced.
+ *
+ * - `public`: anyone, signed in or not.
+ * - `signed-in`: any signed-in person or API token.
+ * - `admin`: a site administrator.
+ * - `{ roles, organisation }`: a member holding one of `roles` in the organisation the request names
+ *   (`organisation` reads its id from the request); site administrators always pass.
+ */
+export type Access =
+  | 'public'
+  | 'signed-in'
+  | 'admin'
+  | { roles: readonly Role[]; organisation: (request: { params: unknown; body: unknown; query: unknown }) => string | Promise<string> };
+
+/** Throws unless `actor` may act with `roles` in `organisationId`. Services call it for their own checks. */
+export async function requireOrganisationRole(db: Db, actor: Actor, organisationId: string, allowed: readonly Role[]): Promise<void> {
+  if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
+  if (actor.isAdmin) return;
+  if (!(await hasRole(db, actor.userId!, organisationId, allowed))) {
+    throw new AppError('forbidden', `You need to be ${allowed.map((r) => roleLabels[r].toLowerCase()).join(' or ')} in this organisation`);
+  }
+}
+
+/** Throws unless `actor` satisfies `access`. */
+export async function authorise(
+  db: Db,
+  actor: Actor,
+  access: Access,
+  request: { params: unknown; body: unknown; query: unknown },
+): Promise<void> {
+  if (access === 'public') return;
+  if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
+  if (access === 'signed-in') return;
+  if (access === 'admin') {
+    if (!actor.isAdmin) throw new AppError('forbidden', 'Only a site administrator can do this');
+    return;
+  }
+  const organisationId = await access.organisation(request);
+  await requireOrganisationRole(db, actor, organisationId, access.roles);
+}
+
+/** The organisations in which a person holds a role, with the roles. */
+export async function rolesByOrganisation(db: Db, userId: string): Promise<Map<string, Role[]>> {
+  const map = new Map<string, Role[]>();
+  for (const m of await listMembershipsOfUser(db, userId)) {
+    const list = map.get(m.organisationId) ?? [];
+    list.push(m.role as Role);
+    map.set(m.organisationId, list);
+  }
+  return map;
+}

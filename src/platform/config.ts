@@ -1,0 +1,54 @@
+import { resolve } from 'node:path';
+
+/** Everything Commonweal reads from its environment, resolved once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  /** PostgreSQL server URL; when absent, the embedded PGlite database in `dataDir` is used. */
+  databaseUrl: string | null;
+  dataDir: string;
+  /** Public URL of the site, used in emails and feeds. */
+  baseUrl: string;
+  /** Set the Secure flag on the session cookie (on by default when baseUrl is https). */
+  secureCookies: boolean;
+  /** SMTP connection URL (smtp://user:pass@host:port); without it email stays in the outbox. */
+  smtpUrl: string | null;
+  mailFrom: string;
+  logLevel: string;
+  /** Show the outbox to administrators in the app (development and demo). */
+  env: 'development' | 'production' | 'test';
+}
+
+export interface ConfigOverrides {
+  dataDir?: string;
+  port?: number;
+  host?: string;
+  databaseUrl?: string | null;
+}
+
+function intFrom(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${value}"`);
+  return n;
+}
+
+/** Reads the configuration from environment variables, with command-line overrides taking precedence. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
+  const port = overrides.port ?? intFrom(env.PORT, 'PORT', 3000);
+  const host = overrides.host ?? env.HOST ?? '0.0.0.0';
+  const baseUrl = (env.COMMONWEAL_BASE_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
+  const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  return {
+    port,
+    host,
+    databaseUrl: overrides.databaseUrl !== undefined ? overrides.databaseUrl : env.DATABASE_URL || null,
+    dataDir: resolve(overrides.dataDir ?? env.COMMONWEAL_DATA_DIR ?? 'data'),
+    baseUrl,
+    secureCookies: env.COMMONWEAL_SECURE_COOKIES ? env.COMMONWEAL_SECURE_COOKIES === '1' : baseUrl.startsWith('https:'),
+    smtpUrl: env.SMTP_URL || null,
+    mailFrom: env.MAIL_FROM ?? 'Commonweal <no-reply@commonweal.localhost>',
+    logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    env: nodeEnv,
+  };
+}

@@ -1,0 +1,164 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import {
+  Kysely,
+  PGliteDialect,
+  PostgresDialect,
+  type DatabaseConnection,
+  type Driver,
+  type Transaction,
+} from 'kysely';
+import pg from 'pg';
+import type { Database } from '../database.ts';
+
+export type Engine = 'pglite' | 'postgres';
+
+/** The database handle, or a transaction on it: repository functions accept either. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  engine: Engine;
+  /** Where the data lives, for messages: a folder for PGlite, the server URL without password for PostgreSQL. */
+  location: string;
+  /** Runs COPY … FROM STDIN-equivalent bulk loads; see copyFrom. */
+  pglite: PGlite | null;
+  pool: pg.Pool | null;
+  close(): Promise<void>;
+}
+
+const INT8 = 20;
+const DATE = 1082;
+
+/**
+ * bigint columns (money in pence, counts) come back as JS numbers, which hold every integer exactly up to
+ * 2^53 (90 trillion pounds in pence). Beyond that we refuse rather than round.
+ */
+export function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`bigint value ${text} is beyond the exact integer range`);
+  return n;
+}
+
+/** Dates stay as 'YYYY-MM-DD' strings: a JS Date would shift them by the server's time zone. */
+const parseDate = (text: string): string => text;
+
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  lock(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const acquired = this.#tail.then(() => release);
+    this.#tail = this.#tail.then(() => next);
+    return acquired;
+  }
+}
+
+/**
+ * PGlite is a single connection. Kysely's PGlite driver hands that one connection to every caller at once, so
+ * two concurrent requests could interleave inside one transaction. This driver serialises access: a caller
+ * holds the connection from acquire to release (for a transaction, from BEGIN to COMMIT).
+ */
+class SerialisedDriver implements Driver {
+  #inner: Driver;
+  #mutex = new Mutex();
+  #releases = new Map<DatabaseConnection, () => void>();
+  constructor(inner: Driver) {
+    this.#inner = inner;
+  }
+  init() {
+    return this.#inner.init();
+  }
+  async acquireConnection() {
+    const release = await this.#mutex.lock();
+    const connection = await this.#inner.acquireConnection();
+    this.#releases.set(connection, release);
+    return connection;
+  }
+  async releaseConnection(connection: DatabaseConnection) {
+    await this.#inner.releaseConnection(connection);
+    const release = this.#releases.get(connection);
+    this.#releases.delete(connection);
+    release?.();
+  }
+  beginTransaction(...args: Parameters<Driver['beginTransaction']>) {
+    return this.#inner.beginTransaction(...args);
+  }
+  commitTransaction(connection: DatabaseConnection) {
+    return this.#inner.commitTransaction(connection);
+  }
+  rollbackTransaction(connection: DatabaseConnection) {
+    return this.#inner.rollbackTransaction(connection);
+  }
+  savepoint(...args: Parameters<NonNullable<Driver['savepoint']>>) {
+    return this.#inner.savepoint!(...args);
+  }
+  rollbackToSavepoint(...args: Parameters<NonNullable<Driver['rollbackToSavepoint']>>) {
+    return this.#inner.rollbackToSavepoint!(...args);
+  }
+  releaseSavepoint(...args: Parameters<NonNullable<Driver['releaseSavepoint']>>) {
+    return this.#inner.releaseSavepoint!(...args);
+  }
+  destroy() {
+    return this.#inner.destroy();
+  }
+}
+
+class SerialisedPGliteDialect extends PGliteDialect {
+  override createDriver(): Driver {
+    return new SerialisedDriver(super.createDriver());
+  }
+}
+
+/** Opens the embedded database; `dataDir` null keeps it in memory (tests). */
+export async function openPGlite(dataDir: string | null): Promise<DatabaseHandle> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir ?? undefined, {
+    parsers: { [INT8]: parseInt8, [DATE]: parseDate },
+  });
+  const db = new Kysely<Database>({ dialect: new SerialisedPGliteDialect({ pglite }) });
+  return {
+    db,
+    engine: 'pglite',
+    location: dataDir ?? 'memory',
+    pglite,
+    pool: null,
+    close: () => db.destroy(),
+  };
+}
+
+/** Opens a pool on a PostgreSQL server. */
+export function openPostgres(url: string, options: { max?: number } = {}): DatabaseHandle {
+  const types = {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8) return parseInt8;
+      if (oid === DATE) return parseDate;
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types: types as pg.CustomTypesConfig });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    engine: 'postgres',
+    location: redactUrl(url),
+    pglite: null,
+    pool,
+    close: () => db.destroy(),
+  };
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '****';
+    return u.toString();
+  } catch {
+    return 'postgres server';
+  }
+}
+
+/** Opens whichever engine the configuration names. */
+export async function openDatabase(config: { databaseUrl: string | null; dataDir: string }): Promise<DatabaseHandle> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPGlite(config.dataDir);
+}

@@ -1,0 +1,288 @@
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { sql } from 'kysely';
+import type { Actor } from './actor.ts';
+import { anonymous } from './actor.ts';
+import { AppError, errorCodes, isAppError, type ErrorCode, type FieldError } from './errors.ts';
+import type { App, AppContext, CommonwealModule } from './module.ts';
+import { createViewEnvironment } from './views.ts';
+import { authenticateApiToken, loadSession, startSession, type PublicUser } from './auth/auth.service.ts';
+import { authorise, type Access } from './auth/policy.ts';
+import { safeEqual } from './auth/secrets.ts';
+
+export const sessionCookie = 'cw_session';
+const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const govukDist = fileURLToPath(new URL('../../node_modules/govuk-frontend/dist/govuk/', import.meta.url));
+const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor;
+    user: PublicUser | null;
+    /** Hash of the session cookie's token, when the request carries a live session. */
+    sessionHash: string | null;
+    csrfToken: string | null;
+  }
+  interface FastifyReply {
+    /** Renders a GOV.UK page. `form: true` makes sure there is a session to carry the CSRF token. */
+    page(template: string, data?: Record<string, unknown>, options?: { status?: number; form?: boolean }): Promise<FastifyReply>;
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}
+
+/** The session cookie: HttpOnly, SameSite=Lax, Secure when the site is served over https. */
+export function sessionCookieOptions(secure: boolean) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure };
+}
+
+function wantsJson(request: FastifyRequest): boolean {
+  if (request.url.startsWith('/api/')) return true;
+  const accept = request.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+/** Maps Fastify's own errors (validation, body limits, media types) onto the AppError vocabulary. */
+function toAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  const e = error as { code?: string; statusCode?: number; validation?: { instancePath?: string; message?: string; params?: Record<string, unknown> }[]; validationContext?: string; message?: string };
+  if (e.validation) {
+    const fieldErrors: FieldError[] = e.validation.map((v) => {
+      const missing = v.params?.missingProperty as string | undefined;
+      const path = (v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+      const field = missing ? (path ? `${path}.${missing}` : missing) : path || (e.validationContext ?? 'body');
+      return { field, message: `${field} ${v.message ?? 'is not valid'}` };
+    });
+    return new AppError('validation_failed', fieldErrors.map((f) => f.message).join('; '), { fieldErrors });
+  }
+  const map: Record<string, ErrorCode> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+    FST_ERR_CTP_EMPTY_JSON_BODY: 'bad_request',
+    FST_ERR_CTP_INVALID_JSON_BODY: 'bad_request',
+    FST_ERR_BAD_URL: 'bad_request',
+  };
+  if (e.code && map[e.code]) return new AppError(map[e.code]!, e.message, { cause: error });
+  if (e.statusCode === 429) return new AppError('rate_limited', 'Too many attempts. Wait a minute and try again.', { cause: error });
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    if (e.statusCode === 400 && e instanceof SyntaxError) return new AppError('bad_request', 'The request body is not valid JSON', { cause: error });
+    const code = (Object.keys(errorCodes) as ErrorCode[]).find((c) => errorCodes[c].status === e.statusCode) ?? 'bad_request';
+    return new AppError(code, e.message, { cause: error });
+  }
+  return new AppError('internal', undefined, { cause: error });
+}
+
+/** Problem details (RFC 9457) with our stable `code`. */
+export function problem(error: AppError, instance: string) {
+  return {
+    type: `urn:commonweal:problem:${error.code}`,
+    title: error.title,
+    status: error.status,
+    code: error.code,
+    detail: error.message,
+    instance,
+    ...(error.fieldErrors.length ? { errors: error.fieldErrors } : {}),
+  };
+}
+
+export const problemSchema = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' },
+    detail: { type: 'string' }, instance: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+  },
+  required: ['type', 'title', 'status', 'code'],
+} as const;
+
+/** Builds the whole application from its context and modules. Nothing listens until the caller says so. */
+export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Promise<App> {
+  const { config, db } = ctx;
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: process.env.TRUST_PROXY === '1',
+    disableRequestLogging: config.env === 'test',
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const views = createViewEnvironment();
+  const nav = modules.filter((m) => m.nav).map((m) => m.nav!);
+
+  app.decorateRequest('actor', null as unknown as Actor);
+  app.decorateRequest('user', null);
+  app.decorateRequest('sessionHash', null);
+  app.decorateRequest('csrfToken', null);
+
+  // Every route that changes data must say who may call it; pages stay out of the OpenAPI document.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.some((m) => unsafeMethods.has(m)) && !route.config?.access) {
+      throw new Error(`Route ${methods.join(',')} ${route.url} does not declare config.access`);
+    }
+    if (!route.url.startsWith('/api/v1/') || route.url === '/api/v1/openapi.json') {
+      route.schema = { ...(route.schema ?? {}), hide: true };
+    }
+  });
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: 256 * 1024 });
+  await app.register(helmet, {
+    enableCSPNonces: true,
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+        ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    hsts: config.secureCookies ? { maxAge: 31536000, includeSubDomains: true } : false,
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: () => new AppError('rate_limited', 'Too many attempts. Wait a minute and try again.'),
+  });
+  await app.register(fastifyStatic, { root: `${govukDist}assets`, prefix: '/assets/', maxAge: '7d', decorateReply: false });
+  await app.register(fastifyStatic, {
+    root: govukDist, prefix: '/govuk/', maxAge: '1d', decorateReply: false,
+    allowedPath: (path) => /^\/govuk-frontend\.min\.(css|js)(\.map)?$/.test(path),
+  });
+  await app.register(fastifyStatic, { root: publicDir, prefix: '/public/', maxAge: '1d', decorateReply: false });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Commonweal API',
+        version: '1',
+        description: 'Public money, outcomes, voice, time credits and need, for a place. Errors are problem details (RFC 9457) with a stable `code`.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (cw_…) from your account page or `commonweal token create`.' } },
+      },
+      tags: modules.flatMap((m) => m.apiTags ?? []),
+    },
+  });
+
+  // Who is asking: an API token, a browser session, or nobody.
+  app.addHook('onRequest', async (request, reply) => {
+    request.actor = anonymous;
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+      if (!match) throw new AppError('invalid_token', 'The Authorization header must be "Bearer <token>"');
+      const { actor, user } = await authenticateApiToken(db, match[1]!);
+      request.actor = actor;
+      request.user = user;
+      return;
+    }
+    const token = request.cookies[sessionCookie];
+    if (token) {
+      const session = await loadSession(db, token);
+      if (session) {
+        request.sessionHash = session.idHash;
+        request.csrfToken = session.csrfToken;
+        request.user = session.user;
+        if (session.user) request.actor = { userId: session.user.id, tokenId: null, isAdmin: session.user.isAdmin, via: 'session' };
+      } else {
+        reply.clearCookie(sessionCookie, { path: '/' });
+      }
+    }
+    if (request.user) reply.header('cache-control', 'no-store');
+  });
+
+  // CSRF: a cookie-authenticated change must carry the session's token (a form field or a header). Token
+  // clients send no cookie, so a forged cross-site request has nothing to ride on.
+  app.addHook('preValidation', async (request) => {
+    if (!unsafeMethods.has(request.method) || request.actor.via === 'token') return;
+    const body = request.body as Record<string, unknown> | undefined;
+    const sent = (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? request.headers['x-csrf-token'];
+    if (!request.csrfToken || typeof sent !== 'string' || !safeEqual(sent, request.csrfToken)) {
+      throw new AppError('csrf_failed', 'Your form has expired or did not come from this site. Go back, reload the page and try again.');
+    }
+    if (body && typeof body === 'object') delete body._csrf;
+  });
+
+  app.addHook('preHandler', async (request) => {
+    const access = request.routeOptions.config.access ?? 'public';
+    await authorise(db, request.actor, access, request);
+  });
+
+  const setCookieOptions = sessionCookieOptions(config.secureCookies);
+
+  app.decorateReply('page', async function page(this: FastifyReply, template: string, data: Record<string, unknown> = {}, options: { status?: number; form?: boolean } = {}) {
+    const request = this.request;
+    if (options.form && !request.csrfToken) {
+      // An anonymous visitor about to fill in a form gets a short-lived session to hold the CSRF token.
+      const session = await startSession(db, null);
+      request.csrfToken = session.csrfToken;
+      this.setCookie(sessionCookie, session.token, { ...setCookieOptions, expires: session.expiresAt });
+    }
+    const path = request.url.split('?')[0] ?? '/';
+    const html = views.render(template, {
+      ...data,
+      serviceName: 'Commonweal',
+      currentUser: request.user,
+      csrfToken: request.csrfToken,
+      cspNonce: this.cspNonce?.script,
+      currentPath: path,
+      navigation: nav.map((n) => ({ href: n.href, text: n.text, active: path === n.href || path.startsWith(`${n.href}/`) })),
+    });
+    return this.status(options.status ?? 200).type('text/html; charset=utf-8').send(html);
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: appError.code, url: request.url }, appError.message);
+    if (wantsJson(request)) {
+      return reply.status(appError.status).type('application/problem+json').send(problem(appError, request.url));
+    }
+    if (appError.code === 'unauthenticated' && request.method === 'GET') {
+      return reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
+    }
+    const template = appError.status >= 500 ? 'platform/views/500.njk' : appError.status === 404 ? 'platform/views/404.njk' : 'platform/views/error.njk';
+    return reply.page(template, { error: appError, detail: appError.status >= 500 ? null : appError.message }, { status: appError.status });
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const error = new AppError('not_found', `Nothing is at ${request.url.split('?')[0]}`);
+    if (wantsJson(request)) return reply.status(404).type('application/problem+json').send(problem(error, request.url));
+    return reply.page('platform/views/404.njk', { error }, { status: 404 });
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(db);
+      return { status: 'ok', database: 'reachable', engine: ctx.handle.engine };
+    } catch (error) {
+      ctx.log.error({ err: error }, 'health check failed');
+      return reply.status(503).send({ status: 'unavailable', database: 'unreachable', engine: ctx.handle.engine });
+    }
+  });
+
+  for (const module of modules) await module.routes?.(app, ctx);
+
+  app.get('/api/v1/openapi.json', async () => app.swagger());
+  await app.ready();
+  return app;
+}

@@ -55,7 +55,7 @@ export async function seedOrganisations(ctx: AppContext): Promise<number> {
       ? await service.findOrganisation(ctx.db, demo.identifiers[0])
       : (await service.searchOrganisations(ctx.db, { q: demo.name, pageSize: 5 })).items.find((o) => o.name === demo.name);
     if (existing) continue;
-    await service.createOrganisation(ctx.db, systemActor, { ...demo, verified: demo.identifiers.length > 0 } as never);
+    await service.createOrganisation(ctx.db, systemActor, demo);
     added++;
   }
   return added;

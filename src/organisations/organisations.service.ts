@@ -120,7 +120,8 @@ export async function createOrganisation(db: Db, actor: Actor, input: Organisati
       name: v.name!, slug: await uniqueSlug(trx, v.name!), legalForm: v.legalForm!,
       distributesProfit: v.distributesProfit ?? form.distributesProfit, sector: form.sector,
       website: v.website || null, description: v.description || null, locality: v.locality || null,
-      verified: actor.isAdmin,
+      // Verified means checked against a register, so an organisation with no identifier cannot be.
+      verified: actor.isAdmin && v.identifiers!.length > 0,
     }, v.identifiers!);
     if (actor.userId) await authRepo.insertMembership(trx, { organisationId: org.id, userId: actor.userId, role: 'admin' });
     const view = presentOrganisation(org);

@@ -113,9 +113,14 @@ class SerialisedPGliteDialect extends PGliteDialect {
 /** Opens the embedded database; `dataDir` null keeps it in memory (tests). */
 export async function openPGlite(dataDir: string | null): Promise<DatabaseHandle> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir ?? undefined, {
-    parsers: { [INT8]: parseInt8, [DATE]: parseDate },
-  });
+  return openPGliteFrom({ dataDir: dataDir ?? undefined });
+}
+
+/** Opens PGlite with the given options (e.g. `loadDataDir`, a dumped data directory), with our type parsers. */
+export async function openPGliteFrom(options: { dataDir?: string; loadDataDir?: Blob }): Promise<DatabaseHandle> {
+  const dataDir = options.dataDir ?? null;
+  const pglite = new PGlite({ ...options, parsers: { [INT8]: parseInt8, [DATE]: parseDate } });
+  await pglite.waitReady;
   const db = new Kysely<Database>({ dialect: new SerialisedPGliteDialect({ pglite }) });
   return {
     db,
@@ -128,7 +133,7 @@ export async function openPGlite(dataDir: string | null): Promise<DatabaseHandle
 }
 
 /** Opens a pool on a PostgreSQL server. */
-export function openPostgres(url: string, options: { max?: number } = {}): DatabaseHandle {
+export function openPostgres(url: string, options: { max?: number; onIdleError?: (error: Error) => void } = {}): DatabaseHandle {
   const types = {
     getTypeParser(oid: number, format?: 'text' | 'binary') {
       if (oid === INT8) return parseInt8;
@@ -137,6 +142,9 @@ export function openPostgres(url: string, options: { max?: number } = {}): Datab
     },
   };
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types: types as pg.CustomTypesConfig });
+  // An idle client whose server connection drops (a restart, a failover) emits 'error' on the pool; unhandled,
+  // that would end the process. The pool replaces the client on next use.
+  pool.on('error', options.onIdleError ?? ((error) => process.stderr.write(`database connection lost: ${error.message}\n`)));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -1,0 +1,138 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { cliActor } from '../platform/actor.ts';
+import { createApiToken, registerUser } from '../platform/auth/auth.service.ts';
+import { seedDemo } from '../app.ts';
+import * as service from './organisations.service.ts';
+import { demoOrganisations } from './organisations.demo.ts';
+
+const password = 'a long enough password';
+
+async function userWithToken(ctx: Parameters<typeof registerUser>[0], email: string) {
+  const user = await registerUser(ctx, cliActor, { email, name: email.split('@')[0], password });
+  const { token } = await createApiToken(ctx, cliActor, { userId: user.id, name: 'test' });
+  return { user, auth: { authorization: `Bearer ${token}` } };
+}
+
+eachEngine('organisations', (t) => {
+  it('registers an organisation over the API; its creator becomes its administrator; the change is audited', async () => {
+    const { app, ctx } = t();
+    const { user, auth } = await userWithToken(ctx.db, 'founder@example.org');
+    const res = await app.inject({
+      method: 'POST', url: '/api/v1/organisations', headers: auth,
+      payload: { name: 'Byker Community Trust', legalForm: 'community-benefit-society', identifiers: ['GB-MPR-30162R'], locality: 'Newcastle upon Tyne' },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    const org = res.json();
+    assert.equal(org.slug, 'byker-community-trust');
+    assert.equal(org.sector, 'vcse');
+    assert.equal(org.distributesProfit, false);
+    assert.equal(org.verified, false, 'a self-registered organisation is unverified');
+    assert.deepEqual(org.identifiers, ['GB-MPR-30162R']);
+
+    const members = await app.inject({ method: 'GET', url: `/api/v1/organisations/${org.id}/members`, headers: auth });
+    assert.deepEqual(members.json().map((m: { role: string; userId: string }) => [m.userId, m.role]), [[user.id, 'admin']]);
+    const audit = await ctx.db.selectFrom('audit_log').selectAll().where('entity_id', '=', org.id).execute();
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]!.action, 'organisation.created');
+    assert.equal(audit[0]!.actor_user_id, user.id);
+    assert.equal(audit[0]!.actor_via, 'token');
+
+    const byIdentifier = await app.inject({ method: 'GET', url: '/api/v1/organisations/gb-mpr-30162r' });
+    assert.equal(byIdentifier.json().id, org.id);
+  });
+
+  it('refuses an identifier that already belongs to another organisation, and writes nothing', async () => {
+    const { app, ctx } = t();
+    const { auth } = await userWithToken(ctx.db, 'dup@example.org');
+    const first = await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: auth, payload: { name: 'Age UK Test', legalForm: 'charitable-company', identifiers: ['GB-CHC-1128267'] } });
+    assert.equal(first.statusCode, 201);
+    const count = await service.countOrganisations(ctx.db);
+    const second = await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: auth, payload: { name: 'Impostor', legalForm: 'charitable-company', identifiers: ['gb-chc-1128267'] } });
+    assert.equal(second.statusCode, 409);
+    assert.equal(second.json().code, 'conflict');
+    assert.equal(second.json().errors[0].field, 'identifiers');
+    assert.equal(await service.countOrganisations(ctx.db), count);
+  });
+
+  it('validates the body against its schema and names the field', async () => {
+    const { app, ctx } = t();
+    const { auth } = await userWithToken(ctx.db, 'schema@example.org');
+    const res = await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: auth, payload: { name: 'X', legalForm: 'llama-farm' } });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().code, 'validation_failed');
+    assert.ok(res.json().errors.some((e: { field: string }) => e.field === 'legalForm'));
+    const badId = await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: auth, payload: { name: 'X', legalForm: 'community-group', identifiers: ['GB-CHC-abc'] } });
+    assert.equal(badId.statusCode, 400);
+    assert.match(badId.json().errors[0].message, /not a valid Charity Commission/);
+  });
+
+  it('lets only the organisation’s administrators change it or add members', async () => {
+    const { app, ctx } = t();
+    const owner = await userWithToken(ctx.db, 'owner@example.org');
+    const stranger = await userWithToken(ctx.db, 'stranger@example.org');
+    const org = (await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: owner.auth, payload: { name: 'Walker Youth Club', legalForm: 'community-group' } })).json();
+
+    const denied = await app.inject({ method: 'PATCH', url: `/api/v1/organisations/${org.id}`, headers: stranger.auth, payload: { name: 'Hijacked' } });
+    assert.equal(denied.statusCode, 403);
+    assert.equal(denied.json().code, 'forbidden');
+    const anonymous = await app.inject({ method: 'PATCH', url: `/api/v1/organisations/${org.id}`, payload: { name: 'Hijacked' } });
+    assert.equal(anonymous.statusCode, 403, 'no token and no session: refused (CSRF) before anything else');
+    assert.equal((await service.getOrganisation(ctx.db, org.id)).name, 'Walker Youth Club');
+
+    const added = await app.inject({ method: 'POST', url: `/api/v1/organisations/${org.id}/members`, headers: owner.auth, payload: { email: 'stranger@example.org', role: 'staff' } });
+    assert.equal(added.statusCode, 201);
+    const stillDenied = await app.inject({ method: 'PATCH', url: `/api/v1/organisations/${org.id}`, headers: stranger.auth, payload: { name: 'Hijacked' } });
+    assert.equal(stillDenied.statusCode, 403, 'staff are not administrators');
+    const renamed = await app.inject({ method: 'PATCH', url: `/api/v1/organisations/${org.id}`, headers: owner.auth, payload: { name: 'Walker Young People’s Club' } });
+    assert.equal(renamed.statusCode, 200);
+    const audit = await ctx.db.selectFrom('audit_log').selectAll().where('entity_id', '=', org.id).where('action', '=', 'organisation.updated').executeTakeFirstOrThrow();
+    assert.equal((audit.before as { name: string }).name, 'Walker Youth Club');
+    assert.equal((audit.after as { name: string }).name, 'Walker Young People’s Club');
+
+    const unknownPerson = await app.inject({ method: 'POST', url: `/api/v1/organisations/${org.id}/members`, headers: owner.auth, payload: { email: 'nobody@example.org', role: 'staff' } });
+    assert.equal(unknownPerson.statusCode, 400);
+    assert.match(unknownPerson.json().errors[0].message, /No one has registered/);
+  });
+
+  it('manages an organisation through its pages, without JavaScript', async () => {
+    const { app, ctx } = t();
+    const agent = new TestAgent(app, '10.1.0.1');
+    await agent.get('/register');
+    await agent.post('/register', { name: 'Page User', email: 'pages@example.org', password });
+    await agent.get('/organisations/new');
+    const invalid = await agent.post('/organisations', { name: '', legalForm: '', identifiers: 'GB-CHC-1' });
+    assert.equal(invalid.statusCode, 400);
+    assert.match(invalid.body, /Enter the organisation’s name/);
+    assert.match(invalid.body, /Select a legal form/);
+    assert.match(invalid.body, /not a valid Charity Commission/);
+    const created = await agent.post('/organisations', { name: 'Elswick Community Pantry', legalForm: 'cic-guarantee', identifiers: '', locality: 'Newcastle upon Tyne' });
+    assert.equal(created.statusCode, 303);
+    const page = await agent.get(String(created.headers.location));
+    assert.match(page.body, /Elswick Community Pantry/);
+    assert.match(page.body, /Community interest company limited by guarantee/);
+    assert.match(page.body, /Give someone a role/);
+    await registerUser(ctx.db, cliActor, { email: 'volunteer@example.org', name: 'Val Volunteer', password });
+    const member = await agent.post('/organisations/elswick-community-pantry/members', { email: 'volunteer@example.org', role: 'coordinator' });
+    assert.equal(member.statusCode, 303);
+    assert.match((await agent.get('/organisations/elswick-community-pantry')).body, /Val Volunteer/);
+    const anonymousView = await app.inject({ method: 'GET', url: '/organisations/elswick-community-pantry' });
+    assert.ok(!anonymousView.body.includes('volunteer@example.org'), 'members are shown only to administrators');
+  });
+
+  it('loads the real demo organisations once, however often it runs', async () => {
+    const { app, ctx } = t();
+    await seedDemo(ctx);
+    const after1 = await service.countOrganisations(ctx.db);
+    await seedDemo(ctx);
+    assert.equal(await service.countOrganisations(ctx.db), after1);
+    const newcastle = await service.getOrganisation(ctx.db, 'GB-LAE-NET');
+    assert.equal(newcastle.name, 'Newcastle City Council');
+    assert.equal(newcastle.verified, true);
+    const list = await app.inject({ method: 'GET', url: '/api/v1/organisations?q=council&pageSize=100' });
+    assert.ok(list.json().total >= demoOrganisations.filter((o) => o.legalForm === 'local-authority').length);
+    const search = await app.inject({ method: 'GET', url: '/organisations?q=GB-LAE-GAT' });
+    assert.match(search.body, /Gateshead Council/);
+  });
+});

@@ -1,0 +1,147 @@
+// Test support: every database test runs on PGlite and, where DATABASE_URL is set, on that PostgreSQL server
+// too, in a database of its own that is created for the test file and dropped after it.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, before, after } from 'node:test';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect } from 'kysely';
+import pg from 'pg';
+import { loadConfig } from './config.ts';
+import { openPGliteFrom, openPostgres, type DatabaseHandle, type Engine } from './db.ts';
+import { migrateToLatest } from './migrate.ts';
+import type { App, AppContext } from './module.ts';
+import { createApp, createContext, createLogger } from '../app.ts';
+import type { Database } from '../database.ts';
+
+/** The engines this run tests on. REQUIRE_POSTGRES=1 without DATABASE_URL is a failure, not a skip. */
+export function testEngines(): Engine[] {
+  if (process.env.DATABASE_URL) return ['pglite', 'postgres'];
+  if (process.env.REQUIRE_POSTGRES === '1') {
+    throw new Error('REQUIRE_POSTGRES=1 but DATABASE_URL is not set: database tests must also run on PostgreSQL');
+  }
+  return ['pglite'];
+}
+
+const migrationsDir = new URL('../migrations/', import.meta.url);
+
+/** A migrated PGlite data directory, made once and reused by every test process until a migration changes. */
+async function migratedTemplate(): Promise<Blob> {
+  const hash = createHash('sha256');
+  for (const f of readdirSync(migrationsDir).sort()) hash.update(f).update(readFileSync(new URL(f, migrationsDir)));
+  const path = join(tmpdir(), `commonweal-pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
+  if (!existsSync(path)) {
+    const pglite = new PGlite();
+    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
+    await migrateToLatest(db);
+    const dump = await pglite.dumpDataDir('none');
+    const partial = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+    renameSync(partial, path); // atomic: a concurrent test process sees all of it or none
+    await db.destroy();
+  }
+  return new Blob([readFileSync(path)]);
+}
+
+async function openTestPGlite(): Promise<DatabaseHandle> {
+  return openPGliteFrom({ loadDataDir: await migratedTemplate() });
+}
+
+/** Opens a fresh, migrated database on `engine`; close() also drops a server database. */
+export async function openTestDatabase(engine: Engine): Promise<DatabaseHandle> {
+  if (engine === 'pglite') return openTestPGlite();
+  const url = new URL(process.env.DATABASE_URL!);
+  const name = `cw_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  url.pathname = `/${name}`;
+  const handle = openPostgres(url.toString(), { max: 5, onIdleError: () => {} });
+  await migrateToLatest(handle.db);
+  const close = handle.close;
+  return {
+    ...handle,
+    async close() {
+      await close();
+      const dropper = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}
+
+/** A full application context on a fresh test database. */
+export async function openTestContext(engine: Engine, env: Record<string, string> = {}): Promise<AppContext> {
+  const config = { ...loadConfig({ NODE_ENV: 'test', ...env }), dataDir: 'unused-in-tests' };
+  const handle = await openTestDatabase(engine);
+  return createContext(config, createLogger({ logLevel: process.env.TEST_LOG_LEVEL ?? 'silent' }), handle);
+}
+
+/**
+ * Declares a suite once per engine. `setup()` returns the context (and app) made for that engine's suite.
+ * Usage: `eachEngine('organisations', (t) => { it('…', async () => { const { ctx, app } = t(); … }) })`.
+ */
+export function eachEngine(name: string, body: (get: () => { ctx: AppContext; app: App; engine: Engine }) => void, options: { app?: boolean } = {}): void {
+  for (const engine of testEngines()) {
+    describe(`${name} [${engine}]`, () => {
+      let state: { ctx: AppContext; app: App; engine: Engine } | null = null;
+      before(async () => {
+        const ctx = await openTestContext(engine);
+        const app = options.app === false ? (null as unknown as App) : await createApp(ctx);
+        state = { ctx, app, engine };
+      });
+      after(async () => {
+        await state?.app?.close();
+        await state?.ctx.handle.close();
+      });
+      body(() => {
+        if (!state) throw new Error('test context not ready');
+        return state;
+      });
+    });
+  }
+}
+
+
+/**
+ * Drives the app like a browser without JavaScript: keeps the session cookie, and fills in the CSRF token
+ * from the last page it read when it submits a form.
+ */
+export class TestAgent {
+  cookie: string | null = null;
+  csrf: string | null = null;
+  constructor(readonly app: App, readonly ip = '127.0.0.1') {}
+
+  private remember(res: { headers: Record<string, unknown>; body: string }) {
+    const setCookie = res.headers['set-cookie'];
+    for (const c of ([] as string[]).concat((setCookie as string | string[] | undefined) ?? [])) {
+      const [pair] = c.split(';');
+      const [name, value] = pair!.split('=');
+      if (name === 'cw_session') this.cookie = value ? value : null;
+      if (/Expires=Thu, 01 Jan 1970/i.test(c) || /Max-Age=0/i.test(c)) this.cookie = null;
+    }
+    const m = /name="_csrf" value="([^"]+)"/.exec(res.body);
+    if (m) this.csrf = m[1]!;
+  }
+
+  async get(url: string, headers: Record<string, string> = {}) {
+    const res = await this.app.inject({ method: 'GET', url, remoteAddress: this.ip, headers: { ...(this.cookie ? { cookie: `cw_session=${this.cookie}` } : {}), ...headers } });
+    this.remember(res);
+    return res;
+  }
+
+  /** Submits a urlencoded form, with the CSRF token unless `csrf` is given (null sends none). */
+  async post(url: string, form: Record<string, string>, options: { csrf?: string | null } = {}) {
+    const csrf = options.csrf === undefined ? this.csrf : options.csrf;
+    const res = await this.app.inject({
+      method: 'POST', url, remoteAddress: this.ip,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(this.cookie ? { cookie: `cw_session=${this.cookie}` } : {}) },
+      payload: new URLSearchParams({ ...form, ...(csrf ? { _csrf: csrf } : {}) }).toString(),
+    });
+    this.remember(res);
+    return res;
+  }
+}

@@ -1,0 +1,33 @@
+// Loads the shipped deprivation files (datasets/deprivation/) for tests, once per test process.
+import { createReadStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseIod2019Domains, parseIod2019Population, parseSimd2020Ranks } from './places.parse.ts';
+import type { Iod2019DomainRow, Iod2019PopulationRow, Simd2020Row } from './places.types.ts';
+
+/** Absolute path of a file in datasets/deprivation/. */
+export function datasetPath(name: string): string {
+  return fileURLToPath(new URL(`../../datasets/deprivation/${name}`, import.meta.url));
+}
+
+export const IOD2019_FILE2 = 'iod2019-file2-domain-ranks.csv.gz';
+export const IOD2019_FILE6 = 'iod2019-file6-population.csv.gz';
+export const SIMD2020_RANKS = 'simd2020v2-ranks.csv';
+
+let domains: Promise<Iod2019DomainRow[]> | undefined;
+let population: Promise<Iod2019PopulationRow[]> | undefined;
+let simd: Promise<Simd2020Row[]> | undefined;
+
+export function loadIod2019Domains(): Promise<Iod2019DomainRow[]> {
+  domains ??= parseIod2019Domains(createReadStream(datasetPath(IOD2019_FILE2)));
+  return domains;
+}
+
+export function loadIod2019Population(): Promise<Iod2019PopulationRow[]> {
+  population ??= parseIod2019Population(createReadStream(datasetPath(IOD2019_FILE6)));
+  return population;
+}
+
+export function loadSimd2020(): Promise<Simd2020Row[]> {
+  simd ??= parseSimd2020Ranks(createReadStream(datasetPath(SIMD2020_RANKS)));
+  return simd;
+}

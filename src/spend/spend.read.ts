@@ -1,0 +1,607 @@
+// The streaming reader: bytes in (a Buffer or a stream of a file tens of megabytes long), normalised spend
+// lines and rejected rows out, with a summary at the end. Memory stays flat whatever the file size: only the
+// sniffing sample, one 64 KiB piece, the supplier names and a 64-bit fingerprint per line (to flag duplicates,
+// see spend.duplicates.ts) are held.
+//
+// Decisions about awkward rows, so that none disappears without trace:
+// - A row whose cells are all empty is skipped (files pad themselves with thousands of ",,,,," rows); they
+//   are counted in `blankRowsSkipped`.
+// - Every other row becomes a spend line, or a rejection naming the line, the field and the value.
+// - A row with an amount but no date, when the file has a date column, is imported with date null and a
+//   warning; a date that cannot be read is a rejection (a typo the publisher should fix, not an absence).
+// - A total or subtotal row (a "Total" label and no supplier or date) is rejected with that reason rather than
+//   imported: importing it would count the money twice. It still appears in `rejected`.
+// - Identical rows (every cell the same) are kept, since councils do pay the same invoice amount twice, and
+//   flagged with `duplicateOf`, the line of the first copy.
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { CsvTokenizer, type CsvRecord } from './spend.csv.ts';
+import { DuplicateIndex } from './spend.duplicates.ts';
+import { createTextDecoder, type TextEncoding } from './spend.encoding.ts';
+import { SpendFileError } from './spend.errors.ts';
+import { mapColumns, SPEND_FIELD_LABELS, type MappingOverride, type SpendField, type SpendMapping } from './spend.mapping.ts';
+import { isBlank, isGzip, sniffSample, SNIFF_BYTES, type SpendSniff } from './spend.sniff.ts';
+import { parseAmount, parsePeriod, parseSpendDate, type SpendPeriod } from './spend.values.ts';
+
+export type SpendInput = Uint8Array | Readable | AsyncIterable<Uint8Array | string>;
+
+export interface ReadSpendOptions {
+  /** The period a file without dates covers ("2010-10..2010-12"); required only when there is no date column. */
+  readonly period?: SpendPeriod | string;
+  /** The publisher's confirmed mapping, field → column name. */
+  readonly mapping?: MappingOverride;
+  /** Refuse files whose decompressed size exceeds this (a gzip bomb guard). Default 2 GiB. */
+  readonly maxBytes?: number;
+  /** How many rejections the summary lists (all are counted and all are yielded). Default 1000. */
+  readonly maxListedRejections?: number;
+}
+
+/** One spend line: a row of the file that carries an amount. Text fields are trimmed, spaces collapsed. */
+export interface SpendLine {
+  readonly kind: 'line';
+  /** 1-based physical line in the (decompressed) file where the row starts. */
+  readonly line: number;
+  /** ISO date, or null when the row has none (then `period` says when, if the caller gave one). */
+  readonly date: string | null;
+  readonly period: SpendPeriod | null;
+  readonly netPence: bigint;
+  /** Irrecoverable VAT; null when the file has no such column or says "N/A". */
+  readonly vatPence: bigint | null;
+  readonly body: string | null;
+  readonly bodyName: string | null;
+  readonly department: string | null;
+  readonly serviceArea: string | null;
+  readonly supplierName: string | null;
+  readonly supplierId: string | null;
+  readonly companyNumber: string | null;
+  readonly charityNumber: string | null;
+  readonly vatNumber: string | null;
+  readonly purpose: string | null;
+  readonly expenseCategory: string | null;
+  readonly expenseCode: string | null;
+  readonly sercopCode: string | null;
+  readonly sercopCategoryCode: string | null;
+  readonly merchantCategory: string | null;
+  readonly transactionNumber: string | null;
+  readonly invoiceNumber: string | null;
+  readonly capitalRevenue: string | null;
+  /** Line of an earlier row with exactly the same cells, or null. */
+  readonly duplicateOf: number | null;
+  /** Every named column's cell exactly as published. */
+  readonly raw: Record<string, string>;
+}
+
+export interface SpendRejection {
+  readonly kind: 'rejected';
+  readonly line: number;
+  readonly reason: string;
+}
+
+export type SpendRecord = SpendLine | SpendRejection;
+
+export interface SpendSummary {
+  readonly rowsImported: number;
+  readonly rowsRejected: number;
+  readonly netTotalPence: bigint;
+  /** Distinct supplier names after trimming, collapsing spaces and case-folding. */
+  readonly suppliers: number;
+  readonly firstDate: string | null;
+  readonly lastDate: string | null;
+  /** The caller's period, when one was given. */
+  readonly period: SpendPeriod | null;
+  /** The first `maxListedRejections` rejections (rowsRejected counts all). */
+  readonly rejected: readonly { readonly line: number; readonly reason: string }[];
+  readonly mapping: SpendMapping;
+  /** SHA-256 of the bytes as given (compressed, if the file was). */
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly compression: 'gzip' | 'none';
+  /** The encoding actually met: a file sniffed as UTF-8 may turn out to be Windows-1252 further down. */
+  readonly encoding: TextEncoding;
+  readonly delimiter: string;
+  readonly headerLine: number | null;
+  readonly titleRows: readonly string[];
+  readonly blankRowsSkipped: number;
+  readonly duplicateLines: number;
+  readonly linesWithoutDate: number;
+  readonly warnings: readonly string[];
+}
+
+/** A spend file whose shape is known: the mapping can be shown before a single line is imported. */
+export interface SpendFile {
+  readonly sniff: SpendSniff;
+  readonly mapping: SpendMapping;
+  /** Streams the lines and rejections. Call this or `batches()`, once. */
+  records(): AsyncGenerator<SpendRecord, void, undefined>;
+  /**
+   * Streams the same records in arrays, one per chunk of input (a few thousand lines): cheaper per line than
+   * `records()` for bulk loading, since each await costs as much as reading a short line.
+   */
+  batches(): AsyncGenerator<SpendRecord[], void, undefined>;
+  /** The summary, once `records()` has been read to the end. */
+  summary(): SpendSummary;
+}
+
+const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
+const BUFFER_CHUNK = 1024 * 1024;
+const PIECE = 64 * 1024;
+const MAX_WARNINGS = 100;
+const TOTAL_LABEL = /^(grand\s*|sub[\s-]*)?totals?\b/i;
+
+/**
+ * Opens a spend file: reads just enough of it to detect compression, encoding, delimiter, header and columns,
+ * and maps the columns. Throws SpendFileError when the file cannot be a spend file (empty, binary, no amount
+ * column, no dates and no period), before any line is produced.
+ */
+export async function openSpendFile(input: SpendInput, options: ReadSpendOptions = {}): Promise<SpendFile> {
+  const source = new ByteSource(input, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  const { sample, complete } = await source.sample(SNIFF_BYTES);
+  if (sample.length === 0) throw new SpendFileError('spend.empty-file', 'The file is empty: it has no bytes at all.');
+  let sniff: SpendSniff;
+  let mapping: SpendMapping;
+  try {
+    sniff = sniffSample(sample, { complete, compression: source.compression });
+    mapping = mapColumns(sniff.columns, sniff.sample, options.mapping);
+  } catch (error) {
+    // A corrupt gzip stream can inflate to garbage and fail only at its final checksum: blame the real fault.
+    if (source.compression === 'gzip' && !complete) await source.verifyRest();
+    throw error;
+  }
+  if (!mapping.fields.netAmount) {
+    if (source.compression === 'gzip' && !complete) await source.verifyRest();
+    throw new SpendFileError(
+      'spend.no-amount-column',
+      `No column holds the net amount, so there is nothing to import. Columns found: ${
+        sniff.columns.map((c) => `"${c.name}"`).join(', ') || 'none'
+      }. Say which column holds the amount and the mapping will be remembered for this publisher.`,
+    );
+  }
+  const period = typeof options.period === 'string' ? parsePeriod(options.period) : (options.period ?? null);
+  if (!mapping.fields.date && !period) {
+    const title = sniff.titleRows.length > 0 ? ` Its title says: "${sniff.titleRows.join(' / ')}".` : '';
+    throw new SpendFileError(
+      'spend.period-required',
+      `The file has no date column.${title} Give the period it covers, e.g. --period 2010-10..2010-12.`,
+    );
+  }
+  let summary: SpendSummary | null = null;
+  let started = false;
+  const batches = (): AsyncGenerator<SpendRecord[], void, undefined> => {
+    if (started) throw new Error('A spend file can be read only once');
+    started = true;
+    return readBatches(source, sample, sniff, mapping, period, options, (s) => {
+      summary = s;
+    });
+  };
+  return {
+    sniff,
+    mapping,
+    batches,
+    records() {
+      const source = batches(); // claims the file now, so a second read fails at the call, not later
+      return (async function* () {
+        for await (const batch of source) yield* batch;
+      })();
+    },
+    summary() {
+      if (!summary) throw new Error('The summary is ready only after every record has been read');
+      return summary;
+    },
+  };
+}
+
+/**
+ * Reads a whole spend file into memory: the lines, the rejections and the summary. For tests and small
+ * uploads; imports should stream `openSpendFile(...).records()` instead.
+ */
+export async function readSpendFile(
+  input: SpendInput,
+  options: ReadSpendOptions = {},
+): Promise<{ lines: SpendLine[]; rejected: SpendRejection[]; summary: SpendSummary }> {
+  const file = await openSpendFile(input, options);
+  const lines: SpendLine[] = [];
+  const rejected: SpendRejection[] = [];
+  for await (const record of file.records()) {
+    if (record.kind === 'line') lines.push(record);
+    else rejected.push(record);
+  }
+  return { lines, rejected, summary: file.summary() };
+}
+
+/** The summary as plain JSON (bigint pence become decimal strings, so no precision is lost). */
+export function spendSummaryJson(summary: SpendSummary): Record<string, unknown> {
+  return { ...summary, netTotalPence: summary.netTotalPence.toString() };
+}
+
+type TextField = Exclude<SpendField, 'date' | 'netAmount' | 'irrecoverableVat'>;
+
+async function* readBatches(
+  source: ByteSource,
+  sample: Buffer,
+  sniff: SpendSniff,
+  mapping: SpendMapping,
+  period: SpendPeriod | null,
+  options: ReadSpendOptions,
+  done: (summary: SpendSummary) => void,
+): AsyncGenerator<SpendRecord[], void, undefined> {
+  const f = mapping.fields;
+  const col = (field: SpendField): number => f[field]?.column ?? -1;
+  const label = (field: SpendField): string => `${SPEND_FIELD_LABELS[field]} ("${f[field]?.header ?? ''}")`;
+  const amountAt = col('netAmount');
+  const dateAt = col('date');
+  const vatAt = col('irrecoverableVat');
+  const supplierAt = col('supplierName');
+  const at = (field: TextField): number => col(field);
+  const idx = {
+    body: at('body'), bodyName: at('bodyName'), department: at('department'), serviceArea: at('serviceArea'),
+    supplierName: supplierAt, supplierId: at('supplierId'), companyNumber: at('companyNumber'),
+    charityNumber: at('charityNumber'), vatNumber: at('vatNumber'), purpose: at('purpose'),
+    expenseCategory: at('expenseCategory'), expenseCode: at('expenseCode'), sercopCode: at('sercopCode'),
+    sercopCategoryCode: at('sercopCategoryCode'), merchantCategory: at('merchantCategory'),
+    transactionNumber: at('transactionNumber'), invoiceNumber: at('invoiceNumber'), capitalRevenue: at('capitalRevenue'),
+  };
+  const columns = sniff.columns;
+  const width = columns.reduce((w, c) => Math.max(w, c.index + 1), 0);
+  // Blank-headed columns inside the header's width (Darlington's first): kept in raw when a row fills one.
+  const unnamed = sniff.droppedColumns.filter((i) => i < width);
+  const maxListed = options.maxListedRejections ?? 1000;
+
+  let imported = 0;
+  let rejectedCount = 0;
+  let total = 0n;
+  let firstDate: string | null = null;
+  let lastDate: string | null = null;
+  let blank = 0;
+  let duplicates = 0;
+  let withoutDate = 0;
+  let outsidePeriod = 0;
+  const listed: { line: number; reason: string }[] = [];
+  const warnings: string[] = [];
+  const suppliers = new Set<string>();
+  const supplierKeys = new Map<string, string>();
+  const seen = new DuplicateIndex();
+
+  const reject = (line: number, reason: string): SpendRejection => {
+    rejectedCount++;
+    if (listed.length < maxListed) listed.push({ line, reason });
+    return { kind: 'rejected', line, reason };
+  };
+  const warn = (message: string): void => {
+    if (warnings.length < MAX_WARNINGS) warnings.push(message);
+  };
+
+  const toRecord = (record: CsvRecord): SpendRecord | null => {
+    const fields = record.fields;
+    const line = record.line;
+    if (record.unterminated) {
+      return reject(line, `a quote opened in this row is never closed, so the rest of the file could not be read`);
+    }
+    if (isBlank(fields)) {
+      blank++;
+      return null;
+    }
+    for (let i = width; i < fields.length; i++) {
+      if ((fields[i] ?? '').trim() !== '') {
+        return reject(line, `the row has a value in column ${i + 1} ("${clip(fields[i] ?? '')}"), past the last column of the header; a comma inside an unquoted value may have shifted its cells`);
+      }
+    }
+    const amountText = fields[amountAt] ?? '';
+    const amount = parseAmount(amountText);
+    if (!amount.ok) {
+      return reject(line, `${label('netAmount')} ${amount.empty ? 'is empty' : amount.reason}`);
+    }
+    if (mayBeTotalRow(fields, supplierAt) && isTotalRow(fields, amountAt, supplierAt, dateAt)) {
+      return reject(line, `looks like a total row ("${clip(fields.find((c) => TOTAL_LABEL.test(c.trim())) ?? '')}"), not a payment; not imported so the money is not counted twice`);
+    }
+    let date: string | null = null;
+    if (dateAt >= 0) {
+      const parsed = parseSpendDate(fields[dateAt] ?? '', mapping.dateOrder, true);
+      if (parsed.ok) date = parsed.iso;
+      else if (!parsed.empty) return reject(line, `${label('date')} ${parsed.reason}`);
+      else withoutDate++;
+    }
+    let vatPence: bigint | null = null;
+    if (vatAt >= 0) {
+      const vat = parseAmount(fields[vatAt] ?? '');
+      if (vat.ok) vatPence = vat.pence;
+      else if (!vat.empty && vat.marker === undefined) warn(`line ${line}: ${label('irrecoverableVat')} ${vat.reason}; left empty`);
+    }
+    if (amount.ok && amount.rounded) warn(`line ${line}: ${label('netAmount')} "${amountText.trim()}" has more than two decimal places; rounded to the penny`);
+
+    const raw: Record<string, string> = {};
+    for (const c of columns) raw[c.name] = fields[c.index] ?? '';
+    for (const i of unnamed) {
+      const value = fields[i];
+      if (value !== undefined && value.trim() !== '') raw[`Column ${i + 1}`] = value;
+    }
+
+    const duplicateOf = seen.firstLineOf(fields, line);
+    if (duplicateOf !== null) duplicates++;
+
+    const supplierName = text(fields, idx.supplierName);
+    if (supplierName !== null) {
+      let folded = supplierKeys.get(supplierName);
+      if (folded === undefined) {
+        folded = detached(supplierName.normalize('NFKC').toLowerCase());
+        supplierKeys.set(detached(supplierName), folded);
+      }
+      suppliers.add(folded);
+    }
+    if (date !== null) {
+      if (firstDate === null || date < firstDate) firstDate = date;
+      if (lastDate === null || date > lastDate) lastDate = date;
+      if (period && (date < period.from || date > period.to)) outsidePeriod++;
+    }
+    imported++;
+    total += amount.pence;
+    return {
+      kind: 'line',
+      line,
+      date,
+      period,
+      netPence: amount.pence,
+      vatPence,
+      body: text(fields, idx.body),
+      bodyName: text(fields, idx.bodyName),
+      department: text(fields, idx.department),
+      serviceArea: text(fields, idx.serviceArea),
+      supplierName,
+      supplierId: text(fields, idx.supplierId),
+      companyNumber: text(fields, idx.companyNumber),
+      charityNumber: text(fields, idx.charityNumber),
+      vatNumber: text(fields, idx.vatNumber),
+      purpose: text(fields, idx.purpose),
+      expenseCategory: text(fields, idx.expenseCategory),
+      expenseCode: text(fields, idx.expenseCode),
+      sercopCode: text(fields, idx.sercopCode),
+      sercopCategoryCode: text(fields, idx.sercopCategoryCode),
+      merchantCategory: text(fields, idx.merchantCategory),
+      transactionNumber: text(fields, idx.transactionNumber),
+      invoiceNumber: text(fields, idx.invoiceNumber),
+      capitalRevenue: text(fields, idx.capitalRevenue),
+      duplicateOf,
+      raw,
+    };
+  };
+
+  const decoder = createTextDecoder(sniff.encoding);
+  const tokenizer = new CsvTokenizer(sniff.delimiter);
+  let recordIndex = 0;
+  const batch: CsvRecord[] = [];
+  const drain = (): SpendRecord[] => {
+    const out: SpendRecord[] = [];
+    for (const record of batch) {
+      if (recordIndex++ <= sniff.headerRecord) continue;
+      const converted = toRecord(record);
+      if (converted) out.push(converted);
+    }
+    batch.length = 0;
+    return out;
+  };
+
+  // Work in pieces of at most 64 KiB whatever the stream's chunk size: a batch of a few hundred lines dies
+  // young, while a batch from a 1 MiB chunk survives into the old generation and doubles time and memory.
+  for (let at = 0; at < sample.length; at += PIECE) {
+    tokenizer.write(decoder.decode(sample.subarray(at, at + PIECE)), batch);
+    const out = drain();
+    if (out.length > 0) yield out;
+  }
+  for await (const chunk of source.rest()) {
+    for (let at = 0; at < chunk.length; at += PIECE) {
+      tokenizer.write(decoder.decode(chunk.subarray(at, at + PIECE)), batch);
+      const out = drain();
+      if (out.length > 0) yield out;
+    }
+  }
+  tokenizer.write(decoder.end(), batch);
+  tokenizer.end(batch);
+  const last = drain();
+  if (last.length > 0) yield last;
+
+  if (withoutDate > 0) warn(`${withoutDate} line(s) have no date`);
+  if (outsidePeriod > 0 && period) warn(`${outsidePeriod} line(s) are dated outside the period ${period.from}..${period.to}`);
+  const stats = decoder.stats;
+  const encoding: TextEncoding =
+    sniff.encoding === 'utf-8' && stats.fallbackBytes > 0 && !stats.utf8 ? 'windows-1252' : sniff.encoding;
+  if (sniff.encoding === 'utf-8' && stats.fallbackBytes > 0 && stats.utf8) {
+    warn(`the file mixes UTF-8 with ${stats.fallbackBytes} Windows-1252 byte(s); each was read as Windows-1252`);
+  }
+  done({
+    rowsImported: imported,
+    rowsRejected: rejectedCount,
+    netTotalPence: total,
+    suppliers: suppliers.size,
+    firstDate,
+    lastDate,
+    period,
+    rejected: listed,
+    mapping,
+    sha256: source.sha256(),
+    bytes: source.bytes,
+    compression: sniff.compression,
+    encoding,
+    delimiter: sniff.delimiter,
+    headerLine: sniff.headerLine,
+    titleRows: sniff.titleRows,
+    blankRowsSkipped: blank,
+    duplicateLines: duplicates,
+    linesWithoutDate: withoutDate,
+    warnings,
+  });
+}
+
+const SPACE_RUN = /\s{2,}|[\t\r\n\u00a0]/;
+
+function text(fields: readonly string[], index: number): string | null {
+  if (index < 0) return null;
+  const v = fields[index];
+  if (v === undefined || v === '') return null;
+  let t = v.trim();
+  if (t === '') return null;
+  if (SPACE_RUN.test(t)) t = t.replace(/\s+/g, ' ');
+  return t;
+}
+
+// Strings cut from a chunk may share the chunk's memory; one kept in a long-lived map would keep the whole
+// megabyte-long chunk alive. A copy through bytes owns its memory.
+function detached(value: string): string {
+  return Buffer.from(value, 'utf8').toString('utf8');
+}
+
+function clip(value: string): string {
+  const t = value.trim();
+  return t.length > 60 ? `${t.slice(0, 60)}…` : t;
+}
+
+// The cheap test first: a row naming a supplier other than "Total" is a payment, however its cells read.
+function mayBeTotalRow(fields: readonly string[], supplierAt: number): boolean {
+  if (supplierAt < 0) return true;
+  const supplier = fields[supplierAt] ?? '';
+  return supplier.trim() === '' || TOTAL_LABEL.test(supplier.trim());
+}
+
+// A total row labels itself "Total", "Grand total" or "Sub-total" and names no supplier (or names "Total")
+// and carries no date. "TOTAL GAS & POWER LTD" in the supplier column is a supplier, not a total.
+function isTotalRow(fields: readonly string[], amountAt: number, supplierAt: number, dateAt: number): boolean {
+  let labelled = false;
+  for (let i = 0; i < fields.length; i++) {
+    if (i === amountAt) continue;
+    const t = (fields[i] ?? '').trim();
+    if (t !== '' && TOTAL_LABEL.test(t) && t.length <= 20) labelled = true;
+  }
+  if (!labelled) return false;
+  const supplier = supplierAt >= 0 ? (fields[supplierAt] ?? '').trim() : '';
+  if (supplier !== '' && !TOTAL_LABEL.test(supplier)) return false;
+  if (supplier !== '' && supplier.length > 20) return false;
+  return dateAt < 0 || (fields[dateAt] ?? '').trim() === '';
+}
+
+/**
+ * The file's bytes: hashed as they arrive, gunzipped when the first bytes say gzip, and limited in size.
+ * The sniffing sample is read first and the rest streamed after it.
+ */
+class ByteSource {
+  compression: 'gzip' | 'none' = 'none';
+  bytes = 0;
+  private readonly hasher = createHash('sha256');
+  private readonly raw: AsyncIterator<Buffer>;
+  private decompressed: AsyncIterator<Buffer> | null = null;
+  private inflated = 0;
+  private readonly maxBytes: number;
+
+  constructor(input: SpendInput, maxBytes: number) {
+    this.raw = this.hashed(input)[Symbol.asyncIterator]();
+    this.maxBytes = maxBytes;
+  }
+
+  private async *hashed(input: SpendInput): AsyncGenerator<Buffer> {
+    for await (const chunk of chunksOf(input)) {
+      this.hasher.update(chunk);
+      this.bytes += chunk.length;
+      yield chunk;
+    }
+  }
+
+  /** Reads decompressed bytes until `size` or the end. */
+  async sample(size: number): Promise<{ sample: Buffer; complete: boolean }> {
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    // Enough raw bytes to see a gzip header.
+    while (headBytes < 3) {
+      const next = await this.raw.next();
+      if (next.done) break;
+      head.push(next.value);
+      headBytes += next.value.length;
+    }
+    const first = Buffer.concat(head);
+    const replay = this.replay(first);
+    if (isGzip(first)) {
+      this.compression = 'gzip';
+      this.decompressed = gunzip(replay)[Symbol.asyncIterator]();
+    } else {
+      this.decompressed = replay[Symbol.asyncIterator]();
+    }
+    const parts: Buffer[] = [];
+    let got = 0;
+    while (got < size) {
+      const next = await this.next();
+      if (next === null) return { sample: Buffer.concat(parts), complete: true };
+      parts.push(next);
+      got += next.length;
+    }
+    return { sample: Buffer.concat(parts), complete: false };
+  }
+
+  /** The decompressed bytes after the sample. */
+  async *rest(): AsyncGenerator<Buffer> {
+    for (;;) {
+      const next = await this.next();
+      if (next === null) return;
+      yield next;
+    }
+  }
+
+  /** Reads (and discards) the rest of the input, so a damaged gzip stream reports itself. */
+  async verifyRest(): Promise<void> {
+    for await (const chunk of this.rest()) void chunk;
+  }
+
+  sha256(): string {
+    return this.hasher.copy().digest('hex');
+  }
+
+  private async next(): Promise<Buffer | null> {
+    if (!this.decompressed) return null;
+    const next = await this.decompressed.next();
+    if (next.done) return null;
+    this.inflated += next.value.length;
+    if (this.inflated > this.maxBytes) {
+      throw new SpendFileError('spend.too-large', `The file is larger than ${this.maxBytes} bytes${this.compression === 'gzip' ? ' once decompressed' : ''}.`);
+    }
+    return next.value;
+  }
+
+  private async *replay(first: Buffer): AsyncGenerator<Buffer> {
+    if (first.length > 0) yield first;
+    for (;;) {
+      const next = await this.raw.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+}
+
+async function* chunksOf(input: SpendInput): AsyncGenerator<Buffer> {
+  if (input instanceof Uint8Array) {
+    const buffer = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    for (let at = 0; at < buffer.length; at += BUFFER_CHUNK) yield buffer.subarray(at, at + BUFFER_CHUNK);
+    return;
+  }
+  for await (const chunk of input as AsyncIterable<Uint8Array | string>) {
+    // A stream with setEncoding() hands out strings; its bytes are gone, so refuse rather than guess.
+    if (typeof chunk === 'string') throw new TypeError('Give the spend reader bytes, not a stream with an encoding set');
+    yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+}
+
+async function* gunzip(compressed: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const inflater = createGunzip();
+  const feeder = Readable.from(compressed);
+  feeder.on('error', (error: unknown) => inflater.destroy(error instanceof Error ? error : new Error(String(error))));
+  feeder.pipe(inflater);
+  try {
+    for await (const chunk of inflater) yield chunk as Buffer;
+  } catch (error) {
+    if (error instanceof SpendFileError) throw error;
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('Z_') || code === 'ERR_ZLIB_INITIALIZATION_FAILED') {
+      const why = code === 'Z_BUF_ERROR' ? 'it ends part-way through (truncated?)' : 'its compressed data is corrupt';
+      throw new SpendFileError('spend.gzip-invalid', `The file is gzip-compressed but cannot be decompressed: ${why}.`, { cause: error });
+    }
+    throw error;
+  } finally {
+    feeder.destroy();
+    inflater.destroy();
+  }
+}

@@ -3,3 +3,4 @@ import type { PlatformTables } from './platform/platform.table.ts';
 import type { OrganisationsTables } from './organisations/organisations.table.ts';
 
 export interface Database extends PlatformTables, OrganisationsTables {}
+import type { SpendTables } from './spend/spend.table.ts'; export interface Database extends SpendTables {} // spend (interface merging)

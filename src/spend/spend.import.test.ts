@@ -1,0 +1,117 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { eachEngine } from '../platform/testing.ts';
+import { cliActor } from '../platform/actor.ts';
+import { seedOrganisations } from '../organisations/organisations.demo.ts';
+import { isAppError } from '../platform/errors.ts';
+import { importSpendFile } from './spend.import.ts';
+
+const dataset = (name: string): Buffer => readFileSync(new URL(`../../datasets/spend/${name}`, import.meta.url));
+
+// The figures issue 3 pins, with the publisher of each file.
+const PINNED = [
+  { file: 'darlington-2010-10.csv', publisher: 'GB-LAE-DAL', rows: 794, pence: 474256156, period: '2010-10..2010-12' },
+  { file: 'newcastle-2017-02.csv', publisher: 'GB-LAE-NET', rows: 6118, pence: 3308297524 },
+  { file: 'northtyneside-2014-05.csv', publisher: 'GB-LAE-NTY', rows: 12245, pence: 2607375200 },
+  { file: 'calderdale-2015-06.csv', publisher: 'GB-LAE-CLD', rows: 5295, pence: 2396036612 },
+  { file: 'leeds-2011-04.csv', publisher: 'GB-LAE-LDS', rows: 11707, pence: 8096512553 },
+  { file: 'gateshead-2011-02.csv', publisher: 'GB-LAE-GAT', rows: 5077, pence: 1683174010 },
+  { file: 'oxford-2017-q1.csv', publisher: 'GB-LAE-OXO', rows: 3913, pence: 1339798924 },
+] as const;
+
+async function stored(db: Parameters<typeof seedOrganisations>[0]['db'], organisationId: string) {
+  const r = await db.selectFrom('spend_lines').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('net_pence').as('pence')])
+    .where('organisation_id', '=', organisationId).executeTakeFirstOrThrow();
+  const files = await db.selectFrom('spend_files').selectAll().where('organisation_id', '=', organisationId).execute();
+  return { lines: Number(r.n), pence: Number(r.pence ?? 0), files };
+}
+
+eachEngine('spend import', (t) => {
+  it('imports the seven shared council files with the pinned figures', async (c) => {
+    const { ctx, engine } = t();
+    await seedOrganisations(ctx);
+    // PostgreSQL: a sample, since PGlite already covers all seven (the figures come from the same reader).
+    const files = engine === 'pglite' ? PINNED : PINNED.filter((p) => ['darlington-2010-10.csv', 'gateshead-2011-02.csv', 'leeds-2011-04.csv'].includes(p.file));
+    for (const p of files) {
+      const result = await importSpendFile(ctx, cliActor, { publisher: p.publisher, source: { bytes: dataset(p.file) }, filename: p.file, period: 'period' in p ? p.period : null });
+      assert.equal(result.outcome, 'imported', p.file);
+      assert.equal(result.rowsImported, p.rows, p.file);
+      assert.equal(result.netTotalPence, p.pence, p.file);
+      assert.equal(result.rowsRejected, 0, p.file);
+      const db = await stored(ctx.db, result.publisher.id);
+      assert.equal(db.lines, p.rows, `${p.file} lines stored`);
+      assert.equal(db.pence, p.pence, `${p.file} pence stored`);
+      const audit = await ctx.db.selectFrom('audit_log').selectAll().where('entity_id', '=', result.fileId).execute();
+      assert.equal(audit.length, 1);
+      assert.equal(audit[0]!.action, 'spend.file.imported');
+    }
+    c.diagnostic(`${files.length} files on ${engine}`);
+  });
+
+  it('changes nothing when the same bytes are imported again', async () => {
+    const { ctx } = t();
+    await seedOrganisations(ctx);
+    const bytes = dataset('gateshead-2011-02.csv');
+    const first = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-GAT', source: { bytes } });
+    const before = await stored(ctx.db, first.publisher.id);
+    const again = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-GAT', source: { bytes } });
+    assert.equal(again.outcome, 'unchanged');
+    assert.equal(again.fileId, first.fileId);
+    assert.equal(again.rowsImported, 5077);
+    assert.deepEqual(await stored(ctx.db, first.publisher.id), before);
+  });
+
+  it('replaces a period atomically, keeps the old version and shows the difference', async () => {
+    const { ctx } = t();
+    await seedOrganisations(ctx);
+    const header = 'Date,Supplier Name,Expense Type,Net Amount\n';
+    const v1 = `${header}01/03/2020,ACME LTD,Stationery,100.00\n02/03/2020,Byker Trust,Grant,250.50\n31/03/2020,ACME LTD,Stationery,100.00\n`;
+    const v2 = `${header}01/03/2020,ACME LTD,Stationery,100.00\n31/03/2020,ACME LTD,Stationery,100.00\n15/03/2020,Ouseburn Farm,Grant,1000.00\n20/03/2020,Ouseburn Farm,Grant,5.00\n`;
+    const a = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-STY', source: { bytes: Buffer.from(v1) } });
+    assert.equal(a.version, 1);
+    assert.equal(a.periodFrom, '2020-03-01');
+    assert.equal(a.periodTo, '2020-03-31');
+    const b = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-STY', source: { bytes: Buffer.from(v2) } });
+    assert.equal(b.outcome, 'replaced');
+    assert.equal(b.version, 2);
+    assert.equal(b.replacedFileId, a.fileId);
+    assert.deepEqual(b.diff, { linesAdded: 2, penceAdded: 100500, linesRemoved: 1, penceRemoved: 25050 });
+    const files = await ctx.db.selectFrom('spend_files').selectAll().where('organisation_id', '=', a.publisher.id).orderBy('version').execute();
+    assert.deepEqual(files.map((f) => [f.version, f.status, f.replaced_by]), [[1, 'replaced', b.fileId], [2, 'current', null]]);
+    // The old lines are kept for the record.
+    const oldLines = await ctx.db.selectFrom('spend_lines').select('line').where('organisation_id', '=', a.publisher.id).where('file_id', '=', a.fileId).execute();
+    assert.equal(oldLines.length, 3);
+  });
+
+  it('leaves nothing behind when a file cannot be imported', async () => {
+    const { ctx } = t();
+    await seedOrganisations(ctx);
+    const org = (await ctx.db.selectFrom('organisation_identifiers').select('organisation_id').where('identifier', '=', 'NBL').executeTakeFirstOrThrow()).organisation_id;
+    const noAmount = Buffer.from('Date,Supplier Name,Expense Type\n01/03/2020,ACME LTD,Stationery\n');
+    await assert.rejects(importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-NBL', source: { bytes: noAmount } }),
+      (e: unknown) => isAppError(e) && e.code === 'validation_failed' && e.fieldErrors[0]?.field === 'file' && /net amount/i.test(e.message));
+    // A gzip stream cut off after most of its lines: the lines read before the damage must not survive.
+    const gz = gzipSync(dataset('leeds-2011-04.csv'));
+    const truncated = gz.subarray(0, Math.floor(gz.length * 0.8));
+    await assert.rejects(importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-NBL', source: { bytes: truncated } }),
+      (e: unknown) => isAppError(e) && e.code === 'validation_failed' && /gzip/.test(e.message));
+    const after = await stored(ctx.db, org);
+    assert.equal(after.lines, 0);
+    assert.equal(after.files.length, 0);
+    const audit = await ctx.db.selectFrom('audit_log').select('id').where('organisation_id', '=', org).where('action', 'like', 'spend.%').execute();
+    assert.equal(audit.length, 0);
+    // The database is still usable afterwards.
+    const ok = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-NBL', source: { bytes: Buffer.from('Date,Supplier,Amount\n01/01/2021,X LTD,600\n') } });
+    assert.equal(ok.rowsImported, 1);
+  });
+
+  it('refuses someone without a publishing role', async () => {
+    const { ctx } = t();
+    await seedOrganisations(ctx);
+    const stranger = { userId: '00000000-0000-4000-8000-000000000001', tokenId: null, isAdmin: false, via: 'token' as const };
+    await assert.rejects(importSpendFile(ctx, stranger, { publisher: 'GB-LAE-SND', source: { bytes: Buffer.from('Date,Supplier,Amount\n01/01/2021,X LTD,600\n') } }),
+      (e: unknown) => isAppError(e) && e.code === 'forbidden');
+  });
+});

@@ -1,0 +1,252 @@
+// Importing a spend file: all or nothing. The lines are COPYed into spend_lines under a new file id inside one
+// transaction, together with the file record, the replacement of an older version, the supplier register and
+// the audit row; nothing is visible to anyone until that transaction commits, and a failure or a killed process
+// leaves no trace. The same bytes again (same SHA-256) change nothing.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { AppContext } from '../platform/module.ts';
+import type { Actor } from '../platform/actor.ts';
+import { AppError } from '../platform/errors.ts';
+import { recordAudit } from '../platform/audit.repository.ts';
+import { requireOrganisationRole } from '../platform/auth/policy.ts';
+import { getOrganisation } from '../organisations/organisations.service.ts';
+import { SpendFileError } from './spend.errors.ts';
+import { openSpendFile, type SpendSummary } from './spend.read.ts';
+import { parsePeriod, type SpendPeriod } from './spend.values.ts';
+import { SPEND_FIELDS, type MappingOverride, type SpendMapping } from './spend.mapping.ts';
+import { lineToCopyText, withBulkTransaction } from './spend.load.ts';
+import { supplierKey } from './spend.suppliers.ts';
+import * as repo from './spend.repository.ts';
+
+/** Roles that may publish a body's spending. Site administrators always may. */
+export const PUBLISHING_ROLES = ['admin', 'staff', 'finance'] as const;
+
+export interface ImportInput {
+  /** Organisation id, org-id identifier (GB-LAE-NET) or slug. */
+  publisher: string;
+  /** The file's bytes, or a path to read them from. */
+  source: { bytes: Uint8Array } | { path: string };
+  filename?: string | null;
+  /** "2010-10..2010-12": needed only when the file carries no dates. */
+  period?: string | null;
+  /** Called as the file is read: bytes read so far, of `total` (compressed bytes for gzip). */
+  onProgress?: (read: number, total: number) => void;
+}
+
+export interface ImportResult {
+  /** imported: a new period; replaced: a new version of a period; unchanged: these bytes were imported before. */
+  outcome: 'imported' | 'replaced' | 'unchanged';
+  fileId: string;
+  publisher: { id: string; name: string; slug: string };
+  version: number;
+  periodFrom: string;
+  periodTo: string;
+  rowsImported: number;
+  rowsRejected: number;
+  netTotalPence: number;
+  suppliers: number;
+  firstDate: string | null;
+  lastDate: string | null;
+  rejected: { line: number; reason: string }[];
+  mapping: Record<string, { column: string; confidence: string; reason: string }>;
+  sha256: string;
+  replacedFileId: string | null;
+  diff: repo.LineDiff | null;
+  warnings: string[];
+}
+
+/** The mapping as a person reads it: field → the column it came from, and why. */
+export function presentMapping(mapping: SpendMapping): ImportResult['mapping'] {
+  const out: ImportResult['mapping'] = {};
+  for (const field of SPEND_FIELDS) {
+    const m = mapping.fields[field];
+    if (m) out[field] = { column: m.header, confidence: m.confidence, reason: m.reason };
+  }
+  return out;
+}
+
+/** The form of a mapping a publisher confirms: field → column header. */
+export function mappingOverride(mapping: SpendMapping): MappingOverride {
+  const out: MappingOverride = {};
+  for (const field of SPEND_FIELDS) {
+    const m = mapping.fields[field];
+    if (m) out[field] = m.header;
+  }
+  return out;
+}
+
+function spendFileToAppError(error: SpendFileError): AppError {
+  return AppError.validation([{ field: 'file', message: error.message }], `The file cannot be imported: ${error.message}`);
+}
+
+function monthEnd(iso: string): string {
+  const [y, m] = iso.split('-').map(Number) as [number, number];
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return `${iso.slice(0, 7)}-${String(last).padStart(2, '0')}`;
+}
+
+/** The period a file covers: the one given, else whole months from its first to its last date. */
+function filePeriod(summary: SpendSummary): SpendPeriod {
+  if (summary.period) return summary.period;
+  if (!summary.firstDate || !summary.lastDate) {
+    throw AppError.validation([{ field: 'period', message: 'No line of the file has a date. Give the period it covers, e.g. 2010-10..2010-12.' }]);
+  }
+  return { from: `${summary.firstDate.slice(0, 7)}-01`, to: monthEnd(summary.lastDate) };
+}
+
+async function sha256Of(source: ImportInput['source']): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  if ('bytes' in source) return { sha256: hash.update(source.bytes).digest('hex'), bytes: source.bytes.length };
+  let bytes = 0;
+  for await (const chunk of createReadStream(source.path, { highWaterMark: 1 << 20 })) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+function counted(source: ImportInput['source'], total: number, onProgress?: ImportInput['onProgress']): Uint8Array | Readable {
+  if ('bytes' in source && !onProgress) return source.bytes;
+  const stream = 'bytes' in source ? Readable.from([Buffer.from(source.bytes)], { objectMode: false }) : createReadStream(source.path, { highWaterMark: 1 << 20 });
+  if (!onProgress) return stream;
+  let read = 0;
+  stream.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    onProgress(read, total);
+  });
+  return stream;
+}
+
+function resultFromFile(row: repo.SpendFileRow, publisher: ImportResult['publisher'], outcome: ImportResult['outcome']): ImportResult {
+  const s = row.summary as { rejected?: { line: number; reason: string }[]; warnings?: string[]; replacedFileId?: string | null };
+  return {
+    outcome, fileId: row.id, publisher, version: row.version, periodFrom: row.period_from, periodTo: row.period_to,
+    rowsImported: row.rows_imported, rowsRejected: row.rows_rejected, netTotalPence: row.net_total_pence, suppliers: row.suppliers,
+    firstDate: row.first_date, lastDate: row.last_date, rejected: s.rejected ?? [], mapping: row.mapping as ImportResult['mapping'],
+    sha256: row.sha256, replacedFileId: s.replacedFileId ?? null, diff: (row.diff as repo.LineDiff | null) ?? null, warnings: s.warnings ?? [],
+  };
+}
+
+/**
+ * Imports one spend file for a publisher. Publisher staff, finance officers and administrators may, and site
+ * administrators. Throws AppError validation_failed naming the file's fault (no amount column, a damaged gzip
+ * stream, no dates and no period …); nothing is written then.
+ */
+export async function importSpendFile(ctx: AppContext, actor: Actor, input: ImportInput): Promise<ImportResult> {
+  const org = await getOrganisation(ctx.db, input.publisher);
+  await requireOrganisationRole(ctx.db, actor, org.id, PUBLISHING_ROLES);
+  const publisher = { id: org.id, name: org.name, slug: org.slug };
+  let period: SpendPeriod | undefined;
+  if (input.period) {
+    try {
+      period = parsePeriod(input.period);
+    } catch (error) {
+      if (error instanceof SpendFileError) throw AppError.validation([{ field: 'period', message: error.message }]);
+      throw error;
+    }
+  }
+  if ('path' in input.source) {
+    try {
+      await stat(input.source.path);
+    } catch {
+      throw AppError.validation([{ field: 'file', message: `No file at ${input.source.path}` }]);
+    }
+  }
+  const { sha256, bytes } = await sha256Of(input.source);
+  const existing = await repo.findFileBySha(ctx.db, org.id, sha256);
+  if (existing) return resultFromFile(existing, publisher, 'unchanged');
+  const remembered = await repo.getMapping(ctx.db, org.id);
+
+  const fileId = randomUUID();
+  try {
+    const file = await openSpendFile(counted(input.source, bytes, input.onProgress), {
+      period, mapping: (remembered as MappingOverride | null) ?? undefined,
+    });
+    return await withBulkTransaction(ctx.handle, async (trx, sink) => {
+      const keys = new Map<string, string | null>();
+      const keyOf = (name: string | null) => {
+        if (name === null) return null;
+        let k = keys.get(name);
+        if (k === undefined) {
+          k = supplierKey(name);
+          if (keys.size < 200_000) keys.set(name, k);
+        }
+        return k;
+      };
+      for await (const batch of file.batches()) {
+        let text = '';
+        for (const record of batch) {
+          if (record.kind === 'line') text += lineToCopyText(org.id, fileId, record, keyOf(record.supplierName));
+        }
+        if (text) await sink.write(text);
+      }
+      await sink.end();
+      const summary = file.summary();
+      if (summary.sha256 !== sha256) throw new AppError('conflict', 'The file changed while it was being read: import it again.');
+      if (summary.rowsImported === 0) {
+        throw AppError.validation([{ field: 'file', message: `The file has no spend lines: no row carries an amount.${summary.rejected[0] ? ` First problem, line ${summary.rejected[0].line}: ${summary.rejected[0].reason}` : ''}` }]);
+      }
+      const p = filePeriod(summary);
+      const current = await repo.currentFileForPeriod(trx, org.id, p.from, p.to);
+      const version = (await repo.lastVersion(trx, org.id, p.from, p.to)) + 1;
+      let diff: repo.LineDiff | null = null;
+      if (current) {
+        diff = await repo.diffFiles(trx, org.id, current.id, fileId);
+        await repo.markReplaced(trx, org.id, current.id, fileId);
+      }
+      const mapping = presentMapping(summary.mapping);
+      const stored = {
+        rejected: summary.rejected, warnings: summary.warnings, encoding: summary.encoding, delimiter: summary.delimiter,
+        compression: summary.compression, headerLine: summary.headerLine, titleRows: summary.titleRows,
+        blankRowsSkipped: summary.blankRowsSkipped, duplicateLines: summary.duplicateLines, linesWithoutDate: summary.linesWithoutDate,
+        unusedColumns: summary.mapping.unused, mappingNotes: summary.mapping.notes, dateOrder: summary.mapping.dateOrder,
+        replacedFileId: current?.id ?? null, rememberedMapping: remembered !== null,
+      };
+      const netTotal = Number(summary.netTotalPence);
+      if (!Number.isSafeInteger(netTotal)) throw AppError.validation([{ field: 'file', message: 'The file’s total is beyond the range this service can add up exactly' }]);
+      await repo.insertFile(trx, {
+        organisation_id: org.id, id: fileId, period_from: p.from, period_to: p.to, period_given: !!summary.period, sha256,
+        filename: input.filename ?? ('path' in input.source ? input.source.path.split('/').pop() ?? null : null), bytes,
+        status: 'current', version, rows_imported: summary.rowsImported, rows_rejected: summary.rowsRejected,
+        net_total_pence: netTotal, suppliers: summary.suppliers, first_date: summary.firstDate, last_date: summary.lastDate,
+        mapping, summary: stored, diff, imported_by: actor.userId,
+      });
+      await repo.upsertSuppliers(trx, org.id, fileId);
+      const result: ImportResult = {
+        outcome: current ? 'replaced' : 'imported', fileId, publisher, version, periodFrom: p.from, periodTo: p.to,
+        rowsImported: summary.rowsImported, rowsRejected: summary.rowsRejected, netTotalPence: netTotal, suppliers: summary.suppliers,
+        firstDate: summary.firstDate, lastDate: summary.lastDate, rejected: [...summary.rejected], mapping, sha256,
+        replacedFileId: current?.id ?? null, diff, warnings: [...summary.warnings],
+      };
+      await recordAudit(trx, actor, {
+        action: current ? 'spend.file.replaced' : 'spend.file.imported', entityType: 'spend_file', entityId: fileId, organisationId: org.id,
+        before: current ? { fileId: current.id, version: current.version, rowsImported: current.rows_imported, netTotalPence: current.net_total_pence } : undefined,
+        after: { ...result, rejected: result.rejected.slice(0, 20), mapping: undefined },
+      });
+      return result;
+    });
+  } catch (error) {
+    if (error instanceof SpendFileError) throw spendFileToAppError(error);
+    if ((error as { code?: string }).code === '23505') {
+      throw new AppError('conflict', 'Another import of this publisher’s spending for the same period or the same file finished first. Try again.', { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** Remembers the mapping used for a file as the publisher's confirmed mapping for its next files. */
+export async function confirmMapping(ctx: AppContext, actor: Actor, publisher: string, fileId: string): Promise<Record<string, string | null>> {
+  const org = await getOrganisation(ctx.db, publisher);
+  await requireOrganisationRole(ctx.db, actor, org.id, PUBLISHING_ROLES);
+  const file = await repo.findFile(ctx.db, org.id, fileId);
+  if (!file) throw new AppError('not_found', 'No such spend file for this publisher');
+  const mapping: Record<string, string | null> = {};
+  for (const [field, m] of Object.entries(file.mapping as ImportResult['mapping'])) mapping[field] = m.column;
+  await ctx.db.transaction().execute(async (trx) => {
+    await repo.saveMapping(trx, org.id, mapping, actor.userId);
+    await recordAudit(trx, actor, { action: 'spend.mapping.confirmed', entityType: 'spend_mapping', entityId: org.id, organisationId: org.id, after: mapping });
+  });
+  return mapping;
+}

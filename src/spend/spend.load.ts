@@ -1,0 +1,183 @@
+// Bulk loading spend lines with COPY, inside one transaction that also carries every other write of an import,
+// so a failed or killed import leaves nothing behind.
+//
+// - PGlite: `COPY … FROM '/dev/blob'` with `{ blob }`, run through the transaction object that PGlite's own
+//   transaction() hands out (it locks the instance, so nothing else interleaves). The text is sent in pieces
+//   of a few megabytes so memory stays flat whatever the file size.
+// - PostgreSQL: one client from the pool, `COPY … FROM STDIN` through pg-copy-streams, streamed with backpressure.
+//
+// In both cases a Kysely instance bound to that single connection runs the import's other statements, so
+// repository functions and the audit log work unchanged inside it.
+import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely';
+import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
+import type pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
+import type { Database } from '../database.ts';
+import type { DatabaseHandle } from '../platform/db.ts';
+import type { SpendLine } from './spend.read.ts';
+
+/** The columns COPY fills, in the order `lineToCopyText` writes them. */
+export const COPY_COLUMNS = [
+  'organisation_id', 'file_id', 'line', 'date', 'net_pence', 'vat_pence', 'department', 'service_area',
+  'supplier_name', 'supplier_key', 'supplier_ref', 'company_number', 'charity_number', 'vat_number', 'purpose',
+  'expense_category', 'expense_code', 'merchant_category', 'transaction_number', 'invoice_number',
+  'capital_revenue', 'body', 'body_name', 'duplicate_of',
+] as const;
+
+const COPY_SQL = `COPY spend_lines (${COPY_COLUMNS.join(', ')})`;
+const SPECIAL = /[\\\t\n\r]/;
+
+/** A value in COPY's text format: \N for null; backslash, tab and line breaks escaped. */
+function cell(value: string | null): string {
+  if (value === null) return '\\N';
+  if (!SPECIAL.test(value)) return value;
+  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** One spend line as a row of COPY text (with its newline). */
+export function lineToCopyText(organisationId: string, fileId: string, l: SpendLine, supplierKey: string | null): string {
+  return `${organisationId}\t${fileId}\t${l.line}\t${l.date ?? '\\N'}\t${l.netPence}\t${l.vatPence ?? '\\N'}\t${cell(l.department)}\t${cell(l.serviceArea)}\t${cell(l.supplierName)}\t${cell(supplierKey)}\t${cell(l.supplierId)}\t${cell(l.companyNumber)}\t${cell(l.charityNumber)}\t${cell(l.vatNumber)}\t${cell(l.purpose)}\t${cell(l.expenseCategory)}\t${cell(l.expenseCode)}\t${cell(l.merchantCategory)}\t${cell(l.transactionNumber)}\t${cell(l.invoiceNumber)}\t${cell(l.capitalRevenue)}\t${cell(l.body)}\t${cell(l.bodyName)}\t${l.duplicateOf ?? '\\N'}\n`;
+}
+
+/** Where the import writes its lines: text in COPY format, in any number of pieces, then end(). */
+export interface CopySink {
+  write(text: string): Promise<void>;
+  end(): Promise<void>;
+  /** Abandons a COPY in progress (the transaction is rolled back after). */
+  abort(error: Error): Promise<void>;
+}
+
+const PGLITE_PIECE = 4 * 1024 * 1024;
+
+function pgliteSink(tx: PGliteTransaction): CopySink {
+  let parts: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (size === 0) return;
+    const blob = new Blob(parts);
+    parts = [];
+    size = 0;
+    await tx.query(`${COPY_SQL} FROM '/dev/blob'`, [], { blob });
+  };
+  return {
+    async write(text) {
+      parts.push(text);
+      size += text.length;
+      if (size >= PGLITE_PIECE) await flush();
+    },
+    end: flush,
+    async abort() {
+      parts = [];
+      size = 0;
+    },
+  };
+}
+
+function postgresSink(client: pg.PoolClient): CopySink {
+  let stream: ReturnType<typeof copyFromStdin> | null = null;
+  let failure: Error | null = null;
+  let ended = false;
+  const open = () => {
+    if (!stream) {
+      stream = client.query(copyFromStdin(`${COPY_SQL} FROM STDIN`));
+      stream.on('error', (error: Error) => {
+        failure = error;
+      });
+    }
+    return stream;
+  };
+  return {
+    async write(text) {
+      if (failure) throw failure;
+      const s = open();
+      if (!s.write(text)) {
+        await new Promise<void>((resolve, reject) => {
+          const onDrain = () => {
+            s.off('error', onError);
+            resolve();
+          };
+          const onError = (error: Error) => {
+            s.off('drain', onDrain);
+            reject(error);
+          };
+          s.once('drain', onDrain);
+          s.once('error', onError);
+        });
+      }
+    },
+    async end() {
+      if (failure) throw failure;
+      if (!stream) return;
+      const s = stream;
+      ended = true;
+      await new Promise<void>((resolve, reject) => {
+        s.once('finish', resolve);
+        s.once('error', reject);
+        s.end();
+      });
+      if (failure) throw failure;
+    },
+    async abort(error) {
+      if (!stream || ended) return;
+      const s = stream;
+      ended = true;
+      await new Promise<void>((resolve) => {
+        s.once('close', () => resolve());
+        s.destroy(error);
+      });
+    },
+  };
+}
+
+/**
+ * Runs `work` in one transaction on its own connection, with a COPY sink for spend lines. Commits when `work`
+ * returns, rolls everything back when it throws.
+ */
+export async function withBulkTransaction<T>(
+  handle: DatabaseHandle,
+  work: (trx: Transaction<Database>, sink: CopySink) => Promise<T>,
+): Promise<T> {
+  if (handle.pglite) {
+    const pglite = handle.pglite;
+    return pglite.transaction(async (tx) => {
+      // A PGlite look-alike whose queries run on this transaction: Kysely's BEGIN/COMMIT become no-ops that
+      // wait for our own transaction's outcome.
+      const bound = {
+        closed: false,
+        ready: true,
+        waitReady: Promise.resolve(),
+        query: (query: string, params?: unknown[], options?: Record<string, unknown>) => tx.query(query, params, options),
+        transaction: async (callback: (t: PGliteTransaction) => Promise<unknown>) => callback(tx),
+        close: async () => {},
+      };
+      const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: bound as unknown as PGlite }) });
+      return db.transaction().execute((trx) => guarded(trx, pgliteSink(tx), work));
+    }) as Promise<T>;
+  }
+  if (!handle.pool) throw new Error('No database connection');
+  const client = await handle.pool.connect();
+  let broken = false;
+  try {
+    const single = {
+      connect: async () => ({ query: client.query.bind(client), release() {} }),
+      end: async () => {},
+    };
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: single as unknown as pg.Pool }) });
+    return await db.transaction().execute((trx) => guarded(trx, postgresSink(client), work));
+  } catch (error) {
+    // A COPY that failed part-way can leave the connection mid-protocol: do not give it back to the pool.
+    broken = true;
+    throw error;
+  } finally {
+    client.release(broken ? true : undefined);
+  }
+}
+
+async function guarded<T>(trx: Transaction<Database>, sink: CopySink, work: (trx: Transaction<Database>, sink: CopySink) => Promise<T>): Promise<T> {
+  try {
+    return await work(trx, sink);
+  } catch (error) {
+    await sink.abort(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
+}

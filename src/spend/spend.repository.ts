@@ -1,0 +1,293 @@
+// The only place in the spend module with SQL. Every query on lines names the publisher first (the leading
+// column of every index), and sees only lines of its publisher's current files.
+import { sql, type RawBuilder } from 'kysely';
+import type { Db } from '../platform/db.ts';
+
+export interface SpendFileRow {
+  organisation_id: string;
+  id: string;
+  period_from: string;
+  period_to: string;
+  period_given: boolean;
+  sha256: string;
+  filename: string | null;
+  bytes: number;
+  status: 'current' | 'replaced';
+  version: number;
+  replaced_by: string | null;
+  rows_imported: number;
+  rows_rejected: number;
+  net_total_pence: number;
+  suppliers: number;
+  first_date: string | null;
+  last_date: string | null;
+  mapping: unknown;
+  summary: unknown;
+  diff: unknown;
+  imported_by: string | null;
+  imported_at: Date;
+}
+
+export type NewSpendFile = Omit<SpendFileRow, 'imported_at' | 'replaced_by' | 'mapping' | 'summary' | 'diff'> & {
+  mapping: unknown;
+  summary: unknown;
+  diff: unknown;
+};
+
+const json = (value: unknown): string => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+
+export async function findFileBySha(db: Db, organisationId: string, sha256: string): Promise<SpendFileRow | null> {
+  const row = await db.selectFrom('spend_files').selectAll().where('organisation_id', '=', organisationId).where('sha256', '=', sha256).executeTakeFirst();
+  return (row as SpendFileRow | undefined) ?? null;
+}
+
+export async function findFile(db: Db, organisationId: string, id: string): Promise<SpendFileRow | null> {
+  const row = await db.selectFrom('spend_files').selectAll().where('organisation_id', '=', organisationId).where('id', '=', id).executeTakeFirst();
+  return (row as SpendFileRow | undefined) ?? null;
+}
+
+/** The current file for a period, locked against a concurrent replacement. */
+export async function currentFileForPeriod(db: Db, organisationId: string, from: string, to: string): Promise<SpendFileRow | null> {
+  const row = await db.selectFrom('spend_files').selectAll().where('organisation_id', '=', organisationId)
+    .where('period_from', '=', from).where('period_to', '=', to).where('status', '=', 'current').forUpdate().executeTakeFirst();
+  return (row as SpendFileRow | undefined) ?? null;
+}
+
+export async function lastVersion(db: Db, organisationId: string, from: string, to: string): Promise<number> {
+  const row = await db.selectFrom('spend_files').select((eb) => eb.fn.max('version').as('v'))
+    .where('organisation_id', '=', organisationId).where('period_from', '=', from).where('period_to', '=', to).executeTakeFirst();
+  return Number(row?.v ?? 0);
+}
+
+export async function markReplaced(db: Db, organisationId: string, id: string, replacedBy: string): Promise<void> {
+  await db.updateTable('spend_files').set({ status: 'replaced', replaced_by: replacedBy })
+    .where('organisation_id', '=', organisationId).where('id', '=', id).execute();
+}
+
+export async function insertFile(db: Db, file: NewSpendFile): Promise<void> {
+  await db.insertInto('spend_files').values({
+    ...file, mapping: json(file.mapping), summary: json(file.summary), diff: file.diff === null ? null : json(file.diff),
+  }).execute();
+}
+
+export async function listFiles(db: Db, organisationId: string): Promise<SpendFileRow[]> {
+  return (await db.selectFrom('spend_files').selectAll().where('organisation_id', '=', organisationId)
+    .orderBy('period_from', 'desc').orderBy('version', 'desc').execute()) as SpendFileRow[];
+}
+
+export interface LineDiff {
+  linesAdded: number;
+  penceAdded: number;
+  linesRemoved: number;
+  penceRemoved: number;
+}
+
+/** Lines of `newer` not in `older` and the reverse, compared as multisets of their published fields. */
+export async function diffFiles(db: Db, organisationId: string, older: string, newer: string): Promise<LineDiff> {
+  const fields = sql.raw('date, net_pence, supplier_name, department, purpose, transaction_number, invoice_number');
+  const side = (a: string, b: string) => sql<{ n: number; pence: number | null }>`
+    SELECT count(*) AS n, sum(net_pence)::bigint AS pence FROM (
+      SELECT ${fields} FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${a}
+      EXCEPT ALL
+      SELECT ${fields} FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${b}
+    ) d`;
+  const added = (await side(newer, older).execute(db)).rows[0];
+  const removed = (await side(older, newer).execute(db)).rows[0];
+  return { linesAdded: Number(added?.n ?? 0), penceAdded: Number(added?.pence ?? 0), linesRemoved: Number(removed?.n ?? 0), penceRemoved: Number(removed?.pence ?? 0) };
+}
+
+/**
+ * Adds the file's suppliers to the shared register, then links suppliers to organisations whose Companies House
+ * or Charity Commission identifier the file quotes. Redacted payees have no key, so are never linked.
+ */
+export async function upsertSuppliers(db: Db, organisationId: string, fileId: string): Promise<void> {
+  await sql`
+    INSERT INTO spend_suppliers (key, name, company_number, charity_number)
+    SELECT supplier_key, min(supplier_name), max(company_number), max(charity_number)
+    FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND supplier_key IS NOT NULL
+    GROUP BY supplier_key
+    ON CONFLICT (key) DO UPDATE SET
+      company_number = coalesce(spend_suppliers.company_number, excluded.company_number),
+      charity_number = coalesce(spend_suppliers.charity_number, excluded.charity_number)`.execute(db);
+  await sql`
+    UPDATE spend_suppliers s SET organisation_id = oi.organisation_id, link_method = 'identifier'
+    FROM organisation_identifiers oi
+    WHERE s.organisation_id IS NULL
+      AND ((oi.scheme = 'GB-COH' AND oi.identifier = lpad(upper(s.company_number), 8, '0'))
+        OR (oi.scheme = 'GB-CHC' AND oi.identifier = ltrim(s.charity_number, '0')))
+      AND s.key IN (SELECT DISTINCT supplier_key FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId})`.execute(db);
+}
+
+export async function getMapping(db: Db, organisationId: string): Promise<Record<string, string | null> | null> {
+  const row = await db.selectFrom('spend_mappings').select('mapping').where('organisation_id', '=', organisationId).executeTakeFirst();
+  return (row?.mapping as Record<string, string | null> | undefined) ?? null;
+}
+
+export async function saveMapping(db: Db, organisationId: string, mapping: Record<string, string | null>, userId: string | null): Promise<void> {
+  await db.insertInto('spend_mappings').values({ organisation_id: organisationId, mapping: JSON.stringify(mapping), confirmed_by: userId })
+    .onConflict((oc) => oc.column('organisation_id').doUpdateSet({ mapping: JSON.stringify(mapping), confirmed_by: userId, updated_at: new Date() }))
+    .execute();
+}
+
+// Exploring
+
+export interface LineFilters {
+  organisationId: string;
+  /** Inclusive ISO dates. */
+  from?: string;
+  to?: string;
+  minPence?: number;
+  maxPence?: number;
+  q?: string;
+  department?: string;
+  purpose?: string;
+  supplierKey?: string;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function where(f: LineFilters): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [
+    sql`l.organisation_id = ${f.organisationId}`,
+    sql`l.file_id IN (SELECT id FROM spend_files sf WHERE sf.organisation_id = ${f.organisationId} AND sf.status = 'current')`,
+  ];
+  if (f.from) parts.push(sql`l.date >= ${f.from}::date`);
+  if (f.to) parts.push(sql`l.date <= ${f.to}::date`);
+  if (f.minPence !== undefined) parts.push(sql`l.net_pence >= ${f.minPence}`);
+  if (f.maxPence !== undefined) parts.push(sql`l.net_pence <= ${f.maxPence}`);
+  if (f.department !== undefined) parts.push(f.department === '' ? sql`l.department IS NULL` : sql`l.department = ${f.department}`);
+  if (f.purpose !== undefined) parts.push(f.purpose === '' ? sql`l.purpose IS NULL` : sql`l.purpose = ${f.purpose}`);
+  if (f.supplierKey !== undefined) parts.push(sql`l.supplier_key = ${f.supplierKey}`);
+  if (f.q) {
+    const p = `%${escapeLike(f.q)}%`;
+    parts.push(sql`(l.supplier_name ILIKE ${p} OR l.purpose ILIKE ${p} OR l.department ILIKE ${p})`);
+  }
+  return sql.join(parts, sql` AND `);
+}
+
+export interface Total {
+  key: string | null;
+  label: string | null;
+  lines: number;
+  pence: number;
+}
+
+export async function totals(db: Db, f: LineFilters): Promise<{ lines: number; pence: number; firstDate: string | null; lastDate: string | null }> {
+  const r = (await sql<{ lines: number; pence: number | null; first: string | null; last: string | null }>`
+    SELECT count(*) AS lines, sum(l.net_pence)::bigint AS pence, min(l.date) AS first, max(l.date) AS last
+    FROM spend_lines l WHERE ${where(f)}`.execute(db)).rows[0];
+  return { lines: Number(r?.lines ?? 0), pence: Number(r?.pence ?? 0), firstDate: r?.first ?? null, lastDate: r?.last ?? null };
+}
+
+export type GroupBy = 'month' | 'department' | 'purpose' | 'supplier';
+
+const groupExpr: Record<GroupBy, { key: string; label: string }> = {
+  month: { key: "to_char(l.date, 'YYYY-MM')", label: "to_char(l.date, 'YYYY-MM')" },
+  department: { key: 'l.department', label: 'l.department' },
+  purpose: { key: 'l.purpose', label: 'l.purpose' },
+  supplier: { key: 'l.supplier_key', label: 'min(l.supplier_name)' },
+};
+
+/** Totals grouped by one dimension; months in order, the others largest first. */
+export async function groupTotals(db: Db, f: LineFilters, by: GroupBy, limit: number): Promise<{ rows: Total[]; groups: number }> {
+  const g = groupExpr[by];
+  const order = by === 'month' ? sql.raw('1 ASC NULLS LAST') : sql.raw('4 DESC, 1');
+  const rows = (await sql<{ key: string | null; label: string | null; lines: number; pence: number | null }>`
+    SELECT ${sql.raw(g.key)} AS key, ${sql.raw(g.label)} AS label, count(*) AS lines, sum(l.net_pence)::bigint AS pence
+    FROM spend_lines l WHERE ${where(f)} GROUP BY ${sql.raw(g.key)} ORDER BY ${order} LIMIT ${limit}`.execute(db)).rows;
+  const count = (await sql<{ n: number }>`SELECT count(DISTINCT ${sql.raw(g.key)}) + max(CASE WHEN ${sql.raw(g.key)} IS NULL THEN 1 ELSE 0 END) AS n FROM spend_lines l WHERE ${where(f)}`.execute(db)).rows[0];
+  return {
+    rows: rows.map((r) => ({ key: r.key, label: r.label, lines: Number(r.lines), pence: Number(r.pence ?? 0) })),
+    groups: Number(count?.n ?? 0),
+  };
+}
+
+export interface LineRow {
+  file_id: string;
+  line: number;
+  date: string | null;
+  net_pence: number;
+  vat_pence: number | null;
+  department: string | null;
+  service_area: string | null;
+  supplier_name: string | null;
+  supplier_key: string | null;
+  supplier_ref: string | null;
+  company_number: string | null;
+  charity_number: string | null;
+  vat_number: string | null;
+  purpose: string | null;
+  expense_category: string | null;
+  expense_code: string | null;
+  merchant_category: string | null;
+  transaction_number: string | null;
+  invoice_number: string | null;
+  capital_revenue: string | null;
+  body: string | null;
+  body_name: string | null;
+  duplicate_of: number | null;
+}
+
+export type LineSort = 'date' | 'amount';
+
+export async function lines(db: Db, f: LineFilters, options: { sort: LineSort; limit: number; offset: number }): Promise<LineRow[]> {
+  const order = options.sort === 'amount' ? sql.raw('l.net_pence DESC, l.file_id, l.line') : sql.raw('l.date ASC NULLS FIRST, l.file_id, l.line');
+  return (await sql<LineRow>`
+    SELECT l.file_id, l.line, l.date, l.net_pence, l.vat_pence, l.department, l.service_area, l.supplier_name, l.supplier_key,
+      l.supplier_ref, l.company_number, l.charity_number, l.vat_number, l.purpose, l.expense_category, l.expense_code,
+      l.merchant_category, l.transaction_number, l.invoice_number, l.capital_revenue, l.body, l.body_name, l.duplicate_of
+    FROM spend_lines l WHERE ${where(f)} ORDER BY ${order} LIMIT ${options.limit} OFFSET ${options.offset}`.execute(db)).rows;
+}
+
+/** Lines in file order after (fileId, line), for streaming a whole publisher's data in batches. */
+export async function linesAfter(db: Db, f: LineFilters, after: { fileId: string; line: number } | null, limit: number): Promise<LineRow[]> {
+  const cursor = after ? sql`AND (l.file_id, l.line) > (${after.fileId}::uuid, ${after.line})` : sql``;
+  return (await sql<LineRow>`
+    SELECT l.file_id, l.line, l.date, l.net_pence, l.vat_pence, l.department, l.service_area, l.supplier_name, l.supplier_key,
+      l.supplier_ref, l.company_number, l.charity_number, l.vat_number, l.purpose, l.expense_category, l.expense_code,
+      l.merchant_category, l.transaction_number, l.invoice_number, l.capital_revenue, l.body, l.body_name, l.duplicate_of
+    FROM spend_lines l WHERE ${where(f)} ${cursor} ORDER BY l.file_id, l.line LIMIT ${limit}`.execute(db)).rows;
+}
+
+export interface PublisherRow {
+  organisation_id: string;
+  files: number;
+  lines: number;
+  pence: number;
+  first_date: string | null;
+  last_date: string | null;
+  period_from: string;
+  period_to: string;
+}
+
+/** Every publisher with current files, with their totals (from the file records: no scan of lines). */
+export async function publishers(db: Db): Promise<PublisherRow[]> {
+  return (await sql<PublisherRow>`
+    SELECT organisation_id, count(*) AS files, sum(rows_imported)::bigint AS lines, sum(net_total_pence)::bigint AS pence,
+      min(first_date) AS first_date, max(last_date) AS last_date, min(period_from) AS period_from, max(period_to) AS period_to
+    FROM spend_files WHERE status = 'current' GROUP BY organisation_id`.execute(db)).rows.map((r) => ({
+    ...r, files: Number(r.files), lines: Number(r.lines), pence: Number(r.pence),
+  }));
+}
+
+export async function findSupplier(db: Db, key: string) {
+  return (await db.selectFrom('spend_suppliers').selectAll().where('key', '=', key).executeTakeFirst()) ?? null;
+}
+
+/** What each publisher paid a supplier, by month. */
+export async function supplierPayments(db: Db, key: string): Promise<{ organisation_id: string; month: string | null; lines: number; pence: number }[]> {
+  const publishers = (await sql<{ organisation_id: string }>`SELECT DISTINCT organisation_id FROM spend_files WHERE status = 'current'`.execute(db)).rows.map((r) => r.organisation_id);
+  if (publishers.length === 0) return [];
+  const rows = (await sql<{ organisation_id: string; month: string | null; lines: number; pence: number }>`
+    SELECT l.organisation_id, to_char(l.date, 'YYYY-MM') AS month, count(*) AS lines, sum(l.net_pence)::bigint AS pence
+    FROM spend_lines l JOIN spend_files sf ON sf.organisation_id = l.organisation_id AND sf.id = l.file_id AND sf.status = 'current'
+    WHERE l.organisation_id IN (${sql.join(publishers)}) AND l.supplier_key = ${key}
+    GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST`.execute(db)).rows;
+  return rows.map((r) => ({ ...r, lines: Number(r.lines), pence: Number(r.pence) }));
+}
+
+export async function searchSuppliers(db: Db, q: string, limit: number) {
+  return db.selectFrom('spend_suppliers').selectAll().where('key', 'like', `%${escapeLike(q.toLowerCase())}%`).orderBy('key').limit(limit).execute();
+}

@@ -1,0 +1,79 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Json = ColumnType<unknown, string, string>;
+
+export interface SpendFilesTable {
+  organisation_id: string;
+  id: Generated<string>;
+  period_from: string;
+  period_to: string;
+  period_given: boolean;
+  sha256: string;
+  filename: string | null;
+  bytes: number;
+  status: 'current' | 'replaced';
+  version: number;
+  replaced_by: string | null;
+  rows_imported: number;
+  rows_rejected: number;
+  net_total_pence: number;
+  suppliers: number;
+  first_date: string | null;
+  last_date: string | null;
+  mapping: Json;
+  summary: Json;
+  diff: ColumnType<unknown, string | null, string | null>;
+  imported_by: string | null;
+  imported_at: Generated<Date>;
+}
+
+export interface SpendLinesTable {
+  organisation_id: string;
+  file_id: string;
+  line: number;
+  date: string | null;
+  net_pence: number;
+  vat_pence: number | null;
+  department: string | null;
+  service_area: string | null;
+  supplier_name: string | null;
+  supplier_key: string | null;
+  supplier_ref: string | null;
+  company_number: string | null;
+  charity_number: string | null;
+  vat_number: string | null;
+  purpose: string | null;
+  expense_category: string | null;
+  expense_code: string | null;
+  merchant_category: string | null;
+  transaction_number: string | null;
+  invoice_number: string | null;
+  capital_revenue: string | null;
+  body: string | null;
+  body_name: string | null;
+  duplicate_of: number | null;
+}
+
+export interface SpendSuppliersTable {
+  key: string;
+  name: string;
+  company_number: string | null;
+  charity_number: string | null;
+  organisation_id: string | null;
+  link_method: 'identifier' | 'confirmed' | null;
+  created_at: Generated<Date>;
+}
+
+export interface SpendMappingsTable {
+  organisation_id: string;
+  mapping: Json;
+  confirmed_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface SpendTables {
+  spend_files: SpendFilesTable;
+  spend_lines: SpendLinesTable;
+  spend_suppliers: SpendSuppliersTable;
+  spend_mappings: SpendMappingsTable;
+}

@@ -1,6 +1,6 @@
 // The whole schema as Kysely sees it: each module's tables, composed here and nowhere else.
 import type { PlatformTables } from './platform/platform.table.ts';
 import type { OrganisationsTables } from './organisations/organisations.table.ts';
+import type { PlacesTables } from './places/places.table.ts';
 
-export interface Database extends PlatformTables, OrganisationsTables {}
-import type { SpendTables } from './spend/spend.table.ts'; export interface Database extends SpendTables {} // spend (interface merging)
+export interface Database extends PlatformTables, OrganisationsTables, PlacesTables {}

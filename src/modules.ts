@@ -3,9 +3,10 @@
 import type { AppContext, CommonwealModule } from './platform/module.ts';
 import { platformModule } from './platform/platform.module.ts';
 import { organisationsModule } from './organisations/organisations.module.ts';
+import { placesModule } from './places/places.module.ts';
 import { countOrganisations } from './organisations/organisations.service.ts';
 
-const featureModules: CommonwealModule[] = [organisationsModule];
+const featureModules: CommonwealModule[] = [organisationsModule, placesModule];
 
 export function allModules(ctx: AppContext): CommonwealModule[] {
   const home = {

@@ -1,0 +1,109 @@
+import { readFile } from 'node:fs/promises';
+import type { CliCommand } from '../platform/module.ts';
+import { cliActor } from '../platform/actor.ts';
+import { AppError } from '../platform/errors.ts';
+import * as service from './places.service.ts';
+
+type Format = 'csv' | 'json';
+
+function format(values: Record<string, unknown>): Format {
+  const f = (values.format as string | undefined) ?? 'csv';
+  if (f !== 'csv' && f !== 'json') throw AppError.validation([{ field: 'format', message: 'Give --format csv or --format json' }]);
+  return f;
+}
+
+async function readNamed(values: Record<string, unknown>, option: string, what: string): Promise<Uint8Array> {
+  const path = values[option] as string | undefined;
+  if (!path) throw AppError.validation([{ field: option, message: `Give --${option} FILE, ${what}` }]);
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw AppError.validation([{ field: option, message: `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+  }
+}
+
+/** Formats a number for CSV: full precision, never exponent notation for the values we write. */
+function csvValue(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return String(value);
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Writes rows as CSV (or one JSON array) to stdout in chunks; returns undefined so the CLI prints nothing more. */
+function writeTable(rows: Record<string, unknown>[], columns: string[], f: Format): undefined {
+  // A reader that stops early (`| head`) closes the pipe: that is not an error.
+  process.stdout.once('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  if (f === 'json') {
+    process.stdout.write(`${JSON.stringify(rows)}\n`);
+    return undefined;
+  }
+  const lines = [columns.join(',')];
+  for (const row of rows) lines.push(columns.map((c) => csvValue(row[c])).join(','));
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return undefined;
+}
+
+const progress = (message: string) => process.stderr.write(`${message}\n`);
+
+export const placesCommands: CliCommand[] = [
+  {
+    name: ['places', 'import-iod2019'],
+    summary: 'Load the English Indices of Deprivation 2019 (File 2 domain ranks, File 6 population)',
+    usage: 'commonweal places import-iod2019 --domains FILE --population FILE   (plain or gzip CSV)',
+    options: { domains: { type: 'string' }, population: { type: 'string' } },
+    async run(ctx, { values }) {
+      const started = performance.now();
+      const domains = await readNamed(values, 'domains', 'IoD2019 File 2 (domains of deprivation)');
+      const population = await readNamed(values, 'population', 'IoD2019 File 6 (population denominators)');
+      const result = await service.importIod2019(ctx.db, cliActor, { domains, population }, progress);
+      return { ...result, ms: Math.round(performance.now() - started) };
+    },
+  },
+  {
+    name: ['places', 'import-simd2020'],
+    summary: 'Load the Scottish Index of Multiple Deprivation 2020v2 ranks',
+    usage: 'commonweal places import-simd2020 --ranks FILE   (plain or gzip CSV)',
+    options: { ranks: { type: 'string' } },
+    async run(ctx, { values }) {
+      const started = performance.now();
+      const ranks = await readNamed(values, 'ranks', 'the SIMD 2020v2 ranks file');
+      const result = await service.importSimd2020(ctx.db, cliActor, { ranks }, progress);
+      return { ...result, ms: Math.round(performance.now() - started) };
+    },
+  },
+  {
+    name: ['places', 'imd'],
+    summary: 'Compute IMD 2019 for every English LSOA from the loaded domain ranks (CSV or JSON on stdout)',
+    usage: 'commonweal places imd [--format csv|json]   columns lsoa_code,score,rank,decile',
+    options: { format: { type: 'string' } },
+    async run(ctx, { values }) {
+      const f = format(values);
+      return writeTable(await service.imdTable(ctx.db), ['lsoa_code', 'score', 'rank', 'decile'], f);
+    },
+  },
+  {
+    name: ['places', 'la-summaries'],
+    summary: 'Population-weighted IMD 2019 summaries for every English local authority district',
+    usage: 'commonweal places la-summaries [--format csv|json]   columns lad_code,avg_score,avg_rank,proportion,extent,local_concentration',
+    options: { format: { type: 'string' } },
+    async run(ctx, { values }) {
+      const f = format(values);
+      const rows = await service.laSummaryTable(ctx.db);
+      if (rows.length === 0) throw new AppError('unavailable', 'IoD2019 is not loaded yet. Run: commonweal places import-iod2019 --domains FILE --population FILE');
+      return writeTable(rows, ['lad_code', 'avg_score', 'avg_rank', 'proportion', 'extent', 'local_concentration'], f);
+    },
+  },
+  {
+    name: ['places', 'status'],
+    summary: 'Which deprivation datasets are loaded',
+    usage: 'commonweal places status',
+    options: {},
+    async run(ctx) {
+      return { datasets: await service.loadedDatasets(ctx.db) };
+    },
+  },
+];

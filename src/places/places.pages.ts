@@ -104,6 +104,11 @@ export function placesPages(app: App, ctx: AppContext): void {
       const report = await service.fairnessReport(db, amounts);
       return reply.page('places/views/fairness.njk', {
         values: form, report, lines: amounts.length, chart: fairnessChart(report, 'chart-fairness'),
+        rows: report.deciles.map((d) => ({ ...d, sharePct: percent(d.share), populationSharePct: percent(d.populationShare) })),
+        bands: {
+          d10: `${percent(report.mostDeprived10.share)} of the amount, ${percent(report.mostDeprived10.populationShare)} of the people`,
+          d20: `${percent(report.mostDeprived20.share)} of the amount, ${percent(report.mostDeprived20.populationShare)} of the people`,
+        },
         concentration: report.concentrationIndex.toFixed(3),
       }, { form: true });
     } catch (error) {

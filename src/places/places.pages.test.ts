@@ -1,0 +1,125 @@
+// The places module with the real published data (England and Scotland, loaded by the demo seed), on both
+// engines: the demo load, agreement with the published ranks, the pages and the read API.
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { eachEngine } from '../platform/testing.ts';
+import { rankAgreement } from './places.compute.ts';
+import { seedPlaces } from './places.demo.ts';
+import * as service from './places.service.ts';
+
+eachEngine('places with the real data', (t) => {
+  it('loads England and Scotland for the demo once, quickly, and not again', async () => {
+    const { ctx } = t();
+    const started = performance.now();
+    assert.deepEqual(await seedPlaces(ctx), ['iod2019', 'simd2020']);
+    const ms = performance.now() - started;
+    process.stderr.write(`  [places] demo load of 32,844 LSOAs and 6,976 data zones on ${ctx.handle.engine}: ${Math.round(ms)} ms\n`);
+    assert.deepEqual(await seedPlaces(ctx), []);
+    const datasets = await service.loadedDatasets(ctx.db);
+    assert.deepEqual(datasets.map((d) => [d.dataset, d.areas]), [['iod2019', 32_844], ['simd2020', 6_976]]);
+  });
+
+  it('stores an IMD that agrees with the published ranks (32,736 of 32,844 exactly, none off by more than 2; every decile)', async () => {
+    const { ctx } = t();
+    const imd = await service.imdTable(ctx.db);
+    assert.equal(imd.length, 32_844);
+    const published = new Map((await ctx.db.selectFrom('places_iod2019_ranks').select(['lsoa_code', 'imd_rank']).execute()).map((r) => [r.lsoa_code, r.imd_rank]));
+    const agreement = rankAgreement(imd.map((r) => ({ code: r.lsoa_code, computed: r.rank, published: published.get(r.lsoa_code) ?? 0 })));
+    assert.equal(agreement.exactRanks, 32_736);
+    assert.equal(agreement.exactDeciles, 32_844);
+    assert.equal(agreement.ranksWithinPublishedTies, 32_762);
+    assert.equal(agreement.largestRankDifference, 2);
+    const stored = await ctx.db.selectFrom('places_index_results').select(['area_code', 'rank']).where('index_name', '=', 'imd2019').execute();
+    const storedRank = new Map(stored.map((r) => [r.area_code, r.rank]));
+    assert.ok(imd.every((r) => storedRank.get(r.lsoa_code) === r.rank), 'the stored ranks are the recomputed ones');
+    const simd = await ctx.db.selectFrom('places_index_results as r').innerJoin('places_simd2020_ranks as s', 's.data_zone', 'r.area_code')
+      .select(['r.area_code', 'r.rank', 's.simd_rank']).execute();
+    const simdAgreement = rankAgreement(simd.map((r) => ({ code: r.area_code, computed: r.rank, published: r.simd_rank })));
+    assert.equal(simdAgreement.exactRanks, 6_955);
+    assert.equal(simdAgreement.largestRankDifference, 2);
+  });
+
+  it('renders the places index with district summaries, a chart and a table', async () => {
+    const { app } = t();
+    const res = await app.inject({ method: 'GET', url: '/places' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /<h1 class="govuk-heading-l">Places and need<\/h1>/);
+    assert.match(res.body, /<svg[^>]+role="img"[^>]+aria-labelledby="chart-districts-title chart-districts-desc"/);
+    assert.match(res.body, /<title id="chart-districts-title">/);
+    assert.match(res.body, /href="\/places\/la\/E06000002">Middlesbrough<\/a>/);
+    assert.match(res.body, /Glasgow City/);
+    assert.match(res.body, /href="\/places" class="govuk-service-navigation__link"|class="govuk-service-navigation__link" href="\/places"|Places and need/);
+  });
+
+  it('searches by name and goes straight to a place given its code', async () => {
+    const { app } = t();
+    const byName = await app.inject({ method: 'GET', url: '/places?q=tendring+018' });
+    assert.equal(byName.statusCode, 200);
+    assert.match(byName.body, /href="\/places\/area\/E01021988">Tendring 018A<\/a>/);
+    const byCode = await app.inject({ method: 'GET', url: '/places?q=e01021988' });
+    assert.equal(byCode.statusCode, 303);
+    assert.equal(byCode.headers.location, '/places/area/E01021988');
+    const la = await app.inject({ method: 'GET', url: '/places?q=E06000002' });
+    assert.equal(la.headers.location, '/places/la/E06000002');
+  });
+
+  it('shows a small area: rank, decile, the domains as a chart with a table, neighbours, plain words', async () => {
+    const { app } = t();
+    const res = await app.inject({ method: 'GET', url: '/places/area/E01021988' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /Tendring 018A is ranked 1 of 32,844 neighbourhoods \(LSOAs\) in England/);
+    assert.match(res.body, /<svg[^>]+role="img"[^>]+aria-labelledby="chart-domains-title/);
+    assert.match(res.body, /<th scope="row" class="govuk-table__header">Barriers to housing and services<\/th>\s*<td[^>]*>8,235<\/td>/);
+    assert.match(res.body, /Blackpool 010A/);
+    const scottish = await app.inject({ method: 'GET', url: '/places/area/S01010891' });
+    assert.equal(scottish.statusCode, 200);
+    assert.match(scottish.body, /ranked 1 of 6,976 data zones in Scotland/);
+    assert.match(scottish.body, /Geographic access to services/);
+    const missing = await app.inject({ method: 'GET', url: '/places/area/E01999999' });
+    assert.equal(missing.statusCode, 404);
+  });
+
+  it('shows a local authority with its summaries and its small areas by need', async () => {
+    const { app } = t();
+    const res = await app.inject({ method: 'GET', url: '/places/la/E06000002' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /<h1 class="govuk-heading-l">Middlesbrough<\/h1>/);
+    assert.match(res.body, /86 small areas/);
+    assert.match(res.body, /48.8% \(\d+\)/, 'proportion of LSOAs in decile 1: 42 of 86');
+    assert.match(res.body, /<svg[^>]+aria-labelledby="chart-la-deciles-title/);
+    const glasgow = await app.inject({ method: 'GET', url: '/places/la/S12000049' });
+    assert.equal(glasgow.statusCode, 200);
+    assert.match(glasgow.body, /Glasgow City/);
+  });
+
+  it('ranks candidate areas for a new centre and says why', async () => {
+    const { app } = t();
+    const res = await app.inject({ method: 'GET', url: '/places/siting?codes=E01000001%2C+E01021988%0AE01012007+XYZ' });
+    assert.equal(res.statusCode, 200);
+    const order = [...res.body.matchAll(/href="\/places\/area\/(E\d+)">/g)].map((m) => m[1]);
+    assert.deepEqual(order, ['E01021988', 'E01012007', 'E01000001']);
+    assert.match(res.body, /In the most deprived 10% of England \(IMD 2019 rank 1 of 32,844\)/);
+    assert.match(res.body, /Not found, so left out: XYZ/);
+    const byLa = await app.inject({ method: 'GET', url: '/places/siting?la=E06000002' });
+    assert.equal(byLa.statusCode, 200);
+    assert.match(byLa.body, /86 areas considered; the 50 most in need are shown/);
+  });
+
+  it('serves areas, local authorities and fairness over the API', async () => {
+    const { app, ctx } = t();
+    const area = (await app.inject({ method: 'GET', url: '/api/v1/places/areas/E01021988' })).json();
+    assert.equal(area.area.rank, 1);
+    assert.equal(area.area.decile, 1);
+    assert.equal(area.domains.length, 7);
+    assert.equal(area.published.rank, 1);
+    const las = (await app.inject({ method: 'GET', url: '/api/v1/places/local-authorities' })).json();
+    assert.equal(las.length, 317 + 32);
+    const search = await app.inject({ method: 'GET', url: '/api/v1/places/areas?q=' });
+    assert.equal(search.statusCode, 400);
+    // All of England's population, one person each: concentration index 0 within rounding.
+    const needs = await ctx.db.selectFrom('places_small_areas').select(['code', 'population']).where('kind', '=', 'lsoa2011').execute();
+    const even = await service.fairnessReport(ctx.db, needs.map((n) => [n.code, n.population] as const));
+    assert.ok(Math.abs(even.concentrationIndex) < 1e-9);
+    assert.match(even.verdict, /^Spread roughly in line with population/);
+  });
+});

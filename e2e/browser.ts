@@ -1,0 +1,60 @@
+// Browser test support: Debian's Chromium driven by playwright-core, every page checked with axe.
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { openTestContext } from '../src/platform/testing.ts';
+import { createApp, seedDemo } from '../src/app.ts';
+import type { App, AppContext } from '../src/platform/module.ts';
+
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const screenshotDir = new URL('./screenshots/', import.meta.url).pathname;
+
+/** Whether browser journeys can run; REQUIRE_BROWSER=1 turns a missing browser into a failure. */
+export function browserAvailable(): boolean {
+  if (existsSync(chromiumPath)) return true;
+  if (process.env.REQUIRE_BROWSER === '1') throw new Error(`REQUIRE_BROWSER=1 but no Chromium at ${chromiumPath} (apt-get install chromium)`);
+  return false;
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+}
+
+/** The app with its demo data, listening on a free loopback port. */
+export async function startServer(): Promise<{ ctx: AppContext; app: App; baseUrl: string; stop: () => Promise<void> }> {
+  const ctx = await openTestContext('pglite');
+  let app: App;
+  try {
+    await seedDemo(ctx);
+    app = await createApp(ctx);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+  } catch (error) {
+    await ctx.handle.close();
+    throw error;
+  }
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    ctx, app, baseUrl: `http://127.0.0.1:${port}`,
+    async stop() {
+      await app.close();
+      await ctx.handle.close();
+    },
+  };
+}
+
+const wcagTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/** Runs axe on the page as it is now; returns a readable list of violations (empty when none). */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(wcagTags).analyze();
+  return result.violations.map((v) => `${page.url()}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: `${screenshotDir}${name}.png`, fullPage: true });
+}

@@ -1,0 +1,139 @@
+import { before, after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import { accessibilityViolations, browserAvailable, launch, screenshot, startServer } from './browser.ts';
+import { cliActor } from '../src/platform/actor.ts';
+import { registerUser } from '../src/platform/auth/auth.service.ts';
+
+const enabled = browserAvailable();
+
+describe('browser journeys', { skip: enabled ? false : 'Chromium not found (set REQUIRE_BROWSER=1 to fail instead)' }, () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let browser: Browser;
+  const violations: string[] = [];
+
+  async function check(page: Page, name?: string) {
+    violations.push(...(await accessibilityViolations(page)));
+    if (name) await screenshot(page, name);
+  }
+
+  before(async () => {
+    server = await startServer();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('every page reachable from the home page loads and passes axe (WCAG 2.2 AA)', async () => {
+    const page = await browser.newPage();
+    const seen = new Set<string>();
+    const queue: { path: string; depth: number }[] = [{ path: '/', depth: 0 }];
+    const failures: string[] = [];
+    while (queue.length && seen.size < 60) {
+      const { path, depth } = queue.shift()!;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      const response = await page.goto(server.baseUrl + path);
+      if (!response || response.status() >= 400) failures.push(`${path} answered ${response?.status()}`);
+      await check(page, seen.size <= 12 ? `crawl-${path.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '') || 'home'}` : undefined);
+      if (depth >= 2) continue;
+      const links = await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href') ?? ''));
+      for (const href of links) {
+        if (!href.startsWith('/') || href.startsWith('//')) continue;
+        const clean = href.split('#')[0]!;
+        if (!clean || /^\/(api|assets|govuk|public)\//.test(clean) || /\.(csv|json|xml|atom)(\?|$)/.test(clean) || seen.has(clean)) continue;
+        queue.push({ path: clean, depth: depth + 1 });
+      }
+    }
+    assert.ok(seen.size >= 5, `crawled only ${seen.size} pages`);
+    assert.deepEqual(failures, []);
+    assert.deepEqual(violations, []);
+    await page.close();
+  });
+
+  it('a person registers, creates an API token and registers their organisation — with JavaScript off', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(`${server.baseUrl}/register`);
+    await check(page, 'register');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    assert.match(await page.title(), /^Error: /);
+    assert.ok(await page.getByText('There is a problem').isVisible());
+    await check(page, 'register-errors');
+
+    await page.getByLabel('Full name').fill('Jo Provider');
+    await page.getByLabel('Email address').fill('jo@example.org');
+    await page.getByLabel('Password').fill('a long enough password');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(/\/account/);
+    assert.ok(await page.getByText('Your account has been created').isVisible());
+    await check(page, 'account');
+
+    await page.getByLabel('Name for a new token').fill('Reporting script');
+    await page.getByRole('button', { name: 'Create API token' }).click();
+    const token = await page.locator('#new-token').textContent();
+    assert.match(token ?? '', /^cw_/);
+    await check(page, 'account-token-created');
+    const me = await fetch(`${server.baseUrl}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(((await me.json()) as { email: string }).email, 'jo@example.org');
+
+    await page.goto(`${server.baseUrl}/organisations/new`);
+    await page.getByLabel('Name', { exact: true }).fill('Heaton Community Larder');
+    await page.getByLabel('Legal form').selectOption('cic-guarantee');
+    await page.getByRole('button', { name: 'Register organisation' }).click();
+    await page.waitForURL(/\/organisations\/heaton-community-larder/);
+    assert.ok(await page.getByRole('heading', { name: 'Heaton Community Larder' }).isVisible());
+    await check(page, 'organisation');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/\?notice=signed-out/);
+    assert.ok(await page.getByText('You have signed out.').isVisible());
+    await check(page);
+    await context.close();
+    assert.deepEqual(violations, []);
+  });
+
+  it('an administrator reads a password-reset email in the outbox and uses its link', async () => {
+    await registerUser(server.ctx.db, cliActor, { email: 'admin@example.org', name: 'Site Admin', password: 'admin password here', isAdmin: true });
+    const visitor = await browser.newPage();
+    await visitor.goto(`${server.baseUrl}/forgot-password`);
+    await visitor.getByLabel('Email address').fill('admin@example.org');
+    await visitor.getByRole('button', { name: 'Send reset link' }).click();
+    assert.ok(await visitor.getByRole('heading', { name: 'Check your email' }).isVisible());
+    await check(visitor, 'forgot-password-sent');
+
+    const admin = await (await browser.newContext()).newPage();
+    await admin.goto(`${server.baseUrl}/sign-in`);
+    await admin.getByLabel('Email address').fill('admin@example.org');
+    await admin.getByLabel('Password').fill('admin password here');
+    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await admin.waitForURL(/\/account/);
+    await admin.goto(`${server.baseUrl}/admin/outbox`);
+    await check(admin, 'admin-outbox');
+    await admin.getByRole('link', { name: 'Reset your Commonweal password' }).first().click();
+    const body = await admin.locator('#email-body').textContent();
+    const link = /http:\/\/\S+\/reset-password\?token=[\w-]+/.exec(body ?? '')?.[0];
+    assert.ok(link, 'the email has a reset link');
+    await check(admin, 'admin-outbox-email');
+    await admin.goto(`${server.baseUrl}/admin/audit`);
+    await check(admin, 'admin-audit');
+
+    await visitor.goto(link.replace(/^http:\/\/[^/]+/, server.baseUrl));
+    await visitor.getByLabel('New password').fill('a different password');
+    await visitor.getByRole('button', { name: 'Change password' }).click();
+    await visitor.waitForURL(/\/account/);
+    await check(visitor);
+    assert.deepEqual(violations, []);
+  });
+
+  it('shows the 404 page in the same style', async () => {
+    const page = await browser.newPage();
+    const response = await page.goto(`${server.baseUrl}/no-such-page`);
+    assert.equal(response?.status(), 404);
+    assert.ok(await page.getByRole('heading', { name: 'Page not found' }).isVisible());
+    await check(page, '404');
+    assert.deepEqual(violations, []);
+  });
+});

@@ -3,6 +3,9 @@ import { authPages } from './auth/auth.pages.ts';
 import { platformPages } from './platform.pages.ts';
 import { platformApi } from './platform.api.ts';
 import { platformCommands } from './platform.cli.ts';
+import { findUserByEmail, registerUser } from './auth/auth.service.ts';
+import { randomToken } from './auth/secrets.ts';
+import { systemActor } from './actor.ts';
 
 /**
  * The platform's own routes: accounts, administration and site pages. `home` lets the composition root show
@@ -18,5 +21,14 @@ export function platformModule(home: Parameters<typeof platformPages>[2]): Commo
       platformPages(app, ctx, home);
     },
     commands: platformCommands,
+    async seedDemo(ctx) {
+      // A newcomer needs someone who can see the administrator's pages (outbox, audit log): create one the
+      // first time, with a password they choose or one we print once.
+      const email = 'admin@commonweal.localhost';
+      if (await findUserByEmail(ctx.db, email)) return;
+      const password = process.env.COMMONWEAL_DEMO_PASSWORD || randomToken(12);
+      await registerUser(ctx.db, systemActor, { email, name: 'Demo administrator', password, isAdmin: true });
+      ctx.log.warn(`Demo administrator created: sign in as ${email} with password ${password}`);
+    },
   };
 }

@@ -1,0 +1,197 @@
+import { Readable } from 'node:stream';
+import Type from 'typebox';
+import type { FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { App, AppContext } from '../platform/module.ts';
+import { problemSchema } from '../platform/http.ts';
+import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
+import * as service from './spend.service.ts';
+
+/** Largest upload accepted (bytes as sent; a gzip file may inflate to at most 2 GiB). */
+export const UPLOAD_LIMIT = 200 * 1024 * 1024;
+
+const Problem = problemSchema;
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 415: Problem };
+const security = [{ bearer: [] }];
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Pence = Type.Integer({ description: 'Integer pence' });
+
+const Mapping = Type.Record(Type.String(), Type.Object({ column: Type.String(), confidence: Type.String(), reason: Type.String() }),
+  { description: 'Field of the Transparency Code → the column it was read from, and why' });
+const Diff = Nullable(Type.Object({ linesAdded: Type.Integer(), penceAdded: Type.Integer(), linesRemoved: Type.Integer(), penceRemoved: Type.Integer() }));
+
+const ImportSummary = Type.Object({
+  outcome: Type.Union([Type.Literal('imported'), Type.Literal('replaced'), Type.Literal('unchanged')]),
+  fileId: Type.String(), version: Type.Integer(), periodFrom: Type.String(), periodTo: Type.String(),
+  publisher: Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() }),
+  rowsImported: Type.Integer(), rowsRejected: Type.Integer(), netTotalPence: Pence, suppliers: Type.Integer(),
+  firstDate: Nullable(Type.String()), lastDate: Nullable(Type.String()),
+  rejected: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
+  mapping: Mapping, sha256: Type.String(), replacedFileId: Nullable(Type.String()), diff: Diff, warnings: Type.Array(Type.String()),
+});
+
+const FilterQuery = {
+  period: Type.Optional(Type.String({ maxLength: 40, description: '2017-01, 2017, or 2017-01..2017-03' })),
+  min: Type.Optional(Type.String({ maxLength: 30, description: 'Smallest net amount, pounds' })),
+  max: Type.Optional(Type.String({ maxLength: 30, description: 'Largest net amount, pounds' })),
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'Supplier, purpose or department contains' })),
+  department: Type.Optional(Type.String({ maxLength: 500 })),
+  purpose: Type.Optional(Type.String({ maxLength: 500 })),
+  supplier: Type.Optional(Type.String({ maxLength: 500, description: 'Supplier slug' })),
+};
+const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' }));
+
+const Group = Type.Object({ key: Nullable(Type.String()), label: Type.String(), lines: Type.Integer(), netTotalPence: Pence, slug: Type.Optional(Nullable(Type.String())) });
+const Publisher = Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() });
+const PublisherRef = Type.Object({ publisher: Type.String({ description: 'Organisation id, org-id identifier (GB-LAE-NET) or slug' }) });
+
+const Line = Type.Object({
+  fileId: Type.String(), line: Type.Integer(), date: Nullable(Type.String()), netPence: Pence, irrecoverableVatPence: Nullable(Pence),
+  department: Nullable(Type.String()), serviceArea: Nullable(Type.String()), supplierName: Nullable(Type.String()), supplierSlug: Nullable(Type.String()),
+  supplierId: Nullable(Type.String()), companyNumber: Nullable(Type.String()), charityNumber: Nullable(Type.String()), vatNumber: Nullable(Type.String()),
+  purpose: Nullable(Type.String()), expenseCategory: Nullable(Type.String()), expenseCode: Nullable(Type.String()), merchantCategory: Nullable(Type.String()),
+  transactionNumber: Nullable(Type.String()), invoiceNumber: Nullable(Type.String()), capitalRevenue: Nullable(Type.String()),
+  body: Nullable(Type.String()), bodyName: Nullable(Type.String()), duplicateOf: Nullable(Type.Integer({ description: 'Line of an identical earlier row in the same file' })),
+});
+
+const File = Type.Object({
+  id: Type.String(), publisherId: Type.String(), periodFrom: Type.String(), periodTo: Type.String(), periodGiven: Type.Boolean(),
+  filename: Nullable(Type.String()), bytes: Type.Integer(), sha256: Type.String(), status: Type.Union([Type.Literal('current'), Type.Literal('replaced')]),
+  version: Type.Integer(), replacedBy: Nullable(Type.String()), rowsImported: Type.Integer(), rowsRejected: Type.Integer(), netTotalPence: Pence,
+  suppliers: Type.Integer(), firstDate: Nullable(Type.String()), lastDate: Nullable(Type.String()), importedAt: Type.String(),
+  mapping: Mapping, details: Type.Record(Type.String(), Type.Unknown()), diff: Diff,
+});
+
+/** Sends rows as a CSV download. */
+export function sendCsv(reply: FastifyReply, filename: string, body: string | AsyncIterable<string>) {
+  reply.header('content-disposition', `attachment; filename="${filename.replace(/[^\w.-]/g, '_')}"`);
+  reply.type('text/csv; charset=utf-8');
+  return reply.send(typeof body === 'string' ? body : Readable.from(body));
+}
+
+export function groupsCsv(rows: service.GroupRow[], by: string): string {
+  return service.csvRow([by, 'Lines', 'Net amount (£)']) + rows.map((r) => service.csvRow([r.label, r.lines, service.penceText(r.netTotalPence)])).join('');
+}
+
+/** A publisher's lines under the filters, in the Code's column layout, streamed. */
+export async function* codeCsv(ctx: AppContext, publisher: { id: string; name: string }, filters: service.Filters): AsyncGenerator<string> {
+  yield service.csvRow(service.CODE_COLUMNS.map(([name]) => name));
+  for await (const batch of service.streamLines(ctx.db, publisher.id, filters)) {
+    yield batch.map((l) => service.csvRow(service.CODE_COLUMNS.map(([, get]) => get(l, publisher.name)))).join('');
+  }
+}
+
+export function spendApi(app: App, ctx: AppContext): void {
+  const { db } = ctx;
+
+  // The upload takes the file's bytes as the raw body, so its content-type parsers are scoped to this route.
+  app.register(async (plugin) => {
+    const scoped = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    scoped.addContentTypeParser(['text/csv', 'text/plain', 'application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/vnd.ms-excel'],
+      { parseAs: 'buffer', bodyLimit: UPLOAD_LIMIT }, (_request, body, done) => done(null, body));
+    scoped.post('/api/v1/spend/files', {
+      bodyLimit: UPLOAD_LIMIT,
+      config: { access: { roles: PUBLISHING_ROLES, organisation: async (r) => (await service.resolvePublisher(db, (r.query as { publisher: string }).publisher)).id } },
+      schema: {
+        tags: ['spend'], summary: 'Import a spending file (the raw bytes of the CSV, gzip allowed) for a publisher', security,
+        description: 'All or nothing. The same bytes again change nothing (200, outcome "unchanged"); a file for a period already published replaces it (outcome "replaced"), keeping the old version. Publisher staff, finance officers and administrators may.',
+        querystring: Type.Object({
+          publisher: Type.String({ minLength: 1, maxLength: 200 }),
+          period: Type.Optional(Type.String({ maxLength: 40, description: 'Needed only when the file has no dates: 2010-10..2010-12' })),
+          filename: Type.Optional(Type.String({ maxLength: 200 })),
+        }),
+        response: { 200: ImportSummary, 201: ImportSummary, ...errors },
+      },
+    }, async (request, reply) => {
+      const body = request.body;
+      if (!Buffer.isBuffer(body) || body.length === 0) {
+        return reply.status(400).type('application/problem+json').send({ type: 'urn:commonweal:problem:validation_failed', title: 'There is a problem with what you sent', status: 400, code: 'validation_failed', detail: 'Send the file’s bytes as the request body, with Content-Type text/csv or application/octet-stream', instance: request.url, errors: [{ field: 'file', message: 'The request has no file in its body' }] });
+      }
+      const result = await importSpendFile(ctx, request.actor, { publisher: request.query.publisher, source: { bytes: body }, period: request.query.period ?? null, filename: request.query.filename ?? null });
+      return reply.status(result.outcome === 'unchanged' ? 200 : 201).send(result);
+    });
+  });
+
+  app.get('/api/v1/spend/publishers', {
+    schema: {
+      tags: ['spend'], summary: 'Publishers of spending data, with their totals',
+      response: { 200: Type.Array(Type.Object({ ...Publisher.properties, files: Type.Integer(), lines: Type.Integer(), netTotalPence: Pence, firstDate: Nullable(Type.String()), lastDate: Nullable(Type.String()), periodFrom: Type.String(), periodTo: Type.String() })) },
+    },
+  }, async () => service.listPublishers(db));
+
+  app.get('/api/v1/spend/publishers/:publisher', {
+    schema: {
+      tags: ['spend'], summary: 'A publisher’s spending: totals by month, and the top departments, expense types and suppliers', params: PublisherRef,
+      querystring: Type.Object({ ...FilterQuery, top: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })) }),
+      response: {
+        200: Type.Object({
+          publisher: Publisher, filters: Type.Record(Type.String(), Type.Unknown()), lines: Type.Integer(), netTotalPence: Pence,
+          firstDate: Nullable(Type.String()), lastDate: Nullable(Type.String()),
+          byMonth: Type.Array(Group), byDepartment: Type.Array(Group), byPurpose: Type.Array(Group), bySupplier: Type.Array(Group),
+          counts: Type.Object({ departments: Type.Integer(), purposes: Type.Integer(), suppliers: Type.Integer() }),
+        }), 400: Problem, 404: Problem,
+      },
+    },
+  }, async (request) => service.publisherSummary(db, request.params.publisher, request.query, request.query.top));
+
+  app.get('/api/v1/spend/publishers/:publisher/totals/:by', {
+    schema: {
+      tags: ['spend'], summary: 'A publisher’s totals by one dimension, in full (JSON or CSV)',
+      params: Type.Object({ ...PublisherRef.properties, by: Type.Union([Type.Literal('month'), Type.Literal('department'), Type.Literal('purpose'), Type.Literal('supplier')]) }),
+      querystring: Type.Object({ ...FilterQuery, format: Format }),
+      response: { 200: Type.Object({ publisher: Publisher, by: Type.String(), groups: Type.Integer(), rows: Type.Array(Group) }), 400: Problem, 404: Problem },
+    },
+  }, async (request, reply) => {
+    const result = await service.publisherGroups(db, request.params.publisher, request.params.by, request.query);
+    if (request.query.format === 'csv') return sendCsv(reply, `${result.publisher.slug}-spend-by-${result.by}.csv`, groupsCsv(result.rows, result.by));
+    return result;
+  });
+
+  app.get('/api/v1/spend/publishers/:publisher/lines', {
+    schema: {
+      tags: ['spend'], summary: 'A publisher’s spend lines, paged (JSON), or all of them in the Transparency Code’s column layout (format=csv)',
+      params: PublisherRef,
+      querystring: Type.Object({
+        ...FilterQuery, format: Format, sort: Type.Optional(Type.Union([Type.Literal('date'), Type.Literal('amount')])),
+        page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })), pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+      }),
+      response: {
+        200: Type.Object({ publisher: Publisher, filters: Type.Record(Type.String(), Type.Unknown()), sort: Type.String(), page: Type.Integer(), pageSize: Type.Integer(), total: Type.Integer(), netTotalPence: Pence, items: Type.Array(Line) }),
+        400: Problem, 404: Problem,
+      },
+    },
+  }, async (request, reply) => {
+    if (request.query.format === 'csv') {
+      const publisher = await service.resolvePublisher(db, request.params.publisher);
+      const filters = service.readFilters(request.query);
+      return sendCsv(reply, `${publisher.slug}-spend.csv`, codeCsv(ctx, publisher, filters));
+    }
+    return service.publisherLines(db, request.params.publisher, request.query);
+  });
+
+  app.get('/api/v1/spend/publishers/:publisher/files', {
+    schema: { tags: ['spend'], summary: 'A publisher’s imported files, every version', params: PublisherRef, response: { 200: Type.Object({ publisher: Publisher, files: Type.Array(File) }), 404: Problem } },
+  }, async (request) => service.publisherFiles(db, request.params.publisher));
+
+  app.get('/api/v1/spend/publishers/:publisher/files/:id', {
+    schema: {
+      tags: ['spend'], summary: 'One imported file: the mapping used, rejected rows, the versions of its period',
+      params: Type.Object({ ...PublisherRef.properties, id: Type.String() }),
+      response: { 200: Type.Object({ publisher: Publisher, file: File, versions: Type.Array(File) }), 404: Problem },
+    },
+  }, async (request) => service.getFile(db, request.params.publisher, request.params.id));
+
+  app.get('/api/v1/spend/suppliers/:slug', {
+    schema: {
+      tags: ['spend'], summary: 'What every publisher paid one supplier, by month', params: Type.Object({ slug: Type.String({ maxLength: 500 }) }),
+      response: {
+        200: Type.Object({
+          slug: Type.String(), name: Type.String(), companyNumber: Nullable(Type.String()), charityNumber: Nullable(Type.String()),
+          organisation: Nullable(Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String(), method: Nullable(Type.String()) })),
+          netTotalPence: Pence, lines: Type.Integer(),
+          publishers: Type.Array(Type.Object({ ...Publisher.properties, lines: Type.Integer(), netTotalPence: Pence, byMonth: Type.Array(Type.Object({ month: Nullable(Type.String()), lines: Type.Integer(), netTotalPence: Pence })) })),
+        }), 404: Problem,
+      },
+    },
+  }, async (request) => service.getSupplier(db, request.params.slug));
+}

@@ -1,0 +1,80 @@
+import { stat } from 'node:fs/promises';
+import type { CliCommand } from '../platform/module.ts';
+import { cliActor } from '../platform/actor.ts';
+import { AppError } from '../platform/errors.ts';
+import { confirmMapping, importSpendFile, type ImportResult } from './spend.import.ts';
+import * as service from './spend.service.ts';
+
+/** A progress bar on stderr for files over a few megabytes, when stderr is a terminal (or SPEND_PROGRESS=1). */
+function progressBar(name: string, total: number): ((read: number) => void) | undefined {
+  const show = process.stderr.isTTY || process.env.SPEND_PROGRESS === '1';
+  if (!show || total < 4 * 1024 * 1024) return undefined;
+  const started = Date.now();
+  let last = -1;
+  return (read: number) => {
+    const pct = Math.min(100, Math.floor((read / total) * 100));
+    if (pct === last) return;
+    last = pct;
+    const width = 30;
+    const filled = Math.round((pct / 100) * width);
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    process.stderr.write(`\r${name} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${(read / 1048576).toFixed(0)}/${(total / 1048576).toFixed(0)} MB ${secs}s`);
+    if (pct === 100) process.stderr.write('\n');
+  };
+}
+
+/** The summary the issue names, first, then what else the import did. */
+function summaryOf(r: ImportResult) {
+  return {
+    file: undefined as string | undefined,
+    rowsImported: r.rowsImported, rowsRejected: r.rowsRejected, netTotalPence: r.netTotalPence, suppliers: r.suppliers,
+    firstDate: r.firstDate, lastDate: r.lastDate, rejected: r.rejected, mapping: r.mapping, sha256: r.sha256,
+    outcome: r.outcome, fileId: r.fileId, publisher: r.publisher.name, version: r.version, period: `${r.periodFrom}..${r.periodTo}`,
+    replacedFileId: r.replacedFileId, diff: r.diff, warnings: r.warnings,
+  };
+}
+
+export const spendCommands: CliCommand[] = [
+  {
+    name: ['spend', 'import'],
+    summary: 'Import spending-over-£500 files for a publisher (all or nothing, per file)',
+    usage: 'commonweal spend import FILE… --publisher ORG [--period 2010-10..2010-12] [--json]',
+    options: { publisher: { type: 'string' }, period: { type: 'string' } },
+    async run(ctx, { values, positionals }) {
+      if (!values.publisher) throw AppError.validation([{ field: 'publisher', message: 'Give --publisher, an organisation id or org-id identifier such as GB-LAE-NET' }]);
+      if (positionals.length === 0) throw AppError.validation([{ field: 'file', message: 'Name at least one file to import' }]);
+      const results = [];
+      for (const path of positionals) {
+        const size = (await stat(path).catch(() => null))?.size ?? 0;
+        const bar = progressBar(path.split('/').pop() ?? path, size);
+        const result = await importSpendFile(ctx, cliActor, {
+          publisher: values.publisher as string, source: { path }, period: (values.period as string | undefined) ?? null,
+          onProgress: bar ? (read) => bar(read) : undefined,
+        });
+        results.push({ ...summaryOf(result), file: path });
+      }
+      return results.length === 1 ? results[0] : { files: results };
+    },
+  },
+  {
+    name: ['spend', 'files'],
+    summary: 'List a publisher’s imported spend files and their versions',
+    usage: 'commonweal spend files --publisher ORG',
+    options: { publisher: { type: 'string' } },
+    async run(ctx, { values }) {
+      if (!values.publisher) throw AppError.validation([{ field: 'publisher', message: 'Give --publisher' }]);
+      const { files } = await service.publisherFiles(ctx.db, values.publisher as string);
+      return { files: files.map((f) => ({ id: f.id, period: `${f.periodFrom}..${f.periodTo}`, version: f.version, status: f.status, rowsImported: f.rowsImported, netTotalPence: f.netTotalPence, filename: f.filename })) };
+    },
+  },
+  {
+    name: ['spend', 'mapping', 'confirm'],
+    summary: 'Remember the column mapping used for a file as the publisher’s mapping for its next files',
+    usage: 'commonweal spend mapping confirm --publisher ORG --file FILE-ID',
+    options: { publisher: { type: 'string' }, file: { type: 'string' } },
+    async run(ctx, { values }) {
+      if (!values.publisher || !values.file) throw AppError.validation([{ field: 'file', message: 'Give --publisher and --file (an id from `commonweal spend files`)' }]);
+      return { mapping: await confirmMapping(ctx, cliActor, values.publisher as string, values.file as string) };
+    },
+  },
+];

@@ -1,0 +1,118 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { eachEngine } from '../platform/testing.ts';
+import { cliActor } from '../platform/actor.ts';
+import { createApiToken, registerUser } from '../platform/auth/auth.service.ts';
+import { seedOrganisations } from '../organisations/organisations.demo.ts';
+import { addMember, getOrganisation } from '../organisations/organisations.service.ts';
+import { seedSpend } from './spend.demo.ts';
+
+const password = 'a long enough password';
+const dataset = (name: string): Buffer => readFileSync(new URL(`../../datasets/spend/${name}`, import.meta.url));
+
+async function userWithToken(db: Parameters<typeof registerUser>[0], email: string) {
+  const user = await registerUser(db, cliActor, { email, name: email.split('@')[0], password });
+  const { token } = await createApiToken(db, cliActor, { userId: user.id, name: 'test' });
+  return { user, auth: { authorization: `Bearer ${token}` } };
+}
+
+eachEngine('spend http', (t) => {
+  it('takes an upload from publisher staff with an API token, and refuses anyone else', async () => {
+    const { app, ctx } = t();
+    await seedOrganisations(ctx);
+    const newcastle = await getOrganisation(ctx.db, 'GB-LAE-NET');
+    const staff = await userWithToken(ctx.db, 'finance@newcastle.example');
+    await addMember(ctx.db, cliActor, newcastle.id, { email: 'finance@newcastle.example', role: 'finance' });
+    const stranger = await userWithToken(ctx.db, 'stranger@example.org');
+    const bytes = dataset('newcastle-2017-02.csv');
+    const url = '/api/v1/spend/files?publisher=GB-LAE-NET&filename=newcastle-2017-02.csv';
+
+    const refused = await app.inject({ method: 'POST', url, headers: { ...stranger.auth, 'content-type': 'text/csv' }, payload: bytes });
+    assert.equal(refused.statusCode, 403, refused.body);
+    assert.equal(refused.json().code, 'forbidden');
+    const anonymous = await app.inject({ method: 'POST', url, headers: { 'content-type': 'text/csv' }, payload: bytes });
+    assert.equal(anonymous.statusCode, 403, 'no token, no session: refused');
+
+    const res = await app.inject({ method: 'POST', url, headers: { ...staff.auth, 'content-type': 'text/csv' }, payload: bytes });
+    assert.equal(res.statusCode, 201, res.body);
+    const summary = res.json();
+    assert.equal(summary.rowsImported, 6118);
+    assert.equal(summary.netTotalPence, 3308297524);
+    assert.equal(summary.mapping.netAmount.column, 'Total');
+    const again = await app.inject({ method: 'POST', url, headers: { ...staff.auth, 'content-type': 'application/octet-stream' }, payload: bytes });
+    assert.equal(again.statusCode, 200);
+    assert.equal(again.json().outcome, 'unchanged');
+
+    const bad = await app.inject({ method: 'POST', url: '/api/v1/spend/files?publisher=GB-LAE-NET', headers: { ...staff.auth, 'content-type': 'text/csv' }, payload: 'Date,Supplier\n01/01/2020,X\n' });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().code, 'validation_failed');
+    assert.equal(bad.json().errors[0].field, 'file');
+  });
+
+  it('shows publishers, summaries, lines, files and suppliers as pages and JSON/CSV', async () => {
+    const { app, ctx } = t();
+    await seedOrganisations(ctx);
+    await seedSpend(ctx);
+    await seedSpend(ctx); // idempotent
+
+    const index = await app.inject({ method: 'GET', url: '/spend' });
+    assert.equal(index.statusCode, 200);
+    for (const name of ['Darlington Borough Council', 'Gateshead Council', 'Oxford City Council']) assert.match(index.body, new RegExp(name));
+    assert.match(index.body, /href="\/spend"/, 'navigation entry');
+
+    const publishers = (await app.inject({ method: 'GET', url: '/api/v1/spend/publishers' })).json();
+    assert.equal(publishers.length, 7);
+    assert.equal(publishers.find((p: { slug: string }) => p.slug === 'leeds-city-council').netTotalPence, 8096512553);
+
+    const page = await app.inject({ method: 'GET', url: '/spend/GB-LAE-LDS' });
+    assert.equal(page.statusCode, 200, page.body.slice(0, 500));
+    assert.match(page.body, /<svg[^>]+role="img"/);
+    assert.match(page.body, /Spending by month/);
+    assert.match(page.body, /Top suppliers/);
+
+    const summary = (await app.inject({ method: 'GET', url: '/api/v1/spend/publishers/GB-LAE-LDS' })).json();
+    assert.equal(summary.lines, 11707);
+    assert.equal(summary.netTotalPence, 8096512553);
+    assert.equal(summary.byMonth.reduce((s: number, m: { netTotalPence: number }) => s + m.netTotalPence, 0), 8096512553);
+
+    const filtered = (await app.inject({ method: 'GET', url: '/api/v1/spend/publishers/GB-LAE-LDS/lines?min=100000&sort=amount&pageSize=5' })).json();
+    assert.ok(filtered.total > 0 && filtered.total < 11707);
+    assert.ok(filtered.items.every((l: { netPence: number }) => l.netPence >= 10_000_000));
+    assert.ok(filtered.items[0].netPence >= filtered.items[1].netPence);
+
+    const badFilter = await app.inject({ method: 'GET', url: '/spend/GB-LAE-LDS?period=last-tuesday' });
+    assert.equal(badFilter.statusCode, 400);
+    assert.match(badFilter.body, /Enter a period/);
+
+    const lines = await app.inject({ method: 'GET', url: '/spend/GB-LAE-DAL/lines?q=SIBCAS' });
+    assert.equal(lines.statusCode, 200);
+    assert.match(lines.body, /Same as line/);
+
+    const csv = await app.inject({ method: 'GET', url: '/api/v1/spend/publishers/GB-LAE-OXO/lines?format=csv' });
+    assert.equal(csv.statusCode, 200);
+    assert.match(String(csv.headers['content-type']), /text\/csv/);
+    const rows = csv.body.trimEnd().split('\r\n');
+    assert.match(rows[0]!, /^Body Name,Body,Date,Transaction Number,Invoice Number,Net Amount/);
+    assert.ok(rows.length >= 3914, `${rows.length} rows`);
+
+    const byDept = await app.inject({ method: 'GET', url: '/api/v1/spend/publishers/GB-LAE-NTY/totals/department?format=csv' });
+    assert.equal(byDept.statusCode, 200);
+    assert.match(byDept.body, /^department,Lines,Net amount/);
+
+    const files = (await app.inject({ method: 'GET', url: '/api/v1/spend/publishers/GB-LAE-GAT/files' })).json();
+    assert.equal(files.files.length, 1);
+    const filePage = await app.inject({ method: 'GET', url: `/spend/gateshead-council/files/${files.files[0].id}` });
+    assert.equal(filePage.statusCode, 200);
+    assert.match(filePage.body, /Supplier id\(T\)/);
+    assert.match(filePage.body, /gzip-compressed/);
+
+    const top = summary.bySupplier.find((s: { slug: string | null }) => s.slug);
+    const supplier = await app.inject({ method: 'GET', url: `/spend/suppliers/${top.slug}` });
+    assert.equal(supplier.statusCode, 200);
+    assert.match(supplier.body, /Leeds City Council/);
+
+    const upload = await app.inject({ method: 'GET', url: '/spend/GB-LAE-LDS/upload' });
+    assert.equal(upload.statusCode, 303, 'anonymous visitors are sent to sign in');
+  });
+});

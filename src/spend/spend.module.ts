@@ -1,0 +1,20 @@
+import type { CommonwealModule } from '../platform/module.ts';
+import { spendApi } from './spend.api.ts';
+import { spendPages } from './spend.pages.ts';
+import { spendCommands } from './spend.cli.ts';
+import { seedSpend } from './spend.demo.ts';
+
+export const spendModule: CommonwealModule = {
+  name: 'spend',
+  nav: { href: '/spend', text: 'Spending' },
+  apiTags: [{ name: 'spend', description: 'Spending over £500 (Local Government Transparency Code 2015): import, explore and republish.' }],
+  routes(app, ctx) {
+    spendApi(app, ctx);
+    spendPages(app, ctx);
+  },
+  commands: spendCommands,
+  async seedDemo(ctx) {
+    const imported = await seedSpend(ctx);
+    if (imported) ctx.log.info({ imported }, 'demo spending files imported');
+  },
+};

@@ -1,0 +1,219 @@
+import type { FastifyReply } from 'fastify';
+import type { App, AppContext } from '../platform/module.ts';
+import { isAppError, type FieldError } from '../platform/errors.ts';
+import { barChart } from '../platform/charts.ts';
+import { rolesByOrganisation } from '../platform/auth/policy.ts';
+import { SPEND_FIELD_LABELS, type SpendField } from './spend.mapping.ts';
+import { PUBLISHING_ROLES } from './spend.import.ts';
+import { UPLOAD_LIMIT } from './spend.api.ts';
+import * as service from './spend.service.ts';
+
+type Query = Record<string, string | undefined>;
+
+const FILTER_KEYS = ['period', 'min', 'max', 'q', 'department', 'purpose', 'supplier'] as const;
+const BY_LABELS: Record<service.GroupBy, { title: string; column: string }> = {
+  month: { title: 'Spending by month', column: 'Month' },
+  department: { title: 'Spending by department or service', column: 'Department or service' },
+  purpose: { title: 'Spending by expense type', column: 'Expense type' },
+  supplier: { title: 'Spending by supplier', column: 'Supplier' },
+};
+
+function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const integer = new Intl.NumberFormat('en-GB');
+
+/** Pence → "£1,234.56" exactly (integer arithmetic). */
+function pounds(pence: number): string {
+  const sign = pence < 0 ? '-' : '';
+  const abs = Math.abs(pence);
+  return `${sign}£${integer.format(Math.floor(abs / 100))}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+function filterInput(q: Query): service.FilterInput {
+  const out: service.FilterInput = {};
+  for (const k of FILTER_KEYS) if (q[k] !== undefined && q[k] !== '') out[k] = q[k];
+  // An empty department/purpose is a real filter ("none given") only when asked for with the marker.
+  if (q.department === '(none)') out.department = '';
+  if (q.purpose === '(none)') out.purpose = '';
+  return out;
+}
+
+function link(href: string, text: string): string {
+  return `<a class="govuk-link" href="${esc(href)}">${esc(text)}</a>`;
+}
+
+const num = (text: string) => ({ text, format: 'numeric' });
+
+function pagination(page: number, pages: number, href: (p: number) => string) {
+  if (pages <= 1) return null;
+  return {
+    previous: page > 1 ? { href: href(page - 1) } : undefined,
+    next: page < pages ? { href: href(page + 1) } : undefined,
+    items: Array.from({ length: pages }, (_, i) => i + 1)
+      .filter((n) => n === 1 || n === pages || Math.abs(n - page) <= 2)
+      .map((n) => ({ number: n, href: href(n), current: n === page })),
+  };
+}
+
+export function spendPages(app: App, ctx: AppContext): void {
+  const { db } = ctx;
+
+  async function canPublish(request: { user: { id: string; isAdmin: boolean } | null }, organisationId: string): Promise<boolean> {
+    if (!request.user) return false;
+    if (request.user.isAdmin) return true;
+    const roles = (await rolesByOrganisation(db, request.user.id)).get(organisationId) ?? [];
+    return roles.some((r) => (PUBLISHING_ROLES as readonly string[]).includes(r));
+  }
+
+  /** Renders a filtered page, or the same page with the filter form's errors. */
+  async function filtered(reply: FastifyReply, template: string, base: Record<string, unknown>, work: () => Promise<Record<string, unknown>>) {
+    try {
+      return reply.page(template, { ...base, ...(await work()) });
+    } catch (error) {
+      if (isAppError(error) && error.code === 'validation_failed') {
+        return reply.page(template, { ...base, errors: error.fieldErrors as FieldError[] }, { status: 400 });
+      }
+      throw error;
+    }
+  }
+
+  app.get('/spend', async (_request, reply) => {
+    const publishers = await service.listPublishers(db);
+    const rows = publishers.map((p) => [
+      { html: link(`/spend/${p.slug}`, p.name) },
+      { text: p.firstDate && p.lastDate ? `${p.firstDate} to ${p.lastDate}` : `${p.periodFrom} to ${p.periodTo}` },
+      num(integer.format(p.files)),
+      num(integer.format(p.lines)),
+      num(pounds(p.netTotalPence)),
+    ]);
+    return reply.page('spend/views/index.njk', { rows, total: publishers.reduce((s, p) => s + p.netTotalPence, 0), count: publishers.length });
+  });
+
+  app.get('/spend/suppliers/:slug', async (request, reply) => {
+    const supplier = await service.getSupplier(db, (request.params as { slug: string }).slug);
+    const rows = supplier.publishers.map((p) => [
+      { html: link(`/spend/${p.slug}/lines?supplier=${encodeURIComponent(supplier.slug)}`, p.name) }, num(integer.format(p.lines)), num(pounds(p.netTotalPence)),
+    ]);
+    const monthRows = supplier.publishers.flatMap((p) => p.byMonth.map((m) => [{ text: p.name }, { text: service.monthLabel(m.month) }, num(integer.format(m.lines)), num(pounds(m.netTotalPence))]));
+    return reply.page('spend/views/supplier.njk', { supplier, rows, monthRows, api: `/api/v1/spend/suppliers/${encodeURIComponent(supplier.slug)}` });
+  });
+
+  app.get('/spend/:publisher', async (request, reply) => {
+    const ref = (request.params as { publisher: string }).publisher;
+    const publisher = await service.resolvePublisher(db, ref);
+    const q = request.query as Query;
+    const input = filterInput(q);
+    const base = { publisher, values: q, mayPublish: await canPublish(request, publisher.id) };
+    return filtered(reply, 'spend/views/publisher.njk', base, async () => {
+      const s = await service.publisherSummary(db, publisher.slug, input, 10);
+      const qs = (extra: Record<string, string> = {}) => service.filterQuery(input, extra);
+      const months = s.byMonth;
+      const chart = months.length ? barChart({
+        id: 'spend-by-month', title: `${publisher.name}: net spending by month`,
+        description: 'The same figures are in the table “Spending by month” beside this chart.',
+        categories: months.map((m) => service.monthLabel(m.key)), series: [{ name: 'Net spending', values: months.map((m) => m.netTotalPence) }],
+        format: service.poundsShort, labelWidth: 110,
+      }) : null;
+      const monthRows = months.map((m) => [
+        { html: m.key ? link(`/spend/${publisher.slug}/lines${qs({ period: m.key })}`, service.monthLabel(m.key)) : 'Undated' },
+        num(integer.format(m.lines)), num(pounds(m.netTotalPence)),
+      ]);
+      const groupRows = (by: 'department' | 'purpose' | 'supplier', rows: service.GroupRow[]) => rows.map((r) => {
+        const filter = by === 'supplier' ? { supplier: r.slug ?? '' } : { [by]: r.key ?? '(none)' };
+        const lines = by === 'supplier' && !r.slug ? esc(r.label) : link(`/spend/${publisher.slug}/lines${qs(filter)}`, r.label);
+        return [{ html: lines + (by === 'supplier' && r.slug ? ` <span class="govuk-body-s">(${link(`/spend/suppliers/${r.slug}`, 'all publishers')})</span>` : '') }, num(integer.format(r.lines)), num(pounds(r.netTotalPence))];
+      });
+      return {
+        summary: s, chart, monthRows, permalink: `/spend/${publisher.slug}${qs()}`,
+        departmentRows: groupRows('department', s.byDepartment), purposeRows: groupRows('purpose', s.byPurpose), supplierRows: groupRows('supplier', s.bySupplier),
+        qs: qs(), api: `/api/v1/spend/publishers/${publisher.slug}`,
+      };
+    });
+  });
+
+  app.get('/spend/:publisher/by/:by', async (request, reply) => {
+    const { publisher: ref, by } = request.params as { publisher: string; by: string };
+    if (!(by in BY_LABELS)) return reply.callNotFound();
+    const publisher = await service.resolvePublisher(db, ref);
+    const q = request.query as Query;
+    const input = filterInput(q);
+    return filtered(reply, 'spend/views/groups.njk', { publisher, values: q, by, labels: BY_LABELS[by as service.GroupBy] }, async () => {
+      const result = await service.publisherGroups(db, publisher.slug, by as service.GroupBy, input, 1000);
+      const qs = (extra: Record<string, string> = {}) => service.filterQuery(input, extra);
+      const rows = result.rows.map((r) => {
+        const filter: Record<string, string> = by === 'supplier' ? { supplier: r.slug ?? '' } : by === 'month' ? { period: r.key ?? '' } : { [by]: r.key ?? '(none)' };
+        const label = by === 'month' ? service.monthLabel(r.key) : r.label;
+        return [{ html: (by === 'supplier' && !r.slug) || (by === 'month' && !r.key) ? esc(label) : link(`/spend/${publisher.slug}/lines${qs(filter)}`, label) }, num(integer.format(r.lines)), num(pounds(r.netTotalPence))];
+      });
+      return { rows, groups: result.groups, shown: result.rows.length, qs: qs(), api: `/api/v1/spend/publishers/${publisher.slug}/totals/${by}` };
+    });
+  });
+
+  app.get('/spend/:publisher/lines', async (request, reply) => {
+    const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
+    const q = request.query as Query;
+    const input = filterInput(q);
+    const page = Math.max(1, Number.parseInt(q.page ?? '1', 10) || 1);
+    const sort = q.sort === 'amount' ? 'amount' : 'date';
+    return filtered(reply, 'spend/views/lines.njk', { publisher, values: q, sort }, async () => {
+      const result = await service.publisherLines(db, publisher.slug, { ...input, sort, page, pageSize: 50 });
+      const qs = (extra: Record<string, string | number> = {}) => service.filterQuery(input, { sort, ...extra });
+      const rows = result.items.map((l) => [
+        { text: l.date ?? 'Undated' },
+        { html: l.supplierSlug ? link(`/spend/suppliers/${l.supplierSlug}`, l.supplierName ?? '') : esc(l.supplierName ?? 'Not named') },
+        { text: l.department ?? '' },
+        { text: l.purpose ?? '' },
+        num(pounds(l.netPence)),
+        { html: `${link(`/spend/${publisher.slug}/files/${l.fileId}`, `line ${l.line}`)}${l.duplicateOf ? ` <strong class="govuk-tag govuk-tag--yellow">Same as line ${l.duplicateOf}</strong>` : ''}` },
+      ]);
+      const pages = Math.max(1, Math.ceil(result.total / result.pageSize));
+      return {
+        result, rows, pagination: pagination(page, pages, (p) => `/spend/${publisher.slug}/lines${qs({ page: p })}`),
+        sortLinks: { date: `/spend/${publisher.slug}/lines${service.filterQuery(input, { sort: 'date' })}`, amount: `/spend/${publisher.slug}/lines${service.filterQuery(input, { sort: 'amount' })}` },
+        qs: service.filterQuery(input), api: `/api/v1/spend/publishers/${publisher.slug}/lines`, permalink: `/spend/${publisher.slug}/lines${qs({ page })}`,
+      };
+    });
+  });
+
+  app.get('/spend/:publisher/files', async (request, reply) => {
+    const { publisher, files } = await service.publisherFiles(db, (request.params as { publisher: string }).publisher);
+    const rows = files.map((f) => [
+      { html: link(`/spend/${publisher.slug}/files/${f.id}`, `${f.periodFrom} to ${f.periodTo}`) },
+      { text: f.filename ?? '' }, num(String(f.version)), { text: f.status === 'current' ? 'Current' : 'Replaced' },
+      num(integer.format(f.rowsImported)), num(integer.format(f.rowsRejected)), num(pounds(f.netTotalPence)),
+    ]);
+    return reply.page('spend/views/files.njk', { publisher, rows, mayPublish: await canPublish(request, publisher.id) });
+  });
+
+  app.get('/spend/:publisher/files/:id', async (request, reply) => {
+    const { publisher: ref, id } = request.params as { publisher: string; id: string };
+    const { publisher, file, versions } = await service.getFile(db, ref, id);
+    const mappingRows = Object.entries(file.mapping).map(([field, m]) => [
+      { text: SPEND_FIELD_LABELS[field as SpendField] ?? field }, { text: m.column }, { text: m.confidence }, { text: m.reason },
+    ]);
+    const details = file.details as { rejected?: { line: number; reason: string }[]; warnings?: string[]; encoding?: string; delimiter?: string; compression?: string; headerLine?: number | null; titleRows?: string[]; blankRowsSkipped?: number; duplicateLines?: number; unusedColumns?: string[] };
+    const rejectedRows = (details.rejected ?? []).map((r) => [num(String(r.line)), { text: r.reason }]);
+    const versionRows = versions.map((v) => [
+      { html: v.id === file.id ? `Version ${v.version} (this one)` : link(`/spend/${publisher.slug}/files/${v.id}`, `Version ${v.version}`) },
+      { text: v.status === 'current' ? 'Current' : 'Replaced' }, { text: v.importedAt.slice(0, 10) },
+      num(integer.format(v.rowsImported)), num(pounds(v.netTotalPence)),
+      { text: v.diff ? `${integer.format(v.diff.linesAdded)} lines added (${pounds(v.diff.penceAdded)}), ${integer.format(v.diff.linesRemoved)} removed (${pounds(v.diff.penceRemoved)})` : '' },
+    ]);
+    return reply.page('spend/views/file.njk', {
+      publisher, file, details, mappingRows, rejectedRows, versionRows,
+      delimiterName: ({ ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'vertical bar' } as Record<string, string>)[details.delimiter ?? ''] ?? details.delimiter,
+      api: `/api/v1/spend/publishers/${publisher.slug}/files/${file.id}`,
+    });
+  });
+
+  // Uploading through a browser form would need multipart; the platform accepts the raw file through the API
+  // and the CLI instead, and this page tells publisher staff exactly how.
+  const publisherOf = { roles: PUBLISHING_ROLES, organisation: async (r: { params: unknown }) => (await service.resolvePublisher(db, (r.params as { publisher: string }).publisher)).id };
+  app.get('/spend/:publisher/upload', { config: { access: publisherOf } }, async (request, reply) => {
+    const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
+    const host = request.headers.host ?? 'localhost:3000';
+    return reply.page('spend/views/upload.njk', { publisher, host, limitMb: UPLOAD_LIMIT / 1024 / 1024, identifier: publisher.identifiers[0] ?? publisher.slug });
+  });
+}

@@ -49,7 +49,7 @@ async function openTestPGlite(): Promise<DatabaseHandle> {
 }
 
 /** Opens a fresh, migrated database on `engine`; close() also drops a server database. */
-export async function openTestDatabase(engine: Engine): Promise<DatabaseHandle> {
+export async function openTestDatabase(engine: Engine): Promise<DatabaseHandle & { url?: string }> {
   if (engine === 'pglite') return openTestPGlite();
   const url = new URL(process.env.DATABASE_URL!);
   const name = `cw_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
@@ -63,6 +63,7 @@ export async function openTestDatabase(engine: Engine): Promise<DatabaseHandle> 
   const close = handle.close;
   return {
     ...handle,
+    url: url.toString(),
     async close() {
       await close();
       const dropper = new pg.Client({ connectionString: process.env.DATABASE_URL });

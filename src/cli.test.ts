@@ -1,0 +1,86 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openTestDatabase, testEngines } from './platform/testing.ts';
+
+const bin = new URL('../bin/commonweal.js', import.meta.url).pathname;
+
+function cli(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, DATABASE_URL: undefined, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+for (const engine of testEngines()) {
+  describe(`the commonweal command line [${engine}]`, () => {
+    let dir: string;
+    let env: Record<string, string | undefined>;
+    let close = async () => {};
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'commonweal-cli-'));
+      env = { COMMONWEAL_DATA_DIR: undefined };
+      if (engine === 'postgres') {
+        const handle = await openTestDatabase('postgres');
+        env.DATABASE_URL = handle.url;
+        await handle.pool!.end().catch(() => {});
+        close = async () => handle.close().catch(() => {});
+      }
+    });
+    after(async () => {
+      await close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('creates a user, an organisation, a membership and a token, each printing one JSON object', async () => {
+      const user = await cli(['user', 'create', '--email', 'Officer@Example.org', '--name', 'Fin Officer', '--password-stdin', '--json', '--data-dir', dir], env, 'a long enough password\n');
+      assert.equal(user.code, 0, user.stderr);
+      const { id } = JSON.parse(user.stdout);
+      assert.match(id, /^[0-9a-f-]{36}$/);
+
+      const org = await cli(['org', 'create', '--name', 'Newcastle City Council', '--identifier', 'GB-LAE-NET', '--legal-form', 'local-authority', '--json', '--data-dir', dir], env);
+      assert.equal(org.code, 0, org.stderr);
+      const orgId = JSON.parse(org.stdout).id;
+
+      const member = await cli(['member', 'add', '--org', 'GB-LAE-NET', '--user', 'officer@example.org', '--role', 'finance', '--json', '--data-dir', dir], env);
+      assert.equal(member.code, 0, member.stderr);
+      assert.deepEqual(JSON.parse(member.stdout), { organisationId: orgId, userId: id, role: 'finance', added: true });
+
+      const token = await cli(['token', 'create', '--user', 'officer@example.org', '--json', '--data-dir', dir], env);
+      assert.equal(token.code, 0, token.stderr);
+      assert.match(JSON.parse(token.stdout).token, /^cw_[\w-]{43}$/);
+    });
+
+    it('names the option at fault and exits non-zero, writing nothing', async () => {
+      const bad = await cli(['org', 'create', '--name', 'Bad Charity', '--identifier', 'GB-CHC-12', '--legal-form', 'registered-charity', '--data-dir', dir], env);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /--identifiers: "12" is not a valid Charity Commission/);
+      const list = await cli(['org', 'list', '--q', 'Bad Charity', '--json', '--data-dir', dir], env);
+      assert.equal(JSON.parse(list.stdout).total, 0);
+      const taken = await cli(['user', 'create', '--email', 'officer@example.org', '--name', 'Again', '--json', '--data-dir', dir], env);
+      assert.equal(taken.code, 1);
+      assert.equal(JSON.parse(taken.stderr).code, 'email_taken');
+    });
+
+    it('refuses unknown commands and options with usage', async () => {
+      const unknown = await cli(['frobnicate', '--data-dir', dir], env);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /Unknown command: frobnicate/);
+      const badOption = await cli(['org', 'create', '--colour', 'red', '--data-dir', dir], env);
+      assert.equal(badOption.code, 2);
+      assert.match(badOption.stderr, /Usage: commonweal org create/);
+      const help = await cli(['--help'], env);
+      assert.equal(help.code, 0);
+      assert.match(help.stdout, /user create/);
+    });
+  });
+}

@@ -1,0 +1,193 @@
+// Benchmarks the spend import end to end (file on disk → lines in the database, ready to explore) on PGlite
+// and on the PostgreSQL server, against DuckDB reading the same file into a typed table.
+//
+// Run: node --import tsx bench/spend-import.bench.ts [rows=1000000] [engine]
+//   engine: pglite | postgres | duckdb | explore; without one, each runs in a child process of its own (so
+//   peak memory is measured per engine). postgres needs DATABASE_URL (a scratch database is created and dropped).
+//   explore: the explorer's standard views over the stored lines (PostgreSQL), p50/p95 of 20 runs each.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const rows = Number(process.argv[2] ?? 1_000_000);
+const engine = process.argv[3];
+const file = `${root}bench/out/spend-import-${rows}.csv`;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+function random(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 0x1_0000_0000;
+  };
+}
+
+/** A Code-format file of n lines, one year: quoted names with commas, some amounts with £ and thousands commas. */
+async function writeCodeFile(path: string, n: number): Promise<void> {
+  const next = random(20150601);
+  const areas = ['Adult Social Care', 'Children and Young People', 'Environment', 'Housing', 'Resources', 'Public Health', 'Highways', 'Culture and Leisure'];
+  const types = ['Agency Staff', 'Repairs and Maintenance', 'Consultancy', 'Transfer Payments', 'IT Software', 'Catering', 'Residential Care', 'Grants to Voluntary Bodies', 'Fuel', 'Legal Fees'];
+  const suppliers = Array.from({ length: 20000 }, (_, i) => (i % 10 === 0 ? `"Supplier ${i}, Trading As ""S${i}"" Ltd"` : `SUPPLIER ${i} LIMITED`));
+  const out = createWriteStream(path);
+  out.write('Body Name,Body,Date,Transaction Number,Invoice Number,Net Amount,Supplier Name,Supplier ID,VAT Registration Number,Expense Area,Expense Type,Expense Code,Irrecoverable VAT,Merchant Category\r\n');
+  let buffer = '';
+  for (let i = 0; i < n; i++) {
+    const day = 1 + Math.floor(next() * 28);
+    const month = 1 + Math.floor(next() * 12);
+    const pence = 50_000 + Math.floor(next() * next() * 50_000_000);
+    const pounds = `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`;
+    const amount = i % 20 === 0 ? `"£${Number(pounds).toLocaleString('en-GB', { minimumFractionDigits: 2 })}"` : pounds;
+    const s = Math.floor(next() * next() * suppliers.length);
+    buffer += `Anytown Council,E06000001,${String(day).padStart(2, '0')}/${String(month).padStart(2, '0')}/2016,T${i},INV-${i % 100000},${amount},${suppliers[s]},S${s},GB${100000000 + s},${areas[i % areas.length]},${types[(i >> 3) % types.length]},${4000 + (i % 300)},N/A,Services\r\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await once(out, 'drain');
+      buffer = '';
+    }
+  }
+  out.end(buffer);
+  await once(out, 'finish');
+}
+
+function peakSampler() {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 25);
+  return () => {
+    clearInterval(timer);
+    return Math.max(peak, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
+  };
+}
+
+async function scratchPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.DATABASE_URL;
+  if (!base) throw new Error('DATABASE_URL is not set');
+  const name = `cw_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+async function importOn(which: 'pglite' | 'postgres'): Promise<void> {
+  const { openPGlite, openPostgres } = await import('../src/platform/db.ts');
+  const { migrateToLatest } = await import('../src/platform/migrate.ts');
+  const { createOrganisation } = await import('../src/organisations/organisations.service.ts');
+  const { importSpendFile } = await import('../src/spend/spend.import.ts');
+  const { publisherSummary, publisherLines } = await import('../src/spend/spend.service.ts');
+  const { cliActor } = await import('../src/platform/actor.ts');
+  const { createLogger } = await import('../src/app.ts');
+  const { loadConfig } = await import('../src/platform/config.ts');
+  let dir: string | null = null;
+  let scratch: Awaited<ReturnType<typeof scratchPostgres>> | null = null;
+  if (which === 'pglite') dir = mkdtempSync(join(tmpdir(), 'cw-bench-pglite-'));
+  else scratch = await scratchPostgres();
+  const handle = which === 'pglite' ? await openPGlite(dir) : openPostgres(scratch!.url);
+  try {
+    await migrateToLatest(handle.db);
+    if (process.env.SPEND_BENCH_NO_INDEXES === '1') {
+      // For measuring what the two secondary indexes cost the load (the explorer needs them).
+      const { sql } = await import('kysely');
+      await sql`DROP INDEX spend_lines_date`.execute(handle.db);
+      await sql`DROP INDEX spend_lines_supplier`.execute(handle.db);
+    }
+    const ctx = { db: handle.db, handle, config: loadConfig({ NODE_ENV: 'test' }), log: createLogger({ logLevel: 'silent' }), lookups: {} };
+    const org = await createOrganisation(ctx.db, cliActor, { name: 'Anytown Council', legalForm: 'local-authority', identifiers: ['GB-LAE-ANY'] });
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const peak = peakSampler();
+    const start = performance.now();
+    const result = await importSpendFile(ctx, cliActor, { publisher: org.id, source: { path: file } });
+    const ms = performance.now() - start;
+    const peakRss = peak();
+    console.log(`${which}: imported ${result.rowsImported.toLocaleString('en-GB')} lines (${result.netTotalPence}p, ${result.suppliers} suppliers, ${result.rowsRejected} rejected) in ${(ms / 1000).toFixed(2)} s, ${Math.round(result.rowsImported / (ms / 1000)).toLocaleString('en-GB')} lines/s; RSS before ${mb(rssBefore)}, peak ${mb(peakRss)}`);
+    const again = performance.now();
+    const same = await importSpendFile(ctx, cliActor, { publisher: org.id, source: { path: file } });
+    console.log(`${which}: same file again: ${same.outcome} in ${((performance.now() - again) / 1000).toFixed(2)} s`);
+    const t1 = performance.now();
+    await publisherSummary(ctx.db, org.id, {});
+    const t2 = performance.now();
+    await publisherLines(ctx.db, org.id, { q: 'supplier 1234', page: 1 });
+    const t3 = performance.now();
+    console.log(`${which}: first explorer views after import: summary (month, top departments/types/suppliers) ${(t2 - t1).toFixed(0)} ms, text search lines ${(t3 - t2).toFixed(0)} ms`);
+  } finally {
+    await handle.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    await scratch?.drop();
+  }
+}
+
+async function duckdb(): Promise<void> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(':memory:');
+  const conn = await instance.connect();
+  const peak = peakSampler();
+  const start = performance.now();
+  await conn.run(`CREATE TABLE spend AS SELECT
+      strptime("Date", '%d/%m/%Y')::DATE AS date,
+      CAST(round(CAST(replace(replace(trim("Net Amount"), '£', ''), ',', '') AS DECIMAL(18, 2)) * 100) AS BIGINT) AS net_pence,
+      "Expense Area" AS department, "Supplier Name" AS supplier_name, "Supplier ID" AS supplier_ref, "Expense Type" AS purpose,
+      "Expense Code" AS expense_code, "Transaction Number" AS transaction_number, "Invoice Number" AS invoice_number,
+      "VAT Registration Number" AS vat_number, "Merchant Category" AS merchant_category, "Body Name" AS body_name, "Body" AS body
+    FROM read_csv('${file}', header = true, all_varchar = true)`);
+  const ms = performance.now() - start;
+  const reader = await conn.runAndReadAll('SELECT count(*)::INTEGER AS n, sum(net_pence)::BIGINT AS pence FROM spend');
+  const [n, pence] = reader.getRows()[0] as [number, bigint];
+  console.log(`duckdb: read ${n.toLocaleString('en-GB')} lines (${pence}p) into a typed table in ${(ms / 1000).toFixed(2)} s; peak RSS ${mb(peak())}`);
+  // The same explorer questions, for comparison with the server.
+  const q = async (label: string, sql: string) => {
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const s = performance.now();
+      await conn.runAndReadAll(sql);
+      times.push(performance.now() - s);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`duckdb explore ${label}: p50 ${times[10]!.toFixed(1)} ms, p95 ${times[18]!.toFixed(1)} ms`);
+  };
+  await q('by month', `SELECT strftime(date, '%Y-%m') m, count(*), sum(net_pence) FROM spend GROUP BY 1 ORDER BY 1`);
+  await q('top suppliers', `SELECT supplier_name, count(*), sum(net_pence) s FROM spend GROUP BY 1 ORDER BY s DESC LIMIT 10`);
+  await q('lines page (by amount)', `SELECT * FROM spend ORDER BY net_pence DESC LIMIT 50`);
+}
+
+if (!engine) {
+  mkdirSync(`${root}bench/out`, { recursive: true });
+  if (!existsSync(file)) {
+    const start = performance.now();
+    await writeCodeFile(file, rows);
+    console.log(`wrote ${file} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  }
+  console.log(`node ${process.version}; ${rows.toLocaleString('en-GB')} Code-format lines, ${mb(statSync(file).size)}`);
+  const engines = ['duckdb', 'pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
+  for (const e of engines) {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), String(rows), e], { stdio: 'inherit', cwd: root });
+    if (r.status !== 0) console.log(`${e}: failed (exit ${r.status})`);
+  }
+} else if (engine === 'duckdb') {
+  await duckdb();
+} else if (engine === 'pglite' || engine === 'postgres') {
+  await importOn(engine);
+} else {
+  throw new Error(`unknown engine ${engine}`);
+}

@@ -6,7 +6,9 @@ import { eachEngine } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
 import { seedOrganisations } from '../organisations/organisations.demo.ts';
 import { isAppError } from '../platform/errors.ts';
-import { importSpendFile } from './spend.import.ts';
+import { confirmMapping, importSpendFile } from './spend.import.ts';
+import { createOrganisation } from '../organisations/organisations.service.ts';
+import { getSupplier } from './spend.service.ts';
 
 const dataset = (name: string): Buffer => readFileSync(new URL(`../../datasets/spend/${name}`, import.meta.url));
 
@@ -113,5 +115,39 @@ eachEngine('spend import', (t) => {
     const stranger = { userId: '00000000-0000-4000-8000-000000000001', tokenId: null, isAdmin: false, via: 'token' as const };
     await assert.rejects(importSpendFile(ctx, stranger, { publisher: 'GB-LAE-SND', source: { bytes: Buffer.from('Date,Supplier,Amount\n01/01/2021,X LTD,600\n') } }),
       (e: unknown) => isAppError(e) && e.code === 'forbidden');
+  });
+
+  it('links a supplier to the registry by its company number, and never a redacted payee', async () => {
+    const { ctx } = t();
+    await seedOrganisations(ctx);
+    await createOrganisation(ctx.db, cliActor, { name: 'Tyne Builders Ltd', legalForm: 'company-limited-by-shares', identifiers: ['GB-COH-01234567'] });
+    const file = 'Date,Supplier Name,Supplier Company Registration Number,Net Amount\n'
+      + '01/05/2021,TYNE BUILDERS LIMITED,1234567,1200.00\n02/05/2021,Redacted - personal data,,800.00\n03/05/2021,Tyne Builders Ltd.,,99.50\n';
+    const r = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-SND', source: { bytes: Buffer.from(file) } });
+    assert.equal(r.rowsImported, 3);
+    const supplier = await getSupplier(ctx.db, 'tyne-builders-ltd');
+    assert.equal(supplier.organisation?.name, 'Tyne Builders Ltd');
+    assert.equal(supplier.organisation?.method, 'identifier');
+    assert.equal(supplier.lines, 2, 'both spellings are one supplier');
+    assert.equal(supplier.netTotalPence, 129950);
+    const redacted = await ctx.db.selectFrom('spend_suppliers').select('key').where('name', 'like', 'Redacted%').execute();
+    assert.equal(redacted.length, 0);
+  });
+
+  it('remembers a confirmed mapping for the publisher’s next files', async () => {
+    const { ctx } = t();
+    await seedOrganisations(ctx);
+    // Two amount-like columns; the publisher confirms the one used, and the next file is read with it.
+    const v1 = 'Date,Supplier,Gross,Net\n01/06/2021,A LTD,1200.00,1000.00\n';
+    const first = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-NBL', source: { bytes: Buffer.from(v1) } });
+    assert.equal(first.mapping.netAmount?.column, 'Net');
+    const saved = await confirmMapping(ctx, cliActor, 'GB-LAE-NBL', first.fileId);
+    assert.equal(saved.netAmount, 'Net');
+    const v2 = 'Date,Supplier,Gross,Net\n01/07/2021,B LTD,600.00,500.00\n';
+    const second = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-NBL', source: { bytes: Buffer.from(v2) } });
+    assert.equal(second.netTotalPence, 50000);
+    assert.equal(second.mapping.netAmount?.column, 'Net');
+    const files = await ctx.db.selectFrom('spend_files').select('summary').where('id', '=', second.fileId).executeTakeFirstOrThrow();
+    assert.equal((files.summary as { rememberedMapping: boolean }).rememberedMapping, true);
   });
 });

@@ -41,7 +41,8 @@ export interface CliCommand {
  */
 export interface CommonwealModule {
   name: string;
-  nav?: { href: string; text: string };
+  /** Header navigation entry; `summary` describes the module on the home page. */
+  nav?: { href: string; text: string; summary?: string };
   routes?(app: App, ctx: AppContext): void | Promise<void>;
   commands?: CliCommand[];
   /** Loads real demo data; must be idempotent (run at every `npm start`). */

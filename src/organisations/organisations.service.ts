@@ -242,8 +242,16 @@ export async function addMember(db: Db, actor: Actor, organisationId: string, in
 }
 
 export async function removeMember(db: Db, actor: Actor, organisationId: string, input: { userId: string; role: string }) {
+  if (!uuidPattern.test(input.userId)) throw new AppError('not_found', 'That person does not hold that role here');
   return inTransaction(db, async (trx) => {
     await requireOrganisationRole(trx, actor, organisationId, ['admin']);
+    if (input.role === 'admin') {
+      // An organisation must keep someone who can manage it; a site administrator can still step in.
+      const admins = (await authRepo.listMembershipsOfOrganisation(trx, organisationId)).filter((m) => m.role === 'admin');
+      if (admins.length === 1 && admins[0]!.user_id === input.userId && !actor.isAdmin) {
+        throw new AppError('conflict', 'You cannot remove the last administrator: give someone else the administrator role first');
+      }
+    }
     const removed = await authRepo.deleteMembership(trx, { organisationId, userId: input.userId, role: input.role });
     if (!removed) throw new AppError('not_found', 'That person does not hold that role here');
     await recordAudit(trx, actor, { action: 'membership.removed', entityType: 'membership', entityId: `${organisationId}/${input.userId}/${input.role}`, organisationId, before: input });

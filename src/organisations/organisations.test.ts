@@ -117,6 +117,12 @@ eachEngine('organisations', (t) => {
     const member = await agent.post('/organisations/elswick-community-pantry/members', { email: 'volunteer@example.org', role: 'coordinator' });
     assert.equal(member.statusCode, 303);
     assert.match((await agent.get('/organisations/elswick-community-pantry')).body, /Val Volunteer/);
+    const me = await ctx.db.selectFrom('users').select('id').where('email', '=', 'pages@example.org').executeTakeFirstOrThrow();
+    const lastAdmin = await agent.post('/organisations/elswick-community-pantry/members/remove', { userId: me.id, role: 'admin' });
+    assert.equal(lastAdmin.statusCode, 409);
+    assert.match(lastAdmin.body, /cannot remove the last administrator/);
+    const garbage = await agent.post('/organisations/elswick-community-pantry/members/remove', { userId: 'not-a-uuid', role: 'staff' });
+    assert.equal(garbage.statusCode, 404);
     const anonymousView = await app.inject({ method: 'GET', url: '/organisations/elswick-community-pantry' });
     assert.ok(!anonymousView.body.includes('volunteer@example.org'), 'members are shown only to administrators');
   });

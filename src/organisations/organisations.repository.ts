@@ -45,17 +45,7 @@ async function identifiersFor(db: Db, ids: string[]): Promise<Map<string, OrgId[
   return map;
 }
 
-export interface NewOrganisation {
-  name: string;
-  slug: string;
-  legalForm: string;
-  distributesProfit: boolean;
-  sector: string;
-  website: string | null;
-  description: string | null;
-  locality: string | null;
-  verified: boolean;
-}
+export type NewOrganisation = Omit<OrganisationRecord, 'id' | 'createdAt' | 'updatedAt' | 'identifiers'>;
 
 export async function insertOrganisation(db: Db, org: NewOrganisation, identifiers: OrgId[]): Promise<OrganisationRecord> {
   const row = await db.insertInto('organisations').values({

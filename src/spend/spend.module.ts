@@ -6,7 +6,7 @@ import { seedSpend } from './spend.demo.ts';
 
 export const spendModule: CommonwealModule = {
   name: 'spend',
-  nav: { href: '/spend', text: 'Spending' },
+  nav: { href: '/spend', text: 'Spending', summary: 'Every item of council spending over £500, as seven councils published it: by month, service and supplier, downloadable.' },
   apiTags: [{ name: 'spend', description: 'Spending over £500 (Local Government Transparency Code 2015): import, explore and republish.' }],
   routes(app, ctx) {
     spendApi(app, ctx);

@@ -16,3 +16,4 @@ export function allModules(ctx: AppContext): CommonwealModule[] {
   };
   return [platformModule(home), ...featureModules];
 }
+import { timebankModule } from './timebank/timebank.module.ts'; featureModules.push(timebankModule); // timebank

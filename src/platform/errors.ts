@@ -13,6 +13,7 @@ export const errorCodes = {
   not_found: { status: 404, title: 'Page not found' },
   conflict: { status: 409, title: 'That conflicts with something that already exists' },
   email_taken: { status: 409, title: 'That email address is already registered' },
+  unprocessable: { status: 422, title: 'That cannot be done as things stand' },
   payload_too_large: { status: 413, title: 'What you sent is too large' },
   unsupported_media_type: { status: 415, title: 'That type of content is not accepted' },
   rate_limited: { status: 429, title: 'Too many attempts' },

@@ -1,0 +1,213 @@
+import { sql, type Selectable } from 'kysely';
+import type { Db } from '../platform/db.ts';
+import type { TimebankAccountsTable, TimebankBanksTable, TimebankTransfersTable } from './timebank.table.ts';
+
+export type BankRow = Selectable<TimebankBanksTable>;
+export type AccountRow = Selectable<TimebankAccountsTable>;
+export type TransferRow = Selectable<TimebankTransfersTable>;
+
+export async function insertBank(db: Db, bank: { organisationId: string; name: string }): Promise<BankRow> {
+  return db.insertInto('timebank_banks').values({ organisation_id: bank.organisationId, name: bank.name })
+    .returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findBank(db: Db, id: string): Promise<BankRow | null> {
+  return (await db.selectFrom('timebank_banks').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+export async function listBanks(db: Db): Promise<(BankRow & { accounts: number })[]> {
+  const rows = await db.selectFrom('timebank_banks as b')
+    .select(['b.organisation_id', 'b.id', 'b.name', 'b.created_at'])
+    .select((eb) => eb.selectFrom('timebank_accounts as a').whereRef('a.organisation_id', '=', 'b.organisation_id')
+      .whereRef('a.bank_id', '=', 'b.id').select((e) => e.fn.countAll<number>().as('n')).as('accounts'))
+    .orderBy('b.name').execute();
+  return rows.map((r) => ({ ...r, accounts: Number(r.accounts ?? 0) }));
+}
+
+export async function findBankByName(db: Db, organisationId: string, name: string): Promise<BankRow | null> {
+  return (await db.selectFrom('timebank_banks').selectAll().where('organisation_id', '=', organisationId).where('name', '=', name).executeTakeFirst()) ?? null;
+}
+
+export async function insertAccount(db: Db, a: {
+  organisationId: string; bankId: string; kind: 'member' | 'organisation'; userId: string | null;
+  holderOrganisationId: string | null; name: string; minBalance: number | null;
+}): Promise<AccountRow> {
+  return db.insertInto('timebank_accounts').values({
+    organisation_id: a.organisationId, bank_id: a.bankId, kind: a.kind, user_id: a.userId,
+    holder_organisation_id: a.holderOrganisationId, name: a.name, min_balance: a.minBalance,
+  }).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findAccount(db: Db, id: string): Promise<AccountRow | null> {
+  return (await db.selectFrom('timebank_accounts').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+export async function findMemberAccount(db: Db, bank: BankRow, userId: string): Promise<AccountRow | null> {
+  return (await db.selectFrom('timebank_accounts').selectAll().where('organisation_id', '=', bank.organisation_id)
+    .where('bank_id', '=', bank.id).where('user_id', '=', userId).executeTakeFirst()) ?? null;
+}
+
+export async function findOrganisationAccount(db: Db, bank: BankRow, holderOrganisationId: string): Promise<AccountRow | null> {
+  return (await db.selectFrom('timebank_accounts').selectAll().where('organisation_id', '=', bank.organisation_id)
+    .where('bank_id', '=', bank.id).where('holder_organisation_id', '=', holderOrganisationId).executeTakeFirst()) ?? null;
+}
+
+export async function listAccounts(db: Db, bank: BankRow): Promise<AccountRow[]> {
+  return db.selectFrom('timebank_accounts').selectAll().where('organisation_id', '=', bank.organisation_id)
+    .where('bank_id', '=', bank.id).orderBy('kind', 'desc').orderBy('name').orderBy('id').execute();
+}
+
+export async function accountsOfUser(db: Db, userId: string): Promise<(AccountRow & { bank_name: string })[]> {
+  return db.selectFrom('timebank_accounts as a').innerJoin('timebank_banks as b', (j) => j.onRef('b.organisation_id', '=', 'a.organisation_id').onRef('b.id', '=', 'a.bank_id'))
+    .selectAll('a').select('b.name as bank_name').where('a.user_id', '=', userId).orderBy('b.name').execute();
+}
+
+/**
+ * Locks the accounts for the rest of the transaction, always in the order of their ids, so two transfers
+ * that touch the same pair in opposite directions cannot deadlock.
+ */
+export async function lockAccounts(db: Db, ids: string[]): Promise<Map<string, AccountRow>> {
+  const sorted = [...new Set(ids)].sort();
+  const rows = await db.selectFrom('timebank_accounts').selectAll().where('id', 'in', sorted).orderBy('id').forUpdate().execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+export async function findTransfer(db: Db, id: string): Promise<TransferRow | null> {
+  return (await db.selectFrom('timebank_transfers').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+export async function findReversalOf(db: Db, transferId: string): Promise<TransferRow | null> {
+  return (await db.selectFrom('timebank_transfers').selectAll().where('reverses', '=', transferId).executeTakeFirst()) ?? null;
+}
+
+/**
+ * Writes a transfer, its two postings and both stored balances in one statement (one round trip while the
+ * accounts are locked). The caller has locked both accounts and checked the limit.
+ */
+export async function writeTransfer(db: Db, t: Omit<TransferRow, 'created_at'>): Promise<TransferRow> {
+  const result = await sql<TransferRow>`
+    WITH t AS (
+      INSERT INTO timebank_transfers (organisation_id, bank_id, id, from_account_id, to_account_id, minutes, reason,
+        request_hash, reverses, group_id, recorded_by, recorded_via, on_behalf)
+      VALUES (${t.organisation_id}, ${t.bank_id}, ${t.id}, ${t.from_account_id}, ${t.to_account_id}, ${t.minutes}, ${t.reason},
+        ${t.request_hash}, ${t.reverses}, ${t.group_id}, ${t.recorded_by}, ${t.recorded_via}, ${t.on_behalf})
+      RETURNING *
+    ), p AS (
+      INSERT INTO timebank_postings (organisation_id, bank_id, transfer_id, account_id, minutes, created_at)
+      SELECT organisation_id, bank_id, id, from_account_id, -minutes, created_at FROM t
+      UNION ALL
+      SELECT organisation_id, bank_id, id, to_account_id, minutes, created_at FROM t
+    ), u AS (
+      UPDATE timebank_accounts a
+         SET balance = a.balance + CASE WHEN a.id = t.from_account_id THEN -t.minutes ELSE t.minutes END
+        FROM t
+       WHERE a.organisation_id = t.organisation_id AND a.bank_id = t.bank_id AND a.id IN (t.from_account_id, t.to_account_id)
+    )
+    SELECT * FROM t`.execute(db);
+  return result.rows[0]!;
+}
+
+export interface StatementLine {
+  transfer_id: string; minutes: number; created_at: Date; reason: string; reverses: string | null; on_behalf: boolean;
+  counterparty_id: string; counterparty_name: string; balance_after: number; reversed_by: string | null;
+}
+
+/** An account's postings, newest first, with the balance after each (from the stored balance backwards). */
+export async function statement(db: Db, account: AccountRow, limit: number): Promise<StatementLine[]> {
+  const result = await sql<StatementLine>`
+    SELECT p.transfer_id, p.minutes, p.created_at, t.reason, t.reverses, t.on_behalf,
+           other.id AS counterparty_id, other.name AS counterparty_name,
+           ${account.balance}::bigint - coalesce(sum(p.minutes) OVER (ORDER BY p.created_at DESC, p.transfer_id DESC
+             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS balance_after,
+           (SELECT r.id FROM timebank_transfers r WHERE r.reverses = t.id) AS reversed_by
+      FROM timebank_postings p
+      JOIN timebank_transfers t ON t.organisation_id = p.organisation_id AND t.bank_id = p.bank_id AND t.id = p.transfer_id
+      JOIN timebank_accounts other ON other.organisation_id = p.organisation_id AND other.bank_id = p.bank_id
+           AND other.id = CASE WHEN t.from_account_id = p.account_id THEN t.to_account_id ELSE t.from_account_id END
+     WHERE p.organisation_id = ${account.organisation_id} AND p.account_id = ${account.id}
+     ORDER BY p.created_at DESC, p.transfer_id DESC
+     LIMIT ${limit}`.execute(db);
+  return result.rows.map((r) => ({ ...r, minutes: Number(r.minutes), balance_after: Number(r.balance_after) }));
+}
+
+// The ledger's invariants, read straight from the tables (see timebank.check.ts).
+
+export async function unbalancedTransfers(db: Db): Promise<{ id: string; postings: number; sum: number }[]> {
+  const r = await sql<{ id: string; postings: number; sum: number }>`
+    SELECT t.id, count(p.transfer_id)::int AS postings, coalesce(sum(p.minutes), 0)::bigint AS sum
+      FROM timebank_transfers t
+      LEFT JOIN timebank_postings p ON p.transfer_id = t.id
+      LEFT JOIN timebank_accounts a ON a.id = p.account_id
+     GROUP BY t.id, t.bank_id, t.minutes, t.from_account_id, t.to_account_id
+    HAVING count(p.transfer_id) <> 2
+        OR coalesce(sum(p.minutes), 0) <> 0
+        OR count(*) FILTER (WHERE p.account_id = t.from_account_id AND p.minutes = -t.minutes) <> 1
+        OR count(*) FILTER (WHERE p.account_id = t.to_account_id AND p.minutes = t.minutes) <> 1
+        OR bool_or(p.bank_id <> t.bank_id OR a.bank_id <> t.bank_id)
+     LIMIT 100`.execute(db);
+  return r.rows;
+}
+
+export async function orphanPostings(db: Db): Promise<number> {
+  const r = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM timebank_postings p
+     WHERE NOT EXISTS (SELECT 1 FROM timebank_transfers t WHERE t.id = p.transfer_id)`.execute(db);
+  return r.rows[0]!.n;
+}
+
+export async function bankSums(db: Db): Promise<{ bank_id: string; accounts: number; balances: number; postings: number }[]> {
+  const r = await sql<{ bank_id: string; accounts: number; balances: number; postings: number }>`
+    SELECT b.id AS bank_id,
+           (SELECT count(*)::int FROM timebank_accounts a WHERE a.bank_id = b.id) AS accounts,
+           (SELECT coalesce(sum(a.balance), 0)::bigint FROM timebank_accounts a WHERE a.bank_id = b.id) AS balances,
+           (SELECT coalesce(sum(p.minutes), 0)::bigint FROM timebank_postings p WHERE p.bank_id = b.id) AS postings
+      FROM timebank_banks b ORDER BY b.id`.execute(db);
+  return r.rows.map((x) => ({ ...x, balances: Number(x.balances), postings: Number(x.postings) }));
+}
+
+export async function driftedBalances(db: Db): Promise<{ id: string; balance: number; postings: number }[]> {
+  const r = await sql<{ id: string; balance: number; postings: number }>`
+    SELECT a.id, a.balance, coalesce(s.total, 0)::bigint AS postings
+      FROM timebank_accounts a
+      LEFT JOIN (SELECT account_id, sum(minutes) AS total FROM timebank_postings GROUP BY account_id) s ON s.account_id = a.id
+     WHERE a.balance <> coalesce(s.total, 0)
+     LIMIT 100`.execute(db);
+  return r.rows.map((x) => ({ ...x, postings: Number(x.postings) }));
+}
+
+export async function accountsBeyondLimit(db: Db): Promise<{ id: string; balance: number; min_balance: number }[]> {
+  return db.selectFrom('timebank_accounts').select(['id', 'balance', 'min_balance'])
+    .where('min_balance', 'is not', null).where(sql<boolean>`balance < min_balance`).limit(100).execute() as Promise<{ id: string; balance: number; min_balance: number }[]>;
+}
+
+export async function badReversals(db: Db): Promise<{ id: string; problem: string }[]> {
+  const r = await sql<{ id: string; problem: string }>`
+    SELECT r.id, CASE WHEN o.id IS NULL THEN 'reverses a missing transfer'
+                      WHEN o.reverses IS NOT NULL THEN 'reverses a reversal'
+                      ELSE 'does not mirror its original' END AS problem
+      FROM timebank_transfers r LEFT JOIN timebank_transfers o ON o.id = r.reverses
+     WHERE r.reverses IS NOT NULL AND (o.id IS NULL OR o.reverses IS NOT NULL OR o.from_account_id <> r.to_account_id
+           OR o.to_account_id <> r.from_account_id OR o.minutes <> r.minutes)
+    UNION ALL
+    SELECT reverses, 'reversed ' || count(*) || ' times' FROM timebank_transfers WHERE reverses IS NOT NULL
+     GROUP BY reverses HAVING count(*) > 1
+    LIMIT 100`.execute(db);
+  return r.rows;
+}
+
+/** The triggers that make the ledger append-only, as the database reports them. */
+export async function appendOnlyTriggers(db: Db): Promise<{ table: string; trigger: string; enabled: boolean }[]> {
+  const r = await sql<{ table: string; trigger: string; enabled: boolean }>`
+    SELECT c.relname AS table, t.tgname AS trigger, t.tgenabled <> 'D' AS enabled
+      FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+     WHERE c.relname IN ('timebank_postings', 'timebank_transfers') AND NOT t.tgisinternal
+     ORDER BY 1, 2`.execute(db);
+  return r.rows;
+}
+
+export async function counts(db: Db): Promise<{ banks: number; accounts: number; transfers: number; postings: number }> {
+  const r = await sql<{ banks: number; accounts: number; transfers: number; postings: number }>`
+    SELECT (SELECT count(*)::int FROM timebank_banks) AS banks, (SELECT count(*)::int FROM timebank_accounts) AS accounts,
+           (SELECT count(*)::int FROM timebank_transfers) AS transfers, (SELECT count(*)::int FROM timebank_postings) AS postings`.execute(db);
+  return r.rows[0]!;
+}

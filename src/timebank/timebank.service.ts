@@ -1,0 +1,351 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../platform/db.ts';
+import type { Actor } from '../platform/actor.ts';
+import { AppError } from '../platform/errors.ts';
+import { Checker } from '../platform/validate.ts';
+import { recordAudit } from '../platform/audit.repository.ts';
+import { inTransaction } from '../platform/transaction.ts';
+import { requireOrganisationRole } from '../platform/auth/policy.ts';
+import { hasRole } from '../platform/auth/auth.repository.ts';
+import { findUserByEmail, registerUser } from '../platform/auth/auth.service.ts';
+import { createOrganisation, getOrganisation } from '../organisations/organisations.service.ts';
+import * as repo from './timebank.repository.ts';
+
+/** The most minutes one transfer may move: 1,000 hours. A typo of extra noughts is refused, not posted. */
+export const maxTransferMinutes = 60_000;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// Presenters: the fields that leave the server.
+
+export interface BankView { id: string; organisationId: string; name: string; issuerAccountId: string | null }
+
+export interface AccountView {
+  id: string; bankId: string; organisationId: string; kind: 'member' | 'organisation'; name: string;
+  userId: string | null; holderOrganisationId: string | null;
+  /** Integer minutes. */
+  balance: number;
+  /** The lowest the balance may go, in minutes; null for an issuer with no limit. */
+  minBalance: number | null;
+  /** Minutes that can still be spent; null when there is no limit. */
+  available: number | null;
+  status: 'active' | 'suspended';
+}
+
+export function presentAccount(a: repo.AccountRow): AccountView {
+  return {
+    id: a.id, bankId: a.bank_id, organisationId: a.organisation_id, kind: a.kind, name: a.name, userId: a.user_id,
+    holderOrganisationId: a.holder_organisation_id, balance: a.balance, minBalance: a.min_balance,
+    available: a.min_balance === null ? null : a.balance - a.min_balance, status: a.status,
+  };
+}
+
+export interface TransferView {
+  id: string; bankId: string; from: string; to: string; minutes: number; reason: string;
+  reverses: string | null; groupId: string | null; onBehalf: boolean; recordedBy: string | null; recordedAt: string;
+}
+
+export function presentTransfer(t: repo.TransferRow): TransferView {
+  return {
+    id: t.id, bankId: t.bank_id, from: t.from_account_id, to: t.to_account_id, minutes: Number(t.minutes), reason: t.reason,
+    reverses: t.reverses, groupId: t.group_id, onBehalf: t.on_behalf, recordedBy: t.recorded_by,
+    recordedAt: new Date(t.created_at).toISOString(),
+  };
+}
+
+function readUuid(check: Checker, input: unknown, field: string, label: string): string {
+  if (typeof input === 'string' && uuidPattern.test(input.trim())) return input.trim().toLowerCase();
+  check.fail(field, `Give ${label} as a UUID`);
+  return '';
+}
+
+function readMinutes(check: Checker, input: unknown, field = 'minutes'): number {
+  const n = typeof input === 'string' && /^\s*\d+\s*$/.test(input) ? Number(input) : input;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) check.fail(field, 'Give the time as a whole number of minutes, 1 or more');
+  else if (n > maxTransferMinutes) check.fail(field, `One transfer may move at most ${maxTransferMinutes} minutes`);
+  return typeof n === 'number' ? n : 0;
+}
+
+// Banks and members
+
+async function requireBank(db: Db, id: string): Promise<repo.BankRow> {
+  const bank = uuidPattern.test(id) ? await repo.findBank(db, id.toLowerCase()) : null;
+  if (!bank) throw new AppError('not_found', `No time bank has the id ${id}`);
+  return bank;
+}
+
+/** Every bank, with how many accounts it holds. */
+export async function listBanks(db: Db) {
+  return (await repo.listBanks(db)).map((b) => ({ id: b.id, organisationId: b.organisation_id, name: b.name, accounts: b.accounts }));
+}
+
+export async function getBank(db: Db, id: string): Promise<BankView> {
+  const bank = await requireBank(db, id);
+  const issuer = await repo.findOrganisationAccount(db, bank, bank.organisation_id);
+  return { id: bank.id, organisationId: bank.organisation_id, name: bank.name, issuerAccountId: issuer?.id ?? null };
+}
+
+/**
+ * Opens a time bank run by an organisation (a new community group of the same name when none is given).
+ * The organisation gets the bank's issuing account, which has no limit: its negative balance is the credits
+ * it has issued that are still outstanding. Its administrators and coordinators may.
+ */
+export async function createBank(db: Db, actor: Actor, input: { name?: unknown; organisation?: unknown }): Promise<BankView> {
+  const check = new Checker();
+  const name = check.text(input.name, 'name', 'the time bank’s name', { max: 200 });
+  check.done();
+  return inTransaction(db, async (trx) => {
+    const org = typeof input.organisation === 'string' && input.organisation.trim()
+      ? await getOrganisation(trx, input.organisation)
+      : await createOrganisation(trx, actor, { name, legalForm: 'community-group' });
+    await requireOrganisationRole(trx, actor, org.id, ['admin', 'coordinator']);
+    const bank = await repo.insertBank(trx, { organisationId: org.id, name });
+    const issuer = await repo.insertAccount(trx, {
+      organisationId: org.id, bankId: bank.id, kind: 'organisation', userId: null, holderOrganisationId: org.id, name: org.name, minBalance: null,
+    });
+    const view = { id: bank.id, organisationId: org.id, name, issuerAccountId: issuer.id };
+    await recordAudit(trx, actor, { action: 'timebank.bank.created', entityType: 'timebank_bank', entityId: bank.id, organisationId: org.id, after: view });
+    return view;
+  });
+}
+
+/**
+ * Opens a member's account in a bank, registering the person (with no password: they set one by resetting
+ * it) when no one has their email address yet. Coordinators and administrators of the bank's organisation may.
+ * Adding someone who already has an account there answers with that account.
+ */
+export async function addMember(db: Db, actor: Actor, bankId: string, input: { email?: unknown; name?: unknown; minBalance?: unknown }) {
+  const check = new Checker();
+  const email = check.email(input.email);
+  const name = check.text(input.name, 'name', 'the member’s name', { max: 200 });
+  let minBalance = 0;
+  if (input.minBalance !== undefined && input.minBalance !== null && input.minBalance !== '') {
+    const n = typeof input.minBalance === 'string' ? Number(input.minBalance.trim()) : input.minBalance;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n > 0) check.fail('minBalance', 'Give the lowest balance as a whole number of minutes, 0 or less (for example -600 allows 10 hours in debit)');
+    else minBalance = n;
+  }
+  check.done();
+  return inTransaction(db, async (trx) => {
+    const bank = await requireBank(trx, bankId);
+    await requireOrganisationRole(trx, actor, bank.organisation_id, ['admin', 'coordinator']);
+    const user = (await findUserByEmail(trx, email)) ?? (await registerUser(trx, actor, { email, name, password: null }));
+    const existing = await repo.findMemberAccount(trx, bank, user.id);
+    if (existing) return { accountId: existing.id, userId: user.id, bankId: bank.id, added: false };
+    const account = await repo.insertAccount(trx, {
+      organisationId: bank.organisation_id, bankId: bank.id, kind: 'member', userId: user.id, holderOrganisationId: null, name, minBalance,
+    });
+    await recordAudit(trx, actor, { action: 'timebank.member.added', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account) });
+    return { accountId: account.id, userId: user.id, bankId: bank.id, added: true };
+  });
+}
+
+async function isCoordinator(db: Db, actor: Actor, organisationId: string): Promise<boolean> {
+  return actor.isAdmin || (!!actor.userId && (await hasRole(db, actor.userId, organisationId, ['coordinator'])));
+}
+
+/** One account; its holder, coordinators of its bank and members of the same bank may see it. */
+export async function getAccount(db: Db, actor: Actor, id: string): Promise<AccountView> {
+  const account = uuidPattern.test(id) ? await repo.findAccount(db, id.toLowerCase()) : null;
+  if (!account) throw new AppError('not_found', `No time-bank account has the id ${id}`);
+  if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
+  if (account.user_id !== actor.userId && !(await isCoordinator(db, actor, account.organisation_id))) {
+    const bank = (await repo.findBank(db, account.bank_id))!;
+    if (!(actor.userId && (await repo.findMemberAccount(db, bank, actor.userId)))) {
+      throw new AppError('forbidden', 'Only members and coordinators of this time bank can see its accounts');
+    }
+  }
+  return presentAccount(account);
+}
+
+/** An account's postings, newest first, with the balance after each; its holder and coordinators may. */
+export async function accountStatement(db: Db, actor: Actor, id: string, options: { limit?: number } = {}) {
+  const account = uuidPattern.test(id) ? await repo.findAccount(db, id.toLowerCase()) : null;
+  if (!account) throw new AppError('not_found', `No time-bank account has the id ${id}`);
+  if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
+  if (account.user_id !== actor.userId && !(await isCoordinator(db, actor, account.organisation_id))) {
+    throw new AppError('forbidden', 'Only the account holder and the bank’s coordinators can see its statement');
+  }
+  const lines = await repo.statement(db, account, Math.min(Math.max(options.limit ?? 100, 1), 1000));
+  return {
+    account: presentAccount(account),
+    postings: lines.map((l) => ({
+      transferId: l.transfer_id, minutes: l.minutes, balanceAfter: l.balance_after, reason: l.reason,
+      counterparty: { id: l.counterparty_id, name: l.counterparty_name }, onBehalf: l.on_behalf,
+      reverses: l.reverses, reversedBy: l.reversed_by, at: new Date(l.created_at).toISOString(),
+    })),
+  };
+}
+
+/** The accounts the person holds, in every bank. */
+export async function myAccounts(db: Db, actor: Actor) {
+  if (!actor.userId) return [];
+  return (await repo.accountsOfUser(db, actor.userId)).map((a) => ({ ...presentAccount(a), bankName: a.bank_name }));
+}
+
+export async function listAccounts(db: Db, actor: Actor, bankId: string): Promise<AccountView[]> {
+  const bank = await requireBank(db, bankId);
+  if (!(await isCoordinator(db, actor, bank.organisation_id))) throw new AppError('forbidden', 'Only the bank’s coordinators can list its accounts');
+  return (await repo.listAccounts(db, bank)).map(presentAccount);
+}
+
+// The ledger
+
+interface TransferRequest {
+  id: string; from: string; to: string; minutes: number; reason: string; reverses: string | null; groupId: string | null;
+}
+
+/** What makes two requests with one id "the same": everything the client chose. */
+function requestHash(r: TransferRequest): string {
+  return createHash('sha256').update(JSON.stringify([r.from, r.to, r.minutes, r.reason, r.reverses, r.groupId])).digest('base64url');
+}
+
+export interface TransferOutcome { transfer: TransferView; replayed: boolean }
+
+/**
+ * Applies one transfer inside a transaction that already holds the locks on its accounts (`locked`, updated in
+ * place so later legs of a group see the new balances). Order of answers: unknown account 404, not allowed 403,
+ * replay 200 / different content 409, refusal 422; otherwise writes it.
+ */
+async function applyLocked(trx: Db, actor: Actor, r: TransferRequest, locked: Map<string, repo.AccountRow>, options: { coordinatorOnly: boolean }): Promise<TransferOutcome> {
+  const from = locked.get(r.from);
+  const to = locked.get(r.to);
+  if (!from) throw new AppError('not_found', `No time-bank account has the id ${r.from}`);
+  if (!to) throw new AppError('not_found', `No time-bank account has the id ${r.to}`);
+  const own = !options.coordinatorOnly && !!actor.userId && from.user_id === actor.userId;
+  if (!own && !(await isCoordinator(trx, actor, from.organisation_id))) {
+    throw new AppError('forbidden', options.coordinatorOnly
+      ? 'Only a coordinator of this time bank can reverse a transfer'
+      : 'You can move time only from your own account, unless you coordinate this time bank');
+  }
+  const hash = requestHash(r);
+  const existing = await repo.findTransfer(trx, r.id);
+  if (existing) {
+    if (existing.request_hash === hash) return { transfer: presentTransfer(existing), replayed: true };
+    throw new AppError('conflict', `Transfer ${r.id} was already recorded with different details; choose a new id for a new transfer`);
+  }
+  if (from.organisation_id !== to.organisation_id || from.bank_id !== to.bank_id) {
+    throw new AppError('unprocessable', 'Time can move only between two accounts of the same time bank');
+  }
+  for (const a of [from, to]) {
+    if (a.status !== 'active') throw new AppError('unprocessable', `The account of ${a.name} is suspended`);
+  }
+  if (r.reverses) {
+    const original = await repo.findTransfer(trx, r.reverses);
+    if (!original) throw new AppError('not_found', `No transfer has the id ${r.reverses}`);
+    if (original.reverses) throw new AppError('unprocessable', 'That transfer is itself a reversal; record a new transfer instead');
+    const reversal = await repo.findReversalOf(trx, r.reverses);
+    if (reversal) throw new AppError('conflict', `Transfer ${r.reverses} was already reversed by ${reversal.id}`);
+  }
+  if (from.min_balance !== null && from.balance - r.minutes < from.min_balance) {
+    throw new AppError('unprocessable', `${from.name} has ${from.balance} minutes and may not go below ${from.min_balance}: ${r.minutes} minutes is more than the ${from.balance - from.min_balance} available`);
+  }
+  const row = await repo.writeTransfer(trx, {
+    organisation_id: from.organisation_id, bank_id: from.bank_id, id: r.id, from_account_id: from.id, to_account_id: to.id,
+    minutes: r.minutes, reason: r.reason, request_hash: hash, reverses: r.reverses, group_id: r.groupId,
+    recorded_by: actor.userId, recorded_via: actor.via, on_behalf: !own,
+  });
+  from.balance -= r.minutes;
+  to.balance += r.minutes;
+  const view = presentTransfer(row);
+  await recordAudit(trx, actor, {
+    action: r.reverses ? 'timebank.transfer.reversed' : 'timebank.transfer.recorded', entityType: 'timebank_transfer',
+    entityId: r.id, organisationId: from.organisation_id, after: view,
+  });
+  return { transfer: view, replayed: false };
+}
+
+/**
+ * Runs `work` in a transaction. If it loses a race on a unique key (the same transfer id, or a second reversal,
+ * committed by a concurrent request after this one looked), it runs once more: now it sees the winner, and
+ * answers as a replay (same content), a conflict (different content) or "already reversed".
+ */
+async function answeringRaces<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+  try {
+    return await inTransaction(db, work);
+  } catch (error) {
+    const e = error as { code?: string; constraint?: string; message?: string };
+    if (e.code === '23514' && /within_limit/.test(`${e.constraint ?? ''} ${e.message ?? ''}`)) {
+      // The database's own limit check: unreachable while the locks hold, kept as a refusal if they ever did not.
+      throw new AppError('unprocessable', 'That would take an account below its limit', { cause: error });
+    }
+    if (e.code !== '23505' || db.isTransaction) throw error;
+    return inTransaction(db, work);
+  }
+}
+
+function readTransfer(input: Record<string, unknown>, check: Checker, prefix = ''): Omit<TransferRequest, 'reverses' | 'groupId'> {
+  const id = readUuid(check, input.id, `${prefix}id`, 'the transfer’s id');
+  const from = readUuid(check, input.from, `${prefix}from`, 'the account to move time from');
+  const to = readUuid(check, input.to, `${prefix}to`, 'the account to move time to');
+  const minutes = readMinutes(check, input.minutes, `${prefix}minutes`);
+  if (from && from === to) check.fail(`${prefix}to`, 'Choose two different accounts');
+  const reason = prefix ? '' : check.text(input.reason, 'reason', 'what the time was for', { max: 500 });
+  return { id, from, to, minutes, reason };
+}
+
+function authenticated(actor: Actor) {
+  if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
+}
+
+/**
+ * Moves minutes from one account to another: the one way time moves. The client chooses the id; sending the
+ * same request again answers with the stored transfer (`replayed`), and the same id with other details is a
+ * conflict. A member may move time only from their own account; a coordinator of the bank between any two
+ * of its accounts (recorded as on their behalf). Refused (422, nothing written) if the sender would go below
+ * their limit.
+ */
+export async function recordTransfer(db: Db, actor: Actor, input: { id?: unknown; from?: unknown; to?: unknown; minutes?: unknown; reason?: unknown }): Promise<TransferOutcome> {
+  authenticated(actor);
+  const check = new Checker();
+  const r: TransferRequest = { ...readTransfer(input, check), reverses: null, groupId: null };
+  check.done();
+  return answeringRaces(db, async (trx) => applyLocked(trx, actor, r, await repo.lockAccounts(trx, [r.from, r.to]), { coordinatorOnly: false }));
+}
+
+/**
+ * Reverses a transfer with a reason: a new transfer of the same minutes back the other way, linked to the
+ * original. A transfer is reversed once; a reversal is not reversed. Coordinators of the bank may.
+ */
+export async function reverseTransfer(db: Db, actor: Actor, originalId: string, input: { id?: unknown; reason?: unknown }): Promise<TransferOutcome> {
+  authenticated(actor);
+  const check = new Checker();
+  const id = readUuid(check, input.id, 'id', 'the reversal’s id');
+  const reason = check.text(input.reason, 'reason', 'why the transfer is reversed', { max: 500 });
+  check.done();
+  const original = uuidPattern.test(originalId) ? await repo.findTransfer(db, originalId.toLowerCase()) : null;
+  if (!original) throw new AppError('not_found', `No transfer has the id ${originalId}`);
+  const r: TransferRequest = { id, from: original.to_account_id, to: original.from_account_id, minutes: Number(original.minutes), reason, reverses: original.id, groupId: null };
+  return answeringRaces(db, async (trx) => applyLocked(trx, actor, r, await repo.lockAccounts(trx, [r.from, r.to]), { coordinatorOnly: true }));
+}
+
+/**
+ * A group exchange (one to many, many to one): every leg is applied or none is. Each leg has its own id; the
+ * group's id links them. Replaying the whole group answers with the stored legs.
+ */
+export async function recordGroupExchange(db: Db, actor: Actor, input: { id?: unknown; reason?: unknown; transfers?: unknown }): Promise<{ id: string; transfers: TransferView[]; replayed: boolean }> {
+  authenticated(actor);
+  const check = new Checker();
+  const groupId = readUuid(check, input.id, 'id', 'the group’s id');
+  const reason = check.text(input.reason, 'reason', 'what the time was for', { max: 500 });
+  const legs = Array.isArray(input.transfers) ? input.transfers : [];
+  if (legs.length < 1 || legs.length > 100) check.fail('transfers', 'Give between 1 and 100 transfers');
+  const requests = legs.map((leg, i) => ({ ...readTransfer((leg ?? {}) as Record<string, unknown>, check, `transfers.${i}.`), reason, reverses: null, groupId }));
+  if (new Set(requests.map((r) => r.id)).size !== requests.length) check.fail('transfers', 'Give each transfer its own id');
+  check.done();
+  return answeringRaces(db, async (trx) => {
+    const locked = await repo.lockAccounts(trx, requests.flatMap((r) => [r.from, r.to]));
+    const outcomes: TransferOutcome[] = [];
+    for (const r of requests) outcomes.push(await applyLocked(trx, actor, r, locked, { coordinatorOnly: false }));
+    return { id: groupId, transfers: outcomes.map((o) => o.transfer), replayed: outcomes.every((o) => o.replayed) };
+  });
+}
+
+export async function getTransfer(db: Db, actor: Actor, id: string): Promise<TransferView> {
+  const t = uuidPattern.test(id) ? await repo.findTransfer(db, id.toLowerCase()) : null;
+  if (!t) throw new AppError('not_found', `No transfer has the id ${id}`);
+  authenticated(actor);
+  const [from, to] = await Promise.all([repo.findAccount(db, t.from_account_id), repo.findAccount(db, t.to_account_id)]);
+  if (from!.user_id !== actor.userId && to!.user_id !== actor.userId && !(await isCoordinator(db, actor, t.organisation_id))) {
+    throw new AppError('forbidden', 'Only the two account holders and the bank’s coordinators can see a transfer');
+  }
+  return presentTransfer(t);
+}

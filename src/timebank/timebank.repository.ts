@@ -62,6 +62,12 @@ export async function accountsOfUser(db: Db, userId: string): Promise<(AccountRo
     .selectAll('a').select('b.name as bank_name').where('a.user_id', '=', userId).orderBy('b.name').execute();
 }
 
+/** Reads accounts without locking them (to authorise and validate before the locks are taken). */
+export async function findAccounts(db: Db, ids: string[]): Promise<Map<string, AccountRow>> {
+  const rows = await db.selectFrom('timebank_accounts').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 /**
  * Locks the accounts for the rest of the transaction, always in the order of their ids, so two transfers
  * that touch the same pair in opposite directions cannot deadlock.

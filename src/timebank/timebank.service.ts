@@ -201,13 +201,15 @@ function requestHash(r: TransferRequest): string {
 export interface TransferOutcome { transfer: TransferView; replayed: boolean }
 
 /**
- * Applies one transfer inside a transaction that already holds the locks on its accounts (`locked`, updated in
- * place so later legs of a group see the new balances). Order of answers: unknown account 404, not allowed 403,
- * replay 200 / different content 409, refusal 422; otherwise writes it.
+ * Everything about a transfer that does not depend on balances, checked before any lock is taken so that the
+ * locks are held only for the limit check and the write. Order of answers: unknown account 404, not allowed
+ * 403, replay 200 / same id with different content 409, refusal 422. Returns the stored transfer for a replay,
+ * or what to write; the audit row is written here too (the transaction commits it with the transfer or not at all).
  */
-async function applyLocked(trx: Db, actor: Actor, r: TransferRequest, locked: Map<string, repo.AccountRow>, options: { coordinatorOnly: boolean }): Promise<TransferOutcome> {
-  const from = locked.get(r.from);
-  const to = locked.get(r.to);
+async function prepare(trx: Db, actor: Actor, r: TransferRequest, options: { coordinatorOnly: boolean }): Promise<{ replay: repo.TransferRow } | { write: Omit<repo.TransferRow, 'created_at'> }> {
+  const accounts = await repo.findAccounts(trx, [r.from, r.to]);
+  const from = accounts.get(r.from);
+  const to = accounts.get(r.to);
   if (!from) throw new AppError('not_found', `No time-bank account has the id ${r.from}`);
   if (!to) throw new AppError('not_found', `No time-bank account has the id ${r.to}`);
   const own = !options.coordinatorOnly && !!actor.userId && from.user_id === actor.userId;
@@ -219,14 +221,11 @@ async function applyLocked(trx: Db, actor: Actor, r: TransferRequest, locked: Ma
   const hash = requestHash(r);
   const existing = await repo.findTransfer(trx, r.id);
   if (existing) {
-    if (existing.request_hash === hash) return { transfer: presentTransfer(existing), replayed: true };
+    if (existing.request_hash === hash) return { replay: existing };
     throw new AppError('conflict', `Transfer ${r.id} was already recorded with different details; choose a new id for a new transfer`);
   }
   if (from.organisation_id !== to.organisation_id || from.bank_id !== to.bank_id) {
     throw new AppError('unprocessable', 'Time can move only between two accounts of the same time bank');
-  }
-  for (const a of [from, to]) {
-    if (a.status !== 'active') throw new AppError('unprocessable', `The account of ${a.name} is suspended`);
   }
   if (r.reverses) {
     const original = await repo.findTransfer(trx, r.reverses);
@@ -235,22 +234,54 @@ async function applyLocked(trx: Db, actor: Actor, r: TransferRequest, locked: Ma
     const reversal = await repo.findReversalOf(trx, r.reverses);
     if (reversal) throw new AppError('conflict', `Transfer ${r.reverses} was already reversed by ${reversal.id}`);
   }
-  if (from.min_balance !== null && from.balance - r.minutes < from.min_balance) {
-    throw new AppError('unprocessable', `${from.name} has ${from.balance} minutes and may not go below ${from.min_balance}: ${r.minutes} minutes is more than the ${from.balance - from.min_balance} available`);
-  }
-  const row = await repo.writeTransfer(trx, {
+  const write = {
     organisation_id: from.organisation_id, bank_id: from.bank_id, id: r.id, from_account_id: from.id, to_account_id: to.id,
     minutes: r.minutes, reason: r.reason, request_hash: hash, reverses: r.reverses, group_id: r.groupId,
     recorded_by: actor.userId, recorded_via: actor.via, on_behalf: !own,
-  });
-  from.balance -= r.minutes;
-  to.balance += r.minutes;
-  const view = presentTransfer(row);
+  };
+  // The audit row's own time is the transaction's, as is the transfer's: `after` needs no timestamp.
   await recordAudit(trx, actor, {
     action: r.reverses ? 'timebank.transfer.reversed' : 'timebank.transfer.recorded', entityType: 'timebank_transfer',
-    entityId: r.id, organisationId: from.organisation_id, after: view,
+    entityId: r.id, organisationId: from.organisation_id,
+    after: { id: r.id, bankId: from.bank_id, from: from.id, to: to.id, minutes: r.minutes, reason: r.reason, reverses: r.reverses, groupId: r.groupId, onBehalf: !own },
   });
-  return { transfer: view, replayed: false };
+  return { write };
+}
+
+/**
+ * With the accounts locked (`locked`, updated in place for later legs of a group): the limit, then the write.
+ * A refusal first looks again for the id: a twin of this request may have committed while this one waited for
+ * the lock, and then the answer is the twin's (a replay, or a conflict), not a refusal.
+ */
+async function writeLocked(trx: Db, w: Omit<repo.TransferRow, 'created_at'>, locked: Map<string, repo.AccountRow>): Promise<TransferOutcome> {
+  const from = locked.get(w.from_account_id)!;
+  const to = locked.get(w.to_account_id)!;
+  const suspended = [from, to].find((a) => a.status !== 'active');
+  const overLimit = from.min_balance !== null && from.balance - w.minutes < from.min_balance;
+  if (suspended || overLimit) {
+    const twin = await repo.findTransfer(trx, w.id);
+    if (twin && twin.request_hash === w.request_hash) return { transfer: presentTransfer(twin), replayed: true };
+    if (twin) throw new AppError('conflict', `Transfer ${w.id} was already recorded with different details; choose a new id for a new transfer`);
+    if (suspended) throw new AppError('unprocessable', `The account of ${suspended.name} is suspended`);
+    throw new AppError('unprocessable', `${from.name} has ${from.balance} minutes and may not go below ${from.min_balance}: ${w.minutes} minutes is more than the ${from.balance - from.min_balance!} available`);
+  }
+  const row = await repo.writeTransfer(trx, w);
+  from.balance -= w.minutes;
+  to.balance += w.minutes;
+  return { transfer: presentTransfer(row), replayed: false };
+}
+
+/** Prepares each transfer, then locks every account involved (in id order) and writes them: all or nothing. */
+async function apply(trx: Db, actor: Actor, requests: TransferRequest[], options: { coordinatorOnly: boolean }): Promise<TransferOutcome[]> {
+  const prepared = [];
+  for (const r of requests) prepared.push(await prepare(trx, actor, r, options));
+  const writes = prepared.flatMap((p) => ('write' in p ? [p.write] : []));
+  const locked = writes.length ? await repo.lockAccounts(trx, writes.flatMap((w) => [w.from_account_id, w.to_account_id])) : new Map();
+  const outcomes: TransferOutcome[] = [];
+  for (const p of prepared) {
+    outcomes.push('replay' in p ? { transfer: presentTransfer(p.replay), replayed: true } : await writeLocked(trx, p.write, locked));
+  }
+  return outcomes;
 }
 
 /**
@@ -298,7 +329,7 @@ export async function recordTransfer(db: Db, actor: Actor, input: { id?: unknown
   const check = new Checker();
   const r: TransferRequest = { ...readTransfer(input, check), reverses: null, groupId: null };
   check.done();
-  return answeringRaces(db, async (trx) => applyLocked(trx, actor, r, await repo.lockAccounts(trx, [r.from, r.to]), { coordinatorOnly: false }));
+  return answeringRaces(db, async (trx) => (await apply(trx, actor, [r], { coordinatorOnly: false }))[0]!);
 }
 
 /**
@@ -314,7 +345,7 @@ export async function reverseTransfer(db: Db, actor: Actor, originalId: string, 
   const original = uuidPattern.test(originalId) ? await repo.findTransfer(db, originalId.toLowerCase()) : null;
   if (!original) throw new AppError('not_found', `No transfer has the id ${originalId}`);
   const r: TransferRequest = { id, from: original.to_account_id, to: original.from_account_id, minutes: Number(original.minutes), reason, reverses: original.id, groupId: null };
-  return answeringRaces(db, async (trx) => applyLocked(trx, actor, r, await repo.lockAccounts(trx, [r.from, r.to]), { coordinatorOnly: true }));
+  return answeringRaces(db, async (trx) => (await apply(trx, actor, [r], { coordinatorOnly: true }))[0]!);
 }
 
 /**
@@ -332,9 +363,7 @@ export async function recordGroupExchange(db: Db, actor: Actor, input: { id?: un
   if (new Set(requests.map((r) => r.id)).size !== requests.length) check.fail('transfers', 'Give each transfer its own id');
   check.done();
   return answeringRaces(db, async (trx) => {
-    const locked = await repo.lockAccounts(trx, requests.flatMap((r) => [r.from, r.to]));
-    const outcomes: TransferOutcome[] = [];
-    for (const r of requests) outcomes.push(await applyLocked(trx, actor, r, locked, { coordinatorOnly: false }));
+    const outcomes = await apply(trx, actor, requests, { coordinatorOnly: false });
     return { id: groupId, transfers: outcomes.map((o) => o.transfer), replayed: outcomes.every((o) => o.replayed) };
   });
 }

@@ -1,0 +1,84 @@
+// The interface the checks use, as a person runs it: the command line on both engines, then the HTTP API.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { openTestDatabase, testEngines } from '../platform/testing.ts';
+import { openPGlite, openPostgres } from '../platform/db.ts';
+
+const bin = new URL('../../bin/commonweal.js', import.meta.url).pathname;
+
+function cli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, DATABASE_URL: undefined, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end('');
+  });
+}
+
+for (const engine of testEngines()) {
+  describe(`the timebank command line [${engine}]`, () => {
+    let dir: string;
+    let env: Record<string, string | undefined>;
+    let close = async () => {};
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'commonweal-timebank-cli-'));
+      env = { COMMONWEAL_DATA_DIR: undefined };
+      if (engine === 'postgres') {
+        const handle = await openTestDatabase('postgres');
+        env.DATABASE_URL = handle.url;
+        await handle.pool!.end().catch(() => {});
+        close = async () => handle.close().catch(() => {});
+      }
+    });
+    after(async () => {
+      await close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('opens a bank, adds members, moves minutes and checks the ledger, each printing one JSON object', async () => {
+      const run = async (...args: string[]) => {
+        const r = await cli([...args, '--json', '--data-dir', dir], env);
+        return { ...r, json: r.stdout ? JSON.parse(r.stdout) : null };
+      };
+      const bank = await run('timebank', 'bank', 'create', '--name', 'Byker Time Bank');
+      assert.equal(bank.code, 0, bank.stderr);
+      assert.match(bank.json.id, /^[0-9a-f-]{36}$/);
+      const ann = await run('timebank', 'member', 'add', '--bank', bank.json.id, '--email', 'Ann@Example.org', '--name', 'Ann Archer', '--min-balance', '0');
+      assert.equal(ann.code, 0, ann.stderr);
+      assert.deepEqual(Object.keys(ann.json).sort(), ['accountId', 'added', 'userId']);
+      const bob = await run('timebank', 'member', 'add', '--bank', bank.json.id, '--email', 'bob@example.org', '--name', 'Bob Bell', '--min-balance=-120');
+      assert.equal(bob.code, 0, bob.stderr);
+      const positive = await run('timebank', 'member', 'add', '--bank', bank.json.id, '--email', 'cat@example.org', '--name', 'Cat', '--min-balance', '30');
+      assert.equal(positive.code, 1);
+      assert.match(positive.stderr, /0 or less/);
+      const credit = await run('timebank', 'transfer', '--from', bank.json.issuerAccountId, '--to', ann.json.accountId, '--minutes', '90', '--reason', 'Litter pick');
+      assert.equal(credit.code, 0, credit.stderr);
+      const token = await run('token', 'create', '--user', 'ann@example.org');
+      assert.equal(token.code, 0, token.stderr);
+      assert.match(token.json.token, /^cw_/);
+
+      const check = await run('timebank', 'check');
+      assert.equal(check.code, 0, check.stderr);
+      assert.equal(check.json.ok, true);
+      assert.deepEqual(check.json.counts, { banks: 1, accounts: 3, transfers: 1, postings: 2 });
+
+      // Break invariant 3 behind the application's back: the check finds it and fails.
+      const handle = engine === 'postgres' ? openPostgres(env.DATABASE_URL!, { onIdleError: () => {} }) : await openPGlite(dir);
+      await sql`UPDATE timebank_accounts SET balance = balance + 5 WHERE id = ${bank.json.issuerAccountId}`.execute(handle.db);
+      await handle.close();
+      const broken = await run('timebank', 'check');
+      assert.equal(broken.code, 1);
+      assert.equal(broken.json.ok, false);
+      assert.deepEqual(broken.json.violations.map((v: { invariant: number }) => v.invariant).sort(), [2, 3]);
+    });
+  });
+}

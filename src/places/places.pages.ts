@@ -89,7 +89,8 @@ export function placesPages(app: App, ctx: AppContext): void {
       series: [{ name: 'Less deprived than this area', values: view.domains.map((d) => (n - d.rank) / n) }],
       max: 1,
       format: (v) => percent(v, 0),
-      labelWidth: 250,
+      width: 480,
+      labelWidth: 230,
     });
     return reply.page('places/views/area.njk', { ...view, chart });
   });

@@ -7,6 +7,7 @@ import { placesModule } from './places/places.module.ts';
 import { countOrganisations } from './organisations/organisations.service.ts';
 
 const featureModules: CommonwealModule[] = [organisationsModule, placesModule];
+import { spendModule } from './spend/spend.module.ts'; featureModules.push(spendModule); // spend
 
 export function allModules(ctx: AppContext): CommonwealModule[] {
   const home = {

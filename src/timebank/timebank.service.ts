@@ -181,6 +181,24 @@ export async function myAccounts(db: Db, actor: Actor) {
   return (await repo.accountsOfUser(db, actor.userId)).map((a) => ({ ...presentAccount(a), bankName: a.bank_name }));
 }
 
+/**
+ * What the "record an exchange" form needs for an account: the accounts of its bank that time can go to. Its
+ * holder and the bank's coordinators may; null for anyone else.
+ */
+export async function exchangeChoices(db: Db, actor: Actor, accountId: string): Promise<{ id: string; name: string }[] | null> {
+  const account = uuidPattern.test(accountId) ? await repo.findAccount(db, accountId.toLowerCase()) : null;
+  if (!account || (!actor.userId && !actor.isAdmin)) return null;
+  if (account.user_id !== actor.userId && !(await isCoordinator(db, actor, account.organisation_id))) return null;
+  const bank = (await repo.findBank(db, account.bank_id))!;
+  return (await repo.listAccounts(db, bank)).filter((a) => a.id !== account.id && a.status === 'active').map((a) => ({ id: a.id, name: a.name }));
+}
+
+/** Whether the person coordinates the bank (to show coordinator tools). */
+export async function coordinates(db: Db, actor: Actor, bankId: string): Promise<boolean> {
+  const bank = await requireBank(db, bankId);
+  return isCoordinator(db, actor, bank.organisation_id);
+}
+
 export async function listAccounts(db: Db, actor: Actor, bankId: string): Promise<AccountView[]> {
   const bank = await requireBank(db, bankId);
   if (!(await isCoordinator(db, actor, bank.organisation_id))) throw new AppError('forbidden', 'Only the bank’s coordinators can list its accounts');

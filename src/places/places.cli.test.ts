@@ -78,6 +78,9 @@ describe('places CLI', () => {
     const json = JSON.parse((await cli(join(dir, 'db'), 'places', 'la-summaries', '--format', 'json')).stdout);
     const middlesbrough = json.find((r: { lad_code: string }) => r.lad_code === 'E06000002');
     assert.equal(middlesbrough.proportion, 42 / 86);
+    const income = JSON.parse((await cli(join(dir, 'db'), 'places', 'la-summaries', '--format', 'json', '--measure', 'income')).stdout);
+    assert.equal(income.length, 317);
+    assert.equal(income[0].avg_score, null, 'no domain scores are published, so no average score');
     const bad = await cli(join(dir, 'db'), 'places', 'la-summaries', '--format', 'xml');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--format: Give --format csv or --format json/);

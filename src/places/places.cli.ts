@@ -88,11 +88,11 @@ export const placesCommands: CliCommand[] = [
   {
     name: ['places', 'la-summaries'],
     summary: 'Population-weighted IMD 2019 summaries for every English local authority district',
-    usage: 'commonweal places la-summaries [--format csv|json]   columns lad_code,avg_score,avg_rank,proportion,extent,local_concentration',
-    options: { format: { type: 'string' } },
+    usage: 'commonweal places la-summaries [--format csv|json] [--measure imd|income|employment|education|health|crime|barriers|livingEnvironment]   columns lad_code,avg_score,avg_rank,proportion,extent,local_concentration',
+    options: { format: { type: 'string' }, measure: { type: 'string' } },
     async run(ctx, { values }) {
       const f = format(values);
-      const rows = await service.laSummaryTable(ctx.db);
+      const rows = await service.laSummaryTable(ctx.db, (values.measure as string | undefined) ?? 'imd');
       if (rows.length === 0) throw new AppError('unavailable', 'IoD2019 is not loaded yet. Run: commonweal places import-iod2019 --domains FILE --population FILE');
       return writeTable(rows, ['lad_code', 'avg_score', 'avg_rank', 'proportion', 'extent', 'local_concentration'], f);
     },

@@ -393,9 +393,16 @@ export async function listLocalAuthorities(db: Db) {
   });
 }
 
-/** The IoD district summaries of the IMD for every English district, sorted by district code (the CLI's la-summaries). */
-export async function laSummaryTable(db: Db) {
-  return (await repo.laSummaryRows(db, MEASURE_IMD)).map((s) => ({
+/** Measures with district summaries: the IMD ('imd') and each of its seven domains. */
+export const SUMMARY_MEASURES: readonly string[] = [MEASURE_IMD, ...IMD_DOMAINS];
+
+/**
+ * The IoD district summaries of the IMD (or of one domain: avg_score is then null) for every English
+ * district, sorted by district code (the CLI's la-summaries).
+ */
+export async function laSummaryTable(db: Db, measure: string = MEASURE_IMD) {
+  if (!SUMMARY_MEASURES.includes(measure)) throw AppError.validation([{ field: 'measure', message: `Choose a measure: ${SUMMARY_MEASURES.join(', ')}` }]);
+  return (await repo.laSummaryRows(db, measure)).map((s) => ({
     lad_code: s.la_code, avg_score: s.avg_score, avg_rank: s.avg_rank, proportion: s.proportion, extent: s.extent, local_concentration: s.local_concentration,
   }));
 }

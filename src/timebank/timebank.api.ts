@@ -122,6 +122,15 @@ export function timebankApi(app: App, ctx: AppContext): void {
     schema: { tags, security, summary: 'The accounts of a bank (its coordinators)', params: Id, response: { 200: Type.Array(Account), ...errors } },
   }, async (request) => service.listAccounts(db, request.actor, request.params.id));
 
+  app.post('/api/v1/timebank/banks/:id/partners', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'Open an account for a partner organisation (coordinators); its administrators and staff move time from it', params: Id,
+      body: Type.Object({ organisation: Type.String({ maxLength: 200 }), minBalance: Type.Optional(Type.Union([Type.Integer({ maximum: 0 }), Type.Null()], { description: 'Lowest balance; null: no limit' })) }, { additionalProperties: false }),
+      response: { 201: Type.Object({ accountId: Uuid, organisationId: Uuid, bankId: Uuid, added: Type.Boolean() }), ...errors },
+    },
+  }, async (request, reply) => reply.status(201).send(await service.addPartner(db, request.actor, request.params.id, request.body)));
+
   app.post('/api/v1/timebank/banks/:id/members', {
     config: { access: 'signed-in' },
     schema: {

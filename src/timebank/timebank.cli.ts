@@ -36,6 +36,17 @@ export const timebankCommands: CliCommand[] = [
     },
   },
   {
+    name: ['timebank', 'partner', 'add'],
+    summary: 'Open an account for a partner organisation (earn partners issue credits, spend partners accept them)',
+    usage: 'commonweal timebank partner add --bank ID --org ID|ORG-ID|SLUG [--min-balance=MINUTES|none]',
+    options: { bank: { type: 'string' }, org: { type: 'string' }, 'min-balance': { type: 'string' } },
+    async run(ctx, { values }) {
+      if (!values.bank) throw AppError.validation([{ field: 'bank', message: 'Give --bank, the time bank’s id' }]);
+      const r = await service.addPartner(ctx.db, cliActor, values.bank as string, { organisation: values.org, minBalance: values['min-balance'] });
+      return { accountId: r.accountId, organisationId: r.organisationId, added: r.added };
+    },
+  },
+  {
     name: ['timebank', 'transfer'],
     summary: 'Record a transfer of minutes between two accounts of one bank (as a coordinator)',
     usage: 'commonweal timebank transfer --from ACCOUNT --to ACCOUNT --minutes N --reason TEXT [--id UUID]',

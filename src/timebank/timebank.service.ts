@@ -138,6 +138,43 @@ export async function addMember(db: Db, actor: Actor, bankId: string, input: { e
   });
 }
 
+/**
+ * Opens an account for a partner organisation in a bank: an earn partner gives credits for hours volunteered
+ * (its balance goes below zero by what it has issued, down to `minBalance`, no limit when null); a spend
+ * partner accepts credits for its activities. The organisation's administrators and staff move time from it.
+ */
+export async function addPartner(db: Db, actor: Actor, bankId: string, input: { organisation?: unknown; minBalance?: unknown }) {
+  const check = new Checker();
+  const ref = check.text(input.organisation, 'organisation', 'the partner organisation', { max: 200 });
+  let minBalance: number | null = 0;
+  if (input.minBalance === 'none' || input.minBalance === null) minBalance = null;
+  else if (input.minBalance !== undefined && input.minBalance !== '') {
+    const n = typeof input.minBalance === 'string' ? Number(input.minBalance.trim()) : input.minBalance;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n > 0) check.fail('minBalance', 'Give the lowest balance as a whole number of minutes, 0 or less, or "none" for no limit');
+    else minBalance = n;
+  }
+  check.done();
+  return inTransaction(db, async (trx) => {
+    const bank = await requireBank(trx, bankId);
+    await requireOrganisationRole(trx, actor, bank.organisation_id, ['admin', 'coordinator']);
+    const org = await getOrganisation(trx, ref);
+    const existing = await repo.findOrganisationAccount(trx, bank, org.id);
+    if (existing) return { accountId: existing.id, organisationId: org.id, bankId: bank.id, added: false };
+    const account = await repo.insertAccount(trx, {
+      organisationId: bank.organisation_id, bankId: bank.id, kind: 'organisation', userId: null, holderOrganisationId: org.id, name: org.name, minBalance,
+    });
+    await recordAudit(trx, actor, { action: 'timebank.partner.added', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account) });
+    return { accountId: account.id, organisationId: org.id, bankId: bank.id, added: true };
+  });
+}
+
+/** Whether the actor holds this account: its member, or an administrator or staff of its organisation. */
+async function holds(db: Db, actor: Actor, account: repo.AccountRow): Promise<boolean> {
+  if (!actor.userId) return false;
+  if (account.user_id) return account.user_id === actor.userId;
+  return hasRole(db, actor.userId, account.holder_organisation_id!, ['admin', 'staff']);
+}
+
 async function isCoordinator(db: Db, actor: Actor, organisationId: string): Promise<boolean> {
   return actor.isAdmin || (!!actor.userId && (await hasRole(db, actor.userId, organisationId, ['coordinator'])));
 }
@@ -230,7 +267,7 @@ async function prepare(trx: Db, actor: Actor, r: TransferRequest, options: { coo
   const to = accounts.get(r.to);
   if (!from) throw new AppError('not_found', `No time-bank account has the id ${r.from}`);
   if (!to) throw new AppError('not_found', `No time-bank account has the id ${r.to}`);
-  const own = !options.coordinatorOnly && !!actor.userId && from.user_id === actor.userId;
+  const own = !options.coordinatorOnly && (await holds(trx, actor, from));
   if (!own && !(await isCoordinator(trx, actor, from.organisation_id))) {
     throw new AppError('forbidden', options.coordinatorOnly
       ? 'Only a coordinator of this time bank can reverse a transfer'

@@ -7,7 +7,9 @@ import { cliActor } from '../platform/actor.ts';
 import type { App, AppContext } from '../platform/module.ts';
 import * as service from './timebank.service.ts';
 import { checkLedger } from './timebank.check.ts';
-import { bankWithMembers } from './timebank.test-support.ts';
+import { bankWithMembers, tokenFor } from './timebank.test-support.ts';
+import { registerUser } from '../platform/auth/auth.service.ts';
+import { insertMembership } from '../platform/auth/auth.repository.ts';
 
 async function post(app: App, url: string, auth: { authorization: string } | undefined, payload: unknown) {
   return app.inject({ method: 'POST', url, headers: auth ?? {}, payload: payload as Record<string, unknown> });
@@ -165,6 +167,28 @@ eachEngine('timebank ledger', (t) => {
     await refused(sql`INSERT INTO timebank_transfers (organisation_id, bank_id, id, from_account_id, to_account_id, minutes, reason, request_hash, recorded_via, on_behalf)
       SELECT organisation_id, bank_id, ${lonely}, ${issuer}, ${ann!.accountId}, 10, 'no postings', 'x', 'cli', true FROM timebank_accounts WHERE id = ${issuer}`, /not two balanced postings/);
     assert.equal((await ctx.db.selectFrom('timebank_postings').select('minutes').where('transfer_id', '=', tr.id).orderBy('minutes').execute()).map((p) => p.minutes).join(), '-30,30');
+  });
+
+  it('lets a partner organisation’s staff issue credits from its account, within its limit', async () => {
+    const { app, ctx } = t();
+    const { bank, coordinator, members: [ann] } = await bankWithMembers(ctx, 'Partners Time Bank', 1);
+    const partnerBank = await service.createBank(ctx.db, cliActor, { name: 'Fenham Library Friends' });
+    const staff = await registerUser(ctx.db, cliActor, { email: 'librarian@example.org', name: 'Lib Rarian', password: null });
+    await insertMembership(ctx.db, { organisationId: partnerBank.organisationId, userId: staff.id, role: 'staff' });
+    const staffAuth = await tokenFor(ctx, staff.id);
+    const added = await app.inject({ method: 'POST', url: `/api/v1/timebank/banks/${bank.id}/partners`, headers: coordinator.auth, payload: { organisation: partnerBank.organisationId, minBalance: -120 } });
+    assert.equal(added.statusCode, 201, added.body);
+    const partner = added.json().accountId;
+    const issued = await post(app, '/api/v1/timebank/transfers', staffAuth, { id: randomUUID(), from: partner, to: ann!.accountId, minutes: 120, reason: 'Two hours running the reading group' });
+    assert.equal(issued.statusCode, 201, issued.body);
+    assert.equal(issued.json().onBehalf, false);
+    const beyond = await post(app, '/api/v1/timebank/transfers', staffAuth, { id: randomUUID(), from: partner, to: ann!.accountId, minutes: 1, reason: 'One more minute' });
+    assert.equal(beyond.statusCode, 422);
+    const notTheirs = await post(app, '/api/v1/timebank/transfers', staffAuth, { id: randomUUID(), from: ann!.accountId, to: partner, minutes: 10, reason: 'x' });
+    assert.equal(notTheirs.statusCode, 403);
+    const spent = await post(app, '/api/v1/timebank/transfers', ann!.auth, { id: randomUUID(), from: ann!.accountId, to: partner, minutes: 60, reason: 'Craft workshop at the library' });
+    assert.equal(spent.statusCode, 201);
+    assert.equal(await balance(ctx, partner), -60);
   });
 
   it('finds a drifted balance (the checker is not vacuous)', async () => {

@@ -39,19 +39,25 @@ describe('browser journeys', { skip: enabled ? false : 'Chromium not found (set 
     const seen = new Set<string>();
     const queue: { path: string; depth: number }[] = [{ path: '/', depth: 0 }];
     const failures: string[] = [];
-    while (queue.length && seen.size < 45) {
+    const perKind = new Map<string, number>();
+    while (queue.length && seen.size < 50) {
       const { path, depth } = queue.shift()!;
       if (seen.has(path)) continue;
       seen.add(path);
       const response = await page.goto(server.baseUrl + path);
       if (!response || response.status() >= 400) failures.push(`${path} answered ${response?.status()}`);
-      await check(page, seen.size <= 12 ? `crawl-${path.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '') || 'home'}` : undefined);
+      await check(page, seen.size <= 30 ? `crawl-${path.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '') || 'home'}` : undefined);
       if (depth >= 2) continue;
       const links = await page.$$eval('a[href]', (as) => as.map((a) => a.getAttribute('href') ?? ''));
       for (const href of links) {
         if (!href.startsWith('/') || href.startsWith('//')) continue;
         const clean = href.split('#')[0]!;
         if (!clean || /^\/(api|assets|govuk|public)\//.test(clean) || /\.(csv|json|xml|atom)(\?|$)/.test(clean) || seen.has(clean)) continue;
+        // At most three pages of one kind (same first two path segments), so every module's pages get a turn.
+        const kind = clean.split('?')[0]!.split('/').slice(0, 3).join('/');
+        const ofKind = perKind.get(kind) ?? 0;
+        if (ofKind >= 3) continue;
+        perKind.set(kind, ofKind + 1);
         queue.push({ path: clean, depth: depth + 1 });
       }
     }

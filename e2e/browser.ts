@@ -1,5 +1,5 @@
 // Browser test support: Debian's Chromium driven by playwright-core, every page checked with axe.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -18,6 +18,7 @@ export function browserAvailable(): boolean {
 }
 
 export async function launch(): Promise<Browser> {
+  rmSync(screenshotDir, { recursive: true, force: true });
   return chromium.launch({
     executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],

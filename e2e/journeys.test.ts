@@ -53,8 +53,9 @@ describe('browser journeys', { skip: enabled ? false : 'Chromium not found (set 
         if (!href.startsWith('/') || href.startsWith('//')) continue;
         const clean = href.split('#')[0]!;
         if (!clean || /^\/(api|assets|govuk|public)\//.test(clean) || /\.(csv|json|xml|atom)(\?|$)/.test(clean) || seen.has(clean)) continue;
-        // At most three pages of one kind (same first two path segments), so every module's pages get a turn.
-        const kind = clean.split('?')[0]!.split('/').slice(0, 3).join('/');
+        // At most three pages of one kind (same first segment and depth), so every module's pages get a turn.
+        const segments = clean.split('?')[0]!.split('/');
+        const kind = `${segments[1]}|${segments.length}`;
         const ofKind = perKind.get(kind) ?? 0;
         if (ofKind >= 3) continue;
         perKind.set(kind, ofKind + 1);

@@ -6,7 +6,7 @@ import { Checker } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import { requireOrganisationRole } from '../platform/auth/policy.ts';
-import { hasRole } from '../platform/auth/auth.repository.ts';
+import { hasRole, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
 import { findUserByEmail, registerUser } from '../platform/auth/auth.service.ts';
 import { createOrganisation, getOrganisation } from '../organisations/organisations.service.ts';
 import * as repo from './timebank.repository.ts';
@@ -168,13 +168,6 @@ export async function addPartner(db: Db, actor: Actor, bankId: string, input: { 
   });
 }
 
-/** Whether the actor holds this account: its member, or an administrator or staff of its organisation. */
-async function holds(db: Db, actor: Actor, account: repo.AccountRow): Promise<boolean> {
-  if (!actor.userId) return false;
-  if (account.user_id) return account.user_id === actor.userId;
-  return hasRole(db, actor.userId, account.holder_organisation_id!, ['admin', 'staff']);
-}
-
 async function isCoordinator(db: Db, actor: Actor, organisationId: string): Promise<boolean> {
   return actor.isAdmin || (!!actor.userId && (await hasRole(db, actor.userId, organisationId, ['coordinator'])));
 }
@@ -267,8 +260,13 @@ async function prepare(trx: Db, actor: Actor, r: TransferRequest, options: { coo
   const to = accounts.get(r.to);
   if (!from) throw new AppError('not_found', `No time-bank account has the id ${r.from}`);
   if (!to) throw new AppError('not_found', `No time-bank account has the id ${r.to}`);
-  const own = !options.coordinatorOnly && (await holds(trx, actor, from));
-  if (!own && !(await isCoordinator(trx, actor, from.organisation_id))) {
+  // One look-up of the person's roles answers both questions when the account is an organisation's.
+  const roles = actor.userId && !from.user_id ? await listMembershipsOfUser(trx, actor.userId) : null;
+  const hasRoleIn = (orgId: string, allowed: string[]) => !!roles?.some((m) => m.organisationId === orgId && allowed.includes(m.role));
+  const own = !options.coordinatorOnly && !!actor.userId
+    && (from.user_id ? from.user_id === actor.userId : hasRoleIn(from.holder_organisation_id!, ['admin', 'staff']));
+  const coordinator = actor.isAdmin || (roles ? hasRoleIn(from.organisation_id, ['coordinator']) : !own && (await isCoordinator(trx, actor, from.organisation_id)));
+  if (!own && !coordinator) {
     throw new AppError('forbidden', options.coordinatorOnly
       ? 'Only a coordinator of this time bank can reverse a transfer'
       : 'You can move time only from your own account, unless you coordinate this time bank');

@@ -2,7 +2,7 @@
 import type { PlatformTables } from './platform/platform.table.ts';
 import type { OrganisationsTables } from './organisations/organisations.table.ts';
 import type { PlacesTables } from './places/places.table.ts';
+import type { SpendTables } from './spend/spend.table.ts';
+import type { TimebankTables } from './timebank/timebank.table.ts';
 
-export interface Database extends PlatformTables, OrganisationsTables, PlacesTables {}
-import type { SpendTables } from './spend/spend.table.ts'; export interface Database extends SpendTables {} // spend (interface merging)
-import type { TimebankTables } from './timebank/timebank.table.ts'; export interface Database extends TimebankTables {} // timebank (interface merging)
+export interface Database extends PlatformTables, OrganisationsTables, PlacesTables, SpendTables, TimebankTables {}

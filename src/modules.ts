@@ -4,10 +4,11 @@ import type { AppContext, CommonwealModule } from './platform/module.ts';
 import { platformModule } from './platform/platform.module.ts';
 import { organisationsModule } from './organisations/organisations.module.ts';
 import { placesModule } from './places/places.module.ts';
+import { spendModule } from './spend/spend.module.ts';
+import { timebankModule } from './timebank/timebank.module.ts';
 import { countOrganisations } from './organisations/organisations.service.ts';
 
-const featureModules: CommonwealModule[] = [organisationsModule, placesModule];
-import { spendModule } from './spend/spend.module.ts'; featureModules.push(spendModule); // spend
+const featureModules: CommonwealModule[] = [organisationsModule, placesModule, spendModule, timebankModule];
 
 export function allModules(ctx: AppContext): CommonwealModule[] {
   const home = {
@@ -16,4 +17,3 @@ export function allModules(ctx: AppContext): CommonwealModule[] {
   };
   return [platformModule(home), ...featureModules];
 }
-import { timebankModule } from './timebank/timebank.module.ts'; featureModules.push(timebankModule); // timebank

@@ -6,7 +6,7 @@ import { seedPlaces } from './places.demo.ts';
 
 export const placesModule: CommonwealModule = {
   name: 'places',
-  nav: { href: '/places', text: 'Places and need' },
+  nav: { href: '/places', text: 'Places and need', summary: 'Deprivation for every small area of England and Scotland, computed from the published domains, and a fairness check for any money or hours.' },
   apiTags: [{ name: 'places', description: 'Local authorities and small areas (LSOAs, data zones), the Indices of Deprivation (IoD2019, SIMD2020) computed with the official methods, custom local indices, and the fairness lens.' }],
   routes(app, ctx) {
     placesApi(app, ctx);

@@ -78,6 +78,9 @@ for (const engine of testEngines()) {
       const badOption = await cli(['org', 'create', '--colour', 'red', '--data-dir', dir], env);
       assert.equal(badOption.code, 2);
       assert.match(badOption.stderr, /Usage: commonweal org create/);
+      const negative = await cli(['org', 'list', '--q', '-120', '--json', '--data-dir', dir], env);
+      assert.equal(negative.code, 0, 'a negative number after an option is its value');
+      assert.equal(JSON.parse(negative.stdout).total, 0);
       const help = await cli(['--help'], env);
       assert.equal(help.code, 0);
       assert.match(help.stdout, /user create/);

@@ -82,7 +82,15 @@ export async function main(argv: string[]): Promise<number> {
 
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...globalOptions, ...command.options }, allowPositionals: true, strict: true });
+    // `--min-balance -120`: a negative number is a value, not an option (parseArgs would refuse it).
+    const options = { ...globalOptions, ...command.options } as Record<string, { type: string }>;
+    const args = argv.flatMap((a, i) => {
+      const previous = argv[i - 1];
+      if (/^-\d/.test(a) && previous?.startsWith('--') && !previous.includes('=') && options[previous.slice(2)]?.type === 'string') return [];
+      if (a.startsWith('--') && !a.includes('=') && options[a.slice(2)]?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '')) return [`${a}=${argv[i + 1]}`];
+      return [a];
+    });
+    parsed = parseArgs({ args, options: { ...globalOptions, ...command.options }, allowPositionals: true, strict: true });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\nUsage: ${command.usage}\n`);
     return 2;

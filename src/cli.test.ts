@@ -1,25 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openTestDatabase, testEngines } from './platform/testing.ts';
-
-const bin = new URL('../bin/commonweal.js', import.meta.url).pathname;
-
-function cli(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, DATABASE_URL: undefined, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+import { openCliWorkspace, runCli as cli, testEngines } from './platform/testing.ts';
 
 for (const engine of testEngines()) {
   describe(`the commonweal command line [${engine}]`, () => {
@@ -27,19 +8,9 @@ for (const engine of testEngines()) {
     let env: Record<string, string | undefined>;
     let close = async () => {};
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'commonweal-cli-'));
-      env = { COMMONWEAL_DATA_DIR: undefined };
-      if (engine === 'postgres') {
-        const handle = await openTestDatabase('postgres');
-        env.DATABASE_URL = handle.url;
-        await handle.pool!.end().catch(() => {});
-        close = async () => handle.close().catch(() => {});
-      }
+      ({ dir, env, close } = await openCliWorkspace(engine));
     });
-    after(async () => {
-      await close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => close());
 
     it('creates a user, an organisation, a membership and a token, each printing one JSON object', async () => {
       const user = await cli(['user', 'create', '--email', 'Officer@Example.org', '--name', 'Fin Officer', '--password-stdin', '--json', '--data-dir', dir], env, 'a long enough password\n');

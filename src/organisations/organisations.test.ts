@@ -1,19 +1,14 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, TestAgent, userWithToken } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
-import { createApiToken, registerUser } from '../platform/auth/auth.service.ts';
+import { registerUser } from '../platform/auth/auth.service.ts';
 import { seedDemo } from '../app.ts';
 import * as service from './organisations.service.ts';
 import { demoOrganisations } from './organisations.demo.ts';
 
 const password = 'a long enough password';
 
-async function userWithToken(ctx: Parameters<typeof registerUser>[0], email: string) {
-  const user = await registerUser(ctx, cliActor, { email, name: email.split('@')[0], password });
-  const { token } = await createApiToken(ctx, cliActor, { userId: user.id, name: 'test' });
-  return { user, auth: { authorization: `Bearer ${token}` } };
-}
 
 eachEngine('organisations', (t) => {
   it('registers an organisation over the API; its creator becomes its administrator; the change is audited', async () => {

@@ -1,7 +1,8 @@
 // Test support: every database test runs on PGlite and, where DATABASE_URL is set, on that PostgreSQL server
 // too, in a database of its own that is created for the test file and dropped after it.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, before, after } from 'node:test';
@@ -9,7 +10,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from './config.ts';
-import { openPGliteFrom, openPostgres, type DatabaseHandle, type Engine } from './db.ts';
+import { openPGliteFrom, openPostgres, type DatabaseHandle, type Db, type Engine } from './db.ts';
+import { cliActor } from './actor.ts';
+import { createApiToken, registerUser } from './auth/auth.service.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { App, AppContext } from './module.ts';
 import { createApp, createContext, createLogger } from '../app.ts';
@@ -145,4 +148,50 @@ export class TestAgent {
     this.remember(res);
     return res;
   }
+}
+
+const cliBin = new URL('../../bin/commonweal.js', import.meta.url).pathname;
+
+/** Runs the `commonweal` command as a person would, in a child process; DATABASE_URL only if `env` sets it. */
+export function runCli(args: string[], env: Record<string, string | undefined>, stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliBin, ...args], { env: { ...process.env, DATABASE_URL: undefined, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+/**
+ * A place for CLI tests to work: a temp data folder for PGlite, or a fresh server database (its URL in
+ * `env.DATABASE_URL`) for PostgreSQL. `close()` removes both.
+ */
+export async function openCliWorkspace(engine: Engine): Promise<{ dir: string; env: Record<string, string | undefined>; close: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'commonweal-cli-'));
+  const env: Record<string, string | undefined> = { COMMONWEAL_DATA_DIR: undefined };
+  let dropDatabase = async () => {};
+  if (engine === 'postgres') {
+    const handle = await openTestDatabase('postgres');
+    env.DATABASE_URL = handle.url;
+    await handle.pool!.end().catch(() => {});
+    dropDatabase = async () => handle.close().catch(() => {});
+  }
+  return {
+    dir, env,
+    async close() {
+      await dropDatabase();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A registered person with an API token, and the header that sends it. */
+export async function userWithToken(db: Db, email: string, password = 'a long enough password') {
+  const user = await registerUser(db, cliActor, { email, name: email.split('@')[0]!, password });
+  const { token } = await createApiToken(db, cliActor, { userId: user.id, name: 'test' });
+  return { user, token, auth: { authorization: `Bearer ${token}` } };
 }

@@ -1,21 +1,14 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { eachEngine } from '../platform/testing.ts';
+import { eachEngine, userWithToken } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
-import { createApiToken, registerUser } from '../platform/auth/auth.service.ts';
 import { seedOrganisations } from '../organisations/organisations.demo.ts';
 import { addMember, getOrganisation } from '../organisations/organisations.service.ts';
 import { seedSpend } from './spend.demo.ts';
 
-const password = 'a long enough password';
 const dataset = (name: string): Buffer => readFileSync(new URL(`../../datasets/spend/${name}`, import.meta.url));
 
-async function userWithToken(db: Parameters<typeof registerUser>[0], email: string) {
-  const user = await registerUser(db, cliActor, { email, name: email.split('@')[0], password });
-  const { token } = await createApiToken(db, cliActor, { userId: user.id, name: 'test' });
-  return { user, auth: { authorization: `Bearer ${token}` } };
-}
 
 eachEngine('spend http', (t) => {
   it('takes an upload from publisher staff with an API token, and refuses anyone else', async () => {

@@ -1,28 +1,11 @@
 // The interface the checks use, as a person runs it: the command line on both engines, then the HTTP API.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'kysely';
-import { openTestDatabase, testEngines } from '../platform/testing.ts';
+import { openCliWorkspace, runCli, testEngines } from '../platform/testing.ts';
 import { openPGlite, openPostgres } from '../platform/db.ts';
 
-const bin = new URL('../../bin/commonweal.js', import.meta.url).pathname;
-
-function cli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, DATABASE_URL: undefined, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end('');
-  });
-}
+const cli = (args: string[], env: Record<string, string | undefined>) => runCli(args, env);
 
 for (const engine of testEngines()) {
   describe(`the timebank command line [${engine}]`, () => {
@@ -30,19 +13,9 @@ for (const engine of testEngines()) {
     let env: Record<string, string | undefined>;
     let close = async () => {};
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'commonweal-timebank-cli-'));
-      env = { COMMONWEAL_DATA_DIR: undefined };
-      if (engine === 'postgres') {
-        const handle = await openTestDatabase('postgres');
-        env.DATABASE_URL = handle.url;
-        await handle.pool!.end().catch(() => {});
-        close = async () => handle.close().catch(() => {});
-      }
+      ({ dir, env, close } = await openCliWorkspace(engine));
     });
-    after(async () => {
-      await close();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => close());
 
     it('opens a bank, adds members, moves minutes and checks the ledger, each printing one JSON object', async () => {
       const run = async (...args: string[]) => {

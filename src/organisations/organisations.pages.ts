@@ -64,6 +64,8 @@ export function organisationsPages(app: App, ctx: AppContext): void {
     updated: 'The organisation’s details have been saved.',
     'member-added': 'The person now has that role.',
     'member-removed': 'The role has been removed.',
+    verified: 'The organisation is marked as verified against its register.',
+    unverified: 'The organisation is no longer marked as verified.',
   };
 
   app.get('/organisations/:slug', async (request, reply) => {
@@ -74,6 +76,7 @@ export function organisationsPages(app: App, ctx: AppContext): void {
     return reply.page('organisations/views/show.njk', {
       org, sectorLabel: sectorLabels[org.sector], canManage, members: members.map((m) => ({ ...m, roleLabel: roleLabels[m.role] })),
       myRoles: myRoles.map((r) => roleLabels[r]),
+      isSiteAdmin: !!request.user?.isAdmin,
       roleItems: roles.map((r) => ({ value: r, text: roleLabels[r] })),
       notice: notices[(request.query as Form).notice ?? ''],
     }, { form: canManage });
@@ -121,6 +124,13 @@ export function organisationsPages(app: App, ctx: AppContext): void {
       }
       throw error;
     }
+  });
+
+  app.post('/organisations/:slug/verify', { config: { access: 'admin' } }, async (request, reply) => {
+    const org = await service.getOrganisation(db, (request.params as { slug: string }).slug);
+    const verified = ((request.body ?? {}) as Form).verified === 'yes';
+    await service.setVerified(db, request.actor, org.id, verified);
+    return reply.redirect(`/organisations/${org.slug}?notice=${verified ? 'verified' : 'unverified'}`, 303);
   });
 
   app.post('/organisations/:slug/members/remove', { config: { access: adminOf } }, async (request, reply) => {

@@ -122,6 +122,28 @@ eachEngine('organisations', (t) => {
     assert.ok(!anonymousView.body.includes('volunteer@example.org'), 'members are shown only to administrators');
   });
 
+  it('lets only a site administrator verify an organisation, and audits it', async () => {
+    const { app, ctx } = t();
+    const owner = new TestAgent(app, '10.1.0.2');
+    await owner.get('/register');
+    await owner.post('/register', { name: 'Owner', email: 'verify-owner@example.org', password });
+    await owner.get('/organisations/new');
+    await owner.post('/organisations', { name: 'Fenham Food Bank', legalForm: 'community-group' });
+    const refused = await owner.post('/organisations/fenham-food-bank/verify', { verified: 'yes' });
+    assert.equal(refused.statusCode, 403);
+    await registerUser(ctx.db, cliActor, { email: 'site-admin@example.org', name: 'Site Admin', password, isAdmin: true });
+    const admin = new TestAgent(app, '10.1.0.3');
+    await admin.get('/sign-in');
+    await admin.post('/sign-in', { email: 'site-admin@example.org', password });
+    const page = await admin.get('/organisations/fenham-food-bank');
+    assert.match(page.body, /Mark as verified/);
+    assert.equal((await admin.post('/organisations/fenham-food-bank/verify', { verified: 'yes' })).statusCode, 303);
+    const org = await service.getOrganisation(ctx.db, 'fenham-food-bank');
+    assert.equal(org.verified, true);
+    const audit = await ctx.db.selectFrom('audit_log').select('action').where('entity_id', '=', org.id).where('action', '=', 'organisation.verified').execute();
+    assert.equal(audit.length, 1);
+  });
+
   it('loads the real demo organisations once, however often it runs', async () => {
     const { app, ctx } = t();
     await seedDemo(ctx);

@@ -125,6 +125,8 @@ export async function main(argv: string[]): Promise<number> {
       const { stop } = await serve(ctx);
       const where = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
       log.info({ engine: ctx.handle.engine, data: ctx.handle.location }, `Commonweal is serving at ${where}`);
+      // The logs are JSON for machines; a person at a terminal also gets one plain line.
+      if (process.stderr.isTTY) process.stderr.write(`\nCommonweal is serving at ${where} (${ctx.handle.engine === 'pglite' ? `PGlite in ${ctx.handle.location}` : ctx.handle.location}). Ctrl-C stops it.\n\n`);
       await new Promise<void>((resolve) => {
         const shutdown = () => resolve();
         process.once('SIGINT', shutdown);

@@ -6,6 +6,18 @@ import { AppError } from './errors.ts';
 import { deliverOutbox } from './outbox.delivery.ts';
 import { enqueueEmail, listOutbox } from './outbox.repository.ts';
 import type { CommonwealModule } from './module.ts';
+import { startSession } from './auth/auth.service.ts';
+
+/** A multipart/form-data body as a browser sends it: text fields, then optionally one file. */
+function multipart(fields: Record<string, string>, file?: { name: string; filename: string; content: string | Buffer }) {
+  const boundary = '----commonweal-test-boundary';
+  const parts: Buffer[] = Object.entries(fields).map(([k, v]) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+  if (file) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: text/csv\r\n\r\n`), Buffer.from(file.content), Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
 
 eachEngine('the web app', (t) => {
   it('serves the home page with GOV.UK assets, secure headers and no cookie', async () => {
@@ -81,6 +93,46 @@ describe('the app’s own guarantees', () => {
     try {
       const careless: CommonwealModule = { name: 'careless', routes(app) { app.post('/careless', async () => 'ok'); } };
       await assert.rejects(buildApp(ctx, [careless]), /does not declare config\.access/);
+    } finally {
+      await ctx.handle.close();
+    }
+  });
+
+  it('reads multipart forms once, checks their _csrf field, and refuses an oversized file with 413', async () => {
+    const ctx = await openTestContext('pglite');
+    try {
+      const upload: CommonwealModule = {
+        name: 'upload',
+        routes(app) {
+          app.post('/upload', { config: { access: 'public' } }, async (request) => {
+            const body = request.body as Record<string, unknown>;
+            const file = body.file;
+            return { note: body.note, csrfLeft: '_csrf' in body, file: Buffer.isBuffer(file) ? file.toString('utf8') : null };
+          });
+        },
+      };
+      const app = await buildApp(ctx, [upload]);
+      const session = await startSession(ctx.db, null);
+      const cookie = `cw_session=${session.token}`;
+      const send = (fields: Record<string, string>, file?: { name: string; filename: string; content: string | Buffer }, withCookie = true) => {
+        const { payload, contentType } = multipart(fields, file);
+        return app.inject({ method: 'POST', url: '/upload', payload, headers: { 'content-type': contentType, ...(withCookie ? { cookie } : {}) } });
+      };
+      const csv = { name: 'file', filename: 'amounts.csv', content: 'E01021988,100\n' };
+      const missing = await send({ note: 'hello' }, csv);
+      assert.equal(missing.statusCode, 403, 'no _csrf field');
+      assert.match(missing.body, /did not come from this site/);
+      const forged = await send({ _csrf: 'forged-token-value', note: 'hello' }, csv);
+      assert.equal(forged.statusCode, 403, 'a wrong _csrf field');
+      const noCookie = await send({ _csrf: session.csrfToken, note: 'hello' }, csv, false);
+      assert.equal(noCookie.statusCode, 403, 'no session');
+      const ok = await send({ _csrf: session.csrfToken, note: 'hello' }, csv);
+      assert.equal(ok.statusCode, 200);
+      assert.deepEqual(ok.json(), { note: 'hello', csrfLeft: false, file: 'E01021988,100\n' });
+      const tooBig = await send({ _csrf: session.csrfToken }, { ...csv, content: Buffer.alloc(10 * 1024 * 1024 + 1, 'a') });
+      assert.equal(tooBig.statusCode, 413);
+      assert.match(tooBig.body, /The file is too large: upload a file of 10 MB or less/);
+      await app.close();
     } finally {
       await ctx.handle.close();
     }

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
@@ -19,6 +20,8 @@ import { safeEqual } from './auth/secrets.ts';
 
 export const sessionCookie = 'cw_session';
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The largest file a multipart form may carry. */
+export const uploadLimitBytes = 10 * 1024 * 1024;
 const govukDist = fileURLToPath(new URL('../../node_modules/govuk-frontend/dist/govuk/', import.meta.url));
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 
@@ -71,6 +74,9 @@ function toAppError(error: unknown): AppError {
     FST_ERR_CTP_INVALID_JSON_BODY: 'bad_request',
     FST_ERR_BAD_URL: 'bad_request',
   };
+  if (e.code === 'FST_REQ_FILE_TOO_LARGE') return new AppError('payload_too_large', `The file is too large: upload a file of ${uploadLimitBytes / 1024 / 1024} MB or less.`, { cause: error });
+  if (e.code === 'FST_FILES_LIMIT') return new AppError('payload_too_large', 'Upload one file at a time.', { cause: error });
+  if (e.code === 'FST_FIELDS_LIMIT' || e.code === 'FST_PARTS_LIMIT') return new AppError('payload_too_large', 'The form has too many fields.', { cause: error });
   if (e.code && map[e.code]) return new AppError(map[e.code]!, e.message, { cause: error });
   if (e.statusCode === 429) return new AppError('rate_limited', 'Too many attempts. Wait a minute and try again.', { cause: error });
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
@@ -136,6 +142,9 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 256 * 1024 });
+  // multipart/form-data (file uploads): parts are read in a preValidation hook registered before the CSRF
+  // check below, so that check sees a multipart form's `_csrf` field; a file arrives in the body as a Buffer.
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: uploadLimitBytes, files: 1, fields: 50 } });
   await app.register(helmet, {
     enableCSPNonces: true,
     contentSecurityPolicy: {

@@ -28,7 +28,9 @@ export function platformModule(home: Parameters<typeof platformPages>[2]): Commo
       if (await findUserByEmail(ctx.db, email)) return;
       const password = process.env.COMMONWEAL_DEMO_PASSWORD || randomToken(12);
       await registerUser(ctx.db, systemActor, { email, name: 'Demo administrator', password, isAdmin: true });
-      ctx.log.warn(`Demo administrator created: sign in as ${email} with password ${password}`);
+      const message = `Demo administrator created: sign in as ${email} with password ${password}`;
+      ctx.log.warn(message);
+      if (process.stderr.isTTY) process.stderr.write(`\n${message}\n`);
     },
   };
 }

@@ -2,8 +2,31 @@ import type { App, AppContext } from '../platform/module.ts';
 import { isAppError } from '../platform/errors.ts';
 import { barChart, percent } from '../platform/charts.ts';
 import * as service from './places.service.ts';
+import { IMD_DOMAINS, type ImdDomain } from './places.types.ts';
+import { IMD_DOMAIN_LABELS } from './places.geography.ts';
+import type { FieldError } from '../platform/errors.ts';
+import { AppError } from '../platform/errors.ts';
 
 type Query = Record<string, string | undefined>;
+/** A form body: urlencoded fields are strings; a multipart form's file arrives as a Buffer; repeated fields as arrays. */
+type FormBody = Record<string, string | string[] | Buffer | undefined>;
+
+/** The text of an uploaded file, or null when none was chosen (a browser sends an empty part for that). */
+function uploadedText(value: FormBody[string]): string | null {
+  if (!Buffer.isBuffer(value) || value.length === 0) return null;
+  return value.toString('utf8').replace(/^\uFEFF/, '');
+}
+
+/** A form field as a string: the first of repeated values; files are not text fields. */
+function text(value: FormBody[string]): string {
+  if (Array.isArray(value)) return value[0] ?? '';
+  return typeof value === 'string' ? value : '';
+}
+
+function list(value: FormBody[string]): string[] {
+  if (Array.isArray(value)) return value;
+  return typeof value === 'string' && value !== '' ? [value] : [];
+}
 
 const DECILE_LABELS = Array.from({ length: 10 }, (_, i) => (i === 0 ? '1 (most deprived)' : i === 9 ? '10 (least)' : String(i + 1)));
 const oneDp = (n: number) => n.toFixed(1);
@@ -99,12 +122,16 @@ export function placesPages(app: App, ctx: AppContext): void {
     reply.page('places/views/fairness.njk', { values: {} }, { form: true }));
 
   app.post('/places/fairness', { config: { access: 'public' } }, async (request, reply) => {
-    const form = (request.body ?? {}) as Query;
+    const body = (request.body ?? {}) as FormBody;
+    const upload = uploadedText(body.file);
+    const form = { csv: text(body.csv) };
+    const field = upload !== null ? 'file' : 'csv';
     try {
-      const amounts = await service.parseAmountsCsv(form.csv ?? '', 'csv');
+      const amounts = await service.parseAmountsCsv(upload ?? form.csv, field);
       const report = await service.fairnessReport(db, amounts);
       return reply.page('places/views/fairness.njk', {
         values: form, report, lines: amounts.length, chart: fairnessChart(report, 'chart-fairness'),
+        fromFile: upload !== null,
         rows: report.deciles.map((d) => ({ ...d, sharePct: percent(d.share), populationSharePct: percent(d.populationShare) })),
         bands: {
           d10: `${percent(report.mostDeprived10.share)} of the amount, ${percent(report.mostDeprived10.populationShare)} of the people`,
@@ -114,7 +141,10 @@ export function placesPages(app: App, ctx: AppContext): void {
       }, { form: true });
     } catch (error) {
       if (isAppError(error) && error.fieldErrors.length) {
-        const errors = error.fieldErrors.map((e) => ({ field: 'csv', message: e.message }));
+        const errors = error.fieldErrors.map((e) => ({
+          field,
+          message: field === 'file' ? `The file: ${e.message.replace(/^Enter at least one line/, 'it needs at least one line')}` : e.message,
+        }));
         return reply.page('places/views/fairness.njk', { values: form, errors }, { status: error.status, form: true });
       }
       throw error;
@@ -137,4 +167,103 @@ export function placesPages(app: App, ctx: AppContext): void {
       throw error;
     }
   });
+
+  app.get('/places/custom-index', async (_request, reply) =>
+    reply.page('places/views/custom-index.njk', await customIndexForm(db, { transform: 'exponential' }), { form: true }));
+
+  app.post('/places/custom-index', { config: { access: 'public' } }, async (request, reply) => {
+    const body = (request.body ?? {}) as FormBody;
+    const values: Required<CustomIndexValues> = {
+      la: text(body.la).trim().toUpperCase(), domains: list(body.domains), transform: text(body.transform),
+      ownName: text(body.ownName).trim(), ownDirection: text(body.ownDirection), ownWeight: text(body.ownWeight).trim(),
+      weights: Object.fromEntries(IMD_DOMAINS.map((d) => [d, text(body[`weight-${d}`]).trim()])),
+    };
+    const upload = uploadedText(body.file);
+    const errors: FieldError[] = [];
+    const weightOf = (raw: string, field: string, what: string): number => {
+      if (raw === '') return 1;
+      const n = /^\d{1,6}(\.\d{1,6})?$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!Number.isFinite(n)) errors.push({ field, message: `Enter the weight for ${what} as a number, 0 or more, like 1 or 0.5` });
+      return n;
+    };
+    if (values.la === '') errors.push({ field: 'la', message: 'Choose a local authority' });
+    if (values.transform !== 'exponential' && values.transform !== 'normal') errors.push({ field: 'transform', message: 'Choose how ranks are turned into scores' });
+    const domains = values.domains.filter((d): d is ImdDomain => (IMD_DOMAINS as readonly string[]).includes(d));
+    if (domains.length !== values.domains.length) errors.push({ field: 'domains', message: 'Choose domains from the list' });
+    if (domains.length === 0 && upload === null) errors.push({ field: 'domains', message: 'Choose at least one domain, or upload your own figures' });
+    const indicators: service.CustomIndicatorInput[] = domains.map((d) => ({ id: IMD_DOMAIN_LABELS[d], domain: d, weight: weightOf(values.weights[d] ?? '', `weight-${d}`, IMD_DOMAIN_LABELS[d].toLowerCase()) }));
+    if (upload !== null) {
+      const id = values.ownName === '' ? 'Your figures' : values.ownName;
+      if (id.length > 60) errors.push({ field: 'ownName', message: 'Name your figures in 60 characters or fewer' });
+      else if (domains.some((d) => IMD_DOMAIN_LABELS[d] === id)) errors.push({ field: 'ownName', message: `Give your figures a name other than "${id}", which is a chosen domain` });
+      if (values.ownDirection !== 'higher-is-worse' && values.ownDirection !== 'higher-is-better') errors.push({ field: 'ownDirection', message: 'Choose whether a higher value in your file is worse or better' });
+      const weight = weightOf(values.ownWeight, 'ownWeight', 'your figures');
+      try {
+        const parsed = await service.parseValuesCsv(upload, 'file');
+        indicators.push({ id, weight, values: parsed, direction: values.ownDirection === 'higher-is-better' ? 'higher-is-better' : 'higher-is-worse' });
+      } catch (error) {
+        if (!isAppError(error) || !error.fieldErrors.length) throw error;
+        errors.push(...error.fieldErrors.map((e) => ({ field: 'file', message: `The file: ${e.message}` })));
+      }
+    } else if (values.ownWeight !== '' || values.ownDirection !== '' || values.ownName !== '') {
+      errors.push({ field: 'file', message: 'Choose a CSV file of your figures, or leave the “your own figures” fields empty' });
+    }
+    const again = async (fieldErrors: FieldError[]) =>
+      reply.page('places/views/custom-index.njk', { ...(await customIndexForm(db, values)), errors: fieldErrors }, { status: 400, form: true });
+    const order = ['la', 'domains', ...IMD_DOMAINS.map((d) => `weight-${d}`), 'file', 'ownName', 'ownDirection', 'ownWeight', 'transform'];
+    errors.sort((a, b) => order.indexOf(a.field) - order.indexOf(b.field)); // as the form lists them (stable)
+    if (errors.length) return again(errors);
+    try {
+      const result = await service.buildCustomIndex(db, { indicators, transform: values.transform as 'exponential' | 'normal', missing: 'drop', laCode: values.la });
+      const la = result.localAuthority!;
+      const fixed = (n: number, dp = 2) => n.toLocaleString('en-GB', { minimumFractionDigits: dp, maximumFractionDigits: dp });
+      const rows = result.rows.map((r) => ({
+        areaCode: r.areaCode, name: la.names[r.areaCode] ?? r.areaCode, rank: r.rank, decile: r.decile, score: fixed(r.score),
+        terms: r.breakdown.map((b) => ({
+          indicator: b.indicatorId, value: b.value.toLocaleString('en-GB', { maximumFractionDigits: 10 }), rank: b.rank.toLocaleString('en-GB'),
+          transformed: fixed(b.transformed), weight: `${fixed(b.weight * 100, 1)}%`, contribution: fixed(b.contribution),
+        })),
+      }));
+      const notInFile = la.areas - result.rows.length - result.excluded.length;
+      return reply.page('places/views/custom-index.njk', {
+        ...(await customIndexForm(db, values)), result: { rows, la, excluded: result.excluded, notInFile, n: result.rows.length, transform: values.transform },
+      }, { form: true });
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) {
+        return again(error.fieldErrors.map((e) => ({ field: e.field === 'la' ? 'la' : e.field.startsWith('indicators/') && upload !== null ? 'file' : 'domains', message: e.message })));
+      }
+      throw error;
+    }
+  });
+}
+
+interface CustomIndexValues {
+  la?: string;
+  domains?: string[];
+  transform?: string;
+  ownName?: string;
+  ownDirection?: string;
+  ownWeight?: string;
+  weights?: Record<string, string>;
+}
+
+/** What the custom-index form needs to show itself, filled in with what the person sent. */
+async function customIndexForm(db: AppContext['db'], values: CustomIndexValues) {
+  const las = (await service.listLocalAuthorities(db)).filter((l) => l.country === 'england').sort((a, b) => a.name.localeCompare(b.name));
+  if (las.length === 0) throw new AppError('unavailable', 'The deprivation data is not loaded yet. Run `commonweal places import-iod2019` first.');
+  const chosen = new Set(values.domains ?? []);
+  return {
+    values,
+    laItems: [{ value: '', text: 'Choose a local authority' }, ...las.map((l) => ({ value: l.code, text: `${l.name} (${l.code})`, selected: l.code === values.la }))],
+    domainItems: IMD_DOMAINS.map((d) => ({ value: d, text: IMD_DOMAIN_LABELS[d], checked: chosen.has(d) })),
+    weightFields: IMD_DOMAINS.map((d) => ({ id: `weight-${d}`, label: IMD_DOMAIN_LABELS[d], value: values.weights?.[d] ?? '' })),
+    transformItems: [
+      { value: 'exponential', text: 'Exponential, as the IMD combines its domains', hint: { text: 'Being very deprived on one indicator is not cancelled out by doing well on another. The most deprived area on an indicator scores 100.' }, checked: values.transform !== 'normal' },
+      { value: 'normal', text: 'Normal, as the IoD combines indicators within a domain', hint: { text: 'Indicators can offset one another. Scores are standard normal scores, the most deprived highest.' }, checked: values.transform === 'normal' },
+    ],
+    directionItems: [
+      { value: 'higher-is-worse', text: 'A higher value is worse (for example, a higher rate of child poverty)', checked: values.ownDirection === 'higher-is-worse' },
+      { value: 'higher-is-better', text: 'A higher value is better (for example, higher household income)', checked: values.ownDirection === 'higher-is-better' },
+    ],
+  };
 }

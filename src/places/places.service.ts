@@ -485,6 +485,15 @@ export async function siting(db: Db, input: { codes?: string[]; laCode?: string;
   return { considered: areas.length, candidates, unknown };
 }
 
+/** The local authority a custom index was restricted to: its small areas' names, and how many of a person's values lay outside it. */
+export interface LocalIndexArea {
+  code: string;
+  name: string;
+  areas: number;
+  names: Record<string, string>;
+  ignored: number;
+}
+
 /** One indicator of a custom index as a person or client gives it. */
 export interface CustomIndicatorInput {
   id: string;
@@ -501,7 +510,17 @@ export interface CustomIndicatorInput {
  * with the documented method (ranks → exponential or normal scores → weighted sum), and shows how each
  * area's result was built. Writes nothing. Throws a validation AppError naming the indicator at fault.
  */
-export async function buildCustomIndex(db: Db, input: { indicators: CustomIndicatorInput[]; transform: IndexTransform; missing?: 'error' | 'drop' }): Promise<CustomIndexResult> {
+export async function buildCustomIndex(db: Db, input: { indicators: CustomIndicatorInput[]; transform: IndexTransform; missing?: 'error' | 'drop'; laCode?: string }): Promise<CustomIndexResult & { localAuthority?: LocalIndexArea }> {
+  // Restricted to one local authority: only its small areas take part; a person's values elsewhere are ignored.
+  let within: Map<string, string> | null = null;
+  let localAuthority: LocalIndexArea | undefined;
+  if (input.laCode !== undefined) {
+    const la = await repo.localAuthority(db, normaliseCode(input.laCode));
+    if (!la) throw AppError.validation([{ field: 'la', message: `No local authority has the code ${input.laCode}` }]);
+    const areas = await repo.smallAreasOfLa(db, la.code);
+    within = new Map(areas.map((a) => [a.code, a.name]));
+    localAuthority = { code: la.code, name: la.name, areas: areas.length, names: Object.fromEntries(within), ignored: 0 };
+  }
   const own = input.indicators.filter((i) => i.domain === undefined);
   const ownCodes = new Set<string>();
   const indicators: CustomIndicator[] = [];
@@ -509,6 +528,9 @@ export async function buildCustomIndex(db: Db, input: { indicators: CustomIndica
     if (indicator.domain !== undefined) return;
     if (indicator.values === undefined) throw AppError.validation([{ field: `indicators/${k}/values`, message: `Indicator "${indicator.id}" needs values or a domain` }]);
     const values = new Map<string, number>(Array.isArray(indicator.values) ? indicator.values.map((v) => [normaliseCode(v.areaCode), v.value]) : Object.entries(indicator.values).map(([c, v]) => [normaliseCode(c), v]));
+    if (within && localAuthority) {
+      for (const c of [...values.keys()]) if (!within.has(c)) { values.delete(c); localAuthority.ignored += 1; }
+    }
     for (const c of values.keys()) ownCodes.add(c);
     indicators.push({ id: indicator.id, values, direction: indicator.direction ?? 'higher-is-worse', weight: indicator.weight });
   });
@@ -519,8 +541,8 @@ export async function buildCustomIndex(db: Db, input: { indicators: CustomIndica
     const isSimd = (SIMD_DOMAINS as readonly string[]).includes(domain);
     if (!isImd && !isSimd) throw AppError.validation([{ field: `indicators/${k}/domain`, message: `"${domain}" is not a domain; choose one of ${[...new Set([...IMD_DOMAINS, ...SIMD_DOMAINS])].join(', ')}` }]);
     const values = new Map<string, number>();
-    const scottish = own.length > 0 ? [...ownCodes].some((c) => c.startsWith('S')) : !isImd;
-    const wanted = (code: string) => own.length === 0 || ownCodes.has(code);
+    const scottish = own.length > 0 && ownCodes.size > 0 ? [...ownCodes].some((c) => c.startsWith('S')) : within ? [...within.keys()].some((c) => c.startsWith('S')) : !isImd;
+    const wanted = (code: string) => (within === null || within.has(code)) && (own.length === 0 || ownCodes.has(code));
     if (!scottish && isImd) {
       const column = domain === 'livingEnvironment' ? 'living_environment' : (domain as Exclude<ImdDomain, 'livingEnvironment'>);
       for (const r of await repo.iod2019Ranks(db)) if (wanted(r.lsoa_code)) values.set(r.lsoa_code, r[column]);
@@ -532,7 +554,7 @@ export async function buildCustomIndex(db: Db, input: { indicators: CustomIndica
     indicators.push({ id: indicator.id, values, direction: 'higher-is-better', weight: indicator.weight });
   }
   try {
-    return customIndex({ indicators, transform: input.transform, missing: input.missing });
+    return { ...customIndex({ indicators, transform: input.transform, missing: input.missing }), ...(localAuthority ? { localAuthority } : {}) };
   } catch (error) {
     if (error instanceof CustomIndexError) throw AppError.validation([{ field: 'indicators', message: error.message.replace(/^./, (c) => c.toUpperCase()) }]);
     throw error;
@@ -568,5 +590,42 @@ export async function parseAmountsCsv(text: string, field = 'csv'): Promise<[str
     throw error;
   }
   if (out.length === 0) throw AppError.validation([{ field, message: 'Enter at least one line: an area code, a comma and an amount' }]);
+  return out;
+}
+
+/**
+ * Reads "area code, value" lines a person uploads for a custom index (CSV; a header line is allowed; values are
+ * numbers, decimals allowed, a leading £ and thousands commas allowed when quoted). Throws a validation AppError
+ * on `field` naming the line and column of the first problem, or a code given twice.
+ */
+export async function parseValuesCsv(text: string, field = 'file'): Promise<{ areaCode: string; value: number }[]> {
+  const out: { areaCode: string; value: number }[] = [];
+  const seen = new Map<string, number>();
+  const fail = (line: number, column: number, message: string): never => {
+    throw AppError.validation([{ field, message: `Line ${line}, column ${column}: ${message}` }]);
+  };
+  try {
+    let first = true;
+    for await (const record of readCsvRecords(text.replace(/^\uFEFF/, ''))) {
+      const [rawCode = '', rawValue = ''] = record.fields.map((f) => f.trim());
+      const isHeader = first && !/^[A-Za-z][0-9]{8}$/.test(rawCode);
+      first = false;
+      if (isHeader) continue;
+      if (rawCode === '' && record.fields.every((f) => f.trim() === '')) continue;
+      if (record.fields.length < 2) fail(record.line, record.fields.length + 1, 'expected an area code and a value separated by a comma');
+      if (!/^[A-Za-z][0-9]{8}$/.test(rawCode)) fail(record.line, 1, `"${rawCode.slice(0, 20)}" is not an area code like E01033569 or S01010206`);
+      const plain = rawValue.replace(/^£/, '').replace(/,(?=\d{3}(\D|$))/g, '');
+      if (!/^-?\d{1,15}(\.\d{1,10})?$/.test(plain)) fail(record.line, 2, `"${rawValue.slice(0, 20)}" is not a number`);
+      const code = normaliseCode(rawCode);
+      if (seen.has(code)) fail(record.line, 1, `${code} is given twice (first on line ${seen.get(code)})`);
+      seen.set(code, record.line);
+      out.push({ areaCode: code, value: Number(plain) });
+      if (out.length > 50000) fail(record.line, 1, 'give 50,000 lines or fewer');
+    }
+  } catch (error) {
+    if (error instanceof ParseError) fail(error.line, error.column, error.detail);
+    throw error;
+  }
+  if (out.length === 0) throw AppError.validation([{ field, message: 'The file has no lines of an area code, a comma and a value' }]);
   return out;
 }

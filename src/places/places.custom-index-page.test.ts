@@ -6,19 +6,9 @@ import { seedPlaces } from './places.demo.ts';
 
 type Fields = Record<string, string | string[]>;
 
-/** Submits a multipart form as a browser does (the agent's cookie and CSRF token, unless `csrf` is null). */
-async function postMultipart(agent: TestAgent, url: string, fields: Fields, file?: { filename: string; content: string | Buffer }, options: { csrf?: string | null } = {}) {
-  const boundary = '----commonweal-places-test';
-  const csrf = options.csrf === undefined ? agent.csrf : options.csrf;
-  const all: [string, string][] = [...(csrf ? [['_csrf', csrf] as [string, string]] : []), ...Object.entries(fields).flatMap(([k, v]) => ([] as string[]).concat(v).map((x) => [k, x] as [string, string]))];
-  const parts: Buffer[] = all.map(([k, v]) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  // A browser sends an empty file part when no file is chosen.
-  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file?.filename ?? ''}"\r\nContent-Type: ${file ? 'text/csv' : 'application/octet-stream'}\r\n\r\n`), Buffer.from(file?.content ?? ''), Buffer.from('\r\n'));
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return agent.app.inject({
-    method: 'POST', url, payload: Buffer.concat(parts),
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...(agent.cookie ? { cookie: `cw_session=${agent.cookie}` } : {}) },
-  });
+/** Submits a multipart form as a browser does: a `file` part always, empty when no file was chosen. */
+function postMultipart(agent: TestAgent, url: string, fields: Fields, file?: { filename: string; content: string | Buffer }, options: { csrf?: string | null } = {}) {
+  return agent.postMultipart(url, fields, file ?? { filename: '', content: '' }, options);
 }
 
 const errorSummaryLinks = (body: string) => [...body.matchAll(/<a href="#([^"]+)">([^<]*)<\/a>/g)].map((m) => [m[1], m[2]]);

@@ -1,6 +1,6 @@
 import { it, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine, openTestContext } from './testing.ts';
+import { eachEngine, multipartBody, openTestContext } from './testing.ts';
 import { buildApp } from './http.ts';
 import { AppError } from './errors.ts';
 import { deliverOutbox } from './outbox.delivery.ts';
@@ -8,16 +8,6 @@ import { enqueueEmail, listOutbox } from './outbox.repository.ts';
 import type { CommonwealModule } from './module.ts';
 import { startSession } from './auth/auth.service.ts';
 
-/** A multipart/form-data body as a browser sends it: text fields, then optionally one file. */
-function multipart(fields: Record<string, string>, file?: { name: string; filename: string; content: string | Buffer }) {
-  const boundary = '----commonweal-test-boundary';
-  const parts: Buffer[] = Object.entries(fields).map(([k, v]) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
-  if (file) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name}"; filename="${file.filename}"\r\nContent-Type: text/csv\r\n\r\n`), Buffer.from(file.content), Buffer.from('\r\n'));
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-}
 
 eachEngine('the web app', (t) => {
   it('serves the home page with GOV.UK assets, secure headers and no cookie', async () => {
@@ -115,7 +105,7 @@ describe('the app’s own guarantees', () => {
       const session = await startSession(ctx.db, null);
       const cookie = `cw_session=${session.token}`;
       const send = (fields: Record<string, string>, file?: { name: string; filename: string; content: string | Buffer }, withCookie = true) => {
-        const { payload, contentType } = multipart(fields, file);
+        const { payload, contentType } = multipartBody(fields, file);
         return app.inject({ method: 'POST', url: '/upload', payload, headers: { 'content-type': contentType, ...(withCookie ? { cookie } : {}) } });
       };
       const csv = { name: 'file', filename: 'amounts.csv', content: 'E01021988,100\n' };

@@ -110,6 +110,29 @@ export function eachEngine(name: string, body: (get: () => { ctx: AppContext; ap
 }
 
 
+export interface MultipartFile {
+  /** The form field; `file` unless given. */
+  name?: string;
+  /** Empty, with empty content, is what a browser sends when no file was chosen. */
+  filename: string;
+  content: string | Buffer;
+}
+
+/** A multipart/form-data body as a browser sends it: text fields (repeated for arrays), then optionally one file. */
+export function multipartBody(fields: Record<string, string | string[]>, file?: MultipartFile): { payload: Buffer; contentType: string } {
+  const boundary = '----commonweal-test-boundary';
+  const parts: Buffer[] = Object.entries(fields).flatMap(([k, v]) => ([] as string[]).concat(v)
+    .map((x) => Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${x}\r\n`)));
+  if (file) {
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.name ?? 'file'}"; filename="${file.filename}"\r\nContent-Type: ${file.filename ? 'text/csv' : 'application/octet-stream'}\r\n\r\n`),
+      Buffer.from(file.content), Buffer.from('\r\n'),
+    );
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
 /**
  * Drives the app like a browser without JavaScript: keeps the session cookie, and fills in the CSRF token
  * from the last page it read when it submits a form.
@@ -133,6 +156,18 @@ export class TestAgent {
 
   async get(url: string, headers: Record<string, string> = {}) {
     const res = await this.app.inject({ method: 'GET', url, remoteAddress: this.ip, headers: { ...(this.cookie ? { cookie: `cw_session=${this.cookie}` } : {}), ...headers } });
+    this.remember(res);
+    return res;
+  }
+
+  /** Submits a multipart form (with a file), with the CSRF token unless `csrf` is given (null sends none). */
+  async postMultipart(url: string, fields: Record<string, string | string[]>, file?: MultipartFile, options: { csrf?: string | null } = {}) {
+    const csrf = options.csrf === undefined ? this.csrf : options.csrf;
+    const { payload, contentType } = multipartBody({ ...(csrf ? { _csrf: csrf } : {}), ...fields }, file);
+    const res = await this.app.inject({
+      method: 'POST', url, remoteAddress: this.ip, payload,
+      headers: { 'content-type': contentType, ...(this.cookie ? { cookie: `cw_session=${this.cookie}` } : {}) },
+    });
     this.remember(res);
     return res;
   }

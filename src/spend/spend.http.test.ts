@@ -1,7 +1,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { eachEngine, userWithToken } from '../platform/testing.ts';
+import { eachEngine, TestAgent, userWithToken } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
 import { seedOrganisations } from '../organisations/organisations.demo.ts';
 import { addMember, getOrganisation } from '../organisations/organisations.service.ts';
@@ -107,5 +107,40 @@ eachEngine('spend http', (t) => {
 
     const upload = await app.inject({ method: 'GET', url: '/spend/GB-LAE-LDS/upload' });
     assert.equal(upload.statusCode, 303, 'anonymous visitors are sent to sign in');
+  });
+
+  it('publishes a file through the upload form, all or nothing, and names the field at fault', async () => {
+    const { app, ctx } = t();
+    await seedOrganisations(ctx);
+    const darlington = await getOrganisation(ctx.db, 'GB-LAE-DAL');
+    await userWithToken(ctx.db, 'finance@darlington.example');
+    await addMember(ctx.db, cliActor, darlington.id, { email: 'finance@darlington.example', role: 'finance' });
+    const agent = new TestAgent(app, '10.2.0.1');
+    await agent.get('/sign-in');
+    await agent.post('/sign-in', { email: 'finance@darlington.example', password: 'a long enough password' });
+    const form = await agent.get('/spend/GB-LAE-DAL/upload');
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /enctype="multipart\/form-data"/);
+
+    const none = await agent.postMultipart('/spend/darlington-borough-council/upload', { period: '' }, { filename: '', content: '' });
+    assert.equal(none.statusCode, 400);
+    assert.match(none.body, /Select the spending file to upload/);
+    // A trailing blank line makes new bytes (the suite may already hold the published file), with the same lines.
+    const file = Buffer.concat([dataset('darlington-2010-10.csv'), Buffer.from('\r\n')]);
+    const before = (await ctx.db.selectFrom('spend_files').select('id').where('organisation_id', '=', darlington.id).execute()).length;
+    const noPeriod = await agent.postMultipart('/spend/darlington-borough-council/upload', { period: '' }, { filename: 'darlington-2010-10.csv', content: file });
+    assert.equal(noPeriod.statusCode, 400, `Darlington’s file has no dates: the period is needed (${noPeriod.headers.location})`);
+    assert.match(noPeriod.body, /href="#file"/);
+    assert.match(noPeriod.body, /The file has no date column/);
+    assert.equal((await ctx.db.selectFrom('spend_files').select('id').where('organisation_id', '=', darlington.id).execute()).length, before, 'nothing written');
+
+    const ok = await agent.postMultipart('/spend/darlington-borough-council/upload', { period: '2010-10..2010-12' }, { filename: 'darlington-2010-10.csv', content: file });
+    assert.equal(ok.statusCode, 303, ok.body.slice(0, 500));
+    assert.doesNotMatch(String(ok.headers.location), /outcome=unchanged/);
+    const filePage = await agent.get(String(ok.headers.location));
+    assert.equal(filePage.statusCode, 200);
+    assert.match(filePage.body, /794/);
+    const forged = await agent.postMultipart('/spend/darlington-borough-council/upload', { period: '2010-10..2010-12' }, { filename: 'x.csv', content: 'a,b' }, { csrf: 'forged' });
+    assert.equal(forged.statusCode, 403);
   });
 });

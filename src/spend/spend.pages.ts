@@ -1,10 +1,11 @@
 import type { FastifyReply } from 'fastify';
 import type { App, AppContext } from '../platform/module.ts';
-import { isAppError, type FieldError } from '../platform/errors.ts';
+import { AppError, isAppError, type FieldError } from '../platform/errors.ts';
+import { uploadLimitBytes } from '../platform/http.ts';
 import { barChart } from '../platform/charts.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { SPEND_FIELD_LABELS, type SpendField } from './spend.mapping.ts';
-import { PUBLISHING_ROLES } from './spend.import.ts';
+import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
 import { UPLOAD_LIMIT } from './spend.api.ts';
 import * as service from './spend.service.ts';
 
@@ -208,12 +209,35 @@ export function spendPages(app: App, ctx: AppContext): void {
     });
   });
 
-  // Uploading through a browser form would need multipart; the platform accepts the raw file through the API
-  // and the CLI instead, and this page tells publisher staff exactly how.
+  // Publisher staff upload through this form (multipart, up to the platform's form limit), or through the API
+  // and the CLI for larger files; the page explains all three.
   const publisherOf = { roles: PUBLISHING_ROLES, organisation: async (r: { params: unknown }) => (await service.resolvePublisher(db, (r.params as { publisher: string }).publisher)).id };
   app.get('/spend/:publisher/upload', { config: { access: publisherOf } }, async (request, reply) => {
     const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
     const host = request.headers.host ?? 'localhost:3000';
-    return reply.page('spend/views/upload.njk', { publisher, host, limitMb: UPLOAD_LIMIT / 1024 / 1024, identifier: publisher.identifiers[0] ?? publisher.slug });
+    return reply.page('spend/views/upload.njk', uploadPage(publisher, host));
+  });
+
+  function uploadPage(publisher: Awaited<ReturnType<typeof service.resolvePublisher>>, host: string, extra: Record<string, unknown> = {}) {
+    return { publisher, host, limitMb: UPLOAD_LIMIT / 1024 / 1024, formLimitMb: uploadLimitBytes / 1024 / 1024, identifier: publisher.identifiers[0] ?? publisher.slug, ...extra };
+  }
+
+  app.post('/spend/:publisher/upload', { config: { access: publisherOf } }, async (request, reply) => {
+    const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
+    const body = (request.body ?? {}) as { file?: unknown; period?: unknown };
+    const period = typeof body.period === 'string' && body.period.trim() ? body.period.trim() : null;
+    const host = request.headers.host ?? 'localhost:3000';
+    try {
+      if (!Buffer.isBuffer(body.file) || body.file.length === 0) {
+        throw AppError.validation([{ field: 'file', message: 'Select the spending file to upload' }]);
+      }
+      const result = await importSpendFile(ctx, request.actor, { publisher: publisher.id, source: { bytes: body.file }, period });
+      return reply.redirect(`/spend/${publisher.slug}/files/${result.fileId}?outcome=${result.outcome}`, 303);
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) {
+        return reply.page('spend/views/upload.njk', uploadPage(publisher, host, { errors: error.fieldErrors, values: { period } }), { status: error.status });
+      }
+      throw error;
+    }
   });
 }

@@ -7,7 +7,7 @@
 // are ranked by LSOA code, ascending, so the output never depends on input order and every rank is distinct.
 // The published file instead gives tied LSOAs the same rank; see places.agreement.ts for how the comparison
 // counts those.
-import { exponentialTransform, decileOf, iodScaledRank } from './places.transform.ts';
+import { exponentialTransform, decileOf, iodScaledRank, rankByScore } from './places.transform.ts';
 import { IMD_DOMAINS, type ImdDomain, type ImdDomainRanks, type ImdRow } from './places.types.ts';
 
 /**
@@ -78,18 +78,7 @@ export function computeImd(rows: readonly ImdInput[]): ImdRow[] {
     for (const domain of IMD_DOMAINS) score += IMD_WEIGHTS[domain] * transformed(row.ranks[domain], n, table);
     scores[i] = score;
   }
-  const order = Array.from({ length: n }, (_, i) => i);
-  order.sort((a, b) => {
-    const diff = (scores[b] ?? 0) - (scores[a] ?? 0);
-    if (diff !== 0) return diff;
-    const ca = (rows[a] as ImdInput).lsoaCode;
-    const cb = (rows[b] as ImdInput).lsoaCode;
-    return ca < cb ? -1 : ca > cb ? 1 : 0;
-  });
-  const rankOf = new Int32Array(n);
-  order.forEach((index, position) => {
-    rankOf[index] = position + 1;
-  });
+  const rankOf = rankByScore(scores, (i) => (rows[i] as ImdInput).lsoaCode);
   return rows.map((row, i) => {
     const rank = rankOf[i] ?? 0;
     return { lsoaCode: row.lsoaCode, ladCode: row.ladCode, score: scores[i] ?? 0, rank, decile: decileOf(rank, n) };

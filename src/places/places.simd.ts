@@ -12,7 +12,7 @@
 // zones still off are adjacent pairs whose scores differ by under 0.001%: the published ranks were made from
 // unrounded domain scores, and the averaged tie ranks we are given lose that last bit of order.
 // Ties in the computed score are broken by data zone code, ascending; decile = ceil(10·rank/N).
-import { decileOf, exponentialTransform } from './places.transform.ts';
+import { decileOf, exponentialTransform, rankByScore } from './places.transform.ts';
 import { SIMD_DOMAINS, type SimdDomain, type SimdDomainRanks, type SimdRow } from './places.types.ts';
 
 /** SIMD 2020 domain weights (fractions summing to 1). */
@@ -52,18 +52,7 @@ export function computeSimd(rows: readonly SimdInput[]): SimdRow[] {
     }
     return score;
   });
-  const order = rows.map((_, i) => i);
-  order.sort((a, b) => {
-    const diff = (scores[b] ?? 0) - (scores[a] ?? 0);
-    if (diff !== 0) return diff;
-    const ca = (rows[a] as SimdInput).dataZone;
-    const cb = (rows[b] as SimdInput).dataZone;
-    return ca < cb ? -1 : ca > cb ? 1 : 0;
-  });
-  const rankOf = new Int32Array(n);
-  order.forEach((index, position) => {
-    rankOf[index] = position + 1;
-  });
+  const rankOf = rankByScore(scores, (i) => (rows[i] as SimdInput).dataZone);
   return rows.map((row, i) => {
     const rank = rankOf[i] ?? 0;
     return { dataZone: row.dataZone, score: scores[i] ?? 0, rank, decile: decileOf(rank, n) };

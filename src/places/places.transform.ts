@@ -85,3 +85,24 @@ export function midRanks(values: readonly number[], largestFirst: boolean): numb
   }
   return ranks;
 }
+
+/**
+ * Ranks areas by score, highest first (rank 1 = most deprived). Equal scores are ordered by area code, so the
+ * result never depends on input order. Returns each input position's rank.
+ */
+export function rankByScore(scores: ArrayLike<number>, codeOf: (index: number) => string): Int32Array {
+  const n = scores.length;
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => {
+    const diff = (scores[b] ?? 0) - (scores[a] ?? 0);
+    if (diff !== 0) return diff;
+    const ca = codeOf(a);
+    const cb = codeOf(b);
+    return ca < cb ? -1 : ca > cb ? 1 : 0;
+  });
+  const rankOf = new Int32Array(n);
+  order.forEach((index, position) => {
+    rankOf[index] = position + 1;
+  });
+  return rankOf;
+}

@@ -2,6 +2,7 @@
 // column of every index), and sees only lines of its publisher's current files.
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../platform/db.ts';
+import type { SpendLinesTable } from './spend.table.ts';
 
 export interface SpendFileRow {
   organisation_id: string;
@@ -204,31 +205,8 @@ export async function groupTotals(db: Db, f: LineFilters, by: GroupBy, limit: nu
   };
 }
 
-export interface LineRow {
-  file_id: string;
-  line: number;
-  date: string | null;
-  net_pence: number;
-  vat_pence: number | null;
-  department: string | null;
-  service_area: string | null;
-  supplier_name: string | null;
-  supplier_key: string | null;
-  supplier_ref: string | null;
-  company_number: string | null;
-  charity_number: string | null;
-  vat_number: string | null;
-  purpose: string | null;
-  expense_category: string | null;
-  expense_code: string | null;
-  merchant_category: string | null;
-  transaction_number: string | null;
-  invoice_number: string | null;
-  capital_revenue: string | null;
-  body: string | null;
-  body_name: string | null;
-  duplicate_of: number | null;
-}
+/** A stored spend line as the repository returns it (the table's columns less the publisher's id). */
+export type LineRow = Omit<SpendLinesTable, 'organisation_id'>;
 
 export type LineSort = 'date' | 'amount';
 

@@ -21,16 +21,8 @@ export interface FilterInput {
   supplier?: string;
 }
 
-export type Filters = {
-  from?: string;
-  to?: string;
-  minPence?: number;
-  maxPence?: number;
-  q?: string;
-  department?: string;
-  purpose?: string;
-  supplierKey?: string;
-};
+/** Filters once read and checked: a repository's line filters less the publisher, which the route names. */
+export type Filters = Omit<repo.LineFilters, 'organisationId'>;
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const DAY = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;

@@ -7,6 +7,8 @@ import { seedDemo } from '../app.ts';
 import * as service from './timebank.service.ts';
 import { checkLedger } from './timebank.check.ts';
 import { formatMinutes } from './timebank.pages.ts';
+import { registerUser } from '../platform/auth/auth.service.ts';
+import { addMember as addOrganisationMember } from '../organisations/organisations.service.ts';
 
 const password = 'a long enough password';
 
@@ -48,6 +50,35 @@ eachEngine('timebank pages', (t) => {
     assert.equal(someoneElse.statusCode, 403);
     const anonymous = await app.inject({ method: 'GET', url: `/timebank/accounts/${pat.accountId}` });
     assert.equal(anonymous.statusCode, 303, 'asked to sign in');
+  });
+
+  it('lets a coordinator reverse an exchange once, with a reason, from the statement', async () => {
+    const { app, ctx } = t();
+    const bank = await service.createBank(ctx.db, cliActor, { name: 'Byker Time Bank' });
+    const member = await service.addMember(ctx.db, cliActor, bank.id, { email: 'rev-member@example.org', name: 'Rev Member' });
+    const transfer = await service.recordTransfer(ctx.db, cliActor, { id: randomUUID(), from: bank.issuerAccountId, to: member.accountId, minutes: 45, reason: 'Entered twice by mistake' });
+    await registerUser(ctx.db, cliActor, { email: 'coord@example.org', name: 'Cora Coordinator', password });
+    await addOrganisationMember(ctx.db, cliActor, bank.organisationId, { email: 'coord@example.org', role: 'coordinator' });
+    const agent = new TestAgent(app, '10.6.0.2');
+    await agent.get('/sign-in');
+    await agent.post('/sign-in', { email: 'coord@example.org', password });
+    const statement = await agent.get(`/timebank/accounts/${member.accountId}`);
+    const transferId = transfer.transfer.id;
+    assert.match(statement.body, new RegExp(`/transfers/${transferId}/reverse`));
+    const form = await agent.get(`/timebank/accounts/${member.accountId}/transfers/${transferId}/reverse`);
+    assert.equal(form.statusCode, 200);
+    const reversalId = /name="id" value="([^"]+)"/.exec(form.body)![1]!;
+    const noReason = await agent.post(`/timebank/accounts/${member.accountId}/transfers/${transferId}/reverse`, { id: reversalId, reason: '' });
+    assert.equal(noReason.statusCode, 400);
+    assert.match(noReason.body, /href="#reason"/);
+    const done = await agent.post(`/timebank/accounts/${member.accountId}/transfers/${transferId}/reverse`, { id: reversalId, reason: 'Recorded twice' });
+    assert.equal(done.statusCode, 303);
+    assert.match((await agent.get(String(done.headers.location))).body, /The exchange is reversed/);
+    assert.equal((await service.getAccount(ctx.db, cliActor, member.accountId)).balance, 0);
+    const again = await agent.post(`/timebank/accounts/${member.accountId}/transfers/${transferId}/reverse`, { id: randomUUID(), reason: 'Again' });
+    assert.ok([409, 422].includes(again.statusCode), `a second reversal is refused (${again.statusCode})`);
+    assert.equal((await service.getAccount(ctx.db, cliActor, member.accountId)).balance, 0);
+    assert.equal((await checkLedger(ctx.db)).ok, true);
   });
 
   it('loads the demo time bank once, balanced, however often it runs', async () => {

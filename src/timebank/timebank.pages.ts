@@ -43,9 +43,10 @@ export function timebankPages(app: App, ctx: AppContext): void {
     const statement = await service.accountStatement(db, request.actor, id, { limit: 200 });
     const bank = await service.getBank(db, statement.account.bankId);
     const choices = await service.exchangeChoices(db, request.actor, id);
+    const coordinator = await service.coordinates(db, request.actor, bank.id);
     return {
       data: {
-        bank, account: { ...statement.account, balanceText: formatMinutes(statement.account.balance), limitText: formatMinutes(statement.account.minBalance), availableText: formatMinutes(statement.account.available) },
+        bank, coordinator, account: { ...statement.account, balanceText: formatMinutes(statement.account.balance), limitText: formatMinutes(statement.account.minBalance), availableText: formatMinutes(statement.account.available) },
         postings: statement.postings.map((p) => ({ ...p, minutesText: formatMinutes(p.minutes), balanceText: formatMinutes(p.balanceAfter) })),
         recipientItems: choices ? [{ value: '', text: 'Choose who the time goes to' }, ...choices.map((c) => ({ value: c.id, text: c.name, selected: c.id === extra.values?.to }))] : null,
         values: { id: extra.values?.id ?? randomUUID(), ...extra.values }, errors: extra.errors, notice: extra.notice,
@@ -55,9 +56,31 @@ export function timebankPages(app: App, ctx: AppContext): void {
   }
 
   app.get('/timebank/accounts/:id', async (request, reply) => {
-    const notice = (request.query as Form).notice === 'recorded' ? 'The exchange is recorded.' : undefined;
+    const notices: Record<string, string> = { recorded: 'The exchange is recorded.', reversed: 'The exchange is reversed. Both the exchange and its reversal stay on the statement.' };
+    const notice = notices[(request.query as Form).notice ?? ''];
     const { data, status } = await accountPage(request, (request.params as { id: string }).id, { notice });
     return reply.page('timebank/views/account.njk', data, { status, form: true });
+  });
+
+  // Coordinators correct a mistake by reversing an exchange, once, with a reason: nothing is ever deleted.
+  app.get('/timebank/accounts/:id/transfers/:transfer/reverse', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const { id, transfer } = request.params as { id: string; transfer: string };
+    const original = await service.getTransfer(db, request.actor, transfer);
+    return reply.page('timebank/views/reverse.njk', { accountId: id, transfer: original, minutesText: formatMinutes(original.minutes), values: { id: randomUUID() } });
+  });
+
+  app.post('/timebank/accounts/:id/transfers/:transfer/reverse', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const { id, transfer } = request.params as { id: string; transfer: string };
+    const form = (request.body ?? {}) as Form;
+    try {
+      await service.reverseTransfer(db, request.actor, transfer, { id: form.id, reason: form.reason });
+      return reply.redirect(`/timebank/accounts/${id}?notice=reversed`, 303);
+    } catch (error) {
+      if (!isAppError(error) || !['validation_failed', 'unprocessable', 'conflict'].includes(error.code)) throw error;
+      const original = await service.getTransfer(db, request.actor, transfer);
+      const errors = error.fieldErrors.length ? error.fieldErrors : [{ field: 'reason', message: error.message }];
+      return reply.page('timebank/views/reverse.njk', { accountId: id, transfer: original, minutesText: formatMinutes(original.minutes), values: form, errors }, { status: error.status });
+    }
   });
 
   app.post('/timebank/accounts/:id/transfers', { config: { access: 'signed-in' } }, async (request, reply) => {

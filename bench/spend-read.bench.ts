@@ -1,10 +1,10 @@
 // Benchmarks the spend file reader (no database): the seven real council files, then a synthetic file of
 // 1,000,000 lines in the Local Government Transparency Code layout, streamed from disk.
 // Run: node --import tsx bench/spend-read.bench.ts [rows]   (the synthetic file is written to bench/out/)
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { once } from 'node:events';
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openSpendFile, type SpendInput } from '../src/spend/spend.read.ts';
+import { writeCodeFile } from './spend-generate.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rows = Number(process.argv[2] ?? 1_000_000);
@@ -30,52 +30,6 @@ async function time(input: SpendInput, period?: string) {
   return { ms, count, summary: file.summary() };
 }
 
-// A deterministic generator (xorshift), so every run reads the same file.
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
-
-/** Writes a Code-format file of `n` lines: some quoted names with commas, some amounts with £ and commas. */
-async function writeCodeFile(path: string, n: number): Promise<void> {
-  const next = random(20150601);
-  const areas = ['Adult Social Care', 'Children and Young People', 'Environment', 'Housing', 'Resources', 'Public Health'];
-  const types = ['Agency Staff', 'Repairs and Maintenance', 'Consultancy', 'Transfer Payments', 'IT Software', 'Catering'];
-  const suppliers = Array.from({ length: 5000 }, (_, i) =>
-    i % 10 === 0 ? `"Supplier ${i}, Trading As ""S${i}"" Ltd"` : `SUPPLIER ${i} LIMITED`,
-  );
-  const out = createWriteStream(path);
-  out.write(
-    'Body Name,Body,Date,Transaction Number,Invoice Number,Net Amount,Supplier Name,Supplier ID,' +
-      'VAT Registration Number,Expense Area,Expense Type,Expense Code,Irrecoverable VAT,Merchant Category\r\n',
-  );
-  let buffer = '';
-  for (let i = 0; i < n; i++) {
-    const day = 1 + Math.floor(next() * 28);
-    const month = 1 + Math.floor(next() * 12);
-    const pence = 50_000 + Math.floor(next() * 50_000_000);
-    const pounds = `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`;
-    const amount = i % 20 === 0 ? `"£${Number(pounds).toLocaleString('en-GB', { minimumFractionDigits: 2 })}"` : pounds;
-    const s = Math.floor(next() * suppliers.length);
-    buffer +=
-      `Anytown Council,E0${(i % 9) + 1}000001,${String(day).padStart(2, '0')}/${String(month).padStart(2, '0')}/2016,` +
-      `T${i},INV-${i % 100000},${amount},${suppliers[s]},S${s},GB${100000000 + s},` +
-      `${areas[i % areas.length]},${types[(i >> 3) % types.length]},${4000 + (i % 300)},N/A,Services\r\n`;
-    if (buffer.length > 1 << 20) {
-      if (!out.write(buffer)) await once(out, 'drain');
-      buffer = '';
-    }
-  }
-  out.end(buffer);
-  await once(out, 'finish');
-}
 
 console.log(`node ${process.version}, ${process.platform} ${process.arch}`);
 console.log('\nThe seven council files (read from memory):');

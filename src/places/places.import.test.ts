@@ -8,15 +8,8 @@ import { cliActor } from '../platform/actor.ts';
 import { createApiToken, registerUser } from '../platform/auth/auth.service.ts';
 import { isAppError } from '../platform/errors.ts';
 import * as service from './places.service.ts';
+import { FILE2_HEADER, FILE6_HEADER, SIMD_HEADER } from './places.test-data.ts';
 
-const FILE2_HEADER =
-  'LSOA code (2011),LSOA name (2011),Local Authority District code (2019),Local Authority District name (2019),' +
-  'Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived),Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs),' +
-  'Income Rank (where 1 is most deprived),Employment Rank (where 1 is most deprived),' +
-  '"Education, Skills and Training Rank (where 1 is most deprived)",Health Deprivation and Disability Rank (where 1 is most deprived),' +
-  'Crime Rank (where 1 is most deprived),Barriers to Housing and Services Rank (where 1 is most deprived),Living Environment Rank (where 1 is most deprived)';
-const FILE6_HEADER = 'LSOA code (2011),LSOA name (2011),Local Authority District code (2019),Local Authority District name (2019),Total population: mid 2015 (excluding prisoners)';
-const SIMD_HEADER = 'Data_Zone,Intermediate_Zone,Council_area,Total_population,Working_age_population,SIMD2020v2_Rank,SIMD2020v2_Income_Domain_Rank,SIMD2020_Employment_Domain_Rank,SIMD2020_Health_Domain_Rank,SIMD2020_Education_Domain_Rank,SIMD2020_Access_Domain_Rank,SIMD2020_Crime_Domain_Rank,SIMD2020_Housing_Domain_Rank';
 
 /** LSOA i (1..10) has rank i on every domain, so its IMD rank and decile are i; two districts. */
 const code = (i: number) => `E01${String(i).padStart(6, '0')}`;

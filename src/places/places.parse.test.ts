@@ -4,6 +4,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { ParseError, parseIod2019Domains, parseIod2019Population, parseSimd2020Ranks } from './places.parse.ts';
 import {
+  FILE2_HEADER,
   IOD2019_FILE2,
   datasetPath,
   loadIod2019Domains,
@@ -11,12 +12,6 @@ import {
   loadSimd2020,
 } from './places.test-data.ts';
 
-const FILE2_HEADER =
-  'LSOA code (2011),LSOA name (2011),Local Authority District code (2019),Local Authority District name (2019),' +
-  'Index of Multiple Deprivation (IMD) Rank (where 1 is most deprived),Index of Multiple Deprivation (IMD) Decile (where 1 is most deprived 10% of LSOAs),' +
-  'Income Rank (where 1 is most deprived),Employment Rank (where 1 is most deprived),' +
-  '"Education, Skills and Training Rank (where 1 is most deprived)",Health Deprivation and Disability Rank (where 1 is most deprived),' +
-  'Crime Rank (where 1 is most deprived),Barriers to Housing and Services Rank (where 1 is most deprived),Living Environment Rank (where 1 is most deprived)';
 
 function file2(...rows: string[]): string {
   return [FILE2_HEADER, ...rows].join('\r\n');

@@ -1,33 +1,11 @@
 // The only place in the spend module with SQL. Every query on lines names the publisher first (the leading
 // column of every index), and sees only lines of its publisher's current files.
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
-import type { SpendLinesTable } from './spend.table.ts';
+import type { SpendFilesTable, SpendLinesTable } from './spend.table.ts';
 
-export interface SpendFileRow {
-  organisation_id: string;
-  id: string;
-  period_from: string;
-  period_to: string;
-  period_given: boolean;
-  sha256: string;
-  filename: string | null;
-  bytes: number;
-  status: 'current' | 'replaced';
-  version: number;
-  replaced_by: string | null;
-  rows_imported: number;
-  rows_rejected: number;
-  net_total_pence: number;
-  suppliers: number;
-  first_date: string | null;
-  last_date: string | null;
-  mapping: unknown;
-  summary: unknown;
-  diff: unknown;
-  imported_by: string | null;
-  imported_at: Date;
-}
+/** A stored spend file as selected: the table's columns as Kysely reads them. */
+export type SpendFileRow = Selectable<SpendFilesTable>;
 
 export type NewSpendFile = Omit<SpendFileRow, 'imported_at' | 'replaced_by' | 'mapping' | 'summary' | 'diff'> & {
   mapping: unknown;

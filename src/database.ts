@@ -4,5 +4,16 @@ import type { OrganisationsTables } from './organisations/organisations.table.ts
 import type { PlacesTables } from './places/places.table.ts';
 import type { SpendTables } from './spend/spend.table.ts';
 import type { TimebankTables } from './timebank/timebank.table.ts';
+import type { VoiceTables } from './voice/voice.table.ts';
+import type { CommissioningTables } from './commissioning/commissioning.table.ts';
+import type { OutcomesTables } from './outcomes/outcomes.table.ts';
 
-export interface Database extends PlatformTables, OrganisationsTables, PlacesTables, SpendTables, TimebankTables {}
+export interface Database
+  extends PlatformTables,
+    OrganisationsTables,
+    PlacesTables,
+    SpendTables,
+    VoiceTables,
+    TimebankTables,
+    CommissioningTables,
+    OutcomesTables {}

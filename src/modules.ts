@@ -5,10 +5,21 @@ import { platformModule } from './platform/platform.module.ts';
 import { organisationsModule } from './organisations/organisations.module.ts';
 import { placesModule } from './places/places.module.ts';
 import { spendModule } from './spend/spend.module.ts';
+import { voiceModule } from './voice/voice.module.ts';
 import { timebankModule } from './timebank/timebank.module.ts';
+import { commissioningModule } from './commissioning/commissioning.module.ts';
+import { outcomesModule } from './outcomes/outcomes.module.ts';
 import { countOrganisations } from './organisations/organisations.service.ts';
 
-const featureModules: CommonwealModule[] = [organisationsModule, placesModule, spendModule, timebankModule];
+const featureModules: CommonwealModule[] = [
+  organisationsModule,
+  placesModule,
+  spendModule,
+  voiceModule,
+  timebankModule,
+  commissioningModule,
+  outcomesModule,
+];
 
 export function allModules(ctx: AppContext): CommonwealModule[] {
   const home = {

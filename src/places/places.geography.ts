@@ -4,8 +4,9 @@ import type { ImdDomain, SimdDomain } from './places.types.ts';
 /**
  * GSS codes (S12) of Scotland's 32 council areas, by the name the SIMD 2020v2 file uses. Codes as current
  * since 2019 (Fife, Perth and Kinross, Glasgow City and North Lanarkshire were recoded in 2018–19). Checked
- * code by code against ONS's Local Authority Districts (December 2020) names and codes (LAD20CD/LAD20NM) as
- * republished in public code: all 32 agree (ONS names Na h-Eileanan an Iar "Na h-Eileanan Siar").
+ * code by code against two independent published lists of the 32 council-area codes (all agree; one calls
+ * Na h-Eileanan an Iar "Eilean Siar"), and the recoded four plus Clackmannanshire, Dumfries and Galloway, Dundee
+ * City and East Dunbartonshire against an extract of ONS's LAD (December 2020) names and codes.
  */
 export const SCOTTISH_COUNCIL_AREAS: Readonly<Record<string, string>> = {
   'Aberdeen City': 'S12000033',

@@ -130,7 +130,8 @@ eachEngine('spend http', (t) => {
     const before = (await ctx.db.selectFrom('spend_files').select('id').where('organisation_id', '=', darlington.id).execute()).length;
     const noPeriod = await agent.postMultipart('/spend/darlington-borough-council/upload', { period: '' }, { filename: 'darlington-2010-10.csv', content: file });
     assert.equal(noPeriod.statusCode, 400, `Darlington’s file has no dates: the period is needed (${noPeriod.headers.location})`);
-    assert.match(noPeriod.body, /href="#file"/);
+    assert.match(noPeriod.body, /href="#period"/, 'the error names the period, not the file');
+    assert.doesNotMatch(noPeriod.body, /href="#file"/);
     assert.match(noPeriod.body, /The file has no date column/);
     assert.equal((await ctx.db.selectFrom('spend_files').select('id').where('organisation_id', '=', darlington.id).execute()).length, before, 'nothing written');
 

@@ -99,6 +99,10 @@ eachEngine('spend import', (t) => {
     const truncated = gz.subarray(0, Math.floor(gz.length * 0.8));
     await assert.rejects(importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-NBL', source: { bytes: truncated } }),
       (e: unknown) => isAppError(e) && e.code === 'validation_failed' && /gzip/.test(e.message));
+    // No dates and no period: the missing period is the fault, and the error names that field.
+    const noDates = Buffer.from('Supplier Name,Net Amount\nACME LTD,600.00\n');
+    await assert.rejects(importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-NBL', source: { bytes: noDates } }),
+      (e: unknown) => isAppError(e) && e.code === 'validation_failed' && e.fieldErrors.length === 1 && e.fieldErrors[0]?.field === 'period');
     const after = await stored(ctx.db, org);
     assert.equal(after.lines, 0);
     assert.equal(after.files.length, 0);

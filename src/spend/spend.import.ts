@@ -78,7 +78,9 @@ export function mappingOverride(mapping: SpendMapping): MappingOverride {
 }
 
 function spendFileToAppError(error: SpendFileError): AppError {
-  return AppError.validation([{ field: 'file', message: error.message }], `The file cannot be imported: ${error.message}`);
+  // A file without dates is not at fault on its own: the period it covers is what is missing.
+  const field = error.code === 'spend.period-required' || error.code === 'spend.period-invalid' ? 'period' : 'file';
+  return AppError.validation([{ field, message: error.message }], `The file cannot be imported: ${error.message}`);
 }
 
 function monthEnd(iso: string): string {

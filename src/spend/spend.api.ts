@@ -6,6 +6,7 @@ import type { App, AppContext } from '../platform/module.ts';
 import { problemSchema } from '../platform/http.ts';
 import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
 import * as service from './spend.service.ts';
+import * as salaries from './spend.salaries.ts';
 
 /** Largest upload accepted (bytes as sent; a gzip file may inflate to at most 2 GiB). */
 export const UPLOAD_LIMIT = 200 * 1024 * 1024;
@@ -15,6 +16,21 @@ const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Pr
 const security = [{ bearer: [] }];
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Pence = Type.Integer({ description: 'Integer pence' });
+
+const SalaryPost = Type.Object({
+  id: Type.String(), asAt: Type.String({ description: 'The date the list is correct at' }), jobTitle: Type.String(), department: Nullable(Type.String()),
+  name: Nullable(Type.String({ description: 'Only where the salary band starts at £150,000 or more' })),
+  salaryFromPence: Pence, salaryToPence: Pence, responsibilities: Nullable(Type.String()), budgetHeldPence: Nullable(Pence),
+  staffManaged: Nullable(Type.Integer()), bonusesPence: Nullable(Pence), benefitsInKindPence: Nullable(Pence),
+});
+const PayMultiple = Type.Object({
+  asAt: Type.String(), highestPence: Pence, medianPence: Pence,
+  multiple: Type.String({ description: 'Highest paid’s taxable earnings ÷ the workforce’s median, to one decimal place' }),
+});
+const SalaryImport = Type.Object({
+  publisher: Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() }), asAt: Type.String(), posts: Type.Integer(),
+  replaced: Type.Integer({ description: 'Posts the list for this date had before' }), columns: Type.Record(Type.String(), Type.String()), warnings: Type.Array(Type.String()),
+});
 
 const Mapping = Type.Record(Type.String(), Type.Object({ column: Type.String(), confidence: Type.String(), reason: Type.String() }),
   { description: 'Field of the Transparency Code → the column it was read from, and why' });
@@ -110,6 +126,22 @@ export function spendApi(app: App, ctx: AppContext): void {
       const result = await importSpendFile(ctx, request.actor, { publisher: request.query.publisher, source: { bytes: body }, period: request.query.period ?? null, filename: request.query.filename ?? null });
       return reply.status(result.outcome === 'unchanged' ? 200 : 201).send(result);
     });
+
+    scoped.post('/api/v1/spend/publishers/:publisher/salaries', {
+      bodyLimit: salaries.SALARY_CSV_LIMIT,
+      config: { access: { roles: PUBLISHING_ROLES, organisation: async (r) => (await service.resolvePublisher(db, (r.params as { publisher: string }).publisher)).id } },
+      schema: {
+        tags: ['spend'], summary: 'Publish a senior salaries list for a date from a CSV file (raw bytes), replacing that date’s list', security,
+        description: 'All or nothing; every faulty row is named with its line and column. Names are kept only where the salary is £150,000 or more. Publisher staff, finance officers and administrators may.',
+        params: PublisherRef,
+        querystring: Type.Object({ asAt: Type.String({ maxLength: 20, description: 'The date the list is correct at: 2017-03-31' }) }),
+        response: { 201: SalaryImport, ...errors },
+      },
+    }, async (request, reply) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const result = await salaries.importSalaryCsv(db, request.actor, request.params.publisher, { bytes: body, asAt: request.query.asAt });
+      return reply.status(201).send(result);
+    });
   });
 
   app.get('/api/v1/spend/publishers', {
@@ -194,4 +226,33 @@ export function spendApi(app: App, ctx: AppContext): void {
       },
     },
   }, async (request) => service.getSupplier(db, request.params.slug));
+
+  app.get('/api/v1/spend/publishers/:publisher/salaries', {
+    schema: {
+      tags: ['spend'], summary: 'A publisher’s senior salaries and pay multiple on a date (the newest unless asAt is given), as JSON or CSV',
+      params: PublisherRef,
+      querystring: Type.Object({ asAt: Type.Optional(Type.String({ maxLength: 20 })), format: Format }),
+      response: {
+        200: Type.Object({ publisher: Publisher, asAt: Nullable(Type.String()), dates: Type.Array(Type.String()), posts: Type.Array(SalaryPost), payMultiple: Nullable(PayMultiple) }),
+        400: Problem, 404: Problem,
+      },
+    },
+  }, async (request, reply) => {
+    const result = await salaries.publisherSalaries(db, request.params.publisher, request.query.asAt);
+    if (request.query.format === 'csv') return sendCsv(reply, `${result.publisher.slug}-senior-salaries-${result.asAt ?? 'none'}.csv`, salaries.salariesCsv(result));
+    return result;
+  });
+
+  app.put('/api/v1/spend/publishers/:publisher/pay-multiple', {
+    config: { access: { roles: PUBLISHING_ROLES, organisation: async (r) => (await service.resolvePublisher(db, (r.params as { publisher: string }).publisher)).id } },
+    schema: {
+      tags: ['spend'], summary: 'Set the pay multiple for a date', security, params: PublisherRef,
+      body: Type.Object({
+        asAt: Type.String({ maxLength: 20 }),
+        highest: Type.String({ maxLength: 30, description: 'Highest paid’s taxable earnings, pounds' }),
+        median: Type.String({ maxLength: 30, description: 'Median earnings of the whole workforce, pounds' }),
+      }),
+      response: { 200: PayMultiple, ...errors },
+    },
+  }, async (request) => salaries.setPayMultiple(db, request.actor, request.params.publisher, request.body));
 }

@@ -3,7 +3,9 @@ import type { CliCommand } from '../platform/module.ts';
 import { cliActor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
 import { confirmMapping, importSpendFile, type ImportResult } from './spend.import.ts';
+import { readFile } from 'node:fs/promises';
 import * as service from './spend.service.ts';
+import * as salaries from './spend.salaries.ts';
 
 /** A progress bar on stderr for files over a few megabytes, when stderr is a terminal (or SPEND_PROGRESS=1). */
 function progressBar(name: string, total: number): ((read: number) => void) | undefined {
@@ -75,6 +77,40 @@ export const spendCommands: CliCommand[] = [
     async run(ctx, { values }) {
       if (!values.publisher || !values.file) throw AppError.validation([{ field: 'file', message: 'Give --publisher and --file (an id from `commonweal spend files`)' }]);
       return { mapping: await confirmMapping(ctx, cliActor, values.publisher as string, values.file as string) };
+    },
+  },
+  {
+    name: ['spend', 'salaries', 'import'],
+    summary: 'Publish a senior salaries list for a date from a CSV file (replaces that date’s list)',
+    usage: 'commonweal spend salaries import FILE --publisher ORG --as-at 2017-03-31',
+    options: { publisher: { type: 'string' }, 'as-at': { type: 'string' } },
+    async run(ctx, { values, positionals }) {
+      if (!values.publisher) throw AppError.validation([{ field: 'publisher', message: 'Give --publisher, an organisation id or org-id identifier such as GB-LAE-NET' }]);
+      if (positionals.length !== 1) throw AppError.validation([{ field: 'file', message: 'Name one senior salaries CSV file' }]);
+      const bytes = await readFile(positionals[0]!).catch(() => {
+        throw AppError.validation([{ field: 'file', message: `No file at ${positionals[0]}` }]);
+      });
+      return salaries.importSalaryCsv(ctx.db, cliActor, values.publisher as string, { bytes, asAt: values['as-at'] as string | undefined });
+    },
+  },
+  {
+    name: ['spend', 'salaries', 'show'],
+    summary: 'Show a publisher’s senior salaries and pay multiple (the newest list unless --as-at)',
+    usage: 'commonweal spend salaries show --publisher ORG [--as-at 2017-03-31]',
+    options: { publisher: { type: 'string' }, 'as-at': { type: 'string' } },
+    async run(ctx, { values }) {
+      if (!values.publisher) throw AppError.validation([{ field: 'publisher', message: 'Give --publisher' }]);
+      return salaries.publisherSalaries(ctx.db, values.publisher as string, values['as-at'] as string | undefined);
+    },
+  },
+  {
+    name: ['spend', 'salaries', 'pay-multiple'],
+    summary: 'Set the pay multiple for a date: the highest paid’s and the median taxable earnings, in pounds',
+    usage: 'commonweal spend salaries pay-multiple --publisher ORG --as-at 2017-03-31 --highest 182500 --median 24313',
+    options: { publisher: { type: 'string' }, 'as-at': { type: 'string' }, highest: { type: 'string' }, median: { type: 'string' } },
+    async run(ctx, { values }) {
+      if (!values.publisher) throw AppError.validation([{ field: 'publisher', message: 'Give --publisher' }]);
+      return salaries.setPayMultiple(ctx.db, cliActor, values.publisher as string, { asAt: values['as-at'] as string | undefined, highest: values.highest as string | undefined, median: values.median as string | undefined });
     },
   },
 ];

@@ -2,7 +2,9 @@ import { fileURLToPath } from 'node:url';
 import type { AppContext } from '../platform/module.ts';
 import { systemActor } from '../platform/actor.ts';
 import { findOrganisation } from '../organisations/organisations.service.ts';
+import { readFileSync } from 'node:fs';
 import { importSpendFile } from './spend.import.ts';
+import { importSalaryCsv, publisherSalaries, setPayMultiple } from './spend.salaries.ts';
 
 /** The seven real council files in datasets/spend/, with their publishers (registered by the organisations demo). */
 export const demoSpendFiles: { file: string; publisher: string; period?: string }[] = [
@@ -25,4 +27,18 @@ export async function seedSpend(ctx: AppContext): Promise<number> {
     if (result.outcome !== 'unchanged') imported++;
   }
   return imported;
+}
+
+/** The date of the invented senior salaries list (an example, labelled as such on every post). */
+export const demoSalariesAsAt = '2017-03-31';
+
+/** Publishes the example senior salaries for Newcastle once; a list already there is left alone. */
+export async function seedSalaries(ctx: AppContext): Promise<boolean> {
+  if (!(await findOrganisation(ctx.db, 'GB-LAE-NET'))) return false;
+  if ((await publisherSalaries(ctx.db, 'GB-LAE-NET')).dates.length > 0) return false;
+  const bytes = readFileSync(new URL('../../datasets/spend/examples/newcastle-senior-salaries-example.csv', import.meta.url));
+  await importSalaryCsv(ctx.db, systemActor, 'GB-LAE-NET', { bytes, asAt: demoSalariesAsAt });
+  // Example figures, not Newcastle's: the highest paid's earnings and an invented workforce median.
+  await setPayMultiple(ctx.db, systemActor, 'GB-LAE-NET', { asAt: demoSalariesAsAt, highest: '182,500', median: '24,313' });
+  return true;
 }

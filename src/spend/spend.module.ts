@@ -2,7 +2,7 @@ import type { CommonwealModule } from '../platform/module.ts';
 import { spendApi } from './spend.api.ts';
 import { spendPages } from './spend.pages.ts';
 import { spendCommands } from './spend.cli.ts';
-import { seedSpend } from './spend.demo.ts';
+import { seedSalaries, seedSpend } from './spend.demo.ts';
 
 export const spendModule: CommonwealModule = {
   name: 'spend',
@@ -16,5 +16,6 @@ export const spendModule: CommonwealModule = {
   async seedDemo(ctx) {
     const imported = await seedSpend(ctx);
     if (imported) ctx.log.info({ imported }, 'demo spending files imported');
+    if (await seedSalaries(ctx)) ctx.log.info('example senior salaries published for Newcastle City Council');
   },
 };

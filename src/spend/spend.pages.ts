@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { App, AppContext } from '../platform/module.ts';
+import type { Actor } from '../platform/actor.ts';
 import { AppError, isAppError, type FieldError } from '../platform/errors.ts';
 import { uploadLimitBytes } from '../platform/http.ts';
 import { barChart } from '../platform/charts.ts';
@@ -8,6 +9,7 @@ import { SPEND_FIELD_LABELS, type SpendField } from './spend.mapping.ts';
 import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
 import { UPLOAD_LIMIT } from './spend.api.ts';
 import * as service from './spend.service.ts';
+import * as salaries from './spend.salaries.ts';
 
 type Query = Record<string, string | undefined>;
 
@@ -239,5 +241,77 @@ export function spendPages(app: App, ctx: AppContext): void {
       }
       throw error;
     }
+  });
+
+  // Senior salaries: anyone reads them; publisher staff, finance officers and administrators publish them.
+  app.get('/spend/:publisher/salaries', async (request, reply) => {
+    const ref = (request.params as { publisher: string }).publisher;
+    const q = request.query as Query;
+    const s = await salaries.publisherSalaries(db, ref, q.asAt || undefined);
+    const mayPublish = await canPublish(request, s.publisher.id);
+    const money = (p: number | null) => num(p === null ? '' : pounds(p));
+    const rows = s.posts.map((p) => [
+      { html: `<strong>${esc(p.jobTitle)}</strong>${p.name ? `<br>${esc(p.name)}` : ''}${p.department ? `<br><span class="govuk-body-s">${esc(p.department)}</span>` : ''}${p.responsibilities ? `<br><span class="govuk-body-s">${esc(p.responsibilities)}</span>` : ''}` },
+      num(`${pounds(p.salaryFromPence)} to ${pounds(p.salaryToPence)}`), money(p.budgetHeldPence),
+      num(p.staffManaged === null ? '' : integer.format(p.staffManaged)), money(p.bonusesPence), money(p.benefitsInKindPence),
+      ...(mayPublish ? [{ html: `<form method="post" action="/spend/${esc(s.publisher.slug)}/salaries/${esc(p.id)}/remove"><input type="hidden" name="_csrf" value="${esc(request.csrfToken ?? '')}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">Remove<span class="govuk-visually-hidden"> ${esc(p.jobTitle)}</span></button></form>` }] : []),
+    ]);
+    const example = s.posts.length > 0 && s.posts.every((p) => /\(example\)$/i.test(p.jobTitle));
+    return reply.page('spend/views/salaries.njk', { ...s, rows, mayPublish, example, api: `/api/v1/spend/publishers/${s.publisher.slug}/salaries` });
+  });
+
+  const salaryForm = (template: string, path: string, work: (publisher: string, body: Record<string, string>, request: { actor: Actor }) => Promise<unknown>) => {
+    app.get(`/spend/:publisher/salaries/${path}`, { config: { access: publisherOf } }, async (request, reply) => {
+      const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
+      return reply.page(template, { publisher, values: {} });
+    });
+    app.post(`/spend/:publisher/salaries/${path}`, { config: { access: publisherOf } }, async (request, reply) => {
+      const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
+      const raw = (request.body ?? {}) as Record<string, unknown>;
+      const body: Record<string, string> = {};
+      for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') body[k] = v;
+      try {
+        await work(publisher.id, body, request);
+      } catch (error) {
+        if (isAppError(error) && error.fieldErrors.length) {
+          return reply.page(template, { publisher, values: body, errors: error.fieldErrors }, { status: error.status });
+        }
+        throw error;
+      }
+      const asAt = (() => { try { return salaries.readAsAt(body.asAt); } catch { return ''; } })();
+      return reply.redirect(`/spend/${publisher.slug}/salaries${asAt ? `?asAt=${asAt}` : ''}`, 303);
+    });
+  };
+  salaryForm('spend/views/salary-new.njk', 'new', (id, body, request) => salaries.addSalaryPost(db, request.actor, id, body));
+  salaryForm('spend/views/pay-multiple.njk', 'pay-multiple', (id, body, request) => salaries.setPayMultiple(db, request.actor, id, body));
+
+  app.get('/spend/:publisher/salaries/upload', { config: { access: publisherOf } }, async (request, reply) => {
+    const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
+    return reply.page('spend/views/salary-upload.njk', { publisher, values: {} });
+  });
+  app.post('/spend/:publisher/salaries/upload', { config: { access: publisherOf } }, async (request, reply) => {
+    const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
+    const body = (request.body ?? {}) as { file?: unknown; asAt?: unknown };
+    const asAt = typeof body.asAt === 'string' ? body.asAt : '';
+    try {
+      if (!Buffer.isBuffer(body.file) || body.file.length === 0) {
+        const errors: FieldError[] = [];
+        try { salaries.readAsAt(asAt); } catch (error) { if (isAppError(error)) errors.push(...error.fieldErrors); }
+        throw AppError.validation([...errors, { field: 'file', message: 'Select the senior salaries CSV file to upload' }]);
+      }
+      const result = await salaries.importSalaryCsv(db, request.actor, publisher.id, { bytes: body.file, asAt });
+      return reply.redirect(`/spend/${publisher.slug}/salaries?asAt=${result.asAt}`, 303);
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) {
+        return reply.page('spend/views/salary-upload.njk', { publisher, values: { asAt }, errors: error.fieldErrors }, { status: error.status });
+      }
+      throw error;
+    }
+  });
+  app.post('/spend/:publisher/salaries/:id/remove', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher: ref, id } = request.params as { publisher: string; id: string };
+    const publisher = await service.resolvePublisher(db, ref);
+    const removed = await salaries.removeSalaryPost(db, request.actor, publisher.id, id);
+    return reply.redirect(`/spend/${publisher.slug}/salaries?asAt=${removed.asAt}`, 303);
   });
 }

@@ -2,7 +2,7 @@
 // column of every index), and sees only lines of its publisher's current files.
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
-import type { SpendFilesTable, SpendLinesTable } from './spend.table.ts';
+import type { SpendFilesTable, SpendLinesTable, SpendPayMultiplesTable, SpendSalaryPostsTable } from './spend.table.ts';
 
 /** A stored spend file as selected: the table's columns as Kysely reads them. */
 export type SpendFileRow = Selectable<SpendFilesTable>;
@@ -246,4 +246,71 @@ export async function supplierPayments(db: Db, key: string): Promise<{ organisat
 
 export async function searchSuppliers(db: Db, q: string, limit: number) {
   return db.selectFrom('spend_suppliers').selectAll().where('key', 'like', `%${escapeLike(q.toLowerCase())}%`).orderBy('key').limit(limit).execute();
+}
+
+// Senior salaries
+
+export type SalaryPostRow = Selectable<SpendSalaryPostsTable>;
+export type NewSalaryPost = Omit<SalaryPostRow, 'id' | 'created_at'>;
+export type PayMultipleRow = Selectable<SpendPayMultiplesTable>;
+
+/**
+ * Serialises writers of one publisher's list on one date (a CSV replacing the list, a post added by the form),
+ * so two at once cannot leave both lists, or two posts in one place.
+ */
+export async function lockSalaryList(db: Db, organisationId: string, asAt: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`spend-salaries:${organisationId}:${asAt}`}, 0))`.execute(db);
+}
+
+export async function salaryPosts(db: Db, organisationId: string, asAt: string): Promise<SalaryPostRow[]> {
+  return (await db.selectFrom('spend_salary_posts').selectAll().where('organisation_id', '=', organisationId).where('as_at', '=', asAt)
+    .orderBy('position').orderBy('id').execute()) as SalaryPostRow[];
+}
+
+export async function findSalaryPost(db: Db, organisationId: string, id: string): Promise<SalaryPostRow | null> {
+  return ((await db.selectFrom('spend_salary_posts').selectAll().where('organisation_id', '=', organisationId).where('id', '=', id).executeTakeFirst()) as SalaryPostRow | undefined) ?? null;
+}
+
+/** The dates a publisher has published senior salaries or a pay multiple for, newest first. */
+export async function salaryDates(db: Db, organisationId: string): Promise<string[]> {
+  const rows = await sql<{ as_at: string }>`
+    SELECT as_at FROM spend_salary_posts WHERE organisation_id = ${organisationId}
+    UNION SELECT as_at FROM spend_pay_multiples WHERE organisation_id = ${organisationId}
+    ORDER BY as_at DESC`.execute(db);
+  return rows.rows.map((r) => r.as_at);
+}
+
+export async function deleteSalaryPosts(db: Db, organisationId: string, asAt: string): Promise<number> {
+  const r = await db.deleteFrom('spend_salary_posts').where('organisation_id', '=', organisationId).where('as_at', '=', asAt).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export async function deleteSalaryPost(db: Db, organisationId: string, id: string): Promise<void> {
+  await db.deleteFrom('spend_salary_posts').where('organisation_id', '=', organisationId).where('id', '=', id).execute();
+}
+
+export async function insertSalaryPosts(db: Db, posts: NewSalaryPost[]): Promise<SalaryPostRow[]> {
+  if (posts.length === 0) return [];
+  const out: SalaryPostRow[] = [];
+  // In slices, well under PostgreSQL's 65,535 parameters a statement.
+  for (let i = 0; i < posts.length; i += 1000) {
+    out.push(...((await db.insertInto('spend_salary_posts').values(posts.slice(i, i + 1000)).returningAll().execute()) as SalaryPostRow[]));
+  }
+  return out;
+}
+
+export async function nextSalaryPosition(db: Db, organisationId: string, asAt: string): Promise<number> {
+  const r = await db.selectFrom('spend_salary_posts').select((eb) => eb.fn.max('position').as('p'))
+    .where('organisation_id', '=', organisationId).where('as_at', '=', asAt).executeTakeFirst();
+  return Number(r?.p ?? 0) + 1;
+}
+
+export async function findPayMultiple(db: Db, organisationId: string, asAt: string): Promise<PayMultipleRow | null> {
+  return ((await db.selectFrom('spend_pay_multiples').selectAll().where('organisation_id', '=', organisationId).where('as_at', '=', asAt).executeTakeFirst()) as PayMultipleRow | undefined) ?? null;
+}
+
+export async function savePayMultiple(db: Db, row: { organisation_id: string; as_at: string; highest_pence: number; median_pence: number; updated_by: string | null }): Promise<void> {
+  await db.insertInto('spend_pay_multiples').values(row)
+    .onConflict((oc) => oc.columns(['organisation_id', 'as_at']).doUpdateSet({ highest_pence: row.highest_pence, median_pence: row.median_pence, updated_by: row.updated_by, updated_at: new Date() }))
+    .execute();
 }

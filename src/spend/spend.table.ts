@@ -62,6 +62,42 @@ export interface SpendSuppliersTable {
   organisation_id: string | null;
   link_method: 'identifier' | 'confirmed' | null;
   created_at: Generated<Date>;
+  suggested_organisation_id: ColumnType<string | null, string | null | undefined, string | null>;
+  suggestion_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  rejected_organisation_id: ColumnType<string | null, string | null | undefined, string | null>;
+  linked_by: ColumnType<string | null, string | null | undefined, string | null>;
+  linked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+/** One senior post as a publisher published it on a date (the Code's senior salaries list). */
+export interface SpendSalaryPostsTable {
+  organisation_id: string;
+  id: Generated<string>;
+  as_at: string;
+  position: number;
+  job_title: string;
+  department: string | null;
+  /** Only where the band starts at £150,000 or more (the database refuses a name below). */
+  name: string | null;
+  salary_from_pence: number;
+  salary_to_pence: number;
+  responsibilities: string | null;
+  budget_held_pence: number | null;
+  staff_managed: number | null;
+  bonuses_pence: number | null;
+  benefits_in_kind_pence: number | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
+/** The pay multiple on a date: the highest paid's taxable earnings against the workforce's median. */
+export interface SpendPayMultiplesTable {
+  organisation_id: string;
+  as_at: string;
+  highest_pence: number;
+  median_pence: number;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
 }
 
 export interface SpendMappingsTable {
@@ -76,4 +112,6 @@ export interface SpendTables {
   spend_lines: SpendLinesTable;
   spend_suppliers: SpendSuppliersTable;
   spend_mappings: SpendMappingsTable;
+  spend_salary_posts: SpendSalaryPostsTable;
+  spend_pay_multiples: SpendPayMultiplesTable;
 }

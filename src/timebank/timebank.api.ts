@@ -13,6 +13,8 @@ const Transfer = Type.Object({
   onBehalf: Type.Boolean({ description: 'Recorded by a coordinator rather than the sender' }),
   recordedBy: Type.Union([Uuid, Type.Null()]),
   recordedAt: Type.String({ format: 'date-time' }),
+  kind: Type.Union([Type.Literal('transfer'), Type.Literal('exchange'), Type.Literal('volunteering'), Type.Literal('redemption')], { description: 'A plain transfer, an exchange between members, credits for volunteering, or credits spent at a partner venue' }),
+  category: Type.Union([Type.String(), Type.Null()], { description: 'The category of help, for impact' }),
 }, { $id: 'TimebankTransfer' });
 
 const Account = Type.Object({
@@ -21,7 +23,10 @@ const Account = Type.Object({
   balance: Type.Integer({ description: 'Minutes; the sum of the account’s postings' }),
   minBalance: Type.Union([Type.Integer(), Type.Null()], { description: 'The lowest the balance may go; null: no limit' }),
   available: Type.Union([Type.Integer(), Type.Null()], { description: 'Minutes that can still be spent; null: no limit' }),
-  status: Type.Union([Type.Literal('active'), Type.Literal('suspended')]),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('suspended')], { description: 'pending: waiting for a coordinator’s approval' }),
+  memberCode: Type.Union([Type.String(), Type.Null()], { description: 'What a member shows at a partner venue' }),
+  areaCode: Type.Union([Type.String(), Type.Null()], { description: 'The member’s small area (LSOA or data zone code), if given' }),
+  partnerRole: Type.Union([Type.Literal('earn'), Type.Literal('spend'), Type.Null()]),
 }, { $id: 'TimebankAccount' });
 
 const Posting = Type.Object({

@@ -1,13 +1,19 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
-import type { TimebankAccountsTable, TimebankBanksTable, TimebankTransfersTable } from './timebank.table.ts';
+import type {
+  AccountStatus, TimebankAccountsTable, TimebankActivitiesTable, TimebankBanksTable, TimebankExchangesTable, TimebankListingsTable,
+  TimebankTransfersTable, TransferKind,
+} from './timebank.table.ts';
 
 export type BankRow = Selectable<TimebankBanksTable>;
 export type AccountRow = Selectable<TimebankAccountsTable>;
 export type TransferRow = Selectable<TimebankTransfersTable>;
+export type ListingRow = Selectable<TimebankListingsTable>;
+export type ExchangeRow = Selectable<TimebankExchangesTable>;
+export type ActivityRow = Selectable<TimebankActivitiesTable>;
 
-export async function insertBank(db: Db, bank: { organisationId: string; name: string }): Promise<BankRow> {
-  return db.insertInto('timebank_banks').values({ organisation_id: bank.organisationId, name: bank.name })
+export async function insertBank(db: Db, bank: { organisationId: string; name: string; requiresApproval?: boolean }): Promise<BankRow> {
+  return db.insertInto('timebank_banks').values({ organisation_id: bank.organisationId, name: bank.name, requires_approval: bank.requiresApproval ?? false })
     .returningAll().executeTakeFirstOrThrow();
 }
 
@@ -17,7 +23,7 @@ export async function findBank(db: Db, id: string): Promise<BankRow | null> {
 
 export async function listBanks(db: Db): Promise<(BankRow & { accounts: number })[]> {
   const rows = await db.selectFrom('timebank_banks as b')
-    .select(['b.organisation_id', 'b.id', 'b.name', 'b.created_at'])
+    .select(['b.organisation_id', 'b.id', 'b.name', 'b.requires_approval', 'b.created_at'])
     .select((eb) => eb.selectFrom('timebank_accounts as a').whereRef('a.organisation_id', '=', 'b.organisation_id')
       .whereRef('a.bank_id', '=', 'b.id').select((e) => e.fn.countAll<number>().as('n')).as('accounts'))
     .orderBy('b.name').execute();
@@ -31,11 +37,33 @@ export async function findBankByName(db: Db, organisationId: string, name: strin
 export async function insertAccount(db: Db, a: {
   organisationId: string; bankId: string; kind: 'member' | 'organisation'; userId: string | null;
   holderOrganisationId: string | null; name: string; minBalance: number | null;
+  status?: AccountStatus; memberCode?: string | null; areaCode?: string | null; partnerRole?: 'earn' | 'spend' | null;
 }): Promise<AccountRow> {
   return db.insertInto('timebank_accounts').values({
     organisation_id: a.organisationId, bank_id: a.bankId, kind: a.kind, user_id: a.userId,
     holder_organisation_id: a.holderOrganisationId, name: a.name, min_balance: a.minBalance,
+    status: a.status ?? 'active', member_code: a.memberCode ?? null, area_code: a.areaCode ?? null, partner_role: a.partnerRole ?? null,
+    joined_at: (a.status ?? 'active') === 'active' ? new Date() : null,
   }).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function setAccountStatus(db: Db, account: AccountRow, status: AccountStatus): Promise<AccountRow> {
+  return db.updateTable('timebank_accounts').set({ status, ...(status === 'active' && !account.joined_at ? { joined_at: new Date() } : {}) })
+    .where('organisation_id', '=', account.organisation_id).where('bank_id', '=', account.bank_id).where('id', '=', account.id)
+    .returningAll().executeTakeFirstOrThrow();
+}
+
+export async function setRequiresApproval(db: Db, bank: BankRow, requiresApproval: boolean): Promise<void> {
+  await db.updateTable('timebank_banks').set({ requires_approval: requiresApproval }).where('organisation_id', '=', bank.organisation_id).where('id', '=', bank.id).execute();
+}
+
+export async function findByMemberCode(db: Db, bank: { organisation_id: string; id: string }, code: string): Promise<AccountRow | null> {
+  return (await db.selectFrom('timebank_accounts').selectAll().where('organisation_id', '=', bank.organisation_id)
+    .where('bank_id', '=', bank.id).where('member_code', '=', code).executeTakeFirst()) ?? null;
+}
+
+export async function memberCodeTaken(db: Db, bank: BankRow, code: string): Promise<boolean> {
+  return !!(await findByMemberCode(db, bank, code));
 }
 
 export async function findAccount(db: Db, id: string): Promise<AccountRow | null> {
@@ -86,31 +114,47 @@ export async function findReversalOf(db: Db, transferId: string): Promise<Transf
   return (await db.selectFrom('timebank_transfers').selectAll().where('reverses', '=', transferId).executeTakeFirst()) ?? null;
 }
 
+export interface PostTransfer {
+  id: string; from: string; to: string; minutes: number; reason: string; hash: string; reverses: string | null; groupId: string | null;
+  recordedBy: string | null; via: string; onBehalf: boolean; kind: TransferKind; category: string | null;
+  tokenId: string | null; action: string; audit: string;
+}
+
+export type PostOutcome =
+  | { outcome: 'written'; organisationId: string; bankId: string; at: Date }
+  | { outcome: 'replay' | 'conflict'; at: Date }
+  | { outcome: 'missing'; accountId: string }
+  | { outcome: 'other_bank' }
+  | { outcome: 'inactive'; name: string }
+  | { outcome: 'limit'; name: string; balance: number; minBalance: number };
+
 /**
- * Writes a transfer, its two postings and both stored balances in one statement (one round trip while the
- * accounts are locked). The caller has locked both accounts and checked the limit.
+ * The ledger's one write (the database function timebank_post_transfer, migration 0009): locks both accounts
+ * in id order, answers a replay or conflict if the id is already taken, refuses (writing nothing) an account
+ * that is missing, in another bank, not active or would go below its limit, and otherwise writes the transfer,
+ * its two postings, both balances and the audit row. One round trip; on its own it is its own transaction.
  */
-export async function writeTransfer(db: Db, t: Omit<TransferRow, 'created_at'>): Promise<TransferRow> {
-  const result = await sql<TransferRow>`
-    WITH t AS (
-      INSERT INTO timebank_transfers (organisation_id, bank_id, id, from_account_id, to_account_id, minutes, reason,
-        request_hash, reverses, group_id, recorded_by, recorded_via, on_behalf)
-      VALUES (${t.organisation_id}, ${t.bank_id}, ${t.id}, ${t.from_account_id}, ${t.to_account_id}, ${t.minutes}, ${t.reason},
-        ${t.request_hash}, ${t.reverses}, ${t.group_id}, ${t.recorded_by}, ${t.recorded_via}, ${t.on_behalf})
-      RETURNING *
-    ), p AS (
-      INSERT INTO timebank_postings (organisation_id, bank_id, transfer_id, account_id, minutes, created_at)
-      SELECT organisation_id, bank_id, id, from_account_id, -minutes, created_at FROM t
-      UNION ALL
-      SELECT organisation_id, bank_id, id, to_account_id, minutes, created_at FROM t
-    ), u AS (
-      UPDATE timebank_accounts a
-         SET balance = a.balance + CASE WHEN a.id = t.from_account_id THEN -t.minutes ELSE t.minutes END
-        FROM t
-       WHERE a.organisation_id = t.organisation_id AND a.bank_id = t.bank_id AND a.id IN (t.from_account_id, t.to_account_id)
-    )
-    SELECT * FROM t`.execute(db);
-  return result.rows[0]!;
+export async function postTransfer(db: Db, p: PostTransfer): Promise<PostOutcome> {
+  const r = await sql<{ outcome: string; detail: string | null; at: Date | null }>`
+    SELECT outcome, detail, at FROM timebank_post_transfer(${p.id}::uuid, ${p.from}::uuid, ${p.to}::uuid, ${p.minutes}::bigint, ${p.reason},
+      ${p.hash}, ${p.reverses}::uuid, ${p.groupId}::uuid, ${p.recordedBy}::uuid, ${p.via}, ${p.onBehalf}, ${p.kind}, ${p.category},
+      ${p.tokenId}::uuid, ${p.action}, ${p.audit}::jsonb)`.execute(db);
+  const row = r.rows[0]!;
+  switch (row.outcome) {
+    case 'written': {
+      const [organisationId, bankId] = row.detail!.split(' ');
+      return { outcome: 'written', organisationId: organisationId!, bankId: bankId!, at: new Date(row.at!) };
+    }
+    case 'replay': case 'conflict': return { outcome: row.outcome, at: new Date(row.at!) };
+    case 'missing': return { outcome: 'missing', accountId: row.detail! };
+    case 'other_bank': return { outcome: 'other_bank' };
+    case 'inactive': return { outcome: 'inactive', name: row.detail! };
+    case 'limit': {
+      const d = JSON.parse(row.detail!) as { name: string; balance: number; minBalance: number };
+      return { outcome: 'limit', name: d.name, balance: Number(d.balance), minBalance: Number(d.minBalance) };
+    }
+    default: throw new Error(`timebank_post_transfer answered ${row.outcome}`);
+  }
 }
 
 export interface StatementLine {

@@ -10,6 +10,7 @@ import { hasRole, listMembershipsOfUser } from '../platform/auth/auth.repository
 import { findUserByEmail, registerUser } from '../platform/auth/auth.service.ts';
 import { createOrganisation, getOrganisation } from '../organisations/organisations.service.ts';
 import * as repo from './timebank.repository.ts';
+import type { AccountStatus, TransferKind } from './timebank.table.ts';
 
 /** The most minutes one transfer may move: 1,000 hours. A typo of extra noughts is refused, not posted. */
 export const maxTransferMinutes = 60_000;
@@ -28,7 +29,13 @@ export interface AccountView {
   minBalance: number | null;
   /** Minutes that can still be spent; null when there is no limit. */
   available: number | null;
-  status: 'active' | 'suspended';
+  status: AccountStatus;
+  /** What the member shows at a partner venue; null for an organisation. */
+  memberCode: string | null;
+  /** The member's small area (LSOA or data zone), if they gave it. */
+  areaCode: string | null;
+  /** An organisation's part: an earn partner issues credits, a spend partner accepts them. */
+  partnerRole: 'earn' | 'spend' | null;
 }
 
 export function presentAccount(a: repo.AccountRow): AccountView {
@@ -36,19 +43,21 @@ export function presentAccount(a: repo.AccountRow): AccountView {
     id: a.id, bankId: a.bank_id, organisationId: a.organisation_id, kind: a.kind, name: a.name, userId: a.user_id,
     holderOrganisationId: a.holder_organisation_id, balance: a.balance, minBalance: a.min_balance,
     available: a.min_balance === null ? null : a.balance - a.min_balance, status: a.status,
+    memberCode: a.member_code, areaCode: a.area_code, partnerRole: a.partner_role,
   };
 }
 
 export interface TransferView {
   id: string; bankId: string; from: string; to: string; minutes: number; reason: string;
   reverses: string | null; groupId: string | null; onBehalf: boolean; recordedBy: string | null; recordedAt: string;
+  kind: TransferKind; category: string | null;
 }
 
 export function presentTransfer(t: repo.TransferRow): TransferView {
   return {
     id: t.id, bankId: t.bank_id, from: t.from_account_id, to: t.to_account_id, minutes: Number(t.minutes), reason: t.reason,
     reverses: t.reverses, groupId: t.group_id, onBehalf: t.on_behalf, recordedBy: t.recorded_by,
-    recordedAt: new Date(t.created_at).toISOString(),
+    recordedAt: new Date(t.created_at).toISOString(), kind: t.kind, category: t.category,
   };
 }
 
@@ -237,8 +246,9 @@ export async function listAccounts(db: Db, actor: Actor, bankId: string): Promis
 
 // The ledger
 
-interface TransferRequest {
+export interface TransferRequest {
   id: string; from: string; to: string; minutes: number; reason: string; reverses: string | null; groupId: string | null;
+  kind?: TransferKind; category?: string | null;
 }
 
 /** What makes two requests with one id "the same": everything the client chose. */
@@ -249,102 +259,112 @@ function requestHash(r: TransferRequest): string {
 export interface TransferOutcome { transfer: TransferView; replayed: boolean }
 
 /**
- * Everything about a transfer that does not depend on balances, checked before any lock is taken so that the
- * locks are held only for the limit check and the write. Order of answers: unknown account 404, not allowed
- * 403, replay 200 / same id with different content 409, refusal 422. Returns the stored transfer for a replay,
- * or what to write; the audit row is written here too (the transaction commits it with the transfer or not at all).
+ * Who may move time from an account. `default`: its holder (a member; an organisation's administrators and
+ * staff) or a coordinator of the bank (then recorded as on someone's behalf). `coordinator`: only a
+ * coordinator. `{ onBehalf }`: the caller has already decided (an exchange confirmed by the other side, a member
+ * code presented at a partner venue).
  */
-async function prepare(trx: Db, actor: Actor, r: TransferRequest, options: { coordinatorOnly: boolean }): Promise<{ replay: repo.TransferRow } | { write: Omit<repo.TransferRow, 'created_at'> }> {
-  const accounts = await repo.findAccounts(trx, [r.from, r.to]);
+export type Authority = 'default' | 'coordinator' | { onBehalf: boolean };
+
+/**
+ * Everything about a transfer that does not depend on balances, checked before the write so that the locks
+ * are held only inside the database. Order of answers: unknown account 404, not allowed 403, then (in the
+ * write) replay 200 / same id with different content 409, refusal 422.
+ */
+async function authorise(db: Db, actor: Actor, r: TransferRequest, authority: Authority): Promise<{ onBehalf: boolean }> {
+  const accounts = await repo.findAccounts(db, [r.from, r.to]);
   const from = accounts.get(r.from);
-  const to = accounts.get(r.to);
   if (!from) throw new AppError('not_found', `No time-bank account has the id ${r.from}`);
-  if (!to) throw new AppError('not_found', `No time-bank account has the id ${r.to}`);
+  if (!accounts.get(r.to)) throw new AppError('not_found', `No time-bank account has the id ${r.to}`);
+  if (typeof authority === 'object') return authority;
   // One look-up of the person's roles answers both questions when the account is an organisation's.
-  const roles = actor.userId && !from.user_id ? await listMembershipsOfUser(trx, actor.userId) : null;
+  const roles = actor.userId && !from.user_id ? await listMembershipsOfUser(db, actor.userId) : null;
   const hasRoleIn = (orgId: string, allowed: string[]) => !!roles?.some((m) => m.organisationId === orgId && allowed.includes(m.role));
-  const own = !options.coordinatorOnly && !!actor.userId
+  const own = authority === 'default' && !!actor.userId
     && (from.user_id ? from.user_id === actor.userId : hasRoleIn(from.holder_organisation_id!, ['admin', 'staff']));
-  const coordinator = actor.isAdmin || (roles ? hasRoleIn(from.organisation_id, ['coordinator']) : !own && (await isCoordinator(trx, actor, from.organisation_id)));
+  const coordinator = actor.isAdmin || (roles ? hasRoleIn(from.organisation_id, ['coordinator']) : !own && (await isCoordinator(db, actor, from.organisation_id)));
   if (!own && !coordinator) {
-    throw new AppError('forbidden', options.coordinatorOnly
+    throw new AppError('forbidden', authority === 'coordinator'
       ? 'Only a coordinator of this time bank can reverse a transfer'
       : 'You can move time only from your own account, unless you coordinate this time bank');
   }
+  return { onBehalf: !own };
+}
+
+async function checkReversal(db: Db, r: TransferRequest): Promise<void> {
+  if (!r.reverses) return;
+  const original = await repo.findTransfer(db, r.reverses);
+  if (!original) throw new AppError('not_found', `No transfer has the id ${r.reverses}`);
+  if (original.reverses) throw new AppError('unprocessable', 'That transfer is itself a reversal; record a new transfer instead');
+  const reversal = await repo.findReversalOf(db, r.reverses);
+  if (reversal && reversal.id !== r.id) throw new AppError('conflict', `Transfer ${r.reverses} was already reversed by ${reversal.id}`);
+}
+
+/** Writes one authorised transfer through the database's one write path and turns its answer into ours. */
+async function post(db: Db, actor: Actor, r: TransferRequest, onBehalf: boolean): Promise<TransferOutcome> {
   const hash = requestHash(r);
-  const existing = await repo.findTransfer(trx, r.id);
-  if (existing) {
-    if (existing.request_hash === hash) return { replay: existing };
-    throw new AppError('conflict', `Transfer ${r.id} was already recorded with different details; choose a new id for a new transfer`);
-  }
-  if (from.organisation_id !== to.organisation_id || from.bank_id !== to.bank_id) {
-    throw new AppError('unprocessable', 'Time can move only between two accounts of the same time bank');
-  }
-  if (r.reverses) {
-    const original = await repo.findTransfer(trx, r.reverses);
-    if (!original) throw new AppError('not_found', `No transfer has the id ${r.reverses}`);
-    if (original.reverses) throw new AppError('unprocessable', 'That transfer is itself a reversal; record a new transfer instead');
-    const reversal = await repo.findReversalOf(trx, r.reverses);
-    if (reversal) throw new AppError('conflict', `Transfer ${r.reverses} was already reversed by ${reversal.id}`);
-  }
-  const write = {
-    organisation_id: from.organisation_id, bank_id: from.bank_id, id: r.id, from_account_id: from.id, to_account_id: to.id,
-    minutes: r.minutes, reason: r.reason, request_hash: hash, reverses: r.reverses, group_id: r.groupId,
-    recorded_by: actor.userId, recorded_via: actor.via, on_behalf: !own,
-  };
-  // The audit row's own time is the transaction's, as is the transfer's: `after` needs no timestamp.
-  await recordAudit(trx, actor, {
-    action: r.reverses ? 'timebank.transfer.reversed' : 'timebank.transfer.recorded', entityType: 'timebank_transfer',
-    entityId: r.id, organisationId: from.organisation_id,
-    after: { id: r.id, bankId: from.bank_id, from: from.id, to: to.id, minutes: r.minutes, reason: r.reason, reverses: r.reverses, groupId: r.groupId, onBehalf: !own },
+  const kind = r.kind ?? 'transfer';
+  const category = r.category ?? null;
+  const audit = JSON.stringify({ id: r.id, from: r.from, to: r.to, minutes: r.minutes, reason: r.reason, reverses: r.reverses, groupId: r.groupId, kind, category, onBehalf });
+  const result = await repo.postTransfer(db, {
+    id: r.id, from: r.from, to: r.to, minutes: r.minutes, reason: r.reason, hash, reverses: r.reverses, groupId: r.groupId,
+    recordedBy: actor.userId, via: actor.via, onBehalf, kind, category, tokenId: actor.tokenId,
+    action: r.reverses ? 'timebank.transfer.reversed' : 'timebank.transfer.recorded', audit,
   });
-  return { write };
+  switch (result.outcome) {
+    case 'written':
+      return {
+        replayed: false,
+        transfer: presentTransfer({
+          organisation_id: result.organisationId, bank_id: result.bankId, id: r.id, from_account_id: r.from, to_account_id: r.to,
+          minutes: r.minutes, reason: r.reason, request_hash: hash, reverses: r.reverses, group_id: r.groupId, recorded_by: actor.userId,
+          recorded_via: actor.via, on_behalf: onBehalf, kind, category, created_at: result.at,
+        }),
+      };
+    case 'replay': return { transfer: presentTransfer((await repo.findTransfer(db, r.id))!), replayed: true };
+    case 'conflict': throw new AppError('conflict', `Transfer ${r.id} was already recorded with different details; choose a new id for a new transfer`);
+    case 'missing': throw new AppError('not_found', `No time-bank account has the id ${result.accountId}`);
+    case 'other_bank': throw new AppError('unprocessable', 'Time can move only between two accounts of the same time bank');
+    case 'inactive': throw new AppError('unprocessable', `The account of ${result.name} is not active (suspended, or waiting for a coordinator’s approval)`);
+    case 'limit': throw new AppError('unprocessable', `${result.name} has ${result.balance} minutes and may not go below ${result.minBalance}: ${r.minutes} minutes is more than the ${result.balance - result.minBalance} available`);
+  }
 }
 
 /**
- * With the accounts locked (`locked`, updated in place for later legs of a group): the limit, then the write.
- * A refusal first looks again for the id: a twin of this request may have committed while this one waited for
- * the lock, and then the answer is the twin's (a replay, or a conflict), not a refusal.
+ * Authorises and writes transfers. One transfer is one statement (its own transaction unless `db` is one);
+ * several (a group) are one transaction that first locks every account involved in id order, so groups that
+ * share accounts cannot deadlock, and that writes every leg or none.
  */
-async function writeLocked(trx: Db, w: Omit<repo.TransferRow, 'created_at'>, locked: Map<string, repo.AccountRow>): Promise<TransferOutcome> {
-  const from = locked.get(w.from_account_id)!;
-  const to = locked.get(w.to_account_id)!;
-  const suspended = [from, to].find((a) => a.status !== 'active');
-  const overLimit = from.min_balance !== null && from.balance - w.minutes < from.min_balance;
-  if (suspended || overLimit) {
-    const twin = await repo.findTransfer(trx, w.id);
-    if (twin && twin.request_hash === w.request_hash) return { transfer: presentTransfer(twin), replayed: true };
-    if (twin) throw new AppError('conflict', `Transfer ${w.id} was already recorded with different details; choose a new id for a new transfer`);
-    if (suspended) throw new AppError('unprocessable', `The account of ${suspended.name} is suspended`);
-    throw new AppError('unprocessable', `${from.name} has ${from.balance} minutes and may not go below ${from.min_balance}: ${w.minutes} minutes is more than the ${from.balance - from.min_balance!} available`);
+export async function applyTransfers(db: Db, actor: Actor, requests: TransferRequest[], authority: Authority): Promise<TransferOutcome[]> {
+  if (requests.length === 1) {
+    const r = requests[0]!;
+    const { onBehalf } = await authorise(db, actor, r, authority);
+    return [await answeringRaces(db, async (d) => {
+      await checkReversal(d, r);
+      return post(d, actor, r, onBehalf);
+    })];
   }
-  const row = await repo.writeTransfer(trx, w);
-  from.balance -= w.minutes;
-  to.balance += w.minutes;
-  return { transfer: presentTransfer(row), replayed: false };
-}
-
-/** Prepares each transfer, then locks every account involved (in id order) and writes them: all or nothing. */
-async function apply(trx: Db, actor: Actor, requests: TransferRequest[], options: { coordinatorOnly: boolean }): Promise<TransferOutcome[]> {
-  const prepared = [];
-  for (const r of requests) prepared.push(await prepare(trx, actor, r, options));
-  const writes = prepared.flatMap((p) => ('write' in p ? [p.write] : []));
-  const locked = writes.length ? await repo.lockAccounts(trx, writes.flatMap((w) => [w.from_account_id, w.to_account_id])) : new Map();
-  const outcomes: TransferOutcome[] = [];
-  for (const p of prepared) {
-    outcomes.push('replay' in p ? { transfer: presentTransfer(p.replay), replayed: true } : await writeLocked(trx, p.write, locked));
-  }
-  return outcomes;
+  return answeringRaces(db, (d) => inTransaction(d, async (trx) => {
+    const decided = [];
+    for (const r of requests) {
+      decided.push((await authorise(trx, actor, r, authority)).onBehalf);
+      await checkReversal(trx, r);
+    }
+    await repo.lockAccounts(trx, requests.flatMap((r) => [r.from, r.to]));
+    const outcomes: TransferOutcome[] = [];
+    for (const [i, r] of requests.entries()) outcomes.push(await post(trx, actor, r, decided[i]!));
+    return outcomes;
+  }));
 }
 
 /**
- * Runs `work` in a transaction. If it loses a race on a unique key (the same transfer id, or a second reversal,
- * committed by a concurrent request after this one looked), it runs once more: now it sees the winner, and
- * answers as a replay (same content), a conflict (different content) or "already reversed".
+ * Runs `work`. If it loses a race on a unique key (the same transfer id, or a second reversal, committed by a
+ * concurrent request after this one looked), it runs once more: now it sees the winner, and answers as a
+ * replay (same content), a conflict (different content) or "already reversed".
  */
-async function answeringRaces<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> {
+async function answeringRaces<T>(db: Db, work: (db: Db) => Promise<T>): Promise<T> {
   try {
-    return await inTransaction(db, work);
+    return await work(db);
   } catch (error) {
     const e = error as { code?: string; constraint?: string; message?: string };
     if (e.code === '23514' && /within_limit/.test(`${e.constraint ?? ''} ${e.message ?? ''}`)) {
@@ -352,9 +372,10 @@ async function answeringRaces<T>(db: Db, work: (trx: Db) => Promise<T>): Promise
       throw new AppError('unprocessable', 'That would take an account below its limit', { cause: error });
     }
     if (e.code !== '23505' || db.isTransaction) throw error;
-    return inTransaction(db, work);
+    return work(db);
   }
 }
+
 
 function readTransfer(input: Record<string, unknown>, check: Checker, prefix = ''): Omit<TransferRequest, 'reverses' | 'groupId'> {
   const id = readUuid(check, input.id, `${prefix}id`, 'the transfer’s id');
@@ -382,7 +403,7 @@ export async function recordTransfer(db: Db, actor: Actor, input: { id?: unknown
   const check = new Checker();
   const r: TransferRequest = { ...readTransfer(input, check), reverses: null, groupId: null };
   check.done();
-  return answeringRaces(db, async (trx) => (await apply(trx, actor, [r], { coordinatorOnly: false }))[0]!);
+  return (await applyTransfers(db, actor, [r], 'default'))[0]!;
 }
 
 /**
@@ -398,7 +419,7 @@ export async function reverseTransfer(db: Db, actor: Actor, originalId: string, 
   const original = uuidPattern.test(originalId) ? await repo.findTransfer(db, originalId.toLowerCase()) : null;
   if (!original) throw new AppError('not_found', `No transfer has the id ${originalId}`);
   const r: TransferRequest = { id, from: original.to_account_id, to: original.from_account_id, minutes: Number(original.minutes), reason, reverses: original.id, groupId: null };
-  return answeringRaces(db, async (trx) => (await apply(trx, actor, [r], { coordinatorOnly: true }))[0]!);
+  return (await applyTransfers(db, actor, [r], 'coordinator'))[0]!;
 }
 
 /**
@@ -415,10 +436,8 @@ export async function recordGroupExchange(db: Db, actor: Actor, input: { id?: un
   const requests = legs.map((leg, i) => ({ ...readTransfer((leg ?? {}) as Record<string, unknown>, check, `transfers.${i}.`), reason, reverses: null, groupId }));
   if (new Set(requests.map((r) => r.id)).size !== requests.length) check.fail('transfers', 'Give each transfer its own id');
   check.done();
-  return answeringRaces(db, async (trx) => {
-    const outcomes = await apply(trx, actor, requests, { coordinatorOnly: false });
-    return { id: groupId, transfers: outcomes.map((o) => o.transfer), replayed: outcomes.every((o) => o.replayed) };
-  });
+  const outcomes = await applyTransfers(db, actor, requests, 'default');
+  return { id: groupId, transfers: outcomes.map((o) => o.transfer), replayed: outcomes.every((o) => o.replayed) };
 }
 
 export async function getTransfer(db: Db, actor: Actor, id: string): Promise<TransferView> {

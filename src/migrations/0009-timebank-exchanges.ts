@@ -1,0 +1,127 @@
+// The time bank, second part: joining with approval and suspension, member codes and areas, partner roles,
+// offers and requests, exchanges proposed by one side and confirmed by the other, partner activities, and the
+// ledger's one write path as a database function (lock, replay check, limit check, transfer, postings,
+// balances and audit row in one statement: one round trip, with the locks held only inside the database).
+export const statements = [
+  `ALTER TABLE timebank_banks ADD COLUMN requires_approval boolean NOT NULL DEFAULT false`,
+  `ALTER TABLE timebank_accounts DROP CONSTRAINT timebank_accounts_status_check`,
+  `ALTER TABLE timebank_accounts ADD CONSTRAINT timebank_accounts_status CHECK (status IN ('pending', 'active', 'suspended'))`,
+  // A member code is what a member shows at a partner venue; an area is the member's small area (LSOA or data
+  // zone), used only for impact by deprivation decile.
+  `ALTER TABLE timebank_accounts
+     ADD COLUMN member_code text CHECK (member_code ~ '^[A-Z0-9]{4}-[A-Z0-9]{4}$'),
+     ADD COLUMN area_code text CHECK (area_code ~ '^[ES]0[0-9]{7}$'),
+     ADD COLUMN partner_role text CHECK (partner_role IN ('earn', 'spend')),
+     ADD COLUMN joined_at timestamptz`,
+  `UPDATE timebank_accounts
+      SET member_code = upper(substr(md5(id::text), 1, 4) || '-' || substr(md5(id::text), 5, 4))
+    WHERE kind = 'member'`,
+  `CREATE UNIQUE INDEX timebank_accounts_member_code ON timebank_accounts (organisation_id, bank_id, member_code) WHERE member_code IS NOT NULL`,
+  // What a transfer was: a plain transfer, an exchange between members, credits for volunteering, or credits
+  // spent at a partner venue; and the category of help (impact is computed from these).
+  `ALTER TABLE timebank_transfers
+     ADD COLUMN kind text NOT NULL DEFAULT 'transfer' CHECK (kind IN ('transfer', 'exchange', 'volunteering', 'redemption')),
+     ADD COLUMN category text CHECK (length(category) BETWEEN 1 AND 40)`,
+  `CREATE TABLE timebank_listings (
+     organisation_id uuid NOT NULL,
+     bank_id uuid NOT NULL,
+     id uuid NOT NULL DEFAULT gen_random_uuid(),
+     account_id uuid NOT NULL,
+     kind text NOT NULL CHECK (kind IN ('offer', 'request')),
+     category text NOT NULL CHECK (length(category) BETWEEN 1 AND 40),
+     title text NOT NULL CHECK (length(title) BETWEEN 1 AND 120),
+     description text NOT NULL DEFAULT '' CHECK (length(description) <= 2000),
+     area text NOT NULL DEFAULT '' CHECK (length(area) <= 100),
+     status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+     created_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (organisation_id, bank_id, id),
+     FOREIGN KEY (organisation_id, bank_id, account_id) REFERENCES timebank_accounts (organisation_id, bank_id, id)
+   )`,
+  `CREATE UNIQUE INDEX timebank_listings_id ON timebank_listings (id)`,
+  `CREATE INDEX timebank_listings_open ON timebank_listings (organisation_id, bank_id, status, kind, category, created_at)`,
+  `CREATE TABLE timebank_exchanges (
+     organisation_id uuid NOT NULL,
+     bank_id uuid NOT NULL,
+     id uuid NOT NULL,
+     listing_id uuid,
+     provider_account_id uuid NOT NULL,
+     receiver_account_id uuid NOT NULL,
+     minutes bigint NOT NULL CHECK (minutes BETWEEN 1 AND 60000),
+     category text NOT NULL CHECK (length(category) BETWEEN 1 AND 40),
+     description text NOT NULL CHECK (length(description) BETWEEN 1 AND 500),
+     proposed_by_account_id uuid,
+     recorded_by uuid REFERENCES users(id),
+     on_behalf boolean NOT NULL DEFAULT false,
+     status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'confirmed', 'declined')),
+     transfer_id uuid,
+     decided_by uuid REFERENCES users(id),
+     created_at timestamptz NOT NULL DEFAULT now(),
+     decided_at timestamptz,
+     PRIMARY KEY (organisation_id, bank_id, id),
+     CHECK (provider_account_id <> receiver_account_id),
+     CHECK ((status = 'confirmed') = (transfer_id IS NOT NULL)),
+     FOREIGN KEY (organisation_id, bank_id, listing_id) REFERENCES timebank_listings (organisation_id, bank_id, id),
+     FOREIGN KEY (organisation_id, bank_id, provider_account_id) REFERENCES timebank_accounts (organisation_id, bank_id, id),
+     FOREIGN KEY (organisation_id, bank_id, receiver_account_id) REFERENCES timebank_accounts (organisation_id, bank_id, id),
+     FOREIGN KEY (organisation_id, bank_id, transfer_id) REFERENCES timebank_transfers (organisation_id, bank_id, id)
+   )`,
+  `CREATE UNIQUE INDEX timebank_exchanges_id ON timebank_exchanges (id)`,
+  `CREATE INDEX timebank_exchanges_pending ON timebank_exchanges (organisation_id, bank_id, status, created_at)`,
+  `CREATE TABLE timebank_activities (
+     organisation_id uuid NOT NULL,
+     bank_id uuid NOT NULL,
+     id uuid NOT NULL DEFAULT gen_random_uuid(),
+     account_id uuid NOT NULL,
+     title text NOT NULL CHECK (length(title) BETWEEN 1 AND 120),
+     description text NOT NULL DEFAULT '' CHECK (length(description) <= 1000),
+     minutes bigint NOT NULL CHECK (minutes BETWEEN 1 AND 60000),
+     status text NOT NULL DEFAULT 'listed' CHECK (status IN ('listed', 'withdrawn')),
+     created_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (organisation_id, bank_id, id),
+     FOREIGN KEY (organisation_id, bank_id, account_id) REFERENCES timebank_accounts (organisation_id, bank_id, id)
+   )`,
+  `CREATE UNIQUE INDEX timebank_activities_id ON timebank_activities (id)`,
+  // The ledger's one write. Locks both accounts in id order; then, with the locks held: a transfer with this
+  // id already committed (a twin that won the race) is answered as a replay or a conflict; the two accounts
+  // must be in one bank and active, and the sender must stay within its limit; otherwise the transfer, its
+  // two postings, both balances and the audit row are written. Every refusal writes nothing. Called as one
+  // statement (its own transaction) for a single transfer, or inside a transaction for a group.
+  `CREATE FUNCTION timebank_post_transfer(
+     p_id uuid, p_from uuid, p_to uuid, p_minutes bigint, p_reason text, p_hash text, p_reverses uuid, p_group uuid,
+     p_recorded_by uuid, p_via text, p_on_behalf boolean, p_kind text, p_category text, p_token uuid, p_action text, p_audit jsonb)
+   RETURNS TABLE (outcome text, detail text, at timestamptz) LANGUAGE plpgsql AS $$
+   DECLARE f timebank_accounts%ROWTYPE; t timebank_accounts%ROWTYPE; e timebank_transfers%ROWTYPE; now_at timestamptz := now();
+   BEGIN
+     PERFORM 1 FROM timebank_accounts WHERE id IN (p_from, p_to) ORDER BY id FOR UPDATE;
+     SELECT * INTO e FROM timebank_transfers WHERE id = p_id;
+     IF FOUND THEN
+       RETURN QUERY SELECT CASE WHEN e.request_hash = p_hash THEN 'replay' ELSE 'conflict' END, NULL::text, e.created_at;
+       RETURN;
+     END IF;
+     SELECT * INTO f FROM timebank_accounts WHERE id = p_from;
+     SELECT * INTO t FROM timebank_accounts WHERE id = p_to;
+     IF f.id IS NULL OR t.id IS NULL THEN
+       RETURN QUERY SELECT 'missing', coalesce(f.id, p_from)::text, NULL::timestamptz; RETURN;
+     END IF;
+     IF f.organisation_id <> t.organisation_id OR f.bank_id <> t.bank_id THEN
+       RETURN QUERY SELECT 'other_bank', NULL::text, NULL::timestamptz; RETURN;
+     END IF;
+     IF f.status <> 'active' THEN RETURN QUERY SELECT 'inactive', f.name, NULL::timestamptz; RETURN; END IF;
+     IF t.status <> 'active' THEN RETURN QUERY SELECT 'inactive', t.name, NULL::timestamptz; RETURN; END IF;
+     IF f.min_balance IS NOT NULL AND f.balance - p_minutes < f.min_balance THEN
+       RETURN QUERY SELECT 'limit', json_build_object('name', f.name, 'balance', f.balance, 'minBalance', f.min_balance)::text, NULL::timestamptz;
+       RETURN;
+     END IF;
+     INSERT INTO timebank_transfers (organisation_id, bank_id, id, from_account_id, to_account_id, minutes, reason, request_hash,
+       reverses, group_id, recorded_by, recorded_via, on_behalf, kind, category, created_at)
+     VALUES (f.organisation_id, f.bank_id, p_id, p_from, p_to, p_minutes, p_reason, p_hash,
+       p_reverses, p_group, p_recorded_by, p_via, p_on_behalf, p_kind, p_category, now_at);
+     INSERT INTO timebank_postings (organisation_id, bank_id, transfer_id, account_id, minutes, created_at)
+     VALUES (f.organisation_id, f.bank_id, p_id, p_from, -p_minutes, now_at), (f.organisation_id, f.bank_id, p_id, p_to, p_minutes, now_at);
+     UPDATE timebank_accounts SET balance = balance + CASE WHEN id = p_from THEN -p_minutes ELSE p_minutes END
+      WHERE organisation_id = f.organisation_id AND bank_id = f.bank_id AND id IN (p_from, p_to);
+     INSERT INTO audit_log (actor_user_id, actor_token_id, actor_via, organisation_id, action, entity_type, entity_id, after)
+     VALUES (p_recorded_by, p_token, p_via, f.organisation_id, p_action, 'timebank_transfer', p_id::text, p_audit);
+     RETURN QUERY SELECT 'written', f.organisation_id::text || ' ' || f.bank_id::text, now_at;
+   END $$`,
+];

@@ -159,13 +159,14 @@ export async function postTransfer(db: Db, p: PostTransfer): Promise<PostOutcome
 
 export interface StatementLine {
   transfer_id: string; minutes: number; created_at: Date; reason: string; reverses: string | null; on_behalf: boolean;
+  kind: TransferKind; category: string | null;
   counterparty_id: string; counterparty_name: string; balance_after: number; reversed_by: string | null;
 }
 
 /** An account's postings, newest first, with the balance after each (from the stored balance backwards). */
 export async function statement(db: Db, account: AccountRow, limit: number): Promise<StatementLine[]> {
   const result = await sql<StatementLine>`
-    SELECT p.transfer_id, p.minutes, p.created_at, t.reason, t.reverses, t.on_behalf,
+    SELECT p.transfer_id, p.minutes, p.created_at, t.reason, t.reverses, t.on_behalf, t.kind, t.category,
            other.id AS counterparty_id, other.name AS counterparty_name,
            ${account.balance}::bigint - coalesce(sum(p.minutes) OVER (ORDER BY p.created_at DESC, p.transfer_id DESC
              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS balance_after,
@@ -260,4 +261,48 @@ export async function counts(db: Db): Promise<{ banks: number; accounts: number;
     SELECT (SELECT count(*)::int FROM timebank_banks) AS banks, (SELECT count(*)::int FROM timebank_accounts) AS accounts,
            (SELECT count(*)::int FROM timebank_transfers) AS transfers, (SELECT count(*)::int FROM timebank_postings) AS postings`.execute(db);
   return r.rows[0]!;
+}
+
+// Impact, computed from the ledger. Hours are the transfers for help given (exchanges, credits for
+// volunteering, plain transfers), not credits spent at partner venues; a reversed transfer and its reversal
+// count for nothing.
+
+const hoursTransfers = (bank: BankRow) => sql`
+  SELECT t.* FROM timebank_transfers t
+   WHERE t.organisation_id = ${bank.organisation_id} AND t.bank_id = ${bank.id}
+     AND t.kind <> 'redemption' AND t.reverses IS NULL
+     AND NOT EXISTS (SELECT 1 FROM timebank_transfers r WHERE r.reverses = t.id)`;
+
+export async function impactByCategory(db: Db, bank: BankRow): Promise<{ category: string | null; minutes: number; transfers: number }[]> {
+  const r = await sql<{ category: string | null; minutes: number; transfers: number }>`
+    SELECT h.category, sum(h.minutes)::bigint AS minutes, count(*)::int AS transfers FROM (${hoursTransfers(bank)}) h
+     GROUP BY h.category ORDER BY 2 DESC, 1`.execute(db);
+  return r.rows.map((x) => ({ ...x, minutes: Number(x.minutes) }));
+}
+
+export async function impactByMonth(db: Db, bank: BankRow): Promise<{ month: string; minutes: number; transfers: number }[]> {
+  const r = await sql<{ month: string; minutes: number; transfers: number }>`
+    SELECT to_char(h.created_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, sum(h.minutes)::bigint AS minutes, count(*)::int AS transfers
+      FROM (${hoursTransfers(bank)}) h GROUP BY 1 ORDER BY 1`.execute(db);
+  return r.rows.map((x) => ({ ...x, minutes: Number(x.minutes) }));
+}
+
+/** Each member (an anonymous key: the account id) and the months in which they gave or received time. */
+export async function participantMonths(db: Db, bank: BankRow): Promise<{ account_id: string; month: string }[]> {
+  const r = await sql<{ account_id: string; month: string }>`
+    SELECT DISTINCT s.account_id, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month
+      FROM (SELECT h.from_account_id AS account_id, h.created_at FROM (${hoursTransfers(bank)}) h
+            UNION ALL SELECT h.to_account_id, h.created_at FROM (${hoursTransfers(bank)}) h) s
+      JOIN timebank_accounts a ON a.id = s.account_id AND a.kind = 'member'
+     ORDER BY 2, 1`.execute(db);
+  return r.rows;
+}
+
+/** Minutes of help given (received as credits) by members, by the member's small area (null: not given). */
+export async function impactByArea(db: Db, bank: BankRow): Promise<{ area_code: string | null; minutes: number; members: number }[]> {
+  const r = await sql<{ area_code: string | null; minutes: number; members: number }>`
+    SELECT a.area_code, sum(h.minutes)::bigint AS minutes, count(DISTINCT a.id)::int AS members
+      FROM (${hoursTransfers(bank)}) h JOIN timebank_accounts a ON a.id = h.to_account_id AND a.kind = 'member'
+     GROUP BY a.area_code ORDER BY 1`.execute(db);
+  return r.rows.map((x) => ({ ...x, minutes: Number(x.minutes) }));
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../platform/db.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
@@ -14,11 +14,11 @@ import type { AccountStatus, TransferKind } from './timebank.table.ts';
 
 /** The most minutes one transfer may move: 1,000 hours. A typo of extra noughts is refused, not posted. */
 export const maxTransferMinutes = 60_000;
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // Presenters: the fields that leave the server.
 
-export interface BankView { id: string; organisationId: string; name: string; issuerAccountId: string | null }
+export interface BankView { id: string; organisationId: string; name: string; issuerAccountId: string | null; requiresApproval: boolean }
 
 export interface AccountView {
   id: string; bankId: string; organisationId: string; kind: 'member' | 'organisation'; name: string;
@@ -61,13 +61,13 @@ export function presentTransfer(t: repo.TransferRow): TransferView {
   };
 }
 
-function readUuid(check: Checker, input: unknown, field: string, label: string): string {
+export function readUuid(check: Checker, input: unknown, field: string, label: string): string {
   if (typeof input === 'string' && uuidPattern.test(input.trim())) return input.trim().toLowerCase();
   check.fail(field, `Give ${label} as a UUID`);
   return '';
 }
 
-function readMinutes(check: Checker, input: unknown, field = 'minutes'): number {
+export function readMinutes(check: Checker, input: unknown, field = 'minutes'): number {
   const n = typeof input === 'string' && /^\s*\d+\s*$/.test(input) ? Number(input) : input;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) check.fail(field, 'Give the time as a whole number of minutes, 1 or more');
   else if (n > maxTransferMinutes) check.fail(field, `One transfer may move at most ${maxTransferMinutes} minutes`);
@@ -76,7 +76,40 @@ function readMinutes(check: Checker, input: unknown, field = 'minutes'): number 
 
 // Banks and members
 
-async function requireBank(db: Db, id: string): Promise<repo.BankRow> {
+const codeAlphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** A member code: eight characters without look-alikes (no 0/O, 1/I), e.g. "K7Q2-9XMD". */
+export function newMemberCode(): string {
+  const bytes = randomBytes(8);
+  const chars = [...bytes].map((b) => codeAlphabet[b % codeAlphabet.length]);
+  return `${chars.slice(0, 4).join('')}-${chars.slice(4).join('')}`;
+}
+
+/** A code as someone types it: any case, spaces or no hyphen. */
+export function normaliseMemberCode(input: string): string {
+  const s = input.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return s.length === 8 ? `${s.slice(0, 4)}-${s.slice(4)}` : s;
+}
+
+async function uniqueMemberCode(db: Db, bank: repo.BankRow): Promise<string> {
+  for (;;) {
+    const code = newMemberCode();
+    if (!(await repo.memberCodeTaken(db, bank, code))) return code;
+  }
+}
+
+/** Reads an optional small-area code (English LSOA or Scottish data zone), e.g. E01008372. */
+export function readAreaCode(check: Checker, input: unknown, field = 'areaCode'): string | null {
+  if (input === undefined || input === null || (typeof input === 'string' && input.trim() === '')) return null;
+  const code = typeof input === 'string' ? input.trim().toUpperCase() : '';
+  if (!/^[ES]0[0-9]{7}$/.test(code)) {
+    check.fail(field, 'Give the area as an LSOA code (E01 and six digits) or a data zone code (S01 and six digits), or leave it empty');
+    return null;
+  }
+  return code;
+}
+
+export async function requireBank(db: Db, id: string): Promise<repo.BankRow> {
   const bank = uuidPattern.test(id) ? await repo.findBank(db, id.toLowerCase()) : null;
   if (!bank) throw new AppError('not_found', `No time bank has the id ${id}`);
   return bank;
@@ -90,7 +123,7 @@ export async function listBanks(db: Db) {
 export async function getBank(db: Db, id: string): Promise<BankView> {
   const bank = await requireBank(db, id);
   const issuer = await repo.findOrganisationAccount(db, bank, bank.organisation_id);
-  return { id: bank.id, organisationId: bank.organisation_id, name: bank.name, issuerAccountId: issuer?.id ?? null };
+  return { id: bank.id, organisationId: bank.organisation_id, name: bank.name, issuerAccountId: issuer?.id ?? null, requiresApproval: bank.requires_approval };
 }
 
 /**
@@ -98,20 +131,21 @@ export async function getBank(db: Db, id: string): Promise<BankView> {
  * The organisation gets the bank's issuing account, which has no limit: its negative balance is the credits
  * it has issued that are still outstanding. Its administrators and coordinators may.
  */
-export async function createBank(db: Db, actor: Actor, input: { name?: unknown; organisation?: unknown }): Promise<BankView> {
+export async function createBank(db: Db, actor: Actor, input: { name?: unknown; organisation?: unknown; requiresApproval?: unknown }): Promise<BankView> {
   const check = new Checker();
   const name = check.text(input.name, 'name', 'the time bank’s name', { max: 200 });
+  const requiresApproval = input.requiresApproval === true || input.requiresApproval === 'true' || input.requiresApproval === 'yes';
   check.done();
   return inTransaction(db, async (trx) => {
     const org = typeof input.organisation === 'string' && input.organisation.trim()
       ? await getOrganisation(trx, input.organisation)
       : await createOrganisation(trx, actor, { name, legalForm: 'community-group' });
     await requireOrganisationRole(trx, actor, org.id, ['admin', 'coordinator']);
-    const bank = await repo.insertBank(trx, { organisationId: org.id, name });
+    const bank = await repo.insertBank(trx, { organisationId: org.id, name, requiresApproval });
     const issuer = await repo.insertAccount(trx, {
       organisationId: org.id, bankId: bank.id, kind: 'organisation', userId: null, holderOrganisationId: org.id, name: org.name, minBalance: null,
     });
-    const view = { id: bank.id, organisationId: org.id, name, issuerAccountId: issuer.id };
+    const view = { id: bank.id, organisationId: org.id, name, issuerAccountId: issuer.id, requiresApproval };
     await recordAudit(trx, actor, { action: 'timebank.bank.created', entityType: 'timebank_bank', entityId: bank.id, organisationId: org.id, after: view });
     return view;
   });
@@ -122,8 +156,9 @@ export async function createBank(db: Db, actor: Actor, input: { name?: unknown; 
  * it) when no one has their email address yet. Coordinators and administrators of the bank's organisation may.
  * Adding someone who already has an account there answers with that account.
  */
-export async function addMember(db: Db, actor: Actor, bankId: string, input: { email?: unknown; name?: unknown; minBalance?: unknown }) {
+export async function addMember(db: Db, actor: Actor, bankId: string, input: { email?: unknown; name?: unknown; minBalance?: unknown; areaCode?: unknown }) {
   const check = new Checker();
+  const areaCode = readAreaCode(check, input.areaCode);
   const email = check.email(input.email);
   const name = check.text(input.name, 'name', 'the member’s name', { max: 200 });
   let minBalance = 0;
@@ -141,6 +176,7 @@ export async function addMember(db: Db, actor: Actor, bankId: string, input: { e
     if (existing) return { accountId: existing.id, userId: user.id, bankId: bank.id, added: false };
     const account = await repo.insertAccount(trx, {
       organisationId: bank.organisation_id, bankId: bank.id, kind: 'member', userId: user.id, holderOrganisationId: null, name, minBalance,
+      memberCode: await uniqueMemberCode(trx, bank), areaCode,
     });
     await recordAudit(trx, actor, { action: 'timebank.member.added', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account) });
     return { accountId: account.id, userId: user.id, bankId: bank.id, added: true };
@@ -152,9 +188,12 @@ export async function addMember(db: Db, actor: Actor, bankId: string, input: { e
  * (its balance goes below zero by what it has issued, down to `minBalance`, no limit when null); a spend
  * partner accepts credits for its activities. The organisation's administrators and staff move time from it.
  */
-export async function addPartner(db: Db, actor: Actor, bankId: string, input: { organisation?: unknown; minBalance?: unknown }) {
+export async function addPartner(db: Db, actor: Actor, bankId: string, input: { organisation?: unknown; minBalance?: unknown; role?: unknown }) {
   const check = new Checker();
   const ref = check.text(input.organisation, 'organisation', 'the partner organisation', { max: 200 });
+  let role: 'earn' | 'spend' | null = null;
+  if (input.role === 'earn' || input.role === 'spend') role = input.role;
+  else if (input.role !== undefined && input.role !== null && input.role !== '') check.fail('role', 'Give the partner’s role as earn (issues credits) or spend (accepts credits)');
   let minBalance: number | null = 0;
   if (input.minBalance === 'none' || input.minBalance === null) minBalance = null;
   else if (input.minBalance !== undefined && input.minBalance !== '') {
@@ -171,14 +210,22 @@ export async function addPartner(db: Db, actor: Actor, bankId: string, input: { 
     if (existing) return { accountId: existing.id, organisationId: org.id, bankId: bank.id, added: false };
     const account = await repo.insertAccount(trx, {
       organisationId: bank.organisation_id, bankId: bank.id, kind: 'organisation', userId: null, holderOrganisationId: org.id, name: org.name, minBalance,
+      partnerRole: role,
     });
     await recordAudit(trx, actor, { action: 'timebank.partner.added', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account) });
     return { accountId: account.id, organisationId: org.id, bankId: bank.id, added: true };
   });
 }
 
-async function isCoordinator(db: Db, actor: Actor, organisationId: string): Promise<boolean> {
+export async function isCoordinator(db: Db, actor: Actor, organisationId: string): Promise<boolean> {
   return actor.isAdmin || (!!actor.userId && (await hasRole(db, actor.userId, organisationId, ['coordinator'])));
+}
+
+/** Whether the person holds the account: its member, or an administrator or staff of its organisation. */
+export async function holds(db: Db, actor: Actor, account: repo.AccountRow): Promise<boolean> {
+  if (!actor.userId) return false;
+  if (account.user_id) return account.user_id === actor.userId;
+  return hasRole(db, actor.userId, account.holder_organisation_id!, ['admin', 'staff']);
 }
 
 /** One account; its holder, coordinators of its bank and members of the same bank may see it. */
@@ -200,16 +247,16 @@ export async function accountStatement(db: Db, actor: Actor, id: string, options
   const account = uuidPattern.test(id) ? await repo.findAccount(db, id.toLowerCase()) : null;
   if (!account) throw new AppError('not_found', `No time-bank account has the id ${id}`);
   if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
-  if (account.user_id !== actor.userId && !(await isCoordinator(db, actor, account.organisation_id))) {
+  if (!(await holds(db, actor, account)) && !(await isCoordinator(db, actor, account.organisation_id))) {
     throw new AppError('forbidden', 'Only the account holder and the bank’s coordinators can see its statement');
   }
-  const lines = await repo.statement(db, account, Math.min(Math.max(options.limit ?? 100, 1), 1000));
+  const lines = await repo.statement(db, account, Math.min(Math.max(options.limit ?? 100, 1), 100_000));
   return {
     account: presentAccount(account),
     postings: lines.map((l) => ({
       transferId: l.transfer_id, minutes: l.minutes, balanceAfter: l.balance_after, reason: l.reason,
       counterparty: { id: l.counterparty_id, name: l.counterparty_name }, onBehalf: l.on_behalf,
-      reverses: l.reverses, reversedBy: l.reversed_by, at: new Date(l.created_at).toISOString(),
+      reverses: l.reverses, reversedBy: l.reversed_by, at: new Date(l.created_at).toISOString(), kind: l.kind, category: l.category,
     })),
   };
 }
@@ -227,7 +274,7 @@ export async function myAccounts(db: Db, actor: Actor) {
 export async function exchangeChoices(db: Db, actor: Actor, accountId: string): Promise<{ id: string; name: string }[] | null> {
   const account = uuidPattern.test(accountId) ? await repo.findAccount(db, accountId.toLowerCase()) : null;
   if (!account || (!actor.userId && !actor.isAdmin)) return null;
-  if (account.user_id !== actor.userId && !(await isCoordinator(db, actor, account.organisation_id))) return null;
+  if (!(await holds(db, actor, account)) && !(await isCoordinator(db, actor, account.organisation_id))) return null;
   const bank = (await repo.findBank(db, account.bank_id))!;
   return (await repo.listAccounts(db, bank)).filter((a) => a.id !== account.id && a.status === 'active').map((a) => ({ id: a.id, name: a.name }));
 }
@@ -387,7 +434,7 @@ function readTransfer(input: Record<string, unknown>, check: Checker, prefix = '
   return { id, from, to, minutes, reason };
 }
 
-function authenticated(actor: Actor) {
+export function authenticated(actor: Actor) {
   if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
 }
 
@@ -449,4 +496,85 @@ export async function getTransfer(db: Db, actor: Actor, id: string): Promise<Tra
     throw new AppError('forbidden', 'Only the two account holders and the bank’s coordinators can see a transfer');
   }
   return presentTransfer(t);
+}
+
+// Joining, approval and suspension
+
+/**
+ * A signed-in person asks to join a bank. Where the bank requires approval the account waits ('pending') and
+ * can neither give nor receive time until a coordinator approves it; otherwise it is active at once. Joining
+ * again answers with the account already there.
+ */
+export async function joinBank(db: Db, actor: Actor, bankId: string, input: { name?: unknown; areaCode?: unknown }) {
+  if (!actor.userId) throw new AppError('unauthenticated', 'Sign in to join a time bank');
+  const check = new Checker();
+  const name = check.text(input.name, 'name', 'your name as other members will see it', { max: 200 });
+  const areaCode = readAreaCode(check, input.areaCode);
+  check.done();
+  return inTransaction(db, async (trx) => {
+    const bank = await requireBank(trx, bankId);
+    const existing = await repo.findMemberAccount(trx, bank, actor.userId!);
+    if (existing) return { account: presentAccount(existing), joined: false };
+    const account = await repo.insertAccount(trx, {
+      organisationId: bank.organisation_id, bankId: bank.id, kind: 'member', userId: actor.userId, holderOrganisationId: null, name, minBalance: 0,
+      status: bank.requires_approval ? 'pending' : 'active', memberCode: await uniqueMemberCode(trx, bank), areaCode,
+    });
+    await recordAudit(trx, actor, { action: 'timebank.member.joined', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account) });
+    return { account: presentAccount(account), joined: true };
+  });
+}
+
+const statusChanges = {
+  approve: { from: ['pending'], to: 'active', action: 'timebank.member.approved' },
+  suspend: { from: ['active', 'pending'], to: 'suspended', action: 'timebank.member.suspended' },
+  reinstate: { from: ['suspended'], to: 'active', action: 'timebank.member.reinstated' },
+} as const;
+
+/**
+ * A coordinator approves a pending member, suspends an account (it can neither give nor receive time; its
+ * history and balance stay) or reinstates it. The bank's own issuing account cannot be suspended.
+ */
+export async function changeAccountStatus(db: Db, actor: Actor, accountId: string, change: keyof typeof statusChanges, input: { reason?: unknown } = {}): Promise<AccountView> {
+  authenticated(actor);
+  const rule = statusChanges[change];
+  if (!rule) throw new AppError('not_found', `No such change: ${change}`);
+  const check = new Checker();
+  const reason = change === 'suspend' ? check.text(input.reason, 'reason', 'why the account is suspended', { max: 500 }) : null;
+  check.done();
+  return inTransaction(db, async (trx) => {
+    const found = uuidPattern.test(accountId) ? await repo.findAccount(trx, accountId.toLowerCase()) : null;
+    if (!found) throw new AppError('not_found', `No time-bank account has the id ${accountId}`);
+    await requireOrganisationRole(trx, actor, found.organisation_id, ['admin', 'coordinator']);
+    const [account] = [...(await repo.lockAccounts(trx, [found.id])).values()];
+    if (account!.holder_organisation_id === account!.organisation_id) throw new AppError('unprocessable', 'The bank’s own issuing account cannot be suspended');
+    if (!(rule.from as readonly string[]).includes(account!.status)) {
+      throw new AppError('unprocessable', `The account of ${account!.name} is ${account!.status}, so it cannot be ${change === 'approve' ? 'approved' : change === 'suspend' ? 'suspended' : 'reinstated'}`);
+    }
+    const after = await repo.setAccountStatus(trx, account!, rule.to);
+    await recordAudit(trx, actor, {
+      action: rule.action, entityType: 'timebank_account', entityId: account!.id, organisationId: account!.organisation_id,
+      before: { status: account!.status }, after: { status: after.status, reason },
+    });
+    return presentAccount(after);
+  });
+}
+
+/** Whether new members wait for a coordinator's approval. The bank's administrators and coordinators may. */
+export async function setRequiresApproval(db: Db, actor: Actor, bankId: string, requiresApproval: boolean): Promise<BankView> {
+  authenticated(actor);
+  return inTransaction(db, async (trx) => {
+    const bank = await requireBank(trx, bankId);
+    await requireOrganisationRole(trx, actor, bank.organisation_id, ['admin', 'coordinator']);
+    await repo.setRequiresApproval(trx, bank, requiresApproval);
+    await recordAudit(trx, actor, { action: 'timebank.bank.approval_changed', entityType: 'timebank_bank', entityId: bank.id, organisationId: bank.organisation_id, before: { requiresApproval: bank.requires_approval }, after: { requiresApproval } });
+    return getBank(trx, bank.id);
+  });
+}
+
+/** The person's own account in a bank, if any. */
+export async function myAccountIn(db: Db, actor: Actor, bankId: string): Promise<AccountView | null> {
+  if (!actor.userId) return null;
+  const bank = await requireBank(db, bankId);
+  const a = await repo.findMemberAccount(db, bank, actor.userId);
+  return a ? presentAccount(a) : null;
 }

@@ -7,6 +7,7 @@ import { problemSchema } from '../platform/http.ts';
 import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
+import { confirmSupplierLink, supplierSuggestions, undoSupplierLink } from './spend.links.ts';
 
 /** Largest upload accepted (bytes as sent; a gzip file may inflate to at most 2 GiB). */
 export const UPLOAD_LIMIT = 200 * 1024 * 1024;
@@ -220,6 +221,8 @@ export function spendApi(app: App, ctx: AppContext): void {
         200: Type.Object({
           slug: Type.String(), name: Type.String(), companyNumber: Nullable(Type.String()), charityNumber: Nullable(Type.String()),
           organisation: Nullable(Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String(), method: Nullable(Type.String()) })),
+          suggestion: Nullable(Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String(), reason: Type.String() }, { description: 'A name match waiting for a site administrator to confirm' })),
+          linkable: Type.Boolean({ description: 'False for a redacted or individual payee, which is never linked' }),
           netTotalPence: Pence, lines: Type.Integer(),
           publishers: Type.Array(Type.Object({ ...Publisher.properties, lines: Type.Integer(), netTotalPence: Pence, byMonth: Type.Array(Type.Object({ month: Nullable(Type.String()), lines: Type.Integer(), netTotalPence: Pence })) })),
         }), 404: Problem,
@@ -255,4 +258,34 @@ export function spendApi(app: App, ctx: AppContext): void {
       response: { 200: PayMultiple, ...errors },
     },
   }, async (request) => salaries.setPayMultiple(db, request.actor, request.params.publisher, request.body));
+
+  const LinkView = Type.Object({
+    supplier: Type.Object({ slug: Type.String(), name: Type.String() }),
+    organisation: Nullable(Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() })),
+    method: Nullable(Type.String()),
+  });
+  app.put('/api/v1/spend/suppliers/:slug/link', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['spend'], summary: 'Link a supplier to an organisation: the suggested one, or the one named (site administrators)', security,
+      params: Type.Object({ slug: Type.String({ maxLength: 500 }) }),
+      body: Type.Object({ organisation: Type.Optional(Type.String({ maxLength: 200, description: 'Organisation id, org-id identifier or slug; the suggestion when left out' })) }),
+      response: { 200: LinkView, ...errors },
+    },
+  }, async (request) => confirmSupplierLink(db, request.actor, request.params.slug, request.body?.organisation ?? null));
+
+  app.delete('/api/v1/spend/suppliers/:slug/link', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['spend'], summary: 'Undo a supplier’s link or turn down its suggestion (site administrators)', security,
+      params: Type.Object({ slug: Type.String({ maxLength: 500 }) }), response: { 200: LinkView, ...errors },
+    },
+  }, async (request) => undoSupplierLink(db, request.actor, request.params.slug));
+
+  app.get('/api/v1/spend/supplier-suggestions', {
+    schema: {
+      tags: ['spend'], summary: 'Suppliers whose name matches one registered organisation, waiting for confirmation',
+      response: { 200: Type.Array(Type.Object({ slug: Type.String(), name: Type.String(), reason: Type.String(), organisation: Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() }) })) },
+    },
+  }, async () => supplierSuggestions(db));
 }

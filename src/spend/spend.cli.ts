@@ -6,6 +6,7 @@ import { confirmMapping, importSpendFile, type ImportResult } from './spend.impo
 import { readFile } from 'node:fs/promises';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
+import { confirmSupplierLink, supplierSuggestions, undoSupplierLink } from './spend.links.ts';
 
 /** A progress bar on stderr for files over a few megabytes, when stderr is a terminal (or SPEND_PROGRESS=1). */
 function progressBar(name: string, total: number): ((read: number) => void) | undefined {
@@ -111,6 +112,35 @@ export const spendCommands: CliCommand[] = [
     async run(ctx, { values }) {
       if (!values.publisher) throw AppError.validation([{ field: 'publisher', message: 'Give --publisher' }]);
       return salaries.setPayMultiple(ctx.db, cliActor, values.publisher as string, { asAt: values['as-at'] as string | undefined, highest: values.highest as string | undefined, median: values.median as string | undefined });
+    },
+  },
+  {
+    name: ['spend', 'suppliers', 'suggestions'],
+    summary: 'List suppliers whose name matches one registered organisation, waiting for confirmation',
+    usage: 'commonweal spend suppliers suggestions',
+    options: {},
+    async run(ctx) {
+      return { suggestions: await supplierSuggestions(ctx.db) };
+    },
+  },
+  {
+    name: ['spend', 'suppliers', 'link'],
+    summary: 'Link a supplier to an organisation: its suggestion, or the one named with --organisation (audited)',
+    usage: 'commonweal spend suppliers link SUPPLIER-SLUG [--organisation ORG]',
+    options: { organisation: { type: 'string' } },
+    async run(ctx, { values, positionals }) {
+      if (positionals.length !== 1) throw AppError.validation([{ field: 'supplier', message: 'Name one supplier by its slug, as in /spend/suppliers/SLUG' }]);
+      return confirmSupplierLink(ctx.db, cliActor, positionals[0]!, (values.organisation as string | undefined) ?? null);
+    },
+  },
+  {
+    name: ['spend', 'suppliers', 'unlink'],
+    summary: 'Undo a supplier’s link, or turn down its suggestion (audited)',
+    usage: 'commonweal spend suppliers unlink SUPPLIER-SLUG',
+    options: {},
+    async run(ctx, { positionals }) {
+      if (positionals.length !== 1) throw AppError.validation([{ field: 'supplier', message: 'Name one supplier by its slug, as in /spend/suppliers/SLUG' }]);
+      return undoSupplierLink(ctx.db, cliActor, positionals[0]!);
     },
   },
 ];

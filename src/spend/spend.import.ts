@@ -18,6 +18,7 @@ import { parsePeriod, type SpendPeriod } from './spend.values.ts';
 import { SPEND_FIELDS, type MappingOverride, type SpendMapping } from './spend.mapping.ts';
 import { lineToCopyText, withBulkTransaction } from './spend.load.ts';
 import { supplierKey } from './spend.suppliers.ts';
+import { suggestSupplierLinks } from './spend.links.ts';
 import * as repo from './spend.repository.ts';
 
 /** Roles that may publish a body's spending. Site administrators always may. */
@@ -230,6 +231,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
       });
       t = phase('file record', t);
       await repo.upsertSuppliers(trx, org.id, fileId);
+      await suggestSupplierLinks(trx, org.id, fileId);
       t = phase('suppliers', t);
       const result: ImportResult = {
         outcome: current ? 'replaced' : 'imported', fileId, publisher, version, periodFrom: p.from, periodTo: p.to,

@@ -10,6 +10,7 @@ import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
 import { UPLOAD_LIMIT } from './spend.api.ts';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
+import { confirmSupplierLink, supplierSuggestions, undoSupplierLink } from './spend.links.ts';
 
 type Query = Record<string, string | undefined>;
 
@@ -100,7 +101,35 @@ export function spendPages(app: App, ctx: AppContext): void {
       { html: link(`/spend/${p.slug}/lines?supplier=${encodeURIComponent(supplier.slug)}`, p.name) }, num(integer.format(p.lines)), num(pounds(p.netTotalPence)),
     ]);
     const monthRows = supplier.publishers.flatMap((p) => p.byMonth.map((m) => [{ text: p.name }, { text: service.monthLabel(m.month) }, num(integer.format(m.lines)), num(pounds(m.netTotalPence))]));
-    return reply.page('spend/views/supplier.njk', { supplier, rows, monthRows, api: `/api/v1/spend/suppliers/${encodeURIComponent(supplier.slug)}` });
+    return reply.page('spend/views/supplier.njk', { supplier, rows, monthRows, isAdmin: !!request.user?.isAdmin, api: `/api/v1/spend/suppliers/${encodeURIComponent(supplier.slug)}` });
+  });
+
+  // Links between suppliers and the registry: anyone sees them; site administrators confirm or undo them.
+  app.get('/spend/supplier-links', async (request, reply) => {
+    const suggestions = await supplierSuggestions(db);
+    const rows = suggestions.map((s) => [
+      { html: link(`/spend/suppliers/${s.slug}`, s.name) }, { html: link(`/organisations/${s.organisation.slug}`, s.organisation.name) }, { text: s.reason },
+    ]);
+    return reply.page('spend/views/supplier-links.njk', { rows, isAdmin: !!request.user?.isAdmin });
+  });
+  app.post('/spend/suppliers/:slug/link', { config: { access: 'admin' } }, async (request, reply) => {
+    const slug = (request.params as { slug: string }).slug;
+    const organisation = ((request.body ?? {}) as { organisation?: unknown }).organisation;
+    try {
+      const view = await confirmSupplierLink(db, request.actor, slug, typeof organisation === 'string' && organisation.trim() ? organisation.trim() : null);
+      return reply.redirect(`/spend/suppliers/${view.supplier.slug}`, 303);
+    } catch (error) {
+      if (isAppError(error) && (error.code === 'validation_failed' || (error.code === 'not_found' && typeof organisation === 'string' && organisation.trim()))) {
+        const supplier = await service.getSupplier(db, slug);
+        const errors = error.fieldErrors.length ? error.fieldErrors : [{ field: 'organisation', message: error.message }];
+        return reply.page('spend/views/supplier.njk', { supplier, rows: [], monthRows: [], isAdmin: true, errors, values: { organisation }, api: `/api/v1/spend/suppliers/${encodeURIComponent(supplier.slug)}` }, { status: 400 });
+      }
+      throw error;
+    }
+  });
+  app.post('/spend/suppliers/:slug/unlink', { config: { access: 'admin' } }, async (request, reply) => {
+    const view = await undoSupplierLink(db, request.actor, (request.params as { slug: string }).slug);
+    return reply.redirect(`/spend/suppliers/${view.supplier.slug}`, 303);
   });
 
   app.get('/spend/:publisher', async (request, reply) => {

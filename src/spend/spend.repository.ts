@@ -2,7 +2,7 @@
 // column of every index), and sees only lines of its publisher's current files.
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
-import type { SpendFilesTable, SpendLinesTable, SpendPayMultiplesTable, SpendSalaryPostsTable } from './spend.table.ts';
+import type { SpendFilesTable, SpendLinesTable, SpendPayMultiplesTable, SpendSalaryPostsTable, SpendSuppliersTable } from './spend.table.ts';
 
 /** A stored spend file as selected: the table's columns as Kysely reads them. */
 export type SpendFileRow = Selectable<SpendFilesTable>;
@@ -89,9 +89,10 @@ export async function upsertSuppliers(db: Db, organisationId: string, fileId: st
       company_number = coalesce(spend_suppliers.company_number, excluded.company_number),
       charity_number = coalesce(spend_suppliers.charity_number, excluded.charity_number)`.execute(db);
   await sql`
-    UPDATE spend_suppliers s SET organisation_id = oi.organisation_id, link_method = 'identifier'
+    UPDATE spend_suppliers s SET organisation_id = oi.organisation_id, link_method = 'identifier', suggested_organisation_id = NULL, suggestion_reason = NULL
     FROM organisation_identifiers oi
     WHERE s.organisation_id IS NULL
+      AND s.rejected_organisation_id IS DISTINCT FROM oi.organisation_id
       AND ((oi.scheme = 'GB-COH' AND oi.identifier = lpad(upper(s.company_number), 8, '0'))
         OR (oi.scheme = 'GB-CHC' AND oi.identifier = ltrim(s.charity_number, '0')))
       AND s.key IN (SELECT DISTINCT supplier_key FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId})`.execute(db);
@@ -313,4 +314,48 @@ export async function savePayMultiple(db: Db, row: { organisation_id: string; as
   await db.insertInto('spend_pay_multiples').values(row)
     .onConflict((oc) => oc.columns(['organisation_id', 'as_at']).doUpdateSet({ highest_pence: row.highest_pence, median_pence: row.median_pence, updated_by: row.updated_by, updated_at: new Date() }))
     .execute();
+}
+
+// Supplier links by name
+
+export type SupplierRow = Selectable<SpendSuppliersTable>;
+
+/** Suppliers of one file that are neither linked nor already given a suggestion. */
+export async function unlinkedSuppliersOfFile(db: Db, organisationId: string, fileId: string): Promise<SupplierRow[]> {
+  return (await sql<SupplierRow>`
+    SELECT s.* FROM spend_suppliers s
+    WHERE s.organisation_id IS NULL AND s.suggested_organisation_id IS NULL
+      AND s.key IN (SELECT DISTINCT supplier_key FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND supplier_key IS NOT NULL)`.execute(db)).rows;
+}
+
+export async function setSuggestion(db: Db, key: string, organisationId: string, reason: string): Promise<void> {
+  await db.updateTable('spend_suppliers').set({ suggested_organisation_id: organisationId, suggestion_reason: reason })
+    .where('key', '=', key).where('organisation_id', 'is', null)
+    .where((eb) => eb.or([eb('rejected_organisation_id', 'is', null), eb('rejected_organisation_id', '!=', organisationId)]))
+    .execute();
+}
+
+export async function findSupplierForUpdate(db: Db, key: string): Promise<SupplierRow | null> {
+  return ((await db.selectFrom('spend_suppliers').selectAll().where('key', '=', key).forUpdate().executeTakeFirst()) as SupplierRow | undefined) ?? null;
+}
+
+export async function linkSupplier(db: Db, key: string, organisationId: string, userId: string | null): Promise<void> {
+  await db.updateTable('spend_suppliers').set({
+    organisation_id: organisationId, link_method: 'confirmed', linked_by: userId, linked_at: new Date(),
+    suggested_organisation_id: null, suggestion_reason: null, rejected_organisation_id: null,
+  }).where('key', '=', key).execute();
+}
+
+/** Undoes a link or a suggestion; the organisation is remembered so it is not linked to this supplier again by itself. */
+export async function unlinkSupplier(db: Db, key: string, rejectedOrganisationId: string, userId: string | null): Promise<void> {
+  await db.updateTable('spend_suppliers').set({
+    organisation_id: null, link_method: null, linked_by: userId, linked_at: new Date(),
+    suggested_organisation_id: null, suggestion_reason: null, rejected_organisation_id: rejectedOrganisationId,
+  }).where('key', '=', key).execute();
+}
+
+/** Suppliers waiting for a person to confirm a suggested link, most paid first. */
+export async function pendingSuggestions(db: Db, limit: number): Promise<SupplierRow[]> {
+  return (await db.selectFrom('spend_suppliers').selectAll().where('suggested_organisation_id', 'is not', null).where('organisation_id', 'is', null)
+    .orderBy('name').limit(limit).execute()) as SupplierRow[];
 }

@@ -5,7 +5,7 @@ import type { Db } from '../platform/db.ts';
 import { AppError } from '../platform/errors.ts';
 import { getOrganisation, organisationNames } from '../organisations/organisations.service.ts';
 import { parseAmount } from './spend.values.ts';
-import { keyFromSlug, supplierSlug } from './spend.suppliers.ts';
+import { isIndividualPayee, isRedactedSupplier, keyFromSlug, supplierSlug } from './spend.suppliers.ts';
 import * as repo from './spend.repository.ts';
 
 export type { GroupBy } from './spend.repository.ts';
@@ -281,7 +281,7 @@ export async function getSupplier(db: Db, slug: string) {
   if (!supplier) throw new AppError('not_found', 'No supplier by that name has been paid in the published spending');
   const payments = await repo.supplierPayments(db, key);
   const ids = [...new Set(payments.map((p) => p.organisation_id))];
-  const names = await organisationNames(db, supplier.organisation_id ? [...ids, supplier.organisation_id] : ids);
+  const names = await organisationNames(db, [...ids, ...[supplier.organisation_id, supplier.suggested_organisation_id].filter((x): x is string => !!x)]);
   const publishers = ids.map((id) => {
     const mine = payments.filter((p) => p.organisation_id === id);
     return {
@@ -291,8 +291,13 @@ export async function getSupplier(db: Db, slug: string) {
     };
   }).sort((a, b) => b.netTotalPence - a.netTotalPence);
   const linked = supplier.organisation_id ? { id: supplier.organisation_id, name: names.get(supplier.organisation_id)?.name ?? '', slug: names.get(supplier.organisation_id)?.slug ?? '', method: supplier.link_method } : null;
+  const suggested = supplier.suggested_organisation_id && !supplier.organisation_id
+    ? { id: supplier.suggested_organisation_id, name: names.get(supplier.suggested_organisation_id)?.name ?? '', slug: names.get(supplier.suggested_organisation_id)?.slug ?? '', reason: supplier.suggestion_reason ?? '' }
+    : null;
   return {
-    slug, name: supplier.name, companyNumber: supplier.company_number, charityNumber: supplier.charity_number, organisation: linked,
+    slug, name: supplier.name, companyNumber: supplier.company_number, charityNumber: supplier.charity_number, organisation: linked, suggestion: suggested,
+    /** Redacted and individual payees are never linked to an organisation. */
+    linkable: !isRedactedSupplier(supplier.name) && !isIndividualPayee(supplier.name),
     netTotalPence: publishers.reduce((s, p) => s + p.netTotalPence, 0), lines: publishers.reduce((s, p) => s + p.lines, 0), publishers,
   };
 }

@@ -1,0 +1,281 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { eachEngine } from '../platform/testing.ts';
+import { cliActor, type Actor } from '../platform/actor.ts';
+import type { AppContext } from '../platform/module.ts';
+import { registerUser } from '../platform/auth/auth.service.ts';
+import { insertMembership } from '../platform/auth/auth.repository.ts';
+import { isAppError } from '../platform/errors.ts';
+import { createOrganisation } from '../organisations/organisations.service.ts';
+import * as service from './timebank.service.ts';
+import * as exchanges from './timebank.exchanges.ts';
+import * as partners from './timebank.partners.ts';
+import { bankImpact } from './timebank.impact.ts';
+import { checkLedger } from './timebank.check.ts';
+
+const actorOf = (userId: string): Actor => ({ userId, tokenId: null, isAdmin: false, via: 'session' });
+
+async function rejects(promise: Promise<unknown>, code: string, pattern?: RegExp) {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(isAppError(error), String(error));
+    assert.equal(error.code, code, error.message);
+    if (pattern) assert.match(`${error.message} ${JSON.stringify(error.fieldErrors)}`, pattern);
+    return;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+async function person(ctx: AppContext, email: string) {
+  const u = await registerUser(ctx.db, cliActor, { email, name: email.split('@')[0]!, password: null });
+  return actorOf(u.id);
+}
+
+async function ledgerRows(ctx: AppContext) {
+  const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM timebank_transfers`.execute(ctx.db);
+  return r.rows[0]!.n;
+}
+
+async function balance(ctx: AppContext, accountId: string) {
+  return (await service.getAccount(ctx.db, cliActor, accountId)).balance;
+}
+
+eachEngine('timebank members, exchanges and partners', (t) => {
+  it('makes a joiner wait for approval where the bank requires it; a suspended account neither gives nor receives', async () => {
+    const { ctx } = t();
+    const bank = await service.createBank(ctx.db, cliActor, { name: 'Approval Time Bank', requiresApproval: true });
+    const coordinator = await person(ctx, 'coord-approval@example.org');
+    await insertMembership(ctx.db, { organisationId: bank.organisationId, userId: coordinator.userId!, role: 'coordinator' });
+    const ann = await person(ctx, 'ann-approval@example.org');
+    const joined = await service.joinBank(ctx.db, ann, bank.id, { name: 'Ann', areaCode: 'e01008372' });
+    assert.equal(joined.account.status, 'pending');
+    assert.equal(joined.account.areaCode, 'E01008372');
+    assert.match(joined.account.memberCode!, /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    await rejects(service.joinBank(ctx.db, ann, bank.id, { name: 'Ann', areaCode: 'Heaton' }), 'validation_failed', /areaCode/);
+    assert.equal((await service.joinBank(ctx.db, ann, bank.id, { name: 'Ann' })).joined, false, 'joining twice answers with the same account');
+
+    const before = await ledgerRows(ctx);
+    await rejects(service.recordTransfer(ctx.db, cliActor, { id: randomUUID(), from: bank.issuerAccountId, to: joined.account.id, minutes: 30, reason: 'x' }), 'unprocessable', /not active/);
+    assert.equal(await ledgerRows(ctx), before);
+    await rejects(service.changeAccountStatus(ctx.db, ann, joined.account.id, 'approve'), 'forbidden');
+    assert.equal((await service.changeAccountStatus(ctx.db, coordinator, joined.account.id, 'approve')).status, 'active');
+    await rejects(service.changeAccountStatus(ctx.db, coordinator, joined.account.id, 'approve'), 'unprocessable', /is active/);
+    await service.recordTransfer(ctx.db, cliActor, { id: randomUUID(), from: bank.issuerAccountId, to: joined.account.id, minutes: 30, reason: 'Welcome credits' });
+
+    await rejects(service.changeAccountStatus(ctx.db, coordinator, joined.account.id, 'suspend', {}), 'validation_failed', /reason/);
+    assert.equal((await service.changeAccountStatus(ctx.db, coordinator, joined.account.id, 'suspend', { reason: 'Asked for a break' })).status, 'suspended');
+    await rejects(service.recordTransfer(ctx.db, ann, { id: randomUUID(), from: joined.account.id, to: bank.issuerAccountId!, minutes: 5, reason: 'x' }), 'unprocessable', /not active/);
+    await rejects(service.recordTransfer(ctx.db, cliActor, { id: randomUUID(), from: bank.issuerAccountId, to: joined.account.id, minutes: 5, reason: 'x' }), 'unprocessable', /not active/);
+    assert.equal(await balance(ctx, joined.account.id), 30, 'a suspended account keeps its balance');
+    await rejects(service.changeAccountStatus(ctx.db, coordinator, bank.issuerAccountId!, 'suspend', { reason: 'x' }), 'unprocessable', /issuing account/);
+    assert.equal((await service.changeAccountStatus(ctx.db, coordinator, joined.account.id, 'reinstate')).status, 'active');
+    const audit = await ctx.db.selectFrom('audit_log').select('action').where('entity_id', '=', joined.account.id).orderBy('id').execute();
+    assert.deepEqual(audit.map((a) => a.action), ['timebank.member.joined', 'timebank.member.approved', 'timebank.member.suspended', 'timebank.member.reinstated']);
+
+    const open = await service.createBank(ctx.db, cliActor, { name: 'Open Time Bank' });
+    assert.equal((await service.joinBank(ctx.db, ann, open.id, { name: 'Ann' })).account.status, 'active', 'no approval needed: active at once');
+  });
+
+  it('lists offers and requests, finds them by words, kind, category and area, and shows them only to the bank', async () => {
+    const { ctx } = t();
+    const bank = await service.createBank(ctx.db, cliActor, { name: 'Listings Time Bank' });
+    const ann = await person(ctx, 'ann-listing@example.org');
+    const bob = await person(ctx, 'bob-listing@example.org');
+    const outsider = await person(ctx, 'out-listing@example.org');
+    await service.joinBank(ctx.db, ann, bank.id, { name: 'Ann Archer' });
+    await service.joinBank(ctx.db, bob, bank.id, { name: 'Bob Barker' });
+    const lift = await exchanges.createListing(ctx.db, ann, bank.id, { kind: 'offer', category: 'transport', title: 'Lifts to hospital appointments', description: 'Weekday mornings; I have a car', area: 'Heaton' });
+    await exchanges.createListing(ctx.db, bob, bank.id, { kind: 'request', category: 'garden', title: 'Help cutting a hedge', area: 'Byker' });
+    await exchanges.createListing(ctx.db, bob, bank.id, { kind: 'offer', category: 'technology', title: 'Setting up a smartphone 100%', area: 'Byker' });
+    await rejects(exchanges.createListing(ctx.db, ann, bank.id, { kind: 'swap', category: 'nonsense', title: '' }), 'validation_failed', /kind.*category.*title|title/);
+    await rejects(exchanges.createListing(ctx.db, outsider, bank.id, { kind: 'offer', category: 'garden', title: 'x' }), 'forbidden');
+    await rejects(exchanges.searchListings(ctx.db, outsider, bank.id, {}), 'forbidden');
+
+    const all = await exchanges.searchListings(ctx.db, ann, bank.id, {});
+    assert.equal(all.total, 3);
+    assert.deepEqual(all.areas, ['Byker', 'Heaton']);
+    assert.deepEqual((await exchanges.searchListings(ctx.db, ann, bank.id, { q: 'hospital car' })).items.map((l) => l.id), [lift.id]);
+    assert.equal((await exchanges.searchListings(ctx.db, ann, bank.id, { q: 'ann' })).total, 1, 'the member’s name is searched too');
+    assert.equal((await exchanges.searchListings(ctx.db, ann, bank.id, { kind: 'offer' })).total, 2);
+    assert.equal((await exchanges.searchListings(ctx.db, ann, bank.id, { kind: 'offer', area: 'byk' })).total, 1);
+    assert.equal((await exchanges.searchListings(ctx.db, ann, bank.id, { category: 'garden' })).items[0]!.title, 'Help cutting a hedge');
+    assert.equal((await exchanges.searchListings(ctx.db, ann, bank.id, { q: '%' })).total, 1, 'a % typed matches a literal %');
+    await rejects(exchanges.closeListing(ctx.db, bob, lift.id), 'forbidden');
+    await exchanges.closeListing(ctx.db, ann, lift.id);
+    assert.equal((await exchanges.searchListings(ctx.db, ann, bank.id, {})).total, 2, 'a closed listing leaves the search');
+  });
+
+  it('records an exchange from an offer by either side; the other side confirms and only then do the minutes move', async () => {
+    const { ctx } = t();
+    const bank = await service.createBank(ctx.db, cliActor, { name: 'Exchange Time Bank' });
+    const ann = await person(ctx, 'ann-ex@example.org');
+    const bob = await person(ctx, 'bob-ex@example.org');
+    const coordinator = await person(ctx, 'coord-ex@example.org');
+    await insertMembership(ctx.db, { organisationId: bank.organisationId, userId: coordinator.userId!, role: 'coordinator' });
+    const a = (await service.joinBank(ctx.db, ann, bank.id, { name: 'Ann' })).account;
+    const b = (await service.joinBank(ctx.db, bob, bank.id, { name: 'Bob' })).account;
+    await service.recordTransfer(ctx.db, cliActor, { id: randomUUID(), from: bank.issuerAccountId, to: b.id, minutes: 60, reason: 'Welcome credits' });
+    const offer = await exchanges.createListing(ctx.db, ann, bank.id, { kind: 'offer', category: 'garden', title: 'Weeding' });
+
+    // Bob (helped) records it from Ann's offer; Ann confirms.
+    const id1 = randomUUID();
+    const first = await exchanges.recordExchange(ctx.db, bob, { id: id1, listingId: offer.id, minutes: 45, description: 'Weeded the front garden' });
+    assert.equal(first.exchange.status, 'pending');
+    assert.equal(first.exchange.provider.id, a.id);
+    assert.equal(first.exchange.receiver.id, b.id);
+    assert.equal(await balance(ctx, b.id), 60, 'nothing moves until the other side confirms');
+    const again = await exchanges.recordExchange(ctx.db, bob, { id: id1, listingId: offer.id, minutes: 45, description: 'Weeded the front garden' });
+    assert.equal(again.replayed, true);
+    await rejects(exchanges.recordExchange(ctx.db, bob, { id: id1, listingId: offer.id, minutes: 50, description: 'Weeded the front garden' }), 'conflict');
+    await rejects(exchanges.decideExchange(ctx.db, bob, id1, 'confirm'), 'forbidden', /other member confirms/);
+    assert.equal((await exchanges.pendingExchanges(ctx.db, ann, a.id)).toConfirm.length, 1);
+    assert.equal((await exchanges.pendingExchanges(ctx.db, bob, b.id)).awaiting.length, 1);
+    const confirmed = await exchanges.decideExchange(ctx.db, ann, id1, 'confirm');
+    assert.equal(confirmed.exchange.status, 'confirmed');
+    assert.equal(confirmed.transfer!.kind, 'exchange');
+    assert.equal(confirmed.transfer!.category, 'garden');
+    assert.equal(confirmed.transfer!.onBehalf, false);
+    assert.equal(await balance(ctx, b.id), 15);
+    assert.equal(await balance(ctx, a.id), 45);
+    assert.equal((await exchanges.decideExchange(ctx.db, ann, id1, 'confirm')).transfer, null, 'confirming twice moves nothing more');
+    assert.equal(await balance(ctx, a.id), 45);
+    await rejects(exchanges.decideExchange(ctx.db, ann, id1, 'decline'), 'conflict');
+
+    // Ann (the offer's member) records the next one with Bob; Bob has too few minutes: refused, still pending.
+    const id2 = randomUUID();
+    await exchanges.recordExchange(ctx.db, ann, { id: id2, listingId: offer.id, with: b.id, minutes: 30, description: 'More weeding' });
+    await rejects(exchanges.decideExchange(ctx.db, bob, id2, 'confirm'), 'unprocessable', /15 available/);
+    assert.equal((await exchanges.pendingExchanges(ctx.db, bob, b.id)).toConfirm.length, 1, 'a refused confirmation leaves the exchange waiting');
+    assert.equal((await exchanges.decideExchange(ctx.db, bob, id2, 'decline')).exchange.status, 'declined');
+    assert.equal(await balance(ctx, b.id), 15);
+
+    // A coordinator records one for two members: confirmed at once, marked as on their behalf.
+    const id3 = randomUUID();
+    const byCoordinator = await exchanges.recordExchange(ctx.db, coordinator, { id: id3, bankId: bank.id, provider: b.id, receiver: a.id, minutes: 20, category: 'technology', description: 'Phone set-up (recorded at the drop-in)' });
+    assert.equal(byCoordinator.exchange.status, 'confirmed');
+    assert.equal(byCoordinator.exchange.onBehalf, true);
+    assert.equal(byCoordinator.transfer!.onBehalf, true);
+    assert.equal(await balance(ctx, b.id), 35);
+
+    // A member cannot record an exchange between two other people, nor with themselves.
+    const carl = await person(ctx, 'carl-ex@example.org');
+    await service.joinBank(ctx.db, carl, bank.id, { name: 'Carl' });
+    await rejects(exchanges.recordExchange(ctx.db, carl, { id: randomUUID(), bankId: bank.id, provider: a.id, receiver: b.id, minutes: 5, category: 'garden', description: 'x' }), 'validation_failed', /role/);
+    await rejects(exchanges.recordExchange(ctx.db, ann, { id: randomUUID(), listingId: offer.id, with: a.id, minutes: 5, description: 'x' }), 'validation_failed', /other member/);
+    // Without a listing, a member says whether they gave or received help.
+    const id4 = randomUUID();
+    const direct = await exchanges.recordExchange(ctx.db, bob, { id: id4, bankId: bank.id, role: 'gave', with: a.id, minutes: 10, category: 'company', description: 'A cup of tea and a chat' });
+    assert.equal(direct.exchange.provider.id, b.id);
+    await exchanges.decideExchange(ctx.db, ann, id4, 'confirm');
+    assert.equal(await balance(ctx, b.id), 45);
+    assert.equal((await checkLedger(ctx.db)).ok, true);
+  });
+
+  it('confirms an exchange once when both sides’ confirmations race', async () => {
+    const { ctx } = t();
+    const bank = await service.createBank(ctx.db, cliActor, { name: 'Race Time Bank' });
+    const ann = await person(ctx, 'ann-race@example.org');
+    const bob = await person(ctx, 'bob-race@example.org');
+    const coordinator = await person(ctx, 'coord-race@example.org');
+    await insertMembership(ctx.db, { organisationId: bank.organisationId, userId: coordinator.userId!, role: 'coordinator' });
+    const a = (await service.joinBank(ctx.db, ann, bank.id, { name: 'Ann' })).account;
+    const b = (await service.joinBank(ctx.db, bob, bank.id, { name: 'Bob' })).account;
+    await service.recordTransfer(ctx.db, cliActor, { id: randomUUID(), from: bank.issuerAccountId, to: b.id, minutes: 100, reason: 'Welcome credits' });
+    const id = randomUUID();
+    await exchanges.recordExchange(ctx.db, ann, { id, bankId: bank.id, role: 'gave', with: b.id, minutes: 40, category: 'food', description: 'Batch cooking' });
+    const results = await Promise.allSettled([exchanges.decideExchange(ctx.db, bob, id, 'confirm'), exchanges.decideExchange(ctx.db, coordinator, id, 'confirm')]);
+    assert.ok(results.every((r) => r.status === 'fulfilled'), JSON.stringify(results));
+    assert.equal(await balance(ctx, b.id), 60);
+    assert.equal(await balance(ctx, a.id), 40);
+  });
+
+  it('lets an earn partner give credits for volunteering and a spend partner redeem them on a member code', async () => {
+    const { ctx } = t();
+    const bank = await service.createBank(ctx.db, cliActor, { name: 'Partner Time Bank' });
+    const ann = await person(ctx, 'ann-partner@example.org');
+    const a = (await service.joinBank(ctx.db, ann, bank.id, { name: 'Ann' })).account;
+    const earnOrg = await createOrganisation(ctx.db, cliActor, { name: 'Example Food Bank', legalForm: 'registered-charity' });
+    const spendOrg = await createOrganisation(ctx.db, cliActor, { name: 'Example Leisure Centre', legalForm: 'community-group' });
+    const earn = await service.addPartner(ctx.db, cliActor, bank.id, { organisation: earnOrg.id, role: 'earn', minBalance: -600 });
+    const spend = await service.addPartner(ctx.db, cliActor, bank.id, { organisation: spendOrg.id, role: 'spend' });
+    const earnStaff = await person(ctx, 'staff-earn@example.org');
+    await insertMembership(ctx.db, { organisationId: earnOrg.id, userId: earnStaff.userId!, role: 'staff' });
+    const spendStaff = await person(ctx, 'staff-spend@example.org');
+    await insertMembership(ctx.db, { organisationId: spendOrg.id, userId: spendStaff.userId!, role: 'staff' });
+
+    const code = a.memberCode!.toLowerCase().replace('-', ' ');
+    const entry = randomUUID();
+    const credits = await partners.issueCredits(ctx.db, earnStaff, earn.accountId, { id: entry, memberCode: code, minutes: 180, reason: 'Three hours sorting donations', category: 'community' });
+    assert.equal(credits.kind, 'volunteering');
+    assert.equal(credits.to, a.id);
+    assert.equal((await partners.issueCredits(ctx.db, earnStaff, earn.accountId, { id: entry, memberCode: code, minutes: 180, reason: 'Three hours sorting donations', category: 'community' })).id, entry, 'the same entry again is a replay');
+    assert.equal(await balance(ctx, a.id), 180);
+    await rejects(partners.issueCredits(ctx.db, spendStaff, earn.accountId, { id: randomUUID(), memberCode: code, minutes: 60, reason: 'x' }), 'forbidden');
+    await rejects(partners.issueCredits(ctx.db, earnStaff, earn.accountId, { id: randomUUID(), memberCode: 'ZZZZ-ZZZZ', minutes: 60, reason: 'x' }), 'validation_failed', /memberCode/);
+    await rejects(partners.issueCredits(ctx.db, earnStaff, earn.accountId, { id: randomUUID(), memberCode: code, minutes: 421, reason: 'Beyond the limit' }), 'unprocessable', /420 available/);
+    await rejects(partners.addActivity(ctx.db, spendStaff, earn.accountId, { title: 'Swim', minutes: 60 }), 'forbidden');
+
+    const swim = await partners.addActivity(ctx.db, spendStaff, spend.accountId, { title: 'A swim session', minutes: 120 });
+    assert.deepEqual((await partners.listActivities(ctx.db, bank.id)).map((x) => x.title), ['A swim session']);
+    await rejects(partners.redeem(ctx.db, ann, swim.id, { id: randomUUID(), memberCode: a.memberCode }), 'forbidden', /staff/);
+    const r1 = await partners.redeem(ctx.db, spendStaff, swim.id, { id: randomUUID(), memberCode: a.memberCode });
+    assert.equal(r1.kind, 'redemption');
+    assert.equal(r1.onBehalf, true);
+    assert.equal(r1.minutes, 120);
+    await rejects(partners.redeem(ctx.db, spendStaff, swim.id, { id: randomUUID(), memberCode: a.memberCode }), 'unprocessable', /60 available/);
+    assert.equal(await balance(ctx, a.id), 60);
+    const statement = await service.accountStatement(ctx.db, spendStaff, spend.accountId);
+    assert.deepEqual(statement.postings.map((p) => [p.minutes, p.reason, p.kind]), [[120, 'A swim session', 'redemption']], 'the partner’s statement shows the redemption');
+    await rejects(service.accountStatement(ctx.db, earnStaff, spend.accountId), 'forbidden');
+    await partners.withdrawActivity(ctx.db, spendStaff, swim.id);
+    await rejects(partners.redeem(ctx.db, spendStaff, swim.id, { id: randomUUID(), memberCode: a.memberCode }), 'not_found');
+  });
+
+  it('computes impact from the ledger: hours by category and month, first-time and returning people, retention; reversals and redemptions do not count', async () => {
+    const { ctx } = t();
+    const bank = await service.createBank(ctx.db, cliActor, { name: 'Impact Time Bank' });
+    const people = [];
+    for (const name of ['Ann', 'Bob', 'Cat', 'Dan']) {
+      const p = await person(ctx, `${name.toLowerCase()}-impact@example.org`);
+      people.push((await service.joinBank(ctx.db, p, bank.id, { name })).account);
+    }
+    const [ann, bob, cat, dan] = people as [typeof people[0], typeof people[0], typeof people[0], typeof people[0]];
+    const row = async (month: string, from: string, to: string, minutes: number, category: string | null, kind = 'exchange', reverses: string | null = null) => {
+      const id = randomUUID();
+      const at = `${month}-15T12:00:00Z`;
+      // History written straight into the ledger with a date in the past (the service always writes "now").
+      await ctx.db.transaction().execute(async (trx) => {
+        await sql`INSERT INTO timebank_transfers (organisation_id, bank_id, id, from_account_id, to_account_id, minutes, reason, request_hash, reverses, recorded_via, on_behalf, kind, category, created_at)
+                  VALUES (${bank.organisationId}, ${bank.id}, ${id}, ${from}, ${to}, ${minutes}, 'history', 'h', ${reverses}, 'system', true, ${kind}, ${category}, ${at})`.execute(trx);
+        await sql`INSERT INTO timebank_postings (organisation_id, bank_id, transfer_id, account_id, minutes, created_at)
+                  VALUES (${bank.organisationId}, ${bank.id}, ${id}, ${from}, ${-minutes}, ${at}), (${bank.organisationId}, ${bank.id}, ${id}, ${to}, ${minutes}, ${at})`.execute(trx);
+        await sql`UPDATE timebank_accounts SET min_balance = NULL, balance = balance + CASE WHEN id = ${from} THEN ${-minutes}::bigint ELSE ${minutes}::bigint END WHERE id IN (${from}, ${to})`.execute(trx);
+      });
+      return id;
+    };
+    await row('2026-01', bank.issuerAccountId!, ann.id, 60, 'community', 'volunteering');
+    await row('2026-01', ann.id, bob.id, 30, 'garden');
+    await row('2026-02', bob.id, ann.id, 45, 'garden');
+    await row('2026-02', cat.id, ann.id, 15, 'transport');
+    const mistake = await row('2026-02', dan.id, cat.id, 600, 'transport');
+    await row('2026-02', cat.id, dan.id, 600, 'transport', 'exchange', mistake);
+    await row('2026-03', ann.id, bob.id, 20, null, 'transfer');
+    await row('2026-03', bob.id, bank.issuerAccountId!, 50, null, 'redemption');
+
+    const impact = await bankImpact(ctx.db, bank.id);
+    assert.equal(impact.totals.minutes, 60 + 30 + 45 + 15 + 20);
+    assert.equal(impact.totals.people, 3, 'Dan took part only in a reversed exchange');
+    assert.deepEqual(impact.byCategory.map((c) => [c.category, c.minutes]), [['garden', 75], ['community', 60], [null, 20], ['transport', 15]]);
+    assert.deepEqual(impact.byMonth.map((m) => [m.month, m.minutes, m.people, m.firstTime, m.returning, m.retainedFromPrevious, m.previous]), [
+      ['2026-01', 90, 2, 2, 0, null, null],
+      ['2026-02', 60, 3, 1, 2, 2, 2],
+      ['2026-03', 20, 2, 0, 2, 2, 3],
+    ]);
+    assert.equal(impact.returningPeople, 2);
+    assert.equal(impact.byDecile.find((d) => d.decile === null)!.minutes, 170, 'no areas given: all under "not known"');
+    assert.equal((await checkLedger(ctx.db)).ok, true);
+  });
+});

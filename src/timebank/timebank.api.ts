@@ -2,6 +2,9 @@ import Type from 'typebox';
 import type { App, AppContext } from '../platform/module.ts';
 import { problemSchema } from '../platform/http.ts';
 import * as service from './timebank.service.ts';
+import * as exchanges from './timebank.exchanges.ts';
+import * as partners from './timebank.partners.ts';
+import { bankImpact } from './timebank.impact.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Minutes = Type.Integer({ minimum: 1, maximum: service.maxTransferMinutes, description: 'Whole minutes' });
@@ -35,7 +38,38 @@ const Posting = Type.Object({
   reverses: Type.Union([Uuid, Type.Null()]), reversedBy: Type.Union([Uuid, Type.Null()]), at: Type.String({ format: 'date-time' }),
 });
 
-const Bank = Type.Object({ id: Uuid, organisationId: Uuid, name: Type.String(), issuerAccountId: Type.Union([Uuid, Type.Null()]) });
+const Bank = Type.Object({ id: Uuid, organisationId: Uuid, name: Type.String(), issuerAccountId: Type.Union([Uuid, Type.Null()]), requiresApproval: Type.Boolean({ description: 'New members wait for a coordinator’s approval' }) });
+
+const Category = Type.Union(exchanges.categories.map((c) => Type.Literal(c.value)), { description: exchanges.categories.map((c) => `${c.value}: ${c.text}`).join('; ') });
+
+const Listing = Type.Object({
+  id: Uuid, bankId: Uuid, accountId: Uuid, accountName: Type.String(), kind: Type.Union([Type.Literal('offer'), Type.Literal('request')]),
+  category: Type.String(), categoryLabel: Type.String(), title: Type.String(), description: Type.String(), area: Type.String(),
+  status: Type.Union([Type.Literal('open'), Type.Literal('closed')]), createdAt: Type.String({ format: 'date-time' }),
+}, { $id: 'TimebankListing' });
+
+const Party = Type.Object({ id: Uuid, name: Type.String() });
+const Exchange = Type.Object({
+  id: Uuid, bankId: Uuid, listingId: Type.Union([Uuid, Type.Null()]), provider: Party, receiver: Party, minutes: Type.Integer(),
+  category: Type.String(), categoryLabel: Type.String(), description: Type.String(),
+  proposedBy: Type.Union([Uuid, Type.Null()], { description: 'The account that recorded it (the other side confirms); null when a coordinator recorded it' }),
+  onBehalf: Type.Boolean(), status: Type.Union([Type.Literal('pending'), Type.Literal('confirmed'), Type.Literal('declined')]),
+  transferId: Type.Union([Uuid, Type.Null()]), createdAt: Type.String({ format: 'date-time' }),
+}, { $id: 'TimebankExchange' });
+
+const Activity = Type.Object({ id: Uuid, bankId: Uuid, partner: Party, title: Type.String(), description: Type.String(), minutes: Type.Integer() }, { $id: 'TimebankActivity' });
+
+const Impact = Type.Object({
+  bank: Type.Object({ id: Uuid, name: Type.String() }),
+  totals: Type.Object({ minutes: Type.Integer(), transfers: Type.Integer(), people: Type.Integer() }),
+  byCategory: Type.Array(Type.Object({ category: Type.Union([Type.String(), Type.Null()]), label: Type.String(), minutes: Type.Integer(), transfers: Type.Integer() })),
+  byMonth: Type.Array(Type.Object({
+    month: Type.String({ description: 'YYYY-MM (UTC)' }), minutes: Type.Integer(), transfers: Type.Integer(), people: Type.Integer(), firstTime: Type.Integer(), returning: Type.Integer(),
+    retainedFromPrevious: Type.Union([Type.Integer(), Type.Null()]), previous: Type.Union([Type.Integer(), Type.Null()]),
+  })),
+  returningPeople: Type.Integer(),
+  byDecile: Type.Array(Type.Object({ decile: Type.Union([Type.Integer(), Type.Null()]), label: Type.String(), minutes: Type.Integer(), members: Type.Integer() })),
+}, { $id: 'TimebankImpact' });
 
 const TransferInput = Type.Object({
   id: Type.String({ format: 'uuid', description: 'Chosen by you: sending the same transfer again is answered 200 with the stored one' }),
@@ -114,7 +148,7 @@ export function timebankApi(app: App, ctx: AppContext): void {
     config: { access: 'signed-in' },
     schema: {
       tags, security, summary: 'Open a time bank for an organisation you administer or coordinate',
-      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), organisation: Type.String({ description: 'Organisation id, org-id identifier or slug' }) }, { additionalProperties: false }),
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), organisation: Type.String({ description: 'Organisation id, org-id identifier or slug' }), requiresApproval: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
       response: { 201: Bank, ...errors },
     },
   }, async (request, reply) => reply.status(201).send(await service.createBank(db, request.actor, request.body)));
@@ -131,16 +165,131 @@ export function timebankApi(app: App, ctx: AppContext): void {
     config: { access: 'signed-in' },
     schema: {
       tags, security, summary: 'Open an account for a partner organisation (coordinators); its administrators and staff move time from it', params: Id,
-      body: Type.Object({ organisation: Type.String({ maxLength: 200 }), minBalance: Type.Optional(Type.Union([Type.Integer({ maximum: 0 }), Type.Null()], { description: 'Lowest balance; null: no limit' })) }, { additionalProperties: false }),
+      body: Type.Object({ organisation: Type.String({ maxLength: 200 }), role: Type.Optional(Type.Union([Type.Literal('earn'), Type.Literal('spend')], { description: 'earn: issues credits for volunteering; spend: accepts credits for its activities' })), minBalance: Type.Optional(Type.Union([Type.Integer({ maximum: 0 }), Type.Null()], { description: 'Lowest balance; null: no limit' })) }, { additionalProperties: false }),
       response: { 201: Type.Object({ accountId: Uuid, organisationId: Uuid, bankId: Uuid, added: Type.Boolean() }), ...errors },
     },
   }, async (request, reply) => reply.status(201).send(await service.addPartner(db, request.actor, request.params.id, request.body)));
+
+  app.post('/api/v1/timebank/banks/:id/join', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'Join a time bank yourself (waits for a coordinator’s approval where the bank requires it)', params: Id,
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), areaCode: Type.Optional(Type.String({ maxLength: 20, description: 'Your small area (LSOA or data zone code), used only for impact by deprivation decile' })) }, { additionalProperties: false }),
+      response: { 200: Account, 201: Account, ...errors },
+    },
+  }, async (request, reply) => {
+    const r = await service.joinBank(db, request.actor, request.params.id, request.body);
+    return reply.status(r.joined ? 201 : 200).send(r.account);
+  });
+
+  for (const change of ['approve', 'suspend', 'reinstate'] as const) {
+    app.post(`/api/v1/timebank/accounts/:id/${change}`, {
+      config: { access: 'signed-in' },
+      schema: {
+        tags, security, params: Id,
+        summary: { approve: 'Approve a member waiting to join (coordinators)', suspend: 'Suspend an account, with a reason: it can neither give nor receive time (coordinators)', reinstate: 'Reinstate a suspended account (coordinators)' }[change],
+        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
+        response: { 200: Account, ...errors },
+      },
+    }, async (request) => service.changeAccountStatus(db, request.actor, request.params.id, change, request.body ?? {}));
+  }
+
+  app.get('/api/v1/timebank/banks/:id/listings', {
+    schema: {
+      tags, security, summary: 'Open offers and requests of a bank (its members and coordinators), newest first', params: Id,
+      querystring: Type.Object({
+        q: Type.Optional(Type.String({ maxLength: 100 })), kind: Type.Optional(Type.Union([Type.Literal('offer'), Type.Literal('request')])),
+        category: Type.Optional(Category), area: Type.Optional(Type.String({ maxLength: 100 })), page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+      }),
+      response: { 200: Type.Object({ items: Type.Array(Listing), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer(), areas: Type.Array(Type.String()) }), ...errors },
+    },
+  }, async (request) => exchanges.searchListings(db, request.actor, request.params.id, request.query));
+
+  app.post('/api/v1/timebank/banks/:id/listings', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'List an offer of help or a request for it (members; coordinators for a member)', params: Id,
+      body: Type.Object({
+        kind: Type.Union([Type.Literal('offer'), Type.Literal('request')]), category: Category, title: Type.String({ minLength: 1, maxLength: 120 }),
+        description: Type.Optional(Type.String({ maxLength: 2000 })), area: Type.Optional(Type.String({ maxLength: 100 })), accountId: Type.Optional(Uuid),
+      }, { additionalProperties: false }),
+      response: { 201: Listing, ...errors },
+    },
+  }, async (request, reply) => reply.status(201).send(await exchanges.createListing(db, request.actor, request.params.id, request.body)));
+
+  app.post('/api/v1/timebank/listings/:id/close', {
+    config: { access: 'signed-in' },
+    schema: { tags, security, summary: 'Close an offer or request (its member or a coordinator)', params: Id, response: { 200: Listing, ...errors } },
+  }, async (request) => exchanges.closeListing(db, request.actor, request.params.id));
+
+  app.post('/api/v1/timebank/exchanges', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'Record an exchange: by one side (the other confirms), or by a coordinator for two members (confirmed at once, marked as on their behalf)',
+      description: 'From a listing: give listingId (and `with` when you are the listing’s member). Without one: bankId, role (gave or received), with and category. A coordinator: bankId, provider, receiver and category. The id is yours: the same exchange again answers 200.',
+      body: Type.Object({
+        id: Uuid, minutes: Minutes, description: Type.String({ minLength: 1, maxLength: 500 }), listingId: Type.Optional(Uuid), bankId: Type.Optional(Uuid),
+        role: Type.Optional(Type.Union([Type.Literal('gave'), Type.Literal('received')])), with: Type.Optional(Uuid), provider: Type.Optional(Uuid), receiver: Type.Optional(Uuid),
+        category: Type.Optional(Category),
+      }, { additionalProperties: false }),
+      response: { 200: Exchange, 201: Exchange, ...errors },
+    },
+  }, async (request, reply) => {
+    const r = await exchanges.recordExchange(db, request.actor, request.body);
+    return reply.status(r.replayed ? 200 : 201).send(r.exchange);
+  });
+
+  for (const decision of ['confirm', 'decline'] as const) {
+    app.post(`/api/v1/timebank/exchanges/:id/${decision}`, {
+      config: { access: 'signed-in' },
+      schema: {
+        tags, security, params: Id,
+        summary: decision === 'confirm' ? 'Confirm an exchange the other side recorded: the minutes move (422 and nothing changes if that would pass a limit)' : 'Decline an exchange the other side recorded',
+        response: { 200: Exchange, ...errors },
+      },
+    }, async (request) => (await exchanges.decideExchange(db, request.actor, request.params.id, decision)).exchange);
+  }
+
+  app.post('/api/v1/timebank/partners/:id/credits', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'An earn partner gives a member credits for hours volunteered, found by their member code (partner staff, coordinators)', params: Id,
+      body: Type.Object({ id: Uuid, memberCode: Type.String({ maxLength: 20 }), minutes: Minutes, reason: Type.String({ minLength: 1, maxLength: 500 }), category: Type.Optional(Category) }, { additionalProperties: false }),
+      response: { 200: Transfer, 201: Transfer, ...errors },
+    },
+  }, async (request, reply) => reply.status(201).send(await partners.issueCredits(db, request.actor, request.params.id, request.body)));
+
+  app.get('/api/v1/timebank/banks/:id/activities', {
+    schema: { tags, summary: 'Activities the bank’s spend partners accept credits for', params: Id, response: { 200: Type.Array(Activity), ...errors } },
+  }, async (request) => partners.listActivities(db, request.params.id));
+
+  app.post('/api/v1/timebank/partners/:id/activities', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'A spend partner lists an activity and its price in minutes (partner staff, coordinators)', params: Id,
+      body: Type.Object({ title: Type.String({ minLength: 1, maxLength: 120 }), description: Type.Optional(Type.String({ maxLength: 1000 })), minutes: Minutes }, { additionalProperties: false }),
+      response: { 201: Activity, ...errors },
+    },
+  }, async (request, reply) => reply.status(201).send(await partners.addActivity(db, request.actor, request.params.id, request.body)));
+
+  app.post('/api/v1/timebank/activities/:id/redeem', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'Redeem a member’s credits for an activity when they present their member code (partner staff, coordinators)', params: Id,
+      body: Type.Object({ id: Uuid, memberCode: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }),
+      response: { 200: Transfer, 201: Transfer, ...errors },
+    },
+  }, async (request, reply) => reply.status(201).send(await partners.redeem(db, request.actor, request.params.id, request.body)));
+
+  app.get('/api/v1/timebank/banks/:id/impact', {
+    schema: { tags, summary: 'Impact computed from the ledger: hours by category, month and deprivation decile; people, first-time and returning, retention', params: Id, response: { 200: Impact, ...errors } },
+  }, async (request) => bankImpact(db, request.params.id));
 
   app.post('/api/v1/timebank/banks/:id/members', {
     config: { access: 'signed-in' },
     schema: {
       tags, security, summary: 'Open a member’s account (coordinators); registers the person without a password if needed', params: Id,
-      body: Type.Object({ email: Type.String({ maxLength: 254 }), name: Type.String({ minLength: 1, maxLength: 200 }), minBalance: Type.Optional(Type.Integer({ maximum: 0 })) }, { additionalProperties: false }),
+      body: Type.Object({ email: Type.String({ maxLength: 254 }), name: Type.String({ minLength: 1, maxLength: 200 }), minBalance: Type.Optional(Type.Integer({ maximum: 0 })), areaCode: Type.Optional(Type.String({ maxLength: 20 })) }, { additionalProperties: false }),
       response: { 201: Type.Object({ accountId: Uuid, userId: Uuid, bankId: Uuid, added: Type.Boolean() }), ...errors },
     },
   }, async (request, reply) => reply.status(201).send(await service.addMember(db, request.actor, request.params.id, request.body)));

@@ -1,8 +1,11 @@
 import type { CommonwealModule } from '../platform/module.ts';
+import { commissioningApi } from './commissioning.api.ts';
 
 export const commissioningModule: CommonwealModule = {
   name: 'commissioning',
   nav: { href: '/commissioning', text: 'Commissioning', summary: 'Commissioning for outcomes: needs, opportunities in lots that small providers can win, bids, evaluation, awards and contracts, published as OCDS.' },
   apiTags: [{ name: 'commissioning', description: 'Commissioning for outcomes: needs, opportunities in lots that small providers can win, bids, evaluation, awards and contracts, published as OCDS.' }],
-  routes() {},
+  routes(app, ctx) {
+    commissioningApi(app, ctx);
+  },
 };

@@ -44,7 +44,8 @@ const ImportSummary = Type.Object({
   rowsImported: Type.Integer(), rowsRejected: Type.Integer(), netTotalPence: Pence, suppliers: Type.Integer(),
   firstDate: Nullable(Type.String()), lastDate: Nullable(Type.String()),
   rejected: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
-  mapping: Mapping, sha256: Type.String(), replacedFileId: Nullable(Type.String()), diff: Diff, warnings: Type.Array(Type.String()),
+  mapping: Mapping, sha256: Type.String(), replacedFileId: Nullable(Type.String()),
+  replacedFileIds: Type.Array(Type.String(), { description: 'Every file this one replaced: several when it covers the whole periods of several' }), diff: Diff, warnings: Type.Array(Type.String()),
 });
 
 const FilterQuery = {

@@ -33,7 +33,7 @@ function summaryOf(r: ImportResult) {
     rowsImported: r.rowsImported, rowsRejected: r.rowsRejected, netTotalPence: r.netTotalPence, suppliers: r.suppliers,
     firstDate: r.firstDate, lastDate: r.lastDate, rejected: r.rejected, mapping: r.mapping, sha256: r.sha256,
     outcome: r.outcome, fileId: r.fileId, publisher: r.publisher.name, version: r.version, period: `${r.periodFrom}..${r.periodTo}`,
-    replacedFileId: r.replacedFileId, diff: r.diff, warnings: r.warnings,
+    replacedFileId: r.replacedFileId, replacedFileIds: r.replacedFileIds, diff: r.diff, warnings: r.warnings,
   };
 }
 

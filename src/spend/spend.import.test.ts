@@ -155,3 +155,69 @@ eachEngine('spend import', (t) => {
     assert.equal((files.summary as { rememberedMapping: boolean }).rememberedMapping, true);
   });
 });
+
+eachEngine('spend import: overlapping periods', (t) => {
+  const header = 'Date,Supplier Name,Expense Type,Net Amount\n';
+  const sum = async (ctx: ReturnType<typeof t>['ctx'], organisationId: string) => {
+    const r = await ctx.db.selectFrom('spend_lines as l').innerJoin('spend_files as f', (j) => j.onRef('f.organisation_id', '=', 'l.organisation_id').onRef('f.id', '=', 'l.file_id'))
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('l.net_pence').as('pence')])
+      .where('l.organisation_id', '=', organisationId).where('f.status', '=', 'current').executeTakeFirstOrThrow();
+    return { lines: Number(r.n), pence: Number(r.pence ?? 0) };
+  };
+
+  it('a file covering the whole periods of several files replaces them all, with the difference against them together', async () => {
+    const { ctx } = t();
+    await seedOrganisations(ctx);
+    const jan = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-STY', source: { bytes: Buffer.from(`${header}05/01/2022,A LTD,X,100.00\n`) } });
+    const feb = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-STY', source: { bytes: Buffer.from(`${header}05/02/2022,B LTD,X,200.00\n06/02/2022,C LTD,X,300.00\n`) } });
+    const q1 = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-STY', source: { bytes: Buffer.from(`${header}05/01/2022,A LTD,X,100.00\n05/02/2022,B LTD,X,200.00\n07/03/2022,D LTD,X,400.00\n`) } });
+    assert.equal(q1.outcome, 'replaced');
+    assert.deepEqual([q1.periodFrom, q1.periodTo], ['2022-01-01', '2022-03-31']);
+    assert.deepEqual(new Set(q1.replacedFileIds), new Set([jan.fileId, feb.fileId]));
+    assert.deepEqual(q1.diff, { linesAdded: 1, penceAdded: 40000, linesRemoved: 1, penceRemoved: 30000 });
+    assert.deepEqual(await sum(ctx, q1.publisher.id), { lines: 3, pence: 70000 }, 'nothing counted twice');
+    const files = await ctx.db.selectFrom('spend_files').select(['id', 'status', 'replaced_by']).where('organisation_id', '=', q1.publisher.id).execute();
+    assert.deepEqual(files.filter((f) => f.status === 'current').map((f) => f.id), [q1.fileId]);
+    assert.ok(files.filter((f) => f.id !== q1.fileId).every((f) => f.replaced_by === q1.fileId));
+    const audit = await ctx.db.selectFrom('audit_log').select(['action', 'before']).where('entity_id', '=', q1.fileId).executeTakeFirstOrThrow();
+    assert.equal(audit.action, 'spend.file.replaced');
+    assert.equal((audit.before as { files: unknown[] }).files.length, 2);
+  });
+
+  it('refuses a file that covers only part of a published file’s period, naming the period that would replace it, and writes nothing', async () => {
+    const { ctx } = t();
+    await seedOrganisations(ctx);
+    const q = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-NBL', source: { bytes: Buffer.from(`${header}05/04/2022,A LTD,X,100.00\n07/06/2022,D LTD,X,400.00\n`) }, filename: 'q2.csv' });
+    const before = await sum(ctx, q.publisher.id);
+    // Inside the quarter (a correction for May alone), and straddling its end: both refused.
+    for (const [file, wanted] of [
+      [`${header}05/05/2022,B LTD,X,250.00\n`, '2022-04-01..2022-06-30'],
+      [`${header}05/06/2022,B LTD,X,250.00\n05/07/2022,C LTD,X,10.00\n`, '2022-04-01..2022-07-31'],
+    ] as const) {
+      await assert.rejects(importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-NBL', source: { bytes: Buffer.from(file) } }), (e: unknown) =>
+        isAppError(e) && e.fieldErrors[0]?.field === 'period' && e.fieldErrors[0].message.includes('2022-04-01 to 2022-06-30 (q2.csv)') && e.fieldErrors[0].message.includes(wanted));
+    }
+    assert.deepEqual(await sum(ctx, q.publisher.id), before);
+    assert.equal((await ctx.db.selectFrom('spend_files').select('id').where('organisation_id', '=', q.publisher.id).execute()).length, 1);
+    // A file next to it, not overlapping, is simply added.
+    const jul = await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-NBL', source: { bytes: Buffer.from(`${header}05/07/2022,C LTD,X,10.00\n`) } });
+    assert.equal(jul.outcome, 'imported');
+  });
+
+  it('lets only one of two overlapping imports racing each other become current', async () => {
+    const { ctx } = t();
+    await seedOrganisations(ctx);
+    const rows = (month: string, n: number) => Array.from({ length: n }, (_, i) => `${String((i % 27) + 1).padStart(2, '0')}/${month}/2023,S${i} LTD,X,${i + 1}.00`).join('\n');
+    const janFeb = Buffer.from(`${header}${rows('01', 3000)}\n${rows('02', 3000)}\n`);
+    const febMar = Buffer.from(`${header}${rows('02', 3000)}\n${rows('03', 3000)}\n`);
+    const results = await Promise.allSettled([
+      importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-GAT', source: { bytes: janFeb } }),
+      importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-GAT', source: { bytes: febMar } }),
+    ]);
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, JSON.stringify(results.map((r) => r.status)));
+    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    assert.ok(isAppError(failed.reason) && failed.reason.fieldErrors[0]?.field === 'period', String(failed.reason));
+    const org = (results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<Awaited<ReturnType<typeof importSpendFile>>>).value.publisher.id;
+    assert.deepEqual(await sum(ctx, org), { lines: 6000, pence: 2 * (3000 * 3001 / 2) * 100 });
+  });
+});

@@ -53,7 +53,10 @@ export interface ImportResult {
   rejected: { line: number; reason: string }[];
   mapping: Record<string, { column: string; confidence: string; reason: string }>;
   sha256: string;
+  /** The first file replaced (kept for callers of the single-file form). */
   replacedFileId: string | null;
+  /** Every file this one replaced: one for the same period, several when it gathers months into a longer period. */
+  replacedFileIds: string[];
   diff: repo.LineDiff | null;
   warnings: string[];
 }
@@ -133,12 +136,12 @@ function phase(label: string, since: number): number {
 }
 
 function resultFromFile(row: repo.SpendFileRow, publisher: ImportResult['publisher'], outcome: ImportResult['outcome']): ImportResult {
-  const s = row.summary as { rejected?: { line: number; reason: string }[]; warnings?: string[]; replacedFileId?: string | null };
+  const s = row.summary as { rejected?: { line: number; reason: string }[]; warnings?: string[]; replacedFileId?: string | null; replacedFileIds?: string[] };
   return {
     outcome, fileId: row.id, publisher, version: row.version, periodFrom: row.period_from, periodTo: row.period_to,
     rowsImported: row.rows_imported, rowsRejected: row.rows_rejected, netTotalPence: row.net_total_pence, suppliers: row.suppliers,
     firstDate: row.first_date, lastDate: row.last_date, rejected: s.rejected ?? [], mapping: row.mapping as ImportResult['mapping'],
-    sha256: row.sha256, replacedFileId: s.replacedFileId ?? null, diff: (row.diff as repo.LineDiff | null) ?? null, warnings: s.warnings ?? [],
+    sha256: row.sha256, replacedFileId: s.replacedFileId ?? null, replacedFileIds: s.replacedFileIds ?? (s.replacedFileId ? [s.replacedFileId] : []), diff: (row.diff as repo.LineDiff | null) ?? null, warnings: s.warnings ?? [],
   };
 }
 
@@ -204,12 +207,29 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         throw AppError.validation([{ field: 'file', message: `The file has no spend lines: no row carries an amount.${summary.rejected[0] ? ` First problem, line ${summary.rejected[0].line}: ${summary.rejected[0].reason}` : ''}` }]);
       }
       const p = filePeriod(summary);
-      const current = await repo.currentFileForPeriod(trx, org.id, p.from, p.to);
+      // A new file replaces every current file whose whole period it covers (the same period, or months it
+      // gathers into a quarter). A file that would cover only part of a published file's period is refused:
+      // keeping both would count the shared days twice, and hiding part of a file would make its published
+      // totals untrue. The person is told which file is in the way and what period would replace it.
+      await repo.lockPublisherFiles(trx, org.id);
+      const overlapping = await repo.currentFilesOverlapping(trx, org.id, p.from, p.to);
+      const partial = overlapping.filter((f) => f.period_from < p.from || f.period_to > p.to);
+      if (partial.length) {
+        const from = [p.from, ...partial.map((f) => f.period_from)].sort()[0]!;
+        const to = [p.to, ...partial.map((f) => f.period_to)].sort().at(-1)!;
+        const named = partial.map((f) => `${f.period_from} to ${f.period_to}${f.filename ? ` (${f.filename})` : ''}`).join('; ');
+        throw AppError.validation([{
+          field: 'period',
+          message: `This file covers ${p.from} to ${p.to}, which overlaps only part of the published file for ${named}. A new file replaces only files whose whole period it covers: publish one for ${from}..${to}, or for a period that does not overlap.`,
+        }]);
+      }
+      const replaced = overlapping;
+      const current = replaced[0] ?? null;
       const version = (await repo.lastVersion(trx, org.id, p.from, p.to)) + 1;
       let diff: repo.LineDiff | null = null;
-      if (current) {
-        diff = await repo.diffFiles(trx, org.id, current.id, fileId);
-        await repo.markReplaced(trx, org.id, current.id, fileId);
+      if (replaced.length) {
+        diff = await repo.diffFiles(trx, org.id, replaced.map((f) => f.id), fileId);
+        for (const f of replaced) await repo.markReplaced(trx, org.id, f.id, fileId);
       }
       t = phase('replace and diff', t);
       const mapping = presentMapping(summary.mapping);
@@ -218,7 +238,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         compression: summary.compression, headerLine: summary.headerLine, titleRows: summary.titleRows,
         blankRowsSkipped: summary.blankRowsSkipped, duplicateLines: summary.duplicateLines, linesWithoutDate: summary.linesWithoutDate,
         unusedColumns: summary.mapping.unused, mappingNotes: summary.mapping.notes, dateOrder: summary.mapping.dateOrder,
-        replacedFileId: current?.id ?? null, rememberedMapping: remembered !== null,
+        replacedFileId: current?.id ?? null, replacedFileIds: replaced.map((f) => f.id), rememberedMapping: remembered !== null,
       };
       const netTotal = Number(summary.netTotalPence);
       if (!Number.isSafeInteger(netTotal)) throw AppError.validation([{ field: 'file', message: 'The file’s total is beyond the range this service can add up exactly' }]);
@@ -237,11 +257,11 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         outcome: current ? 'replaced' : 'imported', fileId, publisher, version, periodFrom: p.from, periodTo: p.to,
         rowsImported: summary.rowsImported, rowsRejected: summary.rowsRejected, netTotalPence: netTotal, suppliers: summary.suppliers,
         firstDate: summary.firstDate, lastDate: summary.lastDate, rejected: [...summary.rejected], mapping, sha256,
-        replacedFileId: current?.id ?? null, diff, warnings: [...summary.warnings],
+        replacedFileId: current?.id ?? null, replacedFileIds: replaced.map((f) => f.id), diff, warnings: [...summary.warnings],
       };
       await recordAudit(trx, actor, {
         action: current ? 'spend.file.replaced' : 'spend.file.imported', entityType: 'spend_file', entityId: fileId, organisationId: org.id,
-        before: current ? { fileId: current.id, version: current.version, rowsImported: current.rows_imported, netTotalPence: current.net_total_pence } : undefined,
+        before: replaced.length ? { files: replaced.map((f) => ({ fileId: f.id, periodFrom: f.period_from, periodTo: f.period_to, version: f.version, rowsImported: f.rows_imported, netTotalPence: f.net_total_pence })) } : undefined,
         after: { ...result, rejected: result.rejected.slice(0, 20), mapping: undefined },
       });
       return result;

@@ -227,12 +227,15 @@ export function spendPages(app: App, ctx: AppContext): void {
     ]);
     const details = file.details as { rejected?: { line: number; reason: string }[]; warnings?: string[]; encoding?: string; delimiter?: string; compression?: string; headerLine?: number | null; titleRows?: string[]; blankRowsSkipped?: number; duplicateLines?: number; unusedColumns?: string[] };
     const rejectedRows = (details.rejected ?? []).map((r) => [num(String(r.line)), { text: r.reason }]);
-    const versionRows = versions.map((v) => [
-      { html: v.id === file.id ? `Version ${v.version} (this one)` : link(`/spend/${publisher.slug}/files/${v.id}`, `Version ${v.version}`) },
+    const versionRows = versions.map((v) => {
+      const label = v.periodFrom === file.periodFrom && v.periodTo === file.periodTo ? `Version ${v.version}` : `${v.periodFrom} to ${v.periodTo}, version ${v.version}`;
+      return [
+      { html: v.id === file.id ? `${label} (this one)` : link(`/spend/${publisher.slug}/files/${v.id}`, label) },
       { text: v.status === 'current' ? 'Current' : 'Replaced' }, { text: v.importedAt.slice(0, 10) },
       num(integer.format(v.rowsImported)), num(pounds(v.netTotalPence)),
       { text: v.diff ? `${integer.format(v.diff.linesAdded)} lines added (${pounds(v.diff.penceAdded)}), ${integer.format(v.diff.linesRemoved)} removed (${pounds(v.diff.penceRemoved)})` : '' },
-    ]);
+      ];
+    });
     return reply.page('spend/views/file.njk', {
       publisher, file, details, mappingRows, rejectedRows, versionRows,
       delimiterName: ({ ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'vertical bar' } as Record<string, string>)[details.delimiter ?? ''] ?? details.delimiter,

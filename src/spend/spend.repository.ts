@@ -25,11 +25,18 @@ export async function findFile(db: Db, organisationId: string, id: string): Prom
   return (row as SpendFileRow | undefined) ?? null;
 }
 
-/** The current file for a period, locked against a concurrent replacement. */
-export async function currentFileForPeriod(db: Db, organisationId: string, from: string, to: string): Promise<SpendFileRow | null> {
-  const row = await db.selectFrom('spend_files').selectAll().where('organisation_id', '=', organisationId)
-    .where('period_from', '=', from).where('period_to', '=', to).where('status', '=', 'current').forUpdate().executeTakeFirst();
-  return (row as SpendFileRow | undefined) ?? null;
+/**
+ * Serialises the step of an import that decides what a new file replaces, per publisher, so that two imports
+ * of overlapping periods cannot both become current. Held until the transaction ends.
+ */
+export async function lockPublisherFiles(db: Db, organisationId: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`spend-files:${organisationId}`}, 0))`.execute(db);
+}
+
+/** The current files whose period shares at least one day with [from, to], oldest period first, locked. */
+export async function currentFilesOverlapping(db: Db, organisationId: string, from: string, to: string): Promise<SpendFileRow[]> {
+  return (await db.selectFrom('spend_files').selectAll().where('organisation_id', '=', organisationId).where('status', '=', 'current')
+    .where('period_from', '<=', to).where('period_to', '>=', from).orderBy('period_from').forUpdate().execute()) as SpendFileRow[];
 }
 
 export async function lastVersion(db: Db, organisationId: string, from: string, to: string): Promise<number> {
@@ -61,17 +68,21 @@ export interface LineDiff {
   penceRemoved: number;
 }
 
-/** Lines of `newer` not in `older` and the reverse, compared as multisets of their published fields. */
-export async function diffFiles(db: Db, organisationId: string, older: string, newer: string): Promise<LineDiff> {
+/**
+ * Lines of `newer` not in the `older` files (taken together) and the reverse, compared as multisets of their
+ * published fields.
+ */
+export async function diffFiles(db: Db, organisationId: string, older: string[], newer: string): Promise<LineDiff> {
   const fields = sql.raw('date, net_pence, supplier_name, department, purpose, transaction_number, invoice_number');
-  const side = (a: string, b: string) => sql<{ n: number; pence: number | null }>`
+  const ids = (x: string[]) => sql`(${sql.join(x.map((id) => sql`${id}::uuid`))})`;
+  const side = (a: string[], b: string[]) => sql<{ n: number; pence: number | null }>`
     SELECT count(*) AS n, sum(net_pence)::bigint AS pence FROM (
-      SELECT ${fields} FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${a}
+      SELECT ${fields} FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id IN ${ids(a)}
       EXCEPT ALL
-      SELECT ${fields} FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${b}
+      SELECT ${fields} FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id IN ${ids(b)}
     ) d`;
-  const added = (await side(newer, older).execute(db)).rows[0];
-  const removed = (await side(older, newer).execute(db)).rows[0];
+  const added = (await side([newer], older).execute(db)).rows[0];
+  const removed = (await side(older, [newer]).execute(db)).rows[0];
   return { linesAdded: Number(added?.n ?? 0), penceAdded: Number(added?.pence ?? 0), linesRemoved: Number(removed?.n ?? 0), penceRemoved: Number(removed?.pence ?? 0) };
 }
 

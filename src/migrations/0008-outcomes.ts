@@ -117,6 +117,8 @@ export const statements = [
      validator_organisation_id uuid REFERENCES organisations(id),
      result_type text NOT NULL CHECK (result_type IN ('interim', 'final')),
      target_count integer CHECK (target_count IS NULL OR target_count >= 0),
+     -- A milestone of the linked commissioning contract that this outcome's payments meet (OCDS implementation).
+     commissioning_milestone_id text CHECK (commissioning_milestone_id IS NULL OR length(commissioning_milestone_id) BETWEEN 1 AND 100),
      created_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (organisation_id, contract_id, id),
      FOREIGN KEY (organisation_id, contract_id) REFERENCES outcome_contracts (organisation_id, id)

@@ -83,6 +83,8 @@ export function presentContract(c: repo.ContractRow): ContractView {
 export interface MetricView {
   id: string; code: string; name: string; definition: string; targetPopulation: string; validationMethod: string;
   evidenceRequired: string; validatorOrganisationId: string | null; resultType: 'interim' | 'final'; targetCount: number | null;
+  /** The linked commissioning contract's milestone this outcome's payments meet, if any. */
+  commissioningMilestoneId: string | null;
   prices: { effectiveFrom: string; pricePence: number; note: string }[];
 }
 
@@ -90,6 +92,7 @@ function presentMetric(m: repo.MetricRow, prices: repo.PriceRow[]): MetricView {
   return {
     id: m.id, code: m.code, name: m.name, definition: m.definition, targetPopulation: m.target_population, validationMethod: m.validation_method,
     evidenceRequired: m.evidence_required, validatorOrganisationId: m.validator_organisation_id, resultType: m.result_type, targetCount: m.target_count,
+    commissioningMilestoneId: m.commissioning_milestone_id,
     prices: prices.filter((p) => p.metric_id === m.id).map((p) => ({ effectiveFrom: p.effective_from, pricePence: p.price_pence, note: p.note })),
   };
 }
@@ -213,6 +216,7 @@ export async function setPayers(db: Db, actor: Actor, contractId: string, input:
 export interface MetricInput {
   code?: unknown; name?: unknown; definition?: unknown; targetPopulation?: unknown; validationMethod?: unknown;
   evidenceRequired?: unknown; validator?: unknown; resultType?: unknown; targetCount?: unknown; pricePence?: unknown; priceFrom?: unknown;
+  commissioningMilestoneId?: unknown;
 }
 
 /** Adds an outcome metric to the rate card with its first price (in effect from `priceFrom`, default the start). */
@@ -232,6 +236,7 @@ export async function addMetric(db: Db, actor: Actor, contractId: string, input:
   const targetCount = readInteger(check, input.targetCount, 'targetCount', 'the target number of outcomes', { min: 0, max: 10_000_000, optional: true });
   const pricePence = readPence(check, input.pricePence, 'pricePence', 'the price per outcome');
   const priceFrom = readDate(check, input.priceFrom, 'priceFrom', 'the date the price applies from', { optional: true }) ?? c.start_date;
+  const milestone = check.text(input.commissioningMilestoneId, 'commissioningMilestoneId', 'the commissioning milestone', { max: 100, optional: true }) || null;
   if (validatorId && validatorId === c.provider_organisation_id) check.fail('validator', 'The provider cannot validate its own outcomes: choose an independent organisation');
   check.done();
   return inTransaction(db, async (trx) => {
@@ -240,6 +245,7 @@ export async function addMetric(db: Db, actor: Actor, contractId: string, input:
     const m = await repo.insertMetric(trx, {
       organisation_id: c.organisation_id, contract_id: c.id, code, name, definition, target_population: targetPopulation,
       validation_method: validationMethod, evidence_required: evidenceRequired, validator_organisation_id: validatorId, result_type: resultType, target_count: targetCount,
+      commissioning_milestone_id: milestone,
     });
     const price = await repo.upsertPrice(trx, { organisation_id: c.organisation_id, contract_id: c.id, metric_id: m.id, effective_from: priceFrom, price_pence: pricePence!, note: 'Price at contract award', agreed_by: actor.userId });
     const view = presentMetric(m, [price]);
@@ -624,4 +630,25 @@ export async function investorView(db: Db, contractId: string): Promise<Investor
 /** Names (and slugs, for links) of the organisations a contract mentions, for pages and exports. */
 export async function namesFor(db: Db, ids: (string | null)[]): Promise<Map<string, { name: string; slug: string }>> {
   return organisationNames(db, [...new Set(ids.filter((x): x is string => !!x))]);
+}
+
+/** What the actor may do on a contract, so pages offer only the forms that would be accepted (services re-check). */
+export async function contractPermissions(db: Db, actor: Actor, contractId: string): Promise<{ see: boolean; claim: boolean; validateMetricIds: string[]; pay: boolean; manage: boolean }> {
+  const c = await getContractRow(db, contractId);
+  const metrics = await repo.metricsOf(db, c);
+  if (actor.isAdmin) return { see: true, claim: true, validateMetricIds: metrics.map((m) => m.id), pay: true, manage: true };
+  if (!actor.userId) return { see: false, claim: false, validateMetricIds: [], pay: false, manage: false };
+  const u = actor.userId;
+  const inProvider = await repo.holdsRoleIn(db, u, [c.provider_organisation_id], ['admin', 'staff', 'commissioner', 'evaluator', 'finance']);
+  const validateMetricIds: string[] = [];
+  if (!inProvider) {
+    for (const m of metrics) if (await repo.holdsRoleIn(db, u, [m.validator_organisation_id ?? c.organisation_id], validators)) validateMetricIds.push(m.id);
+  }
+  return {
+    see: await isContractParty(db, actor, c.id),
+    claim: await repo.holdsRoleIn(db, u, [c.provider_organisation_id], claimants),
+    validateMetricIds,
+    pay: await repo.holdsRoleIn(db, u, [c.organisation_id], payersRoles),
+    manage: await repo.holdsRoleIn(db, u, [c.organisation_id], managers),
+  };
 }

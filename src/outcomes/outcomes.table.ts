@@ -99,6 +99,7 @@ export interface OutcomeMetricsTable {
   validator_organisation_id: string | null;
   result_type: 'interim' | 'final';
   target_count: number | null;
+  commissioning_milestone_id: Generated<string | null>;
   created_at: Generated<Date>;
 }
 

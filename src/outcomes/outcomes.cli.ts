@@ -1,0 +1,117 @@
+import type { CliCommand } from '../platform/module.ts';
+import { cliActor } from '../platform/actor.ts';
+import { AppError } from '../platform/errors.ts';
+import * as service from './outcomes.service.ts';
+import { indigoProject, ocdsRelease } from './outcomes.exports.ts';
+import { validateRelease } from '../commissioning/commissioning.ocds.ts';
+
+function need(values: Record<string, unknown>, name: string, what: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || !v.trim()) throw AppError.validation([{ field: name, message: `Give --${name}, ${what}` }]);
+  return v.trim();
+}
+
+const pence = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v.trim()) : v);
+
+export const outcomesCommands: CliCommand[] = [
+  {
+    name: ['outcomes', 'contract', 'create'],
+    summary: 'Open an outcomes contract (amounts in integer pence)',
+    usage: 'commonweal outcomes contract create --org GB-LAE-NET --provider GB-CHC-1128267 --title TEXT --start 2026-04-01 --end 2029-03-31 --cap-pence 50000000 [--person-cap-pence 500000] [--description TEXT] [--commissioning-contract ID]',
+    options: { org: { type: 'string' }, provider: { type: 'string' }, title: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, 'cap-pence': { type: 'string' }, 'person-cap-pence': { type: 'string' }, description: { type: 'string' }, 'commissioning-contract': { type: 'string' } },
+    async run(ctx, { values }) {
+      return service.createContract(ctx.db, cliActor, {
+        organisation: values.org, provider: values.provider, title: values.title, description: values.description, startDate: values.start, endDate: values.end,
+        capPence: pence(values['cap-pence']), personCapPence: pence(values['person-cap-pence']), commissioningContractId: values['commissioning-contract'],
+      });
+    },
+  },
+  {
+    name: ['outcomes', 'contract', 'list'],
+    summary: 'List outcomes contracts',
+    usage: 'commonweal outcomes contract list',
+    options: {},
+    async run(ctx) {
+      return { items: await service.listContracts(ctx.db) };
+    },
+  },
+  {
+    name: ['outcomes', 'metric', 'add'],
+    summary: 'Add an outcome to a contract’s rate card, with its price in pence',
+    usage: 'commonweal outcomes metric add --contract ID --code O1 --name TEXT --definition TEXT --validation TEXT --evidence TEXT --price-pence 150000 [--validator ORG] [--result-type interim|final] [--target N] [--price-from DATE] [--milestone ID]',
+    options: { contract: { type: 'string' }, code: { type: 'string' }, name: { type: 'string' }, definition: { type: 'string' }, validation: { type: 'string' }, evidence: { type: 'string' }, 'price-pence': { type: 'string' }, validator: { type: 'string' }, 'result-type': { type: 'string' }, target: { type: 'string' }, 'price-from': { type: 'string' }, milestone: { type: 'string' } },
+    async run(ctx, { values }) {
+      return service.addMetric(ctx.db, cliActor, need(values, 'contract', 'the outcomes contract’s id'), {
+        code: values.code, name: values.name, definition: values.definition, validationMethod: values.validation, evidenceRequired: values.evidence,
+        pricePence: pence(values['price-pence']), validator: values.validator, resultType: values['result-type'], targetCount: values.target, priceFrom: values['price-from'], commissioningMilestoneId: values.milestone,
+      });
+    },
+  },
+  {
+    name: ['outcomes', 'claim'],
+    summary: 'Claim an outcome for a participant (a pseudonymous reference), with evidence',
+    usage: 'commonweal outcomes claim --contract ID --metric O1 --participant P-0042 --achieved 2026-03-31 --evidence TEXT',
+    options: { contract: { type: 'string' }, metric: { type: 'string' }, participant: { type: 'string' }, achieved: { type: 'string' }, evidence: { type: 'string' } },
+    async run(ctx, { values }) {
+      return service.claimOutcome(ctx.db, cliActor, need(values, 'contract', 'the outcomes contract’s id'), { metric: values.metric, participantRef: values.participant, achievedOn: values.achieved, evidence: values.evidence });
+    },
+  },
+  {
+    name: ['outcomes', 'decide'],
+    summary: 'Accept or reject a claim, with a reason',
+    usage: 'commonweal outcomes decide --claim ID --decision accept|reject [--reason TEXT]',
+    options: { claim: { type: 'string' }, decision: { type: 'string' }, reason: { type: 'string' } },
+    async run(ctx, { values }) {
+      return service.decideClaim(ctx.db, cliActor, need(values, 'claim', 'the claim’s id'), { decision: values.decision, reason: values.reason });
+    },
+  },
+  {
+    name: ['outcomes', 'pay'],
+    summary: 'Record a payment of accepted claims (its amount is their sum)',
+    usage: 'commonweal outcomes pay --contract ID --claims ID,ID,… --paid-on 2026-04-30 [--reference TEXT]',
+    options: { contract: { type: 'string' }, claims: { type: 'string' }, 'paid-on': { type: 'string' }, reference: { type: 'string' } },
+    async run(ctx, { values }) {
+      const claimIds = typeof values.claims === 'string' ? values.claims.split(/[\s,]+/).filter(Boolean) : [];
+      return service.recordPayment(ctx.db, cliActor, need(values, 'contract', 'the outcomes contract’s id'), { claimIds, paidOn: values['paid-on'], reference: values.reference });
+    },
+  },
+  {
+    name: ['outcomes', 'ledger'],
+    summary: 'A contract’s payment ledger: claimed, validated, paid, due and the cap left (pence)',
+    usage: 'commonweal outcomes ledger --contract ID',
+    options: { contract: { type: 'string' } },
+    async run(ctx, { values }) {
+      return service.ledger(ctx.db, need(values, 'contract', 'the outcomes contract’s id'));
+    },
+  },
+  {
+    name: ['outcomes', 'investors'],
+    summary: 'The investor view: commitments, drawdowns, repayments and IRR',
+    usage: 'commonweal outcomes investors --contract ID',
+    options: { contract: { type: 'string' } },
+    async run(ctx, { values }) {
+      return service.investorView(ctx.db, need(values, 'contract', 'the outcomes contract’s id'));
+    },
+  },
+  {
+    name: ['outcomes', 'indigo'],
+    summary: 'Export a contract as an INDIGO project (JSON)',
+    usage: 'commonweal outcomes indigo --contract ID > project.json',
+    options: { contract: { type: 'string' } },
+    async run(ctx, { values }) {
+      return indigoProject(ctx.db, need(values, 'contract', 'the outcomes contract’s id'));
+    },
+  },
+  {
+    name: ['outcomes', 'ocds'],
+    summary: 'Outcome payments as an OCDS 1.1.5 implementation release, validated before it is printed',
+    usage: 'commonweal outcomes ocds --contract ID > release.json',
+    options: { contract: { type: 'string' } },
+    async run(ctx, { values }) {
+      const release = await ocdsRelease(ctx.db, need(values, 'contract', 'the outcomes contract’s id'));
+      const problems = validateRelease(release);
+      if (problems.length) throw new Error(`the OCDS release is not valid: ${problems.join('; ')}`);
+      return release;
+    },
+  },
+];

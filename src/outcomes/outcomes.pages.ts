@@ -1,0 +1,198 @@
+import type { App, AppContext } from '../platform/module.ts';
+import type { Actor } from '../platform/actor.ts';
+import { isAppError, type FieldError } from '../platform/errors.ts';
+import { barChart } from '../platform/charts.ts';
+import * as service from './outcomes.service.ts';
+import * as agreements from './outcomes.agreements.ts';
+import { indigoProject } from './outcomes.exports.ts';
+import { poundsText } from './outcomes.compute.ts';
+
+type Form = Record<string, string | string[] | undefined>;
+const formErrors = ['validation_failed', 'unprocessable', 'conflict'];
+
+/** A rate as people read it: 0.1234 → "12.3%"; null → "Not yet known". */
+export function rateText(rate: number | null): string {
+  return rate === null ? 'Not yet known' : `${(rate * 100).toFixed(1)}%`;
+}
+
+function basisPointsText(bp: number | null): string {
+  return bp === null ? 'Not applicable' : `${(bp / 100).toFixed(2)}%`;
+}
+
+const notices: Record<string, string> = {
+  claimed: 'The claim is recorded. A validator will accept or reject it.',
+  accepted: 'The claim is accepted: it is now a payment due.',
+  rejected: 'The claim is rejected, with your reason.',
+  paid: 'The payment is recorded against the claims it pays.',
+  signed: 'Your signature is recorded.',
+  progress: 'Your progress update is recorded.',
+  reviewed: 'The review is kept.',
+};
+
+export function outcomesPages(app: App, ctx: AppContext): void {
+  const { db } = ctx;
+
+  app.get('/outcomes', async (request, reply) => {
+    const contracts = await service.listContracts(db);
+    const names = await service.namesFor(db, contracts.flatMap((c) => [c.organisationId, c.providerOrganisationId]));
+    const publicAgreements = await agreements.listPublicAgreements(db);
+    const agreementOrgs = await service.namesFor(db, publicAgreements.map((a) => a.organisationId));
+    const mine = await agreements.myAgreements(db, request.actor);
+    return reply.page('outcomes/views/index.njk', {
+      contracts: contracts.map((c) => ({ ...c, commissioner: names.get(c.organisationId)?.name, provider: names.get(c.providerOrganisationId)?.name })),
+      agreements: publicAgreements.map((a) => ({ ...a, organisation: agreementOrgs.get(a.organisationId)?.name, achieved: a.terms.filter((t) => t.serviceStatus === 'achieved' && t.citizenStatus === 'achieved').length })),
+      mine,
+    });
+  });
+
+  async function contractPage(actor: Actor, id: string, extra: { values?: Form; errors?: FieldError[]; notice?: string; errorAt?: string }) {
+    const [contract, rateCard, ledger, payments, comparisons, permissions] = await Promise.all([
+      service.getContract(db, id), service.rateCard(db, id), service.ledger(db, id), service.listPayments(db, id), service.listComparisons(db, id), service.contractPermissions(db, actor, id),
+    ]);
+    const claims = permissions.see ? await service.listClaims(db, actor, id) : [];
+    const names = await service.namesFor(db, [contract.organisationId, contract.providerOrganisationId, ...ledger.byPayer.map((p) => p.payerOrganisationId), ...rateCard.map((m) => m.validatorOrganisationId)]);
+    const codeOf = new Map(rateCard.map((m) => [m.id, m.code]));
+    const validate = new Set(permissions.validateMetricIds);
+    return {
+      contract, ledger, payments, permissions, notice: extra.notice, errors: extra.errors, errorAt: extra.errorAt, values: extra.values ?? {},
+      names: Object.fromEntries([...names.entries()].map(([k, v]) => [k, v])),
+      rateCard: rateCard.map((m) => ({ ...m, price: m.prices.at(-1)?.pricePence ?? 0, validator: m.validatorOrganisationId ? names.get(m.validatorOrganisationId)?.name : names.get(contract.organisationId)?.name })),
+      comparisons: comparisons.map((c) => ({ ...c, cohortRate: basisPointsText(c.cohortRateBasisPoints), comparisonRate: basisPointsText(c.comparisonRateBasisPoints), improvement: basisPointsText(c.improvementBasisPoints), threshold: basisPointsText(c.thresholdBasisPoints) })),
+      claims: claims.map((c) => ({ ...c, code: codeOf.get(c.metricId), canDecide: c.status === 'claimed' && validate.has(c.metricId) })),
+      due: claims.filter((c) => c.status === 'accepted' && !c.paymentId).map((c) => ({ value: c.id, text: `${c.participantRef} · ${codeOf.get(c.metricId)} · ${poundsText(c.amountPence)}`, checked: ([] as string[]).concat(extra.values?.claimIds ?? []).includes(c.id) })),
+      metricItems: [{ value: '', text: 'Choose the outcome' }, ...rateCard.map((m) => ({ value: m.code, text: `${m.code}: ${m.name}`, selected: extra.values?.metric === m.code }))],
+    };
+  }
+
+  app.get('/outcomes/contracts/:id', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const data = await contractPage(request.actor, id, { notice: notices[(request.query as Form).notice as string] });
+    return reply.page('outcomes/views/contract.njk', data, { form: true });
+  });
+
+  /** Runs a form's action; on a problem with what was sent, shows the contract page again with the errors. */
+  async function contractForm(request: { actor: Actor; body: unknown }, reply: import('fastify').FastifyReply, id: string, at: string, field: string, action: (form: Form) => Promise<string>) {
+    const form = (request.body ?? {}) as Form;
+    try {
+      const notice = await action(form);
+      return reply.redirect(`/outcomes/contracts/${id}?notice=${notice}#${at}`, 303);
+    } catch (error) {
+      if (!isAppError(error) || !formErrors.includes(error.code)) throw error;
+      const errors = error.fieldErrors.length ? error.fieldErrors : [{ field, message: error.message }];
+      const data = await contractPage(request.actor, id, { values: form, errors, errorAt: at });
+      return reply.page('outcomes/views/contract.njk', data, { status: error.status });
+    }
+  }
+
+  app.post('/outcomes/contracts/:id/claims', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    return contractForm(request, reply, id, 'claim', 'metric', async (f) => {
+      await service.claimOutcome(db, request.actor, id, { metric: f.metric, participantRef: f.participantRef, achievedOn: f.achievedOn, evidence: f.evidence });
+      return 'claimed';
+    });
+  });
+
+  app.post('/outcomes/contracts/:id/claims/:claim/decision', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const { id, claim } = request.params as { id: string; claim: string };
+    return contractForm(request, reply, id, 'claims', `reason-${claim}`, async (f) => {
+      const r = await service.decideClaim(db, request.actor, claim, { decision: f.decision, reason: f.reason });
+      return r.status;
+    });
+  });
+
+  app.post('/outcomes/contracts/:id/payments', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    return contractForm(request, reply, id, 'pay', 'claimIds', async (f) => {
+      await service.recordPayment(db, request.actor, id, { claimIds: ([] as string[]).concat(f.claimIds ?? []), paidOn: f.paidOn, reference: f.reference });
+      return 'paid';
+    });
+  });
+
+  app.get('/outcomes/contracts/:id/investors', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const [contract, view] = await Promise.all([service.getContract(db, id), service.investorView(db, id)]);
+    const names = await service.namesFor(db, [contract.organisationId, contract.providerOrganisationId, ...view.investments.map((i) => i.investorOrganisationId)]);
+    const investments = view.investments.map((i) => ({ ...i, investor: names.get(i.investorOrganisationId)?.name ?? 'Investor', irrText: rateText(i.irr) }));
+    const chart = investments.length ? barChart({
+      id: 'investor-chart',
+      title: `Money committed, drawn down and repaid, by investor, for ${contract.title}`,
+      description: 'The same figures are in the table below the chart.',
+      categories: investments.map((i) => i.investor),
+      series: [
+        { name: 'Committed', values: investments.map((i) => i.committedPence) },
+        { name: 'Drawn down', values: investments.map((i) => i.drawnPence) },
+        { name: 'Repaid', values: investments.map((i) => i.repaidPence) },
+      ],
+      format: (p) => poundsText(p).replace(/\.00$/, ''),
+    }) : null;
+    return reply.page('outcomes/views/investors.njk', {
+      contract, view, investments, chart, totalIrr: rateText(view.totals.irr),
+      timeline: view.timeline.map((t) => ({ ...t, who: t.investorOrganisationId ? names.get(t.investorOrganisationId)?.name : names.get(contract.organisationId)?.name })),
+      names: Object.fromEntries(names.entries()),
+    });
+  });
+
+  app.get('/outcomes/contracts/:id/indigo.json', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const project = await indigoProject(db, id);
+    return reply.header('content-type', 'application/json; charset=utf-8').header('content-disposition', `attachment; filename="indigo-${id}.json"`).send(JSON.stringify(project, null, 2));
+  });
+
+  // ---- Agreements ----
+
+  async function agreementPage(actor: Actor, id: string, extra: { values?: Form; errors?: FieldError[]; notice?: string }) {
+    const a = await agreements.getAgreement(db, actor, id);
+    const names = await service.namesFor(db, [a.organisationId]);
+    const termText = new Map(a.terms.map((t) => [t.id, t.text]));
+    const label = (s: string | null) => (s ? agreements.progressLabels[s as keyof typeof agreements.progressLabels] : 'Not yet recorded');
+    return {
+      agreement: a, organisation: names.get(a.organisationId), notice: extra.notice, errors: extra.errors, values: extra.values ?? {},
+      canSign: a.yourSide !== null && (a.yourSide === 'service' ? !a.serviceSignedAt : !a.partySignedAt),
+      terms: a.terms.map((t) => ({ ...t, serviceLabel: label(t.serviceStatus), citizenLabel: label(t.citizenStatus) })),
+      progress: (a.progress ?? []).slice().reverse().map((p) => ({ ...p, term: termText.get(p.termId), statusLabel: label(p.status) })),
+      termItems: [{ value: '', text: 'Choose an outcome or commitment' }, ...a.terms.map((t) => ({ value: t.id, text: t.text, selected: extra.values?.termId === t.id }))],
+      statusItems: agreements.progressStatuses.map((s) => ({ value: s, text: agreements.progressLabels[s], checked: extra.values?.status === s })),
+    };
+  }
+
+  app.get('/outcomes/agreements/:id', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    return reply.page('outcomes/views/agreement.njk', await agreementPage(request.actor, id, { notice: notices[(request.query as Form).notice as string] }), { form: true });
+  });
+
+  async function agreementForm(request: { actor: Actor; body: unknown }, reply: import('fastify').FastifyReply, id: string, field: string, action: (form: Form) => Promise<string>) {
+    const form = (request.body ?? {}) as Form;
+    try {
+      const notice = await action(form);
+      return reply.redirect(`/outcomes/agreements/${id}?notice=${notice}`, 303);
+    } catch (error) {
+      if (!isAppError(error) || !formErrors.includes(error.code)) throw error;
+      const errors = error.fieldErrors.length ? error.fieldErrors : [{ field, message: error.message }];
+      return reply.page('outcomes/views/agreement.njk', await agreementPage(request.actor, id, { values: form, errors }), { status: error.status });
+    }
+  }
+
+  app.post('/outcomes/agreements/:id/sign', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    return agreementForm(request, reply, id, 'sign', async () => {
+      await agreements.signAgreement(db, request.actor, id);
+      return 'signed';
+    });
+  });
+
+  app.post('/outcomes/agreements/:id/progress', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    return agreementForm(request, reply, id, 'termId', async (f) => {
+      await agreements.recordProgress(db, request.actor, id, { termId: f.termId, status: f.status, note: f.note });
+      return 'progress';
+    });
+  });
+
+  app.post('/outcomes/agreements/:id/reviews', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    return agreementForm(request, reply, id, 'summary', async (f) => {
+      await agreements.recordReview(db, request.actor, id, { heldOn: f.heldOn, summary: f.summary, nextReviewOn: f.nextReviewOn });
+      return 'reviewed';
+    });
+  });
+}

@@ -2,6 +2,7 @@ import type { CommonwealModule } from '../platform/module.ts';
 import { timebankApi } from './timebank.api.ts';
 import { timebankCommands } from './timebank.cli.ts';
 import { timebankPages } from './timebank.pages.ts';
+import { timebankCommunityPages } from './timebank.community.pages.ts';
 import { seedTimebank } from './timebank.demo.ts';
 
 export const timebankModule: CommonwealModule = {
@@ -11,6 +12,7 @@ export const timebankModule: CommonwealModule = {
   routes(app, ctx) {
     timebankApi(app, ctx);
     timebankPages(app, ctx);
+    timebankCommunityPages(app, ctx);
   },
   commands: timebankCommands,
   async seedDemo(ctx) {

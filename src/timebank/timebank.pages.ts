@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { App, AppContext } from '../platform/module.ts';
 import { isAppError } from '../platform/errors.ts';
 import { findOrganisation } from '../organisations/organisations.service.ts';
+import type { Actor } from '../platform/actor.ts';
 import * as service from './timebank.service.ts';
+import * as exchanges from './timebank.exchanges.ts';
+import * as partners from './timebank.partners.ts';
 
 type Form = Record<string, string | undefined>;
 
@@ -17,6 +20,81 @@ export function formatMinutes(minutes: number | null): string {
   return sign + parts.join(' ');
 }
 
+const bankNotices: Record<string, string> = {
+  joined: 'You have joined the time bank. If it asks coordinators to approve new members, you can give and receive time once one has.',
+  approved: 'The member is approved and can now give and receive time.',
+  suspended: 'The account is suspended: it can neither give nor receive time until it is reinstated.',
+  reinstated: 'The account is reinstated.',
+  approval: 'The joining rule is saved.',
+  'on-behalf': 'The exchange is recorded on the members’ behalf and the time has moved.',
+};
+
+const accountNotices: Record<string, string> = {
+  recorded: 'The exchange is recorded.',
+  reversed: 'The exchange is reversed. Both the exchange and its reversal stay on the statement.',
+  exchange: 'The exchange is recorded. The other member will be asked to confirm it; the time moves when they do.',
+  confirmed: 'The exchange is confirmed and the time has moved.',
+  declined: 'The exchange is declined. No time has moved.',
+  credits: 'The credits are given.',
+  activity: 'The activity is listed.',
+  redeemed: 'The credits are redeemed.',
+};
+
+type Extra = { values?: Form; errors?: { field: string; message: string }[]; status?: number; notice?: string; form?: string };
+
+/** What the bank page shows: joining for a visitor, links for members, the coordinator's tools. */
+export async function bankPageData(ctx: AppContext, actor: Actor, id: string, extra: Extra = {}) {
+  const { db } = ctx;
+  const bank = await service.getBank(db, id);
+  const org = await findOrganisation(db, bank.organisationId);
+  const coordinator = await service.coordinates(db, actor, bank.id);
+  const accounts = coordinator ? await service.listAccounts(db, actor, bank.id) : [];
+  const mine = await service.myAccountIn(db, actor, bank.id);
+  return {
+    data: {
+      bank, org, coordinator, mine, signedIn: !!actor.userId,
+      accounts: accounts.map((a) => ({ ...a, balanceText: formatMinutes(a.balance), limitText: formatMinutes(a.minBalance) })),
+      pending: accounts.filter((a) => a.status === 'pending'),
+      values: extra.values ?? {}, errors: extra.errors, notice: extra.notice,
+    },
+    status: extra.status ?? 200,
+  };
+}
+
+/** What an account page shows: the statement, and the forms its holder, a partner's staff or a coordinator may use. */
+export async function accountPageData(ctx: AppContext, actor: Actor, id: string, extra: Extra = {}) {
+  const { db } = ctx;
+  const statement = await service.accountStatement(db, actor, id, { limit: 200 });
+  const account = statement.account;
+  const bank = await service.getBank(db, account.bankId);
+  const choices = await service.exchangeChoices(db, actor, id);
+  const coordinator = await service.coordinates(db, actor, bank.id);
+  const pending = await exchanges.pendingExchanges(db, actor, id);
+  const member = account.kind === 'member';
+  const ownMember = member && account.userId === actor.userId && account.status === 'active';
+  const others = ownMember ? await exchanges.exchangePartners(db, actor, bank.id) : [];
+  const partnerForms = account.kind === 'organisation' && account.id !== bank.issuerAccountId;
+  const activities = partnerForms && account.partnerRole !== 'earn' ? await partners.listActivities(db, bank.id, account.id) : [];
+  const v = extra.values ?? {};
+  const present = (e: exchanges.ExchangeView) => ({ ...e, minutesText: formatMinutes(e.minutes), other: e.provider.id === account.id ? e.receiver.name : e.provider.name, gave: e.provider.id === account.id });
+  return {
+    data: {
+      bank, coordinator, account: { ...account, balanceText: formatMinutes(account.balance), limitText: formatMinutes(account.minBalance), availableText: formatMinutes(account.available) },
+      postings: statement.postings.map((p) => ({ ...p, minutesText: formatMinutes(p.minutes), balanceText: formatMinutes(p.balanceAfter), categoryText: p.category ? exchanges.categoryLabel(p.category) : '' })),
+      recipientItems: choices && account.status === 'active' ? [{ value: '', text: 'Choose who the time goes to' }, ...choices.map((c) => ({ value: c.id, text: c.name, selected: c.id === v.to }))] : null,
+      toConfirm: pending.toConfirm.map(present), awaiting: pending.awaiting.map(present),
+      exchangeForm: ownMember && others.length > 0,
+      withItems: [{ value: '', text: 'Choose a member' }, ...others.map((o) => ({ value: o.id, text: o.name, selected: o.id === v.with }))],
+      categoryItems: [{ value: '', text: 'Choose a category' }, ...exchanges.categories.map((c) => ({ value: c.value, text: c.text, selected: c.value === v.category }))],
+      creditsForm: partnerForms && account.partnerRole !== 'spend' && account.status === 'active',
+      activityForms: partnerForms && account.partnerRole !== 'earn' && account.status === 'active',
+      activities: activities.map((a) => ({ ...a, minutesText: formatMinutes(a.minutes) })),
+      form: extra.form, values: { id: v.id ?? randomUUID(), ...v }, freshId: randomUUID(), errors: extra.errors, notice: extra.notice,
+    },
+    status: extra.status ?? 200,
+  };
+}
+
 export function timebankPages(app: App, ctx: AppContext): void {
   const { db } = ctx;
 
@@ -29,36 +107,14 @@ export function timebankPages(app: App, ctx: AppContext): void {
   });
 
   app.get('/timebank/banks/:id', async (request, reply) => {
-    const bank = await service.getBank(db, (request.params as { id: string }).id);
-    const org = await findOrganisation(db, bank.organisationId);
-    const coordinator = await service.coordinates(db, request.actor, bank.id);
-    const accounts = coordinator ? await service.listAccounts(db, request.actor, bank.id) : [];
-    return reply.page('timebank/views/bank.njk', {
-      bank, org, coordinator,
-      accounts: accounts.map((a) => ({ ...a, balanceText: formatMinutes(a.balance), limitText: formatMinutes(a.minBalance) })),
-    });
+    const query = request.query as Form;
+    const { data } = await bankPageData(ctx, request.actor, (request.params as { id: string }).id, { notice: bankNotices[query.notice ?? ''] });
+    return reply.page('timebank/views/bank.njk', data, { form: true });
   });
 
-  async function accountPage(request: { actor: import('../platform/actor.ts').Actor }, id: string, extra: { values?: Form; errors?: { field: string; message: string }[]; status?: number; notice?: string }) {
-    const statement = await service.accountStatement(db, request.actor, id, { limit: 200 });
-    const bank = await service.getBank(db, statement.account.bankId);
-    const choices = await service.exchangeChoices(db, request.actor, id);
-    const coordinator = await service.coordinates(db, request.actor, bank.id);
-    return {
-      data: {
-        bank, coordinator, account: { ...statement.account, balanceText: formatMinutes(statement.account.balance), limitText: formatMinutes(statement.account.minBalance), availableText: formatMinutes(statement.account.available) },
-        postings: statement.postings.map((p) => ({ ...p, minutesText: formatMinutes(p.minutes), balanceText: formatMinutes(p.balanceAfter) })),
-        recipientItems: choices ? [{ value: '', text: 'Choose who the time goes to' }, ...choices.map((c) => ({ value: c.id, text: c.name, selected: c.id === extra.values?.to }))] : null,
-        values: { id: extra.values?.id ?? randomUUID(), ...extra.values }, errors: extra.errors, notice: extra.notice,
-      },
-      status: extra.status ?? 200,
-    };
-  }
-
   app.get('/timebank/accounts/:id', async (request, reply) => {
-    const notices: Record<string, string> = { recorded: 'The exchange is recorded.', reversed: 'The exchange is reversed. Both the exchange and its reversal stay on the statement.' };
-    const notice = notices[(request.query as Form).notice ?? ''];
-    const { data, status } = await accountPage(request, (request.params as { id: string }).id, { notice });
+    const notice = accountNotices[(request.query as Form).notice ?? ''];
+    const { data, status } = await accountPageData(ctx, request.actor, (request.params as { id: string }).id, { notice });
     return reply.page('timebank/views/account.njk', data, { status, form: true });
   });
 
@@ -94,7 +150,7 @@ export function timebankPages(app: App, ctx: AppContext): void {
       const errors = error.fieldErrors.length ? error.fieldErrors : [{ field: 'minutes', message: error.message }];
       // A conflict means the form was sent twice with other details: offer a fresh form.
       const values = error.code === 'conflict' ? { ...form, id: randomUUID() } : form;
-      const { data } = await accountPage(request, id, { values, errors });
+      const { data } = await accountPageData(ctx, request.actor, id, { values, errors });
       return reply.page('timebank/views/account.njk', data, { status: error.status });
     }
   });

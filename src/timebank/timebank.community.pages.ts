@@ -1,0 +1,309 @@
+// Pages for the community side of a time bank: joining, approval and suspension, offers and requests,
+// exchanges confirmed by the other side, partner credits and redemptions, impact, and CSV exports.
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import type { App, AppContext } from '../platform/module.ts';
+import type { Actor } from '../platform/actor.ts';
+import { isAppError, AppError } from '../platform/errors.ts';
+import { barChart, percent } from '../platform/charts.ts';
+import * as service from './timebank.service.ts';
+import * as exchanges from './timebank.exchanges.ts';
+import * as partners from './timebank.partners.ts';
+import { bankImpact, type ImpactView } from './timebank.impact.ts';
+import { accountsCsv, impactCsv, statementCsv } from './timebank.csv.ts';
+import { accountPageData, bankPageData, formatMinutes } from './timebank.pages.ts';
+
+type Form = Record<string, string | undefined>;
+type FieldErrors = { field: string; message: string }[];
+
+/** The errors a form shows beside its fields; anything else (403, 404, 500) goes to the error page. */
+function formErrors(error: unknown, field: string): { errors: FieldErrors; status: number } {
+  if (!isAppError(error) || !['validation_failed', 'unprocessable', 'conflict'].includes(error.code)) throw error;
+  return { errors: error.fieldErrors.length ? error.fieldErrors : [{ field, message: error.message }], status: error.status };
+}
+
+function sendCsv(reply: FastifyReply, filename: string, body: string) {
+  return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(body);
+}
+
+const categoryItems = (selected?: string, blank = 'Choose a category') => [
+  { value: '', text: blank }, ...exchanges.categories.map((c) => ({ value: c.value, text: c.text, selected: c.value === selected })),
+];
+
+function monthText(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return `${['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][m - 1]} ${y}`;
+}
+
+const hours = (minutes: number) => `${(minutes / 60).toFixed(1)} h`;
+
+/** The impact page's charts (SVG) and the tables beside them. */
+export function impactCharts(i: ImpactView) {
+  const charts: { id: string; heading: string; svg: string | null; head: string[]; rows: (string | number)[][]; note?: string }[] = [];
+  charts.push({
+    id: 'by-category', heading: 'Hours by category of help',
+    svg: i.byCategory.length ? barChart({ id: 'chart-category', title: 'Hours of help given, by category', categories: i.byCategory.map((c) => c.label), series: [{ name: 'Hours', values: i.byCategory.map((c) => c.minutes / 60) }], format: (v) => `${v.toFixed(1)} h` }) : null,
+    head: ['Category', 'Exchanges', 'Time'], rows: i.byCategory.map((c) => [c.label, c.transfers, formatMinutes(c.minutes)]),
+  });
+  charts.push({
+    id: 'by-month', heading: 'Hours by month',
+    svg: i.byMonth.length ? barChart({ id: 'chart-month', title: 'Hours of help given, by month', categories: i.byMonth.map((m) => monthText(m.month)), series: [{ name: 'Hours', values: i.byMonth.map((m) => m.minutes / 60) }], format: (v) => `${v.toFixed(1)} h` }) : null,
+    head: ['Month', 'Exchanges', 'Time'], rows: i.byMonth.map((m) => [monthText(m.month), m.transfers, formatMinutes(m.minutes)]),
+  });
+  charts.push({
+    id: 'people', heading: 'People taking part: first-time and returning',
+    svg: i.byMonth.length ? barChart({ id: 'chart-people', title: 'People who gave or received time each month, first-time and returning', categories: i.byMonth.map((m) => monthText(m.month)), series: [{ name: 'First time', values: i.byMonth.map((m) => m.firstTime) }, { name: 'Returning', values: i.byMonth.map((m) => m.returning) }] }) : null,
+    head: ['Month', 'People', 'First time', 'Returning'], rows: i.byMonth.map((m) => [monthText(m.month), m.people, m.firstTime, m.returning]),
+    note: 'A person is first-time in the first month they gave or received time, and returning in every later month they did.',
+  });
+  const retention = i.byMonth.filter((m) => m.previous !== null);
+  charts.push({
+    id: 'retention', heading: 'Retention from one month to the next',
+    svg: retention.length ? barChart({ id: 'chart-retention', title: 'Share of the previous month’s people who took part again', categories: retention.map((m) => monthText(m.month)), series: [{ name: 'Retained', values: retention.map((m) => (m.previous ? m.retainedFromPrevious! / m.previous : 0)) }], max: 1, format: (v) => percent(v, 0) }) : null,
+    head: ['Month', 'People the month before', 'Of whom took part again', 'Retained'],
+    rows: retention.map((m) => [monthText(m.month), m.previous!, m.retainedFromPrevious!, m.previous ? percent(m.retainedFromPrevious! / m.previous, 0) : '–']),
+    note: `${i.returningPeople} of ${i.totals.people} people have taken part in more than one month.`,
+  });
+  charts.push({
+    id: 'by-decile', heading: 'Hours by deprivation decile of the member’s area',
+    svg: i.totals.minutes ? barChart({ id: 'chart-decile', title: 'Hours of help given, by the national deprivation decile of the area of the member who gave it', categories: i.byDecile.map((d) => d.label), series: [{ name: 'Hours', values: i.byDecile.map((d) => d.minutes / 60) }], format: (v) => `${v.toFixed(1)} h` }) : null,
+    head: ['Decile', 'Members', 'Time'], rows: i.byDecile.map((d) => [d.label, d.members, formatMinutes(d.minutes)]),
+    note: 'Deciles are national: 1 is the most deprived 10% of small areas in England (IMD 2019) or Scotland (SIMD 2020). A member gives their area when they join, if they wish; time from members who did not, or whose area is not loaded, is under “Area not known”.',
+  });
+  return charts;
+}
+
+export function timebankCommunityPages(app: App, ctx: AppContext): void {
+  const { db } = ctx;
+  const param = (request: { params: unknown }, name = 'id') => (request.params as Record<string, string>)[name]!;
+  const signedIn = { config: { access: 'signed-in' as const } };
+
+  // Joining
+
+  app.post('/timebank/banks/:id/join', signedIn, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      await service.joinBank(db, request.actor, param(request), { name: form.name, areaCode: form.areaCode });
+      return reply.redirect(`/timebank/banks/${param(request)}?notice=joined`, 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'name');
+      const { data } = await bankPageData(ctx, request.actor, param(request), { values: form, errors, status });
+      return reply.page('timebank/views/bank.njk', data, { status });
+    }
+  });
+
+  // Coordinators: approval, suspension, the approval setting, exports
+
+  app.post('/timebank/accounts/:id/approve', signedIn, async (request, reply) => {
+    const a = await service.changeAccountStatus(db, request.actor, param(request), 'approve');
+    return reply.redirect(`/timebank/banks/${a.bankId}?notice=approved`, 303);
+  });
+  app.post('/timebank/accounts/:id/reinstate', signedIn, async (request, reply) => {
+    const a = await service.changeAccountStatus(db, request.actor, param(request), 'reinstate');
+    return reply.redirect(`/timebank/banks/${a.bankId}?notice=reinstated`, 303);
+  });
+  app.get('/timebank/accounts/:id/suspend', signedIn, async (request, reply) => {
+    const account = await service.getAccount(db, request.actor, param(request));
+    if (!(await service.coordinates(db, request.actor, account.bankId))) throw new AppError('forbidden', 'Only the bank’s coordinators can suspend an account');
+    return reply.page('timebank/views/suspend.njk', { account, values: {} });
+  });
+  app.post('/timebank/accounts/:id/suspend', signedIn, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      const a = await service.changeAccountStatus(db, request.actor, param(request), 'suspend', { reason: form.reason });
+      return reply.redirect(`/timebank/banks/${a.bankId}?notice=suspended`, 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'reason');
+      const account = await service.getAccount(db, request.actor, param(request));
+      return reply.page('timebank/views/suspend.njk', { account, values: form, errors }, { status });
+    }
+  });
+  app.post('/timebank/banks/:id/approval', signedIn, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    await service.setRequiresApproval(db, request.actor, param(request), form.requiresApproval === 'yes');
+    return reply.redirect(`/timebank/banks/${param(request)}?notice=approval`, 303);
+  });
+  app.get('/timebank/banks/:id/accounts.csv', async (request, reply) => {
+    const bank = await service.getBank(db, param(request));
+    return sendCsv(reply, `time-bank-accounts-${bank.id}.csv`, accountsCsv(await service.listAccounts(db, request.actor, bank.id)));
+  });
+  app.get('/timebank/accounts/:id/statement.csv', async (request, reply) => {
+    const statement = await service.accountStatement(db, request.actor, param(request), { limit: 100_000 });
+    return sendCsv(reply, `time-bank-statement-${statement.account.id}.csv`, statementCsv(statement));
+  });
+
+  // Offers and requests
+
+  async function listingsPage(actor: Actor, bankId: string, query: Form, extra: { values?: Form; errors?: FieldErrors } = {}) {
+    const bank = await service.getBank(db, bankId);
+    const found = await exchanges.searchListings(db, actor, bank.id, query);
+    const pages = Math.ceil(found.total / found.pageSize);
+    const link = (page: number) => `/timebank/banks/${bank.id}/listings?${new URLSearchParams({ ...Object.fromEntries(Object.entries(query).filter(([k, v]) => k !== 'page' && v)), page: String(page) } as Record<string, string>)}`;
+    return {
+      bank, query, found,
+      kindItems: [{ value: '', text: 'Offers and requests' }, { value: 'offer', text: 'Offers of help', selected: query.kind === 'offer' }, { value: 'request', text: 'Requests for help', selected: query.kind === 'request' }],
+      filterCategoryItems: categoryItems(query.category, 'Any category'),
+      areaItems: [{ value: '', text: 'Any area' }, ...found.areas.map((a) => ({ value: a, text: a, selected: a === query.area }))],
+      newCategoryItems: categoryItems(extra.values?.category),
+      pagination: pages > 1 ? { previous: found.page > 1 ? { href: link(found.page - 1) } : undefined, next: found.page < pages ? { href: link(found.page + 1) } : undefined } : null,
+      values: extra.values ?? {}, errors: extra.errors,
+    };
+  }
+
+  app.get('/timebank/banks/:id/listings', async (request, reply) => {
+    return reply.page('timebank/views/listings.njk', await listingsPage(request.actor, param(request), request.query as Form), { form: true });
+  });
+
+  app.post('/timebank/banks/:id/listings', signedIn, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      const listing = await exchanges.createListing(db, request.actor, param(request), form);
+      return reply.redirect(`/timebank/listings/${listing.id}?notice=listed`, 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'title');
+      return reply.page('timebank/views/listings.njk', await listingsPage(request.actor, param(request), {}, { values: form, errors }), { status });
+    }
+  });
+
+  async function listingPage(actor: Actor, id: string, extra: { values?: Form; errors?: FieldErrors; notice?: string } = {}) {
+    const listing = await exchanges.getListing(db, actor, id);
+    const mine = await service.myAccountIn(db, actor, listing.bankId);
+    const own = mine?.id === listing.accountId;
+    const others = own ? await exchanges.exchangePartners(db, actor, listing.bankId) : [];
+    return {
+      listing, own, canRecord: !!mine && mine.status === 'active',
+      withItems: [{ value: '', text: 'Choose a member' }, ...others.map((o) => ({ value: o.id, text: o.name, selected: o.id === extra.values?.with }))],
+      values: { id: randomUUID(), ...extra.values }, errors: extra.errors, notice: extra.notice,
+    };
+  }
+
+  app.get('/timebank/listings/:id', async (request, reply) => {
+    const notices: Record<string, string> = { listed: 'Your listing is published to the bank’s members.', recorded: 'The exchange is recorded. The other member will be asked to confirm it; the time moves when they do.' };
+    return reply.page('timebank/views/listing.njk', await listingPage(request.actor, param(request), { notice: notices[(request.query as Form).notice ?? ''] }), { form: true });
+  });
+
+  app.post('/timebank/listings/:id/exchanges', signedIn, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      await exchanges.recordExchange(db, request.actor, { id: form.id, listingId: param(request), with: form.with || undefined, minutes: form.minutes, description: form.description });
+      return reply.redirect(`/timebank/listings/${param(request)}?notice=recorded`, 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'description');
+      return reply.page('timebank/views/listing.njk', await listingPage(request.actor, param(request), { values: form, errors }), { status });
+    }
+  });
+
+  app.post('/timebank/listings/:id/close', signedIn, async (request, reply) => {
+    const listing = await exchanges.closeListing(db, request.actor, param(request));
+    return reply.redirect(`/timebank/banks/${listing.bankId}/listings`, 303);
+  });
+
+  // Exchanges: recorded from the account page (by a member) or for two members (by a coordinator); decided by the other side
+
+  app.post('/timebank/accounts/:id/exchanges', signedIn, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    const account = await service.getAccount(db, request.actor, param(request));
+    try {
+      await exchanges.recordExchange(db, request.actor, { id: form.id, bankId: account.bankId, role: form.role, with: form.with, minutes: form.minutes, category: form.category, description: form.description });
+      return reply.redirect(`/timebank/accounts/${account.id}?notice=exchange`, 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'description');
+      const { data } = await accountPageData(ctx, request.actor, account.id, { values: form, errors, status, form: 'exchange' });
+      return reply.page('timebank/views/account.njk', data, { status });
+    }
+  });
+
+  app.post('/timebank/exchanges/:id/:decision', signedIn, async (request, reply) => {
+    const decision = param(request, 'decision');
+    if (decision !== 'confirm' && decision !== 'decline') throw new AppError('not_found', 'No such page');
+    const back = ((request.body ?? {}) as Form).back;
+    const to = back && /^\/timebank\/accounts\/[0-9a-f-]{36}$/.test(back) ? back : '/timebank';
+    try {
+      await exchanges.decideExchange(db, request.actor, param(request), decision);
+      return reply.redirect(`${to}?notice=${decision === 'confirm' ? 'confirmed' : 'declined'}`, 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'exchange');
+      if (to === '/timebank') throw error;
+      const { data } = await accountPageData(ctx, request.actor, to.slice('/timebank/accounts/'.length), { errors, status });
+      return reply.page('timebank/views/account.njk', data, { status });
+    }
+  });
+
+  async function onBehalfPage(actor: Actor, bankId: string, extra: { values?: Form; errors?: FieldErrors } = {}) {
+    const bank = await service.getBank(db, bankId);
+    if (!(await service.coordinates(db, actor, bank.id))) throw new AppError('forbidden', 'Only the bank’s coordinators can record an exchange for two members');
+    const members = await exchanges.exchangePartners(db, actor, bank.id);
+    const items = (selected?: string) => [{ value: '', text: 'Choose a member' }, ...members.map((m) => ({ value: m.id, text: m.name, selected: m.id === selected }))];
+    return { bank, providerItems: items(extra.values?.provider), receiverItems: items(extra.values?.receiver), categoryItems: categoryItems(extra.values?.category), values: { id: randomUUID(), ...extra.values }, errors: extra.errors };
+  }
+
+  app.get('/timebank/banks/:id/exchanges/new', signedIn, async (request, reply) => reply.page('timebank/views/on-behalf.njk', await onBehalfPage(request.actor, param(request))));
+
+  app.post('/timebank/banks/:id/exchanges', signedIn, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      await exchanges.recordExchange(db, request.actor, { id: form.id, bankId: param(request), provider: form.provider, receiver: form.receiver, minutes: form.minutes, category: form.category, description: form.description });
+      return reply.redirect(`/timebank/banks/${param(request)}?notice=on-behalf`, 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'description');
+      return reply.page('timebank/views/on-behalf.njk', await onBehalfPage(request.actor, param(request), { values: form, errors }), { status });
+    }
+  });
+
+  // Partners: credits for volunteering, activities, redemptions
+
+  app.post('/timebank/accounts/:id/credits', signedIn, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      await partners.issueCredits(db, request.actor, param(request), form);
+      return reply.redirect(`/timebank/accounts/${param(request)}?notice=credits`, 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'memberCode');
+      const { data } = await accountPageData(ctx, request.actor, param(request), { values: form, errors, status, form: 'credits' });
+      return reply.page('timebank/views/account.njk', data, { status });
+    }
+  });
+
+  app.post('/timebank/accounts/:id/activities', signedIn, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      await partners.addActivity(db, request.actor, param(request), form);
+      return reply.redirect(`/timebank/accounts/${param(request)}?notice=activity`, 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'title');
+      const { data } = await accountPageData(ctx, request.actor, param(request), { values: form, errors, status, form: 'activity' });
+      return reply.page('timebank/views/account.njk', data, { status });
+    }
+  });
+
+  app.post('/timebank/activities/:id/redeem', signedIn, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    const activity = await partners.getActivity(db, param(request));
+    try {
+      await partners.redeem(db, request.actor, activity.id, form);
+      return reply.redirect(`/timebank/accounts/${activity.partner.id}?notice=redeemed`, 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'memberCode');
+      const { data } = await accountPageData(ctx, request.actor, activity.partner.id, { values: form, errors, status, form: `redeem-${activity.id}` });
+      return reply.page('timebank/views/account.njk', data, { status });
+    }
+  });
+
+  app.get('/timebank/banks/:id/activities', async (request, reply) => {
+    const bank = await service.getBank(db, param(request));
+    const activities = await partners.listActivities(db, bank.id);
+    return reply.page('timebank/views/activities.njk', { bank, activities: activities.map((a) => ({ ...a, minutesText: formatMinutes(a.minutes) })) });
+  });
+
+  // Impact
+
+  app.get('/timebank/banks/:id/impact', async (request, reply) => {
+    const impact = await bankImpact(db, param(request));
+    return reply.page('timebank/views/impact.njk', { impact, totalText: formatMinutes(impact.totals.minutes), hoursText: hours(impact.totals.minutes), charts: impactCharts(impact) });
+  });
+
+  app.get('/timebank/banks/:id/impact.csv', async (request, reply) => {
+    const impact = await bankImpact(db, param(request));
+    return sendCsv(reply, `time-bank-impact-${impact.bank.id}.csv`, impactCsv(impact));
+  });
+}

@@ -1,3 +1,175 @@
 // The voice module's tables (Kysely interfaces), composed into the schema in src/database.ts.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface VoiceTables {}
+import type { ColumnType, Generated } from 'kysely';
+
+export const decisionTypes = ['involvement', 'joined-up', 'technical', 'framework'] as const;
+export type DecisionType = (typeof decisionTypes)[number];
+export type ModerationStatus = 'pending' | 'published' | 'rejected';
+export type PetitionStatus = 'collecting' | 'pending' | 'open' | 'rejected';
+
+export interface VoiceSettingsTable {
+  singleton: Generated<boolean>;
+  moderating_organisation_id: string | null;
+}
+
+export interface VoiceServicesTable {
+  organisation_id: string;
+  id: Generated<string>;
+  name: string;
+  description: Generated<string>;
+  decision_type: DecisionType;
+  created_at: Generated<Date>;
+}
+
+export interface VoiceServiceAreasTable {
+  organisation_id: string;
+  service_id: string;
+  area_code: string;
+  area_kind: 'local-authority' | 'small-area';
+  area_name: string;
+  la_code: string;
+}
+
+export interface VoiceStoriesTable {
+  id: Generated<string>;
+  title: string;
+  body: string;
+  pseudonym: string;
+  author_email: string | null;
+  author_postcode: string | null;
+  status: Generated<ModerationStatus>;
+  reject_reason: string | null;
+  criticality: number | null;
+  assisted_by: string | null;
+  me_too: Generated<number>;
+  submitted_at: Generated<Date>;
+  published_at: Date | null;
+  search: ColumnType<string, never, never>;
+}
+
+export interface VoiceStoryServicesTable {
+  organisation_id: string;
+  service_id: string;
+  story_id: string;
+}
+
+export interface VoiceStoryTagsTable {
+  story_id: string;
+  tag: string;
+}
+
+export interface VoiceMeTooTable {
+  story_id: string;
+  voter_hash: string;
+  created_at: Generated<Date>;
+}
+
+export interface VoiceResponsesTable {
+  organisation_id: string;
+  id: Generated<string>;
+  story_id: string;
+  responder_user_id: string | null;
+  responder_name: string;
+  body: string;
+  claims_change: Generated<boolean>;
+  status: Generated<ModerationStatus>;
+  reject_reason: string | null;
+  confirm_token_hash: string | null;
+  change_confirmed_at: Date | null;
+  created_at: Generated<Date>;
+  published_at: Date | null;
+  search: ColumnType<string, never, never>;
+}
+
+export interface VoiceModerationLogTable {
+  id: Generated<string>;
+  subject_type: 'story' | 'response' | 'petition';
+  subject_id: string;
+  action: string;
+  moderator_user_id: string | null;
+  before: unknown;
+  after: unknown;
+  at: Generated<Date>;
+}
+
+export interface VoiceSubscriptionsTable {
+  id: Generated<string>;
+  user_id: string;
+  scope: 'all' | 'service' | 'organisation' | 'area' | 'tag';
+  value: Generated<string>;
+  label: string;
+  min_criticality: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface VoicePetitionSettingsTable {
+  organisation_id: string;
+  response_threshold: Generated<number>;
+  debate_threshold: Generated<number>;
+  open_days: Generated<number>;
+  required_supporters: Generated<number>;
+}
+
+export interface VoicePetitionsTable {
+  organisation_id: string;
+  id: Generated<string>;
+  title: string;
+  background: string;
+  creator_user_id: string | null;
+  creator_name: string;
+  status: Generated<PetitionStatus>;
+  reject_reason: string | null;
+  required_supporters: number;
+  response_threshold: number;
+  debate_threshold: number;
+  open_days: number;
+  opened_at: Date | null;
+  closes_at: Date | null;
+  response_text: string | null;
+  responded_at: Date | null;
+  response_threshold_reached_at: Date | null;
+  debate_threshold_reached_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface VoiceSignatureInvalidationsTable {
+  organisation_id: string;
+  petition_id: string;
+  id: Generated<string>;
+  reason: string;
+  criteria: unknown;
+  signatures: number;
+  by_user_id: string | null;
+  at: Generated<Date>;
+}
+
+export interface VoiceSignaturesTable {
+  organisation_id: string;
+  petition_id: string;
+  id: Generated<string>;
+  name: string;
+  email: string;
+  canonical_email: string;
+  postcode: string;
+  la_code: string;
+  token_hash: string;
+  confirmed_at: Date | null;
+  invalidation_id: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface VoiceTables {
+  voice_settings: VoiceSettingsTable;
+  voice_services: VoiceServicesTable;
+  voice_service_areas: VoiceServiceAreasTable;
+  voice_stories: VoiceStoriesTable;
+  voice_story_services: VoiceStoryServicesTable;
+  voice_story_tags: VoiceStoryTagsTable;
+  voice_me_too: VoiceMeTooTable;
+  voice_responses: VoiceResponsesTable;
+  voice_moderation_log: VoiceModerationLogTable;
+  voice_subscriptions: VoiceSubscriptionsTable;
+  voice_petition_settings: VoicePetitionSettingsTable;
+  voice_petitions: VoicePetitionsTable;
+  voice_signature_invalidations: VoiceSignatureInvalidationsTable;
+  voice_signatures: VoiceSignaturesTable;
+}

@@ -1,0 +1,157 @@
+import Type from 'typebox';
+import type { App, AppContext } from '../platform/module.ts';
+import { problemSchema } from '../platform/http.ts';
+import * as service from './voice.service.ts';
+import * as petitions from './voice.petitions.ts';
+import { decisionTypes } from './voice.table.ts';
+
+const Uuid = Type.String({ format: 'uuid' });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const DateTime = Type.String({ format: 'date-time' });
+
+const Service = Type.Object({
+  id: Uuid, organisationId: Uuid, organisationName: Type.String(), organisationSlug: Type.String(), name: Type.String(), description: Type.String(),
+  decisionType: Type.Union([Type.Literal('involvement'), Type.Literal('joined-up'), Type.Literal('technical'), Type.Literal('framework')], { description: 'How decisions about the service should be made' }),
+  decisionTypeLabel: Type.String(),
+  areas: Type.Array(Type.Object({ code: Type.String({ description: 'GSS code' }), kind: Type.String(), name: Type.String() })),
+}, { $id: 'VoiceService' });
+
+const Response = Type.Object({
+  id: Uuid, storyId: Uuid, organisationId: Uuid, organisationName: Type.String(), responderName: Type.String(), body: Type.String({ description: 'Plain text' }),
+  claimsChange: Type.Boolean({ description: 'The response says a change was made' }),
+  changeConfirmed: Type.Boolean({ description: 'The story’s author confirmed the change' }),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('published'), Type.Literal('rejected')]),
+  rejectReason: Nullable(Type.String()), publishedAt: Nullable(DateTime), createdAt: DateTime,
+}, { $id: 'VoiceResponse' });
+
+const Story = Type.Object({
+  id: Uuid, title: Type.String(), body: Type.String({ description: 'Plain text, as published (moderated)' }), pseudonym: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('published'), Type.Literal('rejected')]),
+  rejectReason: Nullable(Type.String({ description: 'Published reason code when not published' })), rejectReasonLabel: Nullable(Type.String()),
+  assisted: Type.Boolean({ description: 'Submitted by staff on the author’s behalf' }), meToo: Type.Integer(),
+  submittedAt: DateTime, publishedAt: Nullable(DateTime),
+  services: Type.Array(Type.Object({ id: Uuid, name: Type.String(), organisationId: Uuid, organisationName: Type.String() })),
+  tags: Type.Array(Type.String()), responses: Type.Array(Response),
+  criticality: Nullable(Type.Integer({ minimum: 0, maximum: 5, description: 'Staff only: 0 not critical … 5 severely critical; null for others' })),
+}, { $id: 'VoiceStory' });
+
+const Petition = Type.Object({
+  id: Uuid, organisationId: Uuid, organisationName: Type.String(), organisationSlug: Type.String(), title: Type.String(), background: Type.String(), creatorName: Type.String(),
+  state: Type.Union([Type.Literal('collecting'), Type.Literal('pending'), Type.Literal('open'), Type.Literal('closed'), Type.Literal('rejected')]), stateLabel: Type.String(),
+  rejectReason: Nullable(Type.String()), rejectReasonLabel: Nullable(Type.String()),
+  requiredSupporters: Type.Integer(), responseThreshold: Type.Integer(), debateThreshold: Type.Integer(), openDays: Type.Integer(),
+  openedAt: Nullable(DateTime), closesAt: Nullable(DateTime), createdAt: DateTime,
+  signatures: Type.Integer({ description: 'Confirmed signatures (email link followed), not invalidated' }),
+  responseThresholdReachedAt: Nullable(DateTime), debateThresholdReachedAt: Nullable(DateTime),
+  response: Nullable(Type.Object({ text: Type.String(), at: DateTime })),
+});
+
+const Metrics = Type.Object({
+  organisation: Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() }),
+  stories: Type.Integer({ description: 'Published stories about its services' }), answered: Type.Integer(),
+  shareAnswered: Nullable(Type.Number({ description: 'answered / stories' })),
+  medianMinutesToFirstResponse: Nullable(Type.Integer({ description: 'From publication to the first published response' })),
+  changesMade: Type.Integer(), changesConfirmed: Type.Integer(),
+});
+
+const Problem = problemSchema;
+const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 422: Problem, 429: Problem };
+const Id = Type.Object({ id: Type.String({ maxLength: 100 }) });
+const security = [{ bearer: [] }];
+const tags = ['voice'];
+/** Per IP: story and petition-signature submissions are limited (responses too are per signed-in user). */
+export const submissionRateLimit = { max: 10, timeWindow: '10 minutes' };
+
+export function voiceApi(app: App, ctx: AppContext): void {
+  const { db, config } = ctx;
+  const baseUrl = config.baseUrl;
+
+  app.get('/api/v1/voice/services', {
+    schema: { tags, summary: 'The services directory', querystring: Type.Object({ organisation: Type.Optional(Type.String({ maxLength: 200 })), area: Type.Optional(Type.String({ maxLength: 12 })) }), response: { 200: Type.Array(Service) } },
+  }, async (request) => service.listServices(db, request.query));
+
+  app.get('/api/v1/voice/services/:id', { schema: { tags, summary: 'One service', params: Id, response: { 200: Service, ...errors } } },
+    async (request) => service.getService(db, request.params.id));
+
+  app.post('/api/v1/voice/services', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'Add a service to the directory (administrators and staff of the organisation)',
+      body: Type.Object({
+        organisation: Type.String({ maxLength: 200, description: 'Organisation id, org-id identifier or slug' }), name: Type.String({ maxLength: 200 }),
+        description: Type.Optional(Type.String({ maxLength: 2000 })), decisionType: Type.String({ enum: [...decisionTypes] }),
+        areas: Type.Array(Type.String({ maxLength: 12 }), { minItems: 1, maxItems: 50, description: 'GSS codes of local authorities or small areas' }),
+      }, { additionalProperties: false }),
+      response: { 201: Service, ...errors },
+    },
+  }, async (request, reply) => reply.status(201).send(await service.createService(db, request.actor, request.body)));
+
+  app.get('/api/v1/voice/stories', {
+    schema: {
+      tags, summary: 'Published stories, newest first: full-text search and filters',
+      querystring: Type.Object({
+        q: Type.Optional(Type.String({ maxLength: 200 })), service: Type.Optional(Type.String({ maxLength: 100 })), organisation: Type.Optional(Type.String({ maxLength: 200 })),
+        area: Type.Optional(Type.String({ maxLength: 12 })), tag: Type.Optional(Type.String({ maxLength: 40 })),
+        page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })), pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+      }),
+      response: { 200: Type.Object({ total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer(), items: Type.Array(Story) }) },
+    },
+  }, async (request) => service.searchStories(db, request.actor, request.query));
+
+  app.get('/api/v1/voice/stories/:id', {
+    schema: { tags, summary: 'One story (published; a rejected one shows only its reason code)', params: Id, response: { 200: Story, ...errors } },
+  }, async (request) => service.getStory(db, request.actor, request.params.id));
+
+  app.post('/api/v1/voice/stories', {
+    config: { access: 'public', rateLimit: submissionRateLimit },
+    schema: {
+      tags, summary: 'Tell a story about one or more services (held for moderation; email and postcode stay private)',
+      body: Type.Object({
+        title: Type.String({ maxLength: 150 }), body: Type.String({ maxLength: service.maxStoryChars, description: `Plain text, at most ${service.maxStoryWords} words` }),
+        pseudonym: Type.String({ maxLength: 60 }), email: Type.Optional(Type.String({ maxLength: 254 })), postcode: Type.Optional(Type.String({ maxLength: 10 })),
+        services: Type.Array(Uuid, { minItems: 1, maxItems: 10 }), assisted: Type.Optional(Type.Boolean({ description: 'Staff submitting on someone’s behalf' })),
+      }, { additionalProperties: false }),
+      response: { 202: Type.Object({ id: Uuid, status: Type.Literal('pending') }), ...errors },
+    },
+  }, async (request, reply) => reply.status(202).send(await service.submitStory(db, request.actor, request.body, { baseUrl })));
+
+  app.post('/api/v1/voice/stories/:id/responses', {
+    config: { access: 'signed-in', rateLimit: { max: 60, timeWindow: '10 minutes' } },
+    schema: {
+      tags, security, summary: 'Respond in public for your organisation (staff of an organisation whose service the story is about)', params: Id,
+      body: Type.Object({
+        organisation: Type.Optional(Uuid), body: Type.String({ maxLength: service.maxStoryChars }),
+        claimsChange: Type.Optional(Type.Boolean({ description: 'The response says a change was made: always moderated, and the author is asked to confirm' })),
+      }, { additionalProperties: false }),
+      response: { 201: Response, ...errors },
+    },
+  }, async (request, reply) => reply.status(201).send(await service.respondToStory(db, request.actor, request.params.id, request.body, { baseUrl })));
+
+  app.get('/api/v1/voice/organisations/:id/metrics', {
+    schema: { tags, summary: 'An organisation’s answering record: share answered, median time to first response, changes made and confirmed', params: Id, response: { 200: Metrics, ...errors } },
+  }, async (request) => service.organisationMetrics(db, request.params.id));
+
+  app.get('/api/v1/voice/petitions', {
+    schema: { tags, summary: 'Open and closed petitions', querystring: Type.Object({ organisation: Type.Optional(Type.String({ maxLength: 200 })), state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed'), Type.Literal('all')])) }), response: { 200: Type.Array(Petition), ...errors } },
+  }, async (request) => petitions.listPetitions(db, request.query));
+
+  app.get('/api/v1/voice/petitions/:id.json', {
+    schema: {
+      tags, summary: 'A petition with its counts (confirmed signatures, in total and by local authority)', params: Id,
+      response: { 200: Type.Object({ ...Petition.properties, byLocalAuthority: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), signatures: Type.Integer() })) }), ...errors },
+    },
+  }, async (request) => petitions.petitionWithCounts(db, request.params.id));
+
+  app.post('/api/v1/voice/petitions/:id/signatures', {
+    config: { access: 'public', rateLimit: submissionRateLimit },
+    schema: {
+      tags, summary: 'Sign a petition: a link is emailed, and the signature counts once it is followed', params: Id,
+      body: Type.Object({
+        name: Type.String({ maxLength: 100 }), email: Type.String({ maxLength: 254 }), postcode: Type.String({ maxLength: 10 }),
+        localAuthority: Type.String({ maxLength: 12, description: 'GSS code of the signer’s local authority' }),
+        consent: Type.Boolean({ description: 'UK resident or British citizen; own name and email' }),
+      }, { additionalProperties: false }),
+      response: { 202: Type.Object({ petitionId: Uuid, emailSentTo: Type.String() }), ...errors },
+    },
+  }, async (request, reply) => reply.status(202).send(await petitions.signPetition(db, request.actor, request.params.id, request.body, { baseUrl })));
+}

@@ -1,0 +1,431 @@
+// The only place with SQL for the voice module. Functions take (db | trx, …). Every read that shows text to the
+// public takes a `published` filter from its caller; nothing here decides who may see what.
+import { sql, type Selectable } from 'kysely';
+import type { Db } from '../platform/db.ts';
+import type {
+  DecisionType, ModerationStatus, PetitionStatus, VoicePetitionSettingsTable, VoicePetitionsTable, VoiceResponsesTable,
+  VoiceServicesTable, VoiceSignaturesTable, VoiceStoriesTable,
+} from './voice.table.ts';
+
+export type ServiceRow = Selectable<VoiceServicesTable>;
+export type StoryRow = Omit<Selectable<VoiceStoriesTable>, 'search'>;
+export type ResponseRow = Omit<Selectable<VoiceResponsesTable>, 'search'>;
+export type PetitionRow = Selectable<VoicePetitionsTable>;
+export type SignatureRow = Selectable<VoiceSignaturesTable>;
+export type PetitionSettingsRow = Selectable<VoicePetitionSettingsTable>;
+
+const storyColumns = ['id', 'title', 'body', 'pseudonym', 'author_email', 'author_postcode', 'status', 'reject_reason', 'criticality', 'assisted_by', 'me_too', 'submitted_at', 'published_at'] as const;
+const responseColumns = ['organisation_id', 'id', 'story_id', 'responder_user_id', 'responder_name', 'body', 'claims_change', 'status', 'reject_reason', 'confirm_token_hash', 'change_confirmed_at', 'created_at', 'published_at'] as const;
+
+// Settings
+
+export async function moderatingOrganisation(db: Db): Promise<string | null> {
+  const r = await db.selectFrom('voice_settings').select('moderating_organisation_id').executeTakeFirst();
+  return r?.moderating_organisation_id ?? null;
+}
+
+export async function setModeratingOrganisation(db: Db, organisationId: string | null): Promise<void> {
+  await db.insertInto('voice_settings').values({ singleton: true, moderating_organisation_id: organisationId })
+    .onConflict((oc) => oc.column('singleton').doUpdateSet({ moderating_organisation_id: organisationId })).execute();
+}
+
+// Services
+
+export async function insertService(db: Db, s: { organisationId: string; name: string; description: string; decisionType: DecisionType }): Promise<ServiceRow> {
+  return db.insertInto('voice_services').values({ organisation_id: s.organisationId, name: s.name, description: s.description, decision_type: s.decisionType })
+    .returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateService(db: Db, s: ServiceRow, change: { name: string; description: string; decisionType: DecisionType }): Promise<ServiceRow> {
+  return db.updateTable('voice_services').set({ name: change.name, description: change.description, decision_type: change.decisionType })
+    .where('organisation_id', '=', s.organisation_id).where('id', '=', s.id).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function replaceServiceAreas(db: Db, s: ServiceRow, areas: { code: string; kind: 'local-authority' | 'small-area'; name: string; laCode: string }[]): Promise<void> {
+  await db.deleteFrom('voice_service_areas').where('organisation_id', '=', s.organisation_id).where('service_id', '=', s.id).execute();
+  if (areas.length) {
+    await db.insertInto('voice_service_areas').values(areas.map((a) => ({
+      organisation_id: s.organisation_id, service_id: s.id, area_code: a.code, area_kind: a.kind, area_name: a.name, la_code: a.laCode,
+    }))).execute();
+  }
+}
+
+export async function findService(db: Db, id: string): Promise<ServiceRow | null> {
+  return (await db.selectFrom('voice_services').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+export async function findServiceByName(db: Db, organisationId: string, name: string): Promise<ServiceRow | null> {
+  return (await db.selectFrom('voice_services').selectAll().where('organisation_id', '=', organisationId)
+    .where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst()) ?? null;
+}
+
+export async function listServices(db: Db, filter: { organisationId?: string; area?: string; ids?: string[] } = {}): Promise<ServiceRow[]> {
+  let q = db.selectFrom('voice_services as s').selectAll('s').orderBy('s.name');
+  if (filter.organisationId) q = q.where('s.organisation_id', '=', filter.organisationId);
+  if (filter.ids) {
+    if (filter.ids.length === 0) return [];
+    q = q.where('s.id', 'in', filter.ids);
+  }
+  if (filter.area) {
+    const area = filter.area;
+    q = q.where((eb) => eb.exists(eb.selectFrom('voice_service_areas as a').select('a.area_code')
+      .whereRef('a.organisation_id', '=', 's.organisation_id').whereRef('a.service_id', '=', 's.id')
+      .where((e) => e.or([e('a.area_code', '=', area), e('a.la_code', '=', area)]))));
+  }
+  return q.execute();
+}
+
+export async function areasOfServices(db: Db, serviceIds: string[]) {
+  if (serviceIds.length === 0) return [];
+  return db.selectFrom('voice_service_areas').selectAll().where('service_id', 'in', serviceIds).orderBy('area_name').execute();
+}
+
+/** Every area some service covers (for filters), with the name saved with it. */
+export async function coveredAreas(db: Db) {
+  return db.selectFrom('voice_service_areas').select(['area_code', 'area_name', 'area_kind']).distinct().orderBy('area_name').execute();
+}
+
+// Stories
+
+export async function insertStory(db: Db, s: { title: string; body: string; pseudonym: string; authorEmail: string | null; authorPostcode: string | null; assistedBy: string | null }): Promise<StoryRow> {
+  return db.insertInto('voice_stories').values({
+    title: s.title, body: s.body, pseudonym: s.pseudonym, author_email: s.authorEmail, author_postcode: s.authorPostcode,
+    assisted_by: s.assistedBy, reject_reason: null, criticality: null, published_at: null,
+  }).returning([...storyColumns]).executeTakeFirstOrThrow();
+}
+
+export async function linkStoryServices(db: Db, storyId: string, services: ServiceRow[]): Promise<void> {
+  await db.insertInto('voice_story_services').values(services.map((s) => ({ organisation_id: s.organisation_id, service_id: s.id, story_id: storyId }))).execute();
+}
+
+export async function findStory(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<StoryRow | null> {
+  let q = db.selectFrom('voice_stories').select([...storyColumns]).where('id', '=', id);
+  if (options.forUpdate) q = q.forUpdate();
+  return (await q.executeTakeFirst()) ?? null;
+}
+
+export async function updateStory(db: Db, id: string, change: Partial<{ title: string; body: string; status: ModerationStatus; reject_reason: string | null; criticality: number | null; published_at: Date | null }>): Promise<StoryRow> {
+  return db.updateTable('voice_stories').set(change).where('id', '=', id).returning([...storyColumns]).executeTakeFirstOrThrow();
+}
+
+export async function servicesOfStories(db: Db, storyIds: string[]) {
+  if (storyIds.length === 0) return [];
+  return db.selectFrom('voice_story_services as ss').innerJoin('voice_services as s', (j) => j.onRef('s.organisation_id', '=', 'ss.organisation_id').onRef('s.id', '=', 'ss.service_id'))
+    .select(['ss.story_id', 's.id', 's.name', 's.organisation_id']).where('ss.story_id', 'in', storyIds).orderBy('s.name').execute();
+}
+
+export async function tagsOfStories(db: Db, storyIds: string[]) {
+  if (storyIds.length === 0) return [];
+  return db.selectFrom('voice_story_tags').selectAll().where('story_id', 'in', storyIds).orderBy('tag').execute();
+}
+
+export async function replaceTags(db: Db, storyId: string, tags: string[]): Promise<void> {
+  await db.deleteFrom('voice_story_tags').where('story_id', '=', storyId).execute();
+  if (tags.length) await db.insertInto('voice_story_tags').values(tags.map((tag) => ({ story_id: storyId, tag }))).execute();
+}
+
+export async function allTags(db: Db) {
+  return db.selectFrom('voice_story_tags as t').innerJoin('voice_stories as s', 's.id', 't.story_id').where('s.status', '=', 'published')
+    .select(['t.tag', (eb) => eb.fn.countAll<string>().as('n')]).groupBy('t.tag').orderBy('t.tag').execute();
+}
+
+export interface StoryFilter {
+  status: ModerationStatus;
+  q?: string;
+  serviceId?: string;
+  organisationId?: string;
+  /** A local authority or small area code: stories about a service covering it (or a small area within it). */
+  area?: string;
+  tag?: string;
+  minCriticality?: number;
+  limit: number;
+  offset?: number;
+}
+
+/** Stories in one status, newest first, with filters; full-text search over the story and its published responses. */
+export async function searchStories(db: Db, f: StoryFilter): Promise<{ total: number; items: StoryRow[] }> {
+  let q = db.selectFrom('voice_stories as st').where('st.status', '=', f.status);
+  if (f.q) {
+    const query = f.q;
+    q = q.where((eb) => eb.or([
+      sql<boolean>`st.search @@ websearch_to_tsquery('english', ${query})`,
+      eb.exists(eb.selectFrom('voice_responses as r').select('r.id').whereRef('r.story_id', '=', 'st.id').where('r.status', '=', 'published')
+        .where(sql<boolean>`r.search @@ websearch_to_tsquery('english', ${query})`)),
+    ]));
+  }
+  if (f.serviceId || f.organisationId || f.area) {
+    q = q.where((eb) => {
+      let sub = eb.selectFrom('voice_story_services as ss').select('ss.story_id').whereRef('ss.story_id', '=', 'st.id');
+      if (f.serviceId) sub = sub.where('ss.service_id', '=', f.serviceId);
+      if (f.organisationId) sub = sub.where('ss.organisation_id', '=', f.organisationId);
+      if (f.area) {
+        const area = f.area;
+        sub = sub.where((e) => e.exists(e.selectFrom('voice_service_areas as a').select('a.area_code')
+          .whereRef('a.organisation_id', '=', 'ss.organisation_id').whereRef('a.service_id', '=', 'ss.service_id')
+          .where((x) => x.or([x('a.area_code', '=', area), x('a.la_code', '=', area)]))));
+      }
+      return eb.exists(sub);
+    });
+  }
+  if (f.tag) {
+    const tag = f.tag;
+    q = q.where((eb) => eb.exists(eb.selectFrom('voice_story_tags as t').select('t.tag').whereRef('t.story_id', '=', 'st.id').where('t.tag', '=', tag)));
+  }
+  if (f.minCriticality !== undefined) q = q.where('st.criticality', '>=', f.minCriticality);
+  const total = Number((await q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const items = await q.select(storyColumns.map((c) => `st.${c}` as const))
+    .orderBy(f.status === 'published' ? 'st.published_at' : 'st.submitted_at', f.status === 'published' ? 'desc' : 'asc')
+    .orderBy('st.id').limit(f.limit).offset(f.offset ?? 0).execute();
+  return { total, items };
+}
+
+export async function recordMeToo(db: Db, storyId: string, voterHash: string): Promise<boolean> {
+  const added = await db.insertInto('voice_me_too').values({ story_id: storyId, voter_hash: voterHash }).onConflict((oc) => oc.doNothing()).returning('story_id').executeTakeFirst();
+  if (!added) return false;
+  await db.updateTable('voice_stories').set((eb) => ({ me_too: eb('me_too', '+', 1) })).where('id', '=', storyId).execute();
+  return true;
+}
+
+// Responses
+
+export async function insertResponse(db: Db, r: { organisationId: string; storyId: string; responderUserId: string | null; responderName: string; body: string; claimsChange: boolean; status: ModerationStatus; publishedAt: Date | null }): Promise<ResponseRow> {
+  return db.insertInto('voice_responses').values({
+    organisation_id: r.organisationId, story_id: r.storyId, responder_user_id: r.responderUserId, responder_name: r.responderName, body: r.body,
+    claims_change: r.claimsChange, status: r.status, published_at: r.publishedAt, reject_reason: null, confirm_token_hash: null, change_confirmed_at: null,
+  }).returning([...responseColumns]).executeTakeFirstOrThrow();
+}
+
+export async function findResponse(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<ResponseRow | null> {
+  let q = db.selectFrom('voice_responses').select([...responseColumns]).where('id', '=', id);
+  if (options.forUpdate) q = q.forUpdate();
+  return (await q.executeTakeFirst()) ?? null;
+}
+
+export async function updateResponse(db: Db, r: ResponseRow, change: Partial<{ body: string; status: ModerationStatus; reject_reason: string | null; published_at: Date | null; confirm_token_hash: string | null; change_confirmed_at: Date | null }>): Promise<ResponseRow> {
+  return db.updateTable('voice_responses').set(change).where('organisation_id', '=', r.organisation_id).where('id', '=', r.id)
+    .returning([...responseColumns]).executeTakeFirstOrThrow();
+}
+
+export async function responsesOfStories(db: Db, storyIds: string[], status?: ModerationStatus): Promise<ResponseRow[]> {
+  if (storyIds.length === 0) return [];
+  let q = db.selectFrom('voice_responses').select([...responseColumns]).where('story_id', 'in', storyIds).orderBy('created_at');
+  if (status) q = q.where('status', '=', status);
+  return q.execute();
+}
+
+export async function pendingResponses(db: Db, limit: number): Promise<ResponseRow[]> {
+  return db.selectFrom('voice_responses').select([...responseColumns]).where('status', '=', 'pending').orderBy('created_at').limit(limit).execute();
+}
+
+export async function publishedResponseCount(db: Db, userId: string): Promise<number> {
+  const r = await db.selectFrom('voice_responses').select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('responder_user_id', '=', userId).where('status', '=', 'published').executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function findResponseByToken(db: Db, tokenHash: string): Promise<ResponseRow | null> {
+  return (await db.selectFrom('voice_responses').select([...responseColumns]).where('confirm_token_hash', '=', tokenHash).executeTakeFirst()) ?? null;
+}
+
+/** Published stories and published responses, newest first, for a feed (a story matches as in searchStories). */
+export async function feedItems(db: Db, f: Omit<StoryFilter, 'status' | 'q'>) {
+  const stories = await searchStories(db, { ...f, status: 'published' });
+  const responses = await db.selectFrom('voice_responses as r').innerJoin('voice_stories as st', 'st.id', 'r.story_id')
+    .select(['r.id', 'r.story_id', 'r.organisation_id', 'r.responder_name', 'r.body', 'r.published_at', 'r.claims_change', 'r.change_confirmed_at', 'st.title as story_title'])
+    .where('r.status', '=', 'published').where('st.status', '=', 'published')
+    .where('r.story_id', 'in', stories.items.length ? stories.items.map((s) => s.id) : ['00000000-0000-0000-0000-000000000000'])
+    .orderBy('r.published_at', 'desc').limit(f.limit).execute();
+  return { stories: stories.items, responses };
+}
+
+// Moderation log
+
+export async function logModeration(db: Db, entry: { subjectType: 'story' | 'response' | 'petition'; subjectId: string; action: string; moderatorUserId: string | null; before: unknown; after: unknown }): Promise<void> {
+  await db.insertInto('voice_moderation_log').values({
+    subject_type: entry.subjectType, subject_id: entry.subjectId, action: entry.action, moderator_user_id: entry.moderatorUserId,
+    before: JSON.stringify(entry.before ?? null), after: JSON.stringify(entry.after ?? null),
+  }).execute();
+}
+
+export async function moderationLog(db: Db, subjectType: 'story' | 'response' | 'petition', subjectIds: string[]) {
+  if (subjectIds.length === 0) return [];
+  return db.selectFrom('voice_moderation_log as l').leftJoin('users as u', 'u.id', 'l.moderator_user_id')
+    .select(['l.id', 'l.subject_id', 'l.action', 'l.before', 'l.after', 'l.at', 'u.name as moderator_name'])
+    .where('l.subject_type', '=', subjectType).where('l.subject_id', 'in', subjectIds).orderBy('l.id').execute();
+}
+
+// Metrics
+
+/** Per organisation: published stories about its services, and how and how fast it answered them. */
+export async function organisationMetrics(db: Db, organisationId: string) {
+  const r = await sql<{ stories: string; answered: string; median_minutes: number | null; changes: string; confirmed: string }>`
+    WITH st AS (
+      SELECT DISTINCT s.id, s.published_at FROM voice_stories s
+        JOIN voice_story_services ss ON ss.story_id = s.id AND ss.organisation_id = ${organisationId}
+       WHERE s.status = 'published'),
+    firsts AS (
+      SELECT st.id, min(r.published_at) AS first_at FROM st
+        JOIN voice_responses r ON r.story_id = st.id AND r.organisation_id = ${organisationId} AND r.status = 'published'
+       GROUP BY st.id)
+    SELECT (SELECT count(*) FROM st) AS stories,
+           (SELECT count(*) FROM firsts) AS answered,
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(0, extract(epoch FROM f.first_at - st.published_at) / 60))
+              FROM firsts f JOIN st ON st.id = f.id) AS median_minutes,
+           (SELECT count(*) FROM voice_responses r WHERE r.organisation_id = ${organisationId} AND r.status = 'published' AND r.claims_change) AS changes,
+           (SELECT count(*) FROM voice_responses r WHERE r.organisation_id = ${organisationId} AND r.status = 'published' AND r.change_confirmed_at IS NOT NULL) AS confirmed
+  `.execute(db);
+  const row = r.rows[0]!;
+  return {
+    stories: Number(row.stories), answered: Number(row.answered),
+    medianMinutes: row.median_minutes === null ? null : Math.round(Number(row.median_minutes)),
+    changes: Number(row.changes), confirmed: Number(row.confirmed),
+  };
+}
+
+// Subscriptions
+
+export async function insertSubscription(db: Db, s: { userId: string; scope: 'all' | 'service' | 'organisation' | 'area' | 'tag'; value: string; label: string; minCriticality: number | null }) {
+  return db.insertInto('voice_subscriptions').values({ user_id: s.userId, scope: s.scope, value: s.value, label: s.label, min_criticality: s.minCriticality })
+    .onConflict((oc) => oc.columns(['user_id', 'scope', 'value']).doUpdateSet({ label: s.label, min_criticality: s.minCriticality }))
+    .returningAll().executeTakeFirstOrThrow();
+}
+
+export async function deleteSubscription(db: Db, userId: string, id: string): Promise<boolean> {
+  return !!(await db.deleteFrom('voice_subscriptions').where('user_id', '=', userId).where('id', '=', id).returning('id').executeTakeFirst());
+}
+
+export async function subscriptionsOf(db: Db, userId: string) {
+  return db.selectFrom('voice_subscriptions').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+}
+
+/** Subscriptions whose scope matches a story, with the subscriber's email. */
+export async function matchingSubscriptions(db: Db, m: { serviceIds: string[]; organisationIds: string[]; areas: string[]; tags: string[] }) {
+  const none = [''];  // matches no scoped subscription: only scope 'all' has an empty value
+  return db.selectFrom('voice_subscriptions as s').innerJoin('users as u', 'u.id', 's.user_id')
+    .select(['s.id', 's.user_id', 's.scope', 's.value', 's.label', 's.min_criticality', 'u.email', 'u.name'])
+    .where((eb) => eb.or([
+      eb('s.scope', '=', 'all'),
+      eb.and([eb('s.scope', '=', 'service'), eb('s.value', 'in', m.serviceIds.length ? m.serviceIds : none)]),
+      eb.and([eb('s.scope', '=', 'organisation'), eb('s.value', 'in', m.organisationIds.length ? m.organisationIds : none)]),
+      eb.and([eb('s.scope', '=', 'area'), eb('s.value', 'in', m.areas.length ? m.areas : none)]),
+      eb.and([eb('s.scope', '=', 'tag'), eb('s.value', 'in', m.tags.length ? m.tags : none)]),
+    ])).orderBy('s.created_at').execute();
+}
+
+// Petitions
+
+export async function petitionSettings(db: Db, organisationId: string): Promise<PetitionSettingsRow> {
+  const r = await db.selectFrom('voice_petition_settings').selectAll().where('organisation_id', '=', organisationId).executeTakeFirst();
+  return r ?? { organisation_id: organisationId, response_threshold: 10_000, debate_threshold: 100_000, open_days: 180, required_supporters: 5 };
+}
+
+export async function savePetitionSettings(db: Db, s: PetitionSettingsRow): Promise<void> {
+  await db.insertInto('voice_petition_settings').values(s).onConflict((oc) => oc.column('organisation_id').doUpdateSet({
+    response_threshold: s.response_threshold, debate_threshold: s.debate_threshold, open_days: s.open_days, required_supporters: s.required_supporters,
+  })).execute();
+}
+
+export async function insertPetition(db: Db, p: { organisationId: string; title: string; background: string; creatorUserId: string | null; creatorName: string; settings: PetitionSettingsRow }): Promise<PetitionRow> {
+  return db.insertInto('voice_petitions').values({
+    organisation_id: p.organisationId, title: p.title, background: p.background, creator_user_id: p.creatorUserId, creator_name: p.creatorName,
+    status: p.settings.required_supporters === 0 ? 'pending' : 'collecting',
+    required_supporters: p.settings.required_supporters, response_threshold: p.settings.response_threshold, debate_threshold: p.settings.debate_threshold,
+    open_days: p.settings.open_days, reject_reason: null, opened_at: null, closes_at: null, response_text: null, responded_at: null,
+    response_threshold_reached_at: null, debate_threshold_reached_at: null,
+  }).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findPetition(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<PetitionRow | null> {
+  let q = db.selectFrom('voice_petitions').selectAll().where('id', '=', id);
+  if (options.forUpdate) q = q.forUpdate();
+  return (await q.executeTakeFirst()) ?? null;
+}
+
+export async function updatePetition(db: Db, p: PetitionRow, change: Partial<Pick<PetitionRow, 'status' | 'reject_reason' | 'opened_at' | 'closes_at' | 'response_text' | 'responded_at' | 'title' | 'background'>>): Promise<PetitionRow> {
+  return db.updateTable('voice_petitions').set(change).where('organisation_id', '=', p.organisation_id).where('id', '=', p.id).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Marks a threshold reached once: true only for the caller that set it (so its emails go exactly once). */
+export async function markThresholdReached(db: Db, p: PetitionRow, which: 'response' | 'debate'): Promise<boolean> {
+  const column = which === 'response' ? 'response_threshold_reached_at' : 'debate_threshold_reached_at';
+  const r = await db.updateTable('voice_petitions').set({ [column]: new Date() }).where('organisation_id', '=', p.organisation_id).where('id', '=', p.id)
+    .where(column, 'is', null).returning('id').executeTakeFirst();
+  return !!r;
+}
+
+export async function listPetitions(db: Db, filter: { statuses: PetitionStatus[]; organisationId?: string; limit: number }): Promise<PetitionRow[]> {
+  let q = db.selectFrom('voice_petitions').selectAll().where('status', 'in', filter.statuses).orderBy('created_at', 'desc').limit(filter.limit);
+  if (filter.organisationId) q = q.where('organisation_id', '=', filter.organisationId);
+  return q.execute();
+}
+
+export async function signatureCounts(db: Db, petitions: { organisation_id: string; id: string }[]): Promise<Map<string, number>> {
+  if (petitions.length === 0) return new Map();
+  const rows = await db.selectFrom('voice_signatures').select(['petition_id', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('petition_id', 'in', petitions.map((p) => p.id)).where('confirmed_at', 'is not', null).where('invalidation_id', 'is', null)
+    .groupBy('petition_id').execute();
+  return new Map(rows.map((r) => [r.petition_id, Number(r.n)]));
+}
+
+export async function countsByLocalAuthority(db: Db, p: { organisation_id: string; id: string }) {
+  const rows = await db.selectFrom('voice_signatures').select(['la_code', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id)
+    .where('confirmed_at', 'is not', null).where('invalidation_id', 'is', null)
+    .groupBy('la_code').orderBy('la_code').execute();
+  return rows.map((r) => ({ laCode: r.la_code, signatures: Number(r.n) }));
+}
+
+export async function findSignatureByEmail(db: Db, p: PetitionRow, canonical: string): Promise<SignatureRow | null> {
+  return (await db.selectFrom('voice_signatures').selectAll().where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id)
+    .where('canonical_email', '=', canonical).executeTakeFirst()) ?? null;
+}
+
+/** Inserts a signature; null when that canonical email has already signed (the unique index decides). */
+export async function insertSignature(db: Db, s: { petition: PetitionRow; name: string; email: string; canonicalEmail: string; postcode: string; laCode: string; tokenHash: string }): Promise<SignatureRow | null> {
+  return (await db.insertInto('voice_signatures').values({
+    organisation_id: s.petition.organisation_id, petition_id: s.petition.id, name: s.name, email: s.email, canonical_email: s.canonicalEmail,
+    postcode: s.postcode, la_code: s.laCode, token_hash: s.tokenHash, confirmed_at: null, invalidation_id: null,
+  }).onConflict((oc) => oc.columns(['organisation_id', 'petition_id', 'canonical_email']).doNothing()).returningAll().executeTakeFirst()) ?? null;
+}
+
+export async function findSignatureByToken(db: Db, tokenHash: string): Promise<SignatureRow | null> {
+  return (await db.selectFrom('voice_signatures').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()) ?? null;
+}
+
+export async function confirmSignature(db: Db, s: SignatureRow): Promise<boolean> {
+  const r = await db.updateTable('voice_signatures').set({ confirmed_at: new Date() })
+    .where('organisation_id', '=', s.organisation_id).where('petition_id', '=', s.petition_id).where('id', '=', s.id)
+    .where('confirmed_at', 'is', null).returning('id').executeTakeFirst();
+  return !!r;
+}
+
+/** Confirmed, counted signers' addresses (for threshold and response emails). */
+export async function signerEmails(db: Db, p: PetitionRow): Promise<{ email: string; name: string }[]> {
+  return db.selectFrom('voice_signatures').select(['email', 'name']).where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id)
+    .where('confirmed_at', 'is not', null).where('invalidation_id', 'is', null).orderBy('created_at').execute();
+}
+
+export interface InvalidationCriteria { emailDomain?: string; signedFrom?: Date; signedTo?: Date; laCode?: string }
+
+/** Marks every counted-or-pending signature matching the criteria as invalid, with one recorded reason. */
+export async function invalidateSignatures(db: Db, p: PetitionRow, input: { reason: string; criteria: InvalidationCriteria; byUserId: string | null }): Promise<{ id: string; signatures: number }> {
+  const inv = await db.insertInto('voice_signature_invalidations').values({
+    organisation_id: p.organisation_id, petition_id: p.id, reason: input.reason, criteria: JSON.stringify(input.criteria), signatures: 0, by_user_id: input.byUserId,
+  }).returning('id').executeTakeFirstOrThrow();
+  let q = db.updateTable('voice_signatures').set({ invalidation_id: inv.id })
+    .where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id).where('invalidation_id', 'is', null);
+  const c = input.criteria;
+  if (c.emailDomain) q = q.where('canonical_email', 'like', `%@${c.emailDomain.replace(/[\\%_]/g, (x) => `\\${x}`)}`);
+  if (c.signedFrom) q = q.where('created_at', '>=', c.signedFrom);
+  if (c.signedTo) q = q.where('created_at', '<', c.signedTo);
+  if (c.laCode) q = q.where('la_code', '=', c.laCode);
+  const changed = await q.returning('id').execute();
+  await db.updateTable('voice_signature_invalidations').set({ signatures: changed.length })
+    .where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id).where('id', '=', inv.id).execute();
+  return { id: inv.id, signatures: changed.length };
+}
+
+export async function invalidationsOf(db: Db, p: PetitionRow) {
+  return db.selectFrom('voice_signature_invalidations').select(['id', 'reason', 'criteria', 'signatures', 'at'])
+    .where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id).orderBy('at').execute();
+}

@@ -1,0 +1,53 @@
+// Small, pure rules of the voice module: how an email address is made canonical, what a UK postcode looks
+// like, how words are counted and what a tag may be. Kept apart so they are tested on their own.
+
+/**
+ * The canonical form of an email address, so one person cannot sign a petition twice with variants of one
+ * mailbox: lower case throughout; for Gmail (gmail.com, googlemail.com → gmail.com) dots in the local part are
+ * ignored; for every domain a "+tag" suffix is dropped (Gmail, Outlook, iCloud, Fastmail and most providers
+ * deliver name+anything to name). The address as typed is still what the confirmation is sent to.
+ */
+export function canonicalEmail(email: string): string {
+  const at = email.trim().toLowerCase().lastIndexOf('@');
+  const lower = email.trim().toLowerCase();
+  if (at < 1) return lower;
+  let local = lower.slice(0, at);
+  let domain = lower.slice(at + 1);
+  if (domain === 'googlemail.com') domain = 'gmail.com';
+  const plus = local.indexOf('+');
+  if (plus > 0) local = local.slice(0, plus);
+  if (domain === 'gmail.com') local = local.replace(/\./g, '');
+  return `${local}@${domain}`;
+}
+
+// The shape of a UK postcode (outward code, space, inward code), including BFPO-free special cases such as
+// GIR 0AA. It checks form only: no postcode directory is shipped, so a well-formed postcode that does not
+// exist is accepted.
+const POSTCODE = /^(GIR ?0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPS-UW]|[A-HK-Y][0-9][ABEHMNPRV-Y]) ?[0-9][ABD-HJLNP-UW-Z]{2})$/;
+
+/** A UK postcode in its usual written form ("NE1 4ST"), or null if it is not shaped like one. */
+export function normalisePostcode(input: string): string | null {
+  const compact = input.toUpperCase().replace(/\s+/g, '');
+  if (!POSTCODE.test(compact)) return null;
+  return `${compact.slice(0, -3)} ${compact.slice(-3)}`;
+}
+
+/** Words as a reader counts them: runs of characters between white space. */
+export function countWords(text: string): number {
+  const t = text.trim();
+  return t === '' ? 0 : t.split(/\s+/u).length;
+}
+
+/** A tag as stored: lower case letters, digits and hyphens, up to 40 characters; null if nothing is left. */
+export function normaliseTag(input: string): string | null {
+  const t = input.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
+  return t === '' ? null : t;
+}
+
+/** The median of a list of numbers (the mean of the middle two for an even count), or null when empty. */
+export function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}

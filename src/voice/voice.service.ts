@@ -1,0 +1,702 @@
+// Voice: the services directory, stories and their public responses, moderation, "me too", search, metrics,
+// feeds and alerts. Named verbs; each change writes its audit row (and any email) in the same transaction.
+//
+// Who moderates: people holding the `moderator` role in the one moderating organisation a site administrator
+// designates (`commonweal voice moderators --org …`), and site administrators. No one else — in particular not
+// the staff of the organisation a story is about — can publish, edit or reject stories or responses.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../platform/db.ts';
+import type { Actor } from '../platform/actor.ts';
+import { AppError } from '../platform/errors.ts';
+import { Checker } from '../platform/validate.ts';
+import { recordAudit } from '../platform/audit.repository.ts';
+import { enqueueEmail } from '../platform/outbox.repository.ts';
+import { inTransaction } from '../platform/transaction.ts';
+import { requireOrganisationRole } from '../platform/auth/policy.ts';
+import { hasRole, findUserById, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
+import { findOrganisation, getOrganisation, organisationNames } from '../organisations/organisations.service.ts';
+import * as repo from './voice.repository.ts';
+import { countWords, normalisePostcode, normaliseTag } from './voice.rules.ts';
+import { resolvePlace, type PlaceRef } from './voice.places.ts';
+import { decisionTypes, type DecisionType } from './voice.table.ts';
+
+export const maxStoryWords = 1000;
+export const maxStoryChars = 10_000;
+/** A responder's answers are published without moderation once this many of theirs have been published. */
+export const trustedResponderAfter = 10;
+
+export const decisionTypeLabels: Record<DecisionType, string> = {
+  involvement: 'Involvement-based: decided with the people who use it',
+  'joined-up': 'Joined-up: decided together by the organisations involved',
+  technical: 'Technical: decided by professionals on the evidence',
+  framework: 'Framework: decided within a national or statutory framework',
+};
+
+/** Published reason codes for a story that is not published. */
+export const storyRejectReasons = {
+  'not-about-a-service': 'Not about a service',
+  'identifies-people': 'Would identify someone and could not be edited safely',
+  offensive: 'Offensive or abusive',
+  advert: 'An advert or spam',
+  duplicate: 'A duplicate of another story',
+  'legal-or-complaint': 'Needs a formal complaint or legal route instead',
+} as const;
+export type StoryRejectReason = keyof typeof storyRejectReasons;
+
+export const responseRejectReasons = {
+  'not-a-response': 'Does not answer the story',
+  'identifies-people': 'Would identify someone',
+  offensive: 'Offensive or abusive',
+  advert: 'An advert or spam',
+} as const;
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (s: unknown): s is string => typeof s === 'string' && uuidPattern.test(s.trim());
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+// ---------------------------------------------------------------------------------------------------------
+// Moderators
+
+/** True if the actor may moderate stories, responses and petitions. */
+export async function isModerator(db: Db, actor: Actor): Promise<boolean> {
+  if (actor.isAdmin) return true;
+  if (!actor.userId) return false;
+  const org = await repo.moderatingOrganisation(db);
+  return !!org && (await hasRole(db, actor.userId, org, ['moderator']));
+}
+
+export async function requireModerator(db: Db, actor: Actor): Promise<void> {
+  if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
+  if (!(await isModerator(db, actor))) throw new AppError('forbidden', 'Only moderators can do this');
+}
+
+/** Designates the organisation whose moderators moderate voice. Site administrators only. */
+export async function setModeratingOrganisation(db: Db, actor: Actor, ref: string) {
+  if (!actor.isAdmin) throw new AppError('forbidden', 'Only a site administrator can choose who moderates');
+  return inTransaction(db, async (trx) => {
+    const org = await getOrganisation(trx, ref);
+    const before = await repo.moderatingOrganisation(trx);
+    await repo.setModeratingOrganisation(trx, org.id);
+    await recordAudit(trx, actor, { action: 'voice.moderators.set', entityType: 'voice_settings', entityId: 'moderators', organisationId: org.id, before: { organisationId: before }, after: { organisationId: org.id } });
+    return { organisationId: org.id, name: org.name };
+  });
+}
+
+export async function moderatingOrganisation(db: Db) {
+  const id = await repo.moderatingOrganisation(db);
+  return id ? findOrganisation(db, id) : null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Services directory
+
+export interface ServiceView {
+  id: string; organisationId: string; organisationName: string; organisationSlug: string; name: string; description: string;
+  decisionType: DecisionType; decisionTypeLabel: string; areas: { code: string; kind: string; name: string }[];
+}
+
+async function presentServices(db: Db, rows: repo.ServiceRow[]): Promise<ServiceView[]> {
+  const names = await organisationNames(db, [...new Set(rows.map((r) => r.organisation_id))]);
+  const areas = await repo.areasOfServices(db, rows.map((r) => r.id));
+  return rows.map((r) => ({
+    id: r.id, organisationId: r.organisation_id, organisationName: names.get(r.organisation_id)?.name ?? '', organisationSlug: names.get(r.organisation_id)?.slug ?? '',
+    name: r.name, description: r.description, decisionType: r.decision_type, decisionTypeLabel: decisionTypeLabels[r.decision_type],
+    areas: areas.filter((a) => a.service_id === r.id).map((a) => ({ code: a.area_code, kind: a.area_kind, name: a.area_name })),
+  }));
+}
+
+export interface ServiceInput { organisation?: unknown; name?: unknown; description?: unknown; decisionType?: unknown; areas?: unknown }
+
+async function readService(db: Db, input: ServiceInput) {
+  const check = new Checker();
+  const name = check.text(input.name, 'name', 'the service’s name', { max: 200 });
+  const description = check.text(input.description, 'description', 'a description', { max: 2000, optional: true });
+  const decisionType = check.oneOf(input.decisionType, 'decisionType', 'how decisions about the service are made', decisionTypes);
+  const codes = (Array.isArray(input.areas) ? input.areas : typeof input.areas === 'string' ? input.areas.split(/[\s,;]+/) : [])
+    .filter((c): c is string => typeof c === 'string' && c.trim() !== '');
+  if (codes.length === 0) check.fail('areas', 'Give at least one area the service covers: a local authority or small area code, like E08000021');
+  if (codes.length > 50) check.fail('areas', 'Give at most 50 areas');
+  const areas: PlaceRef[] = [];
+  for (const code of codes.slice(0, 50)) {
+    const place = await resolvePlace(db, code);
+    if (!place) check.fail('areas', `${code.slice(0, 20)} is not a local authority or small area code we know`);
+    else if (!areas.some((a) => a.code === place.code)) areas.push(place);
+  }
+  check.done();
+  return { name, description, decisionType, areas };
+}
+
+/** Adds a service to the directory for an organisation; its administrators and staff may. */
+export async function createService(db: Db, actor: Actor, input: ServiceInput): Promise<ServiceView> {
+  if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
+  const orgRef = typeof input.organisation === 'string' ? input.organisation : '';
+  const org = await findOrganisation(db, orgRef);
+  if (!org) throw AppError.validation([{ field: 'organisation', message: 'Choose the organisation that runs the service' }]);
+  await requireOrganisationRole(db, actor, org.id, ['admin', 'staff']);
+  const v = await readService(db, input);
+  return inTransaction(db, async (trx) => {
+    if (await repo.findServiceByName(trx, org.id, v.name)) {
+      throw new AppError('conflict', `${org.name} already has a service called ${v.name}`, { fieldErrors: [{ field: 'name', message: `${org.name} already has a service with this name` }] });
+    }
+    const row = await repo.insertService(trx, { organisationId: org.id, name: v.name, description: v.description, decisionType: v.decisionType });
+    await repo.replaceServiceAreas(trx, row, v.areas);
+    const [view] = await presentServices(trx, [row]);
+    await recordAudit(trx, actor, { action: 'voice.service.created', entityType: 'voice_service', entityId: row.id, organisationId: org.id, after: view });
+    return view!;
+  });
+}
+
+/** Changes a service's details and areas; its organisation's administrators and staff may. */
+export async function updateService(db: Db, actor: Actor, id: string, input: ServiceInput): Promise<ServiceView> {
+  const row = isUuid(id) ? await repo.findService(db, id.toLowerCase()) : null;
+  if (!row) throw new AppError('not_found', 'No such service');
+  await requireOrganisationRole(db, actor, row.organisation_id, ['admin', 'staff']);
+  const v = await readService(db, input);
+  return inTransaction(db, async (trx) => {
+    const [before] = await presentServices(trx, [row]);
+    const other = await repo.findServiceByName(trx, row.organisation_id, v.name);
+    if (other && other.id !== row.id) throw new AppError('conflict', 'Another service of this organisation has that name', { fieldErrors: [{ field: 'name', message: 'Another service of this organisation has this name' }] });
+    const updated = await repo.updateService(trx, row, { name: v.name, description: v.description, decisionType: v.decisionType });
+    await repo.replaceServiceAreas(trx, updated, v.areas);
+    const [after] = await presentServices(trx, [updated]);
+    await recordAudit(trx, actor, { action: 'voice.service.updated', entityType: 'voice_service', entityId: row.id, organisationId: row.organisation_id, before, after });
+    return after!;
+  });
+}
+
+export async function getService(db: Db, id: string): Promise<ServiceView> {
+  const row = isUuid(id) ? await repo.findService(db, id.toLowerCase()) : null;
+  if (!row) throw new AppError('not_found', 'No such service');
+  return (await presentServices(db, [row]))[0]!;
+}
+
+export async function listServices(db: Db, filter: { organisation?: string; area?: string } = {}): Promise<ServiceView[]> {
+  let organisationId: string | undefined;
+  if (filter.organisation) {
+    const org = await findOrganisation(db, filter.organisation);
+    if (!org) return [];
+    organisationId = org.id;
+  }
+  return presentServices(db, await repo.listServices(db, { organisationId, area: filter.area?.trim().toUpperCase() || undefined }));
+}
+
+/** May the actor manage the organisation's services (and answer stories about them)? */
+export async function isStaffOf(db: Db, actor: Actor, organisationId: string): Promise<boolean> {
+  return actor.isAdmin || (!!actor.userId && (await hasRole(db, actor.userId, organisationId, ['admin', 'staff'])));
+}
+
+/** Tags on published stories, with how many stories carry each. */
+export async function storyTags(db: Db) {
+  return (await repo.allTags(db)).map((t) => ({ tag: t.tag, n: Number(t.n) }));
+}
+
+export async function coveredAreas(db: Db) {
+  return (await repo.coveredAreas(db)).map((a) => ({ code: a.area_code, name: a.area_name, kind: a.area_kind }));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Stories
+
+export interface ResponseView {
+  id: string; storyId: string; organisationId: string; organisationName: string; responderName: string; body: string;
+  claimsChange: boolean; changeConfirmed: boolean; status: 'pending' | 'published' | 'rejected'; rejectReason: string | null;
+  publishedAt: string | null; createdAt: string;
+}
+
+export interface StoryView {
+  id: string; title: string; body: string; pseudonym: string; status: 'pending' | 'published' | 'rejected';
+  rejectReason: string | null; rejectReasonLabel: string | null; assisted: boolean; meToo: number;
+  submittedAt: string; publishedAt: string | null;
+  services: { id: string; name: string; organisationId: string; organisationName: string }[];
+  tags: string[];
+  responses: ResponseView[];
+  /** Staff-only: shown to moderators and to staff of an organisation the story is about; null otherwise. */
+  criticality: number | null;
+}
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+function presentResponse(r: repo.ResponseRow, orgNames: Map<string, { name: string }>): ResponseView {
+  return {
+    id: r.id, storyId: r.story_id, organisationId: r.organisation_id, organisationName: orgNames.get(r.organisation_id)?.name ?? '',
+    responderName: r.responder_name, body: r.body, claimsChange: r.claims_change, changeConfirmed: r.change_confirmed_at !== null,
+    status: r.status, rejectReason: r.reject_reason, publishedAt: iso(r.published_at), createdAt: iso(r.created_at)!,
+  };
+}
+
+/**
+ * Stories as a given reader may see them. `moderator` sees everything; `staffOf` (organisation ids where the
+ * reader is staff) adds criticality for stories about those organisations; everyone else sees only published
+ * responses and no criticality.
+ */
+async function presentStories(db: Db, rows: repo.StoryRow[], reader: { moderator: boolean; staffOf: Set<string> }): Promise<StoryView[]> {
+  const ids = rows.map((r) => r.id);
+  const [services, tags, responses] = await Promise.all([
+    repo.servicesOfStories(db, ids), repo.tagsOfStories(db, ids), repo.responsesOfStories(db, ids, reader.moderator ? undefined : 'published'),
+  ]);
+  const orgNames = await organisationNames(db, [...new Set([...services.map((s) => s.organisation_id), ...responses.map((r) => r.organisation_id)])]);
+  return rows.map((r) => {
+    const mine = services.filter((s) => s.story_id === r.id);
+    const staff = mine.some((s) => reader.staffOf.has(s.organisation_id));
+    return {
+      id: r.id, title: r.title, body: r.body, pseudonym: r.pseudonym, status: r.status, rejectReason: r.reject_reason,
+      rejectReasonLabel: r.reject_reason ? storyRejectReasons[r.reject_reason as StoryRejectReason] ?? r.reject_reason : null,
+      assisted: r.assisted_by !== null, meToo: r.me_too, submittedAt: iso(r.submitted_at)!, publishedAt: iso(r.published_at),
+      services: mine.map((s) => ({ id: s.id, name: s.name, organisationId: s.organisation_id, organisationName: orgNames.get(s.organisation_id)?.name ?? '' })),
+      tags: tags.filter((t) => t.story_id === r.id).map((t) => t.tag),
+      responses: responses.filter((x) => x.story_id === r.id).map((x) => presentResponse(x, orgNames)),
+      criticality: reader.moderator || staff ? r.criticality : null,
+    };
+  });
+}
+
+async function readerOf(db: Db, actor: Actor) {
+  const moderator = await isModerator(db, actor);
+  const staffOf = new Set<string>();
+  if (actor.userId) for (const m of await listMembershipsOfUser(db, actor.userId)) if (m.role === 'admin' || m.role === 'staff') staffOf.add(m.organisationId);
+  return { moderator, staffOf };
+}
+
+export interface StoryInput {
+  title?: unknown; body?: unknown; pseudonym?: unknown; email?: unknown; postcode?: unknown; services?: unknown;
+  /** Staff submitting on someone's behalf (recorded as assisted; email then optional). */
+  assisted?: unknown;
+}
+
+function readBody(check: Checker, input: unknown, field: string, label: string): string {
+  const body = check.text(input, field, label, { max: maxStoryChars });
+  if (body && countWords(body) > maxStoryWords) check.fail(field, `${label.charAt(0).toUpperCase()}${label.slice(1)} must be ${maxStoryWords.toLocaleString('en-GB')} words or fewer (it has ${countWords(body).toLocaleString('en-GB')})`);
+  return body;
+}
+
+/**
+ * Takes a story for moderation. Nothing is public until a moderator publishes it. The email address and
+ * postcode are kept private (moderators use them to ask about the story and the author to confirm a change).
+ */
+export async function submitStory(db: Db, actor: Actor, input: StoryInput, options: { baseUrl: string }): Promise<{ id: string; status: 'pending' }> {
+  const check = new Checker();
+  const assisted = input.assisted === true || input.assisted === 'yes';
+  const title = check.text(input.title, 'title', 'a title for your story', { max: 150 });
+  const body = readBody(check, input.body, 'body', 'your story');
+  const pseudonym = check.text(input.pseudonym, 'pseudonym', 'the name to show with your story', { max: 60 });
+  let email: string | null = null;
+  if (!assisted || (typeof input.email === 'string' && input.email.trim() !== '')) email = check.email(input.email);
+  let postcode: string | null = null;
+  if (typeof input.postcode === 'string' && input.postcode.trim() !== '') {
+    postcode = normalisePostcode(input.postcode);
+    if (!postcode) check.fail('postcode', 'Enter a real UK postcode, like NE1 4ST, or leave it blank');
+  }
+  const serviceIds = [...new Set((Array.isArray(input.services) ? input.services : typeof input.services === 'string' ? [input.services] : []).filter(isUuid).map((s) => s.toLowerCase()))];
+  if (serviceIds.length === 0) check.fail('services', 'Choose the service your story is about');
+  if (serviceIds.length > 10) check.fail('services', 'Choose at most 10 services');
+  const services = serviceIds.length ? await repo.listServices(db, { ids: serviceIds.slice(0, 10) }) : [];
+  if (serviceIds.length && services.length !== Math.min(serviceIds.length, 10)) check.fail('services', 'Choose services from the list');
+  check.done();
+  if (assisted) {
+    if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated', 'Sign in to submit a story on someone’s behalf');
+    const staff = await Promise.all(services.map((s) => isStaffOf(db, actor, s.organisation_id)));
+    if (!staff.some(Boolean)) throw new AppError('forbidden', 'Only staff of an organisation the story is about can submit it on someone’s behalf');
+  }
+  return inTransaction(db, async (trx) => {
+    const story = await repo.insertStory(trx, { title, body, pseudonym, authorEmail: email, authorPostcode: postcode, assistedBy: assisted ? actor.userId : null });
+    await repo.linkStoryServices(trx, story.id, services);
+    await recordAudit(trx, actor, { action: 'voice.story.submitted', entityType: 'voice_story', entityId: story.id, after: { title, pseudonym, services: serviceIds, assisted } });
+    if (email) {
+      await enqueueEmail(trx, {
+        to: email, kind: 'voice-story-received', subject: 'We have your story',
+        text: `Thank you for telling your story, "${title}".\n\nA moderator will read it before it is published. You can see it here once it is:\n\n${options.baseUrl}/voice/stories/${story.id}\n`,
+      });
+    }
+    return { id: story.id, status: 'pending' as const };
+  });
+}
+
+/**
+ * One story as the actor may see it. Anyone sees a published story; a rejected one shows only its published
+ * reason code; a pending one is not found, except by moderators (who see everything).
+ */
+export async function getStory(db: Db, actor: Actor, id: string): Promise<StoryView> {
+  const row = isUuid(id) ? await repo.findStory(db, id.toLowerCase()) : null;
+  const reader = await readerOf(db, actor);
+  if (!row || (row.status === 'pending' && !reader.moderator)) throw new AppError('not_found', 'No published story has that id');
+  const [view] = await presentStories(db, [row], reader);
+  if (row.status === 'rejected' && !reader.moderator) {
+    return { ...view!, title: 'Story not published', body: '', pseudonym: '', tags: [], responses: [], criticality: null, services: [] };
+  }
+  return view!;
+}
+
+export interface StorySearch { q?: string; service?: string; organisation?: string; area?: string; tag?: string; page?: number; pageSize?: number }
+
+/** Published stories, newest first, with full-text search and filters by service, organisation, area and tag. */
+export async function searchStories(db: Db, actor: Actor, input: StorySearch) {
+  const pageSize = Math.min(Math.max(input.pageSize ?? 20, 1), 100);
+  const page = Math.max(input.page ?? 1, 1);
+  let organisationId: string | undefined;
+  if (input.organisation) {
+    const org = await findOrganisation(db, input.organisation);
+    if (!org) return { total: 0, page, pageSize, items: [] as StoryView[] };
+    organisationId = org.id;
+  }
+  if (input.service && !isUuid(input.service)) return { total: 0, page, pageSize, items: [] as StoryView[] };
+  const tag = input.tag ? normaliseTag(input.tag) ?? undefined : undefined;
+  const { total, items } = await repo.searchStories(db, {
+    status: 'published', q: input.q?.trim().slice(0, 200) || undefined, serviceId: input.service?.toLowerCase(), organisationId,
+    area: input.area?.trim().toUpperCase().slice(0, 12) || undefined, tag, limit: pageSize, offset: (page - 1) * pageSize,
+  });
+  return { total, page, pageSize, items: await presentStories(db, items, await readerOf(db, actor)) };
+}
+
+/** The moderation queue: stories waiting, oldest first, and responses waiting. Moderators only. */
+export async function moderationQueue(db: Db, actor: Actor) {
+  await requireModerator(db, actor);
+  const stories = await repo.searchStories(db, { status: 'pending', limit: 100 });
+  const responses = await repo.pendingResponses(db, 100);
+  const storyTitles = new Map((await Promise.all([...new Set(responses.map((r) => r.story_id))].map((id) => repo.findStory(db, id)))).filter((s) => s).map((s) => [s!.id, s!.title]));
+  const orgNames = await organisationNames(db, [...new Set(responses.map((r) => r.organisation_id))]);
+  return {
+    stories: await presentStories(db, stories.items, { moderator: true, staffOf: new Set() }),
+    responses: responses.map((r) => ({ ...presentResponse(r, orgNames), storyTitle: storyTitles.get(r.story_id) ?? '' })),
+  };
+}
+
+/** A story with its private details and every moderation action on it, original text included. Moderators only. */
+export async function storyForModeration(db: Db, actor: Actor, id: string) {
+  await requireModerator(db, actor);
+  const row = isUuid(id) ? await repo.findStory(db, id.toLowerCase()) : null;
+  if (!row) throw new AppError('not_found', 'No such story');
+  const [view] = await presentStories(db, [row], { moderator: true, staffOf: new Set() });
+  const log = await repo.moderationLog(db, 'story', [row.id]);
+  const assistedBy = row.assisted_by ? await findUserById(db, row.assisted_by) : null;
+  return {
+    story: view!, authorEmail: row.author_email, authorPostcode: row.author_postcode, assistedBy: assistedBy?.name ?? null,
+    log: log.map((l) => ({ action: l.action, moderator: l.moderator_name ?? 'The platform', at: iso(l.at)!, before: l.before, after: l.after })),
+  };
+}
+
+export interface ModerateStoryInput { decision?: unknown; title?: unknown; body?: unknown; tags?: unknown; criticality?: unknown; reason?: unknown }
+
+/**
+ * A moderator's decision on a story: publish (possibly edited), reject with a published reason code, or save
+ * edits, tags and criticality. The text before and after is kept in the moderation log.
+ */
+export async function moderateStory(db: Db, actor: Actor, id: string, input: ModerateStoryInput, options: { baseUrl: string }): Promise<StoryView> {
+  await requireModerator(db, actor);
+  const check = new Checker();
+  const decision = check.oneOf(input.decision, 'decision', 'what to do with the story', ['publish', 'reject', 'save'] as const);
+  const title = input.title === undefined ? undefined : check.text(input.title, 'title', 'a title', { max: 150 });
+  const body = input.body === undefined ? undefined : readBody(check, input.body, 'body', 'the story');
+  const tagList = input.tags === undefined ? undefined : (Array.isArray(input.tags) ? input.tags : String(input.tags).split(','))
+    .map((t) => normaliseTag(String(t))).filter((t): t is string => t !== null);
+  if (tagList && tagList.length > 10) check.fail('tags', 'Give at most 10 tags');
+  let criticality: number | null | undefined;
+  if (input.criticality !== undefined) {
+    const c = typeof input.criticality === 'string' ? (input.criticality.trim() === '' ? null : Number(input.criticality)) : input.criticality;
+    if (c !== null && (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > 5)) check.fail('criticality', 'Choose a criticality from 0 (not critical) to 5 (severely critical)');
+    else criticality = c as number | null;
+  }
+  let reason: StoryRejectReason | null = null;
+  if (decision === 'reject') reason = check.oneOf(input.reason, 'reason', 'a reason code', Object.keys(storyRejectReasons) as StoryRejectReason[]);
+  check.done();
+  const moderatorActor = actor;
+  const result = await inTransaction(db, async (trx) => {
+    const row = isUuid(id) ? await repo.findStory(trx, id.toLowerCase(), { forUpdate: true }) : null;
+    if (!row) throw new AppError('not_found', 'No such story');
+    const beforeTags = (await repo.tagsOfStories(trx, [row.id])).map((t) => t.tag);
+    const before = { title: row.title, body: row.body, status: row.status, criticality: row.criticality, tags: beforeTags, rejectReason: row.reject_reason };
+    const change: Parameters<typeof repo.updateStory>[2] = {};
+    if (title !== undefined && title !== row.title) change.title = title;
+    if (body !== undefined && body !== row.body) change.body = body;
+    if (criticality !== undefined) change.criticality = criticality;
+    const firstPublication = decision === 'publish' && row.status !== 'published';
+    if (decision === 'publish') { change.status = 'published'; change.reject_reason = null; if (!row.published_at) change.published_at = new Date(); }
+    if (decision === 'reject') { change.status = 'rejected'; change.reject_reason = reason; }
+    const updated = Object.keys(change).length ? await repo.updateStory(trx, row.id, change) : row;
+    if (tagList) await repo.replaceTags(trx, row.id, [...new Set(tagList)]);
+    const after = { title: updated.title, body: updated.body, status: updated.status, criticality: updated.criticality, tags: tagList ?? beforeTags, rejectReason: updated.reject_reason };
+    await repo.logModeration(trx, { subjectType: 'story', subjectId: row.id, action: decision, moderatorUserId: moderatorActor.userId, before, after });
+    // The audit log records that a moderation happened; the text itself stays in the moderators' log.
+    await recordAudit(trx, moderatorActor, { action: `voice.story.${decision === 'save' ? 'edited' : decision === 'publish' ? 'published' : 'rejected'}`, entityType: 'voice_story', entityId: row.id, before: { status: before.status }, after: { status: after.status, rejectReason: after.rejectReason } });
+    if (decision === 'reject' && row.author_email && row.status !== 'rejected') {
+      await enqueueEmail(trx, { to: row.author_email, kind: 'voice-story-rejected', subject: 'Your story was not published', text: `Thank you for your story, "${row.title}". A moderator decided not to publish it, for this reason: ${storyRejectReasons[reason!]}.\n` });
+    }
+    if (firstPublication) {
+      if (row.author_email) {
+        await enqueueEmail(trx, { to: row.author_email, kind: 'voice-story-published', subject: 'Your story is published', text: `Your story, "${updated.title}", is published:\n\n${options.baseUrl}/voice/stories/${row.id}\n\nYou will be emailed when the service responds.\n` });
+      }
+      await alertSubscribers(trx, updated, { kind: 'story', baseUrl: options.baseUrl });
+    }
+    return updated;
+  });
+  return (await presentStories(db, [result], { moderator: true, staffOf: new Set() }))[0]!;
+}
+
+/** "Me too": one per person (signed-in user, or browser session) per published story. Returns the new count. */
+export async function meToo(db: Db, storyId: string, voterKey: string): Promise<{ meToo: number; counted: boolean }> {
+  return inTransaction(db, async (trx) => {
+    const row = isUuid(storyId) ? await repo.findStory(trx, storyId.toLowerCase()) : null;
+    if (!row || row.status !== 'published') throw new AppError('not_found', 'No published story has that id');
+    const counted = await repo.recordMeToo(trx, row.id, sha256(`voice-me-too:${voterKey}`));
+    return { meToo: (await repo.findStory(trx, row.id))!.me_too, counted };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Responses
+
+export interface ResponseInput { organisation?: unknown; body?: unknown; claimsChange?: unknown }
+
+/** The organisations on whose behalf the actor may answer a story (staff or admin of one of its services' organisations). */
+export async function respondingOrganisations(db: Db, actor: Actor, storyId: string): Promise<{ id: string; name: string }[]> {
+  if (!actor.userId && !actor.isAdmin) return [];
+  const services = await repo.servicesOfStories(db, [storyId]);
+  const orgIds = [...new Set(services.map((s) => s.organisation_id))];
+  const allowed: string[] = [];
+  for (const o of orgIds) if (await isStaffOf(db, actor, o)) allowed.push(o);
+  const names = await organisationNames(db, allowed);
+  return allowed.map((id) => ({ id, name: names.get(id)?.name ?? '' }));
+}
+
+/**
+ * Staff answer a published story in public on behalf of their organisation, which must run a service the story
+ * is about. The answer is moderated unless its author already has ten published answers; an answer that says
+ * a change was made is always moderated, and once published the story's author is asked to confirm it.
+ */
+export async function respondToStory(db: Db, actor: Actor, storyId: string, input: ResponseInput, options: { baseUrl: string }): Promise<ResponseView> {
+  if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
+  const check = new Checker();
+  const body = readBody(check, input.body, 'body', 'your response');
+  const claimsChange = input.claimsChange === true || input.claimsChange === 'yes';
+  check.done();
+  return inTransaction(db, async (trx) => {
+    const story = isUuid(storyId) ? await repo.findStory(trx, storyId.toLowerCase()) : null;
+    if (!story || story.status !== 'published') throw new AppError('not_found', 'No published story has that id');
+    const allowed = await respondingOrganisations(trx, actor, story.id);
+    const wanted = typeof input.organisation === 'string' && input.organisation.trim() ? input.organisation.trim().toLowerCase() : allowed[0]?.id;
+    const services = await repo.servicesOfStories(trx, [story.id]);
+    if (!wanted || !services.some((s) => s.organisation_id === wanted)) {
+      throw new AppError('forbidden', 'Only staff of an organisation whose service this story is about can respond to it');
+    }
+    await requireOrganisationRole(trx, actor, wanted, ['admin', 'staff']);
+    const user = actor.userId ? await findUserById(trx, actor.userId) : null;
+    const trusted = !claimsChange && !!actor.userId && (await repo.publishedResponseCount(trx, actor.userId)) >= trustedResponderAfter;
+    const response = await repo.insertResponse(trx, {
+      organisationId: wanted, storyId: story.id, responderUserId: actor.userId, responderName: user?.name ?? 'Staff', body, claimsChange,
+      status: trusted ? 'published' : 'pending', publishedAt: trusted ? new Date() : null,
+    });
+    await recordAudit(trx, actor, { action: 'voice.response.submitted', entityType: 'voice_response', entityId: response.id, organisationId: wanted, after: { storyId: story.id, claimsChange, status: response.status } });
+    if (trusted) await afterResponsePublished(trx, story, response, options.baseUrl);
+    const names = await organisationNames(trx, [wanted]);
+    return presentResponse(response, names);
+  });
+}
+
+async function afterResponsePublished(trx: Db, story: repo.StoryRow, response: repo.ResponseRow, baseUrl: string): Promise<void> {
+  let confirmLink = '';
+  if (response.claims_change && story.author_email) {
+    const token = randomBytes(24).toString('base64url');
+    await repo.updateResponse(trx, response, { confirm_token_hash: sha256(token) });
+    confirmLink = `\n\nThe response says a change was made. If you agree that it was, please confirm it here; the response will then show "change confirmed by author":\n\n${baseUrl}/voice/responses/confirm?token=${token}`;
+  }
+  if (story.author_email) {
+    await enqueueEmail(trx, {
+      to: story.author_email, kind: 'voice-response-published', subject: 'A service has responded to your story',
+      text: `${response.responder_name} has responded to your story, "${story.title}":\n\n${baseUrl}/voice/stories/${story.id}#response-${response.id}${confirmLink}\n`,
+    });
+  }
+  await alertSubscribers(trx, story, { kind: 'response', baseUrl, responseId: response.id });
+}
+
+/** A moderator publishes (possibly edited) or rejects a response. */
+export async function moderateResponse(db: Db, actor: Actor, id: string, input: { decision?: unknown; body?: unknown; reason?: unknown }, options: { baseUrl: string }): Promise<ResponseView> {
+  await requireModerator(db, actor);
+  const check = new Checker();
+  const decision = check.oneOf(input.decision, 'decision', 'what to do with the response', ['publish', 'reject'] as const);
+  const body = input.body === undefined || input.body === '' ? undefined : readBody(check, input.body, 'body', 'the response');
+  const reason = decision === 'reject' ? check.oneOf(input.reason, 'reason', 'a reason code', Object.keys(responseRejectReasons) as (keyof typeof responseRejectReasons)[]) : null;
+  check.done();
+  return inTransaction(db, async (trx) => {
+    const row = isUuid(id) ? await repo.findResponse(trx, id.toLowerCase(), { forUpdate: true }) : null;
+    if (!row) throw new AppError('not_found', 'No such response');
+    if (row.status !== 'pending') throw new AppError('conflict', 'That response has already been moderated');
+    const updated = await repo.updateResponse(trx, row, decision === 'publish'
+      ? { status: 'published', published_at: new Date(), ...(body !== undefined ? { body } : {}) }
+      : { status: 'rejected', reject_reason: reason });
+    await repo.logModeration(trx, { subjectType: 'response', subjectId: row.id, action: decision, moderatorUserId: actor.userId, before: { body: row.body, status: row.status }, after: { body: updated.body, status: updated.status, rejectReason: updated.reject_reason } });
+    await recordAudit(trx, actor, { action: `voice.response.${decision === 'publish' ? 'published' : 'rejected'}`, entityType: 'voice_response', entityId: row.id, organisationId: row.organisation_id, before: { status: row.status }, after: { status: updated.status } });
+    if (decision === 'publish') {
+      const story = (await repo.findStory(trx, row.story_id))!;
+      await afterResponsePublished(trx, story, updated, options.baseUrl);
+    }
+    return presentResponse(updated, await organisationNames(trx, [row.organisation_id]));
+  });
+}
+
+/** What the confirmation page shows for a token (null when the link is not valid). */
+export async function changeToConfirm(db: Db, token: string) {
+  if (typeof token !== 'string' || token.length < 20 || token.length > 100) return null;
+  const r = await repo.findResponseByToken(db, sha256(token));
+  if (!r || r.status !== 'published') return null;
+  const story = (await repo.findStory(db, r.story_id))!;
+  return { responseId: r.id, storyId: story.id, storyTitle: story.title, body: r.body, confirmed: r.change_confirmed_at !== null };
+}
+
+/** The story's author confirms, through the emailed link, that the change a response describes was made. */
+export async function confirmChange(db: Db, actor: Actor, token: unknown): Promise<{ storyId: string; responseId: string }> {
+  if (typeof token !== 'string' || token.length < 20 || token.length > 100) throw new AppError('not_found', 'That confirmation link is not valid');
+  return inTransaction(db, async (trx) => {
+    const r = await repo.findResponseByToken(trx, sha256(token));
+    if (!r || r.status !== 'published' || !r.claims_change) throw new AppError('not_found', 'That confirmation link is not valid');
+    if (!r.change_confirmed_at) {
+      await repo.updateResponse(trx, r, { change_confirmed_at: new Date() });
+      await recordAudit(trx, actor, { action: 'voice.response.change_confirmed', entityType: 'voice_response', entityId: r.id, organisationId: r.organisation_id, after: { changeConfirmed: true } });
+    }
+    return { storyId: r.story_id, responseId: r.id };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Metrics and feeds
+
+export interface OrganisationMetrics {
+  stories: number; answered: number; shareAnswered: number | null; medianMinutesToFirstResponse: number | null;
+  changesMade: number; changesConfirmed: number;
+}
+
+/** Published stories about an organisation's services, the share answered, the median time to a first published answer, changes made and confirmed. */
+export async function organisationMetrics(db: Db, organisationRef: string): Promise<OrganisationMetrics & { organisation: { id: string; name: string; slug: string } }> {
+  const org = await getOrganisation(db, organisationRef);
+  const m = await repo.organisationMetrics(db, org.id);
+  return {
+    organisation: { id: org.id, name: org.name, slug: org.slug },
+    stories: m.stories, answered: m.answered, shareAnswered: m.stories ? m.answered / m.stories : null,
+    medianMinutesToFirstResponse: m.medianMinutes, changesMade: m.changes, changesConfirmed: m.confirmed,
+  };
+}
+
+export interface FeedScope { kind: 'all' | 'service' | 'organisation' | 'area' | 'tag'; value?: string }
+
+/** The published stories and responses a feed carries (newest 50), with the feed's title. Never anything unpublished. */
+export async function feedContent(db: Db, scope: FeedScope) {
+  let title = 'Stories about services';
+  const filter: Omit<repo.StoryFilter, 'status' | 'q'> = { limit: 50 };
+  if (scope.kind === 'service') {
+    const s = await getService(db, scope.value ?? '');
+    title = `Stories about ${s.name} (${s.organisationName})`;
+    filter.serviceId = s.id;
+  } else if (scope.kind === 'organisation') {
+    const o = await getOrganisation(db, scope.value ?? '');
+    title = `Stories about services of ${o.name}`;
+    filter.organisationId = o.id;
+  } else if (scope.kind === 'area') {
+    const code = (scope.value ?? '').toUpperCase();
+    const place = /^[ES][0-9]{8}$/.test(code) ? await resolvePlace(db, code) : null;
+    if (!place) throw new AppError('not_found', 'No local authority or small area has that code');
+    title = `Stories about services in ${place.name}`;
+    filter.area = place.code;
+  } else if (scope.kind === 'tag') {
+    const tag = normaliseTag(scope.value ?? '');
+    if (!tag) throw new AppError('not_found', 'No such tag');
+    title = `Stories tagged ${tag}`;
+    filter.tag = tag;
+  }
+  const { stories, responses } = await repo.feedItems(db, filter);
+  const services = await repo.servicesOfStories(db, stories.map((s) => s.id));
+  const tags = await repo.tagsOfStories(db, stories.map((s) => s.id));
+  return {
+    title,
+    stories: stories.map((s) => ({
+      id: s.id, title: s.title, body: s.body, pseudonym: s.pseudonym, publishedAt: s.published_at!,
+      services: services.filter((x) => x.story_id === s.id).map((x) => x.name), tags: tags.filter((t) => t.story_id === s.id).map((t) => t.tag),
+    })),
+    responses: responses.map((r) => ({ id: r.id, storyId: r.story_id, storyTitle: r.story_title, responderName: r.responder_name, body: r.body, publishedAt: r.published_at! })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Alerts
+
+export const subscriptionScopes = ['all', 'service', 'organisation', 'area', 'tag'] as const;
+
+/**
+ * Subscribes a signed-in person to email alerts for new stories and responses in a scope. A minimum
+ * criticality may be set only by moderators and by staff of the organisation (scope organisation or service).
+ */
+export async function subscribe(db: Db, actor: Actor, input: { scope?: unknown; value?: unknown; minCriticality?: unknown }) {
+  if (!actor.userId) throw new AppError('unauthenticated', 'Sign in to set up email alerts');
+  const check = new Checker();
+  const scope = check.oneOf(input.scope, 'scope', 'what to be alerted about', subscriptionScopes);
+  const rawValue = typeof input.value === 'string' ? input.value.trim().slice(0, 200) : '';
+  let minCriticality: number | null = null;
+  if (input.minCriticality !== undefined && input.minCriticality !== '' && input.minCriticality !== null) {
+    const c = Number(input.minCriticality);
+    if (!Number.isInteger(c) || c < 0 || c > 5) check.fail('minCriticality', 'Choose a criticality from 0 to 5');
+    else minCriticality = c;
+  }
+  check.done();
+  let value = '';
+  let label = 'All new stories and responses';
+  let organisationId: string | null = null;
+  if (scope === 'service') {
+    const s = await getService(db, rawValue).catch(() => null);
+    if (!s) throw AppError.validation([{ field: 'value', message: 'Choose a service' }]);
+    value = s.id; label = `${s.name} (${s.organisationName})`; organisationId = s.organisationId;
+  } else if (scope === 'organisation') {
+    const o = await findOrganisation(db, rawValue);
+    if (!o) throw AppError.validation([{ field: 'value', message: 'Choose an organisation' }]);
+    value = o.id; label = o.name; organisationId = o.id;
+  } else if (scope === 'area') {
+    const p = rawValue ? await resolvePlace(db, rawValue) : null;
+    if (!p) throw AppError.validation([{ field: 'value', message: 'Give a local authority or small area code, like E08000021' }]);
+    value = p.code; label = p.name;
+  } else if (scope === 'tag') {
+    const t = normaliseTag(rawValue);
+    if (!t) throw AppError.validation([{ field: 'value', message: 'Give a tag' }]);
+    value = t; label = `Tagged ${t}`;
+  }
+  if (minCriticality !== null && !(await isModerator(db, actor)) && !(organisationId && (await isStaffOf(db, actor, organisationId)))) {
+    throw new AppError('forbidden', 'Only staff of the organisation and moderators can filter alerts by criticality', { fieldErrors: [{ field: 'minCriticality', message: 'Only staff of the organisation and moderators can filter by criticality' }] });
+  }
+  return inTransaction(db, async (trx) => {
+    const row = await repo.insertSubscription(trx, { userId: actor.userId!, scope, value, label, minCriticality });
+    await recordAudit(trx, actor, { action: 'voice.subscription.saved', entityType: 'voice_subscription', entityId: row.id, organisationId, after: { scope, value, minCriticality } });
+    return { id: row.id, scope, value, label, minCriticality };
+  });
+}
+
+export async function unsubscribe(db: Db, actor: Actor, id: string): Promise<void> {
+  if (!actor.userId) throw new AppError('unauthenticated');
+  if (!isUuid(id)) throw new AppError('not_found', 'No such alert');
+  await inTransaction(db, async (trx) => {
+    if (!(await repo.deleteSubscription(trx, actor.userId!, id.toLowerCase()))) throw new AppError('not_found', 'No such alert');
+    await recordAudit(trx, actor, { action: 'voice.subscription.removed', entityType: 'voice_subscription', entityId: id });
+  });
+}
+
+export async function mySubscriptions(db: Db, actor: Actor) {
+  if (!actor.userId) return [];
+  return (await repo.subscriptionsOf(db, actor.userId)).map((s) => ({ id: s.id, scope: s.scope, value: s.value, label: s.label, minCriticality: s.min_criticality }));
+}
+
+/** Emails each subscriber whose scope matches a newly published story or response (once per person). */
+async function alertSubscribers(trx: Db, story: repo.StoryRow, event: { kind: 'story' | 'response'; baseUrl: string; responseId?: string }): Promise<void> {
+  const services = await repo.servicesOfStories(trx, [story.id]);
+  const areas = await repo.areasOfServices(trx, services.map((s) => s.id));
+  const tags = (await repo.tagsOfStories(trx, [story.id])).map((t) => t.tag);
+  const subs = await repo.matchingSubscriptions(trx, {
+    serviceIds: services.map((s) => s.id), organisationIds: [...new Set(services.map((s) => s.organisation_id))],
+    areas: [...new Set(areas.flatMap((a) => [a.area_code, a.la_code]))], tags,
+  });
+  const sent = new Set<string>();
+  for (const s of subs) {
+    if (sent.has(s.user_id)) continue;
+    if (s.min_criticality !== null && (story.criticality === null || story.criticality < s.min_criticality)) continue;
+    sent.add(s.user_id);
+    const link = `${event.baseUrl}/voice/stories/${story.id}${event.responseId ? `#response-${event.responseId}` : ''}`;
+    await enqueueEmail(trx, {
+      to: s.email, kind: event.kind === 'story' ? 'voice-alert-story' : 'voice-alert-response',
+      subject: event.kind === 'story' ? `New story: ${story.title.slice(0, 80)}` : `New response to: ${story.title.slice(0, 80)}`,
+      text: `${event.kind === 'story' ? 'A new story has been published' : 'A new response has been published'} (your alert: ${s.label}).\n\n${story.title}\n${link}\n\nManage your alerts: ${event.baseUrl}/voice/alerts\n`,
+    });
+  }
+}

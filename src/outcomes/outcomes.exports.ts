@@ -177,7 +177,8 @@ export async function ocdsRelease(db: Db, contractId: string, options: { awardId
   return buildOcdsRelease(db, c, summary, options);
 }
 
-async function buildOcdsRelease(db: Db, c: service.ContractView, summary: ContractSummary & { awardId?: string }, options: { awardId?: string; date?: Date }) {
+/** Builds the release from a commissioning contract summary (exported so tests can pass one). */
+export async function buildOcdsRelease(db: Db, c: service.ContractView, summary: ContractSummary & { awardId?: string }, options: { awardId?: string; date?: Date }) {
   const row = (await repo.findContract(db, c.id))!;
   const [card, payers, lines] = [await service.rateCard(db, c.id), await repo.payersOf(db, row), await paymentsByMetric(db, row)];
   const orgs = await organisations(db, [c.providerOrganisationId, ...payers.map((p) => p.payer_organisation_id)]);

@@ -1,5 +1,7 @@
 import type { CommonwealModule } from '../platform/module.ts';
 import { commissioningApi } from './commissioning.api.ts';
+import { commissioningPages } from './commissioning.pages.ts';
+import { seedCommissioning } from './commissioning.demo.ts';
 
 export const commissioningModule: CommonwealModule = {
   name: 'commissioning',
@@ -7,5 +9,9 @@ export const commissioningModule: CommonwealModule = {
   apiTags: [{ name: 'commissioning', description: 'Commissioning for outcomes: needs, opportunities in lots that small providers can win, bids, evaluation, awards and contracts, published as OCDS.' }],
   routes(app, ctx) {
     commissioningApi(app, ctx);
+    commissioningPages(app, ctx);
+  },
+  async seedDemo(ctx) {
+    if (await seedCommissioning(ctx)) ctx.log.info('demo commissioning example loaded');
   },
 };

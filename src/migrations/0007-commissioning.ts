@@ -183,7 +183,8 @@ export const statements = [
      IF p.status <> 'active' THEN
        RAISE EXCEPTION 'process % is not open for bids', p.ocid USING ERRCODE = 'check_violation';
      END IF;
-     IF p.bid_deadline <= now() THEN
+     -- The wall clock, not the transaction's start: a transaction begun before the deadline cannot slip a bid in after it.
+     IF p.bid_deadline <= clock_timestamp() THEN
        RAISE EXCEPTION 'the deadline for bids on % has passed', p.ocid USING ERRCODE = 'check_violation';
      END IF;
      RETURN NEW;

@@ -1,0 +1,330 @@
+// GOV.UK pages for commissioning. Thin: read the form, call one service function, redirect or re-show the
+// form with its errors. Every page works without JavaScript.
+import type { App, AppContext } from '../platform/module.ts';
+import type { Actor } from '../platform/actor.ts';
+import { AppError, isAppError, type FieldError } from '../platform/errors.ts';
+import { barChart } from '../platform/charts.ts';
+import { sendAtom } from '../platform/atom.ts';
+import { rolesByOrganisation } from '../platform/auth/policy.ts';
+import { organisationNames } from '../organisations/organisations.service.ts';
+import * as service from './commissioning.service.ts';
+
+type Form = Record<string, string | string[] | undefined>;
+const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+const formErrorCodes = ['validation_failed', 'unprocessable', 'conflict', 'forbidden'];
+
+function errorsOf(error: unknown, field: string): { errors: FieldError[]; status: number } {
+  if (!isAppError(error) || !formErrorCodes.includes(error.code)) throw error;
+  return { errors: error.fieldErrors.length ? error.fieldErrors : [{ field, message: error.message }], status: error.status };
+}
+
+/** Pounds as people write them, from integer pence: £12,500 or £12,500.50. */
+export function poundsText(pence: number): string {
+  const whole = Math.trunc(pence / 100);
+  const rest = Math.abs(pence % 100);
+  return `£${whole.toLocaleString('en-GB')}${rest ? `.${String(rest).padStart(2, '0')}` : ''}`;
+}
+
+/** The organisations the person commissions for, and those they act for (administrator or staff), as select items. */
+async function myOrganisations(ctx: AppContext, actor: Actor) {
+  if (!actor.userId) return { commissioning: [], acting: [] };
+  const roles = await rolesByOrganisation(ctx.db, actor.userId);
+  const names = await organisationNames(ctx.db, [...roles.keys()]);
+  const list = (want: string[]) => [...roles.entries()].filter(([, r]) => r.some((x) => want.includes(x))).map(([id]) => ({ value: id, text: names.get(id)?.name ?? id }));
+  return { commissioning: list(['commissioner']), acting: list(['admin', 'staff']) };
+}
+
+function deadlineFromForm(form: Form): string | undefined {
+  const date = one(form.deadlineDate)?.trim();
+  const time = one(form.deadlineTime)?.trim() || '12:00';
+  if (!date) return undefined;
+  return /^\d{2}:\d{2}$/.test(time) ? `${date}T${time}:00Z` : `${date}T${time}`;
+}
+
+export function commissioningPages(app: App, ctx: AppContext): void {
+  const { db } = ctx;
+  const feedLinks = [{ href: '/commissioning/feed.atom', title: 'Commissioning opportunities (Atom)' }];
+
+  app.get('/commissioning', async (request, reply) => {
+    const [all, calls, mine] = await Promise.all([service.listOpportunities(db, request.actor), service.listOpenCalls(db), myOrganisations(ctx, request.actor)]);
+    const present = (o: service.OpportunitySummary) => ({ ...o, valueText: poundsText(o.valuePence) });
+    return reply.page('commissioning/views/index.njk', {
+      open: all.filter((o) => o.status === 'open').map(present), evaluating: all.filter((o) => o.status === 'evaluation').map(present),
+      awarded: all.filter((o) => o.status === 'awarded').map(present), drafts: all.filter((o) => o.status === 'draft').map(present),
+      calls, commissioner: mine.commissioning.length > 0, signedIn: !!request.actor.userId, feedLinks,
+    });
+  });
+
+  app.get('/commissioning/feed.atom', async (request, reply) => {
+    const base = ctx.config.baseUrl;
+    const releases = await service.latestReleases(db, 50);
+    const labels: Record<string, string> = { planning: 'Planned', tender: 'Opportunity published', tenderAmendment: 'Opportunity amended', tenderUpdate: 'Question answered', award: 'Awarded', contract: 'Contract signed', implementation: 'Progress' };
+    void request;
+    return sendAtom(reply, {
+      id: `${base}/commissioning/feed.atom`, title: 'Commissioning opportunities and awards', subtitle: 'Every release published: opportunities, amendments, answers, awards and contracts.',
+      link: `${base}/commissioning`, selfLink: `${base}/commissioning/feed.atom`, fallbackUpdated: '2026-01-01',
+      entries: releases.map((r) => ({
+        id: `${base}/api/v1/commissioning/ocds/releases/${r.ocid}.json#${r.releaseId}`,
+        title: `${r.tags.map((t) => labels[t] ?? t).join(', ')}: ${r.release.tender?.title ?? r.ocid}`,
+        link: `${base}/commissioning/opportunities/${r.processId}`, updated: r.publishedAt, published: r.publishedAt,
+        author: r.release.buyer?.name ? { name: r.release.buyer.name } : undefined,
+        summary: (r.release.tender?.description ?? '').slice(0, 1000), categories: r.tags.map((t) => ({ term: t })),
+      })),
+    });
+  });
+
+  // Needs
+
+  app.get('/commissioning/needs/new', async (request, reply) => {
+    const mine = await myOrganisations(ctx, request.actor);
+    if (!request.actor.userId) throw new AppError('unauthenticated');
+    return reply.page('commissioning/views/need-new.njk', { organisations: mine.commissioning, values: { decisionType: 'involvement' }, decisionTypes: service.decisionTypes }, { form: true });
+  });
+
+  app.post('/commissioning/needs', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      const need = await service.createNeed(db, request.actor, { ...form, outcomes: one(form.outcomes), areaCodes: one(form.areaCodes), sharedOutcomes: one(form.sharedOutcomes), measures: one(form.measures), priorities: one(form.priorities), partnerOrganisations: one(form.partnerOrganisations) });
+      return reply.redirect(need.href, 303);
+    } catch (error) {
+      const { errors, status } = errorsOf(error, 'title');
+      const mine = await myOrganisations(ctx, request.actor);
+      return reply.page('commissioning/views/need-new.njk', { organisations: mine.commissioning, values: form, errors, decisionTypes: service.decisionTypes }, { status });
+    }
+  });
+
+  app.get('/commissioning/needs/:id', async (request, reply) => {
+    const data = await service.getNeed(db, (request.params as { id: string }).id);
+    const fairness = data.need.decision.fairness as service.DecileEvidence[] | undefined;
+    const byDecile = fairness ?? data.byDecile;
+    const chart = data.areas.length ? barChart({
+      id: 'need-deciles', title: 'People in the areas of this need, by national deprivation decile (1 is the most deprived 10%)',
+      description: 'The same figures are in the table below the chart.', categories: byDecile.map((d) => `Decile ${d.decile}`),
+      series: [{ name: 'Population', values: byDecile.map((d) => d.population) }], format: (v) => v.toLocaleString('en-GB'),
+    }) : null;
+    return reply.page('commissioning/views/need.njk', { ...data, byDecile, chart });
+  });
+
+  // Opportunities
+
+  app.get('/commissioning/opportunities/new', async (request, reply) => {
+    if (!request.actor.userId) throw new AppError('unauthenticated');
+    const mine = await myOrganisations(ctx, request.actor);
+    const needs = (await Promise.all(mine.commissioning.map((o) => service.listNeeds(db, o.value)))).flat();
+    return reply.page('commissioning/views/opportunity-new.njk', { organisations: mine.commissioning, needs, values: { needId: (request.query as Form).need ?? '' }, criterionKinds: service.criterionKinds }, { form: true });
+  });
+
+  app.post('/commissioning/opportunities', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    const lots = [0, 1, 2].map((i) => ({
+      title: one(form[`lot${i}Title`]), description: one(form[`lot${i}Description`]), value: one(form[`lot${i}Value`]),
+      suitableForSme: one(form[`lot${i}Sme`]), suitableForVcse: one(form[`lot${i}Vcse`]), unsuitableReason: one(form[`lot${i}Reason`]),
+    })).filter((l, i) => i === 0 || (l.title ?? '').trim() !== '');
+    const criteria = [0, 1, 2, 3].map((i) => ({ kind: one(form[`criterion${i}Kind`]), title: one(form[`criterion${i}Title`]), weight: one(form[`criterion${i}Weight`]) })).filter((c) => (c.title ?? '').trim() !== '');
+    const documents = (one(form.documentUrl) ?? '').trim() ? [{ title: one(form.documentTitle), url: one(form.documentUrl) }] : [];
+    try {
+      const created = await service.createProcess(db, request.actor, {
+        organisation: one(form.organisation), needId: one(form.needId), title: one(form.title), description: one(form.description), value: one(form.value),
+        bidDeadline: deadlineFromForm(form) ?? '', contractStart: one(form.contractStart), contractEnd: one(form.contractEnd), standstillDays: one(form.standstillDays),
+        lots, criteria, documents,
+      });
+      return reply.redirect(`${created.href}?notice=created`, 303);
+    } catch (error) {
+      const { errors, status } = errorsOf(error, 'title');
+      const mine = await myOrganisations(ctx, request.actor);
+      const needs = (await Promise.all(mine.commissioning.map((o) => service.listNeeds(db, o.value)))).flat();
+      // Field names from the service (lots[0].title) are mapped to the form's (lot0Title), so each error links to its field.
+      const mapped = errors.map((e) => ({ ...e, field: e.field.replace(/^lots\[(\d+)\]\.(\w)(\w*)$/, (_m, i, a, b) => `lot${i}${a.toUpperCase()}${b}`.replace('UnsuitableReason', 'Reason'))
+        .replace(/^criteria\[(\d+)\]\.(\w)(\w*)$/, (_m, i, a, b) => `criterion${i}${a.toUpperCase()}${b}`).replace(/^criteria$/, 'criterion0Weight').replace(/^lots$/, 'lot0Title').replace(/^bidDeadline$/, 'deadlineDate') }));
+      return reply.page('commissioning/views/opportunity-new.njk', { organisations: mine.commissioning, needs, values: form, errors: mapped, criterionKinds: service.criterionKinds }, { status });
+    }
+  });
+
+  async function opportunityPage(actor: Actor, id: string, extra: { values?: Form; errors?: FieldError[]; notice?: string; receipt?: string }) {
+    const o = await service.getOpportunity(db, actor, id);
+    const mine = await myOrganisations(ctx, actor);
+    const chart = barChart({
+      id: 'criteria-weights', title: 'How bids are weighed: each award criterion’s weight, out of 100', description: 'The same weights are in the table beside the chart.',
+      categories: o.criteria.map((c) => c.title), series: [{ name: 'Weight', values: o.criteria.map((c) => c.weight) }], max: 100, format: (v) => `${v}%`,
+    });
+    const notices: Record<string, string> = {
+      created: 'The opportunity is saved as a draft. Check it, then publish it.', published: 'The opportunity is published: it is open for bids, in the feed and in the open data.',
+      bid: 'Your bid is sealed. Nobody, including you, can read it before the deadline.', interest: 'Your interest is registered.', asked: 'Your question is sent. The answer will be published here for everyone, without your name.',
+      answered: 'The answer is published.', awarded: 'The lot is awarded. The standstill period has started.', signed: 'The contract is signed and published.', amended: 'The amendment is published as a new release; the earlier release stays as it was.',
+    };
+    return {
+      ...o, valueText: poundsText(o.valuePence), chart,
+      lots: o.lots.map((l) => ({ ...l, valueText: poundsText(l.valuePence) })),
+      awards: o.awards.map((a) => ({ ...a, valueText: poundsText(a.valuePence), lotTitle: o.lots.find((l) => l.id === a.lotId)?.title ?? '', signable: new Date(a.standstillEnds).getTime() <= Date.now(), hasContract: o.contracts.length > 0 })),
+      lotItems: [{ value: '', text: 'Choose a lot' }, ...o.lots.map((l) => ({ value: l.id, text: `Lot ${l.number}: ${l.title}`, selected: l.id === one(extra.values?.lotId) }))],
+      actingItems: mine.acting.filter((a) => a.value !== o.organisation.id).map((a) => ({ ...a, selected: a.value === one(extra.values?.organisation) })),
+      open: o.status === 'open', values: extra.values ?? {}, errors: extra.errors, notice: extra.notice ? notices[extra.notice] : undefined, receipt: extra.receipt,
+      ocdsHref: `/api/v1/commissioning/ocds/releases/${o.ocid}.json`,
+    };
+  }
+
+  app.get('/commissioning/opportunities/:id', async (request, reply) => {
+    const q = request.query as Form;
+    const data = await opportunityPage(request.actor, (request.params as { id: string }).id, { notice: one(q.notice), receipt: one(q.receipt) });
+    return reply.page('commissioning/views/opportunity.njk', data, { form: data.open });
+  });
+
+  /** The opportunity page's forms: each posts here and comes back with a notice or its errors. */
+  function opportunityAction(path: string, field: string, run: (actor: Actor, id: string, form: Form) => Promise<string>) {
+    app.post(`/commissioning/opportunities/:id/${path}`, { config: { access: 'signed-in' } }, async (request, reply) => {
+      const id = (request.params as { id: string }).id;
+      const form = (request.body ?? {}) as Form;
+      try {
+        return reply.redirect(await run(request.actor, id, form), 303);
+      } catch (error) {
+        const { errors, status } = errorsOf(error, field);
+        return reply.page('commissioning/views/opportunity.njk', await opportunityPage(request.actor, id, { values: form, errors }), { status });
+      }
+    });
+  }
+
+  opportunityAction('publish', 'publish', async (actor, id) => {
+    await service.publishProcess(db, actor, id);
+    return `/commissioning/opportunities/${id}?notice=published`;
+  });
+  opportunityAction('bids', 'approach', async (actor, id, form) => {
+    const members = [0, 1, 2].map((i) => ({ organisation: one(form[`member${i}`]), sharePercent: one(form[`member${i}Share`]) })).filter((m) => (m.organisation ?? '').trim() !== '');
+    const r = await service.submitBid(db, actor, id, { lotId: one(form.lotId), organisation: one(form.organisation), price: one(form.price), approach: one(form.approach), socialValue: one(form.socialValue), leadSharePercent: one(form.leadSharePercent), members });
+    return `/commissioning/opportunities/${id}?notice=bid&receipt=${r.receipt}`;
+  });
+  opportunityAction('interest', 'note', async (actor, id, form) => {
+    await service.registerInterest(db, actor, id, { organisation: one(form.interestOrganisation), seekingPartners: one(form.seekingPartners), note: one(form.note) });
+    return `/commissioning/opportunities/${id}?notice=interest#interest`;
+  });
+  opportunityAction('questions', 'question', async (actor, id, form) => {
+    await service.askQuestion(db, actor, id, { question: one(form.question) });
+    return `/commissioning/opportunities/${id}?notice=asked#questions`;
+  });
+  opportunityAction('answers', 'answer', async (actor, id, form) => {
+    await service.answerQuestion(db, actor, one(form.questionId) ?? '', { answer: one(form.answer) });
+    return `/commissioning/opportunities/${id}?notice=answered#questions`;
+  });
+  opportunityAction('amendments', 'rationale', async (actor, id, form) => {
+    await service.amendProcess(db, actor, id, { rationale: one(form.rationale), description: one(form.newDescription), bidDeadline: deadlineFromForm(form) });
+    return `/commissioning/opportunities/${id}?notice=amended`;
+  });
+  opportunityAction('contract', 'startDate', async (actor, id, form) => {
+    const milestones = [0, 1, 2].map((i) => ({ title: one(form[`milestone${i}`]), dueDate: one(form[`milestone${i}Due`]) }));
+    const kpis = [0, 1].map((i) => ({ title: one(form[`kpi${i}`]), target: one(form[`kpi${i}Target`]), unit: one(form[`kpi${i}Unit`]) }));
+    const r = await service.signContract(db, actor, one(form.awardId) ?? '', { startDate: one(form.startDate), endDate: one(form.endDate), milestones, kpis });
+    return r.href;
+  });
+
+  // Evaluation
+
+  async function evaluationPage(actor: Actor, id: string, extra: { errors?: FieldError[]; values?: Form; notice?: string }) {
+    const o = await service.getOpportunity(db, actor, id);
+    const list = await service.listBidsForEvaluation(db, actor, id);
+    const results = list.role === 'commissioner' && !list.sealed ? await service.evaluationResults(db, actor, id) : null;
+    const lotTitle = (lotId: string) => { const l = o.lots.find((x) => x.id === lotId); return l ? `Lot ${l.number}: ${l.title}` : ''; };
+    const notices: Record<string, string> = { assigned: 'The evaluator is assigned.', scored: 'Your scores are recorded.', conflict: 'Your conflict of interest is recorded; your scores for this bid are set aside.', moderated: 'The moderated score is recorded.' };
+    return {
+      opportunity: o, role: list.role, sealed: list.sealed,
+      bids: list.bids.map((b) => ({ ...b, lotTitle: lotTitle(b.lotId), priceText: b.content ? poundsText(b.content.pricePence) : '' })),
+      ranked: results?.ranked.map((r) => ({ ...r, lotTitle: lotTitle(r.lotId), totalText: (r.totalHundredths / 100).toFixed(2) })) ?? [],
+      criteria: o.criteria, scoreItems: Array.from({ length: service.maxScore + 1 }, (_, i) => ({ value: String(i), text: String(i) })),
+      errors: extra.errors, values: extra.values ?? {}, notice: extra.notice ? notices[extra.notice] : undefined,
+    };
+  }
+
+  app.get('/commissioning/opportunities/:id/evaluation', async (request, reply) => {
+    if (!request.actor.userId && !request.actor.isAdmin) throw new AppError('unauthenticated');
+    const data = await evaluationPage(request.actor, (request.params as { id: string }).id, { notice: one((request.query as Form).notice) });
+    return reply.page('commissioning/views/evaluation.njk', data);
+  });
+
+  function evaluationAction(path: string, field: string, run: (actor: Actor, id: string, form: Form) => Promise<string>) {
+    app.post(`/commissioning/opportunities/:id/evaluation/${path}`, { config: { access: 'signed-in' } }, async (request, reply) => {
+      const id = (request.params as { id: string }).id;
+      const form = (request.body ?? {}) as Form;
+      try {
+        return reply.redirect(await run(request.actor, id, form), 303);
+      } catch (error) {
+        const { errors, status } = errorsOf(error, field);
+        return reply.page('commissioning/views/evaluation.njk', await evaluationPage(request.actor, id, { errors, values: form }), { status });
+      }
+    });
+  }
+
+  evaluationAction('evaluators', 'email', async (actor, id, form) => {
+    await service.assignEvaluator(db, actor, one(form.bidId) ?? '', { email: one(form.email) });
+    return `/commissioning/opportunities/${id}/evaluation?notice=assigned`;
+  });
+  evaluationAction('scores', 'scores', async (actor, id, form) => {
+    const o = await service.getOpportunity(db, actor, id);
+    await service.scoreBid(db, actor, one(form.bidId) ?? '', { scores: o.criteria.map((c) => ({ criterionId: c.id, score: one(form[`score-${c.id}`]), reason: one(form[`reason-${c.id}`]) })) });
+    return `/commissioning/opportunities/${id}/evaluation?notice=scored`;
+  });
+  evaluationAction('conflicts', 'note', async (actor, id, form) => {
+    await service.declareConflict(db, actor, one(form.bidId) ?? '', { note: one(form.note) });
+    return `/commissioning/opportunities/${id}/evaluation?notice=conflict`;
+  });
+  evaluationAction('moderation', 'reason', async (actor, id, form) => {
+    await service.moderateScore(db, actor, one(form.bidId) ?? '', { criterionId: one(form.criterionId), score: one(form.score), reason: one(form.reason) });
+    return `/commissioning/opportunities/${id}/evaluation?notice=moderated`;
+  });
+  evaluationAction('awards', 'rationale', async (actor, id, form) => {
+    await service.awardLot(db, actor, id, { bidId: one(form.bidId), rationale: one(form.rationale) });
+    return `/commissioning/opportunities/${id}?notice=awarded`;
+  });
+
+  // Contracts
+
+  app.get('/commissioning/contracts/:id', async (request, reply) => {
+    const c = await service.getContract(db, (request.params as { id: string }).id);
+    const paid = Math.max(c.payments.paidPence, 0);
+    const chart = barChart({
+      id: 'paid-against-agreed', title: 'Paid so far against the contract value, in pounds', description: 'The same figures are in the table beside the chart.',
+      categories: ['Contract value', 'Paid so far'], series: [{ name: 'Pounds', values: [Math.round(c.valuePence / 100), Math.round(paid / 100)] }], format: (v) => `£${v.toLocaleString('en-GB')}`,
+    });
+    const commissioner = request.actor.userId ? (await myOrganisations(ctx, request.actor)).commissioning.some((o) => o.value === c.buyer.id) : request.actor.isAdmin;
+    return reply.page('commissioning/views/contract.njk', {
+      contract: { ...c, valueText: poundsText(c.valuePence), paidText: poundsText(c.payments.paidPence), remainingText: poundsText(c.payments.remainingPence) },
+      lines: c.payments.lines.map((l) => ({ ...l, amountText: poundsText(l.netPence) })), chart, commissioner,
+      ocdsHref: `/api/v1/commissioning/ocds/releases/${c.ocid}.json`, notice: one((request.query as Form).notice) === 'milestone' ? 'The milestone is updated and published.' : undefined,
+    });
+  });
+
+  app.post('/commissioning/contracts/:id/milestones', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const form = (request.body ?? {}) as Form;
+    await service.updateMilestone(db, request.actor, id, one(form.milestoneId) ?? '', { status: one(form.status), dateMet: one(form.dateMet) || new Date().toISOString().slice(0, 10) });
+    return reply.redirect(`/commissioning/contracts/${id}?notice=milestone`, 303);
+  });
+
+  // Open calls
+
+  async function openCallPage(actor: Actor, id: string, extra: { errors?: FieldError[]; values?: Form; notice?: string }) {
+    const call = await service.getOpenCall(db, actor, id);
+    const mine = await myOrganisations(ctx, actor);
+    return { call, actingItems: mine.acting, errors: extra.errors, values: extra.values ?? {}, notice: extra.notice === 'proposed' ? 'Your proposal is sent to the commissioners.' : undefined };
+  }
+
+  app.get('/commissioning/open-calls/:id', async (request, reply) => {
+    const data = await openCallPage(request.actor, (request.params as { id: string }).id, { notice: one((request.query as Form).notice) });
+    return reply.page('commissioning/views/open-call.njk', data, { form: true });
+  });
+
+  app.post('/commissioning/open-calls/:id/proposals', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const form = (request.body ?? {}) as Form;
+    try {
+      await service.submitProposal(db, request.actor, id, { organisation: one(form.organisation), title: one(form.title), need: one(form.need), proposal: one(form.proposal) });
+      return reply.redirect(`/commissioning/open-calls/${id}?notice=proposed`, 303);
+    } catch (error) {
+      const { errors, status } = errorsOf(error, 'title');
+      return reply.page('commissioning/views/open-call.njk', await openCallPage(request.actor, id, { errors, values: form }), { status });
+    }
+  });
+
+  app.post('/commissioning/proposals/:id/opportunity', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    const created = await service.convertProposal(db, request.actor, (request.params as { id: string }).id, { value: one(form.value), bidDeadline: deadlineFromForm(form) ?? '' });
+    return reply.redirect(`${created.href}?notice=created`, 303);
+  });
+}

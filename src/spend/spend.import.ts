@@ -231,6 +231,9 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         diff = await repo.diffFiles(trx, org.id, replaced.map((f) => f.id), fileId);
         for (const f of replaced) await repo.markReplaced(trx, org.id, f.id, fileId);
       }
+      await repo.writeFileTotals(trx, org.id, fileId);
+      await repo.applyFileTotals(trx, org.id, fileId, replaced.map((f) => f.id));
+      t = phase('totals', t);
       t = phase('replace and diff', t);
       const mapping = presentMapping(summary.mapping);
       const stored = {

@@ -165,7 +165,89 @@ export interface Total {
   pence: number;
 }
 
+// Pre-aggregated totals. A view whose only filter is a period of whole months is answered from spend_totals
+// (a publisher's current files, kept equal to its lines by every import); any other filter reads the lines.
+
+/** Writes a file's totals from its lines: per month by each dimension, then each dimension over the whole file. */
+export async function writeFileTotals(db: Db, organisationId: string, fileId: string): Promise<void> {
+  await sql`
+    INSERT INTO spend_file_totals (organisation_id, file_id, dimension, span, month, key, label, lines, pence)
+    SELECT ${organisationId}::uuid, ${fileId}::uuid,
+      CASE WHEN GROUPING(department) = 0 THEN 'department' WHEN GROUPING(purpose) = 0 THEN 'purpose' WHEN GROUPING(supplier_key) = 0 THEN 'supplier' ELSE 'month' END,
+      'month', m,
+      CASE WHEN GROUPING(department) = 0 THEN department WHEN GROUPING(purpose) = 0 THEN purpose WHEN GROUPING(supplier_key) = 0 THEN supplier_key END,
+      CASE WHEN GROUPING(department) = 0 THEN department WHEN GROUPING(purpose) = 0 THEN purpose WHEN GROUPING(supplier_key) = 0 THEN min(supplier_name) END,
+      count(*), sum(net_pence)
+    FROM (SELECT date_trunc('month', date)::date AS m, department, purpose, supplier_key, supplier_name, net_pence
+          FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId}) l
+    GROUP BY GROUPING SETS ((m), (m, department), (m, purpose), (m, supplier_key))`.execute(db);
+  await sql`
+    INSERT INTO spend_file_totals (organisation_id, file_id, dimension, span, month, key, label, lines, pence)
+    SELECT organisation_id, file_id, dimension, 'all', NULL, key, min(label), sum(lines), sum(pence)
+    FROM spend_file_totals WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND span = 'month' AND dimension <> 'month'
+    GROUP BY organisation_id, file_id, dimension, key`.execute(db);
+}
+
+/** Adds a new file's totals to its publisher's and takes away those of the files it replaced. */
+export async function applyFileTotals(db: Db, organisationId: string, added: string, removed: string[]): Promise<void> {
+  const minus = removed.length
+    ? sql`UNION ALL SELECT dimension, span, month, key, NULL, -lines, -pence FROM spend_file_totals
+          WHERE organisation_id = ${organisationId} AND file_id IN (${sql.join(removed.map((id) => sql`${id}::uuid`))})`
+    : sql``;
+  await sql`
+    INSERT INTO spend_totals AS t (organisation_id, dimension, span, month, key, label, lines, pence)
+    SELECT ${organisationId}::uuid, dimension, span, month, key, min(label), sum(lines), sum(pence) FROM (
+      SELECT dimension, span, month, key, label, lines, pence FROM spend_file_totals WHERE organisation_id = ${organisationId} AND file_id = ${added}
+      ${minus}
+    ) d GROUP BY dimension, span, month, key
+    ON CONFLICT ON CONSTRAINT spend_totals_key DO UPDATE SET lines = t.lines + excluded.lines, pence = t.pence + excluded.pence,
+      label = CASE WHEN excluded.label IS NOT NULL AND (t.label IS NULL OR excluded.label < t.label) THEN excluded.label ELSE t.label END`.execute(db);
+  await sql`DELETE FROM spend_totals WHERE organisation_id = ${organisationId} AND lines = 0`.execute(db);
+}
+
+const FIRST_OF_MONTH = /^\d{4}-\d{2}-01$/;
+function isMonthEnd(iso: string): boolean {
+  const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + 1)).getUTCDate() === 1;
+}
+
+/** True when the filters can be answered from the pre-aggregated totals: at most a period of whole months. */
+export function aggregatable(f: LineFilters): boolean {
+  if (f.minPence !== undefined || f.maxPence !== undefined || f.q || f.department !== undefined || f.purpose !== undefined || f.supplierKey !== undefined) return false;
+  if (f.from !== undefined && !FIRST_OF_MONTH.test(f.from)) return false;
+  if (f.to !== undefined && !isMonthEnd(f.to)) return false;
+  return true;
+}
+
+function monthRange(f: LineFilters): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [];
+  if (f.from) parts.push(sql`month >= ${f.from}::date`);
+  if (f.to) parts.push(sql`month <= ${f.to}::date`);
+  return parts.length ? sql`AND ${sql.join(parts, sql` AND `)}` : sql``;
+}
+
 export async function totals(db: Db, f: LineFilters): Promise<{ lines: number; pence: number; firstDate: string | null; lastDate: string | null }> {
+  if (aggregatable(f)) {
+    if (!f.from && !f.to) {
+      const r = (await sql<{ lines: number | null; pence: number | null; first: string | null; last: string | null }>`
+        SELECT sum(rows_imported)::bigint AS lines, sum(net_total_pence)::bigint AS pence, min(first_date) AS first, max(last_date) AS last
+        FROM spend_files WHERE organisation_id = ${f.organisationId} AND status = 'current'`.execute(db)).rows[0];
+      return { lines: Number(r?.lines ?? 0), pence: Number(r?.pence ?? 0), firstDate: r?.first ?? null, lastDate: r?.last ?? null };
+    }
+    const [sums, dates] = await Promise.all([
+      sql<{ lines: number | null; pence: number | null }>`
+        SELECT sum(lines)::bigint AS lines, sum(pence)::bigint AS pence FROM spend_totals
+        WHERE organisation_id = ${f.organisationId} AND dimension = 'month' AND span = 'month' ${monthRange(f)}`.execute(db),
+      // The first and last dates come from the date index: two probes, not a scan.
+      sql<{ first: string | null; last: string | null }>`SELECT min(l.date) AS first, max(l.date) AS last FROM spend_lines l WHERE ${where(f)}`.execute(db),
+    ]);
+    return { lines: Number(sums.rows[0]?.lines ?? 0), pence: Number(sums.rows[0]?.pence ?? 0), firstDate: dates.rows[0]?.first ?? null, lastDate: dates.rows[0]?.last ?? null };
+  }
+  return totalsFromLines(db, f);
+}
+
+/** The same totals from the lines themselves (any filter). */
+export async function totalsFromLines(db: Db, f: LineFilters): Promise<{ lines: number; pence: number; firstDate: string | null; lastDate: string | null }> {
   const r = (await sql<{ lines: number; pence: number | null; first: string | null; last: string | null }>`
     SELECT count(*) AS lines, sum(l.net_pence)::bigint AS pence, min(l.date) AS first, max(l.date) AS last
     FROM spend_lines l WHERE ${where(f)}`.execute(db)).rows[0];
@@ -183,6 +265,37 @@ const groupExpr: Record<GroupBy, { key: string; label: string }> = {
 
 /** Totals grouped by one dimension; months in order, the others largest first. */
 export async function groupTotals(db: Db, f: LineFilters, by: GroupBy, limit: number): Promise<{ rows: Total[]; groups: number }> {
+  if (!aggregatable(f)) return groupTotalsFromLines(db, f, by, limit);
+  type Row = { key: string | null; label: string | null; lines: number; pence: number | null };
+  const present = (rows: Row[]) => rows.map((r) => ({ key: r.key, label: r.label, lines: Number(r.lines), pence: Number(r.pence ?? 0) }));
+  const org = f.organisationId;
+  if (by === 'month') {
+    const rows = (await sql<Row>`
+      SELECT to_char(month, 'YYYY-MM') AS key, to_char(month, 'YYYY-MM') AS label, lines, pence FROM spend_totals
+      WHERE organisation_id = ${org} AND dimension = 'month' AND span = 'month' ${monthRange(f)}
+      ORDER BY month ASC NULLS LAST`.execute(db)).rows;
+    return { rows: present(rows.slice(0, limit)), groups: rows.length };
+  }
+  if (!f.from && !f.to) {
+    const [rows, count] = await Promise.all([
+      sql<Row>`SELECT key, label, lines, pence FROM spend_totals WHERE organisation_id = ${org} AND dimension = ${by} AND span = 'all'
+        ORDER BY pence DESC, key ASC LIMIT ${limit}`.execute(db),
+      sql<{ n: number }>`SELECT count(*) AS n FROM spend_totals WHERE organisation_id = ${org} AND dimension = ${by} AND span = 'all'`.execute(db),
+    ]);
+    return { rows: present(rows.rows), groups: Number(count.rows[0]?.n ?? 0) };
+  }
+  const [rows, count] = await Promise.all([
+    sql<Row>`SELECT key, min(label) AS label, sum(lines)::bigint AS lines, sum(pence)::bigint AS pence FROM spend_totals
+      WHERE organisation_id = ${org} AND dimension = ${by} AND span = 'month' ${monthRange(f)}
+      GROUP BY key ORDER BY 4 DESC, 1 ASC LIMIT ${limit}`.execute(db),
+    sql<{ n: number }>`SELECT count(DISTINCT key) + max(CASE WHEN key IS NULL THEN 1 ELSE 0 END) AS n FROM spend_totals
+      WHERE organisation_id = ${org} AND dimension = ${by} AND span = 'month' ${monthRange(f)}`.execute(db),
+  ]);
+  return { rows: present(rows.rows), groups: Number(count.rows[0]?.n ?? 0) };
+}
+
+/** The same groups from the lines themselves (any filter). */
+export async function groupTotalsFromLines(db: Db, f: LineFilters, by: GroupBy, limit: number): Promise<{ rows: Total[]; groups: number }> {
   const g = groupExpr[by];
   const order = by === 'month' ? sql.raw('1 ASC NULLS LAST') : sql.raw('4 DESC, 1');
   const rows = (await sql<{ key: string | null; label: string | null; lines: number; pence: number | null }>`

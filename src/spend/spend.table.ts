@@ -107,6 +107,22 @@ export interface SpendMappingsTable {
   updated_at: Generated<Date>;
 }
 
+/** Totals of one file's lines by one dimension, per month (span 'month') and for the whole file (span 'all'). */
+export interface SpendFileTotalsTable {
+  organisation_id: string;
+  file_id: string;
+  dimension: 'month' | 'department' | 'purpose' | 'supplier';
+  span: 'month' | 'all';
+  month: string | null;
+  key: string | null;
+  label: string | null;
+  lines: number;
+  pence: number;
+}
+
+/** The same totals over a publisher's current files: kept equal to the lines by every import. */
+export type SpendTotalsTable = Omit<SpendFileTotalsTable, 'file_id'>;
+
 export interface SpendTables {
   spend_files: SpendFilesTable;
   spend_lines: SpendLinesTable;
@@ -114,4 +130,6 @@ export interface SpendTables {
   spend_mappings: SpendMappingsTable;
   spend_salary_posts: SpendSalaryPostsTable;
   spend_pay_multiples: SpendPayMultiplesTable;
+  spend_file_totals: SpendFileTotalsTable;
+  spend_totals: SpendTotalsTable;
 }

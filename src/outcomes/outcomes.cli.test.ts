@@ -1,0 +1,54 @@
+// The outcomes commands as a person runs them, on both engines: open a contract, add an outcome, claim,
+// decide, pay, read the ledger and export INDIGO, each printing one JSON object.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { openCliWorkspace, runCli, testEngines } from '../platform/testing.ts';
+
+for (const engine of testEngines()) {
+  describe(`the outcomes command line [${engine}]`, () => {
+    let dir: string;
+    let env: Record<string, string | undefined>;
+    let close = async () => {};
+    before(async () => {
+      ({ dir, env, close } = await openCliWorkspace(engine));
+    });
+    after(() => close());
+
+    it('runs a contract from rate card to payment, and names the field at fault', async () => {
+      const run = async (...args: string[]) => {
+        const r = await runCli([...args, '--json', '--data-dir', dir], env);
+        return { ...r, json: r.stdout ? JSON.parse(r.stdout) : null };
+      };
+      const council = await run('org', 'create', '--name', 'CLI Council', '--legal-form', 'local-authority');
+      assert.equal(council.code, 0, council.stderr);
+      const provider = await run('org', 'create', '--name', 'CLI Provider', '--legal-form', 'charitable-company');
+      assert.equal(provider.code, 0, provider.stderr);
+      const contract = await run('outcomes', 'contract', 'create', '--org', council.json.id, '--provider', provider.json.id, '--title', 'CLI outcomes contract', '--start', '2026-04-01', '--end', '2029-03-31', '--cap-pence', '1000000');
+      assert.equal(contract.code, 0, contract.stderr);
+      const bad = await run('outcomes', 'contract', 'create', '--org', council.json.id, '--provider', provider.json.id, '--title', 'Bad', '--start', '2026-04-01', '--end', '2029-03-31', '--cap-pence', '12.50');
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /capPence|contract cap/);
+      const metric = await run('outcomes', 'metric', 'add', '--contract', contract.json.id, '--code', 'E1', '--name', 'Job start', '--definition', 'Starts paid work', '--validation', 'Payslip check', '--evidence', 'Payslip', '--price-pence', '150000');
+      assert.equal(metric.code, 0, metric.stderr);
+      const claim = await run('outcomes', 'claim', '--contract', contract.json.id, '--metric', 'E1', '--participant', 'C-1', '--achieved', '2026-06-01', '--evidence', 'Payslip seen');
+      assert.equal(claim.code, 0, claim.stderr);
+      const twice = await run('outcomes', 'claim', '--contract', contract.json.id, '--metric', 'E1', '--participant', 'C-1', '--achieved', '2026-06-02', '--evidence', 'Again');
+      assert.equal(twice.code, 1);
+      assert.match(twice.stderr, /already been claimed/);
+      const decided = await run('outcomes', 'decide', '--claim', claim.json.id, '--decision', 'accept');
+      assert.equal(decided.code, 0, decided.stderr);
+      const paid = await run('outcomes', 'pay', '--contract', contract.json.id, '--claims', claim.json.id, '--paid-on', '2026-07-01');
+      assert.equal(paid.code, 0, paid.stderr);
+      assert.equal(paid.json.amountPence, 150000);
+      const ledger = await run('outcomes', 'ledger', '--contract', contract.json.id);
+      assert.equal(ledger.json.paidPence, 150000);
+      assert.equal(ledger.json.capLeftPence, 850000);
+      const indigo = await run('outcomes', 'indigo', '--contract', contract.json.id);
+      assert.equal(indigo.code, 0, indigo.stderr);
+      assert.equal(indigo.json.outcome_metrics[0].id, 'E1');
+      const ocds = await run('outcomes', 'ocds', '--contract', contract.json.id);
+      assert.equal(ocds.code, 1);
+      assert.match(ocds.stderr, /not linked to a commissioning contract/);
+    });
+  });
+}

@@ -43,11 +43,3 @@ export function normaliseTag(input: string): string | null {
   const t = input.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
   return t === '' ? null : t;
 }
-
-/** The median of a list of numbers (the mean of the middle two for an even count), or null when empty. */
-export function median(values: number[]): number | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}

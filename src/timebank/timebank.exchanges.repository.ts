@@ -45,6 +45,10 @@ export async function searchListings(db: Db, bank: BankRow, f: { q?: string; kin
   return { rows, total: Number(count.n) };
 }
 
+export async function bankHasListings(db: Db, bank: BankRow): Promise<boolean> {
+  return !!(await db.selectFrom('timebank_listings').select('id').where('organisation_id', '=', bank.organisation_id).where('bank_id', '=', bank.id).limit(1).executeTakeFirst());
+}
+
 /** The areas named on a bank's open listings, for the search form. */
 export async function listingAreas(db: Db, bank: BankRow): Promise<string[]> {
   const rows = await db.selectFrom('timebank_listings').select('area').distinct().where('organisation_id', '=', bank.organisation_id)

@@ -16,8 +16,8 @@ export function random(seed: number): () => number {
 }
 
 /** A Code-format file of n lines, one year: quoted names with commas, some amounts with £ and thousands commas. */
-export async function writeCodeFile(path: string, n: number): Promise<void> {
-  const next = random(20150601);
+export async function writeCodeFile(path: string, n: number, year = 2016): Promise<void> {
+  const next = random(20150601 + (year - 2016));
   const areas = ['Adult Social Care', 'Children and Young People', 'Environment', 'Housing', 'Resources', 'Public Health', 'Highways', 'Culture and Leisure'];
   const types = ['Agency Staff', 'Repairs and Maintenance', 'Consultancy', 'Transfer Payments', 'IT Software', 'Catering', 'Residential Care', 'Grants to Voluntary Bodies', 'Fuel', 'Legal Fees'];
   const suppliers = Array.from({ length: 20000 }, (_, i) => (i % 10 === 0 ? `"Supplier ${i}, Trading As ""S${i}"" Ltd"` : `SUPPLIER ${i} LIMITED`));
@@ -31,7 +31,7 @@ export async function writeCodeFile(path: string, n: number): Promise<void> {
     const pounds = `${Math.floor(pence / 100)}.${String(pence % 100).padStart(2, '0')}`;
     const amount = i % 20 === 0 ? `"£${Number(pounds).toLocaleString('en-GB', { minimumFractionDigits: 2 })}"` : pounds;
     const s = Math.floor(next() * next() * suppliers.length);
-    buffer += `Anytown Council,E06000001,${String(day).padStart(2, '0')}/${String(month).padStart(2, '0')}/2016,T${i},INV-${i % 100000},${amount},${suppliers[s]},S${s},GB${100000000 + s},${areas[i % areas.length]},${types[(i >> 3) % types.length]},${4000 + (i % 300)},N/A,Services\r\n`;
+    buffer += `Anytown Council,E06000001,${String(day).padStart(2, '0')}/${String(month).padStart(2, '0')}/${year},T${i},INV-${i % 100000},${amount},${suppliers[s]},S${s},GB${100000000 + s},${areas[i % areas.length]},${types[(i >> 3) % types.length]},${4000 + (i % 300)},N/A,Services\r\n`;
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await once(out, 'drain');
       buffer = '';

@@ -289,7 +289,9 @@ export function spendPages(app: App, ctx: AppContext): void {
       ...(mayPublish ? [{ html: `<form method="post" action="/spend/${esc(s.publisher.slug)}/salaries/${esc(p.id)}/remove"><input type="hidden" name="_csrf" value="${esc(request.csrfToken ?? '')}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">Remove<span class="govuk-visually-hidden"> ${esc(p.jobTitle)}</span></button></form>` }] : []),
     ]);
     const example = s.posts.length > 0 && s.posts.every((p) => /\(example\)$/i.test(p.jobTitle));
-    return reply.page('spend/views/salaries.njk', { ...s, rows, mayPublish, example, api: `/api/v1/spend/publishers/${s.publisher.slug}/salaries` });
+    const head = [{ text: 'Job title' }, { text: 'Salary band', format: 'numeric' }, { text: 'Budget held', format: 'numeric' }, { text: 'Staff managed', format: 'numeric' },
+      { text: 'Bonuses', format: 'numeric' }, { text: 'Benefits in kind', format: 'numeric' }, ...(mayPublish ? [{ text: 'Change' }] : [])];
+    return reply.page('spend/views/salaries.njk', { ...s, head, rows, mayPublish, example, api: `/api/v1/spend/publishers/${s.publisher.slug}/salaries` });
   });
 
   const salaryForm = (template: string, path: string, work: (publisher: string, body: Record<string, string>, request: { actor: Actor }) => Promise<unknown>) => {

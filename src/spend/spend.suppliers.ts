@@ -108,5 +108,5 @@ export function suggestMatch(
   if (company && orgCompany && company !== orgCompany) return null;
   if (charity && orgCharity && charity !== orgCharity) return null;
   const exact = supplierKey(supplier.name) === supplierKey(org.name);
-  return { organisation: org, reason: exact ? `Same name as ${org.name}` : `Same name as ${org.name} once the legal form is set aside` };
+  return { organisation: org, reason: exact ? `the same name as ${org.name}` : `the same name as ${org.name} once the legal form is set aside` };
 }

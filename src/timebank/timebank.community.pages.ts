@@ -39,7 +39,7 @@ const hours = (minutes: number) => `${(minutes / 60).toFixed(1)} h`;
 
 /** The impact page's charts (SVG) and the tables beside them. */
 export function impactCharts(i: ImpactView) {
-  const charts: { id: string; heading: string; svg: string | null; head: string[]; rows: (string | number)[][]; note?: string }[] = [];
+  const charts: { id: string; heading: string; svg: string | null; head: string[]; rows: (string | number)[][]; note?: string; empty?: string }[] = [];
   charts.push({
     id: 'by-category', heading: 'Hours by category of help',
     svg: i.byCategory.length ? barChart({ id: 'chart-category', title: 'Hours of help given, by category', categories: i.byCategory.map((c) => c.label), series: [{ name: 'Hours', values: i.byCategory.map((c) => c.minutes / 60) }], format: (v) => `${v.toFixed(1)} h` }) : null,
@@ -63,6 +63,7 @@ export function impactCharts(i: ImpactView) {
     head: ['Month', 'People the month before', 'Of whom took part again', 'Retained'],
     rows: retention.map((m) => [monthText(m.month), m.previous!, m.retainedFromPrevious!, m.previous ? percent(m.retainedFromPrevious! / m.previous, 0) : '–']),
     note: `${i.returningPeople} of ${i.totals.people} people have taken part in more than one month.`,
+    empty: 'Retention needs exchanges in at least two months.',
   });
   charts.push({
     id: 'by-decile', heading: 'Hours by deprivation decile of the member’s area',
@@ -70,6 +71,7 @@ export function impactCharts(i: ImpactView) {
     head: ['Decile', 'Members', 'Time'], rows: i.byDecile.map((d) => [d.label, d.members, formatMinutes(d.minutes)]),
     note: 'Deciles are national: 1 is the most deprived 10% of small areas in England (IMD 2019) or Scotland (SIMD 2020). A member gives their area when they join, if they wish; time from members who did not, or whose area is not loaded, is under “Area not known”.',
   });
+  for (const c of charts) c.empty ??= 'No exchanges yet.';
   return charts;
 }
 

@@ -145,6 +145,9 @@ export const statements = [
      responded_at timestamptz,
      response_threshold_reached_at timestamptz,
      debate_threshold_reached_at timestamptz,
+     -- Confirmed signatures not invalidated: kept in step by the service under the petition's row lock, so a
+     -- confirmation need not count a big petition's signatures (the tests check it against a count).
+     signatures integer NOT NULL DEFAULT 0 CHECK (signatures >= 0),
      created_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (organisation_id, id),
      CHECK (status <> 'rejected' OR reject_reason IS NOT NULL)

@@ -8,6 +8,7 @@ import { listOutbox } from '../platform/outbox.repository.ts';
 import { isAppError } from '../platform/errors.ts';
 import { anonymous, cliActor } from '../platform/actor.ts';
 import * as petitions from './voice.petitions.ts';
+import { signatureCounts } from './voice.repository.ts';
 import { baseUrl, GATESHEAD, loadPlaces, NEWCASTLE, voiceWorld } from './voice.test-support.ts';
 
 const opts = { baseUrl };
@@ -122,6 +123,7 @@ eachEngine('voice petitions', (t) => {
     const after = await petitions.getPetition(db, p.id);
     assert.equal(after.signatures, 10);
     assert.ok(after.responseThresholdReachedAt && after.debateThresholdReachedAt);
+    assert.equal((await signatureCounts(db, [{ organisation_id: after.organisationId, id: after.id }])).get(after.id), 10, 'the counter agrees with a count');
     const all = await listOutbox(db, { limit: 500 });
     const responseMails = all.filter((e) => e.kind === 'voice-petition-response-threshold' && /racer|supporter/.test(e.to) && e.text.includes(`Petition ${n}`));
     const debateMails = all.filter((e) => e.kind === 'voice-petition-debate-threshold' && e.text.includes(`Petition ${n}`));
@@ -148,9 +150,15 @@ eachEngine('voice petitions', (t) => {
     assert.equal(r.signatures, 3);
     doc = await petitions.petitionWithCounts(db, p.id);
     assert.equal(doc.signatures, 6);
+    assert.equal((await signatureCounts(db, [{ organisation_id: doc.organisationId, id: doc.id }])).get(doc.id), 6, 'the counter agrees with a count');
+    // The link of an invalidated signature does not count it back in.
+    await petitions.signPetition(db, anonymous, p.id, { name: 'Late bot', email: 'late@spam.test', postcode: 'NE1 4ST', localAuthority: NEWCASTLE, consent: 'yes' }, opts);
+    await petitions.invalidateSignatures(db, w.actors.moderator, p.id, { reason: 'Throwaway addresses', emailDomain: 'spam.test' });
+    await assert.rejects(petitions.confirmSignature(db, anonymous, tokenFor(await listOutbox(db, { to: 'late@spam.test', limit: 1 })), opts), rejectsWith('not_found'));
+    assert.equal((await petitions.getPetition(db, p.id)).signatures, 6);
     assert.equal(doc.byLocalAuthority.find((c) => c.code === GATESHEAD)!.signatures, 1);
     const inv = await petitions.invalidations(db, w.actors.moderator, p.id);
-    assert.deepEqual(inv.map((i) => [i.reason, i.signatures]), [['Throwaway addresses', 3]]);
+    assert.deepEqual(inv.map((i) => [i.reason, i.signatures]), [['Throwaway addresses', 3], ['Throwaway addresses', 1]]);
     assert.deepEqual(await petitions.invalidations(db, w.actors.outsider, p.id), []);
     // An invalidated signature's link no longer counts it.
     const api = JSON.parse((await new TestAgent(t().app, '10.30.0.2').get(`/api/v1/voice/petitions/${p.id}.json`)).body);

@@ -61,7 +61,6 @@ export function stateOf(p: repo.PetitionRow, now = new Date()): PetitionState {
 }
 
 async function presentPetitions(db: Db, rows: repo.PetitionRow[]): Promise<PetitionView[]> {
-  const counts = await repo.signatureCounts(db, rows);
   const names = await organisationNames(db, [...new Set(rows.map((r) => r.organisation_id))]);
   return rows.map((p) => {
     const state = stateOf(p);
@@ -73,7 +72,7 @@ async function presentPetitions(db: Db, rows: repo.PetitionRow[]): Promise<Petit
       rejectReason: p.reject_reason, rejectReasonLabel: p.reject_reason ? petitionRejectReasons[p.reject_reason as PetitionRejectReason] ?? p.reject_reason : null,
       requiredSupporters: p.required_supporters, responseThreshold: p.response_threshold, debateThreshold: p.debate_threshold, openDays: p.open_days,
       openedAt: iso(p.opened_at), closesAt: iso(p.closes_at), createdAt: iso(p.created_at)!,
-      signatures: counts.get(p.id) ?? 0,
+      signatures: p.signatures,
       responseThresholdReachedAt: iso(p.response_threshold_reached_at), debateThresholdReachedAt: iso(p.debate_threshold_reached_at),
       response: p.response_text && p.responded_at ? { text: p.response_text, at: iso(p.responded_at)! } : null,
     };
@@ -256,10 +255,9 @@ export async function confirmSignature(db: Db, actor: Actor, token: unknown, opt
     const petition = (await repo.findPetition(trx, sig.petition_id, { forUpdate: true }))!;
     const state = stateOf(petition);
     if (state !== 'open' && state !== 'collecting') throw new AppError('unprocessable', 'This petition is no longer taking signatures');
-    const confirmed = await repo.confirmSignature(trx, sig);
-    if (!confirmed) return { petitionId: petition.id, alreadyConfirmed: true };
+    const count = await repo.confirmSignature(trx, sig);
+    if (count === null) return { petitionId: petition.id, alreadyConfirmed: true };
     await recordAudit(trx, actor, { action: 'voice.signature.confirmed', entityType: 'voice_signature', entityId: sig.id, organisationId: sig.organisation_id });
-    const count = (await repo.signatureCounts(trx, [petition])).get(petition.id) ?? 0;
     if (petition.status === 'collecting' && count >= petition.required_supporters) {
       await repo.updatePetition(trx, petition, { status: 'pending' });
       await recordAudit(trx, actor, { action: 'voice.petition.supported', entityType: 'voice_petition', entityId: petition.id, organisationId: petition.organisation_id, after: { supporters: count } });

@@ -147,11 +147,9 @@ export async function searchStories(db: Db, f: StoryFilter): Promise<{ total: nu
   let q = db.selectFrom('voice_stories as st').where('st.status', '=', f.status);
   if (f.q) {
     const query = f.q;
-    q = q.where((eb) => eb.or([
-      sql<boolean>`st.search @@ websearch_to_tsquery('english', ${query})`,
-      eb.exists(eb.selectFrom('voice_responses as r').select('r.id').whereRef('r.story_id', '=', 'st.id').where('r.status', '=', 'published')
-        .where(sql<boolean>`r.search @@ websearch_to_tsquery('english', ${query})`)),
-    ]));
+    // Two index searches (stories, published responses) joined by UNION, so each can use its GIN index.
+    q = q.where('st.id', 'in', sql<string>`(SELECT s.id FROM voice_stories s WHERE s.search @@ websearch_to_tsquery('english', ${query})
+      UNION SELECT r.story_id FROM voice_responses r WHERE r.status = 'published' AND r.search @@ websearch_to_tsquery('english', ${query}))`);
   }
   if (f.serviceId || f.organisationId || f.area) {
     q = q.where((eb) => {
@@ -359,6 +357,7 @@ export async function listPetitions(db: Db, filter: { statuses: PetitionStatus[]
   return q.execute();
 }
 
+/** Counts confirmed, valid signatures from the signatures themselves (the check on the petition's counter). */
 export async function signatureCounts(db: Db, petitions: { organisation_id: string; id: string }[]): Promise<Map<string, number>> {
   if (petitions.length === 0) return new Map();
   const rows = await db.selectFrom('voice_signatures').select(['petition_id', (eb) => eb.fn.countAll<string>().as('n')])
@@ -392,11 +391,15 @@ export async function findSignatureByToken(db: Db, tokenHash: string): Promise<S
   return (await db.selectFrom('voice_signatures').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()) ?? null;
 }
 
-export async function confirmSignature(db: Db, s: SignatureRow): Promise<boolean> {
+/** Confirms a signature and adds it to the petition's counter; returns the new count, or null if it was already confirmed. Call with the petition locked. */
+export async function confirmSignature(db: Db, s: SignatureRow): Promise<number | null> {
   const r = await db.updateTable('voice_signatures').set({ confirmed_at: new Date() })
     .where('organisation_id', '=', s.organisation_id).where('petition_id', '=', s.petition_id).where('id', '=', s.id)
-    .where('confirmed_at', 'is', null).returning('id').executeTakeFirst();
-  return !!r;
+    .where('confirmed_at', 'is', null).where('invalidation_id', 'is', null).returning('id').executeTakeFirst();
+  if (!r) return null;
+  const p = await db.updateTable('voice_petitions').set((eb) => ({ signatures: eb('signatures', '+', 1) }))
+    .where('organisation_id', '=', s.organisation_id).where('id', '=', s.petition_id).returning('signatures').executeTakeFirstOrThrow();
+  return p.signatures;
 }
 
 /** Confirmed, counted signers' addresses (for threshold and response emails). */
@@ -419,9 +422,14 @@ export async function invalidateSignatures(db: Db, p: PetitionRow, input: { reas
   if (c.signedFrom) q = q.where('created_at', '>=', c.signedFrom);
   if (c.signedTo) q = q.where('created_at', '<', c.signedTo);
   if (c.laCode) q = q.where('la_code', '=', c.laCode);
-  const changed = await q.returning('id').execute();
+  const changed = await q.returning(['id', 'confirmed_at']).execute();
   await db.updateTable('voice_signature_invalidations').set({ signatures: changed.length })
     .where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id).where('id', '=', inv.id).execute();
+  const counted = changed.filter((c) => c.confirmed_at !== null).length;
+  if (counted) {
+    await db.updateTable('voice_petitions').set((eb) => ({ signatures: eb('signatures', '-', counted) }))
+      .where('organisation_id', '=', p.organisation_id).where('id', '=', p.id).execute();
+  }
   return { id: inv.id, signatures: changed.length };
 }
 

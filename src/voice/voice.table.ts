@@ -128,6 +128,7 @@ export interface VoicePetitionsTable {
   responded_at: Date | null;
   response_threshold_reached_at: Date | null;
   debate_threshold_reached_at: Date | null;
+  signatures: Generated<number>;
   created_at: Generated<Date>;
 }
 

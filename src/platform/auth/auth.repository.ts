@@ -115,6 +115,19 @@ export async function findApiTokenByHash(db: Db, tokenHash: string): Promise<Api
   return r ? toToken(r) : null;
 }
 
+/** A token and its user in one round trip (every API request asks this). */
+export async function findApiTokenWithUser(db: Db, tokenHash: string): Promise<{ token: ApiTokenRecord; user: UserRecord } | null> {
+  const r = await db.selectFrom('api_tokens as t').innerJoin('users as u', 'u.id', 't.user_id')
+    .select(['t.id', 't.user_id', 't.name', 't.prefix', 't.created_at', 't.last_used_at', 't.revoked_at',
+      'u.email as u_email', 'u.name as u_name', 'u.password_hash as u_password_hash', 'u.is_admin as u_is_admin', 'u.created_at as u_created_at'])
+    .where('t.token_hash', '=', tokenHash).executeTakeFirst();
+  if (!r) return null;
+  return {
+    token: toToken(r),
+    user: toUser({ id: r.user_id, email: r.u_email, name: r.u_name, password_hash: r.u_password_hash, is_admin: r.u_is_admin, created_at: r.u_created_at }),
+  };
+}
+
 export async function listApiTokens(db: Db, userId: string): Promise<ApiTokenRecord[]> {
   return (await db.selectFrom('api_tokens').select(tokenColumns).where('user_id', '=', userId).orderBy('created_at', 'desc').execute()).map(toToken);
 }

@@ -214,10 +214,9 @@ export function listApiTokens(db: Db, userId: string) {
 /** Resolves an `Authorization: Bearer` value to an actor, or throws `invalid_token`. */
 export async function authenticateApiToken(db: Db, token: string): Promise<{ actor: Actor; user: PublicUser }> {
   if (!apiTokenPattern.test(token)) throw new AppError('invalid_token', 'The API token is malformed: expected "Authorization: Bearer cw_…"');
-  const record = await repo.findApiTokenByHash(db, sha256(token));
-  if (!record || record.revokedAt) throw new AppError('invalid_token', 'The API token is not recognised or has been revoked');
-  const user = await repo.findUserById(db, record.userId);
-  if (!user) throw new AppError('invalid_token');
+  const found = await repo.findApiTokenWithUser(db, sha256(token));
+  if (!found || found.token.revokedAt) throw new AppError('invalid_token', 'The API token is not recognised or has been revoked');
+  const { token: record, user } = found;
   if (!record.lastUsedAt || Date.now() - record.lastUsedAt.getTime() > 60_000) await repo.markApiTokenUsed(db, record.id);
   return {
     actor: { userId: user.id, tokenId: record.id, isAdmin: user.isAdmin, via: 'token' },

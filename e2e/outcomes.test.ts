@@ -1,0 +1,145 @@
+// Browser journeys for outcomes: the public pages of the invented demo contract and agreement, a provider
+// claiming an outcome and a validator accepting it, and a tenants' representative signing an agreement and
+// recording progress. Every page visited is checked with axe (WCAG 2.2 AA).
+import { before, after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { accessibilityViolations, browserAvailable, launch, screenshot } from './browser.ts';
+import { openTestContext } from '../src/platform/testing.ts';
+import { createApp } from '../src/app.ts';
+import type { App, AppContext } from '../src/platform/module.ts';
+import { cliActor } from '../src/platform/actor.ts';
+import { registerUser } from '../src/platform/auth/auth.service.ts';
+import { addMember, findOrganisation } from '../src/organisations/organisations.service.ts';
+import { seedOrganisations } from '../src/organisations/organisations.demo.ts';
+import { demoContractTitle, seedOutcomes } from '../src/outcomes/outcomes.demo.ts';
+import * as service from '../src/outcomes/outcomes.service.ts';
+import * as agreements from '../src/outcomes/outcomes.agreements.ts';
+
+const enabled = browserAvailable();
+const password = 'a long enough password';
+
+describe('outcomes in a browser', { skip: enabled ? false : 'Chromium not found (set REQUIRE_BROWSER=1 to fail instead)' }, () => {
+  let ctx: AppContext;
+  let app: App;
+  let baseUrl: string;
+  let browser: Browser;
+  const violations: string[] = [];
+
+  async function check(page: Page, name?: string) {
+    violations.push(...(await accessibilityViolations(page)));
+    if (name) await screenshot(page, `outcomes-${name}`);
+  }
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
+    return context.newPage();
+  }
+
+  async function signIn(email: string): Promise<Page> {
+    const page = await newPage();
+    await page.goto(`${baseUrl}/sign-in`);
+    await page.getByLabel('Email address').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/account/);
+    return page;
+  }
+
+  async function personWithRole(email: string, name: string, organisationId: string | null, role?: string) {
+    await registerUser(ctx.db, cliActor, { email, name, password });
+    if (organisationId && role) await addMember(ctx.db, cliActor, organisationId, { email, role });
+  }
+
+  // Only the data this module needs (the organisations and the outcomes example), so these journeys do not
+  // depend on other modules' demo data.
+  before(async () => {
+    ctx = await openTestContext('pglite');
+    await seedOrganisations(ctx);
+    await seedOutcomes(ctx);
+    app = await createApp(ctx);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    await ctx?.handle.close();
+  });
+
+  it('shows the example contract, its ledger, its investors and an agreement to anyone', { timeout: 120_000 }, async () => {
+    const page = await newPage();
+    await page.goto(`${baseUrl}/outcomes`);
+    await check(page, 'index');
+    await page.getByRole('link', { name: demoContractTitle }).click();
+    assert.ok(await page.getByRole('heading', { name: demoContractTitle }).isVisible());
+    assert.ok(await page.getByText('Cap left').isVisible());
+    await check(page, 'contract');
+    await page.getByRole('link', { name: /Investor view/ }).click();
+    assert.ok(await page.getByRole('img', { name: /committed, drawn down and repaid/ }).isVisible());
+    await check(page, 'investors');
+    await page.goto(`${baseUrl}/outcomes`);
+    await page.getByRole('link', { name: 'Example: warm, dry homes in Example Court' }).click();
+    assert.ok(await page.getByText('Off track').first().isVisible());
+    assert.equal(await page.getByText('Example Chairperson').count(), 0, 'no personal names in public');
+    await check(page, 'agreement-public');
+    assert.deepEqual(violations, []);
+  });
+
+  it('a provider claims an outcome and an independent validator accepts it, with errors shown first', { timeout: 120_000 }, async () => {
+    const contract = (await service.listContracts(ctx.db)).find((c) => c.title === demoContractTitle)!;
+    const validatorOrg = (await service.rateCard(ctx.db, contract.id))[0]!.validatorOrganisationId!;
+    await personWithRole('claims.officer@example.org', 'Claims Officer', contract.providerOrganisationId, 'staff');
+    await personWithRole('validator@example.org', 'Val Idator', validatorOrg, 'evaluator');
+
+    const staff = await signIn('claims.officer@example.org');
+    await staff.goto(`${baseUrl}/outcomes/contracts/${contract.id}`);
+    await staff.getByRole('button', { name: 'Claim outcome' }).click();
+    assert.match(await staff.title(), /^Error: /);
+    assert.ok(await staff.getByText('There is a problem').isVisible());
+    await check(staff, 'claim-errors');
+    await staff.getByLabel('Outcome', { exact: true }).selectOption('O1');
+    await staff.getByLabel('Participant reference').fill('SWH-0900');
+    await staff.getByLabel('Date achieved').fill('2026-02-02');
+    await staff.getByLabel('Evidence').fill('Discharge 2025-11-03; no readmission (example)');
+    await staff.getByRole('button', { name: 'Claim outcome' }).click();
+    await staff.waitForURL(/notice=claimed/);
+    assert.ok(await staff.getByText('The claim is recorded').isVisible());
+    await check(staff, 'claimed');
+
+    const validator = await signIn('validator@example.org');
+    await validator.goto(`${baseUrl}/outcomes/contracts/${contract.id}#claims`);
+    await validator.getByRole('button', { name: 'Accept claim for SWH-0900, O1' }).click();
+    await validator.waitForURL(/notice=accepted/);
+    assert.ok(await validator.getByText('now a payment due').isVisible());
+    await check(validator, 'validated');
+    assert.deepEqual(violations, []);
+  });
+
+  it('a tenants’ representative signs an agreement and records progress', { timeout: 120_000 }, async () => {
+    const council = (await findOrganisation(ctx.db, 'GB-LAE-NET'))!;
+    await personWithRole('rep@example.org', 'Rita Rep', null);
+    const a = await agreements.createAgreement(ctx.db, cliActor, {
+      organisation: council.id, serviceName: 'Estate cleaning (example)', title: 'Example: a cleaner Byker estate', partyKind: 'group', groupName: 'Example Byker Residents (invented)',
+      partyEmail: 'rep@example.org', partyName: 'Rita Rep',
+      terms: [{ side: 'service', kind: 'commitment', text: 'Bins emptied every week' }, { side: 'citizen', kind: 'commitment', text: 'Residents report fly-tipping within a day' }],
+    });
+    await agreements.signAgreement(ctx.db, cliActor, a.id);
+    const rep = await signIn('rep@example.org');
+    await rep.goto(`${baseUrl}/outcomes/agreements/${a.id}`);
+    await check(rep, 'agreement-unsigned');
+    await rep.getByRole('button', { name: 'Sign this agreement' }).click();
+    await rep.waitForURL(/notice=signed/);
+    await rep.getByLabel('Outcome or commitment').selectOption({ label: 'Bins emptied every week' });
+    await rep.getByLabel('Off track').check();
+    await rep.getByLabel('Note (optional)').fill('Missed twice in November');
+    await rep.getByRole('button', { name: 'Record progress' }).click();
+    await rep.waitForURL(/notice=progress/);
+    assert.ok(await rep.getByText('Missed twice in November').isVisible());
+    await check(rep, 'agreement-party');
+    assert.deepEqual(violations, []);
+  });
+});

@@ -93,7 +93,7 @@ export async function seedCommissioning(ctx: AppContext): Promise<boolean> {
   const walking = await service.createProcess(db, systemActor, {
     organisation: council.id, needId: need.id, title: 'Example: walking groups for people with long-term conditions',
     description: `Weekly led walks that help people with long-term conditions stay active and connected. ${exampleNote}`,
-    valuePence: 6_000_000, bidDeadline: deadline.toISOString(), contractStart: '2026-12-01', contractEnd: '2027-11-30', standstillDays: 0,
+    valuePence: 6_000_000, bidDeadline: deadline.toISOString(), contractStart: '2026-11-01', contractEnd: '2027-10-31', standstillDays: 0,
     lots: [{ title: 'Led walks in east Newcastle', description: 'Two walks a week in each of four wards.', valuePence: 6_000_000, suitableForSme: true, suitableForVcse: true }],
     criteria: [{ kind: 'quality', title: 'Quality of approach and outcomes', weight: 50 }, { kind: 'social-value', title: 'Social value', weight: 30 }, { kind: 'price', title: 'Price', weight: 20 }],
   });
@@ -117,7 +117,7 @@ export async function seedCommissioning(ctx: AppContext): Promise<boolean> {
   await service.scoreBid(db, evaluator, company.bidId, scores([6, 4, 8], ['Sound but little local involvement', 'Two apprenticeships', 'Lowest price']));
   const award = await service.awardLot(db, systemActor, walking.id, { bidId: consortium.bidId, rationale: 'Highest weighted score: 73.50 against 56.00. (example)' });
   const contract = await service.signContract(db, systemActor, award.awardId, {
-    milestones: [{ title: 'First walks in all four wards', dueDate: '2027-01-31' }, { title: 'Twelve walk leaders trained', dueDate: '2027-05-31' }],
+    milestones: [{ title: 'First walks in all four wards', dueDate: '2026-11-30' }, { title: 'Twelve walk leaders trained', dueDate: '2027-05-31' }],
     kpis: [{ title: 'People walking at least monthly', target: 300, unit: 'people' }, { title: 'Walk leaders trained', target: 12, unit: 'people' }],
   });
   const milestones = await repo.milestonesOf(db, [contract.contractId]);

@@ -2,6 +2,7 @@ import type { CommonwealModule } from '../platform/module.ts';
 import { commissioningApi } from './commissioning.api.ts';
 import { commissioningPages } from './commissioning.pages.ts';
 import { seedCommissioning } from './commissioning.demo.ts';
+import { commissioningCommands } from './commissioning.cli.ts';
 
 export const commissioningModule: CommonwealModule = {
   name: 'commissioning',
@@ -11,6 +12,7 @@ export const commissioningModule: CommonwealModule = {
     commissioningApi(app, ctx);
     commissioningPages(app, ctx);
   },
+  commands: commissioningCommands,
   async seedDemo(ctx) {
     if (await seedCommissioning(ctx)) ctx.log.info('demo commissioning example loaded');
   },

@@ -145,7 +145,7 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     const mine = await myOrganisations(ctx, actor);
     const chart = barChart({
       id: 'criteria-weights', title: 'How bids are weighed: each award criterion’s weight, out of 100', description: 'The same weights are in the table beside the chart.',
-      categories: o.criteria.map((c) => c.title), series: [{ name: 'Weight', values: o.criteria.map((c) => c.weight) }], max: 100, format: (v) => `${v}%`,
+      categories: o.criteria.map((c) => c.title), series: [{ name: 'Weight', values: o.criteria.map((c) => c.weight) }], max: 100, format: (v) => `${v}%`, labelWidth: 260,
     });
     const notices: Record<string, string> = {
       created: 'The opportunity is saved as a draft. Check it, then publish it.', published: 'The opportunity is published: it is open for bids, in the feed and in the open data.',

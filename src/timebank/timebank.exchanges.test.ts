@@ -279,3 +279,73 @@ eachEngine('timebank members, exchanges and partners', (t) => {
     assert.equal((await checkLedger(ctx.db)).ok, true);
   });
 });
+
+eachEngine('timebank impact by deprivation decile and the API', (t) => {
+  it('counts hours by the deprivation decile of the giver’s area through the places module', { timeout: 120_000 }, async () => {
+    const { ctx } = t();
+    const { readFile } = await import('node:fs/promises');
+    const { importIod2019 } = await import('../places/places.service.ts');
+    const { shippedDataset, SHIPPED } = await import('../places/places.demo.ts');
+    await importIod2019(ctx.db, cliActor, { domains: await readFile(shippedDataset(SHIPPED.iod2019Domains)), population: await readFile(shippedDataset(SHIPPED.iod2019Population)) });
+    const bank = await service.createBank(ctx.db, cliActor, { name: 'Decile Time Bank' });
+    // E01008427 is in the most deprived decile; E01008371 in the least deprived half (IoD2019).
+    const poor = await service.addMember(ctx.db, cliActor, bank.id, { email: 'decile-a@example.org', name: 'A', areaCode: 'E01008427' });
+    const other = await service.addMember(ctx.db, cliActor, bank.id, { email: 'decile-b@example.org', name: 'B', areaCode: 'E01008371' });
+    const none = await service.addMember(ctx.db, cliActor, bank.id, { email: 'decile-c@example.org', name: 'C' });
+    for (const [to, minutes] of [[poor.accountId, 90], [other.accountId, 30], [none.accountId, 15]] as const) {
+      await service.recordTransfer(ctx.db, cliActor, { id: randomUUID(), from: bank.issuerAccountId, to, minutes, reason: 'Volunteering' });
+    }
+    const { decileOf } = await import('../places/places.service.ts');
+    const otherDecile = (await decileOf(ctx.db, 'E01008371'))!;
+    assert.equal(await decileOf(ctx.db, 'E01008427'), 1);
+    assert.ok(otherDecile > 1);
+    const impact = await bankImpact(ctx.db, bank.id);
+    const at = (d: number | null) => impact.byDecile.find((x) => x.decile === d)!;
+    assert.deepEqual([at(1).minutes, at(1).members], [90, 1]);
+    assert.deepEqual([at(otherDecile).minutes, at(otherDecile).members], [30, 1]);
+    assert.deepEqual([at(null).minutes, at(null).members], [15, 1]);
+    assert.equal(impact.byDecile.reduce((s, d) => s + d.minutes, 0), impact.totals.minutes);
+  });
+
+  it('serves joining, listings, exchanges and impact over the API with their schemas', async () => {
+    const { app, ctx } = t();
+    const { userWithToken } = await import('../platform/testing.ts');
+    const bank = await service.createBank(ctx.db, cliActor, { name: 'API Community Time Bank' });
+    const ann = await userWithToken(ctx.db, 'ann-api@example.org');
+    const bob = await userWithToken(ctx.db, 'bob-api@example.org');
+    const post = (auth: { authorization: string }, url: string, payload: unknown) => app.inject({ method: 'POST', url, headers: auth, payload: payload as Record<string, unknown> });
+    const joined = await post(ann.auth, `/api/v1/timebank/banks/${bank.id}/join`, { name: 'Ann', areaCode: 'E01008427' });
+    assert.equal(joined.statusCode, 201, joined.body);
+    assert.equal(joined.json().status, 'active');
+    assert.equal((await post(ann.auth, `/api/v1/timebank/banks/${bank.id}/join`, { name: 'Ann' })).statusCode, 200);
+    const b = (await post(bob.auth, `/api/v1/timebank/banks/${bank.id}/join`, { name: 'Bob' })).json();
+    await service.recordTransfer(ctx.db, cliActor, { id: randomUUID(), from: bank.issuerAccountId, to: b.id, minutes: 60, reason: 'Welcome' });
+    const bad = await post(ann.auth, `/api/v1/timebank/banks/${bank.id}/listings`, { kind: 'offer', category: 'nonsense', title: 'x' });
+    assert.equal(bad.statusCode, 400);
+    const listing = await post(ann.auth, `/api/v1/timebank/banks/${bank.id}/listings`, { kind: 'offer', category: 'garden', title: 'Hedge trimming' });
+    assert.equal(listing.statusCode, 201, listing.body);
+    const search = await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/listings?q=hedge`, headers: bob.auth });
+    assert.equal(search.json().total, 1);
+    assert.equal((await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/listings` })).statusCode, 401);
+    const id = randomUUID();
+    const recorded = await post(bob.auth, '/api/v1/timebank/exchanges', { id, listingId: listing.json().id, minutes: 40, description: 'Trimmed the hedge' });
+    assert.equal(recorded.statusCode, 201, recorded.body);
+    assert.equal(recorded.json().status, 'pending');
+    assert.equal((await post(bob.auth, '/api/v1/timebank/exchanges', { id, listingId: listing.json().id, minutes: 40, description: 'Trimmed the hedge' })).statusCode, 200);
+    assert.equal((await post(bob.auth, `/api/v1/timebank/exchanges/${id}/confirm`, {})).statusCode, 403);
+    const confirmed = await post(ann.auth, `/api/v1/timebank/exchanges/${id}/confirm`, {});
+    assert.equal(confirmed.statusCode, 200, confirmed.body);
+    assert.equal(confirmed.json().transferId, id);
+    const account = await app.inject({ method: 'GET', url: `/api/v1/timebank/accounts/${joined.json().id}`, headers: ann.auth });
+    assert.equal(account.json().balance, 40);
+    assert.match(account.json().memberCode, /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    const impact = await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/impact` });
+    assert.equal(impact.statusCode, 200);
+    assert.equal(impact.json().totals.minutes, 100);
+    assert.deepEqual(impact.json().byCategory.map((c: { category: string | null }) => c.category), [null, 'garden']);
+    const openapi = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    for (const path of ['/api/v1/timebank/exchanges', '/api/v1/timebank/banks/{id}/impact', '/api/v1/timebank/activities/{id}/redeem', '/api/v1/timebank/accounts/{id}/suspend']) {
+      assert.ok(openapi.paths[path], `${path} is documented`);
+    }
+  });
+});

@@ -87,6 +87,10 @@ eachEngine('outcomes pages', (t) => {
     assert.ok(!vpage.body.includes('<script>alert(1)</script>'), 'evidence is escaped');
     assert.match(vpage.body, /&lt;script&gt;/);
     assert.match(vpage.body, /Accept<span/);
+    const all = await validator.get(`/outcomes/contracts/${contract.id}/claims?status=claimed`);
+    assert.equal(all.statusCode, 200);
+    assert.match(all.body, /F-001 · O1/);
+    assert.notEqual((await app.inject({ method: 'GET', url: `/outcomes/contracts/${contract.id}/claims` })).statusCode, 200, 'claims are not public');
     const noReason = await validator.post(`/outcomes/contracts/${contract.id}/claims/${claim.id}/decision`, { decision: 'reject', reason: '' });
     assert.equal(noReason.statusCode, 400);
     const accept = await validator.post(`/outcomes/contracts/${contract.id}/claims/${claim.id}/decision`, { decision: 'accept', reason: '' });

@@ -58,7 +58,7 @@ export function outcomesPages(app: App, ctx: AppContext): void {
       names: Object.fromEntries([...names.entries()].map(([k, v]) => [k, v])),
       rateCard: rateCard.map((m) => ({ ...m, price: m.prices.at(-1)?.pricePence ?? 0, validator: m.validatorOrganisationId ? names.get(m.validatorOrganisationId)?.name : names.get(contract.organisationId)?.name })),
       comparisons: comparisons.map((c) => ({ ...c, cohortRate: basisPointsText(c.cohortRateBasisPoints), comparisonRate: basisPointsText(c.comparisonRateBasisPoints), improvement: basisPointsText(c.improvementBasisPoints), threshold: basisPointsText(c.thresholdBasisPoints) })),
-      claims: claims.map((c) => ({ ...c, code: codeOf.get(c.metricId), canDecide: c.status === 'claimed' && validate.has(c.metricId) })),
+      pending: claims.filter((c) => c.status === 'claimed').map((c) => ({ ...c, code: codeOf.get(c.metricId), canDecide: validate.has(c.metricId) })),
       due: claims.filter((c) => c.status === 'accepted' && !c.paymentId).map((c) => ({ value: c.id, text: `${c.participantRef} · ${codeOf.get(c.metricId)} · ${poundsText(c.amountPence)}`, checked: ([] as string[]).concat(extra.values?.claimIds ?? []).includes(c.id) })),
       metricItems: [{ value: '', text: 'Choose the outcome' }, ...rateCard.map((m) => ({ value: m.code, text: `${m.code}: ${m.name}`, selected: extra.values?.metric === m.code }))],
     };
@@ -106,6 +106,18 @@ export function outcomesPages(app: App, ctx: AppContext): void {
       await service.recordPayment(db, request.actor, id, { claimIds: ([] as string[]).concat(f.claimIds ?? []), paidOn: f.paidOn, reference: f.reference });
       return 'paid';
     });
+  });
+
+  app.get('/outcomes/contracts/:id/claims', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const status = (request.query as Form).status as string | undefined;
+    const [contract, rateCard, all, permissions] = await Promise.all([service.getContract(db, id), service.rateCard(db, id), service.listClaims(db, request.actor, id), service.contractPermissions(db, request.actor, id)]);
+    const codeOf = new Map(rateCard.map((m) => [m.id, m.code]));
+    const validate = new Set(permissions.validateMetricIds);
+    const counts = { claimed: 0, accepted: 0, rejected: 0 };
+    for (const c of all) counts[c.status]++;
+    const claims = all.filter((c) => !status || c.status === status).map((c) => ({ ...c, code: codeOf.get(c.metricId), canDecide: c.status === 'claimed' && validate.has(c.metricId) }));
+    return reply.page('outcomes/views/claims.njk', { contract, claims, counts }, { form: true });
   });
 
   app.get('/outcomes/contracts/:id/investors', async (request, reply) => {

@@ -29,7 +29,7 @@ eachEngine('commissioning', (t) => {
     });
     assert.equal(need.statusCode, 201, need.body);
 
-    const deadline = new Date(Date.now() + 4000);
+    const deadline = new Date(Date.now() + 10_000);
     const body = opportunityBody(c.buyer.id, deadline, { needId: need.json().id });
     // Only the buyer's commissioners run a process: its own administrator and outsiders are refused.
     for (const who of [c.buyerAdmin, c.charityAdmin]) {
@@ -267,7 +267,7 @@ eachEngine('commissioning', (t) => {
   it('serialises concurrent writers: simultaneous resubmissions make one bid with every version; two awards of one lot, one wins', async () => {
     const { ctx } = t();
     const c = await cast(ctx);
-    const deadline = new Date(Date.now() + 3000);
+    const deadline = new Date(Date.now() + 8000);
     const { id } = await service.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, deadline));
     await service.publishProcess(ctx.db, c.commissioner.actor, id);
     const lot = (await repo.listLots(ctx.db, { organisation_id: c.buyer.id, id }))[0]!;
@@ -296,7 +296,7 @@ eachEngine('commissioning', (t) => {
   it('holds the contract until the standstill period ends, and turns an open-call proposal into a draft opportunity', async () => {
     const { app, ctx } = t();
     const c = await cast(ctx);
-    const deadline = new Date(Date.now() + 2500);
+    const deadline = new Date(Date.now() + 6000);
     const { id } = await service.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, deadline, { standstillDays: 8 }));
     await service.publishProcess(ctx.db, c.commissioner.actor, id);
     const lot = (await repo.listLots(ctx.db, { organisation_id: c.buyer.id, id }))[0]!;

@@ -136,6 +136,7 @@ export function outcomesPages(app: App, ctx: AppContext): void {
         { name: 'Repaid', values: investments.map((i) => i.repaidPence) },
       ],
       format: (p) => poundsText(p).replace(/\.00$/, ''),
+      width: 900, labelWidth: Math.min(420, 40 + 8 * Math.max(...investments.map((i) => i.investor.length))),
     }) : null;
     return reply.page('outcomes/views/investors.njk', {
       contract, view, investments, chart, totalIrr: rateText(view.totals.irr),

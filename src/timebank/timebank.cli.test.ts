@@ -39,6 +39,24 @@ for (const engine of testEngines()) {
       assert.equal(token.code, 0, token.stderr);
       assert.match(token.json.token, /^cw_/);
 
+      // Coordinator tools, statements (JSON and CSV) and impact.
+      const suspended = await run('timebank', 'member', 'suspend', '--account', ann.json.accountId, '--reason', 'On holiday');
+      assert.equal(suspended.code, 0, suspended.stderr);
+      assert.equal(suspended.json.status, 'suspended');
+      const noReason = await run('timebank', 'member', 'suspend', '--account', bob.json.accountId);
+      assert.equal(noReason.code, 1);
+      assert.match(noReason.stderr, /reason/);
+      assert.equal((await run('timebank', 'member', 'reinstate', '--account', ann.json.accountId)).json.status, 'active');
+      const statement = await run('timebank', 'statement', '--account', ann.json.accountId);
+      assert.deepEqual(statement.json.postings.map((p: { minutes: number; reason: string }) => [p.minutes, p.reason]), [[90, 'Litter pick']]);
+      const csv = await cli(['timebank', 'statement', '--account', ann.json.accountId, '--csv', '--data-dir', dir], env);
+      assert.equal(csv.code, 0, csv.stderr);
+      assert.match(csv.stdout, /^recorded_at,transfer_id,with,what_for,kind,category,minutes,balance_after_minutes/);
+      assert.match(csv.stdout, /Byker Time Bank,Litter pick,transfer,,90,90,true/);
+      const impact = await run('timebank', 'impact', '--bank', bank.json.id);
+      assert.equal(impact.code, 0, impact.stderr);
+      assert.equal(impact.json.totals.minutes, 90);
+
       const check = await run('timebank', 'check');
       assert.equal(check.code, 0, check.stderr);
       assert.equal(check.json.ok, true);

@@ -7,7 +7,7 @@
 import type { Db } from '../platform/db.ts';
 import { AppError } from '../platform/errors.ts';
 import { getOrganisation, type OrganisationView } from '../organisations/organisations.service.ts';
-import { getContractSummary, type ContractSummary } from '../commissioning/commissioning.service.ts';
+import { getContractSummary, releasePackageForOcid, type ContractSummary } from '../commissioning/commissioning.service.ts';
 import * as repo from './outcomes.repository.ts';
 import * as service from './outcomes.service.ts';
 import { splitByShares } from './outcomes.compute.ts';
@@ -174,7 +174,26 @@ export async function ocdsRelease(db: Db, contractId: string, options: { awardId
   if (!c.commissioningContractId) throw new AppError('unprocessable', 'This outcomes contract is not linked to a commissioning contract, so it has no ocid to publish under. Its INDIGO export stands alone.');
   const summary = await getContractSummary(db, c.commissioningContractId);
   if (!summary) throw new AppError('unprocessable', `The linked commissioning contract ${c.commissioningContractId} was not found`);
-  return buildOcdsRelease(db, c, summary, options);
+  const awardId = options.awardId ?? (summary as { awardId?: string }).awardId ?? (await awardIdFromReleases(db, summary));
+  if (!awardId) throw new AppError('unprocessable', `Commissioning has published no contract release for ${summary.ocid} naming contract ${summary.id}, so its award is unknown`);
+  return buildOcdsRelease(db, c, summary, { ...options, awardId });
+}
+
+/**
+ * OCDS requires a contract's awardID. ContractSummary does not carry it, so it is read from the contract
+ * release commissioning published for the same ocid (through commissioning's public releasePackageForOcid).
+ */
+async function awardIdFromReleases(db: Db, summary: ContractSummary): Promise<string | null> {
+  try {
+    const pkg = (await releasePackageForOcid(db, summary.ocid, '')) as { releases?: { contracts?: { id?: string; awardID?: string }[] }[] };
+    for (const r of [...(pkg.releases ?? [])].reverse()) {
+      const found = r.contracts?.find((x) => x.id === summary.id && x.awardID);
+      if (found) return String(found.awardID);
+    }
+  } catch {
+    return null;
+  }
+  return null;
 }
 
 /** Builds the release from a commissioning contract summary (exported so tests can pass one). */
@@ -225,7 +244,7 @@ export async function buildOcdsRelease(db: Db, c: service.ContractView, summary:
     parties: [...roles.entries()].map(([id, r]) => ({ ...party(id), roles: [...r] })),
     contracts: [{
       id: summary.id,
-      awardID: options.awardId ?? summary.awardId ?? summary.id,
+      awardID: options.awardId ?? summary.awardId ?? summary.id, // ocdsRelease always passes the award found
       title: summary.title,
       implementation: { transactions, milestones },
     }],

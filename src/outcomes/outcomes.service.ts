@@ -18,6 +18,7 @@ import { recordAudit } from '../platform/audit.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import { requireOrganisationRole } from '../platform/auth/policy.ts';
 import { findOrganisation, organisationNames } from '../organisations/organisations.service.ts';
+import { getContractSummary } from '../commissioning/commissioning.service.ts';
 import * as repo from './outcomes.repository.ts';
 import { comparisonTrigger, splitByShares, xirr, poundsText, type CashFlow } from './outcomes.compute.ts';
 import { checkDateOrder, readDate, readInteger, readParticipantRef, readPence, readUuid, uuidPattern } from './outcomes.input.ts';
@@ -143,6 +144,7 @@ export async function createContract(db: Db, actor: Actor, input: ContractInput)
   const commissioningContractId = readUuid(check, input.commissioningContractId, 'commissioningContractId', 'the commissioning contract', { optional: true });
   if (organisationId && providerId && organisationId === providerId) check.fail('provider', 'The provider must be another organisation than the commissioner');
   if (capPence && personCapPence && personCapPence > capPence) check.fail('personCapPence', 'The cap per person cannot be more than the contract cap');
+  if (commissioningContractId && !(await getContractSummary(db, commissioningContractId))) check.fail('commissioningContractId', 'No commissioning contract has that id');
   check.done();
   return inTransaction(db, async (trx) => {
     await requireOrganisationRole(trx, actor, organisationId!, managers);
@@ -172,6 +174,7 @@ export async function linkCommissioningContract(db: Db, actor: Actor, contractId
   authenticated(actor);
   const check = new Checker();
   const link = readUuid(check, commissioningContractId, 'commissioningContractId', 'the commissioning contract', { optional: true });
+  if (link && !(await getContractSummary(db, link))) check.fail('commissioningContractId', 'No commissioning contract has that id');
   check.done();
   return inTransaction(db, async (trx) => {
     const c = await getContractRow(trx, contractId);

@@ -73,8 +73,9 @@ export function organisationsPages(app: App, ctx: AppContext): void {
     const myRoles = request.user ? (await rolesByOrganisation(db, request.user.id)).get(org.id) ?? [] : [];
     const canManage = !!request.user && (request.user.isAdmin || myRoles.includes('admin'));
     const members = canManage ? await service.listMembers(db, request.actor, org.id) : [];
+    const sections = (await Promise.all((ctx.lookups.organisationSections ?? []).map((section) => section(org.id)))).filter((s) => s !== null);
     return reply.page('organisations/views/show.njk', {
-      org, sectorLabel: sectorLabels[org.sector], canManage, members: members.map((m) => ({ ...m, roleLabel: roleLabels[m.role] })),
+      org, sections, sectorLabel: sectorLabels[org.sector], canManage, members: members.map((m) => ({ ...m, roleLabel: roleLabels[m.role] })),
       myRoles: myRoles.map((r) => roleLabels[r]),
       isSiteAdmin: !!request.user?.isAdmin,
       roleItems: roles.map((r) => ({ value: r, text: roleLabels[r] })),

@@ -18,7 +18,19 @@ export interface AppContext {
    */
   lookups: {
     organisationsById?: (ids: string[]) => Promise<Map<string, { name: string; href: string }>>;
+    /**
+     * Sections later modules add to an organisation's page (e.g. voice's answering record), shown in the order
+     * they were added; a function returns null to add nothing for that organisation.
+     */
+    organisationSections?: ((organisationId: string) => Promise<OrganisationSection | null>)[];
   };
+}
+
+/** A titled summary list on an organisation's page, with an optional link to more. Plain text only. */
+export interface OrganisationSection {
+  heading: string;
+  rows: { key: string; value: string }[];
+  link?: { href: string; text: string };
 }
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;

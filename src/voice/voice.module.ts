@@ -1,6 +1,6 @@
 import type { CommonwealModule } from '../platform/module.ts';
 import { voiceApi } from './voice.api.ts';
-import { voicePages } from './voice.pages.ts';
+import { voiceOrganisationSection, voicePages } from './voice.pages.ts';
 import { voicePetitionPages } from './voice.petitions.pages.ts';
 import { voiceCommands } from './voice.cli.ts';
 import { seedVoice } from './voice.demo.ts';
@@ -10,6 +10,8 @@ export const voiceModule: CommonwealModule = {
   nav: { href: '/voice', text: 'Voice', summary: 'Stories about services and their public answers, and petitions with thresholds.' },
   apiTags: [{ name: 'voice', description: 'Stories about services and their public answers, and petitions with thresholds.' }],
   routes(app, ctx) {
+    // The answering record is shown on the organisation's own page.
+    (ctx.lookups.organisationSections ??= []).push((id) => voiceOrganisationSection(ctx.db, id));
     voiceApi(app, ctx);
     voicePages(app, ctx);
     voicePetitionPages(app, ctx);

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { App, AppContext } from '../platform/module.ts';
+import type { App, AppContext, OrganisationSection } from '../platform/module.ts';
 import { isAppError, type FieldError } from '../platform/errors.ts';
 import { sendAtom, type AtomEntry } from '../platform/atom.ts';
 import { findOrganisation, searchOrganisations } from '../organisations/organisations.service.ts';
@@ -28,6 +28,25 @@ function formErrors(error: unknown): FieldError[] | null {
   if (!isAppError(error)) return null;
   if (error.fieldErrors.length) return error.fieldErrors;
   return null;
+}
+
+/** Voice's section on an organisation's own page: its answering record, when it has services in the directory. */
+export async function voiceOrganisationSection(db: AppContext['db'], organisationId: string): Promise<OrganisationSection | null> {
+  const services = await service.listServices(db, { organisation: organisationId });
+  if (services.length === 0) return null;
+  const m = await service.organisationMetrics(db, organisationId);
+  const share = m.shareAnswered === null ? '' : ` (${Math.round(m.shareAnswered * 100)}%)`;
+  return {
+    heading: 'Stories about its services',
+    rows: [
+      { key: 'Services in the directory', value: String(services.length) },
+      { key: 'Published stories', value: m.stories.toLocaleString('en-GB') },
+      { key: 'Answered in public', value: `${m.answered.toLocaleString('en-GB')}${share}` },
+      { key: 'Median time to a first response', value: formatDuration(m.medianMinutesToFirstResponse) },
+      { key: 'Changes made, and confirmed by the author', value: `${m.changesMade.toLocaleString('en-GB')} made, ${m.changesConfirmed.toLocaleString('en-GB')} confirmed` },
+    ],
+    link: { href: `/voice/organisations/${encodeURIComponent(m.organisation.slug)}`, text: 'Its stories, services and answering record' },
+  };
 }
 
 export function voicePages(app: App, ctx: AppContext): void {

@@ -200,6 +200,9 @@ eachEngine('voice stories', (t) => {
     assert.ok(metrics.medianMinutesToFirstResponse !== null && metrics.medianMinutesToFirstResponse >= 0);
     const page = await new TestAgent(t().app, '10.20.0.7').get(`/voice/organisations/${w.gateshead.slug}`);
     assert.match(page.body, /Answered in public[^]*?11 \(100%\)/);
+    // The same record on the organisation's own page.
+    const orgPage = await new TestAgent(t().app, '10.20.0.7').get(`/organisations/${w.gateshead.slug}`);
+    assert.match(orgPage.body, /Stories about its services[^]*?Answered in public[^]*?11 \(100%\)/);
   });
 
   it('"me too" counts once per person', async () => {

@@ -11,7 +11,7 @@ import { inTransaction } from '../platform/transaction.ts';
 import { requireOrganisationRole, type Role } from '../platform/auth/policy.ts';
 import { hasRole, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
 import { findUserByEmail } from '../platform/auth/auth.service.ts';
-import { findOrganisation, getOrganisation, type OrganisationView } from '../organisations/organisations.service.ts';
+import { findOrganisation, getOrganisation, organisationNames, type OrganisationView } from '../organisations/organisations.service.ts';
 import { areaNeed, type AreaNeedView } from '../places/places.service.ts';
 import { publisherLines } from '../spend/spend.service.ts';
 import { supplierKey, supplierSlug } from '../spend/spend.suppliers.ts';
@@ -497,7 +497,10 @@ export async function getOpportunity(db: Db, actor: Actor, id: string) {
   const commissioner = await isCommissioner(db, actor, p.organisation_id);
   const mine = new Set(await actingOrganisations(db, actor));
   const members = await repo.bidMembers(db, bids.map((b) => b.id));
-  const orgs = await orgsById(db, [p.organisation_id, ...interests.map((i) => i.provider_organisation_id), ...members.map((m) => m.member_organisation_id)]);
+  // Full records only for the few organisations shown with their sector; names for award suppliers in one query.
+  const orgs = await orgsById(db, [p.organisation_id, ...interests.map((i) => i.provider_organisation_id)]);
+  const awardedBids = new Set(awards.map((a) => a.bid_id));
+  const supplierNames = await organisationNames(db, members.filter((m) => awardedBids.has(m.bid_id)).map((m) => m.member_organisation_id));
   const need = p.need_id ? await repo.findNeed(db, p.need_id) : null;
   const contracts = await repo.listContracts(db, { organisationId: p.organisation_id, processId: p.id });
   const s = statusOf(p);
@@ -513,7 +516,7 @@ export async function getOpportunity(db: Db, actor: Actor, id: string) {
     interests: interests.map((i) => ({ organisationId: i.provider_organisation_id, name: orgs.get(i.provider_organisation_id)?.name ?? '', slug: orgs.get(i.provider_organisation_id)?.slug ?? '', sector: orgs.get(i.provider_organisation_id)?.sector ?? 'private', seekingPartners: i.seeking_partners, note: i.note })),
     bidCount: bids.filter((b) => b.status === 'submitted').length,
     myBids: myBids.map((b) => ({ id: b.id, lotId: b.lot_id, status: b.status, submittedAt: b.submitted_at.toISOString(), receipt: b.content_sha256, versions: b.versions })),
-    awards: awards.map((a) => ({ id: a.id, lotId: a.lot_id, valuePence: a.value_pence, decidedAt: a.decided_at.toISOString(), standstillEnds: a.standstill_ends.toISOString(), suppliers: members.filter((m) => m.bid_id === a.bid_id).map((m) => ({ id: m.member_organisation_id, name: orgs.get(m.member_organisation_id)?.name ?? '' })) })),
+    awards: awards.map((a) => ({ id: a.id, lotId: a.lot_id, valuePence: a.value_pence, decidedAt: a.decided_at.toISOString(), standstillEnds: a.standstill_ends.toISOString(), suppliers: members.filter((m) => m.bid_id === a.bid_id).map((m) => ({ id: m.member_organisation_id, name: supplierNames.get(m.member_organisation_id)?.name ?? '' })) })),
     contracts: contracts.map((c) => ({ id: c.id, title: c.title, href: `/commissioning/contracts/${c.id}` })),
     releases: releases.map((r) => ({ id: r.release_id, tags: r.tags as string[], publishedAt: r.published_at.toISOString() })),
     you: { commissioner, actingOrganisations: [...mine], signedIn: !!actor.userId },
@@ -860,7 +863,7 @@ export async function evaluationResults(db: Db, actor: Actor, processId: string)
   await requireCommissioner(db, actor, p.organisation_id);
   if (p.bid_deadline.getTime() > Date.now()) throw new AppError('unprocessable', 'Bids are sealed until the deadline');
   const [criteria, bids, scores, evaluators, lots] = await Promise.all([repo.listCriteria(db, p), repo.listBids(db, p), repo.scoresOf(db, p), repo.evaluatorsOf(db, p), repo.listLots(db, p)]);
-  const orgs = await orgsById(db, bids.map((b) => b.lead_organisation_id));
+  const orgs = await organisationNames(db, bids.map((b) => b.lead_organisation_id));
   const ranked = rankBids(criteria, bids.filter((b) => b.status === 'submitted').map((b) => ({ id: b.id, lotId: b.lot_id, lead: orgs.get(b.lead_organisation_id)?.name ?? '' })), scores, evaluators);
   return { processId: p.id, lots: lots.map(presentLot), criteria: criteria.map(presentCriterion), ranked, evaluators: evaluators.map((e) => ({ bidId: e.bid_id, userId: e.user_id, conflictDeclared: e.conflict_declared, conflictNote: e.conflict_note })) };
 }

@@ -226,8 +226,9 @@ export function voicePages(app: App, ctx: AppContext): void {
       service.listServices(db, { organisation: metrics.organisation.id }),
       service.searchStories(db, request.actor, { organisation: metrics.organisation.id, pageSize: 20 }),
     ]);
+    const isAdmin = request.actor.isAdmin || (!!request.actor.userId && ((await rolesByOrganisation(db, request.actor.userId)).get(metrics.organisation.id) ?? []).includes('admin'));
     return reply.page('voice/views/organisation.njk', {
-      metrics, services, stories, medianText: formatDuration(metrics.medianMinutesToFirstResponse),
+      metrics, services, stories, isAdmin, medianText: formatDuration(metrics.medianMinutesToFirstResponse),
       sharePercent: metrics.shareAnswered === null ? null : Math.round(metrics.shareAnswered * 100),
       feedLinks: [{ href: `/voice/organisations/${metrics.organisation.slug}/feed.atom`, title: `Stories about services of ${metrics.organisation.name} (Atom)` }],
     });

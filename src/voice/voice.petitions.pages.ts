@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, AppContext } from '../platform/module.ts';
 import { isAppError, type FieldError } from '../platform/errors.ts';
-import { searchOrganisations } from '../organisations/organisations.service.ts';
+import { getOrganisation, searchOrganisations } from '../organisations/organisations.service.ts';
 import * as petitions from './voice.petitions.ts';
 import { isModerator, isStaffOf } from './voice.service.ts';
 import { localAuthorityChoices } from './voice.places.ts';
@@ -64,6 +64,27 @@ export function voicePetitionPages(app: App, ctx: AppContext): void {
       responsePercent: Math.min(100, Math.round((petition.signatures / petition.responseThreshold) * 100)),
     }, { status: extra.status ?? 200, form: signing || moderator || canRespond });
   }
+
+  // An organisation's administrators set its petition thresholds, opening period and supporters needed.
+  const adminOf = { roles: ['admin'] as const, organisation: async (r: { params: unknown }) => (await getOrganisation(db, (r.params as { slug: string }).slug)).id };
+
+  app.get('/voice/petitions/settings/:slug', { config: { access: adminOf } }, async (request, reply) => {
+    const settings = await petitions.getPetitionSettings(db, (request.params as { slug: string }).slug);
+    return reply.page('voice/views/petition-settings.njk', { settings, slug: (request.params as { slug: string }).slug, values: settings, notice: (request.query as Form).notice === 'saved' ? 'The petition settings are saved. They apply to petitions started from now on.' : undefined });
+  });
+
+  app.post('/voice/petitions/settings/:slug', { config: { access: adminOf } }, async (request, reply) => {
+    const slug = (request.params as { slug: string }).slug;
+    const form = (request.body ?? {}) as Form;
+    try {
+      await petitions.setPetitionSettings(db, request.actor, slug, form);
+      return reply.redirect(`/voice/petitions/settings/${encodeURIComponent(slug)}?notice=saved`, 303);
+    } catch (error) {
+      if (!isAppError(error) || !error.fieldErrors.length) throw error;
+      const settings = await petitions.getPetitionSettings(db, slug);
+      return reply.page('voice/views/petition-settings.njk', { settings, slug, values: form, errors: error.fieldErrors }, { status: 400 });
+    }
+  });
 
   app.get('/voice/petitions/confirm', async (request, reply) => {
     const token = (request.query as Form).token ?? '';

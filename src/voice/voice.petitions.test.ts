@@ -9,6 +9,8 @@ import { isAppError } from '../platform/errors.ts';
 import { anonymous, cliActor } from '../platform/actor.ts';
 import * as petitions from './voice.petitions.ts';
 import { signatureCounts } from './voice.repository.ts';
+import { registerUser } from '../platform/auth/auth.service.ts';
+import { addMember } from '../organisations/organisations.service.ts';
 import { baseUrl, GATESHEAD, loadPlaces, NEWCASTLE, voiceWorld } from './voice.test-support.ts';
 
 const opts = { baseUrl };
@@ -178,6 +180,30 @@ eachEngine('voice petitions', (t) => {
     assert.equal(done.response?.text, 'We will trial it.');
     const mails = (await listOutbox(db, { limit: 500 })).filter((e) => e.kind === 'voice-petition-response' && e.text.includes(`Petition ${n}`));
     assert.equal(mails.length, 5);
+  });
+
+  it('an organisation’s administrators change its petition settings on a page; nobody else can', async () => {
+    const w = await setup();
+    const { app, ctx } = t();
+    const admin = await registerUser(ctx.db, cliActor, { email: 'ncl.admin.p@example.org', name: 'Admin', password: 'a long enough password' });
+    await addMember(ctx.db, cliActor, w.newcastle.id, { email: admin.email, role: 'admin' });
+    const staff = new TestAgent(app, '10.30.0.5');
+    await staff.get('/sign-in');
+    await staff.post('/sign-in', { email: w.people.newcastleStaff.email, password: 'a long enough password' });
+    assert.equal((await staff.get(`/voice/petitions/settings/${w.newcastle.slug}`)).statusCode, 403);
+    const agent = new TestAgent(app, '10.30.0.6');
+    await agent.get('/sign-in');
+    await agent.post('/sign-in', { email: admin.email, password: 'a long enough password' });
+    const page = await agent.get(`/voice/petitions/settings/${w.newcastle.slug}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /value="10000"/);
+    const bad = await agent.post(`/voice/petitions/settings/${w.newcastle.slug}`, { responseThreshold: '0', debateThreshold: '100000', openDays: '180', requiredSupporters: '5' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /must be a whole number from 1/);
+    const ok = await agent.post(`/voice/petitions/settings/${w.newcastle.slug}`, { responseThreshold: '2,500', debateThreshold: '100000', openDays: '90', requiredSupporters: '5' });
+    assert.equal(ok.statusCode, 303);
+    assert.equal((await petitions.getPetitionSettings(ctx.db, w.newcastle.id)).responseThreshold, 2500);
+    await petitions.setPetitionSettings(ctx.db, cliActor, w.newcastle.id, { responseThreshold: '10000', openDays: '180' });
   });
 
   it('signing through the page works without JavaScript and is rate limited per IP', async () => {

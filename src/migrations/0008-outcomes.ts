@@ -189,15 +189,30 @@ export const statements = [
   `CREATE INDEX outcome_claims_status ON outcome_claims (organisation_id, contract_id, status, claimed_at)`,
   `CREATE INDEX outcome_claims_payment ON outcome_claims (organisation_id, contract_id, payment_id) WHERE payment_id IS NOT NULL`,
   // At commit, a payment is exactly the sum of the accepted claims it pays.
+  // Deferred, so it sees the transaction's final state; each payment is checked once per transaction (a
+  // transaction-local setting remembers it), so paying thousands of claims costs one sum, not thousands. A claim
+  // moved off a payment is caught through the OLD payment.
   `CREATE FUNCTION outcome_payment_traceable() RETURNS trigger LANGUAGE plpgsql AS $$
-   DECLARE p outcome_payments%ROWTYPE; total bigint;
+   DECLARE p outcome_payments%ROWTYPE; total bigint; pid uuid; marker text;
    BEGIN
      IF TG_TABLE_NAME = 'outcome_payments' THEN
-       SELECT * INTO p FROM outcome_payments WHERE organisation_id = NEW.organisation_id AND contract_id = NEW.contract_id AND id = NEW.id;
+       pid := NEW.id;
      ELSE
+       IF OLD.payment_id IS NOT NULL AND OLD.payment_id IS DISTINCT FROM NEW.payment_id THEN
+         SELECT * INTO p FROM outcome_payments WHERE organisation_id = OLD.organisation_id AND contract_id = OLD.contract_id AND id = OLD.payment_id;
+         SELECT coalesce(sum(amount_pence), 0) INTO total FROM outcome_claims
+          WHERE organisation_id = p.organisation_id AND contract_id = p.contract_id AND payment_id = p.id AND status = 'accepted';
+         IF total <> p.amount_pence THEN
+           RAISE EXCEPTION 'payment % of % pence is not the sum of the claims it pays (% pence)', p.id, p.amount_pence, total USING ERRCODE = 'check_violation';
+         END IF;
+       END IF;
        IF NEW.payment_id IS NULL THEN RETURN NULL; END IF;
-       SELECT * INTO p FROM outcome_payments WHERE organisation_id = NEW.organisation_id AND contract_id = NEW.contract_id AND id = NEW.payment_id;
+       pid := NEW.payment_id;
      END IF;
+     marker := 'outcomes.paid_' || replace(pid::text, '-', '');
+     IF current_setting(marker, true) = 'checked' THEN RETURN NULL; END IF;
+     PERFORM set_config(marker, 'checked', true);
+     SELECT * INTO p FROM outcome_payments WHERE organisation_id = NEW.organisation_id AND contract_id = NEW.contract_id AND id = pid;
      SELECT coalesce(sum(amount_pence), 0) INTO total FROM outcome_claims
       WHERE organisation_id = p.organisation_id AND contract_id = p.contract_id AND payment_id = p.id AND status = 'accepted';
      IF total <> p.amount_pence THEN

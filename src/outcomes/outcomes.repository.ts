@@ -177,6 +177,16 @@ export async function claimsOf(db: Db, c: ContractRow, filter: { status?: T.Clai
   return q.orderBy('claimed_at', 'desc').orderBy('id').limit(filter.limit ?? 1000).execute();
 }
 
+/** The named claims of a contract that are accepted and not yet paid (in chunks: a payment may pay thousands). */
+export async function dueClaimsByIds(db: Db, c: ContractRow, ids: string[]): Promise<ClaimRow[]> {
+  const out: ClaimRow[] = [];
+  for (let i = 0; i < ids.length; i += 1000) {
+    out.push(...await db.selectFrom('outcome_claims').selectAll().where('organisation_id', '=', c.organisation_id).where('contract_id', '=', c.id)
+      .where('id', 'in', ids.slice(i, i + 1000)).where('status', '=', 'accepted').where('payment_id', 'is', null).execute());
+  }
+  return out;
+}
+
 export async function decideClaim(db: Db, claim: ClaimRow, d: { status: 'accepted' | 'rejected'; decidedBy: string | null; reason: string | null }): Promise<ClaimRow> {
   return db.updateTable('outcome_claims').set({ status: d.status, decided_by: d.decidedBy, decided_at: new Date(), decision_reason: d.reason })
     .where('organisation_id', '=', claim.organisation_id).where('contract_id', '=', claim.contract_id).where('id', '=', claim.id)
@@ -231,10 +241,14 @@ export async function findPayment(db: Db, id: string): Promise<PaymentRow | null
 }
 
 export async function markPaid(db: Db, c: ContractRow, claimIds: string[], paymentId: string): Promise<number> {
-  const r = await db.updateTable('outcome_claims').set({ payment_id: paymentId })
-    .where('organisation_id', '=', c.organisation_id).where('contract_id', '=', c.id).where('id', 'in', claimIds)
-    .where('status', '=', 'accepted').where('payment_id', 'is', null).executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  let n = 0;
+  for (let i = 0; i < claimIds.length; i += 1000) {
+    const r = await db.updateTable('outcome_claims').set({ payment_id: paymentId })
+      .where('organisation_id', '=', c.organisation_id).where('contract_id', '=', c.id).where('id', 'in', claimIds.slice(i, i + 1000))
+      .where('status', '=', 'accepted').where('payment_id', 'is', null).executeTakeFirst();
+    n += Number(r.numUpdatedRows);
+  }
+  return n;
 }
 
 export async function paymentsOf(db: Db, c: ContractRow): Promise<PaymentRow[]> {

@@ -355,10 +355,11 @@ export async function decideClaim(db: Db, actor: Actor, claimId: string, input: 
   if (!found) throw new AppError('not_found', `No claim has the id ${claimId}`);
   try {
     return await inTransaction(db, async (trx) => {
-      const c = await repo.lockContract(trx, (await repo.findContract(trx, found.contract_id))!);
+      // Who may decide is settled before the lock is taken, so the contract's lock is held only for the write.
+      const unlocked = (await repo.findContract(trx, found.contract_id))!;
+      await validatorProblem(trx, actor, unlocked, (await repo.findMetric(trx, unlocked, found.metric_id))!, found);
+      const c = await repo.lockContract(trx, unlocked);
       const claim = await repo.lockClaim(trx, found);
-      const m = (await repo.findMetric(trx, c, claim.metric_id))!;
-      await validatorProblem(trx, actor, c, m, claim);
       if (claim.status !== 'claimed') throw new AppError('conflict', `This claim was already ${claim.status}`);
       if (decision === 'accept') {
         const room = c.cap_pence - c.validated_pence;
@@ -421,7 +422,7 @@ export async function recordPayment(db: Db, actor: Actor, contractId: string, in
   return inTransaction(db, async (trx) => {
     const c = await repo.lockContract(trx, await getContractRow(trx, contractId));
     await requireOrganisationRole(trx, actor, c.organisation_id, payersRoles);
-    const due = new Map((await repo.claimsOf(trx, c, { status: 'accepted' })).filter((x) => !x.payment_id).map((x) => [x.id, x]));
+    const due = new Map((await repo.dueClaimsByIds(trx, c, claimIds)).map((x) => [x.id, x]));
     const missing = claimIds.filter((id) => !due.has(id));
     if (missing.length) throw new AppError('conflict', `Not accepted and unpaid on this contract: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
     const amount = claimIds.reduce((s, id) => s + due.get(id)!.amount_pence, 0);

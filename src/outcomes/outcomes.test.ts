@@ -80,6 +80,13 @@ eachEngine('outcomes contracts', (t) => {
     await assert.rejects(ctx.db.transaction().execute(async (trx) => {
       await sql`INSERT INTO outcome_payments (organisation_id, contract_id, paid_on, amount_pence) VALUES (${contract.organisationId}, ${contract.id}, '2025-08-01', 500)`.execute(trx);
     }), /not the sum of the claims/);
+    // Nor can a paid claim be moved off its payment, or another claim slipped onto it, behind the service's back.
+    await assert.rejects(sql`UPDATE outcome_claims SET payment_id = NULL WHERE id = ${claim.id}`.execute(ctx.db), /not the sum of the claims/);
+    const other = await service.claimOutcome(ctx.db, p.providerStaff.actor, contract.id, { metric: 'O1', participantRef: 'T-2', achievedOn: '2025-06-01', evidence: 'Letter' });
+    await service.decideClaim(ctx.db, p.evaluator.actor, other.id, { decision: 'accept' });
+    const paidTo = (await service.listClaims(ctx.db, p.evaluator.actor, contract.id)).find((c) => c.id === claim.id)!.paymentId;
+    await assert.rejects(sql`UPDATE outcome_claims SET payment_id = ${paidTo} WHERE id = ${other.id}`.execute(ctx.db), /not the sum of the claims/);
+    assert.equal((await service.ledger(ctx.db, contract.id)).paidPence, 100_000);
   });
 
   it('refuses a claim for a person already claimed or paid for that outcome, and allows it again after a rejection', async () => {

@@ -21,10 +21,15 @@ const lsoas = [
   ['E01008161', 'Gateshead 001B', GATESHEAD, 'Gateshead'], ['E01008162', 'Gateshead 002A', GATESHEAD, 'Gateshead'],
 ] as const;
 
-export async function loadPlaces(ctx: AppContext): Promise<void> {
+/** The two IoD2019 files (File 2 gzipped, File 6 plain) for the synthetic England. */
+export function placesFiles(): { domains: Buffer; population: Buffer } {
   const domains = [FILE2_HEADER, ...lsoas.map(([c, n, l, ln], i) => `${c},${n},${l},${ln},${i + 1},${i + 1},${Array(7).fill(i + 1).join(',')}`)].join('\n');
   const population = [FILE6_HEADER, ...lsoas.map(([c, n, l, ln]) => `${c},${n},${l},${ln},1500`)].join('\n');
-  await importIod2019(ctx.db, cliActor, { domains: gzipSync(Buffer.from(domains)), population: Buffer.from(population) });
+  return { domains: gzipSync(Buffer.from(domains)), population: Buffer.from(population) };
+}
+
+export async function loadPlaces(ctx: AppContext): Promise<void> {
+  await importIod2019(ctx.db, cliActor, placesFiles());
   forgetLocalAuthorities(ctx.db);
 }
 

@@ -32,7 +32,7 @@ const Opportunity = Type.Object({
   lots: Type.Array(Lot), criteria: Type.Array(Criterion), documents: Type.Array(Type.Object({ id: Uuid, title: Type.String(), url: Type.String() })),
   questions: Type.Array(Type.Object({ id: Uuid, question: Type.String(), answer: Nullable(Type.String()), askedAt: Type.String(), answeredAt: Nullable(Type.String()) })),
   interests: Type.Array(Type.Object({ organisationId: Uuid, name: Type.String(), slug: Type.String(), sector: Type.String(), seekingPartners: Type.Boolean(), note: Type.String() })),
-  bidCount: Type.Integer(),
+  bidCount: Nullable(Type.Integer({ description: 'Null for all but the commissioners while the opportunity is open' })),
   myBids: Type.Array(Type.Object({ id: Uuid, lotId: Uuid, status: Type.String(), submittedAt: Type.String(), receipt: Type.String(), versions: Type.Integer() })),
   awards: Type.Array(Type.Object({ id: Uuid, lotId: Uuid, valuePence: Pence, decidedAt: Type.String(), standstillEnds: Type.String(), suppliers: Type.Array(Type.Object({ id: Uuid, name: Type.String() })) })),
   contracts: Type.Array(Type.Object({ id: Uuid, title: Type.String(), href: Type.String() })),

@@ -514,7 +514,8 @@ export async function getOpportunity(db: Db, actor: Actor, id: string) {
     lots: lots.map(presentLot), criteria: criteria.map(presentCriterion), documents: documents.map((d) => ({ id: d.id, title: d.title, url: d.url })),
     questions: questions.filter((q) => q.answer !== null || commissioner).map((q) => ({ id: q.id, question: q.question, answer: q.answer, askedAt: q.asked_at.toISOString(), answeredAt: q.answered_at?.toISOString() ?? null })),
     interests: interests.map((i) => ({ organisationId: i.provider_organisation_id, name: orgs.get(i.provider_organisation_id)?.name ?? '', slug: orgs.get(i.provider_organisation_id)?.slug ?? '', sector: orgs.get(i.provider_organisation_id)?.sector ?? 'private', seekingPartners: i.seeking_partners, note: i.note })),
-    bidCount: bids.filter((b) => b.status === 'submitted').length,
+    // How many bids there are is for the commissioners until the deadline: competitors should not learn it early.
+    bidCount: commissioner || s.status !== 'open' ? bids.filter((b) => b.status === 'submitted').length : null,
     myBids: myBids.map((b) => ({ id: b.id, lotId: b.lot_id, status: b.status, submittedAt: b.submitted_at.toISOString(), receipt: b.content_sha256, versions: b.versions })),
     awards: awards.map((a) => ({ id: a.id, lotId: a.lot_id, valuePence: a.value_pence, decidedAt: a.decided_at.toISOString(), standstillEnds: a.standstill_ends.toISOString(), suppliers: members.filter((m) => m.bid_id === a.bid_id).map((m) => ({ id: m.member_organisation_id, name: supplierNames.get(m.member_organisation_id)?.name ?? '' })) })),
     contracts: contracts.map((c) => ({ id: c.id, title: c.title, href: `/commissioning/contracts/${c.id}` })),

@@ -77,6 +77,8 @@ eachEngine('commissioning', (t) => {
       assert.equal(seen.json().content, null);
       assert.doesNotMatch(seen.body, /Volunteer befrienders/);
     }
+    assert.equal((await get(app, `/api/v1/commissioning/opportunities/${id}`, c.companyAdmin.auth)).json().bidCount, null, 'competitors do not learn how many bids there are');
+    assert.equal((await get(app, `/api/v1/commissioning/opportunities/${id}`, c.commissioner.auth)).json().bidCount, 2);
     const sealedList = await get(app, `/api/v1/commissioning/opportunities/${id}/bids`, admin.auth);
     assert.doesNotMatch(sealedList.body, /Volunteer befrienders|Walking groups/);
     assert.deepEqual(await repo.unsealedContents(ctx.db, c.buyer.id, id, [a, b]), [], 'the database view gives nothing before the deadline');

@@ -129,17 +129,28 @@ export type PostOutcome =
   | { outcome: 'limit'; name: string; balance: number; minBalance: number };
 
 /**
- * The ledger's one write (the database function timebank_post_transfer, migration 0009): locks both accounts
- * in id order, answers a replay or conflict if the id is already taken, refuses (writing nothing) an account
- * that is missing, in another bank, not active or would go below its limit, and otherwise writes the transfer,
- * its two postings, both balances and the audit row. One round trip; on its own it is its own transaction.
+ * The ledger's one write (the database function timebank_post_transfer, migration 0009): answers a replay or
+ * conflict if the id is already taken, refuses (writing nothing) an account that is missing, in another bank,
+ * not active or would go below its limit, and otherwise writes the transfer, its two postings, the audit row
+ * and, last (locking the two accounts in id order), both balances. One round trip; on its own it is its own
+ * transaction. Inside a caller's transaction a refusal leaves that transaction aborted: the caller rolls back.
  */
 export async function postTransfer(db: Db, p: PostTransfer): Promise<PostOutcome> {
-  const r = await sql<{ outcome: string; detail: string | null; at: Date | null }>`
-    SELECT outcome, detail, at FROM timebank_post_transfer(${p.id}::uuid, ${p.from}::uuid, ${p.to}::uuid, ${p.minutes}::bigint, ${p.reason},
-      ${p.hash}, ${p.reverses}::uuid, ${p.groupId}::uuid, ${p.recordedBy}::uuid, ${p.via}, ${p.onBehalf}, ${p.kind}, ${p.category},
-      ${p.tokenId}::uuid, ${p.action}, ${p.audit}::jsonb)`.execute(db);
-  const row = r.rows[0]!;
+  let row: { outcome: string; detail: string | null; at: Date | null };
+  try {
+    const r = await sql<{ outcome: string; detail: string | null; at: Date | null }>`
+      SELECT outcome, detail, at FROM timebank_post_transfer(${p.id}::uuid, ${p.from}::uuid, ${p.to}::uuid, ${p.minutes}::bigint, ${p.reason},
+        ${p.hash}, ${p.reverses}::uuid, ${p.groupId}::uuid, ${p.recordedBy}::uuid, ${p.via}, ${p.onBehalf}, ${p.kind}, ${p.category},
+        ${p.tokenId}::uuid, ${p.action}, ${p.audit}::jsonb)`.execute(db);
+    row = r.rows[0]!;
+  } catch (error) {
+    // A refusal is raised by the function (so that nothing it wrote survives) and read back here.
+    const m = /timebank:(limit|inactive):(\{.*\})/.exec((error as Error).message ?? '');
+    if ((error as { code?: string }).code !== 'P0001' || !m) throw error;
+    const d = JSON.parse(m[2]!) as { name: string; balance?: number; minBalance?: number };
+    if (m[1] === 'inactive') return { outcome: 'inactive', name: d.name };
+    return { outcome: 'limit', name: d.name, balance: Number(d.balance), minBalance: Number(d.minBalance) };
+  }
   switch (row.outcome) {
     case 'written': {
       const [organisationId, bankId] = row.detail!.split(' ');
@@ -148,11 +159,6 @@ export async function postTransfer(db: Db, p: PostTransfer): Promise<PostOutcome
     case 'replay': case 'conflict': return { outcome: row.outcome, at: new Date(row.at!) };
     case 'missing': return { outcome: 'missing', accountId: row.detail! };
     case 'other_bank': return { outcome: 'other_bank' };
-    case 'inactive': return { outcome: 'inactive', name: row.detail! };
-    case 'limit': {
-      const d = JSON.parse(row.detail!) as { name: string; balance: number; minBalance: number };
-      return { outcome: 'limit', name: d.name, balance: Number(d.balance), minBalance: Number(d.minBalance) };
-    }
     default: throw new Error(`timebank_post_transfer answered ${row.outcome}`);
   }
 }

@@ -418,7 +418,9 @@ async function answeringRaces<T>(db: Db, work: (db: Db) => Promise<T>): Promise<
       // The database's own limit check: unreachable while the locks hold, kept as a refusal if they ever did not.
       throw new AppError('unprocessable', 'That would take an account below its limit', { cause: error });
     }
-    if (e.code !== '23505' || db.isTransaction) throw error;
+    // 23505: a unique key (the id, a second reversal); 40P01: a deadlock between a group and a twin of one of
+    // its legs. Once more, the loser sees the winner.
+    if ((e.code !== '23505' && e.code !== '40P01') || db.isTransaction) throw error;
     return work(db);
   }
 }

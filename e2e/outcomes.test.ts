@@ -110,6 +110,11 @@ describe('outcomes in a browser', { skip: enabled ? false : 'Chromium not found 
     assert.ok(await staff.getByText('The claim is recorded').isVisible());
     await check(staff, 'claimed');
 
+    await staff.goto(`${baseUrl}/outcomes/agreements/new`);
+    await staff.getByRole('button', { name: 'Draft agreement' }).click();
+    assert.match(await staff.title(), /^Error: /);
+    await check(staff, 'agreement-draft-errors');
+
     const validator = await signIn('validator@example.org');
     await validator.goto(`${baseUrl}/outcomes/contracts/${contract.id}#claims`);
     await validator.getByRole('button', { name: 'Accept claim for SWH-0900, O1' }).click();

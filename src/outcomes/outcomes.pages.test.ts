@@ -108,4 +108,36 @@ eachEngine('outcomes pages', (t) => {
     const anonymous = await app.inject({ method: 'POST', url: `/outcomes/contracts/${contract.id}/claims`, payload: 'metric=O1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     assert.ok([303, 401, 403].includes(anonymous.statusCode), `anonymous post answered ${anonymous.statusCode}`);
   });
+
+  it('lets a service’s staff draft an agreement from a form, naming the row at fault', async () => {
+    const { app, ctx } = t();
+    const p = await parties(ctx);
+    const email = `drafter-${Date.now()}@example.org`;
+    await registerUser(ctx.db, cliActor, { email, name: 'Dee Drafter', password });
+    await addMember(ctx.db, cliActor, p.provider.id, { email, role: 'staff' });
+    const outsiderEmail = `not-staff-${Date.now()}@example.org`;
+    await registerUser(ctx.db, cliActor, { email: outsiderEmail, name: 'Not Staff', password });
+    const outsider = await signedIn(app, outsiderEmail, '10.8.1.2');
+    assert.equal((await outsider.get('/outcomes/agreements/new')).statusCode, 403);
+
+    const staff = await signedIn(app, email, '10.8.1.1');
+    const form = await staff.get('/outcomes/agreements/new');
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, new RegExp(p.provider.name));
+    const base = { organisation: p.provider.id, serviceName: 'Employment support', title: 'Into work', partyKind: 'person', partyName: 'Sam Private', partyEmail: `sam-${Date.now()}@example.org` };
+    // Row 3 (index 2) has a measure but no text: the error names that row, though rows 1 and 2 are blank.
+    const bad = await staff.post('/outcomes/agreements/new', { ...base, 'terms.2.side': 'service', 'terms.2.kind': 'commitment', 'terms.2.text': '', 'terms.2.measure': 'Weekly log' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /href="#terms-2-text"/);
+    const ok = await staff.post('/outcomes/agreements/new', {
+      ...base, 'terms.0.side': 'service', 'terms.0.kind': 'commitment', 'terms.0.text': 'Weekly meeting with an adviser',
+      'terms.3.side': 'citizen', 'terms.3.kind': 'outcome', 'terms.3.text': 'A job I can keep',
+    });
+    assert.equal(ok.statusCode, 303, ok.body);
+    const page = await staff.get(String(ok.headers.location));
+    assert.match(page.body, /Sign for the service/);
+    assert.match(page.body, /Sam Private/, 'the service sees the name');
+    const pub = await app.inject({ method: 'GET', url: String(ok.headers.location) });
+    assert.ok(!pub.body.includes('Sam Private'), 'the public does not');
+  });
 });

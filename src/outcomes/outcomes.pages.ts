@@ -6,6 +6,8 @@ import * as service from './outcomes.service.ts';
 import * as agreements from './outcomes.agreements.ts';
 import { indigoProject } from './outcomes.exports.ts';
 import { poundsText } from './outcomes.compute.ts';
+import { rolesByOrganisation } from '../platform/auth/policy.ts';
+import { AppError } from '../platform/errors.ts';
 
 type Form = Record<string, string | string[] | undefined>;
 const formErrors = ['validation_failed', 'unprocessable', 'conflict'];
@@ -167,6 +169,57 @@ export function outcomesPages(app: App, ctx: AppContext): void {
       statusItems: agreements.progressStatuses.map((s) => ({ value: s, text: agreements.progressLabels[s], checked: extra.values?.status === s })),
     };
   }
+
+  const termRows = 6;
+
+  /** The organisations in which the actor may draft agreements (administrator or staff). */
+  async function serviceOrganisations(actor: Actor): Promise<{ id: string; name: string }[]> {
+    if (!actor.userId) return [];
+    const roles = await rolesByOrganisation(db, actor.userId);
+    const ids = [...roles.entries()].filter(([, r]) => r.includes('admin') || r.includes('staff')).map(([id]) => id);
+    const names = await service.namesFor(db, ids);
+    return ids.map((id) => ({ id, name: names.get(id)?.name ?? id })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  function draftData(orgs: { id: string; name: string }[], values: Form, errors?: FieldError[]) {
+    const v = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : '');
+    return {
+      values, errors,
+      organisationItems: [{ value: '', text: 'Choose the service’s organisation' }, ...orgs.map((o) => ({ value: o.id, text: o.name, selected: v('organisation') === o.id }))],
+      partyKindItems: [{ value: 'person', text: 'A person', checked: v('partyKind') === 'person' }, { value: 'group', text: 'A group, such as a tenants’ association', checked: v('partyKind') === 'group' }],
+      terms: Array.from({ length: termRows }, (_, i) => ({
+        index: i, text: v(`terms.${i}.text`), measure: v(`terms.${i}.measure`),
+        sideItems: [{ value: 'service', text: 'The service', selected: (v(`terms.${i}.side`) || (i < 3 ? 'service' : 'citizen')) === 'service' }, { value: 'citizen', text: 'The citizens’ side', selected: (v(`terms.${i}.side`) || (i < 3 ? 'service' : 'citizen')) === 'citizen' }],
+        kindItems: [{ value: 'commitment', text: 'Commitment', selected: (v(`terms.${i}.kind`) || 'commitment') === 'commitment' }, { value: 'outcome', text: 'Outcome sought', selected: v(`terms.${i}.kind`) === 'outcome' }],
+      })),
+    };
+  }
+
+  app.get('/outcomes/agreements/new', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const orgs = await serviceOrganisations(request.actor);
+    if (!orgs.length && !request.actor.isAdmin) throw new AppError('forbidden', 'Only administrators and staff of a service’s organisation can draft an agreement');
+    return reply.page('outcomes/views/agreement-new.njk', draftData(orgs, {}));
+  });
+
+  app.post('/outcomes/agreements/new', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    const f = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
+    // Blank term rows are left out; their position still names the row in an error.
+    const rows = Array.from({ length: termRows }, (_, i) => ({ row: i, side: f(`terms.${i}.side`), kind: f(`terms.${i}.kind`), text: f(`terms.${i}.text`), measure: f(`terms.${i}.measure`) }))
+      .filter((t) => t.text.trim() !== '' || t.measure.trim() !== '');
+    const terms = rows.map(({ row: _row, ...t }) => t);
+    try {
+      const a = await agreements.createAgreement(db, request.actor, {
+        organisation: f('organisation'), serviceName: f('serviceName'), title: f('title'), summary: f('summary'), partyKind: f('partyKind'),
+        groupName: f('groupName'), partyEmail: f('partyEmail'), partyName: f('partyName'), nextReviewOn: f('nextReviewOn'), terms,
+      });
+      return reply.redirect(`/outcomes/agreements/${a.id}`, 303);
+    } catch (error) {
+      if (!isAppError(error) || !formErrors.includes(error.code) && error.code !== 'forbidden') throw error;
+      const errors = error.fieldErrors.length ? error.fieldErrors.map((e) => ({ ...e, field: e.field.replace(/^terms\.(\d+)\./, (_m, n: string) => `terms-${rows[Number(n)]?.row ?? n}-`) })) : [{ field: 'organisation', message: error.message }];
+      return reply.page('outcomes/views/agreement-new.njk', draftData(await serviceOrganisations(request.actor), form, errors), { status: error.status });
+    }
+  });
 
   app.get('/outcomes/agreements/:id', async (request, reply) => {
     const { id } = request.params as { id: string };

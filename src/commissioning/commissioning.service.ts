@@ -972,7 +972,7 @@ async function contractPayments(db: Db, buyer: OrganisationView, suppliers: Orga
     if (!key) continue;
     try {
       const result = await publisherLines(db, buyer.id, { supplier: supplierSlug(key), period, pageSize: 500 });
-      for (const l of result.items) lines.push({ fileId: l.fileId, line: l.line, date: l.date, netPence: l.netPence, supplierName: l.supplierName, payee: s, source: `/spend/${buyer.slug}` });
+      for (const l of result.items) lines.push({ fileId: l.fileId, line: l.line, date: l.date, netPence: l.netPence, supplierName: l.supplierName, payee: s, source: `urn:commonweal:spend-line:${l.fileId}:${l.line}` });
     } catch (error) {
       if (!isAppError(error)) throw error;
     }

@@ -7,6 +7,7 @@ import type { App } from '../platform/module.ts';
 import * as service from './commissioning.service.ts';
 import * as repo from './commissioning.repository.ts';
 import { assertValidOcds, cast, opportunityBody, person, waitUntil } from './commissioning.test-support.ts';
+import { importSpendFile } from '../spend/spend.import.ts';
 
 async function post(app: App, url: string, auth: { authorization: string } | undefined, payload: unknown = {}) {
   return app.inject({ method: 'POST', url, headers: auth ?? {}, payload: payload as Record<string, unknown> });
@@ -319,5 +320,37 @@ eachEngine('commissioning', (t) => {
     const view = await service.getOpenCall(ctx.db, cliActor, call.json().id);
     assert.equal(view.proposals[0]!.processHref, opened.json().href);
     assert.equal((await post(app, `/api/v1/commissioning/proposals/${proposal.json().id}/opportunity`, c.commissioner.auth, { valuePence: 1, bidDeadline: new Date(Date.now() + 86_400_000).toISOString() })).statusCode, 409);
+  });
+
+  it('shows what has been paid: the buyer’s published spend lines to the supplier, within the contract period, also as OCDS transactions', async () => {
+    const { app, ctx } = t();
+    const c = await cast(ctx);
+    const deadline = new Date(Date.now() + 6000);
+    const { id, ocid } = await service.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, deadline));
+    await service.publishProcess(ctx.db, c.commissioner.actor, id);
+    const lot = (await repo.listLots(ctx.db, { organisation_id: c.buyer.id, id }))[0]!;
+    const bid = await service.submitBid(ctx.db, c.charityAdmin.actor, id, { lotId: lot.id, organisation: c.charity.id, pricePence: 10_000_000, approach: 'a', socialValue: 'b' });
+    await waitUntil(deadline);
+    const award = await service.awardLot(ctx.db, c.commissioner.actor, id, { bidId: bid.bidId, rationale: 'Only bid' });
+    const contract = await service.signContract(ctx.db, c.commissioner.actor, award.awardId, { startDate: '2027-04-01', endDate: '2028-03-31', milestones: [{ title: 'Live', dueDate: '2027-05-01' }] });
+    const csv = [
+      'Date,Supplier Name,Amount,Expense Type',
+      `2027-04-15,${c.charity.name.toUpperCase()},"1,200.50",Services`,
+      `2027-05-15,The ${c.charity.name.toLowerCase()}.,800.00,Services`,
+      `2027-03-15,${c.charity.name},999.00,Services`,
+      `2027-04-20,${c.company.name},5000.00,Services`,
+    ].join('\n');
+    await importSpendFile(ctx, cliActor, { publisher: c.buyer.id, source: { bytes: Buffer.from(csv) }, filename: 'spend.csv', period: '2027-03..2027-05' });
+    const page = (await get(app, `/api/v1/commissioning/contracts/${contract.contractId}`)).json();
+    assert.equal(page.payments.paidPence, 200_050, 'two lines in the period, matched by the spend module’s supplier key (case, punctuation, a leading “The”)');
+    assert.equal(page.payments.remainingPence, 10_000_000 - 200_050);
+    assert.deepEqual(page.payments.lines.map((l: { date: string }) => l.date), ['2027-04-15', '2027-05-15']);
+    const milestoneId = page.milestones[0].id;
+    await service.updateMilestone(ctx.db, c.commissioner.actor, contract.contractId, milestoneId, { status: 'met', dateMet: '2027-05-01' });
+    const pkg = (await get(app, `/api/v1/commissioning/ocds/releases/${ocid}.json`)).json();
+    assertValidOcds(pkg);
+    const last = pkg.releases.at(-1);
+    assert.deepEqual(last.tag, ['implementation']);
+    assert.deepEqual(last.contracts[0].implementation.transactions.map((t: { value: { amount: number } }) => t.value.amount), [1200.5, 800]);
   });
 });

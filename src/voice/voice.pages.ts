@@ -269,7 +269,7 @@ export function voicePages(app: App, ctx: AppContext): void {
 
   app.post('/voice/moderation/responses/:id', { config: { access: 'signed-in' } }, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
-    await service.moderateResponse(db, request.actor, (request.params as { id: string }).id, { decision: one(form.decision), reason: one(form.reason) }, opts);
+    await service.moderateResponse(db, request.actor, (request.params as { id: string }).id, { decision: one(form.decision), reason: one(form.reason), body: one(form.body) }, opts);
     return reply.redirect('/voice/moderation?notice=done', 303);
   });
 

@@ -26,7 +26,7 @@ eachEngine('voice safety', (t) => {
     const staffActor = { userId: staff.id, tokenId: null, isAdmin: false, via: 'session' as const };
     const creator = await registerUser(db, cliActor, { email: 'evil.creator@example.org', name: evil('creatorname'), password });
     const svc = await service.createService(db, staffActor, { organisation: org.id, name: evil('servicename'), description: evil('servicedesc'), decisionType: 'technical', areas: [NEWCASTLE] });
-    const { id } = await service.submitStory(db, cliActor, { title: evil('title'), body: `${evil('body')}\n${evil('body2')}`, pseudonym: evil('pseudonym'), email: 'victim@example.org', services: [svc.id, w.services.homeCare.id] }, opts);
+    const { id } = await service.submitStory(db, cliActor, { title: evil('title'), body: `${evil('body')}\n${evil('body2')}\nSee https://evil.example/phish and [click](javascript:alert(1))`, pseudonym: evil('pseudonym'), email: 'victim@example.org', services: [svc.id, w.services.homeCare.id] }, opts);
     await service.moderateStory(db, w.actors.moderator, id, { decision: 'publish', tags: evil('tag') }, opts);
     const r = await service.respondToStory(db, staffActor, id, { body: evil('response') }, opts);
     await service.moderateResponse(db, w.actors.moderator, r.id, { decision: 'publish' }, opts);
@@ -53,6 +53,10 @@ eachEngine('voice safety', (t) => {
       assert.doesNotMatch(res.body, /<script>alert|<img src=x/, url);
       for (const m of res.body.matchAll(/&lt;script&gt;alert\(&quot;(\w+)&quot;\)/g)) seen.add(m[1]!);
     }
+    // Links people type are shown as text, never made into links.
+    const storyPage = (await moderator.get(`/voice/stories/${id}`)).body;
+    assert.match(storyPage, /See https:\/\/evil\.example\/phish/);
+    assert.doesNotMatch(storyPage, /href="https:\/\/evil|href="javascript/);
     for (const field of ['orgname', 'servicename', 'servicedesc', 'title', 'body', 'body2', 'pseudonym', 'response', 'respondername', 'ptitle', 'pbackground', 'p2title', 'p2background', 'creatorname', 'invalidreason', 'petitionresponse']) {
       assert.ok(seen.has(field), `${field} shown escaped somewhere`);
     }

@@ -366,7 +366,10 @@ export async function storyForModeration(db: Db, actor: Actor, id: string) {
   const row = isUuid(id) ? await repo.findStory(db, id.toLowerCase()) : null;
   if (!row) throw new AppError('not_found', 'No such story');
   const [view] = await presentStories(db, [row], { moderator: true, staffOf: new Set() });
-  const log = await repo.moderationLog(db, 'story', [row.id]);
+  // The story's own log, then its responses' (their text before and after moderation), oldest first.
+  const responseIds = (await repo.responsesOfStories(db, [row.id])).map((r) => r.id);
+  const log = [...await repo.moderationLog(db, 'story', [row.id]), ...(await repo.moderationLog(db, 'response', responseIds)).map((l) => ({ ...l, action: `response ${l.action}` }))]
+    .sort((a, b) => Number(a.id) - Number(b.id));
   const assistedBy = row.assisted_by ? await findUserById(db, row.assisted_by) : null;
   return {
     story: view!, authorEmail: row.author_email, authorPostcode: row.author_postcode, assistedBy: assistedBy?.name ?? null,

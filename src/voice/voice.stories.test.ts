@@ -157,8 +157,18 @@ eachEngine('voice stories', (t) => {
     assert.doesNotMatch((await visitor.get(`/voice/services/${w.services.homeCare.id}/feed.atom`)).body, /capybaraword/);
     await assert.rejects(service.moderateResponse(db, w.actors.newcastleStaff, r.id, { decision: 'publish' }, opts), rejectsWith('forbidden'));
 
-    await service.moderateResponse(db, w.actors.moderator, r.id, { decision: 'publish' }, opts);
+    // The moderator edits the response while publishing it; the original stays in the moderators' log.
+    const modAgent = new TestAgent(app, '10.20.0.12');
+    await modAgent.get('/sign-in');
+    await modAgent.post('/sign-in', { email: w.people.moderator.email, password });
+    assert.match((await modAgent.get('/voice/moderation')).body, /capybaraword/);
+    const published = await modAgent.post(`/voice/moderation/responses/${r.id}`, { decision: 'publish', body: 'We have changed the rota for your area. capybaraword' });
+    assert.equal(published.statusCode, 303);
+    const modPage = await modAgent.get(`/voice/moderation/stories/${id}`);
+    assert.match(modPage.body, /response publish/);
+    assert.match(modPage.body, /We have changed the rota\. capybaraword/);
     const page = await visitor.get(`/voice/stories/${id}`);
+    assert.match(page.body, /We have changed the rota for your area/);
     assert.match(page.body, /capybaraword/);
     assert.match(page.body, /not yet confirmed by the author/);
     assert.doesNotMatch(page.body, /Change confirmed by author/);

@@ -56,7 +56,10 @@ export async function seedCommissioning(ctx: AppContext): Promise<boolean> {
   // The need: real areas — Newcastle's most deprived small areas by IMD 2019, when places has loaded them.
   let areaCodes: string[] = [];
   try {
-    areaCodes = (await getLocalAuthority(db, 'E08000021')).areas.slice(0, 8).map((a) => a.code);
+    // Four of the most deprived and four spread across the rest, so the decile evidence has something to show.
+    const areas = (await getLocalAuthority(db, 'E08000021')).areas;
+    const n = areas.length;
+    areaCodes = [...new Set([0, 1, 2, 3, Math.floor(n / 4), Math.floor(n / 2), Math.floor((3 * n) / 4), n - 1].map((i) => areas[i]?.code).filter((c): c is string => !!c))];
   } catch { /* places not loaded: a need without areas */ }
   const need = await service.createNeed(db, systemActor, {
     organisation: council.id, title: 'Example: loneliness among older people in east Newcastle',
@@ -66,7 +69,7 @@ export async function seedCommissioning(ctx: AppContext): Promise<boolean> {
     laCode: 'E08000021', areaCodes,
     decidedBy: 'Example: Cabinet Member for Adult Social Care (invented for the demo)', decidedOn: '2026-10-14',
     priorities: ['Prevention of loneliness in later life', 'Day services in the west of the city', 'Carers’ respite'],
-    rationale: 'Example: the areas chosen are among the most deprived in England and have the fewest community groups (invented reasoning for the demo).',
+    rationale: 'Example: most of the areas chosen are among the most deprived in England and have the fewest community groups (invented reasoning for the demo).',
     outcomeAgreement: 'Example outcome agreement (invented for the demo)',
   });
 
@@ -115,7 +118,9 @@ export async function seedCommissioning(ctx: AppContext): Promise<boolean> {
   await service.scoreBid(db, evaluator, consortium.bidId, scores([8, 9, 6], ['Clear plan led by people who live there', 'Trains local walk leaders', 'Slightly dearer']));
   await service.scoreBid(db, evaluator2, consortium.bidId, scores([7, 8, 6], ['Good plan; volunteer cover a risk', 'Strong local benefit', 'Slightly dearer']));
   await service.scoreBid(db, evaluator, company.bidId, scores([6, 4, 8], ['Sound but little local involvement', 'Two apprenticeships', 'Lowest price']));
-  const award = await service.awardLot(db, systemActor, walking.id, { bidId: consortium.bidId, rationale: 'Highest weighted score: 73.50 against 56.00. (example)' });
+  const ranked = (await service.evaluationResults(db, systemActor, walking.id)).ranked;
+  const total = (bidId: string) => ((ranked.find((r) => r.bidId === bidId)?.totalHundredths ?? 0) / 100).toFixed(2);
+  const award = await service.awardLot(db, systemActor, walking.id, { bidId: consortium.bidId, rationale: `Highest weighted score: ${total(consortium.bidId)} against ${total(company.bidId)}. (example)` });
   const contract = await service.signContract(db, systemActor, award.awardId, {
     milestones: [{ title: 'First walks in all four wards', dueDate: '2026-11-30' }, { title: 'Twelve walk leaders trained', dueDate: '2027-05-31' }],
     kpis: [{ title: 'People walking at least monthly', target: 300, unit: 'people' }, { title: 'Walk leaders trained', target: 12, unit: 'people' }],

@@ -186,6 +186,11 @@ export async function writeFileTotals(db: Db, organisationId: string, fileId: st
     SELECT organisation_id, file_id, dimension, 'all', NULL, key, min(label), sum(lines), sum(pence)
     FROM spend_file_totals WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND span = 'month' AND dimension <> 'month'
     GROUP BY organisation_id, file_id, dimension, key`.execute(db);
+  await sql`
+    INSERT INTO spend_file_totals (organisation_id, file_id, dimension, span, month, key, label, lines, pence)
+    SELECT organisation_id, file_id, dimension, 'year', date_trunc('year', month)::date, key, min(label), sum(lines), sum(pence)
+    FROM spend_file_totals WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND span = 'month' AND dimension <> 'month' AND month IS NOT NULL
+    GROUP BY organisation_id, file_id, dimension, date_trunc('year', month)::date, key`.execute(db);
 }
 
 /** Adds a new file's totals to its publisher's and takes away those of the files it replaced. */
@@ -238,8 +243,11 @@ export async function totals(db: Db, f: LineFilters): Promise<{ lines: number; p
       sql<{ lines: number | null; pence: number | null }>`
         SELECT sum(lines)::bigint AS lines, sum(pence)::bigint AS pence FROM spend_totals
         WHERE organisation_id = ${f.organisationId} AND dimension = 'month' AND span = 'month' ${monthRange(f)}`.execute(db),
-      // The first and last dates come from the date index: two probes, not a scan.
-      sql<{ first: string | null; last: string | null }>`SELECT min(l.date) AS first, max(l.date) AS last FROM spend_lines l WHERE ${where(f)}`.execute(db),
+      // The first and last dates come from the date index: two ordered probes that stop at the first line of a
+      // current file, not a scan (min() and max() over the join would read every line of the period).
+      sql<{ first: string | null; last: string | null }>`SELECT
+        (SELECT l.date FROM spend_lines l WHERE ${where(f)} AND l.date IS NOT NULL ORDER BY l.date ASC LIMIT 1) AS first,
+        (SELECT l.date FROM spend_lines l WHERE ${where(f)} AND l.date IS NOT NULL ORDER BY l.date DESC LIMIT 1) AS last`.execute(db),
     ]);
     return { lines: Number(sums.rows[0]?.lines ?? 0), pence: Number(sums.rows[0]?.pence ?? 0), firstDate: dates.rows[0]?.first ?? null, lastDate: dates.rows[0]?.last ?? null };
   }
@@ -284,14 +292,35 @@ export async function groupTotals(db: Db, f: LineFilters, by: GroupBy, limit: nu
     ]);
     return { rows: present(rows.rows), groups: Number(count.rows[0]?.n ?? 0) };
   }
-  const [rows, count] = await Promise.all([
-    sql<Row>`SELECT key, min(label) AS label, sum(lines)::bigint AS lines, sum(pence)::bigint AS pence FROM spend_totals
-      WHERE organisation_id = ${org} AND dimension = ${by} AND span = 'month' ${monthRange(f)}
-      GROUP BY key ORDER BY 4 DESC, 1 ASC LIMIT ${limit}`.execute(db),
-    sql<{ n: number }>`SELECT count(DISTINCT key) + max(CASE WHEN key IS NULL THEN 1 ELSE 0 END) AS n FROM spend_totals
-      WHERE organisation_id = ${org} AND dimension = ${by} AND span = 'month' ${monthRange(f)}`.execute(db),
-  ]);
-  return { rows: present(rows.rows), groups: Number(count.rows[0]?.n ?? 0) };
+  // Whole calendar years read the year rows (one a group a year); any other run of months the month rows.
+  const span = f.from?.endsWith('-01-01') && f.to?.endsWith('-12-31') ? 'year' : 'month';
+  // The number of groups comes with the rows (a window over the grouped rows, counted before the limit).
+  const rows = (await sql<Row & { groups: number }>`
+    SELECT key, min(label) AS label, sum(lines)::bigint AS lines, sum(pence)::bigint AS pence, count(*) OVER () AS groups FROM spend_totals
+    WHERE organisation_id = ${org} AND dimension = ${by} AND span = ${span} ${monthRange(f)}
+    GROUP BY key ORDER BY 4 DESC, 1 ASC LIMIT ${limit}`.execute(db)).rows;
+  const groups = rows.length ? Number(rows[0]!.groups) : 0;
+  return { rows: present(rows), groups };
+}
+
+/**
+ * The number of lines and their net total under the filters, for a page of lines: from the totals when the only
+ * filters are whole months and one department, expense type or supplier; else from the lines.
+ */
+export async function lineCount(db: Db, f: LineFilters): Promise<{ lines: number; pence: number }> {
+  const dims = ([['department', f.department], ['purpose', f.purpose], ['supplier', f.supplierKey]] as const).filter(([, v]) => v !== undefined);
+  const rest: LineFilters = { ...f, department: undefined, purpose: undefined, supplierKey: undefined };
+  if (dims.length === 1 && aggregatable(rest)) {
+    const [by, value] = dims[0]!;
+    const key = value === '' ? null : value;
+    const span = !f.from && !f.to ? 'all' : f.from?.endsWith('-01-01') && f.to?.endsWith('-12-31') ? 'year' : 'month';
+    const r = (await sql<{ lines: number | null; pence: number | null }>`
+      SELECT sum(lines)::bigint AS lines, sum(pence)::bigint AS pence FROM spend_totals
+      WHERE organisation_id = ${f.organisationId} AND dimension = ${by} AND span = ${span} AND key IS NOT DISTINCT FROM ${key} ${monthRange(f)}`.execute(db)).rows[0];
+    return { lines: Number(r?.lines ?? 0), pence: Number(r?.pence ?? 0) };
+  }
+  const t = await totals(db, f);
+  return { lines: t.lines, pence: t.pence };
 }
 
 /** The same groups from the lines themselves (any filter). */
@@ -314,7 +343,7 @@ export type LineRow = Omit<SpendLinesTable, 'organisation_id'>;
 export type LineSort = 'date' | 'amount';
 
 export async function lines(db: Db, f: LineFilters, options: { sort: LineSort; limit: number; offset: number }): Promise<LineRow[]> {
-  const order = options.sort === 'amount' ? sql.raw('l.net_pence DESC, l.file_id, l.line') : sql.raw('l.date ASC NULLS FIRST, l.file_id, l.line');
+  const order = options.sort === 'amount' ? sql.raw('l.net_pence DESC, l.file_id, l.line') : sql.raw('l.date ASC NULLS LAST, l.file_id, l.line');
   return (await sql<LineRow>`
     SELECT l.file_id, l.line, l.date, l.net_pence, l.vat_pence, l.department, l.service_area, l.supplier_name, l.supplier_key,
       l.supplier_ref, l.company_number, l.charity_number, l.vat_number, l.purpose, l.expense_category, l.expense_code,

@@ -206,7 +206,7 @@ export async function publisherLines(db: Db, ref: string, input: FilterInput & {
   const page = Math.max(input.page ?? 1, 1);
   const sort: repo.LineSort = input.sort === 'amount' ? 'amount' : 'date';
   const f = { organisationId: publisher.id, ...filters };
-  const [totals, rows] = await Promise.all([repo.totals(db, f), repo.lines(db, f, { sort, limit: pageSize, offset: (page - 1) * pageSize })]);
+  const [totals, rows] = await Promise.all([repo.lineCount(db, f), repo.lines(db, f, { sort, limit: pageSize, offset: (page - 1) * pageSize })]);
   return {
     publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug }, filters, sort, page, pageSize,
     total: totals.lines, netTotalPence: totals.pence, items: rows.map(presentLine),

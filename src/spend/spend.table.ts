@@ -112,7 +112,7 @@ export interface SpendFileTotalsTable {
   organisation_id: string;
   file_id: string;
   dimension: 'month' | 'department' | 'purpose' | 'supplier';
-  span: 'month' | 'all';
+  span: 'month' | 'year' | 'all';
   month: string | null;
   key: string | null;
   label: string | null;

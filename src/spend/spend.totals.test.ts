@@ -58,6 +58,12 @@ async function check(db: Parameters<typeof repo.totals>[0], organisationId: stri
       const top = await repo.groupTotals(db, f, by, 3);
       assert.deepEqual(strip(top).rows, strip(slow).rows.slice(0, 3), `top 3 ${by}: ${label}`);
     }
+    // A page of lines counts them from the totals when one department, expense type or supplier is the filter.
+    for (const one of [{ supplierKey: 'acme ltd' }, { department: 'Adults' }, { department: '' }, { purpose: '' }, { supplierKey: 'no such supplier' }]) {
+      const g = { ...f, ...one };
+      const slow = await repo.totalsFromLines(db, g);
+      assert.deepEqual(await repo.lineCount(db, g), { lines: slow.lines, pence: slow.pence }, `count ${JSON.stringify(one)}: ${label}`);
+    }
   }
 }
 

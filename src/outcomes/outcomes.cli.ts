@@ -2,6 +2,7 @@ import type { CliCommand } from '../platform/module.ts';
 import { cliActor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
 import * as service from './outcomes.service.ts';
+import * as agreements from './outcomes.agreements.ts';
 import { indigoProject, ocdsRelease } from './outcomes.exports.ts';
 import { validateRelease } from '../commissioning/commissioning.ocds.ts';
 
@@ -112,6 +113,73 @@ export const outcomesCommands: CliCommand[] = [
       const problems = validateRelease(release);
       if (problems.length) throw new Error(`the OCDS release is not valid: ${problems.join('; ')}`);
       return release;
+    },
+  },
+  {
+    name: ['outcomes', 'payers', 'set'],
+    summary: 'Set a contract’s outcome payers and their shares in basis points (adding up to 10000)',
+    usage: 'commonweal outcomes payers set --contract ID --payer GB-LAE-NET=8000 --payer "Example Outcomes Fund (invented)=2000"',
+    options: { contract: { type: 'string' }, payer: { type: 'string', multiple: true } },
+    async run(ctx, { values }) {
+      const payers = ((values.payer as string[] | undefined) ?? []).map((x) => {
+        const at = x.lastIndexOf('=');
+        return { organisation: at > 0 ? x.slice(0, at) : x, shareBasisPoints: at > 0 ? Number(x.slice(at + 1)) : undefined };
+      });
+      return { payers: await service.setPayers(ctx.db, cliActor, need(values, 'contract', 'the outcomes contract’s id'), { payers }) };
+    },
+  },
+  {
+    name: ['outcomes', 'comparison', 'add'],
+    summary: 'Record a cohort’s and its comparison group’s figures; prints whether the payment trigger is met',
+    usage: 'commonweal outcomes comparison add --contract ID --measure "Reconviction events" --from 2026-04-01 --to 2027-03-31 --cohort 1000 --cohort-events 150 --comparison 2000 --comparison-events 350 --better lower --threshold-bp 1000',
+    options: { contract: { type: 'string' }, measure: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, cohort: { type: 'string' }, 'cohort-events': { type: 'string' }, comparison: { type: 'string' }, 'comparison-events': { type: 'string' }, better: { type: 'string' }, 'threshold-bp': { type: 'string' }, source: { type: 'string' } },
+    async run(ctx, { values }) {
+      return service.recordComparison(ctx.db, cliActor, need(values, 'contract', 'the outcomes contract’s id'), {
+        measure: values.measure, periodStart: values.from, periodEnd: values.to, cohortSize: values.cohort, cohortEvents: values['cohort-events'],
+        comparisonSize: values.comparison, comparisonEvents: values['comparison-events'], better: values.better, thresholdBasisPoints: values['threshold-bp'], source: values.source,
+      });
+    },
+  },
+  {
+    name: ['outcomes', 'investment', 'add'],
+    summary: 'Add an investor’s commitment to a contract (pence)',
+    usage: 'commonweal outcomes investment add --contract ID --investor ORG --committed-pence 30000000 [--type debt|equity|combination]',
+    options: { contract: { type: 'string' }, investor: { type: 'string' }, 'committed-pence': { type: 'string' }, type: { type: 'string' } },
+    async run(ctx, { values }) {
+      return service.addInvestment(ctx.db, cliActor, need(values, 'contract', 'the outcomes contract’s id'), { investor: values.investor, committedPence: pence(values['committed-pence']), investmentType: values.type });
+    },
+  },
+  {
+    name: ['outcomes', 'investment', 'flow'],
+    summary: 'Record a drawdown (investor to project) or a repayment (project to investor), in pence',
+    usage: 'commonweal outcomes investment flow --investment ID --kind drawdown|repayment --on 2026-04-01 --amount-pence 10000000 [--note TEXT]',
+    options: { investment: { type: 'string' }, kind: { type: 'string' }, on: { type: 'string' }, 'amount-pence': { type: 'string' }, note: { type: 'string' } },
+    async run(ctx, { values }) {
+      return service.recordInvestmentFlow(ctx.db, cliActor, need(values, 'investment', 'the investment’s id'), { kind: values.kind, on: values.on, amountPence: pence(values['amount-pence']), note: values.note });
+    },
+  },
+  {
+    name: ['outcomes', 'agreement', 'create'],
+    summary: 'Draft an outcome agreement from JSON on standard input (the API’s body: organisation, serviceName, title, partyKind, partyEmail, partyName, terms …)',
+    usage: 'commonweal outcomes agreement create < agreement.json',
+    options: {},
+    async run(ctx, { stdin }) {
+      let body: unknown;
+      try {
+        body = JSON.parse(await stdin());
+      } catch {
+        throw AppError.validation([{ field: 'stdin', message: 'Give the agreement as JSON on standard input' }]);
+      }
+      return agreements.createAgreement(ctx.db, cliActor, (body ?? {}) as agreements.AgreementInput);
+    },
+  },
+  {
+    name: ['outcomes', 'agreement', 'list'],
+    summary: 'List outcome agreements (the public view: no personal details)',
+    usage: 'commonweal outcomes agreement list',
+    options: {},
+    async run(ctx) {
+      return { items: await agreements.listPublicAgreements(ctx.db) };
     },
   },
 ];

@@ -226,14 +226,16 @@ function presentResponse(r: repo.ResponseRow, orgNames: Map<string, { name: stri
 
 /**
  * Stories as a given reader may see them. `moderator` sees everything; `staffOf` (organisation ids where the
- * reader is staff) adds criticality for stories about those organisations; everyone else sees only published
- * responses and no criticality.
+ * reader is staff) adds criticality for stories about those organisations and those organisations' unpublished
+ * responses; everyone else sees only published responses and no criticality.
  */
 async function presentStories(db: Db, rows: repo.StoryRow[], reader: { moderator: boolean; staffOf: Set<string> }): Promise<StoryView[]> {
   const ids = rows.map((r) => r.id);
   const [services, tags, responses] = await Promise.all([
-    repo.servicesOfStories(db, ids), repo.tagsOfStories(db, ids), repo.responsesOfStories(db, ids, reader.moderator ? undefined : 'published'),
+    repo.servicesOfStories(db, ids), repo.tagsOfStories(db, ids), repo.responsesOfStories(db, ids),
   ]);
+  // Unpublished responses: moderators see all; staff see their own organisation's (marked as not published).
+  const visible = responses.filter((x) => x.status === 'published' || reader.moderator || reader.staffOf.has(x.organisation_id));
   const orgNames = await organisationNames(db, [...new Set([...services.map((s) => s.organisation_id), ...responses.map((r) => r.organisation_id)])]);
   return rows.map((r) => {
     const mine = services.filter((s) => s.story_id === r.id);
@@ -244,7 +246,7 @@ async function presentStories(db: Db, rows: repo.StoryRow[], reader: { moderator
       assisted: r.assisted_by !== null, meToo: r.me_too, submittedAt: iso(r.submitted_at)!, publishedAt: iso(r.published_at),
       services: mine.map((s) => ({ id: s.id, name: s.name, organisationId: s.organisation_id, organisationName: orgNames.get(s.organisation_id)?.name ?? '' })),
       tags: tags.filter((t) => t.story_id === r.id).map((t) => t.tag),
-      responses: responses.filter((x) => x.story_id === r.id).map((x) => presentResponse(x, orgNames)),
+      responses: visible.filter((x) => x.story_id === r.id).map((x) => presentResponse(x, orgNames)),
       criticality: reader.moderator || staff ? r.criticality : null,
     };
   });

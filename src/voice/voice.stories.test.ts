@@ -152,6 +152,10 @@ eachEngine('voice stories', (t) => {
     assert.equal(r.status, 'pending');
     const visitor = new TestAgent(app, '10.20.0.5');
     assert.doesNotMatch((await visitor.get(`/voice/stories/${id}`)).body, /capybaraword/);
+    // Its own organisation's staff see it waiting; other organisations' staff do not.
+    assert.equal((await service.getStory(db, w.actors.newcastleStaff, id)).responses[0]?.status, 'pending');
+    assert.deepEqual((await service.getStory(db, w.actors.gatesheadStaff, id)).responses, []);
+    assert.doesNotMatch((await gat.get(`/voice/stories/${id}`)).body, /capybaraword/);
     assert.equal((await service.searchStories(db, cliActor, { q: 'capybaraword' })).total, 0);
     assert.doesNotMatch((await visitor.get('/voice/feed.atom')).body, /capybaraword/);
     assert.doesNotMatch((await visitor.get(`/voice/services/${w.services.homeCare.id}/feed.atom`)).body, /capybaraword/);

@@ -113,7 +113,16 @@ eachEngine('commissioning pages', (t) => {
     const draft = await commissioner.get(created.headers.location as string);
     assert.match(draft.body, /Publish the opportunity/);
 
+    const badCall = await commissioner.post('/commissioning/open-calls', { organisation: c.buyer.id, title: '', description: 'Tell us', closesOn: '2027-02-30' });
+    assert.equal(badCall.statusCode, 400);
+    assert.match(badCall.body, /href="#title"/);
+    assert.match(badCall.body, /href="#closesOn"/);
+    const call = await commissioner.post('/commissioning/open-calls', { organisation: c.buyer.id, title: 'Ideas for Walker', description: 'Tell us what is missing', closesOn: '2030-03-31' });
+    assert.equal(call.statusCode, 303, call.body);
+    assert.match((await commissioner.get(call.headers.location as string)).body, /Ideas for Walker/);
+
     const outsider = await signedIn(app, c.charityAdmin.email, '10.7.1.2');
+    assert.equal((await outsider.post('/commissioning/open-calls', { organisation: c.buyer.id, title: 'x', description: 'y' })).statusCode, 403);
     const refused = await outsider.post('/commissioning/opportunities', { ...form, lot0Vcse: 'yes' });
     assert.equal(refused.statusCode, 403);
     const id = (created.headers.location as string).split('/').pop()!.split('?')[0]!;

@@ -305,6 +305,24 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     return { call, actingItems: mine.acting, errors: extra.errors, values: extra.values ?? {}, notice: extra.notice === 'proposed' ? 'Your proposal is sent to the commissioners.' : undefined };
   }
 
+  app.get('/commissioning/open-calls/new', async (request, reply) => {
+    if (!request.actor.userId) throw new AppError('unauthenticated');
+    const mine = await myOrganisations(ctx, request.actor);
+    return reply.page('commissioning/views/open-call-new.njk', { organisations: mine.commissioning, values: {} }, { form: true });
+  });
+
+  app.post('/commissioning/open-calls', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      const call = await service.createOpenCall(db, request.actor, { organisation: one(form.organisation), title: one(form.title), description: one(form.description), closesOn: one(form.closesOn) });
+      return reply.redirect(call.href, 303);
+    } catch (error) {
+      const { errors, status } = errorsOf(error, 'title');
+      const mine = await myOrganisations(ctx, request.actor);
+      return reply.page('commissioning/views/open-call-new.njk', { organisations: mine.commissioning, values: form, errors }, { status });
+    }
+  });
+
   app.get('/commissioning/open-calls/:id', async (request, reply) => {
     const data = await openCallPage(request.actor, (request.params as { id: string }).id, { notice: one((request.query as Form).notice) });
     return reply.page('commissioning/views/open-call.njk', data, { form: true });

@@ -127,6 +127,32 @@ export function voiceApi(app: App, ctx: AppContext): void {
     },
   }, async (request, reply) => reply.status(201).send(await service.respondToStory(db, request.actor, request.params.id, request.body, { baseUrl })));
 
+  app.post('/api/v1/voice/stories/:id/moderation', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'Moderate a story: publish (possibly edited), reject with a published reason code, or save edits, tags and criticality (moderators)', params: Id,
+      body: Type.Object({
+        decision: Type.Union([Type.Literal('publish'), Type.Literal('reject'), Type.Literal('save')]),
+        title: Type.Optional(Type.String({ maxLength: 150 })), body: Type.Optional(Type.String({ maxLength: service.maxStoryChars })),
+        tags: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 10 })), criticality: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 5 }))),
+        reason: Type.Optional(Type.String({ enum: Object.keys(service.storyRejectReasons) })),
+      }, { additionalProperties: false }),
+      response: { 200: Story, ...errors },
+    },
+  }, async (request) => service.moderateStory(db, request.actor, request.params.id, request.body, { baseUrl }));
+
+  app.post('/api/v1/voice/responses/:id/moderation', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'Publish (possibly edited) or reject a response (moderators)', params: Id,
+      body: Type.Object({
+        decision: Type.Union([Type.Literal('publish'), Type.Literal('reject')]), body: Type.Optional(Type.String({ maxLength: service.maxStoryChars })),
+        reason: Type.Optional(Type.String({ enum: Object.keys(service.responseRejectReasons) })),
+      }, { additionalProperties: false }),
+      response: { 200: Response, ...errors },
+    },
+  }, async (request) => service.moderateResponse(db, request.actor, request.params.id, request.body, { baseUrl }));
+
   app.get('/api/v1/voice/organisations/:id/metrics', {
     schema: { tags, summary: 'An organisation’s answering record: share answered, median time to first response, changes made and confirmed', params: Id, response: { 200: Metrics, ...errors } },
   }, async (request) => service.organisationMetrics(db, request.params.id));
@@ -141,6 +167,45 @@ export function voiceApi(app: App, ctx: AppContext): void {
       response: { 200: Type.Object({ ...Petition.properties, byLocalAuthority: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), signatures: Type.Integer() })) }), ...errors },
     },
   }, async (request) => petitions.petitionWithCounts(db, request.params.id));
+
+  app.post('/api/v1/voice/petitions', {
+    config: { access: 'signed-in', rateLimit: submissionRateLimit },
+    schema: {
+      tags, security, summary: 'Start a petition to an organisation (it gathers its supporters, then goes to moderation)',
+      body: Type.Object({ organisation: Type.String({ maxLength: 200 }), title: Type.String({ maxLength: 150 }), background: Type.String({ maxLength: 3000 }) }, { additionalProperties: false }),
+      response: { 201: Petition, ...errors },
+    },
+  }, async (request, reply) => reply.status(201).send(await petitions.createPetition(db, request.actor, request.body)));
+
+  app.post('/api/v1/voice/petitions/:id/moderation', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'Open a petition, or reject it with a published reason code (moderators)', params: Id,
+      body: Type.Object({ decision: Type.Union([Type.Literal('open'), Type.Literal('reject')]), reason: Type.Optional(Type.String({ enum: Object.keys(petitions.petitionRejectReasons) })) }, { additionalProperties: false }),
+      response: { 200: Petition, ...errors },
+    },
+  }, async (request) => petitions.moderatePetition(db, request.actor, request.params.id, request.body));
+
+  app.post('/api/v1/voice/petitions/:id/invalidations', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'Invalidate signatures in bulk, with a recorded reason (moderators)', params: Id,
+      body: Type.Object({
+        reason: Type.String({ maxLength: 500 }), emailDomain: Type.Optional(Type.String({ maxLength: 253 })),
+        signedFrom: Type.Optional(Type.String({ format: 'date-time' })), signedTo: Type.Optional(Type.String({ format: 'date-time' })), localAuthority: Type.Optional(Type.String({ maxLength: 12 })),
+      }, { additionalProperties: false }),
+      response: { 201: Type.Object({ invalidationId: Uuid, signatures: Type.Integer(), reason: Type.String() }), ...errors },
+    },
+  }, async (request, reply) => reply.status(201).send(await petitions.invalidateSignatures(db, request.actor, request.params.id, request.body)));
+
+  app.put('/api/v1/voice/petitions/:id/response', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'Publish the organisation’s response; every counted signer is emailed (its administrators and staff)', params: Id,
+      body: Type.Object({ text: Type.String({ maxLength: 10000 }) }, { additionalProperties: false }),
+      response: { 200: Petition, ...errors },
+    },
+  }, async (request) => petitions.respondToPetition(db, request.actor, request.params.id, request.body, { baseUrl }));
 
   app.post('/api/v1/voice/petitions/:id/signatures', {
     config: { access: 'public', rateLimit: submissionRateLimit },

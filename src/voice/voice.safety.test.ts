@@ -74,6 +74,18 @@ eachEngine('voice safety', (t) => {
     assert.deepEqual((await service.getStory(db, cliActor, id)).tags, ['script-alert-tag-script-img-src-x']);
   });
 
+  it('story submissions and "me too" are rate limited per IP address', async () => {
+    const { app } = t();
+    const agent = new TestAgent(app, '10.40.0.9');
+    await agent.get('/voice/stories/new');
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await agent.post('/voice/stories', { title: `Flood ${i}`, body: 'x', pseudonym: 'p', email: 'nope' })).statusCode);
+    assert.deepEqual(statuses, [...Array(10).fill(400), 429]);
+    const other = new TestAgent(app, '10.40.0.10');
+    await other.get('/voice/stories/new');
+    assert.equal((await other.post('/voice/stories', { title: 'Fine', body: 'x', pseudonym: 'p', email: 'nope' })).statusCode, 400);
+  });
+
   it('guessing ids: unpublished stories and responses are not found by id, list, search, feed or API; private fields never leave', async () => {
     const { ctx, app } = t();
     const { db } = ctx;

@@ -49,6 +49,13 @@ eachEngine('commissioning pages', (t) => {
     assert.match(after.body, /Your receipt is <code class="cw-code">[0-9a-f]{64}<\/code>/);
     assert.doesNotMatch(after.body, /Befrienders/, 'not even the bidder reads the sealed content back');
     const bid = (await repo.listBids(ctx.db, { organisation_id: c.buyer.id, id }))[0]!;
+    assert.match(after.body, /Withdraw<span class="govuk-visually-hidden">/);
+    const withdrawn = await agent.post(`/commissioning/opportunities/${id}/withdrawals`, { bidId: bid.id });
+    assert.equal(withdrawn.statusCode, 303);
+    assert.equal((await repo.findBid(ctx.db, bid.id))!.status, 'withdrawn');
+    const resent = await agent.post(`/commissioning/opportunities/${id}/bids`, { lotId, organisation: c.charity.id, price: '95,000.50', approach: 'Befrienders <script>alert(1)</script> in every ward', socialValue: 'Local volunteers' });
+    assert.equal(resent.statusCode, 303, 'a withdrawn bid can be sent again before the deadline');
+    assert.equal((await repo.findBid(ctx.db, bid.id))!.versions, 2);
 
     // The evaluation page: refused to the bidder; sealed for the commissioner.
     assert.equal((await agent.get(`/commissioning/opportunities/${id}/evaluation`)).statusCode, 403);

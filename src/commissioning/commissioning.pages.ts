@@ -150,7 +150,7 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     const notices: Record<string, string> = {
       created: 'The opportunity is saved as a draft. Check it, then publish it.', published: 'The opportunity is published: it is open for bids, in the feed and in the open data.',
       bid: 'Your bid is sealed. Nobody, including you, can read it before the deadline.', interest: 'Your interest is registered.', asked: 'Your question is sent. The answer will be published here for everyone, without your name.',
-      answered: 'The answer is published.', awarded: 'The lot is awarded. The standstill period has started.', signed: 'The contract is signed and published.', amended: 'The amendment is published as a new release; the earlier release stays as it was.',
+      answered: 'The answer is published.', withdrawn: 'Your bid is withdrawn. You can send a new one before the deadline.', awarded: 'The lot is awarded. The standstill period has started.', signed: 'The contract is signed and published.', amended: 'The amendment is published as a new release; the earlier release stays as it was.',
     };
     return {
       ...o, valueText: poundsText(o.valuePence), chart,
@@ -191,6 +191,10 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     const members = [0, 1, 2].map((i) => ({ organisation: one(form[`member${i}`]), sharePercent: one(form[`member${i}Share`]) })).filter((m) => (m.organisation ?? '').trim() !== '');
     const r = await service.submitBid(db, actor, id, { lotId: one(form.lotId), organisation: one(form.organisation), price: one(form.price), approach: one(form.approach), socialValue: one(form.socialValue), leadSharePercent: one(form.leadSharePercent), members });
     return `/commissioning/opportunities/${id}?notice=bid&receipt=${r.receipt}`;
+  });
+  opportunityAction('withdrawals', 'approach', async (actor, id, form) => {
+    await service.withdrawBid(db, actor, one(form.bidId) ?? '');
+    return `/commissioning/opportunities/${id}?notice=withdrawn#bid`;
   });
   opportunityAction('interest', 'note', async (actor, id, form) => {
     await service.registerInterest(db, actor, id, { organisation: one(form.interestOrganisation), seekingPartners: one(form.seekingPartners), note: one(form.note) });

@@ -230,6 +230,7 @@ eachEngine('timebank members, exchanges and partners', (t) => {
     const statement = await service.accountStatement(ctx.db, spendStaff, spend.accountId);
     assert.deepEqual(statement.postings.map((p) => [p.minutes, p.reason, p.kind]), [[120, 'A swim session', 'redemption']], 'the partner’s statement shows the redemption');
     await rejects(service.accountStatement(ctx.db, earnStaff, spend.accountId), 'forbidden');
+    assert.equal((await service.getAccount(ctx.db, spendStaff, spend.accountId)).partnerRole, 'spend', 'a partner’s staff see its account');
     await partners.withdrawActivity(ctx.db, spendStaff, swim.id);
     await rejects(partners.redeem(ctx.db, spendStaff, swim.id, { id: randomUUID(), memberCode: a.memberCode }), 'not_found');
   });

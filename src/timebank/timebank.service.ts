@@ -233,7 +233,7 @@ export async function getAccount(db: Db, actor: Actor, id: string): Promise<Acco
   const account = uuidPattern.test(id) ? await repo.findAccount(db, id.toLowerCase()) : null;
   if (!account) throw new AppError('not_found', `No time-bank account has the id ${id}`);
   if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
-  if (account.user_id !== actor.userId && !(await isCoordinator(db, actor, account.organisation_id))) {
+  if (!(await holds(db, actor, account)) && !(await isCoordinator(db, actor, account.organisation_id))) {
     const bank = (await repo.findBank(db, account.bank_id))!;
     if (!(actor.userId && (await repo.findMemberAccount(db, bank, actor.userId)))) {
       throw new AppError('forbidden', 'Only members and coordinators of this time bank can see its accounts');

@@ -42,10 +42,10 @@ export async function voiceOrganisationSection(db: AppContext['db'], organisatio
       { key: 'Services in the directory', value: String(services.length) },
       { key: 'Published stories', value: m.stories.toLocaleString('en-GB') },
       { key: 'Answered in public', value: `${m.answered.toLocaleString('en-GB')}${share}` },
-      { key: 'Median time to a first response', value: formatDuration(m.medianMinutesToFirstResponse) },
+      { key: 'Median time to a first response', value: m.answered ? `${formatDuration(m.medianMinutesToFirstResponse)} (over ${m.answered.toLocaleString('en-GB')} answered ${m.answered === 1 ? 'story' : 'stories'})` : formatDuration(null) },
       { key: 'Changes made, and confirmed by the author', value: `${m.changesMade.toLocaleString('en-GB')} made, ${m.changesConfirmed.toLocaleString('en-GB')} confirmed` },
     ],
-    link: { href: `/voice/organisations/${encodeURIComponent(m.organisation.slug)}`, text: 'Its stories, services and answering record' },
+    link: { href: `/voice/organisations/${encodeURIComponent(m.organisation.slug)}`, text: 'Its stories, services and answering record (counted only from stories published on this site)' },
   };
 }
 

@@ -185,10 +185,10 @@ export function voicePages(app: App, ctx: AppContext): void {
     return orgs.filter((o) => o !== null).map((o) => ({ id: o!.id, name: o!.name, slug: o!.slug }));
   }
 
-  async function serviceForm(request: FastifyRequest, reply: FastifyReply, values: Form, errors?: FieldError[], status = 200) {
+  async function serviceForm(request: FastifyRequest, reply: FastifyReply, values: Form, errors?: FieldError[], status = 200, editing?: service.ServiceView) {
     const orgs = request.actor.isAdmin ? (await searchOrganisations(db, { pageSize: 100 })).items.map((o) => ({ id: o.id, name: o.name, slug: o.slug })) : await myOrganisations(request);
     return reply.page('voice/views/service-form.njk', {
-      values, errors,
+      values, errors, editing,
       organisationItems: [{ value: '', text: 'Choose an organisation' }, ...orgs.map((o) => ({ value: o.id, text: o.name, selected: o.id === one(values.organisation) }))],
       decisionItems: decisionTypes.map((d) => ({ value: d, text: service.decisionTypeLabels[d], checked: d === one(values.decisionType) })),
       noOrganisations: orgs.length === 0,
@@ -206,6 +206,26 @@ export function voicePages(app: App, ctx: AppContext): void {
       const errors = formErrors(error);
       if (!errors) throw error;
       return serviceForm(request, reply, form, errors, 400);
+    }
+  });
+
+  const staffOfService = { roles: ['admin', 'staff'] as const, organisation: async (r: { params: unknown }) => (await service.getService(db, (r.params as { id: string }).id)).organisationId };
+
+  app.get('/voice/services/:id/edit', { config: { access: staffOfService } }, async (request, reply) => {
+    const s = await service.getService(db, (request.params as { id: string }).id);
+    return serviceForm(request, reply, { organisation: s.organisationId, name: s.name, description: s.description, decisionType: s.decisionType, areas: s.areas.map((a) => a.code).join(' ') }, undefined, 200, s);
+  });
+
+  app.post('/voice/services/:id/edit', { config: { access: staffOfService } }, async (request, reply) => {
+    const s = await service.getService(db, (request.params as { id: string }).id);
+    const form = (request.body ?? {}) as Form;
+    try {
+      await service.updateService(db, request.actor, s.id, { name: one(form.name), description: one(form.description) ?? '', decisionType: one(form.decisionType), areas: one(form.areas) ?? '' });
+      return reply.redirect(`/voice/services/${s.id}`, 303);
+    } catch (error) {
+      const errors = formErrors(error);
+      if (!errors) throw error;
+      return serviceForm(request, reply, { ...form, organisation: s.organisationId }, errors, 400, s);
     }
   });
 

@@ -43,6 +43,22 @@ eachEngine('voice stories', (t) => {
     const inNewcastle = await service.listServices(db, { area: NEWCASTLE });
     assert.deepEqual(inNewcastle.map((s) => s.name).sort(), ['Bins', 'Home care']);
     assert.deepEqual((await service.listServices(db, { area: GATESHEAD })).map((s) => s.name), ['Libraries']);
+
+    // Changing a service through its page: its staff may, other organisations' staff may not.
+    const parks = await service.createService(db, w.actors.newcastleStaff, { organisation: w.newcastle.id, name: 'Parks', decisionType: 'technical', areas: [NEWCASTLE] });
+    const other = new TestAgent(t().app, '10.20.0.13');
+    await other.get('/sign-in');
+    await other.post('/sign-in', { email: w.people.gatesheadStaff.email, password });
+    assert.equal((await other.get(`/voice/services/${parks.id}/edit`)).statusCode, 403);
+    const agent = new TestAgent(t().app, '10.20.0.14');
+    await agent.get('/sign-in');
+    await agent.post('/sign-in', { email: w.people.newcastleStaff.email, password });
+    assert.match((await agent.get(`/voice/services/${parks.id}/edit`)).body, /value="E08000021"/);
+    assert.equal((await agent.post(`/voice/services/${parks.id}/edit`, { name: 'Parks', decisionType: 'technical', areas: 'E99999999' })).statusCode, 400);
+    assert.equal((await agent.post(`/voice/services/${parks.id}/edit`, { name: 'Parks and green spaces', decisionType: 'involvement', areas: `${NEWCASTLE} ${GATESHEAD}` })).statusCode, 303);
+    const changed = await service.getService(db, parks.id);
+    assert.equal(changed.name, 'Parks and green spaces');
+    assert.deepEqual(changed.areas.map((a) => a.code).sort(), [NEWCASTLE, GATESHEAD].sort());
   });
 
   it('a story is private until a moderator publishes it; edits keep the original for moderators only', async () => {

@@ -83,6 +83,7 @@ eachEngine('outcomes API and exports', (t) => {
     const outcomeTx = project.transactions.filter((x) => x.transaction_type.value === 'Outcome Payment');
     assert.equal(outcomeTx.length, 4);
     assert.equal(Math.round(outcomeTx.reduce((s, x) => s + x.money.amount.value * 100, 0)), 350_000);
+    assert.deepEqual(project.outcome_payments.map((x) => x.money.amount.value), [800, 200, 2000, 500]);
     assert.deepEqual(project.results.map((r) => [r.outcome_metric_id.value, r.result_type.value, r.number_with_positive_social_outcomes.value]), [['O1', 'Interim', 1], ['O2', 'Final', 1]]);
     assert.equal(poundsAmount(123456), 1234.56);
     assert.equal(poundsAmount(5), 0.05);

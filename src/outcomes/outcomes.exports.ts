@@ -126,11 +126,12 @@ export async function indigoProject(db: Db, contractId: string, options: { today
         };
       }),
     ],
-    outcome_payments: paymentLines.map((line) => ({
+    // One row per payment, outcome and payer: each payer's share of what was paid for that outcome.
+    outcome_payments: paymentLines.flatMap((line) => splitByShares(line.pence, payers.map((p) => ({ payer: p.payer_organisation_id, shareBasisPoints: p.share_basis_points }))).map((part) => ({
       outcome_metric_id: v(codeOf.get(line.metricId)!), period: { start_date: v(line.firstAchieved), end_date: v(line.lastAchieved) },
-      payer_organisation_id: ref(c.organisationId), recipient_organisation_id: ref(c.providerOrganisationId), type: v('Actual'),
-      money: { currency: gbp, amount: v(poundsAmount(line.pence)) },
-    })),
+      payer_organisation_id: ref(part.payer), recipient_organisation_id: ref(c.providerOrganisationId), type: v('Actual'),
+      money: { currency: gbp, amount: v(poundsAmount(part.pence)) },
+    }))),
     results: ledger.byMetric.map((m) => {
       const metric = card.find((x) => x.id === m.metricId)!;
       return {

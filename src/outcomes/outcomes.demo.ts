@@ -11,6 +11,7 @@ import { findUserByEmail } from '../platform/auth/auth.repository.ts';
 import { createOrganisation, findOrganisation, searchOrganisations } from '../organisations/organisations.service.ts';
 import * as service from './outcomes.service.ts';
 import * as agreements from './outcomes.agreements.ts';
+import { listContractSummaries } from '../commissioning/commissioning.service.ts';
 
 export const demoContractTitle = 'Example: Staying Well at Home outcomes contract (invented)';
 const invented = 'An invented organisation for Commonweal’s demonstration outcomes contract. It does not exist.';
@@ -20,9 +21,44 @@ async function orgByName(db: Db, name: string, legalForm: string, description: s
   return found ?? createOrganisation(db, systemActor, { name, legalForm, locality: 'Newcastle upon Tyne', description });
 }
 
-/** Loads the example once; returns false when it is already there. */
+export const linkedDemoTitle = 'Example: walking groups outcome payments (invented)';
+
+/** Loads the examples once; returns false when they are already there. */
 export async function seedOutcomes(ctx: AppContext): Promise<boolean> {
-  return inTransaction(ctx.db, (trx) => seed(trx));
+  const main = await inTransaction(ctx.db, (trx) => seed(trx));
+  const linked = await inTransaction(ctx.db, (trx) => seedLinked(trx));
+  return main || linked;
+}
+
+/**
+ * A second invented example, linked to commissioning's invented walking-groups contract (when its demo is
+ * loaded), so the OCDS export of outcome payments can be seen: one outcome priced per walker, paid against the
+ * contract's milestone "First walks in all four wards".
+ */
+async function seedLinked(db: Db): Promise<boolean> {
+  const council = await findOrganisation(db, 'GB-LAE-NET');
+  if (!council) return false;
+  const summary = (await listContractSummaries(db, { organisationId: council.id })).find((c) => c.title.startsWith('Example: walking groups'));
+  if (!summary || !summary.supplierOrganisationIds[0] || !summary.startDate || !summary.endDate) return false;
+  if ((await service.listContracts(db, { commissioningContractId: summary.id })).length) return false;
+  const milestone = summary.milestones.find((m) => m.title.startsWith('First walks')) ?? summary.milestones[0];
+  const contract = await service.createContract(db, systemActor, {
+    organisation: council.id, provider: summary.supplierOrganisationIds[0], title: linkedDemoTitle, commissioningContractId: summary.id,
+    description: 'AN INVENTED EXAMPLE: part of the commissioning demo’s walking-groups contract paid by outcome, to show outcome payments published as OCDS implementation transactions.',
+    targetPopulation: 'People with long-term conditions in east Newcastle (example).', startDate: summary.startDate, endDate: summary.endDate, capPence: 1_000_000, personCapPence: 10_000,
+  });
+  await service.addMetric(db, systemActor, contract.id, {
+    code: 'W1', name: 'Walking at least monthly', definition: 'Joined a led walk at least once in each of the first four weeks (example).', validationMethod: 'Simple ex-post verification of walk registers',
+    evidenceRequired: 'Walk leaders’ registers', resultType: 'interim', targetCount: 300, pricePence: 5_000, commissioningMilestoneId: milestone?.id,
+  });
+  const ids: string[] = [];
+  for (let i = 1; i <= 12; i++) {
+    const claim = await service.claimOutcome(db, systemActor, contract.id, { metric: 'W1', participantRef: `WALK-${String(i).padStart(3, '0')}`, achievedOn: summary.startDate, evidence: 'Register for the first four weeks (example)' });
+    await service.decideClaim(db, systemActor, claim.id, { decision: 'accept' });
+    ids.push(claim.id);
+  }
+  await service.recordPayment(db, systemActor, contract.id, { claimIds: ids, paidOn: '2026-11-21', reference: 'EXAMPLE-WALK-001' });
+  return true;
 }
 
 async function seed(db: Db): Promise<boolean> {

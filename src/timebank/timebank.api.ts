@@ -257,7 +257,10 @@ export function timebankApi(app: App, ctx: AppContext): void {
       body: Type.Object({ id: Uuid, memberCode: Type.String({ maxLength: 20 }), minutes: Minutes, reason: Type.String({ minLength: 1, maxLength: 500 }), category: Type.Optional(Category) }, { additionalProperties: false }),
       response: { 200: Transfer, 201: Transfer, ...errors },
     },
-  }, async (request, reply) => reply.status(201).send(await partners.issueCredits(db, request.actor, request.params.id, request.body)));
+  }, async (request, reply) => {
+    const t = await partners.issueCredits(db, request.actor, request.params.id, request.body);
+    return reply.status(t.replayed ? 200 : 201).send(t);
+  });
 
   app.get('/api/v1/timebank/banks/:id/activities', {
     schema: { tags, summary: 'Activities the bank’s spend partners accept credits for', params: Id, response: { 200: Type.Array(Activity), ...errors } },
@@ -279,7 +282,10 @@ export function timebankApi(app: App, ctx: AppContext): void {
       body: Type.Object({ id: Uuid, memberCode: Type.String({ minLength: 1, maxLength: 20 }) }, { additionalProperties: false }),
       response: { 200: Transfer, 201: Transfer, ...errors },
     },
-  }, async (request, reply) => reply.status(201).send(await partners.redeem(db, request.actor, request.params.id, request.body)));
+  }, async (request, reply) => {
+    const t = await partners.redeem(db, request.actor, request.params.id, request.body);
+    return reply.status(t.replayed ? 200 : 201).send(t);
+  });
 
   app.get('/api/v1/timebank/banks/:id/impact', {
     schema: { tags, summary: 'Impact computed from the ledger: hours by category, month and deprivation decile; people, first-time and returning, retention', params: Id, response: { 200: Impact, ...errors } },

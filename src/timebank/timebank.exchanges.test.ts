@@ -211,7 +211,8 @@ eachEngine('timebank members, exchanges and partners', (t) => {
     const credits = await partners.issueCredits(ctx.db, earnStaff, earn.accountId, { id: entry, memberCode: code, minutes: 180, reason: 'Three hours sorting donations', category: 'community' });
     assert.equal(credits.kind, 'volunteering');
     assert.equal(credits.to, a.id);
-    assert.equal((await partners.issueCredits(ctx.db, earnStaff, earn.accountId, { id: entry, memberCode: code, minutes: 180, reason: 'Three hours sorting donations', category: 'community' })).id, entry, 'the same entry again is a replay');
+    const replay = await partners.issueCredits(ctx.db, earnStaff, earn.accountId, { id: entry, memberCode: code, minutes: 180, reason: 'Three hours sorting donations', category: 'community' });
+    assert.deepEqual([replay.id, replay.replayed, credits.replayed], [entry, true, false], 'the same entry again is a replay');
     assert.equal(await balance(ctx, a.id), 180);
     await rejects(partners.issueCredits(ctx.db, spendStaff, earn.accountId, { id: randomUUID(), memberCode: code, minutes: 60, reason: 'x' }), 'forbidden');
     await rejects(partners.issueCredits(ctx.db, earnStaff, earn.accountId, { id: randomUUID(), memberCode: 'ZZZZ-ZZZZ', minutes: 60, reason: 'x' }), 'validation_failed', /memberCode/);

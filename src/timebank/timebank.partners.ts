@@ -46,7 +46,7 @@ async function memberByCode(db: Db, partner: repo.AccountRow, input: unknown): P
  * An earn partner gives a member credits for hours volunteered: minutes move from the partner's account (its
  * balance goes below zero by what it has issued, down to its limit) to the member found by their member code.
  */
-export async function issueCredits(db: Db, actor: Actor, partnerAccountId: string, input: { id?: unknown; memberCode?: unknown; minutes?: unknown; reason?: unknown; category?: unknown }): Promise<TransferView> {
+export async function issueCredits(db: Db, actor: Actor, partnerAccountId: string, input: { id?: unknown; memberCode?: unknown; minutes?: unknown; reason?: unknown; category?: unknown }): Promise<TransferView & { replayed: boolean }> {
   authenticated(actor);
   const check = new Checker();
   const id = readUuid(check, input.id, 'id', 'the id of this entry');
@@ -59,7 +59,7 @@ export async function issueCredits(db: Db, actor: Actor, partnerAccountId: strin
   if (partner.partner_role === 'spend') throw new AppError('unprocessable', `${partner.name} is a spend partner: it accepts credits but does not issue them`);
   const member = await memberByCode(db, partner, input.memberCode);
   const [outcome] = await applyTransfers(db, actor, [{ id, from: partner.id, to: member.id, minutes, reason, reverses: null, groupId: null, kind: 'volunteering', category }], 'default');
-  return outcome!.transfer;
+  return { ...outcome!.transfer, replayed: outcome!.replayed };
 }
 
 /** A spend partner's administrators or staff (or a coordinator) list an activity members can spend credits on. */
@@ -112,7 +112,7 @@ export async function getActivity(db: Db, id: string): Promise<ActivityView> {
  * the member to the partner (refused with 422, nothing written, if the member has too few). Recorded as on the
  * member's behalf; the member sees it on their statement, the partner on its own. The id makes it idempotent.
  */
-export async function redeem(db: Db, actor: Actor, activityId: string, input: { id?: unknown; memberCode?: unknown }): Promise<TransferView> {
+export async function redeem(db: Db, actor: Actor, activityId: string, input: { id?: unknown; memberCode?: unknown }): Promise<TransferView & { replayed: boolean }> {
   authenticated(actor);
   const check = new Checker();
   const id = readUuid(check, input.id, 'id', 'the id of this redemption');
@@ -126,5 +126,5 @@ export async function redeem(db: Db, actor: Actor, activityId: string, input: { 
   const [outcome] = await applyTransfers(db, actor, [{
     id, from: member.id, to: partner.id, minutes: Number(activity.minutes), reason: activity.title, reverses: null, groupId: null, kind: 'redemption', category: null,
   }], { onBehalf: true });
-  return outcome!.transfer;
+  return { ...outcome!.transfer, replayed: outcome!.replayed };
 }

@@ -146,15 +146,16 @@ export async function indigoProject(db: Db, contractId: string, options: { today
   };
 }
 
-/** Each payment's amount by outcome metric, with the span of achievement dates it covers. */
+/** Each payment's amount by outcome metric (in the order of the outcomes' codes), with the span of achievement dates it covers. */
 async function paymentsByMetric(db: Db, c: repo.ContractRow) {
   const payments = await repo.paymentsOf(db, c);
+  const codeOf = new Map((await repo.metricsOf(db, c)).map((m) => [m.id, m.code]));
   const lines: { paymentId: string; paidOn: string; metricId: string; pence: number; claims: number; firstAchieved: string; lastAchieved: string }[] = [];
   for (const p of payments) {
     const claims = await repo.claimsOf(db, c, { paymentId: p.id });
     const byMetric = new Map<string, repo.ClaimRow[]>();
     for (const cl of claims) byMetric.set(cl.metric_id, [...(byMetric.get(cl.metric_id) ?? []), cl]);
-    for (const [metricId, list] of [...byMetric.entries()].sort()) {
+    for (const [metricId, list] of [...byMetric.entries()].sort(([a], [b]) => (codeOf.get(a) ?? a).localeCompare(codeOf.get(b) ?? b))) {
       const dates = list.map((x) => x.achieved_on).sort();
       lines.push({ paymentId: p.id, paidOn: p.paid_on, metricId, pence: list.reduce((s, x) => s + x.amount_pence, 0), claims: list.length, firstAchieved: dates[0]!, lastAchieved: dates.at(-1)! });
     }

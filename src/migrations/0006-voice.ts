@@ -46,6 +46,9 @@ export const statements = [
      criticality smallint CHECK (criticality BETWEEN 0 AND 5),
      assisted_by uuid REFERENCES users(id),
      me_too integer NOT NULL DEFAULT 0 CHECK (me_too >= 0),
+     -- An example invented for the demonstration (set only by the demo seed): answering records count these
+     -- apart, so invented stories are never read as a real organisation's record.
+     example boolean NOT NULL DEFAULT false,
      submitted_at timestamptz NOT NULL DEFAULT now(),
      published_at timestamptz,
      search tsvector GENERATED ALWAYS AS (to_tsvector('english', title || ' ' || body)) STORED,

@@ -48,7 +48,9 @@ const Petition = Type.Object({
 
 const Metrics = Type.Object({
   organisation: Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() }),
-  stories: Type.Integer({ description: 'Published stories about its services' }), answered: Type.Integer(),
+  stories: Type.Integer({ description: 'Published stories about its services' }),
+  exampleStories: Type.Integer({ description: 'How many of those stories are examples invented for the demonstration (not a real record)' }),
+  answered: Type.Integer(),
   shareAnswered: Nullable(Type.Number({ description: 'answered / stories' })),
   medianMinutesToFirstResponse: Nullable(Type.Integer({ description: 'From publication to the first published response' })),
   changesMade: Type.Integer(), changesConfirmed: Type.Integer(),

@@ -23,27 +23,40 @@ const services: { org: string; name: string; decisionType: DecisionType; areas: 
   { org: 'GB-NHS-RTD', name: 'Outpatient appointments', decisionType: 'framework', areas: [NEWCASTLE, GATESHEAD], description: 'Booking and running outpatient clinics at the Royal Victoria Infirmary and Freeman Hospital.' },
 ];
 
+const HOUR = 60;
+const DAY = 24 * HOUR;
+
+// When each example happened, in minutes: `ago` is how long before the seed the story was told, `published` how
+// long moderation took, and a response's `created`/`published` how long after the story's publication it was
+// written and then published. Spread over recent weeks, answered after hours or days, some never answered, so
+// the answering record looks like a real one would — and every page showing it says it includes examples.
 const stories = [
   {
-    key: 'home-care', services: ['Home care for older people'], pseudonym: 'Daughter in Heaton', tags: ['home-care', 'communication'], criticality: 3,
+    key: 'home-care', at: { ago: 26 * DAY, published: 3 * HOUR, response: { created: 2 * DAY, published: 2 * DAY + 3 * HOUR } }, services: ['Home care for older people'], pseudonym: 'Daughter in Heaton', tags: ['home-care', 'communication'], criticality: 3,
     title: 'Mam’s carers kept changing and nobody told us',
     body: `${example}Over three weeks my mother had eleven different carers. Several arrived late in the evening when she was already in bed, and no one rang to say the times had changed. The carers themselves were kind, but she was frightened by new faces every day. When I phoned the office I was passed between three people.`,
     response: { org: 'GB-LAE-NET', claimsChange: true, body: `${example}Thank you for telling us, and we are sorry for the worry this caused your mother and you. We have now arranged a small, named team of carers for each person on your mother’s round, and the office will ring whenever a visit time changes. Please let us know if this is not what you see.` },
   },
   {
-    key: 'bins', services: ['Household waste and recycling collection'], pseudonym: 'Walker resident', tags: ['bins'], criticality: 1,
+    key: 'bins', at: { ago: 12 * DAY, published: 5 * HOUR, response: { created: 6 * HOUR, published: 7 * HOUR } }, services: ['Household waste and recycling collection'], pseudonym: 'Walker resident', tags: ['bins'], criticality: 1,
     title: 'Recycling missed two weeks running',
     body: `${example}Our street’s blue bins were not emptied for two collections in a row. The online form said the report was received but nothing else happened. The crew did come on the third week and were very apologetic.`,
     response: { org: 'GB-LAE-NET', claimsChange: false, body: `${example}We are sorry. A new crew was covering the round and missed your street from their list; it has been added and the crew briefed.` },
   },
   {
-    key: 'library', services: ['Libraries'], pseudonym: 'Reader, Felling', tags: ['libraries', 'praise'], criticality: 0,
+    key: 'bulky-waste', at: { ago: 4 * DAY, published: 2 * HOUR, response: null }, services: ['Household waste and recycling collection'], pseudonym: 'Fenham tenant', tags: ['bins', 'communication'], criticality: 1,
+    title: 'Booked a bulky waste collection, still waiting',
+    body: `${example}I booked and paid for a sofa to be collected three weeks ago. The collection day came and went, and the sofa is still in the front garden. Nobody has answered my two emails yet.`,
+    response: null,
+  },
+  {
+    key: 'library', at: { ago: 19 * DAY, published: 20 * HOUR, response: null }, services: ['Libraries'], pseudonym: 'Reader, Felling', tags: ['libraries', 'praise'], criticality: 0,
     title: 'The staff helped me apply for my bus pass',
     body: `${example}I do not have a computer, and the staff at my library sat with me for half an hour to fill in the form online and scan my photograph. It arrived a week later. I could not have done it without them.`,
     response: null,
   },
   {
-    key: 'outpatients', services: ['Outpatient appointments'], pseudonym: 'Patient from Gateshead', tags: ['appointments', 'communication'], criticality: 2,
+    key: 'outpatients', at: { ago: 8 * DAY, published: 4 * HOUR, response: null }, services: ['Outpatient appointments'], pseudonym: 'Patient from Gateshead', tags: ['appointments', 'communication'], criticality: 2,
     title: 'Appointment letter arrived after the appointment',
     body: `${example}My letter for a follow-up clinic arrived the day after the appointment date, so I was recorded as not attending. It took several phone calls to rebook.`,
     response: null,
@@ -96,15 +109,22 @@ async function seed(ctx: AppContext): Promise<boolean> {
     staff.set(ref, { userId: u.id, tokenId: null, isAdmin: false, via: 'system' });
   }
 
+  const now = Date.now();
+  const minutes = (m: number) => new Date(now - m * 60_000);
   for (const s of stories) {
     const { id } = await service.submitStory(db, systemActor, {
       title: s.title, body: s.body, pseudonym: s.pseudonym, email: `${s.key}.story.demo@example.org`, services: s.services.map((n) => byName.get(n)!),
     }, opts);
     await service.moderateStory(db, modActor, id, { decision: 'publish', tags: s.tags, criticality: s.criticality }, opts);
-    if (s.response) {
+    const responses: { id: string; createdAt: Date; publishedAt: Date }[] = [];
+    if (s.response && s.at.response) {
       const r = await service.respondToStory(db, staff.get(s.response.org)!, id, { body: s.response.body, claimsChange: s.response.claimsChange }, opts);
       await service.moderateResponse(db, modActor, r.id, { decision: 'publish' }, opts);
+      const publishedAgo = s.at.ago - s.at.published;
+      responses.push({ id: r.id, createdAt: minutes(publishedAgo - s.at.response.created), publishedAt: minutes(publishedAgo - s.at.response.published) });
     }
+    // Marked as an invented example and given its story's times (the answering records say they include it).
+    await service.markExampleStory(db, systemActor, id, { submittedAt: minutes(s.at.ago), publishedAt: minutes(s.at.ago - s.at.published), responses });
   }
 
   // One pending story, so the moderation queue has something in it.

@@ -30,15 +30,25 @@ function formErrors(error: unknown): FieldError[] | null {
   return null;
 }
 
+/** The plain warning shown wherever an answering record counts example stories invented for the demonstration (null when none). */
+export function exampleStoriesNote(m: { stories: number; exampleStories: number; organisation: { name: string } }): string | null {
+  if (m.exampleStories === 0) return null;
+  const n = m.exampleStories;
+  const which = n === m.stories ? (n === 1 ? 'It is an example story' : `All ${n.toLocaleString('en-GB')} are example stories`) : `Includes ${n.toLocaleString('en-GB')} example ${n === 1 ? 'story' : 'stories'}`;
+  return `${which} invented for the demonstration, with invented answers and times: these figures are not ${m.organisation.name}’s real record.`;
+}
+
 /** Voice's section on an organisation's own page: its answering record, when it has services in the directory. */
 export async function voiceOrganisationSection(db: AppContext['db'], organisationId: string): Promise<OrganisationSection | null> {
   const services = await service.listServices(db, { organisation: organisationId });
   if (services.length === 0) return null;
   const m = await service.organisationMetrics(db, organisationId);
   const share = m.shareAnswered === null ? '' : ` (${Math.round(m.shareAnswered * 100)}%)`;
+  const note = exampleStoriesNote(m);
   return {
     heading: 'Stories about its services',
     rows: [
+      ...(note ? [{ key: 'Example stories', value: note }] : []),
       { key: 'Services in the directory', value: String(services.length) },
       { key: 'Published stories', value: m.stories.toLocaleString('en-GB') },
       { key: 'Answered in public', value: `${m.answered.toLocaleString('en-GB')}${share}` },
@@ -248,7 +258,7 @@ export function voicePages(app: App, ctx: AppContext): void {
     ]);
     const isAdmin = request.actor.isAdmin || (!!request.actor.userId && ((await rolesByOrganisation(db, request.actor.userId)).get(metrics.organisation.id) ?? []).includes('admin'));
     return reply.page('voice/views/organisation.njk', {
-      metrics, services, stories, isAdmin, medianText: formatDuration(metrics.medianMinutesToFirstResponse),
+      metrics, services, stories, isAdmin, exampleNote: exampleStoriesNote(metrics), medianText: formatDuration(metrics.medianMinutesToFirstResponse),
       sharePercent: metrics.shareAnswered === null ? null : Math.round(metrics.shareAnswered * 100),
       feedLinks: [{ href: `/voice/organisations/${metrics.organisation.slug}/feed.atom`, title: `Stories about services of ${metrics.organisation.name} (Atom)` }],
     });

@@ -14,7 +14,7 @@ export type PetitionRow = Selectable<VoicePetitionsTable>;
 export type SignatureRow = Selectable<VoiceSignaturesTable>;
 export type PetitionSettingsRow = Selectable<VoicePetitionSettingsTable>;
 
-const storyColumns = ['id', 'title', 'body', 'pseudonym', 'author_email', 'author_postcode', 'status', 'reject_reason', 'criticality', 'assisted_by', 'me_too', 'submitted_at', 'published_at'] as const;
+const storyColumns = ['id', 'title', 'body', 'pseudonym', 'author_email', 'author_postcode', 'status', 'reject_reason', 'criticality', 'assisted_by', 'me_too', 'example', 'submitted_at', 'published_at'] as const;
 const responseColumns = ['organisation_id', 'id', 'story_id', 'responder_user_id', 'responder_name', 'body', 'claims_change', 'status', 'reject_reason', 'confirm_token_hash', 'change_confirmed_at', 'created_at', 'published_at'] as const;
 
 // Settings
@@ -252,13 +252,25 @@ export async function moderationLog(db: Db, subjectType: 'story' | 'response' | 
     .where('l.subject_type', '=', subjectType).where('l.subject_id', 'in', subjectIds).orderBy('l.id').execute();
 }
 
+/** Demo seed only: marks a story as an invented example and gives it (and its responses) the given times. */
+export async function markExampleStory(db: Db, storyId: string, times: { submittedAt: Date; publishedAt: Date | null }): Promise<void> {
+  await db.updateTable('voice_stories').set({ example: true, submitted_at: times.submittedAt, published_at: times.publishedAt })
+    .where('id', '=', storyId).execute();
+}
+
+/** Demo seed only: gives a response the given times. */
+export async function setResponseTimes(db: Db, responseId: string, times: { createdAt: Date; publishedAt: Date | null }): Promise<void> {
+  await db.updateTable('voice_responses').set({ created_at: times.createdAt, published_at: times.publishedAt })
+    .where('id', '=', responseId).execute();
+}
+
 // Metrics
 
 /** Per organisation: published stories about its services, and how and how fast it answered them. */
 export async function organisationMetrics(db: Db, organisationId: string) {
-  const r = await sql<{ stories: string; answered: string; median_minutes: number | null; changes: string; confirmed: string }>`
+  const r = await sql<{ stories: string; examples: string; answered: string; median_minutes: number | null; changes: string; confirmed: string }>`
     WITH st AS (
-      SELECT DISTINCT s.id, s.published_at FROM voice_stories s
+      SELECT DISTINCT s.id, s.published_at, s.example FROM voice_stories s
         JOIN voice_story_services ss ON ss.story_id = s.id AND ss.organisation_id = ${organisationId}
        WHERE s.status = 'published'),
     firsts AS (
@@ -266,6 +278,7 @@ export async function organisationMetrics(db: Db, organisationId: string) {
         JOIN voice_responses r ON r.story_id = st.id AND r.organisation_id = ${organisationId} AND r.status = 'published'
        GROUP BY st.id)
     SELECT (SELECT count(*) FROM st) AS stories,
+           (SELECT count(*) FROM st WHERE st.example) AS examples,
            (SELECT count(*) FROM firsts) AS answered,
            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(0, extract(epoch FROM f.first_at - st.published_at) / 60))
               FROM firsts f JOIN st ON st.id = f.id) AS median_minutes,
@@ -274,7 +287,7 @@ export async function organisationMetrics(db: Db, organisationId: string) {
   `.execute(db);
   const row = r.rows[0]!;
   return {
-    stories: Number(row.stories), answered: Number(row.answered),
+    stories: Number(row.stories), examples: Number(row.examples), answered: Number(row.answered),
     medianMinutes: row.median_minutes === null ? null : Math.round(Number(row.median_minutes)),
     changes: Number(row.changes), confirmed: Number(row.confirmed),
   };

@@ -563,8 +563,37 @@ export async function confirmChange(db: Db, actor: Actor, token: unknown): Promi
 // ---------------------------------------------------------------------------------------------------------
 // Metrics and feeds
 
+/**
+ * Demo seed only (site administrators and the system): marks a published story as an example invented for the
+ * demonstration and backdates it and its responses, so the demo's answering records look like real ones would
+ * (stories over weeks, answers after hours or days) while every page showing them says they include examples.
+ */
+export async function markExampleStory(db: Db, actor: Actor, storyId: string, times: {
+  submittedAt: Date; publishedAt: Date; responses?: { id: string; createdAt: Date; publishedAt: Date }[];
+}): Promise<void> {
+  if (!actor.isAdmin) throw new AppError('forbidden', 'Only a site administrator can mark example stories');
+  const now = Date.now();
+  const inOrder = (a: Date, b: Date) => a.getTime() <= b.getTime() && b.getTime() <= now;
+  if (!inOrder(times.submittedAt, times.publishedAt)) throw new AppError('unprocessable', 'An example story’s times must be in order and in the past');
+  for (const r of times.responses ?? []) {
+    if (!inOrder(times.publishedAt, r.createdAt) || !inOrder(r.createdAt, r.publishedAt)) throw new AppError('unprocessable', 'An example response’s times must follow its story’s and be in the past');
+  }
+  await inTransaction(db, async (trx) => {
+    const story = isUuid(storyId) ? await repo.findStory(trx, storyId.toLowerCase()) : null;
+    if (!story || story.status !== 'published') throw new AppError('not_found', 'No such published story');
+    await repo.markExampleStory(trx, story.id, times);
+    for (const r of times.responses ?? []) {
+      const row = isUuid(r.id) ? await repo.findResponse(trx, r.id.toLowerCase()) : null;
+      if (!row || row.story_id !== story.id || row.status !== 'published') throw new AppError('not_found', 'No such published response to that story');
+      await repo.setResponseTimes(trx, row.id, r);
+    }
+    await recordAudit(trx, actor, { action: 'voice.story.marked_example', entityType: 'voice_story', entityId: story.id, before: { example: story.example, submittedAt: story.submitted_at, publishedAt: story.published_at }, after: { example: true, submittedAt: times.submittedAt, publishedAt: times.publishedAt, responses: times.responses ?? [] } });
+  });
+}
+
 export interface OrganisationMetrics {
-  stories: number; answered: number; shareAnswered: number | null; medianMinutesToFirstResponse: number | null;
+  /** exampleStories: how many of `stories` are examples invented for the demonstration. */
+  stories: number; exampleStories: number; answered: number; shareAnswered: number | null; medianMinutesToFirstResponse: number | null;
   changesMade: number; changesConfirmed: number;
 }
 
@@ -574,7 +603,7 @@ export async function organisationMetrics(db: Db, organisationRef: string): Prom
   const m = await repo.organisationMetrics(db, org.id);
   return {
     organisation: { id: org.id, name: org.name, slug: org.slug },
-    stories: m.stories, answered: m.answered, shareAnswered: m.stories ? m.answered / m.stories : null,
+    stories: m.stories, exampleStories: m.examples, answered: m.answered, shareAnswered: m.stories ? m.answered / m.stories : null,
     medianMinutesToFirstResponse: m.medianMinutes, changesMade: m.changes, changesConfirmed: m.confirmed,
   };
 }

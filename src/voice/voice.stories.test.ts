@@ -227,12 +227,15 @@ eachEngine('voice stories', (t) => {
     assert.equal(metrics.stories, 11);
     assert.equal(metrics.answered, 11);
     assert.equal(metrics.shareAnswered, 1);
+    assert.equal(metrics.exampleStories, 0);
     assert.ok(metrics.medianMinutesToFirstResponse !== null && metrics.medianMinutesToFirstResponse >= 0);
     const page = await new TestAgent(t().app, '10.20.0.7').get(`/voice/organisations/${w.gateshead.slug}`);
     assert.match(page.body, /Answered in public[^]*?11 \(100%\)/);
     // The same record on the organisation's own page.
     const orgPage = await new TestAgent(t().app, '10.20.0.7').get(`/organisations/${w.gateshead.slug}`);
     assert.match(orgPage.body, /Stories about its services[^]*?Answered in public[^]*?11 \(100%\)/);
+    // Real stories only: no warning about invented examples.
+    for (const body of [page.body, orgPage.body]) assert.doesNotMatch(body, /invented for the demonstration/);
   });
 
   it('"me too" counts once per person', async () => {

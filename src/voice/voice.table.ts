@@ -41,6 +41,8 @@ export interface VoiceStoriesTable {
   criticality: number | null;
   assisted_by: string | null;
   me_too: Generated<number>;
+  /** Invented for the demonstration (set only by the demo seed). */
+  example: Generated<boolean>;
   submitted_at: Generated<Date>;
   published_at: Date | null;
   search: ColumnType<string, never, never>;

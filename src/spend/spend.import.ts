@@ -18,6 +18,7 @@ import { parsePeriod, type SpendPeriod } from './spend.values.ts';
 import { SPEND_FIELDS, type MappingOverride, type SpendMapping } from './spend.mapping.ts';
 import { lineToCopyText, withBulkTransaction } from './spend.load.ts';
 import { supplierKey } from './spend.suppliers.ts';
+import { FileTotalsBuilder } from './spend.filetotals.ts';
 import { suggestSupplierLinks } from './spend.links.ts';
 import * as repo from './spend.repository.ts';
 
@@ -191,11 +192,16 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         }
         return k;
       };
+      const totals = new FileTotalsBuilder();
       let t = performance.now();
       for await (const batch of file.batches()) {
         let text = '';
         for (const record of batch) {
-          if (record.kind === 'line') text += lineToCopyText(org.id, fileId, record, keyOf(record.supplierName));
+          if (record.kind === 'line') {
+            const key = keyOf(record.supplierName);
+            text += lineToCopyText(org.id, fileId, record, key);
+            totals.line(record, key);
+          }
         }
         if (text) await sink.write(text);
       }
@@ -231,7 +237,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         diff = await repo.diffFiles(trx, org.id, replaced.map((f) => f.id), fileId);
         for (const f of replaced) await repo.markReplaced(trx, org.id, f.id, fileId);
       }
-      await repo.writeFileTotals(trx, org.id, fileId);
+      await repo.writeFileTotals(trx, org.id, fileId, totals);
       await repo.applyFileTotals(trx, org.id, fileId, replaced.map((f) => f.id));
       t = phase('totals', t);
       t = phase('replace and diff', t);
@@ -253,8 +259,8 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         mapping, summary: stored, diff, imported_by: actor.userId,
       });
       t = phase('file record', t);
-      await repo.upsertSuppliers(trx, org.id, fileId);
-      await suggestSupplierLinks(trx, org.id, fileId);
+      await repo.upsertSuppliers(trx, org.id, fileId, totals);
+      await suggestSupplierLinks(trx, org.id, fileId, totals);
       t = phase('suppliers', t);
       const result: ImportResult = {
         outcome: current ? 'replaced' : 'imported', fileId, publisher, version, periodFrom: p.from, periodTo: p.to,

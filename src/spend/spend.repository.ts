@@ -2,6 +2,7 @@
 // column of every index), and sees only lines of its publisher's current files.
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
+import type { FileTotalsBuilder } from './spend.filetotals.ts';
 import type { SpendFilesTable, SpendLinesTable, SpendPayMultiplesTable, SpendSalaryPostsTable, SpendSuppliersTable } from './spend.table.ts';
 
 /** A stored spend file as selected: the table's columns as Kysely reads them. */
@@ -90,8 +91,20 @@ export async function diffFiles(db: Db, organisationId: string, older: string[],
  * Adds the file's suppliers to the shared register, then links suppliers to organisations whose Companies House
  * or Charity Commission identifier the file quotes. Redacted payees have no key, so are never linked.
  */
-export async function upsertSuppliers(db: Db, organisationId: string, fileId: string): Promise<void> {
-  await sql`
+export async function upsertSuppliers(db: Db, organisationId: string, fileId: string, built?: FileTotalsBuilder): Promise<void> {
+  if (built) {
+    // Gathered as the lines streamed past, instead of grouping the file's lines again.
+    for (const p of built.supplierPieces(20_000)) {
+      await sql`
+        INSERT INTO spend_suppliers (key, name, company_number, charity_number)
+        SELECT key, min(name), max(company), max(charity)
+        FROM unnest(${p.key}::text[], ${p.name}::text[], ${p.company}::text[], ${p.charity}::text[]) AS s(key, name, company, charity)
+        GROUP BY key
+        ON CONFLICT (key) DO UPDATE SET
+          company_number = coalesce(spend_suppliers.company_number, excluded.company_number),
+          charity_number = coalesce(spend_suppliers.charity_number, excluded.charity_number)`.execute(db);
+    }
+  } else await sql`
     INSERT INTO spend_suppliers (key, name, company_number, charity_number)
     SELECT supplier_key, min(supplier_name), max(company_number), max(charity_number)
     FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND supplier_key IS NOT NULL
@@ -106,7 +119,13 @@ export async function upsertSuppliers(db: Db, organisationId: string, fileId: st
       AND s.rejected_organisation_id IS DISTINCT FROM oi.organisation_id
       AND ((oi.scheme = 'GB-COH' AND oi.identifier = lpad(upper(s.company_number), 8, '0'))
         OR (oi.scheme = 'GB-CHC' AND oi.identifier = ltrim(s.charity_number, '0')))
-      AND s.key IN (SELECT DISTINCT supplier_key FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId})`.execute(db);
+      AND ${fileKeys(organisationId, fileId, built)}`.execute(db);
+}
+
+/** `s.key` is one of the file's supplier keys: from the keys gathered at import, else from its lines. */
+function fileKeys(organisationId: string, fileId: string, built?: FileTotalsBuilder): RawBuilder<unknown> {
+  if (built) return sql`s.key = ANY(${[...built.suppliers.keys()]}::text[])`;
+  return sql`s.key IN (SELECT DISTINCT supplier_key FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND supplier_key IS NOT NULL)`;
 }
 
 export async function getMapping(db: Db, organisationId: string): Promise<Record<string, string | null> | null> {
@@ -169,8 +188,18 @@ export interface Total {
 // (a publisher's current files, kept equal to its lines by every import); any other filter reads the lines.
 
 /** Writes a file's totals from its lines: per month by each dimension, then each dimension over the whole file. */
-export async function writeFileTotals(db: Db, organisationId: string, fileId: string): Promise<void> {
-  await sql`
+export async function writeFileTotals(db: Db, organisationId: string, fileId: string, built?: FileTotalsBuilder): Promise<void> {
+  if (built) {
+    // Built as the lines streamed past: the month rows come from those groups, not from reading the lines again.
+    for (const p of built.pieces(20_000)) {
+      await sql`
+        INSERT INTO spend_file_totals (organisation_id, file_id, dimension, span, month, key, label, lines, pence)
+        SELECT ${organisationId}::uuid, ${fileId}::uuid, dimension, 'month', month, key, min(label), sum(lines), sum(pence)
+        FROM unnest(${p.dimension}::text[], ${p.month}::date[], ${p.key}::text[], ${p.label}::text[], ${p.lines}::int[], ${p.pence}::bigint[])
+          AS g(dimension, month, key, label, lines, pence)
+        GROUP BY dimension, month, key`.execute(db);
+    }
+  } else await sql`
     INSERT INTO spend_file_totals (organisation_id, file_id, dimension, span, month, key, label, lines, pence)
     SELECT ${organisationId}::uuid, ${fileId}::uuid,
       CASE WHEN GROUPING(department) = 0 THEN 'department' WHEN GROUPING(purpose) = 0 THEN 'purpose' WHEN GROUPING(supplier_key) = 0 THEN 'supplier' ELSE 'month' END,
@@ -294,6 +323,19 @@ export async function groupTotals(db: Db, f: LineFilters, by: GroupBy, limit: nu
   }
   // Whole calendar years read the year rows (one a group a year); any other run of months the month rows.
   const span = f.from?.endsWith('-01-01') && f.to?.endsWith('-12-31') ? 'year' : 'month';
+  // One month, or one whole year: each group has exactly one row of that span, so its first rows in order are
+  // the answer (read from spend_totals_period_top, no grouping or sort), and the groups are its rows.
+  const single = span === 'year' ? f.from!.slice(0, 4) === f.to!.slice(0, 4) : !!f.from && !!f.to && f.from.slice(0, 7) === f.to.slice(0, 7);
+  if (single) {
+    const month = span === 'year' ? `${f.from!.slice(0, 4)}-01-01` : f.from!;
+    const [rows, count] = await Promise.all([
+      sql<Row>`SELECT key, label, lines, pence FROM spend_totals
+        WHERE organisation_id = ${org} AND dimension = ${by} AND span = ${span} AND month = ${month}::date
+        ORDER BY pence DESC, key ASC LIMIT ${limit}`.execute(db),
+      sql<{ n: number }>`SELECT count(*) AS n FROM spend_totals WHERE organisation_id = ${org} AND dimension = ${by} AND span = ${span} AND month = ${month}::date`.execute(db),
+    ]);
+    return { rows: present(rows.rows), groups: Number(count.rows[0]?.n ?? 0) };
+  }
   // The number of groups comes with the rows (a window over the grouped rows, counted before the limit).
   const rows = (await sql<Row & { groups: number }>`
     SELECT key, min(label) AS label, sum(lines)::bigint AS lines, sum(pence)::bigint AS pence, count(*) OVER () AS groups FROM spend_totals
@@ -474,11 +516,11 @@ export async function savePayMultiple(db: Db, row: { organisation_id: string; as
 export type SupplierRow = Selectable<SpendSuppliersTable>;
 
 /** Suppliers of one file that are neither linked nor already given a suggestion. */
-export async function unlinkedSuppliersOfFile(db: Db, organisationId: string, fileId: string): Promise<SupplierRow[]> {
+export async function unlinkedSuppliersOfFile(db: Db, organisationId: string, fileId: string, built?: FileTotalsBuilder): Promise<SupplierRow[]> {
   return (await sql<SupplierRow>`
     SELECT s.* FROM spend_suppliers s
     WHERE s.organisation_id IS NULL AND s.suggested_organisation_id IS NULL
-      AND s.key IN (SELECT DISTINCT supplier_key FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND supplier_key IS NOT NULL)`.execute(db)).rows;
+      AND ${fileKeys(organisationId, fileId, built)}`.execute(db)).rows;
 }
 
 export async function setSuggestion(db: Db, key: string, organisationId: string, reason: string): Promise<void> {

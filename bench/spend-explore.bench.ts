@@ -2,6 +2,7 @@
 // the same questions from a typed table of the same lines.
 //
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/spend-explore.bench.ts [files=10] [rows=1000000]
+// SPEND_BENCH_SKIP_DUCKDB=1: the PostgreSQL views only.
 // One publisher, `files` yearly files (2007 onwards) of `rows` lines each, imported through the real import.
 // The loaded database (cw_bench_spend_explore) is kept and reused by later runs; drop it to load afresh.
 // Each view: 3 warm-up runs, then p50/p95 of 40.
@@ -89,6 +90,11 @@ const pgViews = [
   await measure(`one supplier's lines, first page (${top.label})`, () => service.publisherLines(ctx.db, org.id, { supplier: top.slug ?? '', page: 1 })),
 ];
 await handle.close();
+if (process.env.SPEND_BENCH_SKIP_DUCKDB === '1') {
+  // PostgreSQL only, for comparing two versions of the explorer in the same conditions.
+  for (const p of pgViews) console.log(`| ${p.label} | ${p.p50.toFixed(1)} ms | ${p.p95.toFixed(1)} ms |`);
+  process.exit(0);
+}
 
 // DuckDB: the same lines in a typed table, the same questions.
 const { DuckDBInstance } = await import('@duckdb/node-api');

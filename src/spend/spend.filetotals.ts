@@ -1,38 +1,44 @@
 // A file's totals built as its lines stream past, so the import does not read every line back to group them.
 // Groups are per calendar month (null: undated lines) by month, department, expense type and supplier, exactly
-// the groups of writeFileTotals' GROUPING SETS. Sums are BigInt, so they are exact whatever the file holds.
+// the groups of writeFileTotals' GROUPING SETS. Sums are numbers, exact while the sum of every amount's size stays
+// within 2^53 pence (`exact`); a file beyond that is grouped in SQL instead.
 //
 // A supplier's label is the least of its names in the database's collation, so it is not chosen here: every
 // distinct name of a group is sent, and the database takes min() as it did when it grouped the lines.
 import type { SpendLine } from './spend.read.ts';
 
-export type Dimension = 'month' | 'department' | 'purpose' | 'supplier';
-
 export interface FileTotalGroup {
-  dimension: Dimension;
-  month: string | null;
-  key: string | null;
   lines: number;
-  pence: bigint;
-  /** Every distinct label seen in the group (one, except for suppliers published under several names). */
+  pence: number;
+}
+
+interface SupplierGroup extends FileTotalGroup {
+  /** Every distinct name the supplier's lines carry in this month (usually one). */
   labels: Set<string | null>;
 }
 
-const NULL = '\u0001';
+interface MonthGroups {
+  all: FileTotalGroup;
+  department: Map<string | null, FileTotalGroup>;
+  purpose: Map<string | null, FileTotalGroup>;
+  supplier: Map<string | null, SupplierGroup>;
+}
+
+/**
+ * Beyond this, sums of pence as JavaScript numbers might not be exact: the caller groups the lines in SQL. Half
+ * of 2^53, leaving room for the rounding of the running sum of sizes itself.
+ */
+const EXACT = 2 ** 52;
 
 export class FileTotalsBuilder {
-  readonly groups = new Map<string, FileTotalGroup>();
+  /** Groups by month (null: undated lines), then by each dimension's value; lookups allocate nothing. */
+  private readonly months = new Map<string | null, MonthGroups>();
+  private readonly monthOf = new Map<string, string>();
+  private absolute = 0;
 
-  private add(dimension: Dimension, month: string | null, key: string | null, label: string | null, pence: bigint): void {
-    const id = `${dimension}\u0000${month ?? NULL}\u0000${key ?? NULL}`;
-    let g = this.groups.get(id);
-    if (!g) {
-      g = { dimension, month, key, lines: 0, pence: 0n, labels: new Set() };
-      this.groups.set(id, g);
-    }
-    g.lines += 1;
-    g.pence += pence;
-    if (!g.labels.has(label)) g.labels.add(label);
+  /** False when the file's amounts are too large for exact sums here (then nothing built may be used). */
+  get exact(): boolean {
+    return this.absolute <= EXACT;
   }
 
   /** Each supplier key of the file with every distinct name, company and charity number it was written with. */
@@ -50,11 +56,36 @@ export class FileTotalsBuilder {
       if (l.companyNumber !== null && !s.companies.has(l.companyNumber)) s.companies.add(l.companyNumber);
       if (l.charityNumber !== null && !s.charities.has(l.charityNumber)) s.charities.add(l.charityNumber);
     }
-    const month = l.date === null ? null : `${l.date.slice(0, 8)}01`;
-    this.add('month', month, null, null, l.netPence);
-    this.add('department', month, l.department, l.department, l.netPence);
-    this.add('purpose', month, l.purpose, l.purpose, l.netPence);
-    this.add('supplier', month, supplierKey, l.supplierName, l.netPence);
+    const pence = Number(l.netPence);
+    this.absolute += Math.abs(pence);
+    let month: string | null = null;
+    if (l.date !== null) {
+      month = this.monthOf.get(l.date) ?? null;
+      if (month === null) {
+        month = `${l.date.slice(0, 8)}01`;
+        if (this.monthOf.size < 100_000) this.monthOf.set(l.date, month);
+      }
+    }
+    let m = this.months.get(month);
+    if (!m) {
+      m = { all: { lines: 0, pence: 0 }, department: new Map(), purpose: new Map(), supplier: new Map() };
+      this.months.set(month, m);
+    }
+    m.all.lines += 1;
+    m.all.pence += pence;
+    let g = m.department.get(l.department);
+    if (!g) m.department.set(l.department, (g = { lines: 0, pence: 0 }));
+    g.lines += 1;
+    g.pence += pence;
+    g = m.purpose.get(l.purpose);
+    if (!g) m.purpose.set(l.purpose, (g = { lines: 0, pence: 0 }));
+    g.lines += 1;
+    g.pence += pence;
+    let s = m.supplier.get(supplierKey);
+    if (!s) m.supplier.set(supplierKey, (s = { lines: 0, pence: 0, labels: new Set() }));
+    s.lines += 1;
+    s.pence += pence;
+    if (!s.labels.has(l.supplierName)) s.labels.add(l.supplierName);
   }
 
   /**
@@ -62,21 +93,34 @@ export class FileTotalsBuilder {
    * straddle two pieces. The first row of a group carries its lines and pence, the others zero.
    */
   *pieces(size: number): Generator<{ dimension: string[]; month: (string | null)[]; key: (string | null)[]; label: (string | null)[]; lines: number[]; pence: string[] }> {
-    let piece = { dimension: [] as string[], month: [] as (string | null)[], key: [] as (string | null)[], label: [] as (string | null)[], lines: [] as number[], pence: [] as string[] };
-    for (const g of this.groups.values()) {
-      let first = true;
-      for (const label of g.labels) {
-        piece.dimension.push(g.dimension);
-        piece.month.push(g.month);
-        piece.key.push(g.key);
-        piece.label.push(label);
-        piece.lines.push(first ? g.lines : 0);
-        piece.pence.push(first ? g.pence.toString() : '0');
-        first = false;
+    const empty = () => ({ dimension: [] as string[], month: [] as (string | null)[], key: [] as (string | null)[], label: [] as (string | null)[], lines: [] as number[], pence: [] as string[] });
+    let piece = empty();
+    const push = (dimension: string, month: string | null, key: string | null, label: string | null, lines: number, pence: number) => {
+      piece.dimension.push(dimension);
+      piece.month.push(month);
+      piece.key.push(key);
+      piece.label.push(label);
+      piece.lines.push(lines);
+      piece.pence.push(String(pence));
+    };
+    for (const [month, m] of this.months) {
+      push('month', month, null, null, m.all.lines, m.all.pence);
+      for (const [key, g] of m.department) push('department', month, key, key, g.lines, g.pence);
+      for (const [key, g] of m.purpose) push('purpose', month, key, key, g.lines, g.pence);
+      for (const [key, g] of m.supplier) {
+        let first = true;
+        for (const label of g.labels) {
+          push('supplier', month, key, label, first ? g.lines : 0, first ? g.pence : 0);
+          first = false;
+        }
+        if (piece.dimension.length >= size) {
+          yield piece;
+          piece = empty();
+        }
       }
       if (piece.dimension.length >= size) {
         yield piece;
-        piece = { dimension: [], month: [], key: [], label: [], lines: [], pence: [] };
+        piece = empty();
       }
     }
     if (piece.dimension.length) yield piece;

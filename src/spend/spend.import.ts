@@ -237,10 +237,12 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         diff = await repo.diffFiles(trx, org.id, replaced.map((f) => f.id), fileId);
         for (const f of replaced) await repo.markReplaced(trx, org.id, f.id, fileId);
       }
-      await repo.writeFileTotals(trx, org.id, fileId, totals);
-      await repo.applyFileTotals(trx, org.id, fileId, replaced.map((f) => f.id));
-      t = phase('totals', t);
       t = phase('replace and diff', t);
+      const built = totals.exact ? totals : undefined;
+      await repo.writeFileTotals(trx, org.id, fileId, built);
+      t = phase('file totals', t);
+      await repo.applyFileTotals(trx, org.id, fileId, replaced.map((f) => f.id));
+      t = phase('publisher totals', t);
       const mapping = presentMapping(summary.mapping);
       const stored = {
         rejected: summary.rejected, warnings: summary.warnings, encoding: summary.encoding, delimiter: summary.delimiter,
@@ -259,8 +261,8 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         mapping, summary: stored, diff, imported_by: actor.userId,
       });
       t = phase('file record', t);
-      await repo.upsertSuppliers(trx, org.id, fileId, totals);
-      await suggestSupplierLinks(trx, org.id, fileId, totals);
+      await repo.upsertSuppliers(trx, org.id, fileId, built);
+      await suggestSupplierLinks(trx, org.id, fileId, built);
       t = phase('suppliers', t);
       const result: ImportResult = {
         outcome: current ? 'replaced' : 'imported', fileId, publisher, version, periodFrom: p.from, periodTo: p.to,

@@ -224,6 +224,52 @@ export async function openCliWorkspace(engine: Engine): Promise<{ dir: string; e
   };
 }
 
+export interface CliWorkspace {
+  dir: string;
+  env: Record<string, string | undefined>;
+  engine: Engine;
+  /** `commonweal …args --json --data-dir DIR`; `json` is stdout parsed, or null when stdout is empty or not JSON. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: any }>;
+  /** The same, with `stdin` piped in. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  runWith(stdin: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json: any }>;
+}
+
+/**
+ * A CLI test suite on every engine, each in a workspace of its own (see openCliWorkspace):
+ * `describeCli('the x command line', (ws) => { it('…', async () => { const { run } = ws(); … }) })`.
+ */
+export function describeCli(name: string, body: (workspace: () => CliWorkspace) => void): void {
+  for (const engine of testEngines()) {
+    describe(`${name} [${engine}]`, () => {
+      let workspace: CliWorkspace | undefined;
+      let close = async () => {};
+      before(async () => {
+        const opened = await openCliWorkspace(engine);
+        close = opened.close;
+        const { dir, env } = opened;
+        const runWith = async (stdin: string, ...args: string[]) => {
+          const r = await runCli([...args, '--json', '--data-dir', dir], env, stdin);
+          let json = null;
+          try {
+            json = r.stdout ? JSON.parse(r.stdout) : null;
+          } catch {
+            json = null;
+          }
+          return { ...r, json };
+        };
+        workspace = { dir, env, engine, runWith, run: (...args) => runWith('', ...args) };
+      });
+      after(() => close());
+      body(() => {
+        if (!workspace) throw new Error('The CLI workspace is opened in before(); use it inside a test.');
+        return workspace;
+      });
+    });
+  }
+}
+
 /** A registered person with an API token, and the header that sends it. */
 export async function userWithToken(db: Db, email: string, password = 'a long enough password') {
   const user = await registerUser(db, cliActor, { email, name: email.split('@')[0]!, password });

@@ -74,7 +74,7 @@ async function importOn(which: 'pglite' | 'postgres'): Promise<void> {
       // For measuring what the two secondary indexes cost the load (the explorer needs them).
       const { sql } = await import('kysely');
       await sql`DROP INDEX spend_lines_date`.execute(handle.db);
-      await sql`DROP INDEX spend_lines_supplier`.execute(handle.db);
+      await sql`DROP INDEX spend_lines_supplier_date`.execute(handle.db);
     }
     const ctx = { db: handle.db, handle, config: loadConfig({ NODE_ENV: 'test' }), log: createLogger({ logLevel: 'silent' }), lookups: {} };
     const org = await createOrganisation(ctx.db, cliActor, { name: 'Anytown Council', legalForm: 'local-authority', identifiers: ['GB-LAE-ANY'] });

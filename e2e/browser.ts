@@ -1,5 +1,5 @@
 // Browser test support: Debian's Chromium driven by playwright-core, every page checked with axe.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -18,7 +18,6 @@ export function browserAvailable(): boolean {
 }
 
 export async function launch(): Promise<Browser> {
-  rmSync(screenshotDir, { recursive: true, force: true });
   return chromium.launch({
     executablePath: chromiumPath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
@@ -58,4 +57,41 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: `${screenshotDir}${name}.png`, fullPage: true });
+}
+
+/**
+ * What every journey does with its pages: each page in a browser context of its own (axe needs one; it also
+ * keeps sessions apart) whose actions give up after 15 s, every page checked with axe (violations gathered for
+ * one assertion at the end), screenshots named with the journey's prefix, and signing in through the form.
+ */
+export class Journey {
+  readonly violations: string[] = [];
+
+  constructor(
+    private readonly browser: () => Browser,
+    private readonly baseUrl: () => string,
+    private readonly prefix: string,
+  ) {}
+
+  async newPage(options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
+    const context = await this.browser().newContext(options);
+    context.setDefaultTimeout(15_000);
+    return context.newPage();
+  }
+
+  /** Runs axe on the page; with a name, also saves a screenshot `<prefix><name>.png`. */
+  async check(page: Page, name?: string): Promise<void> {
+    this.violations.push(...(await accessibilityViolations(page)));
+    if (name) await screenshot(page, `${this.prefix}${name}`);
+  }
+
+  /** Signs in through the form and waits until the app has moved off the sign-in page. */
+  async signIn(page: Page, email: string, password: string): Promise<Page> {
+    await page.goto(`${this.baseUrl()}/sign-in`);
+    await page.getByLabel('Email address').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+    return page;
+  }
 }

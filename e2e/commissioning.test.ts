@@ -5,7 +5,7 @@ import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { AddressInfo } from 'node:net';
-import { accessibilityViolations, browserAvailable, launch, screenshot } from './browser.ts';
+import { browserAvailable, launch, Journey } from './browser.ts';
 import { openTestContext } from '../src/platform/testing.ts';
 import { createApp } from '../src/app.ts';
 import { platformModule } from '../src/platform/platform.module.ts';
@@ -33,24 +33,11 @@ async function startServer() {
 describe('commissioning in a browser', { skip: enabled ? false : 'Chromium not found' }, () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   let browser: Browser;
-  const violations: string[] = [];
-
-  async function check(page: Page, name: string) {
-    violations.push(...(await accessibilityViolations(page)));
-    await screenshot(page, `commissioning-${name}`);
-  }
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
-    return context.newPage();
-  }
-  async function signIn(page: Page, email: string, password: string) {
-    await page.goto(`${server.baseUrl}/sign-in`);
-    await page.getByLabel('Email address').fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/account/);
-  }
+  const journey = new Journey(() => browser, () => server.baseUrl, 'commissioning-');
+  const { violations } = journey;
+  const check = (page: Page, name?: string) => journey.check(page, name);
+  const newPage = (options?: { javaScriptEnabled?: boolean }) => journey.newPage(options);
+  const signIn = (page: Page, email: string, password: string) => journey.signIn(page, email, password);
 
   before(async () => {
     server = await startServer();

@@ -1,7 +1,7 @@
 import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { accessibilityViolations, browserAvailable, launch, screenshot, startServer } from './browser.ts';
+import { browserAvailable, launch, startServer, Journey } from './browser.ts';
 import { cliActor } from '../src/platform/actor.ts';
 import { registerUser } from '../src/platform/auth/auth.service.ts';
 
@@ -10,20 +10,10 @@ const enabled = browserAvailable();
 describe('browser journeys', { skip: enabled ? false : 'Chromium not found (set REQUIRE_BROWSER=1 to fail instead)' }, () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   let browser: Browser;
-  const violations: string[] = [];
-
-  async function check(page: Page, name?: string) {
-    violations.push(...(await accessibilityViolations(page)));
-    if (name) await screenshot(page, name);
-  }
-
-  // Each page in a context of its own (axe needs one; it also keeps sessions apart). Actions and waits give up
-  // after 15 s, so a broken page fails the test instead of hanging it.
-  async function newPage(options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
-    const context = await browser.newContext(options);
-    context.setDefaultTimeout(15_000);
-    return context.newPage();
-  }
+  const journey = new Journey(() => browser, () => server.baseUrl, '');
+  const { violations } = journey;
+  const check = (page: Page, name?: string) => journey.check(page, name);
+  const newPage = (options?: { javaScriptEnabled?: boolean }) => journey.newPage(options);
 
   before(async () => {
     server = await startServer();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { accessibilityViolations, browserAvailable, launch, screenshot } from './browser.ts';
+import { browserAvailable, launch, Journey } from './browser.ts';
 import { openTestContext } from '../src/platform/testing.ts';
 import { createApp } from '../src/app.ts';
 import type { App, AppContext } from '../src/platform/module.ts';
@@ -26,28 +26,11 @@ describe('spend in a browser', { skip: enabled ? false : 'Chromium not found (se
   let app: App;
   let baseUrl: string;
   let browser: Browser;
-  const violations: string[] = [];
-
-  async function check(page: Page, name?: string) {
-    violations.push(...(await accessibilityViolations(page)));
-    if (name) await screenshot(page, `spend-${name}`);
-  }
-
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
-    return context.newPage();
-  }
-
-  async function signIn(email: string): Promise<Page> {
-    const page = await newPage();
-    await page.goto(`${baseUrl}/sign-in`);
-    await page.getByLabel('Email address').fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/account/);
-    return page;
-  }
+  const journey = new Journey(() => browser, () => baseUrl, 'spend-');
+  const { violations } = journey;
+  const check = (page: Page, name?: string) => journey.check(page, name);
+  const newPage = (options?: { javaScriptEnabled?: boolean }) => journey.newPage(options);
+  const signIn = async (email: string) => journey.signIn(await newPage(), email, password);
 
   // Only what these journeys need: the registry, Newcastle's real February 2017 file and the example salaries.
   before(async () => {

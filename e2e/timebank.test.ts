@@ -5,7 +5,7 @@ import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { accessibilityViolations, browserAvailable, launch, screenshot } from './browser.ts';
+import { browserAvailable, launch, Journey } from './browser.ts';
 import { openTestContext } from '../src/platform/testing.ts';
 import { createApp } from '../src/app.ts';
 import { cliActor } from '../src/platform/actor.ts';
@@ -25,25 +25,11 @@ describe('time bank in a browser', { skip: enabled ? false : 'Chromium not found
   let base: string;
   let browser: Browser;
   let bankId: string;
-  const violations: string[] = [];
-
-  async function check(page: Page, name: string) {
-    violations.push(...(await accessibilityViolations(page)));
-    await screenshot(page, `timebank-${name}`);
-  }
-
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
-    return context.newPage();
-  }
-
-  async function signIn(page: Page, email: string) {
-    await page.goto(`${base}/sign-in`);
-    await page.getByLabel('Email address').fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
+  const journey = new Journey(() => browser, () => base, 'timebank-');
+  const { violations } = journey;
+  const check = (page: Page, name?: string) => journey.check(page, name);
+  const newPage = (options?: { javaScriptEnabled?: boolean }) => journey.newPage(options);
+  const signIn = (page: Page, email: string) => journey.signIn(page, email, password);
 
   before(async () => {
     // Only the data this journey needs (the whole demo also loads other modules' data).

@@ -4,7 +4,7 @@
 import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { accessibilityViolations, browserAvailable, launch, screenshot, startServer } from './browser.ts';
+import { browserAvailable, launch, startServer, Journey } from './browser.ts';
 import { cliActor } from '../src/platform/actor.ts';
 import { registerUser } from '../src/platform/auth/auth.service.ts';
 import { listOutbox } from '../src/platform/outbox.repository.ts';
@@ -16,23 +16,11 @@ const password = 'a long enough password';
 describe('voice journeys', { skip: enabled ? false : 'Chromium not found (set REQUIRE_BROWSER=1 to fail instead)' }, () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   let browser: Browser;
-  const violations: string[] = [];
-
-  async function check(page: Page, name?: string) {
-    violations.push(...(await accessibilityViolations(page)));
-    if (name) await screenshot(page, `voice-${name}`);
-  }
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext();
-    context.setDefaultTimeout(15_000);
-    return context.newPage();
-  }
-  async function signIn(page: Page, email: string) {
-    await page.goto(`${server.baseUrl}/sign-in`);
-    await page.getByLabel('Email address').fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
+  const journey = new Journey(() => browser, () => server.baseUrl, 'voice-');
+  const { violations } = journey;
+  const check = (page: Page, name?: string) => journey.check(page, name);
+  const newPage = (options?: { javaScriptEnabled?: boolean }) => journey.newPage(options);
+  const signIn = (page: Page, email: string) => journey.signIn(page, email, password);
 
   before(async () => {
     server = await startServer();

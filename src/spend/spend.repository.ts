@@ -358,7 +358,7 @@ export async function lineCount(db: Db, f: LineFilters): Promise<{ lines: number
     const span = !f.from && !f.to ? 'all' : f.from?.endsWith('-01-01') && f.to?.endsWith('-12-31') ? 'year' : 'month';
     const r = (await sql<{ lines: number | null; pence: number | null }>`
       SELECT sum(lines)::bigint AS lines, sum(pence)::bigint AS pence FROM spend_totals
-      WHERE organisation_id = ${f.organisationId} AND dimension = ${by} AND span = ${span} AND key IS NOT DISTINCT FROM ${key} ${monthRange(f)}`.execute(db)).rows[0];
+      WHERE organisation_id = ${f.organisationId} AND dimension = ${by} AND span = ${span} ${span === 'all' ? sql`AND month IS NULL` : sql``} AND ${key === null ? sql`key IS NULL` : sql`key = ${key}`} ${monthRange(f)}`.execute(db)).rows[0];
     return { lines: Number(r?.lines ?? 0), pence: Number(r?.pence ?? 0) };
   }
   const t = await totals(db, f);

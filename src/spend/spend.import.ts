@@ -192,7 +192,9 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         }
         return k;
       };
-      const totals = new FileTotalsBuilder();
+      // Suppliers are gathered as the lines stream past; the totals are grouped from the lines in SQL after (see
+      // FileTotalsBuilder for why).
+      const totals = new FileTotalsBuilder({ totals: false });
       let t = performance.now();
       for await (const batch of file.batches()) {
         let text = '';
@@ -238,8 +240,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         for (const f of replaced) await repo.markReplaced(trx, org.id, f.id, fileId);
       }
       t = phase('replace and diff', t);
-      const built = totals.exact ? totals : undefined;
-      await repo.writeFileTotals(trx, org.id, fileId, built);
+      await repo.writeFileTotals(trx, org.id, fileId, totals.exact ? totals : undefined);
       t = phase('file totals', t);
       await repo.applyFileTotals(trx, org.id, fileId, replaced.map((f) => f.id));
       t = phase('publisher totals', t);
@@ -261,8 +262,8 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         mapping, summary: stored, diff, imported_by: actor.userId,
       });
       t = phase('file record', t);
-      await repo.upsertSuppliers(trx, org.id, fileId, built);
-      await suggestSupplierLinks(trx, org.id, fileId, built);
+      await repo.upsertSuppliers(trx, org.id, fileId, totals);
+      await suggestSupplierLinks(trx, org.id, fileId, totals);
       t = phase('suppliers', t);
       const result: ImportResult = {
         outcome: current ? 'replaced' : 'imported', fileId, publisher, version, periodFrom: p.from, periodTo: p.to,

@@ -12,7 +12,7 @@ import { AppError } from '../platform/errors.ts';
 import { Checker } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
-import { requireOrganisationRole } from '../platform/auth/policy.ts';
+import { holdsRoleIn, requireOrganisationRole } from '../platform/auth/policy.ts';
 import { findUserByEmail } from '../platform/auth/auth.repository.ts';
 import { registerUser } from '../platform/auth/auth.service.ts';
 import { findOrganisation } from '../organisations/organisations.service.ts';
@@ -49,7 +49,7 @@ export interface AgreementView extends AgreementPublicView {
 async function sideOf(db: Db, actor: Actor, a: repo.AgreementRow): Promise<Side | null> {
   if (!actor.userId) return actor.isAdmin ? 'service' : null;
   if (actor.userId === a.party_user_id) return 'citizen';
-  if (actor.isAdmin || (await repo.holdsRoleIn(db, actor.userId, [a.organisation_id], serviceRoles))) return 'service';
+  if (actor.isAdmin || (await holdsRoleIn(db, actor.userId, [a.organisation_id], serviceRoles))) return 'service';
   return null;
 }
 

@@ -304,10 +304,3 @@ export async function flowsOf(db: Db, c: ContractRow): Promise<FlowRow[]> {
     .orderBy('flow_on').orderBy('created_at').execute();
 }
 
-/** Whether the person holds one of `roles` in any of `organisationIds`. */
-export async function holdsRoleIn(db: Db, userId: string, organisationIds: string[], roles: readonly string[]): Promise<boolean> {
-  if (!organisationIds.length) return false;
-  const r = await db.selectFrom('memberships').select('role').where('user_id', '=', userId).where('organisation_id', 'in', organisationIds)
-    .where('role', 'in', [...roles]).limit(1).executeTakeFirst();
-  return !!r;
-}

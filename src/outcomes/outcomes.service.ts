@@ -16,7 +16,7 @@ import { AppError } from '../platform/errors.ts';
 import { Checker } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
-import { requireOrganisationRole } from '../platform/auth/policy.ts';
+import { holdsRoleIn, requireOrganisationRole } from '../platform/auth/policy.ts';
 import { findOrganisation, organisationNames } from '../organisations/organisations.service.ts';
 import { getContractSummary } from '../commissioning/commissioning.service.ts';
 import * as repo from './outcomes.repository.ts';
@@ -62,7 +62,7 @@ export async function isContractParty(db: Db, actor: Actor, contractId: string):
   const metrics = await repo.metricsOf(db, c);
   const investors = await repo.investmentsOf(db, c);
   const orgs = [c.organisation_id, c.provider_organisation_id, ...metrics.flatMap((m) => (m.validator_organisation_id ? [m.validator_organisation_id] : [])), ...investors.map((i) => i.investor_organisation_id)];
-  return repo.holdsRoleIn(db, actor.userId, [...new Set(orgs)], ['admin', 'staff', 'commissioner', 'evaluator', 'finance']);
+  return holdsRoleIn(db, actor.userId, [...new Set(orgs)], ['admin', 'staff', 'commissioner', 'evaluator', 'finance']);
 }
 
 // ---- Presenters: the fields that leave ----
@@ -334,7 +334,7 @@ export async function claimOutcome(db: Db, actor: Actor, contractId: string, inp
 async function validatorProblem(db: Db, actor: Actor, c: repo.ContractRow, m: repo.MetricRow, claim: repo.ClaimRow): Promise<void> {
   if (actor.isAdmin) return;
   if (claim.claimed_by && claim.claimed_by === actor.userId) throw new AppError('forbidden', 'You made this claim: someone independent must validate it');
-  if (await repo.holdsRoleIn(db, actor.userId!, [c.provider_organisation_id], ['admin', 'staff', 'commissioner', 'evaluator', 'finance'])) {
+  if (await holdsRoleIn(db, actor.userId!, [c.provider_organisation_id], ['admin', 'staff', 'commissioner', 'evaluator', 'finance'])) {
     throw new AppError('forbidden', 'Nobody in the provider may validate its own claims');
   }
   await requireOrganisationRole(db, actor, m.validator_organisation_id ?? c.organisation_id, validators);
@@ -573,7 +573,7 @@ export async function recordInvestmentFlow(db: Db, actor: Actor, investmentId: s
   try {
     return await inTransaction(db, async (trx) => {
       const c = await repo.lockContract(trx, (await repo.findContract(trx, found.contract_id))!);
-      if (!actor.isAdmin && !(await repo.holdsRoleIn(trx, actor.userId!, [c.provider_organisation_id, found.investor_organisation_id], money))) {
+      if (!actor.isAdmin && !(await holdsRoleIn(trx, actor.userId!, [c.provider_organisation_id, found.investor_organisation_id], money))) {
         throw new AppError('forbidden', 'You need to be an administrator or finance officer of the provider or of the investor');
       }
       const inv = (await repo.findInvestment(trx, found.id))!;
@@ -643,16 +643,16 @@ export async function contractPermissions(db: Db, actor: Actor, contractId: stri
   if (actor.isAdmin) return { see: true, claim: true, validateMetricIds: metrics.map((m) => m.id), pay: true, manage: true };
   if (!actor.userId) return { see: false, claim: false, validateMetricIds: [], pay: false, manage: false };
   const u = actor.userId;
-  const inProvider = await repo.holdsRoleIn(db, u, [c.provider_organisation_id], ['admin', 'staff', 'commissioner', 'evaluator', 'finance']);
+  const inProvider = await holdsRoleIn(db, u, [c.provider_organisation_id], ['admin', 'staff', 'commissioner', 'evaluator', 'finance']);
   const validateMetricIds: string[] = [];
   if (!inProvider) {
-    for (const m of metrics) if (await repo.holdsRoleIn(db, u, [m.validator_organisation_id ?? c.organisation_id], validators)) validateMetricIds.push(m.id);
+    for (const m of metrics) if (await holdsRoleIn(db, u, [m.validator_organisation_id ?? c.organisation_id], validators)) validateMetricIds.push(m.id);
   }
   return {
     see: await isContractParty(db, actor, c.id),
-    claim: await repo.holdsRoleIn(db, u, [c.provider_organisation_id], claimants),
+    claim: await holdsRoleIn(db, u, [c.provider_organisation_id], claimants),
     validateMetricIds,
-    pay: await repo.holdsRoleIn(db, u, [c.organisation_id], payersRoles),
-    manage: await repo.holdsRoleIn(db, u, [c.organisation_id], managers),
+    pay: await holdsRoleIn(db, u, [c.organisation_id], payersRoles),
+    manage: await holdsRoleIn(db, u, [c.organisation_id], managers),
   };
 }

@@ -70,3 +70,10 @@ export async function rolesByOrganisation(db: Db, userId: string): Promise<Map<s
   }
   return map;
 }
+
+/** Whether the person holds one of `roles` in any of `organisationIds`. */
+export async function holdsRoleIn(db: Db, userId: string, organisationIds: readonly string[], roles: readonly string[]): Promise<boolean> {
+  if (!organisationIds.length) return false;
+  const held = await rolesByOrganisation(db, userId);
+  return organisationIds.some((id) => (held.get(id) ?? []).some((role) => roles.includes(role)));
+}

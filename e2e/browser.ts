@@ -24,12 +24,15 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-/** The app with its demo data, listening on a free loopback port. */
-export async function startServer(): Promise<{ ctx: AppContext; app: App; baseUrl: string; stop: () => Promise<void> }> {
+/**
+ * The app listening on a free loopback port, loaded with the whole demo or, to keep a journey independent of
+ * other modules' demo data, with what `seed` loads.
+ */
+export async function startServer(seed: (ctx: AppContext) => Promise<unknown> = seedDemo): Promise<{ ctx: AppContext; app: App; baseUrl: string; stop: () => Promise<void> }> {
   const ctx = await openTestContext('pglite');
   let app: App;
   try {
-    await seedDemo(ctx);
+    await seed(ctx);
     app = await createApp(ctx);
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (error) {

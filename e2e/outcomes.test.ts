@@ -3,12 +3,9 @@
 // recording progress. Every page visited is checked with axe (WCAG 2.2 AA).
 import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, launch, Journey } from './browser.ts';
-import { openTestContext } from '../src/platform/testing.ts';
-import { createApp } from '../src/app.ts';
-import type { App, AppContext } from '../src/platform/module.ts';
+import { browserAvailable, launch, startServer, Journey } from './browser.ts';
+import type { AppContext } from '../src/platform/module.ts';
 import { cliActor } from '../src/platform/actor.ts';
 import { registerUser } from '../src/platform/auth/auth.service.ts';
 import { addMember, findOrganisation } from '../src/organisations/organisations.service.ts';
@@ -22,7 +19,6 @@ const password = 'a long enough password';
 
 describe('outcomes in a browser', { skip: enabled ? false : 'Chromium not found (set REQUIRE_BROWSER=1 to fail instead)' }, () => {
   let ctx: AppContext;
-  let app: App;
   let baseUrl: string;
   let browser: Browser;
   const journey = new Journey(() => browser, () => baseUrl, 'outcomes-');
@@ -38,19 +34,18 @@ describe('outcomes in a browser', { skip: enabled ? false : 'Chromium not found 
 
   // Only the data this module needs (the organisations and the outcomes example), so these journeys do not
   // depend on other modules' demo data.
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
   before(async () => {
-    ctx = await openTestContext('pglite');
-    await seedOrganisations(ctx);
-    await seedOutcomes(ctx);
-    app = await createApp(ctx);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    server = await startServer(async (c) => {
+      await seedOrganisations(c);
+      await seedOutcomes(c);
+    });
+    ({ ctx, baseUrl } = server);
     browser = await launch();
   });
   after(async () => {
     await browser?.close();
-    await app?.close();
-    await ctx?.handle.close();
+    await server?.stop();
   });
 
   it('shows the example contract, its ledger, its investors and an agreement to anyone', { timeout: 120_000 }, async () => {

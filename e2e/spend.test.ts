@@ -3,13 +3,10 @@
 // supplier's suggested link to the organisations registry. Every page visited is checked with axe (WCAG 2.2 AA).
 import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, launch, Journey } from './browser.ts';
-import { openTestContext } from '../src/platform/testing.ts';
-import { createApp } from '../src/app.ts';
-import type { App, AppContext } from '../src/platform/module.ts';
+import { browserAvailable, launch, startServer, Journey } from './browser.ts';
+import type { AppContext } from '../src/platform/module.ts';
 import { cliActor, systemActor } from '../src/platform/actor.ts';
 import { registerUser } from '../src/platform/auth/auth.service.ts';
 import { addMember, getOrganisation } from '../src/organisations/organisations.service.ts';
@@ -23,7 +20,6 @@ const password = 'a long enough password';
 
 describe('spend in a browser', { skip: enabled ? false : 'Chromium not found (set REQUIRE_BROWSER=1 to fail instead)' }, () => {
   let ctx: AppContext;
-  let app: App;
   let baseUrl: string;
   let browser: Browser;
   const journey = new Journey(() => browser, () => baseUrl, 'spend-');
@@ -33,21 +29,20 @@ describe('spend in a browser', { skip: enabled ? false : 'Chromium not found (se
   const signIn = async (email: string) => journey.signIn(await newPage(), email, password);
 
   // Only what these journeys need: the registry, Newcastle's real February 2017 file and the example salaries.
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
   before(async () => {
-    ctx = await openTestContext('pglite');
-    await seedOrganisations(ctx);
-    const path = fileURLToPath(new URL('../datasets/spend/newcastle-2017-02.csv', import.meta.url));
-    await importSpendFile(ctx, systemActor, { publisher: 'GB-LAE-NET', source: { path }, filename: 'newcastle-2017-02.csv' });
-    await seedSalaries(ctx);
-    app = await createApp(ctx);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    server = await startServer(async (c) => {
+      await seedOrganisations(c);
+      const path = fileURLToPath(new URL('../datasets/spend/newcastle-2017-02.csv', import.meta.url));
+      await importSpendFile(c, systemActor, { publisher: 'GB-LAE-NET', source: { path }, filename: 'newcastle-2017-02.csv' });
+      await seedSalaries(c);
+    });
+    ({ ctx, baseUrl } = server);
     browser = await launch();
   });
   after(async () => {
     await browser?.close();
-    await app?.close();
-    await ctx?.handle.close();
+    await server?.stop();
   });
 
   it('a visitor explores a council’s spending, a supplier and its senior salaries', { timeout: 120_000 }, async () => {

@@ -29,19 +29,9 @@ const MAX_POSTS = 2000;
 const MAX_PENCE = 10_000_000_000;
 
 /** A senior post as it leaves the service. `name` is null unless the band starts at £150,000 or more. */
-export interface SalaryPostView {
+export interface SalaryPostView extends SalaryPostInput {
   id: string;
   asAt: string;
-  jobTitle: string;
-  department: string | null;
-  name: string | null;
-  salaryFromPence: number;
-  salaryToPence: number;
-  responsibilities: string | null;
-  budgetHeldPence: number | null;
-  staffManaged: number | null;
-  bonusesPence: number | null;
-  benefitsInKindPence: number | null;
 }
 
 export interface PayMultipleView {

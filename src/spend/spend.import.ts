@@ -181,7 +181,10 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
     const file = await openSpendFile(counted(input.source, bytes, input.onProgress), {
       period, mapping: (remembered as MappingOverride | null) ?? undefined,
     });
-    return await withBulkTransaction(ctx.handle, async (trx, sink) => {
+    return await withBulkTransaction(ctx.handle, repo.fileLinesTable(fileId), async (trx, sink) => {
+      if (ctx.handle.engine === 'postgres') await repo.bulkLoadSettings(trx);
+      // The lines go into a table of their own, indexed when it joins spend_lines (see migration 0014).
+      await repo.createFileLines(trx, org.id, fileId);
       const keys = new Map<string, string | null>();
       const keyOf = (name: string | null) => {
         if (name === null) return null;
@@ -215,11 +218,13 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         throw AppError.validation([{ field: 'file', message: `The file has no spend lines: no row carries an amount.${summary.rejected[0] ? ` First problem, line ${summary.rejected[0].line}: ${summary.rejected[0].reason}` : ''}` }]);
       }
       const p = filePeriod(summary);
+      await repo.lockPublisherFiles(trx, org.id);
+      await repo.attachFileLines(trx, org.id, fileId);
+      t = phase('indexes (attach)', t);
       // A new file replaces every current file whose whole period it covers (the same period, or months it
       // gathers into a quarter). A file that would cover only part of a published file's period is refused:
       // keeping both would count the shared days twice, and hiding part of a file would make its published
       // totals untrue. The person is told which file is in the way and what period would replace it.
-      await repo.lockPublisherFiles(trx, org.id);
       const overlapping = await repo.currentFilesOverlapping(trx, org.id, p.from, p.to);
       const partial = overlapping.filter((f) => f.period_from < p.from || f.period_to > p.to);
       if (partial.length) {

@@ -24,7 +24,11 @@ export const COPY_COLUMNS = [
   'capital_revenue', 'body', 'body_name', 'duplicate_of',
 ] as const;
 
-const COPY_SQL = `COPY spend_lines (${COPY_COLUMNS.join(', ')})`;
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+function copySql(table: string): string {
+  if (!IDENTIFIER.test(table)) throw new Error(`Not a table name: ${table}`);
+  return `COPY ${table} (${COPY_COLUMNS.join(', ')})`;
+}
 const SPECIAL = /[\\\t\n\r]/;
 
 /** A value in COPY's text format: \N for null; backslash, tab and line breaks escaped. */
@@ -49,7 +53,8 @@ export interface CopySink {
 
 const PGLITE_PIECE = 4 * 1024 * 1024;
 
-function pgliteSink(tx: PGliteTransaction): CopySink {
+function pgliteSink(tx: PGliteTransaction, table: string): CopySink {
+  const copy = copySql(table);
   let parts: string[] = [];
   let size = 0;
   const flush = async () => {
@@ -57,7 +62,7 @@ function pgliteSink(tx: PGliteTransaction): CopySink {
     const blob = new Blob(parts);
     parts = [];
     size = 0;
-    await tx.query(`${COPY_SQL} FROM '/dev/blob'`, [], { blob });
+    await tx.query(`${copy} FROM '/dev/blob'`, [], { blob });
   };
   return {
     async write(text) {
@@ -73,13 +78,14 @@ function pgliteSink(tx: PGliteTransaction): CopySink {
   };
 }
 
-function postgresSink(client: pg.PoolClient): CopySink {
+function postgresSink(client: pg.PoolClient, table: string): CopySink {
+  const copy = copySql(table);
   let stream: ReturnType<typeof copyFromStdin> | null = null;
   let failure: Error | null = null;
   let ended = false;
   const open = () => {
     if (!stream) {
-      stream = client.query(copyFromStdin(`${COPY_SQL} FROM STDIN`));
+      stream = client.query(copyFromStdin(`${copy} FROM STDIN`));
       stream.on('error', (error: Error) => {
         failure = error;
       });
@@ -130,11 +136,12 @@ function postgresSink(client: pg.PoolClient): CopySink {
 }
 
 /**
- * Runs `work` in one transaction on its own connection, with a COPY sink for spend lines. Commits when `work`
- * returns, rolls everything back when it throws.
+ * Runs `work` in one transaction on its own connection, with a COPY sink for spend lines into `table` (which
+ * `work` creates before its first write). Commits when `work` returns, rolls everything back when it throws.
  */
 export async function withBulkTransaction<T>(
   handle: DatabaseHandle,
+  table: string,
   work: (trx: Transaction<Database>, sink: CopySink) => Promise<T>,
 ): Promise<T> {
   if (handle.pglite) {
@@ -151,7 +158,7 @@ export async function withBulkTransaction<T>(
         close: async () => {},
       };
       const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: bound as unknown as PGlite }) });
-      return db.transaction().execute((trx) => guarded(trx, pgliteSink(tx), work));
+      return db.transaction().execute((trx) => guarded(trx, pgliteSink(tx, table), work));
     }) as Promise<T>;
   }
   if (!handle.pool) throw new Error('No database connection');
@@ -163,7 +170,7 @@ export async function withBulkTransaction<T>(
       end: async () => {},
     };
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: single as unknown as pg.Pool }) });
-    return await db.transaction().execute((trx) => guarded(trx, postgresSink(client), work));
+    return await db.transaction().execute((trx) => guarded(trx, postgresSink(client, table), work));
   } catch (error) {
     // A COPY that failed part-way can leave the connection mid-protocol: do not give it back to the pool.
     broken = true;

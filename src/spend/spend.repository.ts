@@ -34,6 +34,60 @@ export async function lockPublisherFiles(db: Db, organisationId: string): Promis
   await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`spend-files:${organisationId}`}, 0))`.execute(db);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+function hexOf(id: string): string {
+  if (!UUID.test(id)) throw new Error(`Not a uuid: ${id}`);
+  return id.replace(/-/g, '');
+}
+
+/** The partition of spend_lines holding one publisher's files (migration 0014). */
+export function publisherLinesTable(organisationId: string): string {
+  return `spend_lines_o_${hexOf(organisationId)}`;
+}
+
+/** The table holding one file's lines: loaded on its own, then attached to its publisher's partition. */
+export function fileLinesTable(fileId: string): string {
+  return `spend_lines_f_${hexOf(fileId)}`;
+}
+
+/**
+ * For the rest of an import's transaction on a server: sorts for the new file's indexes and totals in memory
+ * rather than in temporary files, and the commit does not wait for its WAL flush (an import that is lost in a
+ * crash just after commit is simply imported again; nothing half-written can result).
+ */
+export async function bulkLoadSettings(db: Db): Promise<void> {
+  await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(db);
+  await sql`SET LOCAL work_mem = '64MB'`.execute(db);
+  await sql`SET LOCAL synchronous_commit = off`.execute(db);
+}
+
+/**
+ * Creates the table a new file's lines are COPYed into: the lines' columns, no indexes yet, and a CHECK that
+ * every row belongs to this publisher and file (so attaching it needs no scan).
+ */
+export async function createFileLines(db: Db, organisationId: string, fileId: string): Promise<string> {
+  const table = fileLinesTable(fileId);
+  hexOf(organisationId);
+  await sql.raw(`CREATE TABLE ${table} (LIKE spend_lines)`).execute(db);
+  await sql.raw(`ALTER TABLE ${table} ADD CONSTRAINT ${table}_file CHECK (organisation_id = '${organisationId}' AND file_id = '${fileId}')`).execute(db);
+  return table;
+}
+
+/**
+ * Attaches a loaded file's table to its publisher's partition (created on the publisher's first file), which
+ * builds its primary key and indexes by sorting. Call under lockPublisherFiles. Takes no lock that stops
+ * anyone reading spend_lines.
+ */
+export async function attachFileLines(db: Db, organisationId: string, fileId: string): Promise<void> {
+  const publisher = publisherLinesTable(organisationId);
+  const exists = await sql<{ t: string | null }>`SELECT to_regclass(${publisher})::text AS t`.execute(db);
+  if (!exists.rows[0]?.t) {
+    await sql.raw(`CREATE TABLE ${publisher} (LIKE spend_lines) PARTITION BY LIST (file_id)`).execute(db);
+    await sql.raw(`ALTER TABLE spend_lines ATTACH PARTITION ${publisher} FOR VALUES IN ('${organisationId}')`).execute(db);
+  }
+  await sql.raw(`ALTER TABLE ${publisher} ATTACH PARTITION ${fileLinesTable(fileId)} FOR VALUES IN ('${fileId}')`).execute(db);
+}
+
 /** The current files whose period shares at least one day with [from, to], oldest period first, locked. */
 export async function currentFilesOverlapping(db: Db, organisationId: string, from: string, to: string): Promise<SpendFileRow[]> {
   return (await db.selectFrom('spend_files').selectAll().where('organisation_id', '=', organisationId).where('status', '=', 'current')

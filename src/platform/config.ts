@@ -6,6 +6,9 @@ export interface Config {
   host: string;
   /** PostgreSQL server URL; when absent, the embedded PGlite database in `dataDir` is used. */
   databaseUrl: string | null;
+  /** Connections the app keeps open to the PostgreSQL server (DATABASE_POOL_SIZE; default 8). More is not
+   * faster: past a few per core the server spends its time switching between them (see bench/RESULTS.md). */
+  databasePoolSize: number;
   dataDir: string;
   /** Public URL of the site, used in emails and feeds. */
   baseUrl: string;
@@ -33,6 +36,13 @@ function intFrom(value: string | undefined, name: string, fallback: number): num
   return n;
 }
 
+function poolSizeFrom(value: string | undefined): number {
+  if (value === undefined || value === '') return 8;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(`DATABASE_POOL_SIZE must be a whole number from 1 to 1000, got "${value}"`);
+  return n;
+}
+
 /** Reads the configuration from environment variables, with command-line overrides taking precedence. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
   const port = overrides.port ?? intFrom(env.PORT, 'PORT', 3000);
@@ -43,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     port,
     host,
     databaseUrl: overrides.databaseUrl !== undefined ? overrides.databaseUrl : env.DATABASE_URL || null,
+    databasePoolSize: poolSizeFrom(env.DATABASE_POOL_SIZE),
     dataDir: resolve(overrides.dataDir ?? env.COMMONWEAL_DATA_DIR ?? 'data'),
     baseUrl,
     secureCookies: env.COMMONWEAL_SECURE_COOKIES ? env.COMMONWEAL_SECURE_COOKIES === '1' : baseUrl.startsWith('https:'),

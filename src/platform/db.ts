@@ -167,6 +167,6 @@ export function redactUrl(url: string): string {
 }
 
 /** Opens whichever engine the configuration names. */
-export async function openDatabase(config: { databaseUrl: string | null; dataDir: string }): Promise<DatabaseHandle> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPGlite(config.dataDir);
+export async function openDatabase(config: { databaseUrl: string | null; dataDir: string; databasePoolSize?: number }): Promise<DatabaseHandle> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl, { max: config.databasePoolSize }) : openPGlite(config.dataDir);
 }

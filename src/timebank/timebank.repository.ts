@@ -96,6 +96,41 @@ export async function findAccounts(db: Db, ids: string[]): Promise<Map<string, A
   return new Map(rows.map((r) => [r.id, r]));
 }
 
+/** What never changes about an account once it is opened (the database refuses such an update: migration 0015). */
+export type AccountIdentity = Pick<AccountRow, 'organisation_id' | 'bank_id' | 'id' | 'kind' | 'user_id' | 'holder_organisation_id'>;
+
+const identityLimit = 100_000;
+const identities = new WeakMap<object, Map<string, AccountIdentity>>();
+
+/**
+ * The identities of accounts, for deciding who may move time from them: from memory when this database has
+ * been asked before, else read. Safe to keep because an identity is immutable and accounts are never deleted;
+ * balances, status and limits, which do change, are read by the write itself. Kept per database handle, the
+ * most recently read 100,000.
+ */
+export async function findAccountIdentities(db: Db, ids: string[]): Promise<Map<string, AccountIdentity>> {
+  let cache = identities.get(db);
+  if (!cache) identities.set(db, (cache = new Map()));
+  const found = new Map<string, AccountIdentity>();
+  const missing: string[] = [];
+  for (const id of new Set(ids)) {
+    const known = cache.get(id);
+    if (known) found.set(id, known);
+    else missing.push(id);
+  }
+  if (missing.length) {
+    const rows = await db.selectFrom('timebank_accounts')
+      .select(['organisation_id', 'bank_id', 'id', 'kind', 'user_id', 'holder_organisation_id'])
+      .where('id', 'in', missing).execute();
+    for (const r of rows) {
+      found.set(r.id, r);
+      if (cache.size >= identityLimit) cache.delete(cache.keys().next().value!);
+      cache.set(r.id, r);
+    }
+  }
+  return found;
+}
+
 /**
  * Locks the accounts for the rest of the transaction, always in the order of their ids, so two transfers
  * that touch the same pair in opposite directions cannot deadlock.

@@ -319,7 +319,7 @@ export type Authority = 'default' | 'coordinator' | { onBehalf: boolean };
  * write) replay 200 / same id with different content 409, refusal 422.
  */
 async function authorise(db: Db, actor: Actor, r: TransferRequest, authority: Authority): Promise<{ onBehalf: boolean }> {
-  const accounts = await repo.findAccounts(db, [r.from, r.to]);
+  const accounts = await repo.findAccountIdentities(db, [r.from, r.to]);
   const from = accounts.get(r.from);
   if (!from) throw new AppError('not_found', `No time-bank account has the id ${r.from}`);
   if (!accounts.get(r.to)) throw new AppError('not_found', `No time-bank account has the id ${r.to}`);

@@ -163,10 +163,25 @@ eachEngine('timebank ledger', (t) => {
     await refused(sql`UPDATE timebank_transfers SET minutes = 1 WHERE id = ${tr.id}`, /append-only/);
     await refused(sql`DELETE FROM timebank_transfers WHERE id = ${tr.id}`, /append-only|foreign key/);
     await refused(sql`UPDATE timebank_accounts SET balance = -1 WHERE id = ${ann!.accountId}`, /within_limit/);
+    // An account's identity is fixed (the service keeps it in memory to authorise transfers).
+    await refused(sql`UPDATE timebank_accounts SET user_id = ${coordinator.userId} WHERE id = ${ann!.accountId}`, /cannot change/);
+    await refused(sql`UPDATE timebank_accounts SET bank_id = gen_random_uuid() WHERE id = ${ann!.accountId}`, /cannot change|foreign key/);
     const lonely = randomUUID();
     await refused(sql`INSERT INTO timebank_transfers (organisation_id, bank_id, id, from_account_id, to_account_id, minutes, reason, request_hash, recorded_via, on_behalf)
       SELECT organisation_id, bank_id, ${lonely}, ${issuer}, ${ann!.accountId}, 10, 'no postings', 'x', 'cli', true FROM timebank_accounts WHERE id = ${issuer}`, /not two balanced postings/);
     assert.equal((await ctx.db.selectFrom('timebank_postings').select('minutes').where('transfer_id', '=', tr.id).orderBy('minutes').execute()).map((p) => p.minutes).join(), '-30,30');
+  });
+
+  it('keeps a transfer’s lookups on unique indexes whatever the statistics say', async () => {
+    // Without statistics PostgreSQL chose a (organisation_id, bank_id, created_at) index as readily as the
+    // primary key for the postings' lookups of their transfer, reading the whole bank's transfers each time: a
+    // write cost that grew with the ledger. No index but the primary key may share that prefix.
+    const { ctx } = t();
+    const r = await sql<{ indexname: string; indexdef: string }>`
+      SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'timebank_transfers'`.execute(ctx.db);
+    const sharing = r.rows.filter((i) => /\(organisation_id, bank_id\b/.test(i.indexdef) && i.indexname !== 'timebank_transfers_pkey');
+    assert.deepEqual(sharing.map((i) => i.indexname), []);
+    assert.ok(r.rows.some((i) => i.indexname === 'timebank_transfers_id' && /UNIQUE/.test(i.indexdef)));
   });
 
   it('lets a partner organisation’s staff issue credits from its account, within its limit', async () => {

@@ -17,6 +17,7 @@ import { createViewEnvironment } from './views.ts';
 import { authenticateApiToken, loadSession, startSession, type PublicUser } from './auth/auth.service.ts';
 import { authorise, type Access } from './auth/policy.ts';
 import { safeEqual } from './auth/secrets.ts';
+import { listenForAuthChanges, TokenCache } from './auth/token-cache.ts';
 
 export const sessionCookie = 'cw_session';
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -124,6 +125,17 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
   const views = createViewEnvironment();
   const nav = modules.filter((m) => m.nav).map((m) => m.nav!);
 
+  // On a PostgreSQL server, API tokens are remembered between requests while this app hears the database's
+  // notifications of changes to them (see auth/token-cache.ts).
+  const tokenCache = ctx.handle.pool && process.env.COMMONWEAL_TOKEN_CACHE !== '0' ? new TokenCache() : undefined;
+  if (tokenCache) {
+    const stopListening = listenForAuthChanges(ctx.handle.pool!.options, tokenCache, ctx.log);
+    app.addHook('onClose', async () => {
+      await stopListening();
+      tokenCache.dispose();
+    });
+  }
+
   app.decorateRequest('actor', null as unknown as Actor);
   app.decorateRequest('user', null);
   app.decorateRequest('sessionHash', null);
@@ -198,7 +210,7 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (!match) throw new AppError('invalid_token', 'The Authorization header must be "Bearer <token>"');
-      const { actor, user } = await authenticateApiToken(db, match[1]!);
+      const { actor, user } = await authenticateApiToken(db, match[1]!, tokenCache);
       request.actor = actor;
       request.user = user;
       return;

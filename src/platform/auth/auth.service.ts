@@ -7,6 +7,7 @@ import { enqueueEmail } from '../outbox.repository.ts';
 import { inTransaction } from '../transaction.ts';
 import * as repo from './auth.repository.ts';
 import { apiTokenPattern, hashPassword, newApiToken, randomToken, sha256, verifyPassword } from './secrets.ts';
+import { forgetRememberedTokens, type TokenCache } from './token-cache.ts';
 
 export type { UserRecord, ApiTokenRecord } from './auth.repository.ts';
 
@@ -205,6 +206,8 @@ export async function revokeApiToken(db: Db, actor: Actor, tokenId: string): Pro
     if (!record) throw new AppError('not_found', 'That token does not exist or is already revoked');
     await recordAudit(trx, actor, { action: 'api_token.revoked', entityType: 'api_token', entityId: tokenId, after: record });
   });
+  // The database tells every process (migration 0016); this process need not wait to hear it.
+  forgetRememberedTokens();
 }
 
 export function listApiTokens(db: Db, userId: string) {
@@ -212,16 +215,33 @@ export function listApiTokens(db: Db, userId: string) {
 }
 
 /** Resolves an `Authorization: Bearer` value to an actor, or throws `invalid_token`. */
-export async function authenticateApiToken(db: Db, token: string): Promise<{ actor: Actor; user: PublicUser }> {
+export async function authenticateApiToken(db: Db, token: string, cache?: TokenCache): Promise<{ actor: Actor; user: PublicUser }> {
   if (!apiTokenPattern.test(token)) throw new AppError('invalid_token', 'The API token is malformed: expected "Authorization: Bearer cw_…"');
-  const found = await repo.findApiTokenWithUser(db, sha256(token));
+  const hash = sha256(token);
+  const remembered = cache?.get(hash);
+  if (remembered) {
+    await markUsed(db, remembered);
+    return { actor: remembered.actor, user: remembered.user };
+  }
+  const generation = cache?.begin() ?? 0;
+  const found = await repo.findApiTokenWithUser(db, hash);
   if (!found || found.token.revokedAt) throw new AppError('invalid_token', 'The API token is not recognised or has been revoked');
   const { token: record, user } = found;
-  if (!record.lastUsedAt || Date.now() - record.lastUsedAt.getTime() > 60_000) await repo.markApiTokenUsed(db, record.id);
-  return {
-    actor: { userId: user.id, tokenId: record.id, isAdmin: user.isAdmin, via: 'token' },
+  const result = {
+    actor: { userId: user.id, tokenId: record.id, isAdmin: user.isAdmin, via: 'token' as const },
     user: presentUser(user),
+    lastUsedAt: record.lastUsedAt,
   };
+  await markUsed(db, result);
+  cache?.remember(hash, result, generation);
+  return { actor: result.actor, user: result.user };
+}
+
+/** Notes when a token was last used, to the minute (not at every request). */
+async function markUsed(db: Db, token: { actor: Actor; lastUsedAt: Date | null }): Promise<void> {
+  if (token.lastUsedAt && Date.now() - token.lastUsedAt.getTime() <= 60_000) return;
+  token.lastUsedAt = new Date();
+  await repo.markApiTokenUsed(db, token.actor.tokenId!);
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<PublicUser | null> {
@@ -247,5 +267,5 @@ export async function setAdministrator(db: Db, actor: Actor, email: string, isAd
     await repo.setUserAdmin(trx, user.id, isAdmin);
     await recordAudit(trx, actor, { action: isAdmin ? 'user.made_admin' : 'user.admin_revoked', entityType: 'user', entityId: user.id, before: { isAdmin: user.isAdmin }, after: { isAdmin } });
     return { ...presentUser(user), isAdmin };
-  });
+  }).finally(forgetRememberedTokens);
 }

@@ -1,5 +1,5 @@
 // Where a transfer's time goes: the service and the database without HTTP or tokens. 32 concurrent callers of
-// recordTransfer (each its own pool connection) for a fixed time, uniformly random member pairs and then half
+// recordTransfer (sharing the app’s pool: POOL=n to change it) for a fixed time, uniformly random member pairs and then half
 // from one organisation account; and the database function alone (timebank_post_transfer, one statement).
 // Compare with bench/timebank-transfers.bench.ts (the same over HTTP) to see what HTTP and authentication add.
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/timebank-ledger.bench.ts [seconds] [members]
@@ -24,7 +24,7 @@ const admin = new pg.Client({ connectionString: url.toString() });
 await admin.connect();
 await admin.query(`CREATE DATABASE ${name}`);
 url.pathname = `/${name}`;
-const handle = openPostgres(url.toString(), { max: clients, onIdleError: () => {} });
+const handle = openPostgres(url.toString(), { max: process.env.POOL ? Number(process.env.POOL) : loadConfig(process.env).databasePoolSize, onIdleError: () => {} });
 const ctx = await createContext({ ...loadConfig({ NODE_ENV: 'production' }), dataDir: 'unused' }, createLogger({ logLevel: 'warn' }), handle);
 const { issuer, coordinator, members } = await bankWithMembers(ctx, 'Ledger Bench Bank', memberCount, () => -600);
 for (let i = 0; i < members.length; i += 50) {

@@ -74,6 +74,9 @@ eachEngine('timebank community pages', (t) => {
     assert.equal((await bob.post(`${listingUrl}/exchanges`, { id: exchangeId, minutes: '45', description: 'Set up a new phone' })).statusCode, 303);
     assert.equal((await bob.post(`${listingUrl}/exchanges`, { id: exchangeId, minutes: '45', description: 'Set up a new phone' })).statusCode, 303, 'sent twice: one exchange');
     assert.equal((await service.getAccount(ctx.db, cliActor, bobAccount.id)).balance, 120, 'nothing moves before Ann confirms');
+    const toAnn = await ctx.db.selectFrom('outbox').selectAll().where('to_address', '=', 'ann-pages@example.org').where('kind', '=', 'timebank-exchange-to-confirm').execute();
+    assert.equal(toAnn.length, 1, 'Ann is emailed once, though the form was sent twice');
+    assert.ok(toAnn[0]!.body_text.includes(`${ctx.config.baseUrl}/timebank/accounts/${annAccount.id}`), 'the link is to her account page on this site');
     const annStatement = await ann.get(`/timebank/accounts/${annAccount.id}`);
     assert.match(annStatement.body, /Exchanges for you to confirm/);
     const confirmAction = /action="(\/timebank\/exchanges\/[0-9a-f-]+\/confirm)"/.exec(annStatement.body)![1]!;
@@ -82,6 +85,7 @@ eachEngine('timebank community pages', (t) => {
     assert.match((await ann.get(String(confirmed.headers.location))).body, /The exchange is confirmed/);
     assert.equal((await service.getAccount(ctx.db, cliActor, annAccount.id)).balance, 45);
     assert.equal((await service.getAccount(ctx.db, cliActor, bobAccount.id)).balance, 75);
+    assert.equal((await ctx.db.selectFrom('outbox').select('subject').where('to_address', '=', 'bob-pages@example.org').execute()).map((r) => r.subject).join(), 'Your exchange with Ann Page is confirmed');
 
     // Bob records one from his own account that he cannot afford once Ann confirms: refused on her page, nothing moves.
     const bobStatement = await bob.get(`/timebank/accounts/${bobAccount.id}`);

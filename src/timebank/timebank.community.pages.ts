@@ -79,6 +79,7 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
   const { db } = ctx;
   const param = (request: { params: unknown }, name = 'id') => (request.params as Record<string, string>)[name]!;
   const signedIn = { config: { access: 'signed-in' as const } };
+  const emailOptions = { baseUrl: ctx.config.baseUrl };
 
   // Joining
 
@@ -187,7 +188,7 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
   app.post('/timebank/listings/:id/exchanges', signedIn, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
     try {
-      await exchanges.recordExchange(db, request.actor, { id: form.id, listingId: param(request), with: form.with || undefined, minutes: form.minutes, description: form.description });
+      await exchanges.recordExchange(db, request.actor, { id: form.id, listingId: param(request), with: form.with || undefined, minutes: form.minutes, description: form.description }, emailOptions);
       return reply.redirect(`/timebank/listings/${param(request)}?notice=recorded`, 303);
     } catch (error) {
       const { errors, status } = formErrors(error, 'description');
@@ -206,7 +207,7 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
     const form = (request.body ?? {}) as Form;
     const account = await service.getAccount(db, request.actor, param(request));
     try {
-      await exchanges.recordExchange(db, request.actor, { id: form.id, bankId: account.bankId, role: form.role, with: form.with, minutes: form.minutes, category: form.category, description: form.description });
+      await exchanges.recordExchange(db, request.actor, { id: form.id, bankId: account.bankId, role: form.role, with: form.with, minutes: form.minutes, category: form.category, description: form.description }, emailOptions);
       return reply.redirect(`/timebank/accounts/${account.id}?notice=exchange`, 303);
     } catch (error) {
       const { errors, status } = formErrors(error, 'description');
@@ -221,7 +222,7 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
     const back = ((request.body ?? {}) as Form).back;
     const to = back && /^\/timebank\/accounts\/[0-9a-f-]{36}$/.test(back) ? back : '/timebank';
     try {
-      await exchanges.decideExchange(db, request.actor, param(request), decision);
+      await exchanges.decideExchange(db, request.actor, param(request), decision, emailOptions);
       return reply.redirect(`${to}?notice=${decision === 'confirm' ? 'confirmed' : 'declined'}`, 303);
     } catch (error) {
       const { errors, status } = formErrors(error, 'exchange');
@@ -244,7 +245,7 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
   app.post('/timebank/banks/:id/exchanges', signedIn, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
     try {
-      await exchanges.recordExchange(db, request.actor, { id: form.id, bankId: param(request), provider: form.provider, receiver: form.receiver, minutes: form.minutes, category: form.category, description: form.description });
+      await exchanges.recordExchange(db, request.actor, { id: form.id, bankId: param(request), provider: form.provider, receiver: form.receiver, minutes: form.minutes, category: form.category, description: form.description }, emailOptions);
       return reply.redirect(`/timebank/banks/${param(request)}?notice=on-behalf`, 303);
     } catch (error) {
       const { errors, status } = formErrors(error, 'description');

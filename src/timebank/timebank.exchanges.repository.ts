@@ -93,6 +93,17 @@ export async function pendingExchangesOf(db: Db, account: AccountRow): Promise<E
     .orderBy('e.created_at', 'desc').limit(100).execute();
 }
 
+/**
+ * The email addresses of member accounts that belong to a person with a login (an account a coordinator keeps
+ * for someone without one has no user, so no address). Keyed by account id.
+ */
+export async function memberEmails(db: Db, accountIds: string[]): Promise<Map<string, { email: string; userId: string }>> {
+  if (accountIds.length === 0) return new Map();
+  const rows = await db.selectFrom('timebank_accounts as a').innerJoin('users as u', 'u.id', 'a.user_id')
+    .select(['a.id', 'u.email', 'u.id as user_id']).where('a.id', 'in', accountIds).where('a.kind', '=', 'member').execute();
+  return new Map(rows.map((r) => [r.id, { email: r.email, userId: r.user_id }]));
+}
+
 // Partner activities
 
 export async function insertActivity(db: Db, a: Insertable<TimebankActivitiesTable>): Promise<ActivityRow> {

@@ -14,6 +14,7 @@ import * as exchanges from './timebank.exchanges.ts';
 import * as partners from './timebank.partners.ts';
 import { bankImpact } from './timebank.impact.ts';
 import { checkLedger } from './timebank.check.ts';
+import { listOutbox } from '../platform/outbox.repository.ts';
 
 const actorOf = (userId: string): Actor => ({ userId, tokenId: null, isAdmin: false, via: 'session' });
 
@@ -172,6 +173,86 @@ eachEngine('timebank members, exchanges and partners', (t) => {
     await exchanges.decideExchange(ctx.db, ann, id4, 'confirm');
     assert.equal(await balance(ctx, b.id), 45);
     assert.equal((await checkLedger(ctx.db)).ok, true);
+  });
+
+  it('emails the other side to confirm, the recorder when it is confirmed or declined, and both members when a coordinator records for them', async () => {
+    const { ctx } = t();
+    const bank = await service.createBank(ctx.db, cliActor, { name: 'Notice Time Bank' });
+    const ann = await person(ctx, 'ann-notice@example.org');
+    const bob = await person(ctx, 'bob-notice@example.org');
+    const coordinator = await person(ctx, 'coord-notice@example.org');
+    await insertMembership(ctx.db, { organisationId: bank.organisationId, userId: coordinator.userId!, role: 'coordinator' });
+    const a = (await service.joinBank(ctx.db, ann, bank.id, { name: 'Ann' })).account;
+    const b = (await service.joinBank(ctx.db, bob, bank.id, { name: 'Bob' })).account;
+    await service.recordTransfer(ctx.db, cliActor, { id: randomUUID(), from: bank.issuerAccountId, to: b.id, minutes: 30, reason: 'Welcome credits' });
+    const mail = async (to: string) => (await listOutbox(ctx.db, { to, limit: 100 })).reverse();
+    const opts = { baseUrl: 'https://commonweal.example' };
+
+    // Bob records help Ann gave him: Ann is asked to confirm, with who, how long, what and a link; Bob gets nothing.
+    const id1 = randomUUID();
+    await exchanges.recordExchange(ctx.db, bob, { id: id1, bankId: bank.id, role: 'received', with: a.id, minutes: 90, category: 'garden', description: 'Pruned the apple tree' }, opts);
+    let annMail = await mail('ann-notice@example.org');
+    assert.equal(annMail.length, 1);
+    assert.equal(annMail[0]!.kind, 'timebank-exchange-to-confirm');
+    assert.match(annMail[0]!.subject, /confirm an exchange with Bob/);
+    assert.match(annMail[0]!.text, /Bob has recorded an exchange with you in Notice Time Bank/);
+    assert.match(annMail[0]!.text, /You helped Bob: Pruned the apple tree/);
+    assert.match(annMail[0]!.text, /Time: 1 hour 30 minutes/);
+    assert.ok(annMail[0]!.text.includes(`https://commonweal.example/timebank/accounts/${a.id}`));
+    assert.doesNotMatch(annMail[0]!.text, /<[a-z]/i, 'plain text, no HTML');
+    assert.equal((await mail('bob-notice@example.org')).length, 0, 'nobody is emailed about what they did themselves');
+    await exchanges.recordExchange(ctx.db, bob, { id: id1, bankId: bank.id, role: 'received', with: a.id, minutes: 90, category: 'garden', description: 'Pruned the apple tree' }, opts);
+    assert.equal((await mail('ann-notice@example.org')).length, 1, 'a replay sends nothing again');
+
+    // Refused recordings write no email: a conflict on the id, and a member recording for two others.
+    await rejects(exchanges.recordExchange(ctx.db, bob, { id: id1, bankId: bank.id, role: 'received', with: a.id, minutes: 91, category: 'garden', description: 'Pruned the apple tree' }, opts), 'conflict');
+    await rejects(exchanges.recordExchange(ctx.db, bob, { id: randomUUID(), bankId: bank.id, role: 'received', with: b.id, minutes: 5, category: 'garden', description: 'x' }, opts), 'validation_failed');
+    assert.equal((await mail('ann-notice@example.org')).length, 1);
+    // Ann confirming is refused while Bob has too few minutes: nothing is written for Bob either.
+    await rejects(exchanges.decideExchange(ctx.db, ann, id1, 'confirm', opts), 'unprocessable');
+    assert.equal((await mail('bob-notice@example.org')).length, 0);
+    await service.recordTransfer(ctx.db, cliActor, { id: randomUUID(), from: bank.issuerAccountId, to: b.id, minutes: 60, reason: 'More credits' });
+    await exchanges.decideExchange(ctx.db, ann, id1, 'confirm', opts);
+    let bobMail = await mail('bob-notice@example.org');
+    assert.equal(bobMail.length, 1);
+    assert.equal(bobMail[0]!.kind, 'timebank-exchange-confirmed');
+    assert.match(bobMail[0]!.subject, /exchange with Ann is confirmed/);
+    assert.match(bobMail[0]!.text, /Ann has confirmed the exchange you recorded/);
+    await exchanges.decideExchange(ctx.db, ann, id1, 'confirm', opts);
+    assert.equal((await mail('bob-notice@example.org')).length, 1, 'confirming again sends nothing');
+
+    // Ann records one; Bob declines: Ann hears once, and nothing follows.
+    const id2 = randomUUID();
+    await exchanges.recordExchange(ctx.db, ann, { id: id2, bankId: bank.id, role: 'gave', with: b.id, minutes: 20, category: 'company', description: 'A walk round the park' }, opts);
+    assert.equal((await mail('bob-notice@example.org')).length, 2);
+    await exchanges.decideExchange(ctx.db, bob, id2, 'decline', opts);
+    await rejects(exchanges.decideExchange(ctx.db, bob, id2, 'confirm', opts), 'conflict');
+    annMail = await mail('ann-notice@example.org');
+    assert.deepEqual(annMail.map((m) => m.kind), ['timebank-exchange-to-confirm', 'timebank-exchange-declined']);
+    assert.match(annMail[1]!.subject, /exchange with Bob was declined/);
+    assert.match(annMail[1]!.text, /No time has moved/);
+    assert.equal((await mail('bob-notice@example.org')).length, 2, 'the member who declined is not emailed about it');
+
+    // A coordinator records one for both: both are told it was recorded on their behalf; the coordinator is not.
+    await exchanges.recordExchange(ctx.db, coordinator, { id: randomUUID(), bankId: bank.id, provider: b.id, receiver: a.id, minutes: 15, category: 'technology', description: 'Set up a phone' }, opts);
+    annMail = await mail('ann-notice@example.org');
+    bobMail = await mail('bob-notice@example.org');
+    assert.equal(annMail.at(-1)!.kind, 'timebank-exchange-on-behalf');
+    assert.match(annMail.at(-1)!.subject, /recorded for you in Notice Time Bank/);
+    assert.match(annMail.at(-1)!.text, /on your behalf[\s\S]*Bob helped you: Set up a phone[\s\S]*15 minutes/);
+    assert.match(bobMail.at(-1)!.text, /You helped Ann: Set up a phone/);
+    assert.equal((await mail('coord-notice@example.org')).length, 0);
+
+    // A coordinator confirming for a member: the recorder and that member both hear of it.
+    const id3 = randomUUID();
+    await exchanges.recordExchange(ctx.db, ann, { id: id3, bankId: bank.id, role: 'gave', with: b.id, minutes: 10, category: 'food', description: 'Soup' }, opts);
+    await exchanges.decideExchange(ctx.db, coordinator, id3, 'confirm', opts);
+    assert.match((await mail('ann-notice@example.org')).at(-1)!.text, /A coordinator of Notice Time Bank, for Bob, has confirmed/);
+    assert.equal((await mail('bob-notice@example.org')).at(-1)!.kind, 'timebank-exchange-confirmed-for-you');
+
+    // Without a site address (e.g. the API until it passes one) the email says where to go instead of a link.
+    await exchanges.recordExchange(ctx.db, bob, { id: randomUUID(), bankId: bank.id, role: 'gave', with: a.id, minutes: 5, category: 'other', description: 'Posted a letter' });
+    assert.match((await mail('ann-notice@example.org')).at(-1)!.text, /choose "Time credits" and open your account in Notice Time Bank/);
   });
 
   it('confirms an exchange once when both sides’ confirmations race', async () => {

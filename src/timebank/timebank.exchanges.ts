@@ -6,6 +6,7 @@ import type { Actor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
 import { Checker } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
+import { enqueueEmail } from '../platform/outbox.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import * as repo from './timebank.repository.ts';
 import * as listings from './timebank.exchanges.repository.ts';
@@ -160,7 +161,7 @@ export async function closeListing(db: Db, actor: Actor, id: string): Promise<Li
  */
 export async function recordExchange(db: Db, actor: Actor, input: {
   id?: unknown; listingId?: unknown; with?: unknown; role?: unknown; provider?: unknown; receiver?: unknown; minutes?: unknown; category?: unknown; description?: unknown; bankId?: unknown;
-}): Promise<{ exchange: ExchangeView; transfer: TransferView | null; replayed: boolean }> {
+}, options: NoticeOptions = {}): Promise<{ exchange: ExchangeView; transfer: TransferView | null; replayed: boolean }> {
   authenticated(actor);
   const check = new Checker();
   const id = readUuid(check, input.id, 'id', 'the exchange’s id');
@@ -217,6 +218,8 @@ export async function recordExchange(db: Db, actor: Actor, input: {
     await recordAudit(trx, actor, { action: 'timebank.exchange.recorded', entityType: 'timebank_exchange', entityId: id, organisationId: bank.organisation_id, after: { provider: provider.id, receiver: receiver.id, minutes, category, description, listingId: listing?.id ?? null, onBehalf } });
     // A coordinator's record needs no confirmation: the transfer is written now, in this transaction.
     const transfer = onBehalf ? await settle(trx, actor, row, true) : null;
+    // The emails go in the same transaction: they are sent only if the exchange is recorded.
+    await noticeRecorded(trx, actor, { bank, exchange: row, provider, receiver, proposer: party ? proposer : null }, options);
     return { created: row, transfer };
   });
   if ('existing' in result) {
@@ -242,7 +245,7 @@ async function settle(trx: Db, actor: Actor, e: repo.ExchangeRow, onBehalf: bool
  * The other side confirms (the minutes move: refused with 422 and nothing changed if the person helped would go
  * below their limit) or declines an exchange. A coordinator may confirm or decline for them (marked as such).
  */
-export async function decideExchange(db: Db, actor: Actor, id: string, decision: 'confirm' | 'decline'): Promise<{ exchange: ExchangeView; transfer: TransferView | null }> {
+export async function decideExchange(db: Db, actor: Actor, id: string, decision: 'confirm' | 'decline', options: NoticeOptions = {}): Promise<{ exchange: ExchangeView; transfer: TransferView | null }> {
   authenticated(actor);
   const transfer = await inTransaction(db, async (trx) => {
     const e = uuidPattern.test(id) ? await listings.lockExchange(trx, id.toLowerCase()) : null;
@@ -261,11 +264,11 @@ export async function decideExchange(db: Db, actor: Actor, id: string, decision:
       throw new AppError('conflict', `That exchange is already ${e.status}`);
     }
     await recordAudit(trx, actor, { action: `timebank.exchange.${decision === 'confirm' ? 'confirmed' : 'declined'}`, entityType: 'timebank_exchange', entityId: e.id, organisationId: e.organisation_id, before: { status: 'pending' }, after: { status: decision === 'confirm' ? 'confirmed' : 'declined', onBehalf: !mine } });
-    if (decision === 'decline') {
-      await listings.markExchange(trx, e, { status: 'declined', transferId: null, decidedBy: actor.userId });
-      return null;
-    }
-    return settle(trx, actor, e, !mine);
+    let settled: TransferView | null = null;
+    if (decision === 'decline') await listings.markExchange(trx, e, { status: 'declined', transferId: null, decidedBy: actor.userId });
+    else settled = await settle(trx, actor, e, !mine);
+    await noticeDecided(trx, actor, { bank, exchange: (await listings.findExchange(trx, e.id))!, decision, onBehalf: !mine }, options);
+    return settled;
   });
   return { exchange: presentExchange((await listings.findExchange(db, id.toLowerCase()))!), transfer };
 }
@@ -285,4 +288,127 @@ export async function exchangePartners(db: Db, actor: Actor, bankId: string): Pr
   const bank = await requireBank(db, bankId);
   const s = await requireInsider(db, actor, bank);
   return (await repo.listAccounts(db, bank)).filter((a) => a.kind === 'member' && a.status === 'active' && a.id !== s.account?.id).map((a) => ({ id: a.id, name: a.name }));
+}
+
+// Emails to the members of an exchange, written to the platform outbox in the transaction that makes the
+// change (so nothing is sent for a change that is refused or rolled back). Plain text, no HTML. A member whose
+// account has no login (kept by a coordinator) has no address and gets none; nobody is emailed about
+// something they did themselves.
+
+export interface NoticeOptions {
+  /** The site's public address (config.baseUrl), for the link in the email; without it the email says where to go. */
+  baseUrl?: string;
+}
+
+/** Whole minutes in words: "1 hour 30 minutes", "45 minutes". */
+export function durationText(minutes: number): string {
+  const m = Math.abs(minutes);
+  const h = Math.floor(m / 60);
+  const rest = m % 60;
+  return [h ? `${h} hour${h === 1 ? '' : 's'}` : '', rest || !h ? `${rest} minute${rest === 1 ? '' : 's'}` : ''].filter(Boolean).join(' ');
+}
+
+function accountLink(options: NoticeOptions, bank: repo.BankRow, accountId: string): string {
+  return options.baseUrl
+    ? `${options.baseUrl}/timebank/accounts/${accountId}`
+    : `Sign in to Commonweal, choose "Time credits" and open your account in ${bank.name}.`;
+}
+
+async function send(trx: Db, actor: Actor, accountId: string, email: { kind: string; subject: string; text: string }): Promise<void> {
+  const to = (await listings.memberEmails(trx, [accountId])).get(accountId);
+  if (!to || to.userId === actor.userId) return;
+  await enqueueEmail(trx, { to: to.email, ...email });
+}
+
+async function noticeRecorded(trx: Db, actor: Actor, x: {
+  bank: repo.BankRow; exchange: repo.ExchangeRow; provider: repo.AccountRow; receiver: repo.AccountRow; proposer: repo.AccountRow | null;
+}, options: NoticeOptions): Promise<void> {
+  const { bank, exchange, provider, receiver, proposer } = x;
+  const time = durationText(Number(exchange.minutes));
+  if (!proposer) {
+    // Recorded by a coordinator for two members: confirmed at once, so both are told it was done for them.
+    for (const [me, other, gave] of [[provider, receiver, true], [receiver, provider, false]] as const) {
+      await send(trx, actor, me.id, {
+        kind: 'timebank-exchange-on-behalf',
+        subject: `An exchange was recorded for you in ${bank.name}`,
+        text: [
+          `Hello ${me.name},`, '',
+          `A coordinator of ${bank.name} has recorded an exchange on your behalf:`, '',
+          `${gave ? `You helped ${other.name}` : `${other.name} helped you`}: ${exchange.description}`,
+          `Time: ${time}`, '',
+          `The time has moved ${gave ? `to your account from ${other.name}’s` : `from your account to ${other.name}’s`}. It shows on your statement, marked as recorded on your behalf:`, '',
+          accountLink(options, bank, me.id), '',
+          'If anything is not right, please tell a coordinator of the time bank.',
+        ].join('\n') + '\n',
+      });
+    }
+    return;
+  }
+  const other = proposer.id === provider.id ? receiver : provider;
+  const theyGave = proposer.id === provider.id;
+  await send(trx, actor, other.id, {
+    kind: 'timebank-exchange-to-confirm',
+    subject: `Please confirm an exchange with ${proposer.name}`,
+    text: [
+      `Hello ${other.name},`, '',
+      `${proposer.name} has recorded an exchange with you in ${bank.name}:`, '',
+      `${theyGave ? `${proposer.name} helped you` : `You helped ${proposer.name}`}: ${exchange.description}`,
+      `Time: ${time}`, '',
+      `No time moves until you confirm it. If it is right, please confirm it; if it is not, you can decline it. You can do either on your account page:`, '',
+      accountLink(options, bank, other.id), '',
+      `Thank you for being part of ${bank.name}.`,
+    ].join('\n') + '\n',
+  });
+}
+
+async function noticeDecided(trx: Db, actor: Actor, x: {
+  bank: repo.BankRow; exchange: listings.ExchangeWithNames; decision: 'confirm' | 'decline'; onBehalf: boolean;
+}, options: NoticeOptions): Promise<void> {
+  const { bank, exchange: e, decision, onBehalf } = x;
+  if (!e.proposed_by_account_id) return;
+  const recorderIsProvider = e.proposed_by_account_id === e.provider_account_id;
+  const recorder = recorderIsProvider ? { id: e.provider_account_id, name: e.provider_name } : { id: e.receiver_account_id, name: e.receiver_name };
+  const other = recorderIsProvider ? { id: e.receiver_account_id, name: e.receiver_name } : { id: e.provider_account_id, name: e.provider_name };
+  const time = durationText(Number(e.minutes));
+  const who = onBehalf ? `A coordinator of ${bank.name}, for ${other.name},` : other.name;
+  const what = `${recorderIsProvider ? `You helped ${other.name}` : `${other.name} helped you`}: ${e.description}`;
+  await send(trx, actor, recorder.id, decision === 'confirm'
+    ? {
+      kind: 'timebank-exchange-confirmed',
+      subject: `Your exchange with ${other.name} is confirmed`,
+      text: [
+        `Hello ${recorder.name},`, '',
+        `${who} has confirmed the exchange you recorded in ${bank.name}:`, '',
+        what, `Time: ${time}`, '',
+        `The time has moved ${recorderIsProvider ? 'to your account' : 'from your account'}. You can see it on your statement:`, '',
+        accountLink(options, bank, recorder.id), '',
+        'Thank you for your part in it.',
+      ].join('\n') + '\n',
+    }
+    : {
+      kind: 'timebank-exchange-declined',
+      subject: `Your exchange with ${other.name} was declined`,
+      text: [
+        `Hello ${recorder.name},`, '',
+        `${who} has declined the exchange you recorded in ${bank.name}:`, '',
+        what, `Time: ${time}`, '',
+        `No time has moved. It may be that a detail was not quite right: you could talk to ${other.name}, or to a coordinator of the time bank, and record it again if you both agree. Your account:`, '',
+        accountLink(options, bank, recorder.id),
+      ].join('\n') + '\n',
+    });
+  if (onBehalf) {
+    // The member a coordinator decided for is told too: it is their time.
+    await send(trx, actor, other.id, {
+      kind: `timebank-exchange-${decision === 'confirm' ? 'confirmed' : 'declined'}-for-you`,
+      subject: `An exchange with ${recorder.name} was ${decision === 'confirm' ? 'confirmed' : 'declined'} for you`,
+      text: [
+        `Hello ${other.name},`, '',
+        `A coordinator of ${bank.name} has ${decision === 'confirm' ? 'confirmed' : 'declined'}, on your behalf, the exchange ${recorder.name} recorded with you:`, '',
+        `${recorderIsProvider ? `${recorder.name} helped you` : `You helped ${recorder.name}`}: ${e.description}`, `Time: ${time}`, '',
+        decision === 'confirm' ? 'The time has moved. It shows on your statement, marked as confirmed on your behalf:' : 'No time has moved. Your account:', '',
+        accountLink(options, bank, other.id), '',
+        'If anything is not right, please tell a coordinator of the time bank.',
+      ].join('\n') + '\n',
+    });
+  }
 }

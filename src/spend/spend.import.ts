@@ -185,16 +185,9 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
       if (ctx.handle.engine === 'postgres') await repo.bulkLoadSettings(trx);
       // The lines go into a table of their own, indexed when it joins spend_lines (see migration 0014).
       await repo.createFileLines(trx, org.id, fileId);
+      // Each distinct supplier name is keyed once. A name met before is already among its supplier's names, so
+      // only a line that also carries a company or charity number is gathered again.
       const keys = new Map<string, string | null>();
-      const keyOf = (name: string | null) => {
-        if (name === null) return null;
-        let k = keys.get(name);
-        if (k === undefined) {
-          k = supplierKey(name);
-          if (keys.size < 200_000) keys.set(name, k);
-        }
-        return k;
-      };
       // Suppliers are gathered as the lines stream past; the totals are grouped from the lines in SQL after (see
       // FileTotalsBuilder for why).
       const totals = new FileTotalsBuilder({ totals: false });
@@ -202,11 +195,21 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
       for await (const batch of file.batches()) {
         let text = '';
         for (const record of batch) {
-          if (record.kind === 'line') {
-            const key = keyOf(record.supplierName);
-            text += lineToCopyText(org.id, fileId, record, key);
-            totals.line(record, key);
+          if (record.kind !== 'line') continue;
+          const name = record.supplierName;
+          let key: string | null = null;
+          if (name !== null) {
+            const known = keys.get(name);
+            if (known === undefined) {
+              key = supplierKey(name);
+              if (keys.size < 200_000) keys.set(name, key);
+              totals.line(record, key);
+            } else {
+              key = known;
+              if (record.companyNumber !== null || record.charityNumber !== null) totals.line(record, key);
+            }
           }
+          text += lineToCopyText(org.id, fileId, record, key);
         }
         if (text) await sink.write(text);
       }

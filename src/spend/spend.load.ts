@@ -29,6 +29,7 @@ function copySql(table: string): string {
   if (!IDENTIFIER.test(table)) throw new Error(`Not a table name: ${table}`);
   return `COPY ${table} (${COPY_COLUMNS.join(', ')})`;
 }
+
 const SPECIAL = /[\\\t\n\r]/;
 
 /** A value in COPY's text format: \N for null; backslash, tab and line breaks escaped. */
@@ -52,6 +53,7 @@ export interface CopySink {
 }
 
 const PGLITE_PIECE = 4 * 1024 * 1024;
+const POSTGRES_QUEUE = 8 * 1024 * 1024;
 
 function pgliteSink(tx: PGliteTransaction, table: string): CopySink {
   const copy = copySql(table);
@@ -96,7 +98,10 @@ function postgresSink(client: pg.PoolClient, table: string): CopySink {
     async write(text) {
       if (failure) throw failure;
       const s = open();
-      if (!s.write(text)) {
+      // Waiting for every 16 KiB to drain would make the reader and the server take turns; letting a few
+      // megabytes queue lets them work at the same time, while memory stays bounded.
+      s.write(text);
+      if (s.writableLength > POSTGRES_QUEUE) {
         await new Promise<void>((resolve, reject) => {
           const onDrain = () => {
             s.off('error', onError);

@@ -245,6 +245,10 @@ async function* readBatches(
   const width = columns.reduce((w, c) => Math.max(w, c.index + 1), 0);
   // Blank-headed columns inside the header's width (Darlington's first): kept in raw when a row fills one.
   const unnamed = sniff.droppedColumns.filter((i) => i < width);
+  const shape: RawShape = { columns, unnamed };
+  // Dates repeat (a year has 366 of them): each distinct cell is parsed once.
+  const dates = new Map<string, ReturnType<typeof parseSpendDate>>();
+  const vatWords = new Map<string, ReturnType<typeof parseAmount>>();
   const maxListed = options.maxListedRejections ?? 1000;
 
   let imported = 0;
@@ -296,25 +300,29 @@ async function* readBatches(
     }
     let date: string | null = null;
     if (dateAt >= 0) {
-      const parsed = parseSpendDate(fields[dateAt] ?? '', mapping.dateOrder, true);
+      const cell = fields[dateAt] ?? '';
+      let parsed = dates.get(cell);
+      if (parsed === undefined) {
+        parsed = parseSpendDate(cell, mapping.dateOrder, true);
+        if (dates.size < 50_000) dates.set(detached(cell), parsed);
+      }
       if (parsed.ok) date = parsed.iso;
       else if (!parsed.empty) return reject(line, `${label('date')} ${parsed.reason}`);
       else withoutDate++;
     }
     let vatPence: bigint | null = null;
     if (vatAt >= 0) {
-      const vat = parseAmount(fields[vatAt] ?? '');
+      const cell = fields[vatAt] ?? '';
+      let vat = vatWords.get(cell);
+      if (vat === undefined) {
+        vat = parseAmount(cell);
+        // "N/A" on every line: words and blanks are read once, numbers every time.
+        if (!vat.ok && vatWords.size < 1000) vatWords.set(detached(cell), vat);
+      }
       if (vat.ok) vatPence = vat.pence;
       else if (!vat.empty && vat.marker === undefined) warn(`line ${line}: ${label('irrecoverableVat')} ${vat.reason}; left empty`);
     }
     if (amount.ok && amount.rounded) warn(`line ${line}: ${label('netAmount')} "${amountText.trim()}" has more than two decimal places; rounded to the penny`);
-
-    const raw: Record<string, string> = {};
-    for (const c of columns) raw[c.name] = fields[c.index] ?? '';
-    for (const i of unnamed) {
-      const value = fields[i];
-      if (value !== undefined && value.trim() !== '') raw[`Column ${i + 1}`] = value;
-    }
 
     const duplicateOf = seen.firstLineOf(fields, line);
     if (duplicateOf !== null) duplicates++;
@@ -335,34 +343,7 @@ async function* readBatches(
     }
     imported++;
     total += amount.pence;
-    return {
-      kind: 'line',
-      line,
-      date,
-      period,
-      netPence: amount.pence,
-      vatPence,
-      body: text(fields, idx.body),
-      bodyName: text(fields, idx.bodyName),
-      department: text(fields, idx.department),
-      serviceArea: text(fields, idx.serviceArea),
-      supplierName,
-      supplierId: text(fields, idx.supplierId),
-      companyNumber: text(fields, idx.companyNumber),
-      charityNumber: text(fields, idx.charityNumber),
-      vatNumber: text(fields, idx.vatNumber),
-      purpose: text(fields, idx.purpose),
-      expenseCategory: text(fields, idx.expenseCategory),
-      expenseCode: text(fields, idx.expenseCode),
-      sercopCode: text(fields, idx.sercopCode),
-      sercopCategoryCode: text(fields, idx.sercopCategoryCode),
-      merchantCategory: text(fields, idx.merchantCategory),
-      transactionNumber: text(fields, idx.transactionNumber),
-      invoiceNumber: text(fields, idx.invoiceNumber),
-      capitalRevenue: text(fields, idx.capitalRevenue),
-      duplicateOf,
-      raw,
-    };
+    return new Line(line, date, period, amount.pence, vatPence, supplierName, duplicateOf, fields, idx, shape);
   };
 
   const decoder = createTextDecoder(sniff.encoding);
@@ -429,6 +410,85 @@ async function* readBatches(
     linesWithoutDate: withoutDate,
     warnings,
   });
+}
+
+interface RawShape {
+  readonly columns: SpendSniff['columns'];
+  /** Blank-headed columns inside the header's width: in raw when a row fills one. */
+  readonly unnamed: readonly number[];
+}
+
+type FieldIndexes = Record<Exclude<TextField, 'supplierName'> | 'supplierName', number>;
+
+/**
+ * A spend line as the reader makes it: the text fields are read from the row's cells as it is built, and
+ * `raw` (every named cell as published) only when someone asks for it, which an import never does.
+ */
+class Line implements SpendLine {
+  readonly kind = 'line' as const;
+  readonly body: string | null;
+  readonly bodyName: string | null;
+  readonly department: string | null;
+  readonly serviceArea: string | null;
+  readonly supplierId: string | null;
+  readonly companyNumber: string | null;
+  readonly charityNumber: string | null;
+  readonly vatNumber: string | null;
+  readonly purpose: string | null;
+  readonly expenseCategory: string | null;
+  readonly expenseCode: string | null;
+  readonly sercopCode: string | null;
+  readonly sercopCategoryCode: string | null;
+  readonly merchantCategory: string | null;
+  readonly transactionNumber: string | null;
+  readonly invoiceNumber: string | null;
+  readonly capitalRevenue: string | null;
+  readonly #fields: readonly string[];
+  readonly #shape: RawShape;
+
+  constructor(
+    readonly line: number,
+    readonly date: string | null,
+    readonly period: SpendPeriod | null,
+    readonly netPence: bigint,
+    readonly vatPence: bigint | null,
+    readonly supplierName: string | null,
+    readonly duplicateOf: number | null,
+    fields: readonly string[],
+    idx: FieldIndexes,
+    shape: RawShape,
+  ) {
+    this.body = text(fields, idx.body);
+    this.bodyName = text(fields, idx.bodyName);
+    this.department = text(fields, idx.department);
+    this.serviceArea = text(fields, idx.serviceArea);
+    this.supplierId = text(fields, idx.supplierId);
+    this.companyNumber = text(fields, idx.companyNumber);
+    this.charityNumber = text(fields, idx.charityNumber);
+    this.vatNumber = text(fields, idx.vatNumber);
+    this.purpose = text(fields, idx.purpose);
+    this.expenseCategory = text(fields, idx.expenseCategory);
+    this.expenseCode = text(fields, idx.expenseCode);
+    this.sercopCode = text(fields, idx.sercopCode);
+    this.sercopCategoryCode = text(fields, idx.sercopCategoryCode);
+    this.merchantCategory = text(fields, idx.merchantCategory);
+    this.transactionNumber = text(fields, idx.transactionNumber);
+    this.invoiceNumber = text(fields, idx.invoiceNumber);
+    this.capitalRevenue = text(fields, idx.capitalRevenue);
+    this.#fields = fields;
+    this.#shape = shape;
+  }
+
+  get raw(): Record<string, string> {
+    const fields = this.#fields;
+    const raw: Record<string, string> = {};
+    for (const c of this.#shape.columns) raw[c.name] = fields[c.index] ?? '';
+    for (const i of this.#shape.unnamed) {
+      const value = fields[i];
+      if (value !== undefined && value.trim() !== '') raw[`Column ${i + 1}`] = value;
+    }
+    return raw;
+  }
 }
 
 const SPACE_RUN = /\s{2,}|[\t\r\n\u00a0]/;

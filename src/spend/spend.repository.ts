@@ -263,18 +263,24 @@ export async function writeFileTotals(db: Db, organisationId: string, fileId: st
       count(*), sum(net_pence)
     FROM (SELECT date_trunc('month', date)::date AS m, department, purpose, supplier_key, supplier_name, net_pence
           FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId}) l
-    GROUP BY GROUPING SETS ((m), (m, department), (m, purpose), (m, supplier_key))`.execute(db);
+    GROUP BY GROUPING SETS ((m), (m, department), (m, purpose), (m, supplier_key))
+    ORDER BY 3, 5, 6`.execute(db);
   await sql`
     INSERT INTO spend_file_totals (organisation_id, file_id, dimension, span, month, key, label, lines, pence)
     SELECT organisation_id, file_id, dimension, 'all', NULL, key, min(label), sum(lines), sum(pence)
     FROM spend_file_totals WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND span = 'month' AND dimension <> 'month'
-    GROUP BY organisation_id, file_id, dimension, key`.execute(db);
+    GROUP BY organisation_id, file_id, dimension, key
+    ORDER BY dimension, key`.execute(db);
   await sql`
     INSERT INTO spend_file_totals (organisation_id, file_id, dimension, span, month, key, label, lines, pence)
     SELECT organisation_id, file_id, dimension, 'year', date_trunc('year', month)::date, key, min(label), sum(lines), sum(pence)
     FROM spend_file_totals WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND span = 'month' AND dimension <> 'month' AND month IS NOT NULL
-    GROUP BY organisation_id, file_id, dimension, date_trunc('year', month)::date, key`.execute(db);
+    GROUP BY organisation_id, file_id, dimension, date_trunc('year', month)::date, key
+    ORDER BY dimension, 5, key`.execute(db);
 }
+
+// The totals are inserted in the order of their unique key: B-tree inserts in key order touch each page once,
+// in random order every insert may read and dirty a different one.
 
 /** Adds a new file's totals to its publisher's and takes away those of the files it replaced. */
 export async function applyFileTotals(db: Db, organisationId: string, added: string, removed: string[]): Promise<void> {
@@ -288,6 +294,7 @@ export async function applyFileTotals(db: Db, organisationId: string, added: str
       SELECT dimension, span, month, key, label, lines, pence FROM spend_file_totals WHERE organisation_id = ${organisationId} AND file_id = ${added}
       ${minus}
     ) d GROUP BY dimension, span, month, key
+    ORDER BY dimension, span, month, key
     ON CONFLICT ON CONSTRAINT spend_totals_key DO UPDATE SET lines = t.lines + excluded.lines, pence = t.pence + excluded.pence,
       label = CASE WHEN excluded.label IS NOT NULL AND (t.label IS NULL OR excluded.label < t.label) THEN excluded.label ELSE t.label END`.execute(db);
   await sql`DELETE FROM spend_totals WHERE organisation_id = ${organisationId} AND lines = 0`.execute(db);

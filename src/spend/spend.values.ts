@@ -155,6 +155,32 @@ const AMOUNT_WORDS: Readonly<Record<string, AmountMarker>> = {
  * numbers. More than two decimal places are rounded half away from zero (float exports write 12.300000001).
  */
 export function parseAmount(text: string): AmountResult {
+  // Plainest of all, without a regular expression: up to 13 digits, then nothing or one or two decimals.
+  const n = text.length;
+  if (n > 0 && n <= 17) {
+    let i = text.charCodeAt(0) === 0x2d ? 1 : 0;
+    const start = i;
+    let whole = 0;
+    for (; i < n; i++) {
+      const d = text.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      whole = whole * 10 + d;
+    }
+    const digits = i - start;
+    if (digits >= 1 && digits <= 13) {
+      let fraction = -1;
+      if (i === n) fraction = 0;
+      else if (text.charCodeAt(i) === 0x2e && (n - i === 2 || n - i === 3)) {
+        const d1 = text.charCodeAt(i + 1) - 48;
+        const d2 = n - i === 3 ? text.charCodeAt(i + 2) - 48 : 0;
+        if (d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9) fraction = d1 * 10 + d2;
+      }
+      if (fraction >= 0) {
+        const value = whole * 100 + fraction; // < 10^15: exact
+        return { ok: true, pence: BigInt(start === 1 ? -value : value) };
+      }
+    }
+  }
   const fast = PLAIN_AMOUNT.exec(text);
   if (fast) return { ok: true, pence: digitsToPence(fast[1] === '-', fast[2] ?? '0', fast[3] ?? '') };
   return parseAmountSlow(text);

@@ -4,7 +4,7 @@ import { problemSchema } from '../platform/http.ts';
 import * as service from './timebank.service.ts';
 import * as exchanges from './timebank.exchanges.ts';
 import * as partners from './timebank.partners.ts';
-import { bankImpact } from './timebank.impact.ts';
+import { impactFor } from './timebank.impact.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Minutes = Type.Integer({ minimum: 1, maximum: service.maxTransferMinutes, description: 'Whole minutes' });
@@ -59,16 +59,26 @@ const Exchange = Type.Object({
 
 const Activity = Type.Object({ id: Uuid, bankId: Uuid, partner: Party, title: Type.String(), description: Type.String(), minutes: Type.Integer() }, { $id: 'TimebankActivity' });
 
+// Impact as released: in the public release a figure that would reveal a count of fewer than 5 people is
+// null and its row's `suppressed` names it (with why); the exact release is for the bank's coordinators only.
+const Figure = Type.Union([Type.Integer(), Type.Null()], { description: 'null when hidden in the public release (see `suppressed`)' });
+const Suppressed = Type.Record(Type.String(), Type.Union([Type.Literal('fewer-than-5'), Type.Literal('secondary')]), {
+  description: 'The fields of this row that the public release hides, and why: fewer-than-5 (a count of 1–4 people) or secondary (it would reveal such a count, e.g. by subtraction from a total, or it is the time of people whose count is hidden)',
+});
 const Impact = Type.Object({
   bank: Type.Object({ id: Uuid, name: Type.String() }),
-  totals: Type.Object({ minutes: Type.Integer(), transfers: Type.Integer(), people: Type.Integer() }),
-  byCategory: Type.Array(Type.Object({ category: Type.Union([Type.String(), Type.Null()]), label: Type.String(), minutes: Type.Integer(), transfers: Type.Integer() })),
+  disclosure: Type.Union([Type.Literal('public'), Type.Literal('exact')], { description: 'public: hidden figures are null; exact: every figure, not for publication (coordinators, ?view=exact)' }),
+  threshold: Type.Integer({ description: 'Counts of people from 1 to threshold − 1 are not published' }),
+  totals: Type.Object({ minutes: Figure, transfers: Figure, people: Figure, suppressed: Suppressed }),
+  byCategory: Type.Array(Type.Object({ category: Type.Union([Type.String(), Type.Null()]), label: Type.String(), minutes: Figure, transfers: Figure, suppressed: Suppressed })),
   byMonth: Type.Array(Type.Object({
-    month: Type.String({ description: 'YYYY-MM (UTC)' }), minutes: Type.Integer(), transfers: Type.Integer(), people: Type.Integer(), firstTime: Type.Integer(), returning: Type.Integer(),
-    retainedFromPrevious: Type.Union([Type.Integer(), Type.Null()]), previous: Type.Union([Type.Integer(), Type.Null()]),
+    month: Type.String({ description: 'YYYY-MM (UTC)' }), minutes: Figure, transfers: Figure, people: Figure, firstTime: Figure, returning: Figure,
+    retainedFromPrevious: Type.Union([Type.Integer(), Type.Null()], { description: 'null in the first month, or when hidden' }), previous: Type.Union([Type.Integer(), Type.Null()], { description: 'null in the first month, or when hidden' }),
+    suppressed: Suppressed,
   })),
-  returningPeople: Type.Integer(),
-  byDecile: Type.Array(Type.Object({ decile: Type.Union([Type.Integer(), Type.Null()]), label: Type.String(), minutes: Type.Integer(), members: Type.Integer() })),
+  returningPeople: Figure,
+  suppressed: Suppressed,
+  byDecile: Type.Array(Type.Object({ decile: Type.Union([Type.Integer(), Type.Null()]), label: Type.String(), minutes: Figure, members: Figure, suppressed: Suppressed })),
 }, { $id: 'TimebankImpact' });
 
 const TransferInput = Type.Object({
@@ -288,8 +298,12 @@ export function timebankApi(app: App, ctx: AppContext): void {
   });
 
   app.get('/api/v1/timebank/banks/:id/impact', {
-    schema: { tags, summary: 'Impact computed from the ledger: hours by category, month and deprivation decile; people, first-time and returning, retention', params: Id, response: { 200: Impact, ...errors } },
-  }, async (request) => bankImpact(db, request.params.id));
+    schema: {
+      tags, summary: 'Impact computed from the ledger: hours by category, month and deprivation decile; people, first-time and returning, retention',
+      description: 'The public release by default: a count of 1–4 people, and any figure that would reveal one, is null and named in its row’s `suppressed`. `view=exact` gives every figure to the bank’s coordinators (403 for anyone else); those are not for publication.',
+      params: Id, querystring: Type.Object({ view: Type.Optional(Type.Union([Type.Literal('public'), Type.Literal('exact')])) }), response: { 200: Impact, ...errors },
+    },
+  }, async (request) => impactFor(db, request.actor, request.params.id, request.query.view ?? 'public'));
 
   app.post('/api/v1/timebank/banks/:id/members', {
     config: { access: 'signed-in' },

@@ -9,8 +9,8 @@ import { barChart, percent } from '../platform/charts.ts';
 import * as service from './timebank.service.ts';
 import * as exchanges from './timebank.exchanges.ts';
 import * as partners from './timebank.partners.ts';
-import { bankImpact, type ImpactView } from './timebank.impact.ts';
-import { accountsCsv, impactCsv, statementCsv } from './timebank.csv.ts';
+import { impactFor, impactReleaseCsv, seesExactImpact, type ImpactRelease } from './timebank.impact.ts';
+import { accountsCsv, statementCsv } from './timebank.csv.ts';
 import { accountPageData, bankPageData, formatMinutes } from './timebank.pages.ts';
 
 type Form = Record<string, string | undefined>;
@@ -37,42 +37,85 @@ function monthText(month: string): string {
 
 const hours = (minutes: number) => `${(minutes / 60).toFixed(1)} h`;
 
-/** The impact page's charts (SVG) and the tables beside them. */
-export function impactCharts(i: ImpactView) {
-  const charts: { id: string; heading: string; svg: string | null; head: string[]; rows: (string | number)[][]; note?: string; empty?: string }[] = [];
+type Marks = Record<string, 'fewer-than-5' | 'secondary'>;
+
+/**
+ * A figure as a table cell: in the public release a hidden count is "fewer than 5" and any other hidden
+ * figure "not shown"; in the exact release a figure the public one hides says "do not publish".
+ */
+function cell(value: number | null, marks: Marks, field: string, show: (n: number) => string | number = (n) => n): string | number {
+  const why = marks[field];
+  if (value === null) return why === 'fewer-than-5' ? 'fewer than 5' : 'not shown';
+  return why ? `${show(value)} (do not publish)` : show(value);
+}
+
+const published = (...values: (number | null)[]) => values.every((v) => v !== null);
+
+/** A note naming what a public chart leaves out (its bars would show hidden figures); the table says why. */
+function leftOut(labels: string[]): string | undefined {
+  return labels.length ? `Left out of the chart, to protect the people counted: ${labels.join(', ')}. The table shows why.` : undefined;
+}
+
+/** The impact page's charts (SVG) and the tables beside them. A public chart has no bar for a hidden figure. */
+export function impactCharts(i: ImpactRelease) {
+  const charts: { id: string; heading: string; svg: string | null; head: string[]; rows: (string | number)[][]; note?: string; chartNote?: string; empty?: string }[] = [];
+  const h = (v: number) => `${v.toFixed(1)} h`;
+  const cats = i.byCategory.filter((c) => published(c.minutes));
   charts.push({
     id: 'by-category', heading: 'Hours by category of help',
-    svg: i.byCategory.length ? barChart({ id: 'chart-category', title: 'Hours of help given, by category', categories: i.byCategory.map((c) => c.label), series: [{ name: 'Hours', values: i.byCategory.map((c) => c.minutes / 60) }], format: (v) => `${v.toFixed(1)} h` }) : null,
-    head: ['Category', 'Exchanges', 'Time'], rows: i.byCategory.map((c) => [c.label, c.transfers, formatMinutes(c.minutes)]),
+    svg: cats.length ? barChart({ id: 'chart-category', title: 'Hours of help given, by category', categories: cats.map((c) => c.label), series: [{ name: 'Hours', values: cats.map((c) => c.minutes! / 60) }], format: h }) : null,
+    head: ['Category', 'Exchanges', 'Time'], rows: i.byCategory.map((c) => [c.label, cell(c.transfers, c.suppressed, 'transfers'), cell(c.minutes, c.suppressed, 'minutes', formatMinutes)]),
+    chartNote: leftOut(i.byCategory.filter((c) => !published(c.minutes)).map((c) => c.label)),
   });
+  const months = i.byMonth.filter((m) => published(m.minutes));
   charts.push({
     id: 'by-month', heading: 'Hours by month',
-    svg: i.byMonth.length ? barChart({ id: 'chart-month', title: 'Hours of help given, by month', categories: i.byMonth.map((m) => monthText(m.month)), series: [{ name: 'Hours', values: i.byMonth.map((m) => m.minutes / 60) }], format: (v) => `${v.toFixed(1)} h` }) : null,
-    head: ['Month', 'Exchanges', 'Time'], rows: i.byMonth.map((m) => [monthText(m.month), m.transfers, formatMinutes(m.minutes)]),
+    svg: months.length ? barChart({ id: 'chart-month', title: 'Hours of help given, by month', categories: months.map((m) => monthText(m.month)), series: [{ name: 'Hours', values: months.map((m) => m.minutes! / 60) }], format: h }) : null,
+    head: ['Month', 'Exchanges', 'Time'], rows: i.byMonth.map((m) => [monthText(m.month), cell(m.transfers, m.suppressed, 'transfers'), cell(m.minutes, m.suppressed, 'minutes', formatMinutes)]),
+    chartNote: leftOut(i.byMonth.filter((m) => !published(m.minutes)).map((m) => monthText(m.month))),
   });
+  const split = i.byMonth.filter((m) => published(m.firstTime, m.returning));
   charts.push({
     id: 'people', heading: 'People taking part: first-time and returning',
-    svg: i.byMonth.length ? barChart({ id: 'chart-people', title: 'People who gave or received time each month, first-time and returning', categories: i.byMonth.map((m) => monthText(m.month)), series: [{ name: 'First time', values: i.byMonth.map((m) => m.firstTime) }, { name: 'Returning', values: i.byMonth.map((m) => m.returning) }] }) : null,
-    head: ['Month', 'People', 'First time', 'Returning'], rows: i.byMonth.map((m) => [monthText(m.month), m.people, m.firstTime, m.returning]),
+    svg: split.length ? barChart({ id: 'chart-people', title: 'People who gave or received time each month, first-time and returning', categories: split.map((m) => monthText(m.month)), series: [{ name: 'First time', values: split.map((m) => m.firstTime!) }, { name: 'Returning', values: split.map((m) => m.returning!) }] }) : null,
+    head: ['Month', 'People', 'First time', 'Returning'], rows: i.byMonth.map((m) => [monthText(m.month), cell(m.people, m.suppressed, 'people'), cell(m.firstTime, m.suppressed, 'firstTime'), cell(m.returning, m.suppressed, 'returning')]),
     note: 'A person is first-time in the first month they gave or received time, and returning in every later month they did.',
+    chartNote: leftOut(i.byMonth.filter((m) => !published(m.firstTime, m.returning)).map((m) => monthText(m.month))),
   });
-  const retention = i.byMonth.filter((m) => m.previous !== null);
+  const retention = i.byMonth.filter((m) => m.previous !== null || m.suppressed.previous);
+  const rate = (m: ImpactRelease['byMonth'][number]) => (m.previous ? m.retainedFromPrevious! / m.previous : 0);
+  const shownRetention = retention.filter((m) => published(m.previous, m.retainedFromPrevious));
+  const everyone = i.totals.people === null ? 'fewer than 5' : i.totals.people;
   charts.push({
     id: 'retention', heading: 'Retention from one month to the next',
-    svg: retention.length ? barChart({ id: 'chart-retention', title: 'Share of the previous month’s people who took part again', categories: retention.map((m) => monthText(m.month)), series: [{ name: 'Retained', values: retention.map((m) => (m.previous ? m.retainedFromPrevious! / m.previous : 0)) }], max: 1, format: (v) => percent(v, 0) }) : null,
+    svg: shownRetention.length ? barChart({ id: 'chart-retention', title: 'Share of the previous month’s people who took part again', categories: shownRetention.map((m) => monthText(m.month)), series: [{ name: 'Retained', values: shownRetention.map(rate) }], max: 1, format: (v) => percent(v, 0) }) : null,
     head: ['Month', 'People the month before', 'Of whom took part again', 'Retained'],
-    rows: retention.map((m) => [monthText(m.month), m.previous!, m.retainedFromPrevious!, m.previous ? percent(m.retainedFromPrevious! / m.previous, 0) : '–']),
-    note: `${i.returningPeople} of ${i.totals.people} people have taken part in more than one month.`,
+    rows: retention.map((m) => [
+      monthText(m.month), cell(m.previous, m.suppressed, 'previous'), cell(m.retainedFromPrevious, m.suppressed, 'retainedFromPrevious'),
+      !published(m.previous, m.retainedFromPrevious) ? 'not shown' : !m.previous ? '–' : m.suppressed.previous || m.suppressed.retainedFromPrevious ? `${percent(rate(m), 0)} (do not publish)` : percent(rate(m), 0),
+    ]),
+    note: i.returningPeople === null
+      ? `Fewer than 5 of ${everyone} people have taken part in more than one month.`
+      : `${i.returningPeople}${i.suppressed.returningPeople ? ' (do not publish)' : ''} of ${everyone} people have taken part in more than one month.`,
+    chartNote: leftOut(retention.filter((m) => !published(m.previous, m.retainedFromPrevious)).map((m) => monthText(m.month))),
     empty: 'Retention needs exchanges in at least two months.',
   });
+  const deciles = i.byDecile.filter((d) => published(d.minutes));
   charts.push({
     id: 'by-decile', heading: 'Hours by deprivation decile of the member’s area',
-    svg: i.totals.minutes ? barChart({ id: 'chart-decile', title: 'Hours of help given, by the national deprivation decile of the area of the member who gave it', categories: i.byDecile.map((d) => d.label), series: [{ name: 'Hours', values: i.byDecile.map((d) => d.minutes / 60) }], format: (v) => `${v.toFixed(1)} h` }) : null,
-    head: ['Decile', 'Members', 'Time'], rows: i.byDecile.map((d) => [d.label, d.members, formatMinutes(d.minutes)]),
+    svg: i.totals.minutes !== 0 && deciles.some((d) => d.minutes) ? barChart({ id: 'chart-decile', title: 'Hours of help given, by the national deprivation decile of the area of the member who gave it', categories: deciles.map((d) => d.label), series: [{ name: 'Hours', values: deciles.map((d) => d.minutes! / 60) }], format: h }) : null,
+    head: ['Decile', 'Members', 'Time'], rows: i.byDecile.map((d) => [d.label, cell(d.members, d.suppressed, 'members'), cell(d.minutes, d.suppressed, 'minutes', formatMinutes)]),
     note: 'Deciles are national: 1 is the most deprived 10% of small areas in England (IMD 2019) or Scotland (SIMD 2020). A member gives their area when they join, if they wish; time from members who did not, or whose area is not loaded, is under “Area not known”.',
+    chartNote: leftOut(i.byDecile.filter((d) => !published(d.minutes)).map((d) => (d.decile === null ? d.label : `decile ${d.label}`))),
   });
   for (const c of charts) c.empty ??= 'No exchanges yet.';
   return charts;
+}
+
+/** How many figures the public release hides. */
+function hiddenCount(i: ImpactRelease): number {
+  const n = (m: Marks) => Object.keys(m).length;
+  return n(i.totals.suppressed) + n(i.suppressed) + [...i.byCategory, ...i.byMonth, ...i.byDecile].reduce((s, r) => s + n(r.suppressed), 0);
 }
 
 export function timebankCommunityPages(app: App, ctx: AppContext): void {
@@ -300,13 +343,27 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
 
   // Impact
 
+  // Impact: the public release for everyone; the exact figures, marked not for publication, for coordinators
+  // (on the page by default, with a link to the public view; in the CSV only when asked for).
+
+  const impactView = (query: Form): 'public' | 'exact' | undefined => (query.view === 'exact' || query.view === 'public' ? query.view : undefined);
+
   app.get('/timebank/banks/:id/impact', async (request, reply) => {
-    const impact = await bankImpact(db, param(request));
-    return reply.page('timebank/views/impact.njk', { impact, totalText: formatMinutes(impact.totals.minutes), hoursText: hours(impact.totals.minutes), charts: impactCharts(impact) });
+    const coordinator = await seesExactImpact(db, request.actor, param(request));
+    const view = impactView(request.query as Form) ?? (coordinator ? 'exact' : 'public');
+    const impact = await impactFor(db, request.actor, param(request), view);
+    const t = impact.totals;
+    return reply.page('timebank/views/impact.njk', {
+      impact, coordinator, exact: view === 'exact', hidden: hiddenCount(impact), charts: impactCharts(impact),
+      totalText: t.minutes === null ? null : formatMinutes(t.minutes), hoursText: t.minutes === null ? null : hours(t.minutes),
+      transfersText: t.transfers === null ? null : t.transfers.toLocaleString('en-GB'),
+      peopleText: t.people === null ? 'fewer than 5 people' : `${t.people.toLocaleString('en-GB')} ${t.people === 1 ? 'person' : 'people'}`,
+    });
   });
 
   app.get('/timebank/banks/:id/impact.csv', async (request, reply) => {
-    const impact = await bankImpact(db, param(request));
-    return sendCsv(reply, `time-bank-impact-${impact.bank.id}.csv`, impactCsv(impact));
+    const view = impactView(request.query as Form) ?? 'public';
+    const impact = await impactFor(db, request.actor, param(request), view);
+    return sendCsv(reply, `time-bank-impact-${impact.bank.id}${view === 'exact' ? '-exact-not-for-publication' : ''}.csv`, impactReleaseCsv(impact));
   });
 }

@@ -12,7 +12,7 @@ import { createOrganisation } from '../organisations/organisations.service.ts';
 import * as service from './timebank.service.ts';
 import * as exchanges from './timebank.exchanges.ts';
 import * as partners from './timebank.partners.ts';
-import { bankImpact } from './timebank.impact.ts';
+import { bankImpact, releaseImpact, type ImpactView } from './timebank.impact.ts';
 import { checkLedger } from './timebank.check.ts';
 import { listOutbox } from '../platform/outbox.repository.ts';
 
@@ -424,11 +424,128 @@ eachEngine('timebank impact by deprivation decile and the API', (t) => {
     assert.match(account.json().memberCode, /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
     const impact = await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/impact` });
     assert.equal(impact.statusCode, 200);
-    assert.equal(impact.json().totals.minutes, 100);
+    assert.equal(impact.json().disclosure, 'public');
+    assert.equal(impact.json().totals.people, null, 'two people: fewer than 5');
+    assert.equal(impact.json().totals.suppressed.people, 'fewer-than-5');
+    assert.equal(impact.json().totals.minutes, null);
     assert.deepEqual(impact.json().byCategory.map((c: { category: string | null }) => c.category), [null, 'garden']);
+    assert.equal((await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/impact?view=exact`, headers: ann.auth })).statusCode, 403);
     const openapi = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     for (const path of ['/api/v1/timebank/exchanges', '/api/v1/timebank/banks/{id}/impact', '/api/v1/timebank/activities/{id}/redeem', '/api/v1/timebank/accounts/{id}/suspend']) {
       assert.ok(openapi.paths[path], `${path} is documented`);
     }
+  });
+});
+
+/** A transfer written straight into the ledger with a date in the past (the service always writes "now"). */
+async function historyRow(ctx: AppContext, bank: { organisationId: string; id: string }, month: string, from: string, to: string, minutes: number, category: string) {
+  const id = randomUUID();
+  const at = `${month}-15T12:00:00Z`;
+  await ctx.db.transaction().execute(async (trx) => {
+    await sql`INSERT INTO timebank_transfers (organisation_id, bank_id, id, from_account_id, to_account_id, minutes, reason, request_hash, reverses, recorded_via, on_behalf, kind, category, created_at)
+              VALUES (${bank.organisationId}, ${bank.id}, ${id}, ${from}, ${to}, ${minutes}, 'history', 'h', NULL, 'system', true, 'exchange', ${category}, ${at})`.execute(trx);
+    await sql`INSERT INTO timebank_postings (organisation_id, bank_id, transfer_id, account_id, minutes, created_at)
+              VALUES (${bank.organisationId}, ${bank.id}, ${id}, ${from}, ${-minutes}, ${at}), (${bank.organisationId}, ${bank.id}, ${id}, ${to}, ${minutes}, ${at})`.execute(trx);
+    await sql`UPDATE timebank_accounts SET min_balance = NULL, balance = balance + CASE WHEN id = ${from} THEN ${-minutes}::bigint ELSE ${minutes}::bigint END WHERE id IN (${from}, ${to})`.execute(trx);
+  });
+}
+
+/** Every count of people in a release: none may be from 1 to 4 in the public one. */
+function peopleCounts(r: ReturnType<typeof releaseImpact>): (number | null)[] {
+  return [r.totals.people, r.returningPeople, ...r.byMonth.flatMap((m) => [m.people, m.firstTime, m.returning, m.retainedFromPrevious, m.previous]), ...r.byDecile.map((d) => d.members)];
+}
+
+eachEngine('timebank impact: small counts are not published', (t) => {
+  it('hides counts of 1–4 people and what would reveal them from the public (page, CSV, API); coordinators see exact figures marked not for publication', async () => {
+    const { ctx, app } = t();
+    const bank = await service.createBank(ctx.db, cliActor, { name: 'Small Counts Time Bank' });
+    const coordinator = await person(ctx, 'coord-sdc@example.org');
+    await insertMembership(ctx.db, { organisationId: bank.organisationId, userId: coordinator.userId!, role: 'coordinator' });
+    const { tokenFor } = await import('./timebank.test-support.ts');
+    const coordinatorAuth = await tokenFor(ctx, coordinator.userId!);
+    const m: string[] = [];
+    for (let i = 0; i < 7; i++) m.push((await service.addMember(ctx.db, cliActor, bank.id, { email: `m${i}-sdc@example.org`, name: `M${i}` })).accountId);
+    const [m0, m1, m2, m3, m4, m5, m6] = m as [string, string, string, string, string, string, string];
+    // January: six people, all first-time. February: two people. March: the six again and one newcomer.
+    for (const [from, to] of [[m0, m1], [m2, m3], [m4, m5]]) await historyRow(ctx, bank, '2026-01', from!, to!, 60, 'garden');
+    await historyRow(ctx, bank, '2026-02', m0, m1, 30, 'garden');
+    for (const [from, to] of [[m0, m1], [m2, m3], [m4, m5], [m6, m0], [m1, m2]]) await historyRow(ctx, bank, '2026-03', from!, to!, 20, 'company');
+
+    const exact = await bankImpact(ctx.db, bank.id);
+    assert.deepEqual(exact.byMonth.map((x) => [x.month, x.people, x.firstTime, x.returning, x.retainedFromPrevious, x.previous]), [
+      ['2026-01', 6, 6, 0, null, null], ['2026-02', 2, 0, 2, 2, 6], ['2026-03', 7, 1, 6, 2, 2],
+    ]);
+    const pub = releaseImpact(exact, 'public');
+    const [jan, feb, mar] = pub.byMonth as [typeof pub.byMonth[0], typeof pub.byMonth[0], typeof pub.byMonth[0]];
+    assert.equal(pub.totals.people, 7);
+    assert.equal(pub.totals.minutes, 180 + 30 + 100);
+    // February: two people, so its people, returning, time and exchanges are hidden; and the smallest other month's time too, March's (else total − January − March = February).
+    assert.deepEqual([feb.people, feb.returning, feb.minutes, feb.transfers, feb.firstTime], [null, null, null, null, 0]);
+    assert.deepEqual(feb.suppressed, { people: 'fewer-than-5', returning: 'fewer-than-5', minutes: 'secondary', transfers: 'secondary', retainedFromPrevious: 'fewer-than-5' });
+    assert.deepEqual([jan.minutes, mar.minutes, mar.suppressed.minutes, mar.transfers], [180, null, 'secondary', null]);
+    // March: one newcomer. Returning is hidden too (people − returning), and January's first-timers (the first-timers add up to the total of people).
+    assert.deepEqual([mar.people, mar.firstTime, mar.returning, mar.previous, mar.retainedFromPrevious], [7, null, null, null, null]);
+    assert.deepEqual([mar.suppressed.firstTime, mar.suppressed.returning, mar.suppressed.previous], ['fewer-than-5', 'secondary', 'fewer-than-5']);
+    assert.deepEqual([jan.people, jan.firstTime, jan.suppressed.firstTime], [6, null, 'secondary']);
+    assert.equal(feb.previous, 6);
+    for (const n of peopleCounts(pub)) assert.ok(n === null || n === 0 || n >= 5, `a published count of ${n}`);
+    assert.equal(pub.returningPeople, 6);
+    assert.deepEqual(pub.byDecile.find((d) => d.decile === null), { decile: null, label: 'Area not known', minutes: 310, members: 5, suppressed: {} });
+    const ex = releaseImpact(exact, 'exact');
+    assert.deepEqual([ex.byMonth[1]!.people, ex.byMonth[1]!.suppressed.people, ex.disclosure], [2, 'fewer-than-5', 'exact']);
+
+    // The API: public by default, exact for coordinators who ask (403 for anyone else).
+    const api = await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/impact` });
+    assert.equal(api.statusCode, 200, api.body);
+    assert.deepEqual(api.json().byMonth[1], feb);
+    assert.equal((await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/impact?view=exact` })).statusCode, 403);
+    const apiExact = await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/impact?view=exact`, headers: coordinatorAuth });
+    assert.equal(apiExact.json().byMonth[1].people, 2);
+    assert.equal(apiExact.json().disclosure, 'exact');
+
+    // The page and CSV: "fewer than 5", no bar for a hidden figure, a note saying what is left out.
+    const page = await app.inject({ method: 'GET', url: `/timebank/banks/${bank.id}/impact` });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /310 minutes|5 hours 10 minutes/);
+    assert.match(page.body, /fewer than 5/);
+    assert.match(page.body, /Left out of the chart, to protect the people counted: February 2026, March 2026\./);
+    const monthChart = /<svg[^>]+id="chart-month"[\s\S]*?<\/svg>/.exec(page.body)![0];
+    assert.doesNotMatch(monthChart, /February 2026|March 2026/);
+    assert.match(monthChart, /January 2026/);
+    assert.doesNotMatch(page.body, /id="chart-people"/, 'every month has a hidden first-time or returning figure');
+    const csv = (await app.inject({ method: 'GET', url: `/timebank/banks/${bank.id}/impact.csv` })).body;
+    assert.match(csv, /\r\npeople_by_month,2026-02,<5\r\n/);
+    assert.match(csv, /\r\nminutes_by_month,2026-02,\[c\]\r\n/);
+    assert.match(csv, /\r\nfirst_time_by_month,2026-01,\[c\]\r\n/);
+    assert.match(csv, /\r\nminutes_by_month,2026-03,\[c\]\r\n/);
+    assert.match(csv, /\r\ntotal_people,,7\r\n/);
+    const exactCsv = (await app.inject({ method: 'GET', url: `/timebank/banks/${bank.id}/impact.csv?view=exact`, headers: coordinatorAuth })).body;
+    assert.match(exactCsv, /\r\npeople_by_month,2026-02,2,do not publish: fewer than 5 people\r\n/);
+    assert.match(exactCsv, /\r\nminutes_by_month,2026-01,180,publish\r\n/);
+    assert.match(exactCsv, /\r\nminutes_by_month,2026-03,100,do not publish: would reveal a figure of fewer than 5 people\r\n/);
+  });
+
+  it('hides every figure of a bank with fewer than 5 people, categories too (they add up to the total)', () => {
+    const tiny: ImpactView = {
+      bank: { id: 'b', name: 'Tiny' }, totals: { minutes: 90, transfers: 2, people: 3 },
+      byCategory: [{ category: 'garden', label: 'Gardening', minutes: 90, transfers: 2 }],
+      byMonth: [{ month: '2026-01', minutes: 90, transfers: 2, people: 3, firstTime: 3, returning: 0, retainedFromPrevious: null, previous: null }],
+      returningPeople: 0,
+      byDecile: [{ decile: 1, label: '1 (most deprived 10%)', minutes: 60, members: 1 }, { decile: null, label: 'Area not known', minutes: 30, members: 1 }],
+    };
+    const r = releaseImpact(tiny, 'public');
+    assert.deepEqual([r.totals.people, r.totals.minutes, r.totals.transfers], [null, null, null]);
+    assert.deepEqual([r.byCategory[0]!.minutes, r.byCategory[0]!.transfers], [null, null]);
+    assert.deepEqual([r.byMonth[0]!.people, r.byMonth[0]!.firstTime, r.byMonth[0]!.returning, r.byMonth[0]!.minutes], [null, null, 0, null]);
+    assert.deepEqual(r.byDecile.map((d) => [d.members, d.minutes]), [[null, null], [null, null]]);
+    assert.equal(r.returningPeople, 0, 'zero identifies nobody');
+    // One decile of 1 beside a large one: the large one's time is hidden too (else total − it = the small one).
+    const mixed = releaseImpact({ ...tiny, totals: { minutes: 1000, transfers: 20, people: 12 }, byMonth: [], byCategory: [], returningPeople: 6,
+      byDecile: [{ decile: 1, label: '1', minutes: 60, members: 1 }, { decile: 5, label: '5', minutes: 900, members: 9 }, { decile: null, label: 'Area not known', minutes: 40, members: 2 }] }, 'public');
+    assert.deepEqual(mixed.byDecile.map((d) => [d.members, d.minutes]), [[null, null], [9, 900], [null, null]], 'two hidden already: nothing more');
+    const lone = releaseImpact({ ...tiny, totals: { minutes: 1000, transfers: 20, people: 12 }, byMonth: [], byCategory: [], returningPeople: 6,
+      byDecile: [{ decile: 1, label: '1', minutes: 60, members: 1 }, { decile: 5, label: '5', minutes: 900, members: 9 }, { decile: 7, label: '7', minutes: 40, members: 6 }] }, 'public');
+    assert.deepEqual(lone.byDecile.map((d) => [d.members, d.minutes]), [[null, null], [9, 900], [6, null]], 'the smallest other decile’s time is hidden');
+    assert.equal(lone.byDecile[2]!.suppressed.minutes, 'secondary');
   });
 });

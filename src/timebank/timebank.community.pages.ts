@@ -224,7 +224,7 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
   }
 
   app.get('/timebank/listings/:id', async (request, reply) => {
-    const notices: Record<string, string> = { listed: 'Your listing is published to the bank’s members.', recorded: 'The exchange is recorded. The other member will be asked to confirm it; the time moves when they do.' };
+    const notices: Record<string, string> = { listed: 'Your listing is published to the bank’s members.', recorded: 'The exchange is recorded. The other member will be asked to confirm it (we have emailed them); the time moves when they do.' };
     return reply.page('timebank/views/listing.njk', await listingPage(request.actor, param(request), { notice: notices[(request.query as Form).notice ?? ''] }), { form: true });
   });
 

@@ -380,7 +380,7 @@ async function noticeDecided(trx: Db, actor: Actor, x: {
         `Hello ${recorder.name},`, '',
         `${who} has confirmed the exchange you recorded in ${bank.name}:`, '',
         what, `Time: ${time}`, '',
-        `The time has moved ${recorderIsProvider ? 'to your account' : 'from your account'}. You can see it on your statement:`, '',
+        `The time has moved ${recorderIsProvider ? `to your account from ${other.name}’s` : `from your account to ${other.name}’s`}. You can see it on your statement:`, '',
         accountLink(options, bank, recorder.id), '',
         'Thank you for your part in it.',
       ].join('\n') + '\n',

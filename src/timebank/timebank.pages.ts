@@ -26,15 +26,15 @@ const bankNotices: Record<string, string> = {
   suspended: 'The account is suspended: it can neither give nor receive time until it is reinstated.',
   reinstated: 'The account is reinstated.',
   approval: 'The joining rule is saved.',
-  'on-behalf': 'The exchange is recorded on the members’ behalf and the time has moved.',
+  'on-behalf': 'The exchange is recorded on the members’ behalf and the time has moved. Both members have been emailed to say so.',
 };
 
 const accountNotices: Record<string, string> = {
   recorded: 'The exchange is recorded.',
   reversed: 'The exchange is reversed. Both the exchange and its reversal stay on the statement.',
-  exchange: 'The exchange is recorded. The other member will be asked to confirm it; the time moves when they do.',
-  confirmed: 'The exchange is confirmed and the time has moved.',
-  declined: 'The exchange is declined. No time has moved.',
+  exchange: 'The exchange is recorded. The other member will be asked to confirm it (we have emailed them); the time moves when they do.',
+  confirmed: 'The exchange is confirmed and the time has moved. The member who recorded it has been emailed.',
+  declined: 'The exchange is declined. No time has moved. The member who recorded it has been emailed.',
   credits: 'The credits are given.',
   activity: 'The activity is listed.',
   redeemed: 'The credits are redeemed.',

@@ -245,7 +245,7 @@ export function timebankApi(app: App, ctx: AppContext): void {
       response: { 200: Exchange, 201: Exchange, ...errors },
     },
   }, async (request, reply) => {
-    const r = await exchanges.recordExchange(db, request.actor, request.body);
+    const r = await exchanges.recordExchange(db, request.actor, request.body, { baseUrl: ctx.config.baseUrl });
     return reply.status(r.replayed ? 200 : 201).send(r.exchange);
   });
 
@@ -257,7 +257,7 @@ export function timebankApi(app: App, ctx: AppContext): void {
         summary: decision === 'confirm' ? 'Confirm an exchange the other side recorded: the minutes move (422 and nothing changes if that would pass a limit)' : 'Decline an exchange the other side recorded',
         response: { 200: Exchange, ...errors },
       },
-    }, async (request) => (await exchanges.decideExchange(db, request.actor, request.params.id, decision)).exchange);
+    }, async (request) => (await exchanges.decideExchange(db, request.actor, request.params.id, decision, { baseUrl: ctx.config.baseUrl })).exchange);
   }
 
   app.post('/api/v1/timebank/partners/:id/credits', {

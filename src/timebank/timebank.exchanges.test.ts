@@ -414,6 +414,8 @@ eachEngine('timebank impact by deprivation decile and the API', (t) => {
     const recorded = await post(bob.auth, '/api/v1/timebank/exchanges', { id, listingId: listing.json().id, minutes: 40, description: 'Trimmed the hedge' });
     assert.equal(recorded.statusCode, 201, recorded.body);
     assert.equal(recorded.json().status, 'pending');
+    const [toAnn] = await listOutbox(ctx.db, { to: 'ann-api@example.org', limit: 10 });
+    assert.ok(toAnn?.text.includes(`${ctx.config.baseUrl}/timebank/accounts/${joined.json().id}`), 'recorded over the API: the email links to the account page');
     assert.equal((await post(bob.auth, '/api/v1/timebank/exchanges', { id, listingId: listing.json().id, minutes: 40, description: 'Trimmed the hedge' })).statusCode, 200);
     assert.equal((await post(bob.auth, `/api/v1/timebank/exchanges/${id}/confirm`, {})).statusCode, 403);
     const confirmed = await post(ann.auth, `/api/v1/timebank/exchanges/${id}/confirm`, {});

@@ -7,6 +7,8 @@ import { registerUser } from '../platform/auth/auth.service.ts';
 import { addMember as addOrganisationMember, createOrganisation } from '../organisations/organisations.service.ts';
 import * as service from './timebank.service.ts';
 import { checkLedger } from './timebank.check.ts';
+import { releaseImpact, type ImpactView } from './timebank.impact.ts';
+import { impactSummary } from './timebank.community.pages.ts';
 
 const password = 'a long enough password';
 
@@ -166,5 +168,19 @@ eachEngine('timebank community pages', (t) => {
     assert.equal((await service.getAccount(ctx.db, cliActor, member.accountId)).balance, 0);
     const list = await app.inject({ method: 'GET', url: `/timebank/banks/${bank.id}/activities` });
     assert.match(list.body, /Pottery class/);
+  });
+
+  it('says why the totals are not shown, and never calls a hidden figure of 5 or more "fewer than 5"', () => {
+    const base: ImpactView = {
+      bank: { id: 'b', name: 'B' }, totals: { minutes: 1000, transfers: 20, people: 12 }, byCategory: [], byMonth: [], returningPeople: 6,
+      byDecile: [{ decile: 1, label: '1', minutes: 960, members: 3 }, { decile: null, label: 'Area not known', minutes: 0, members: 0 }],
+    };
+    // All the time went to members of one decile, 3 of them: the total would reveal that decile's time.
+    const hiddenTotal = releaseImpact(base, 'public');
+    assert.equal(hiddenTotal.totals.minutes, null);
+    assert.equal(impactSummary(hiddenTotal), 'Help has been given by 12 people. The total time is not shown: with the figures below it would reveal a figure about fewer than 5 people.');
+    assert.equal(impactSummary(releaseImpact({ ...base, byDecile: [] }, 'public')), '16 hours 40 minutes of help given in 20 exchanges, by 12 people.');
+    assert.match(impactSummary(releaseImpact({ ...base, totals: { minutes: 60, transfers: 1, people: 2 } }, 'public')), /^Help has been given by fewer than 5 people so far/);
+    assert.equal(impactSummary(releaseImpact(base, 'exact')), '16 hours 40 minutes of help given in 20 exchanges, by 12 people.');
   });
 });

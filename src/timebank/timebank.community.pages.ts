@@ -35,7 +35,6 @@ function monthText(month: string): string {
   return `${['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'][m - 1]} ${y}`;
 }
 
-const hours = (minutes: number) => `${(minutes / 60).toFixed(1)} h`;
 
 type Marks = Record<string, 'fewer-than-5' | 'secondary'>;
 
@@ -85,7 +84,7 @@ export function impactCharts(i: ImpactRelease) {
   const retention = i.byMonth.filter((m) => m.previous !== null || m.suppressed.previous);
   const rate = (m: ImpactRelease['byMonth'][number]) => (m.previous ? m.retainedFromPrevious! / m.previous : 0);
   const shownRetention = retention.filter((m) => published(m.previous, m.retainedFromPrevious));
-  const everyone = i.totals.people === null ? 'fewer than 5' : i.totals.people;
+  const everyone = i.totals.people === null ? (i.totals.suppressed.people === 'fewer-than-5' ? 'fewer than 5' : 'all the') : i.totals.people;
   charts.push({
     id: 'retention', heading: 'Retention from one month to the next',
     svg: shownRetention.length ? barChart({ id: 'chart-retention', title: 'Share of the previous month’s people who took part again', categories: shownRetention.map((m) => monthText(m.month)), series: [{ name: 'Retained', values: shownRetention.map(rate) }], max: 1, format: (v) => percent(v, 0) }) : null,
@@ -110,6 +109,19 @@ export function impactCharts(i: ImpactRelease) {
   });
   for (const c of charts) c.empty ??= 'No exchanges yet.';
   return charts;
+}
+
+/** The sentence at the top of the impact page: the totals, or why they are not shown. */
+export function impactSummary(i: ImpactRelease): string {
+  const t = i.totals;
+  const people = t.people !== null ? `${t.people.toLocaleString('en-GB')} ${t.people === 1 ? 'person' : 'people'}` : null;
+  if (t.people === null && t.suppressed.people === 'fewer-than-5') {
+    return 'Help has been given by fewer than 5 people so far. To protect their privacy, most figures are shown once 5 or more people have taken part.';
+  }
+  if (t.minutes === null || t.transfers === null) {
+    return `${people ? `Help has been given by ${people}.` : 'Help has been given.'} The total time is not shown: with the figures below it would reveal a figure about fewer than 5 people.`;
+  }
+  return `${formatMinutes(t.minutes)} of help given in ${t.transfers.toLocaleString('en-GB')} ${t.transfers === 1 ? 'exchange' : 'exchanges'}, by ${people ?? 'a number of people not shown (it would reveal a figure about fewer than 5 people)'}.`;
 }
 
 /** How many figures the public release hides. */
@@ -355,9 +367,7 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
     const t = impact.totals;
     return reply.page('timebank/views/impact.njk', {
       impact, coordinator, exact: view === 'exact', hidden: hiddenCount(impact), charts: impactCharts(impact),
-      totalText: t.minutes === null ? null : formatMinutes(t.minutes), hoursText: t.minutes === null ? null : hours(t.minutes),
-      transfersText: t.transfers === null ? null : t.transfers.toLocaleString('en-GB'),
-      peopleText: t.people === null ? 'fewer than 5 people' : `${t.people.toLocaleString('en-GB')} ${t.people === 1 ? 'person' : 'people'}`,
+      summary: impactSummary(impact),
     });
   });
 

@@ -172,14 +172,18 @@ eachEngine('timebank community pages', (t) => {
 
   it('says why the totals are not shown, and never calls a hidden figure of 5 or more "fewer than 5"', () => {
     const base: ImpactView = {
-      bank: { id: 'b', name: 'B' }, totals: { minutes: 1000, transfers: 20, people: 12 }, byCategory: [], byMonth: [], returningPeople: 6,
+      bank: { id: 'b', name: 'B' }, totals: { minutes: 1000, transfers: 20, people: 12 }, byCategory: [{ category: 'garden', label: 'Gardening', minutes: 1000, transfers: 20 }],
+      byMonth: [{ month: '2026-01', minutes: 400, transfers: 8, people: 7, firstTime: 7, returning: 0, retainedFromPrevious: null, previous: null }, { month: '2026-02', minutes: 600, transfers: 12, people: 12, firstTime: 5, returning: 7, retainedFromPrevious: 7, previous: 7 }],
+      returningPeople: 7,
       byDecile: [{ decile: 1, label: '1', minutes: 960, members: 3 }, { decile: null, label: 'Area not known', minutes: 0, members: 0 }],
     };
     // All the time went to members of one decile, 3 of them: the total would reveal that decile's time.
     const hiddenTotal = releaseImpact(base, 'public');
     assert.equal(hiddenTotal.totals.minutes, null);
+    assert.deepEqual([...hiddenTotal.byMonth.map((m) => m.minutes), hiddenTotal.byCategory[0]!.minutes], [null, null, null], 'the months and categories add up to it too');
+    assert.deepEqual(hiddenTotal.byMonth.map((m) => m.people), [7, 12]);
     assert.equal(impactSummary(hiddenTotal), 'Help has been given by 12 people. The total time is not shown: with the figures below it would reveal a figure about fewer than 5 people.');
-    assert.equal(impactSummary(releaseImpact({ ...base, byDecile: [] }, 'public')), '16 hours 40 minutes of help given in 20 exchanges, by 12 people.');
+    assert.equal(impactSummary(releaseImpact({ ...base, byDecile: [{ decile: 1, label: '1', minutes: 960, members: 5 }] }, 'public')), '16 hours 40 minutes of help given in 20 exchanges, by 12 people.');
     assert.match(impactSummary(releaseImpact({ ...base, totals: { minutes: 60, transfers: 1, people: 2 } }, 'public')), /^Help has been given by fewer than 5 people so far/);
     assert.equal(impactSummary(releaseImpact(base, 'exact')), '16 hours 40 minutes of help given in 20 exchanges, by 12 people.');
   });

@@ -181,7 +181,12 @@ export function releaseImpact(i: ImpactView, disclosure: 'public' | 'exact'): Im
   };
   if (!totals.minutes && !protectSum(months.map((x) => ({ value: x.m.minutes, marks: x.marks, row: x })), 'minutes', ['transfers'])) hideTotals();
   if (!totals.people && !protectSum(months.map((x) => ({ value: x.m.firstTime, marks: x.marks, row: x })), 'firstTime', ['returning'])) hide(totals, 'people', 'secondary');
-  if (!totals.minutes && !protectSum(deciles.map((x) => ({ value: x.d.minutes, marks: x.marks, row: x })), 'minutes')) hideTotals();
+  if (!totals.minutes && !protectSum(deciles.map((x) => ({ value: x.d.minutes, marks: x.marks, row: x })), 'minutes')) {
+    // Everyone who gave time is in one decile, and fewer than 5 of them: all the time given is theirs, so no
+    // total of it is published (the total, the months and the categories all add up to it).
+    hideTotals();
+    for (const { marks } of months) for (const f of ['minutes', 'transfers']) hide(marks, f, 'secondary');
+  }
   // The categories add up to the total: if it is hidden, so are they.
   if (totals.minutes) for (const c of categories) for (const f of ['minutes', 'transfers']) hide(c.marks, f, 'secondary');
   // Hiding the total can leave a lone hidden month or decile beside published ones; that is safe (the total is

@@ -250,7 +250,7 @@ eachEngine('timebank members, exchanges and partners', (t) => {
     assert.match((await mail('ann-notice@example.org')).at(-1)!.text, /A coordinator of Notice Time Bank, for Bob, has confirmed/);
     assert.equal((await mail('bob-notice@example.org')).at(-1)!.kind, 'timebank-exchange-confirmed-for-you');
 
-    // Without a site address (e.g. the API until it passes one) the email says where to go instead of a link.
+    // Without a site address (the demo, which is loaded without one) the email says where to go instead of a link.
     await exchanges.recordExchange(ctx.db, bob, { id: randomUUID(), bankId: bank.id, role: 'gave', with: a.id, minutes: 5, category: 'other', description: 'Posted a letter' });
     assert.match((await mail('ann-notice@example.org')).at(-1)!.text, /choose "Time credits" and open your account in Notice Time Bank/);
   });

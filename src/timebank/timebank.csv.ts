@@ -1,7 +1,6 @@
-// CSV exports: an account's statement, a bank's accounts, a bank's impact. Minutes stay whole minutes (a
+// CSV exports: an account's statement, a bank's accounts (a bank's impact: timebank.impact.ts, with its disclosure control). Minutes stay whole minutes (a
 // spreadsheet can divide by 60); text cells that start like a formula are neutralised.
 import type { AccountView } from './timebank.service.ts';
-import type { ImpactView } from './timebank.impact.ts';
 
 export function csvCell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
@@ -31,17 +30,4 @@ export function accountsCsv(accounts: AccountView[]): string {
     ['account_id', 'name', 'kind', 'partner_role', 'status', 'member_code', 'area_code', 'balance_minutes', 'min_balance_minutes'],
     accounts.map((a) => [a.id, a.name, a.kind, a.partnerRole, a.status, a.memberCode, a.areaCode, a.balance, a.minBalance]),
   );
-}
-
-/** One table in long form: measure, key, value, so every chart's figures are in one file. */
-export function impactCsv(i: ImpactView): string {
-  const rows: (string | number | null)[][] = [];
-  for (const c of i.byCategory) rows.push(['minutes_by_category', c.label, c.minutes]);
-  for (const m of i.byMonth) {
-    rows.push(['minutes_by_month', m.month, m.minutes], ['people_by_month', m.month, m.people], ['first_time_by_month', m.month, m.firstTime], ['returning_by_month', m.month, m.returning]);
-    if (m.retainedFromPrevious !== null) rows.push(['retained_from_previous_month', m.month, m.retainedFromPrevious], ['previous_month_people', m.month, m.previous]);
-  }
-  for (const d of i.byDecile) rows.push(['minutes_by_deprivation_decile', d.label, d.minutes], ['members_by_deprivation_decile', d.label, d.members]);
-  rows.push(['total_minutes', '', i.totals.minutes], ['total_people', '', i.totals.people], ['people_in_more_than_one_month', '', i.returningPeople]);
-  return csv(['measure', 'key', 'value'], rows);
 }

@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import {
   Kysely,
@@ -112,14 +114,52 @@ class SerialisedPGliteDialect extends PGliteDialect {
 
 /** Opens the embedded database; `dataDir` null keeps it in memory (tests). */
 export async function openPGlite(dataDir: string | null): Promise<DatabaseHandle> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await createPGliteDataDir(dataDir);
+  }
   return openPGliteFrom({ dataDir: dataDir ?? undefined });
 }
+
+/**
+ * Creates a data folder in a worker thread of its own. PGlite runs initdb (a second WebAssembly instance) the
+ * first time a folder is opened, and the process then held ~600 MB it never gave back; a worker's memory goes
+ * when it ends, so the instance opened after starts at ~200 MB.
+ */
+async function createPGliteDataDir(dataDir: string): Promise<void> {
+  const code = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    import(workerData.module).then(async ({ PGlite }) => {
+      const db = new PGlite({ dataDir: workerData.dataDir });
+      await db.waitReady;
+      await db.close();
+      parentPort.postMessage('ready');
+    });`;
+  await new Promise<void>((resolve, reject) => {
+    const worker = new Worker(code, { eval: true, workerData: { module: import.meta.resolve('@electric-sql/pglite'), dataDir } });
+    let ready = false;
+    worker.once('message', () => {
+      ready = true;
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => (ready ? resolve() : reject(new Error(`Creating the database in ${dataDir} failed (worker exit ${code})`))));
+  });
+}
+
+/**
+ * Settings PGlite starts with, beyond its own. shared_buffers: PGlite's memory (WebAssembly) only grows, and the
+ * default 128 MB of buffers filled by any large import stays in the process for good; the data folder's files
+ * are cached by the operating system either way.
+ */
+const PGLITE_SETTINGS = ['shared_buffers=32MB'];
 
 /** Opens PGlite with the given options (e.g. `loadDataDir`, a dumped data directory), with our type parsers. */
 export async function openPGliteFrom(options: { dataDir?: string; loadDataDir?: Blob }): Promise<DatabaseHandle> {
   const dataDir = options.dataDir ?? null;
-  const pglite = new PGlite({ ...options, parsers: { [INT8]: parseInt8, [DATE]: parseDate } });
+  const defaults = (PGlite as unknown as { defaultStartParams?: string[] }).defaultStartParams ?? [];
+  // Only alongside PGlite's own start parameters (single-user mode and the rest), never instead of them.
+  const startParams = defaults.length ? [...defaults, ...PGLITE_SETTINGS.flatMap((setting) => ['-c', setting])] : undefined;
+  const pglite = new PGlite({ ...options, ...(startParams ? { startParams } : {}), parsers: { [INT8]: parseInt8, [DATE]: parseDate } });
   await pglite.waitReady;
   const db = new Kysely<Database>({ dialect: new SerialisedPGliteDialect({ pglite }) });
   return {

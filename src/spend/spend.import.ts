@@ -132,7 +132,10 @@ function counted(source: ImportInput['source'], total: number, onProgress?: Impo
 const timing = process.env.SPEND_TIMING === '1';
 function phase(label: string, since: number): number {
   const now = performance.now();
-  if (timing) process.stderr.write(`spend import: ${label} ${(now - since).toFixed(0)} ms\n`);
+  if (timing) {
+    const m = process.memoryUsage();
+    process.stderr.write(`spend import: ${label} ${(now - since).toFixed(0)} ms (RSS ${(m.rss / 2 ** 20).toFixed(0)} MB, heap ${(m.heapUsed / 2 ** 20).toFixed(0)} MB, external ${(m.external / 2 ** 20).toFixed(0)} MB)\n`);
+  }
   return now;
 }
 
@@ -182,6 +185,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
       period, mapping: (remembered as MappingOverride | null) ?? undefined,
     });
     return await withBulkTransaction(ctx.handle, repo.fileLinesTable(fileId), async (trx, sink) => {
+      // Not on PGlite: its memory only grows, so it keeps its small defaults.
       if (ctx.handle.engine === 'postgres') await repo.bulkLoadSettings(trx);
       // The lines go into a table of their own, indexed when it joins spend_lines (see migration 0014).
       await repo.createFileLines(trx, org.id, fileId);

@@ -52,7 +52,7 @@ export interface CopySink {
   abort(error: Error): Promise<void>;
 }
 
-const PGLITE_PIECE = 4 * 1024 * 1024;
+const PGLITE_PIECE = 1024 * 1024;
 const POSTGRES_QUEUE = 8 * 1024 * 1024;
 
 function pgliteSink(tx: PGliteTransaction, table: string): CopySink {

@@ -28,7 +28,7 @@ export interface BarChartOptions {
   readonly format?: (value: number) => string;
   /** Width of the drawing in SVG units (it scales to its container); default 640. */
   readonly width?: number;
-  /** Width kept for category labels on the left; default 30% of the width. */
+  /** Width kept for category labels on the left; default: enough for the longest, from 30% to 50% of the width. */
   readonly labelWidth?: number;
   /** Index of a category to emphasise (e.g. "this area"); its label is bold. */
   readonly highlight?: number;
@@ -60,7 +60,9 @@ export function barChart(options: BarChartOptions): string {
   }
   const format = options.format ?? ((v: number) => String(v));
   const width = options.width ?? 640;
-  const labelWidth = options.labelWidth ?? Math.round(width * 0.3);
+  // Room for the longest label (about 7.6 px a character at 14 px), from 30% to half of the width.
+  const longest = categories.reduce((n, c) => Math.max(n, c.length), 0);
+  const labelWidth = options.labelWidth ?? Math.min(Math.round(width * 0.5), Math.max(Math.round(width * 0.3), Math.ceil(longest * 7.6) + 16));
   const valueWidth = 64;
   const barArea = Math.max(40, width - labelWidth - valueWidth - 8);
   const barHeight = 16;

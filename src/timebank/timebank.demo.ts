@@ -41,14 +41,14 @@ const reversal = { id: '6d1f0c55-3a52-4c8e-9f0b-1a7e2b9d0008', of: '6d1f0c55-3a5
 /** A small made-up time bank for a Newcastle community group, with a few exchanges and one reversal. */
 export async function seedTimebank(ctx: AppContext): Promise<boolean> {
   // One transaction: a seed that fails half-way leaves nothing behind to be mistaken for a finished one.
-  return inTransaction(ctx.db, (trx) => seed(trx));
+  return inTransaction(ctx.db, (trx) => seed(trx, { baseUrl: ctx.config.baseUrl }));
 }
 
-async function seed(db: Db): Promise<boolean> {
+async function seed(db: Db, emails: { baseUrl: string }): Promise<boolean> {
   const org = (await findOrganisation(db, 'heaton-neighbours-time-bank'))
     ?? (await createOrganisation(db, systemActor, { name: organisationName, legalForm: 'community-group', locality: 'Newcastle upon Tyne', description }));
   const existing = await repo.findBankByName(db, org.id, organisationName);
-  if (existing) return seedCommunity(db, existing.id);
+  if (existing) return seedCommunity(db, existing.id, emails);
   const bank = await service.createBank(db, systemActor, { name: organisationName, organisation: org.id });
   const accounts = new Map<Key, string>([['issuer', bank.issuerAccountId!]]);
   for (const m of members) {
@@ -59,7 +59,7 @@ async function seed(db: Db): Promise<boolean> {
     await service.recordTransfer(db, systemActor, { id: e.id, from: accounts.get(e.from), to: accounts.get(e.to), minutes: e.minutes, reason: e.reason });
   }
   await service.reverseTransfer(db, systemActor, reversal.of, { id: reversal.id, reason: reversal.reason });
-  await seedCommunity(db, bank.id);
+  await seedCommunity(db, bank.id, emails);
   return true;
 }
 
@@ -70,7 +70,7 @@ const example = 'An example for the demonstration: made up, not a real offer.';
  * waiting), one recorded by a coordinator, an earn partner and a spend partner (invented organisations) with
  * credits given and redeemed, and a newcomer waiting for approval. Runs once: it stops if the bank has listings.
  */
-async function seedCommunity(db: Db, bankId: string): Promise<boolean> {
+async function seedCommunity(db: Db, bankId: string, emails: { baseUrl: string }): Promise<boolean> {
   const bank = (await repo.findBank(db, bankId))!;
   if (await store.bankHasListings(db, bank)) return false;
   const accounts = new Map((await repo.listAccounts(db, bank)).filter((a) => a.user_id).map((a) => [a.name, a]));
@@ -89,12 +89,12 @@ async function seedCommunity(db: Db, bankId: string): Promise<boolean> {
     ids.set(l.title, view.id);
   }
   // Dennis records Joan's help from her offer; Joan confirms it.
-  await community.recordExchange(db, as('Dennis Robson'), { id: '6d1f0c55-3a52-4c8e-9f0b-1a7e2b9d0101', listingId: ids.get(listings[1].title), minutes: 30, description: 'Set up video calls with family' });
-  await community.decideExchange(db, as('Joan Armstrong'), '6d1f0c55-3a52-4c8e-9f0b-1a7e2b9d0101', 'confirm');
+  await community.recordExchange(db, as('Dennis Robson'), { id: '6d1f0c55-3a52-4c8e-9f0b-1a7e2b9d0101', listingId: ids.get(listings[1].title), minutes: 30, description: 'Set up video calls with family' }, emails);
+  await community.decideExchange(db, as('Joan Armstrong'), '6d1f0c55-3a52-4c8e-9f0b-1a7e2b9d0101', 'confirm', emails);
   // Amira records Kofi's allotment help: it waits for Kofi to confirm.
-  await community.recordExchange(db, as('Amira Haddad'), { id: '6d1f0c55-3a52-4c8e-9f0b-1a7e2b9d0102', listingId: ids.get(listings[2].title), minutes: 90, description: 'Digging over two beds' });
+  await community.recordExchange(db, as('Amira Haddad'), { id: '6d1f0c55-3a52-4c8e-9f0b-1a7e2b9d0102', listingId: ids.get(listings[2].title), minutes: 90, description: 'Digging over two beds' }, emails);
   // A coordinator records one for two members who do not use the website.
-  await community.recordExchange(db, systemActor, { id: '6d1f0c55-3a52-4c8e-9f0b-1a7e2b9d0103', bankId: bank.id, provider: person('Siân Pryce').id, receiver: person('Amira Haddad').id, minutes: 30, category: 'company', description: 'Company at the Tuesday coffee morning' });
+  await community.recordExchange(db, systemActor, { id: '6d1f0c55-3a52-4c8e-9f0b-1a7e2b9d0103', bankId: bank.id, provider: person('Siân Pryce').id, receiver: person('Amira Haddad').id, minutes: 30, category: 'company', description: 'Company at the Tuesday coffee morning' }, emails);
 
   // Organisational credits, with invented partner organisations.
   const partner = async (name: string, role: 'earn' | 'spend', minBalance: number) => {

@@ -297,7 +297,9 @@ export async function applyFileTotals(db: Db, organisationId: string, added: str
     ORDER BY dimension, span, month, key
     ON CONFLICT ON CONSTRAINT spend_totals_key DO UPDATE SET lines = t.lines + excluded.lines, pence = t.pence + excluded.pence,
       label = CASE WHEN excluded.label IS NOT NULL AND (t.label IS NULL OR excluded.label < t.label) THEN excluded.label ELSE t.label END`.execute(db);
-  await sql`DELETE FROM spend_totals WHERE organisation_id = ${organisationId} AND lines = 0`.execute(db);
+  // Only subtracting a replaced file's lines can bring a group to zero: without one there is nothing to delete,
+  // and the publisher's totals (millions of rows for a large publisher) need not be read.
+  if (removed.length) await sql`DELETE FROM spend_totals WHERE organisation_id = ${organisationId} AND lines = 0`.execute(db);
 }
 
 const FIRST_OF_MONTH = /^\d{4}-\d{2}-01$/;

@@ -213,7 +213,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
               if (record.companyNumber !== null || record.charityNumber !== null) totals.line(record, key);
             }
           }
-          text += lineToCopyText(org.id, fileId, record, key);
+          text += lineToCopyText(record, key);
         }
         if (text) await sink.write(text);
       }

@@ -3,9 +3,6 @@ import { describe, it } from 'node:test';
 import { COPY_COLUMNS, lineToCopyText } from './spend.load.ts';
 import type { SpendLine } from './spend.read.ts';
 
-const ORG = '11111111-1111-1111-1111-111111111111';
-const FILE = '22222222-2222-2222-2222-222222222222';
-
 function line(over: Partial<SpendLine>): SpendLine {
   return {
     kind: 'line', line: 7, date: '2016-05-19', period: null, netPence: 123456n, vatPence: null, body: null, bodyName: null,
@@ -24,15 +21,15 @@ function cells(row: string): (string | null)[] {
 
 describe('lineToCopyText', () => {
   it('writes a plain row as it is, nulls as \\N', () => {
-    const row = lineToCopyText(ORG, FILE, line({}), 'acme ltd');
+    const row = lineToCopyText(line({}), 'acme ltd');
     const c = cells(row);
     assert.equal(c.length, COPY_COLUMNS.length);
-    assert.deepEqual(c.slice(0, 10), [ORG, FILE, '7', '2016-05-19', '123456', null, 'Housing', null, 'ACME LTD', 'acme ltd']);
+    assert.deepEqual(c.slice(0, 8), ['7', '2016-05-19', '123456', null, 'Housing', null, 'ACME LTD', 'acme ltd']);
   });
 
   it('escapes backslashes, tabs and line breaks, and a value that reads "\\N" stays text', () => {
     for (const value of ['a\\b', 'a\tb', 'a\nb', 'a\rb', '\\N', 'x\\', '\\']) {
-      const c = cells(lineToCopyText(ORG, FILE, line({ department: value, purpose: value, duplicateOf: 3, vatPence: -5n }), null));
+      const c = cells(lineToCopyText(line({ department: value, purpose: value, duplicateOf: 3, vatPence: -5n }), null));
       assert.equal(c.length, COPY_COLUMNS.length, JSON.stringify(value));
       assert.equal(c[COPY_COLUMNS.indexOf('department')], value);
       assert.equal(c[COPY_COLUMNS.indexOf('purpose')], value);

@@ -16,9 +16,13 @@ import type { Database } from '../database.ts';
 import type { DatabaseHandle } from '../platform/db.ts';
 import type { SpendLine } from './spend.read.ts';
 
-/** The columns COPY fills, in the order `lineToCopyText` writes them. */
+/**
+ * The columns COPY fills, in the order `lineToCopyText` writes them. The publisher and file are not sent with
+ * every line: the file's own table has them as its columns' defaults while it is loaded (see createFileLines),
+ * which spares a quarter of the text built, sent and parsed.
+ */
 export const COPY_COLUMNS = [
-  'organisation_id', 'file_id', 'line', 'date', 'net_pence', 'vat_pence', 'department', 'service_area',
+  'line', 'date', 'net_pence', 'vat_pence', 'department', 'service_area',
   'supplier_name', 'supplier_key', 'supplier_ref', 'company_number', 'charity_number', 'vat_number', 'purpose',
   'expense_category', 'expense_code', 'merchant_category', 'transaction_number', 'invoice_number',
   'capital_revenue', 'body', 'body_name', 'duplicate_of',
@@ -40,8 +44,8 @@ function cell(value: string | null): string {
 }
 
 /** One spend line as a row of COPY text (with its newline). */
-export function lineToCopyText(organisationId: string, fileId: string, l: SpendLine, supplierKey: string | null): string {
-  return `${organisationId}\t${fileId}\t${l.line}\t${l.date ?? '\\N'}\t${l.netPence}\t${l.vatPence ?? '\\N'}\t${cell(l.department)}\t${cell(l.serviceArea)}\t${cell(l.supplierName)}\t${cell(supplierKey)}\t${cell(l.supplierId)}\t${cell(l.companyNumber)}\t${cell(l.charityNumber)}\t${cell(l.vatNumber)}\t${cell(l.purpose)}\t${cell(l.expenseCategory)}\t${cell(l.expenseCode)}\t${cell(l.merchantCategory)}\t${cell(l.transactionNumber)}\t${cell(l.invoiceNumber)}\t${cell(l.capitalRevenue)}\t${cell(l.body)}\t${cell(l.bodyName)}\t${l.duplicateOf ?? '\\N'}\n`;
+export function lineToCopyText(l: SpendLine, supplierKey: string | null): string {
+  return `${l.line}\t${l.date ?? '\\N'}\t${l.netPence}\t${l.vatPence ?? '\\N'}\t${cell(l.department)}\t${cell(l.serviceArea)}\t${cell(l.supplierName)}\t${cell(supplierKey)}\t${cell(l.supplierId)}\t${cell(l.companyNumber)}\t${cell(l.charityNumber)}\t${cell(l.vatNumber)}\t${cell(l.purpose)}\t${cell(l.expenseCategory)}\t${cell(l.expenseCode)}\t${cell(l.merchantCategory)}\t${cell(l.transactionNumber)}\t${cell(l.invoiceNumber)}\t${cell(l.capitalRevenue)}\t${cell(l.body)}\t${cell(l.bodyName)}\t${l.duplicateOf ?? '\\N'}\n`;
 }
 
 /** Where the import writes its lines: text in COPY format, in any number of pieces, then end(). */

@@ -70,6 +70,8 @@ export async function createFileLines(db: Db, organisationId: string, fileId: st
   hexOf(organisationId);
   await sql.raw(`CREATE TABLE ${table} (LIKE spend_lines)`).execute(db);
   await sql.raw(`ALTER TABLE ${table} ADD CONSTRAINT ${table}_file CHECK (organisation_id = '${organisationId}' AND file_id = '${fileId}')`).execute(db);
+  // While it is loaded, COPY leaves out the publisher and file: every row gets them from these defaults.
+  await sql.raw(`ALTER TABLE ${table} ALTER COLUMN organisation_id SET DEFAULT '${organisationId}', ALTER COLUMN file_id SET DEFAULT '${fileId}'`).execute(db);
   return table;
 }
 
@@ -85,7 +87,9 @@ export async function attachFileLines(db: Db, organisationId: string, fileId: st
     await sql.raw(`CREATE TABLE ${publisher} (LIKE spend_lines) PARTITION BY LIST (file_id)`).execute(db);
     await sql.raw(`ALTER TABLE spend_lines ATTACH PARTITION ${publisher} FOR VALUES IN ('${organisationId}')`).execute(db);
   }
-  await sql.raw(`ALTER TABLE ${publisher} ATTACH PARTITION ${fileLinesTable(fileId)} FOR VALUES IN ('${fileId}')`).execute(db);
+  const table = fileLinesTable(fileId);
+  await sql.raw(`ALTER TABLE ${table} ALTER COLUMN organisation_id DROP DEFAULT, ALTER COLUMN file_id DROP DEFAULT`).execute(db);
+  await sql.raw(`ALTER TABLE ${publisher} ATTACH PARTITION ${table} FOR VALUES IN ('${fileId}')`).execute(db);
 }
 
 /** The current files whose period shares at least one day with [from, to], oldest period first, locked. */

@@ -52,13 +52,12 @@ export function fileLinesTable(fileId: string): string {
 
 /**
  * For the rest of an import's transaction on a server: sorts for the new file's indexes and totals in memory
- * rather than in temporary files, and the commit does not wait for its WAL flush (an import that is lost in a
- * crash just after commit is simply imported again; nothing half-written can result).
+ * rather than in temporary files. The commit still waits for its WAL flush: a publisher told that a file is
+ * published must not lose it to a crash a moment later, and one flush is nothing beside the import.
  */
 export async function bulkLoadSettings(db: Db): Promise<void> {
   await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(db);
   await sql`SET LOCAL work_mem = '64MB'`.execute(db);
-  await sql`SET LOCAL synchronous_commit = off`.execute(db);
 }
 
 /**

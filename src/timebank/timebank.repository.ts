@@ -91,11 +91,6 @@ export async function accountsOfUser(db: Db, userId: string): Promise<(AccountRo
 }
 
 /** Reads accounts without locking them (to authorise and validate before the locks are taken). */
-export async function findAccounts(db: Db, ids: string[]): Promise<Map<string, AccountRow>> {
-  const rows = await db.selectFrom('timebank_accounts').selectAll().where('id', 'in', [...new Set(ids)]).execute();
-  return new Map(rows.map((r) => [r.id, r]));
-}
-
 /** What never changes about an account once it is opened (the database refuses such an update: migration 0015). */
 export type AccountIdentity = Pick<AccountRow, 'organisation_id' | 'bank_id' | 'id' | 'kind' | 'user_id' | 'holder_organisation_id'>;
 

@@ -5,7 +5,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import type { AppContext } from '../platform/module.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
@@ -13,12 +12,11 @@ import { recordAudit } from '../platform/audit.repository.ts';
 import { requireOrganisationRole } from '../platform/auth/policy.ts';
 import { getOrganisation } from '../organisations/organisations.service.ts';
 import { SpendFileError } from './spend.errors.ts';
-import { openSpendFile, type SpendSummary } from './spend.read.ts';
+import type { SpendSummary } from './spend.read.ts';
+import { openCopyStream } from './spend.copy.ts';
 import { parsePeriod, type SpendPeriod } from './spend.values.ts';
 import { SPEND_FIELDS, type MappingOverride, type SpendMapping } from './spend.mapping.ts';
-import { lineToCopyText, withBulkTransaction } from './spend.load.ts';
-import { supplierKey } from './spend.suppliers.ts';
-import { FileTotalsBuilder } from './spend.filetotals.ts';
+import { withBulkTransaction } from './spend.load.ts';
 import { suggestSupplierLinks } from './spend.links.ts';
 import * as repo from './spend.repository.ts';
 
@@ -35,6 +33,8 @@ export interface ImportInput {
   period?: string | null;
   /** Called as the file is read: bytes read so far, of `total` (compressed bytes for gzip). */
   onProgress?: (read: number, total: number) => void;
+  /** Read the file in a worker thread (default: when it is 4 MB or more; see spend.copy.ts). */
+  readInWorker?: boolean;
 }
 
 export interface ImportResult {
@@ -114,21 +114,6 @@ async function sha256Of(source: ImportInput['source']): Promise<{ sha256: string
   return { sha256: hash.digest('hex'), bytes };
 }
 
-function counted(source: ImportInput['source'], total: number, onProgress?: ImportInput['onProgress']): Uint8Array | Readable | AsyncIterable<Uint8Array> {
-  if ('bytes' in source && !onProgress) return source.bytes;
-  const stream = 'bytes' in source ? Readable.from([Buffer.from(source.bytes)], { objectMode: false }) : createReadStream(source.path, { highWaterMark: 1 << 20 });
-  if (!onProgress) return stream;
-  // Counted as the reader pulls, so the file is never read faster than it is imported.
-  return (async function* () {
-    let read = 0;
-    for await (const chunk of stream) {
-      read += (chunk as Buffer).length;
-      onProgress(read, total);
-      yield chunk as Buffer;
-    }
-  })();
-}
-
 const timing = process.env.SPEND_TIMING === '1';
 function phase(label: string, since: number): number {
   const now = performance.now();
@@ -181,115 +166,94 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
 
   const fileId = randomUUID();
   try {
-    const file = await openSpendFile(counted(input.source, bytes, input.onProgress), {
-      period, mapping: (remembered as MappingOverride | null) ?? undefined,
+    const file = await openCopyStream(input.source, {
+      period, mapping: (remembered as MappingOverride | null) ?? undefined, onProgress: input.onProgress, total: bytes, worker: input.readInWorker,
     });
-    return await withBulkTransaction(ctx.handle, repo.fileLinesTable(fileId), async (trx, sink) => {
-      // Not on PGlite: its memory only grows, so it keeps its small defaults.
-      if (ctx.handle.engine === 'postgres') await repo.bulkLoadSettings(trx);
-      // The lines go into a table of their own, indexed when it joins spend_lines (see migration 0014).
-      await repo.createFileLines(trx, org.id, fileId);
-      // Each distinct supplier name is keyed once. A name met before is already among its supplier's names, so
-      // only a line that also carries a company or charity number is gathered again.
-      const keys = new Map<string, string | null>();
-      // Suppliers are gathered as the lines stream past; the totals are grouped from the lines in SQL after (see
-      // FileTotalsBuilder for why).
-      const totals = new FileTotalsBuilder({ totals: false });
-      let t = performance.now();
-      for await (const batch of file.batches()) {
-        let text = '';
-        for (const record of batch) {
-          if (record.kind !== 'line') continue;
-          const name = record.supplierName;
-          let key: string | null = null;
-          if (name !== null) {
-            const known = keys.get(name);
-            if (known === undefined) {
-              key = supplierKey(name);
-              if (keys.size < 200_000) keys.set(name, key);
-              totals.line(record, key);
-            } else {
-              key = known;
-              if (record.companyNumber !== null || record.charityNumber !== null) totals.line(record, key);
-            }
-          }
-          text += lineToCopyText(record, key);
+    try {
+      return await withBulkTransaction(ctx.handle, repo.fileLinesTable(fileId), async (trx, sink) => {
+        // Not on PGlite: its memory only grows, so it keeps its small defaults.
+        if (ctx.handle.engine === 'postgres') await repo.bulkLoadSettings(trx);
+        // The lines go into a table of their own, indexed when it joins spend_lines (see migration 0014).
+        await repo.createFileLines(trx, org.id, fileId);
+        // Suppliers are gathered as the lines stream past; the totals are grouped from the lines in SQL after (see
+        // FileSuppliers for why).
+        const suppliers = file.suppliers;
+        let t = performance.now();
+        for await (const piece of file.pieces()) await sink.write(piece);
+        await sink.end();
+        t = phase('read and COPY', t);
+        const summary = file.summary();
+        if (summary.sha256 !== sha256) throw new AppError('conflict', 'The file changed while it was being read: import it again.');
+        if (summary.rowsImported === 0) {
+          throw AppError.validation([{ field: 'file', message: `The file has no spend lines: no row carries an amount.${summary.rejected[0] ? ` First problem, line ${summary.rejected[0].line}: ${summary.rejected[0].reason}` : ''}` }]);
         }
-        if (text) await sink.write(text);
-      }
-      await sink.end();
-      t = phase('read and COPY', t);
-      const summary = file.summary();
-      if (summary.sha256 !== sha256) throw new AppError('conflict', 'The file changed while it was being read: import it again.');
-      if (summary.rowsImported === 0) {
-        throw AppError.validation([{ field: 'file', message: `The file has no spend lines: no row carries an amount.${summary.rejected[0] ? ` First problem, line ${summary.rejected[0].line}: ${summary.rejected[0].reason}` : ''}` }]);
-      }
-      const p = filePeriod(summary);
-      await repo.lockPublisherFiles(trx, org.id);
-      await repo.attachFileLines(trx, org.id, fileId);
-      t = phase('indexes (attach)', t);
-      // A new file replaces every current file whose whole period it covers (the same period, or months it
-      // gathers into a quarter). A file that would cover only part of a published file's period is refused:
-      // keeping both would count the shared days twice, and hiding part of a file would make its published
-      // totals untrue. The person is told which file is in the way and what period would replace it.
-      const overlapping = await repo.currentFilesOverlapping(trx, org.id, p.from, p.to);
-      const partial = overlapping.filter((f) => f.period_from < p.from || f.period_to > p.to);
-      if (partial.length) {
-        const from = [p.from, ...partial.map((f) => f.period_from)].sort()[0]!;
-        const to = [p.to, ...partial.map((f) => f.period_to)].sort().at(-1)!;
-        const named = partial.map((f) => `${f.period_from} to ${f.period_to}${f.filename ? ` (${f.filename})` : ''}`).join('; ');
-        throw AppError.validation([{
-          field: 'period',
-          message: `This file covers ${p.from} to ${p.to}, which overlaps only part of the published file for ${named}. A new file replaces only files whose whole period it covers: publish one for ${from}..${to}, or for a period that does not overlap.`,
-        }]);
-      }
-      const replaced = overlapping;
-      const current = replaced[0] ?? null;
-      const version = (await repo.lastVersion(trx, org.id, p.from, p.to)) + 1;
-      let diff: repo.LineDiff | null = null;
-      if (replaced.length) {
-        diff = await repo.diffFiles(trx, org.id, replaced.map((f) => f.id), fileId);
-        for (const f of replaced) await repo.markReplaced(trx, org.id, f.id, fileId);
-      }
-      t = phase('replace and diff', t);
-      await repo.writeFileTotals(trx, org.id, fileId, totals.exact ? totals : undefined);
-      t = phase('file totals', t);
-      await repo.applyFileTotals(trx, org.id, fileId, replaced.map((f) => f.id));
-      t = phase('publisher totals', t);
-      const mapping = presentMapping(summary.mapping);
-      const stored = {
-        rejected: summary.rejected, warnings: summary.warnings, encoding: summary.encoding, delimiter: summary.delimiter,
-        compression: summary.compression, headerLine: summary.headerLine, titleRows: summary.titleRows,
-        blankRowsSkipped: summary.blankRowsSkipped, duplicateLines: summary.duplicateLines, linesWithoutDate: summary.linesWithoutDate,
-        unusedColumns: summary.mapping.unused, mappingNotes: summary.mapping.notes, dateOrder: summary.mapping.dateOrder,
-        replacedFileId: current?.id ?? null, replacedFileIds: replaced.map((f) => f.id), rememberedMapping: remembered !== null,
-      };
-      const netTotal = Number(summary.netTotalPence);
-      if (!Number.isSafeInteger(netTotal)) throw AppError.validation([{ field: 'file', message: 'The file’s total is beyond the range this service can add up exactly' }]);
-      await repo.insertFile(trx, {
-        organisation_id: org.id, id: fileId, period_from: p.from, period_to: p.to, period_given: !!summary.period, sha256,
-        filename: input.filename ?? ('path' in input.source ? input.source.path.split('/').pop() ?? null : null), bytes,
-        status: 'current', version, rows_imported: summary.rowsImported, rows_rejected: summary.rowsRejected,
-        net_total_pence: netTotal, suppliers: summary.suppliers, first_date: summary.firstDate, last_date: summary.lastDate,
-        mapping, summary: stored, diff, imported_by: actor.userId,
+        const p = filePeriod(summary);
+        await repo.lockPublisherFiles(trx, org.id);
+        await repo.attachFileLines(trx, org.id, fileId);
+        t = phase('indexes (attach)', t);
+        // A new file replaces every current file whose whole period it covers (the same period, or months it
+        // gathers into a quarter). A file that would cover only part of a published file's period is refused:
+        // keeping both would count the shared days twice, and hiding part of a file would make its published
+        // totals untrue. The person is told which file is in the way and what period would replace it.
+        const overlapping = await repo.currentFilesOverlapping(trx, org.id, p.from, p.to);
+        const partial = overlapping.filter((f) => f.period_from < p.from || f.period_to > p.to);
+        if (partial.length) {
+          const from = [p.from, ...partial.map((f) => f.period_from)].sort()[0]!;
+          const to = [p.to, ...partial.map((f) => f.period_to)].sort().at(-1)!;
+          const named = partial.map((f) => `${f.period_from} to ${f.period_to}${f.filename ? ` (${f.filename})` : ''}`).join('; ');
+          throw AppError.validation([{
+            field: 'period',
+            message: `This file covers ${p.from} to ${p.to}, which overlaps only part of the published file for ${named}. A new file replaces only files whose whole period it covers: publish one for ${from}..${to}, or for a period that does not overlap.`,
+          }]);
+        }
+        const replaced = overlapping;
+        const current = replaced[0] ?? null;
+        const version = (await repo.lastVersion(trx, org.id, p.from, p.to)) + 1;
+        let diff: repo.LineDiff | null = null;
+        if (replaced.length) {
+          diff = await repo.diffFiles(trx, org.id, replaced.map((f) => f.id), fileId);
+          for (const f of replaced) await repo.markReplaced(trx, org.id, f.id, fileId);
+        }
+        t = phase('replace and diff', t);
+        await repo.addFileTotals(trx, org.id, fileId, replaced.map((f) => f.id));
+        t = phase('totals', t);
+        const mapping = presentMapping(summary.mapping);
+        const stored = {
+          rejected: summary.rejected, warnings: summary.warnings, encoding: summary.encoding, delimiter: summary.delimiter,
+          compression: summary.compression, headerLine: summary.headerLine, titleRows: summary.titleRows,
+          blankRowsSkipped: summary.blankRowsSkipped, duplicateLines: summary.duplicateLines, linesWithoutDate: summary.linesWithoutDate,
+          unusedColumns: summary.mapping.unused, mappingNotes: summary.mapping.notes, dateOrder: summary.mapping.dateOrder,
+          replacedFileId: current?.id ?? null, replacedFileIds: replaced.map((f) => f.id), rememberedMapping: remembered !== null,
+        };
+        const netTotal = Number(summary.netTotalPence);
+        if (!Number.isSafeInteger(netTotal)) throw AppError.validation([{ field: 'file', message: 'The file’s total is beyond the range this service can add up exactly' }]);
+        await repo.insertFile(trx, {
+          organisation_id: org.id, id: fileId, period_from: p.from, period_to: p.to, period_given: !!summary.period, sha256,
+          filename: input.filename ?? ('path' in input.source ? input.source.path.split('/').pop() ?? null : null), bytes,
+          status: 'current', version, rows_imported: summary.rowsImported, rows_rejected: summary.rowsRejected,
+          net_total_pence: netTotal, suppliers: summary.suppliers, first_date: summary.firstDate, last_date: summary.lastDate,
+          mapping, summary: stored, diff, imported_by: actor.userId,
+        });
+        t = phase('file record', t);
+        await repo.upsertSuppliers(trx, org.id, fileId, suppliers);
+        await suggestSupplierLinks(trx, org.id, fileId, suppliers);
+        t = phase('suppliers', t);
+        const result: ImportResult = {
+          outcome: current ? 'replaced' : 'imported', fileId, publisher, version, periodFrom: p.from, periodTo: p.to,
+          rowsImported: summary.rowsImported, rowsRejected: summary.rowsRejected, netTotalPence: netTotal, suppliers: summary.suppliers,
+          firstDate: summary.firstDate, lastDate: summary.lastDate, rejected: [...summary.rejected], mapping, sha256,
+          replacedFileId: current?.id ?? null, replacedFileIds: replaced.map((f) => f.id), diff, warnings: [...summary.warnings],
+        };
+        await recordAudit(trx, actor, {
+          action: current ? 'spend.file.replaced' : 'spend.file.imported', entityType: 'spend_file', entityId: fileId, organisationId: org.id,
+          before: replaced.length ? { files: replaced.map((f) => ({ fileId: f.id, periodFrom: f.period_from, periodTo: f.period_to, version: f.version, rowsImported: f.rows_imported, netTotalPence: f.net_total_pence })) } : undefined,
+          after: { ...result, rejected: result.rejected.slice(0, 20), mapping: undefined },
+        });
+        return result;
       });
-      t = phase('file record', t);
-      await repo.upsertSuppliers(trx, org.id, fileId, totals);
-      await suggestSupplierLinks(trx, org.id, fileId, totals);
-      t = phase('suppliers', t);
-      const result: ImportResult = {
-        outcome: current ? 'replaced' : 'imported', fileId, publisher, version, periodFrom: p.from, periodTo: p.to,
-        rowsImported: summary.rowsImported, rowsRejected: summary.rowsRejected, netTotalPence: netTotal, suppliers: summary.suppliers,
-        firstDate: summary.firstDate, lastDate: summary.lastDate, rejected: [...summary.rejected], mapping, sha256,
-        replacedFileId: current?.id ?? null, replacedFileIds: replaced.map((f) => f.id), diff, warnings: [...summary.warnings],
-      };
-      await recordAudit(trx, actor, {
-        action: current ? 'spend.file.replaced' : 'spend.file.imported', entityType: 'spend_file', entityId: fileId, organisationId: org.id,
-        before: replaced.length ? { files: replaced.map((f) => ({ fileId: f.id, periodFrom: f.period_from, periodTo: f.period_to, version: f.version, rowsImported: f.rows_imported, netTotalPence: f.net_total_pence })) } : undefined,
-        after: { ...result, rejected: result.rejected.slice(0, 20), mapping: undefined },
-      });
-      return result;
-    });
+    } finally {
+      await file.close();
+    }
   } catch (error) {
     if (error instanceof SpendFileError) throw spendFileToAppError(error);
     if ((error as { code?: string }).code === '23505') {

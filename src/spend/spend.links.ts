@@ -10,7 +10,7 @@ import { inTransaction } from '../platform/transaction.ts';
 import { getOrganisation, organisationNames, searchOrganisations } from '../organisations/organisations.service.ts';
 import { isIndividualPayee, isRedactedSupplier, keyFromSlug, nameMatchKey, suggestMatch, supplierSlug, type MatchCandidate } from './spend.suppliers.ts';
 import * as repo from './spend.repository.ts';
-import type { FileTotalsBuilder } from './spend.filetotals.ts';
+import type { FileSuppliers } from './spend.filesuppliers.ts';
 
 /** The registry by name-match key, read through the organisations module's public search, a page at a time. */
 async function registryByName(db: Db): Promise<Map<string, MatchCandidate[]>> {
@@ -30,7 +30,7 @@ async function registryByName(db: Db): Promise<Map<string, MatchCandidate[]>> {
 }
 
 /** Suggests links for the file's suppliers that have none (called by the import, in its transaction). */
-export async function suggestSupplierLinks(db: Db, publisherId: string, fileId: string, built?: FileTotalsBuilder): Promise<number> {
+export async function suggestSupplierLinks(db: Db, publisherId: string, fileId: string, built?: FileSuppliers): Promise<number> {
   const suppliers = await repo.unlinkedSuppliersOfFile(db, publisherId, fileId, built);
   if (suppliers.length === 0) return 0;
   const byName = await registryByName(db);

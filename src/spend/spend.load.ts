@@ -50,7 +50,7 @@ export function lineToCopyText(l: SpendLine, supplierKey: string | null): string
 
 /** Where the import writes its lines: text in COPY format, in any number of pieces, then end(). */
 export interface CopySink {
-  write(text: string): Promise<void>;
+  write(text: string | Uint8Array): Promise<void>;
   end(): Promise<void>;
   /** Abandons a COPY in progress (the transaction is rolled back after). */
   abort(error: Error): Promise<void>;
@@ -61,7 +61,7 @@ const POSTGRES_QUEUE = 8 * 1024 * 1024;
 
 function pgliteSink(tx: PGliteTransaction, table: string): CopySink {
   const copy = copySql(table);
-  let parts: string[] = [];
+  let parts: (string | Uint8Array)[] = [];
   let size = 0;
   const flush = async () => {
     if (size === 0) return;

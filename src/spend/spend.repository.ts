@@ -2,7 +2,7 @@
 // column of every index), and sees only lines of its publisher's current files.
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
-import type { FileTotalsBuilder } from './spend.filetotals.ts';
+import type { FileSuppliers } from './spend.filesuppliers.ts';
 import type { SpendFilesTable, SpendLinesTable, SpendPayMultiplesTable, SpendSalaryPostsTable, SpendSuppliersTable } from './spend.table.ts';
 
 /** A stored spend file as selected: the table's columns as Kysely reads them. */
@@ -148,10 +148,10 @@ export async function diffFiles(db: Db, organisationId: string, older: string[],
  * Adds the file's suppliers to the shared register, then links suppliers to organisations whose Companies House
  * or Charity Commission identifier the file quotes. Redacted payees have no key, so are never linked.
  */
-export async function upsertSuppliers(db: Db, organisationId: string, fileId: string, built?: FileTotalsBuilder): Promise<void> {
+export async function upsertSuppliers(db: Db, organisationId: string, fileId: string, built?: FileSuppliers): Promise<void> {
   if (built) {
     // Gathered as the lines streamed past, instead of grouping the file's lines again.
-    for (const p of built.supplierPieces(20_000)) {
+    for (const p of built.pieces(20_000)) {
       await sql`
         INSERT INTO spend_suppliers (key, name, company_number, charity_number)
         SELECT key, min(name), max(company), max(charity)
@@ -180,7 +180,7 @@ export async function upsertSuppliers(db: Db, organisationId: string, fileId: st
 }
 
 /** `s.key` is one of the file's supplier keys: from the keys gathered at import, else from its lines. */
-function fileKeys(organisationId: string, fileId: string, built?: FileTotalsBuilder): RawBuilder<unknown> {
+function fileKeys(organisationId: string, fileId: string, built?: FileSuppliers): RawBuilder<unknown> {
   if (built) return sql`s.key = ANY(${[...built.suppliers.keys()]}::text[])`;
   return sql`s.key IN (SELECT DISTINCT supplier_key FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND supplier_key IS NOT NULL)`;
 }
@@ -244,59 +244,45 @@ export interface Total {
 // Pre-aggregated totals. A view whose only filter is a period of whole months is answered from spend_totals
 // (a publisher's current files, kept equal to its lines by every import); any other filter reads the lines.
 
-/** Writes a file's totals from its lines: per month by each dimension, then each dimension over the whole file. */
-export async function writeFileTotals(db: Db, organisationId: string, fileId: string, built?: FileTotalsBuilder): Promise<void> {
-  if (built) {
-    // Built as the lines streamed past: the month rows come from those groups, not from reading the lines again.
-    for (const p of built.pieces(20_000)) {
-      await sql`
-        INSERT INTO spend_file_totals (organisation_id, file_id, dimension, span, month, key, label, lines, pence)
-        SELECT ${organisationId}::uuid, ${fileId}::uuid, dimension, 'month', month, key, min(label), sum(lines), sum(pence)
-        FROM unnest(${p.dimension}::text[], ${p.month}::date[], ${p.key}::text[], ${p.label}::text[], ${p.lines}::int[], ${p.pence}::bigint[])
-          AS g(dimension, month, key, label, lines, pence)
-        GROUP BY dimension, month, key`.execute(db);
-    }
-  } else await sql`
-    INSERT INTO spend_file_totals (organisation_id, file_id, dimension, span, month, key, label, lines, pence)
-    SELECT ${organisationId}::uuid, ${fileId}::uuid,
-      CASE WHEN GROUPING(department) = 0 THEN 'department' WHEN GROUPING(purpose) = 0 THEN 'purpose' WHEN GROUPING(supplier_key) = 0 THEN 'supplier' ELSE 'month' END,
-      'month', m,
-      CASE WHEN GROUPING(department) = 0 THEN department WHEN GROUPING(purpose) = 0 THEN purpose WHEN GROUPING(supplier_key) = 0 THEN supplier_key END,
-      CASE WHEN GROUPING(department) = 0 THEN department WHEN GROUPING(purpose) = 0 THEN purpose WHEN GROUPING(supplier_key) = 0 THEN min(supplier_name) END,
-      count(*), sum(net_pence)
-    FROM (SELECT date_trunc('month', date)::date AS m, department, purpose, supplier_key, supplier_name, net_pence
-          FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId}) l
-    GROUP BY GROUPING SETS ((m), (m, department), (m, purpose), (m, supplier_key))
-    ORDER BY 3, 5, 6`.execute(db);
-  await sql`
-    INSERT INTO spend_file_totals (organisation_id, file_id, dimension, span, month, key, label, lines, pence)
-    SELECT organisation_id, file_id, dimension, 'all', NULL, key, min(label), sum(lines), sum(pence)
-    FROM spend_file_totals WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND span = 'month' AND dimension <> 'month'
-    GROUP BY organisation_id, file_id, dimension, key
-    ORDER BY dimension, key`.execute(db);
-  await sql`
-    INSERT INTO spend_file_totals (organisation_id, file_id, dimension, span, month, key, label, lines, pence)
-    SELECT organisation_id, file_id, dimension, 'year', date_trunc('year', month)::date, key, min(label), sum(lines), sum(pence)
-    FROM spend_file_totals WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND span = 'month' AND dimension <> 'month' AND month IS NOT NULL
-    GROUP BY organisation_id, file_id, dimension, date_trunc('year', month)::date, key
-    ORDER BY dimension, 5, key`.execute(db);
-}
-
-// The totals are inserted in the order of their unique key: B-tree inserts in key order touch each page once,
-// in random order every insert may read and dirty a different one.
-
-/** Adds a new file's totals to its publisher's and takes away those of the files it replaced. */
-export async function applyFileTotals(db: Db, organisationId: string, added: string, removed: string[]): Promise<void> {
+/**
+ * Adds a new file's totals to its publisher's and takes away those of the files it replaced, in one statement
+ * that groups their lines: the new file's count +1 and the replaced files' -1, so each group gets its change.
+ * The month rows are grouped from the lines (GROUPING SETS: a month, and a month by each dimension); the
+ * year and all-time rows from the month rows. A replaced file's totals are not kept anywhere else: they are
+ * grouped from its lines, which stay for the record, only when it is replaced (once).
+ *
+ * The rows go in in the order of spend_totals' unique key: B-tree inserts in key order touch each page once,
+ * in random order every insert may read and dirty a different one.
+ */
+export async function addFileTotals(db: Db, organisationId: string, added: string, removed: string[]): Promise<void> {
   const minus = removed.length
-    ? sql`UNION ALL SELECT dimension, span, month, key, NULL, -lines, -pence FROM spend_file_totals
+    ? sql`UNION ALL SELECT date_trunc('month', date)::date, department, purpose, supplier_key, NULL, net_pence, -1 FROM spend_lines
           WHERE organisation_id = ${organisationId} AND file_id IN (${sql.join(removed.map((id) => sql`${id}::uuid`))})`
     : sql``;
   await sql`
-    INSERT INTO spend_totals AS t (organisation_id, dimension, span, month, key, label, lines, pence)
-    SELECT ${organisationId}::uuid, dimension, span, month, key, min(label), sum(lines), sum(pence) FROM (
-      SELECT dimension, span, month, key, label, lines, pence FROM spend_file_totals WHERE organisation_id = ${organisationId} AND file_id = ${added}
+    WITH l (m, department, purpose, supplier_key, supplier_name, net_pence, sign) AS (
+      SELECT date_trunc('month', date)::date, department, purpose, supplier_key, supplier_name, net_pence, 1 FROM spend_lines
+      WHERE organisation_id = ${organisationId} AND file_id = ${added}
       ${minus}
-    ) d GROUP BY dimension, span, month, key
+    ), months AS MATERIALIZED (
+      SELECT
+        CASE WHEN GROUPING(department) = 0 THEN 'department' WHEN GROUPING(purpose) = 0 THEN 'purpose' WHEN GROUPING(supplier_key) = 0 THEN 'supplier' ELSE 'month' END AS dimension,
+        m AS month,
+        CASE WHEN GROUPING(department) = 0 THEN department WHEN GROUPING(purpose) = 0 THEN purpose WHEN GROUPING(supplier_key) = 0 THEN supplier_key END AS key,
+        CASE WHEN GROUPING(department) = 0 THEN department WHEN GROUPING(purpose) = 0 THEN purpose WHEN GROUPING(supplier_key) = 0 THEN min(supplier_name) END AS label,
+        sum(sign)::integer AS lines, sum(sign * net_pence)::bigint AS pence
+      FROM l GROUP BY GROUPING SETS ((m), (m, department), (m, purpose), (m, supplier_key))
+    )
+    INSERT INTO spend_totals AS t (organisation_id, dimension, span, month, key, label, lines, pence)
+    SELECT ${organisationId}::uuid, dimension, span, month, key, label, lines, pence FROM (
+      SELECT dimension, 'month' AS span, month, key, label, lines, pence FROM months
+      UNION ALL
+      SELECT dimension, 'year', date_trunc('year', month)::date, key, min(label), sum(lines), sum(pence) FROM months
+      WHERE dimension <> 'month' AND month IS NOT NULL GROUP BY dimension, date_trunc('year', month)::date, key
+      UNION ALL
+      SELECT dimension, 'all', NULL, key, min(label), sum(lines), sum(pence) FROM months
+      WHERE dimension <> 'month' GROUP BY dimension, key
+    ) d
     ORDER BY dimension, span, month, key
     ON CONFLICT ON CONSTRAINT spend_totals_key DO UPDATE SET lines = t.lines + excluded.lines, pence = t.pence + excluded.pence,
       label = CASE WHEN excluded.label IS NOT NULL AND (t.label IS NULL OR excluded.label < t.label) THEN excluded.label ELSE t.label END`.execute(db);
@@ -582,7 +568,7 @@ export async function savePayMultiple(db: Db, row: { organisation_id: string; as
 export type SupplierRow = Selectable<SpendSuppliersTable>;
 
 /** Suppliers of one file that are neither linked nor already given a suggestion. */
-export async function unlinkedSuppliersOfFile(db: Db, organisationId: string, fileId: string, built?: FileTotalsBuilder): Promise<SupplierRow[]> {
+export async function unlinkedSuppliersOfFile(db: Db, organisationId: string, fileId: string, built?: FileSuppliers): Promise<SupplierRow[]> {
   return (await sql<SupplierRow>`
     SELECT s.* FROM spend_suppliers s
     WHERE s.organisation_id IS NULL AND s.suggested_organisation_id IS NULL

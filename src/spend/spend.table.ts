@@ -107,10 +107,12 @@ export interface SpendMappingsTable {
   updated_at: Generated<Date>;
 }
 
-/** Totals of one file's lines by one dimension, per month (span 'month') and for the whole file (span 'all'). */
-export interface SpendFileTotalsTable {
+/**
+ * Totals of a publisher's current files by one dimension: per month (span 'month'), per calendar year ('year')
+ * and for all time ('all'). Kept equal to the lines by every import.
+ */
+export interface SpendTotalsTable {
   organisation_id: string;
-  file_id: string;
   dimension: 'month' | 'department' | 'purpose' | 'supplier';
   span: 'month' | 'year' | 'all';
   month: string | null;
@@ -120,8 +122,6 @@ export interface SpendFileTotalsTable {
   pence: number;
 }
 
-/** The same totals over a publisher's current files: kept equal to the lines by every import. */
-export type SpendTotalsTable = Omit<SpendFileTotalsTable, 'file_id'>;
 
 export interface SpendTables {
   spend_files: SpendFilesTable;
@@ -130,6 +130,5 @@ export interface SpendTables {
   spend_mappings: SpendMappingsTable;
   spend_salary_posts: SpendSalaryPostsTable;
   spend_pay_multiples: SpendPayMultiplesTable;
-  spend_file_totals: SpendFileTotalsTable;
   spend_totals: SpendTotalsTable;
 }

@@ -87,7 +87,8 @@ async function importOn(which: 'pglite' | 'postgres'): Promise<void> {
     const maxBefore = process.resourceUsage().maxRSS * 1024;
     const peak = peakSampler();
     const start = performance.now();
-    const result = await importSpendFile(ctx, cliActor, { publisher: org.id, source: { path: file } });
+    const readInWorker = process.env.SPEND_BENCH_WORKER === '0' ? false : undefined;
+    const result = await importSpendFile(ctx, cliActor, { publisher: org.id, source: { path: file }, readInWorker });
     const ms = performance.now() - start;
     const peakRss = peak();
     console.log(`${which}: imported ${result.rowsImported.toLocaleString('en-GB')} lines (${result.netTotalPence}p, ${result.suppliers} suppliers, ${result.rowsRejected} rejected) in ${(ms / 1000).toFixed(2)} s, ${Math.round(result.rowsImported / (ms / 1000)).toLocaleString('en-GB')} lines/s; RSS before ${mb(rssBefore)}, peak during the import ${mb(peakRss)} (process maximum before the import ${mb(maxBefore)}, at the end ${mb(process.resourceUsage().maxRSS * 1024)})`);

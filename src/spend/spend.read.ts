@@ -503,9 +503,12 @@ function text(fields: readonly string[], index: number): string | null {
   return t;
 }
 
-// Strings cut from a chunk may share the chunk's memory; one kept in a long-lived map would keep the whole
-// megabyte-long chunk alive. A copy through bytes owns its memory.
-function detached(value: string): string {
+/**
+ * Strings cut from a chunk may share the chunk's memory; one kept in a long-lived map would keep the whole
+ * megabyte-long chunk alive. A copy through bytes owns its memory. Anything that keeps a line's text beyond its
+ * batch (a map of names, say) must keep a detached copy.
+ */
+export function detached(value: string): string {
   return Buffer.from(value, 'utf8').toString('utf8');
 }
 

@@ -152,23 +152,39 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
       throw error;
     }
   }
+  let size: number;
   if ('path' in input.source) {
     try {
-      await stat(input.source.path);
+      size = (await stat(input.source.path)).size;
     } catch {
       throw AppError.validation([{ field: 'file', message: `No file at ${input.source.path}` }]);
     }
-  }
-  const { sha256, bytes } = await sha256Of(input.source);
-  const existing = await repo.findFileBySha(ctx.db, org.id, sha256);
-  if (existing) return resultFromFile(existing, publisher, 'unchanged');
+  } else size = input.source.bytes.length;
   const remembered = await repo.getMapping(ctx.db, org.id);
+  // The file is opened (a large one in a worker, which starts reading) while its bytes are hashed. A fault it
+  // finds is reported once the same bytes are known not to be published already.
+  const opening = openCopyStream(input.source, {
+    period, mapping: (remembered as MappingOverride | null) ?? undefined, onProgress: input.onProgress, total: size, worker: input.readInWorker,
+  });
+  const abandon = () => opening.then((f) => f.close(), () => {});
+  opening.catch(() => {});
+  let sha256: string;
+  let bytes: number;
+  try {
+    ({ sha256, bytes } = await sha256Of(input.source));
+    const existing = await repo.findFileBySha(ctx.db, org.id, sha256);
+    if (existing) {
+      await abandon();
+      return resultFromFile(existing, publisher, 'unchanged');
+    }
+  } catch (error) {
+    await abandon();
+    throw error;
+  }
 
   const fileId = randomUUID();
   try {
-    const file = await openCopyStream(input.source, {
-      period, mapping: (remembered as MappingOverride | null) ?? undefined, onProgress: input.onProgress, total: bytes, worker: input.readInWorker,
-    });
+    const file = await opening;
     try {
       return await withBulkTransaction(ctx.handle, repo.fileLinesTable(fileId), async (trx, sink) => {
         // Not on PGlite: its memory only grows, so it keeps its small defaults.

@@ -14,38 +14,12 @@ import type pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Database } from '../database.ts';
 import type { DatabaseHandle } from '../platform/db.ts';
-import type { SpendLine } from './spend.read.ts';
-
-/**
- * The columns COPY fills, in the order `lineToCopyText` writes them. The publisher and file are not sent with
- * every line: the file's own table has them as its columns' defaults while it is loaded (see createFileLines),
- * which spares a quarter of the text built, sent and parsed.
- */
-export const COPY_COLUMNS = [
-  'line', 'date', 'net_pence', 'vat_pence', 'department', 'service_area',
-  'supplier_name', 'supplier_key', 'supplier_ref', 'company_number', 'charity_number', 'vat_number', 'purpose',
-  'expense_category', 'expense_code', 'merchant_category', 'transaction_number', 'invoice_number',
-  'capital_revenue', 'body', 'body_name', 'duplicate_of',
-] as const;
+import { COPY_COLUMNS } from './spend.copy.ts';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 function copySql(table: string): string {
   if (!IDENTIFIER.test(table)) throw new Error(`Not a table name: ${table}`);
   return `COPY ${table} (${COPY_COLUMNS.join(', ')})`;
-}
-
-const SPECIAL = /[\\\t\n\r]/;
-
-/** A value in COPY's text format: \N for null; backslash, tab and line breaks escaped. */
-function cell(value: string | null): string {
-  if (value === null) return '\\N';
-  if (!SPECIAL.test(value)) return value;
-  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
-}
-
-/** One spend line as a row of COPY text (with its newline). */
-export function lineToCopyText(l: SpendLine, supplierKey: string | null): string {
-  return `${l.line}\t${l.date ?? '\\N'}\t${l.netPence}\t${l.vatPence ?? '\\N'}\t${cell(l.department)}\t${cell(l.serviceArea)}\t${cell(l.supplierName)}\t${cell(supplierKey)}\t${cell(l.supplierId)}\t${cell(l.companyNumber)}\t${cell(l.charityNumber)}\t${cell(l.vatNumber)}\t${cell(l.purpose)}\t${cell(l.expenseCategory)}\t${cell(l.expenseCode)}\t${cell(l.merchantCategory)}\t${cell(l.transactionNumber)}\t${cell(l.invoiceNumber)}\t${cell(l.capitalRevenue)}\t${cell(l.body)}\t${cell(l.bodyName)}\t${l.duplicateOf ?? '\\N'}\n`;
 }
 
 /** Where the import writes its lines: text in COPY format, in any number of pieces, then end(). */

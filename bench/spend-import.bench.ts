@@ -5,6 +5,8 @@
 //   engine: pglite | postgres | duckdb | explore; without one, each runs in a child process of its own (so
 //   peak memory is measured per engine). postgres needs DATABASE_URL (a scratch database is created and dropped).
 //   explore: the explorer's standard views over the stored lines (PostgreSQL), p50/p95 of 20 runs each.
+// PGlite runs as `commonweal serve` runs it (optimisePGliteCode); SPEND_BENCH_BASELINE=1 keeps V8's default.
+// SPEND_BENCH_WORKER=0 reads the file in the importing thread; SPEND_TIMING=1 prints each phase.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -59,7 +61,9 @@ async function scratchPostgres(): Promise<{ url: string; drop: () => Promise<voi
 }
 
 async function importOn(which: 'pglite' | 'postgres'): Promise<void> {
-  const { openPGlite, openPostgres } = await import('../src/platform/db.ts');
+  const { openPGlite, openPostgres, optimisePGliteCode } = await import('../src/platform/db.ts');
+  // As `commonweal serve` runs PGlite (SPEND_BENCH_BASELINE=1: V8's default, baseline compiler first).
+  if (which === 'pglite' && process.env.SPEND_BENCH_BASELINE !== '1') optimisePGliteCode();
   const { migrateToLatest } = await import('../src/platform/migrate.ts');
   const { createOrganisation } = await import('../src/organisations/organisations.service.ts');
   const { importSpendFile } = await import('../src/spend/spend.import.ts');

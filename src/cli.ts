@@ -3,6 +3,7 @@ import { loadConfig, type Config } from './platform/config.ts';
 import { isAppError } from './platform/errors.ts';
 import type { AppContext, CliCommand } from './platform/module.ts';
 import { createContext, createLogger, seedDemo, serve } from './app.ts';
+import { optimisePGliteCode } from './platform/db.ts';
 import { allModules } from './modules.ts';
 
 const globalOptions = {
@@ -119,6 +120,8 @@ export async function main(argv: string[]): Promise<number> {
 
   let ctx: AppContext | null = null;
   try {
+    // A server on PGlite runs for long: its WebAssembly is worth compiling for speed and memory from the start.
+    if (command.name[0] === 'serve' && !config.databaseUrl && process.env.COMMONWEAL_PGLITE_BASELINE !== '1') optimisePGliteCode();
     ctx = await createContext(config, log);
     if (command.name[0] === 'serve') {
       if (values['seed-demo']) await seedDemo(ctx);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { COPY_COLUMNS, lineToCopyText } from './spend.copy.ts';
+import { COPY_COLUMNS, lineToCopyText } from './spend.copytext.ts';
 import type { SpendLine } from './spend.read.ts';
 
 function line(over: Partial<SpendLine>): SpendLine {

@@ -14,7 +14,7 @@ import type pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
 import type { Database } from '../database.ts';
 import type { DatabaseHandle } from '../platform/db.ts';
-import { COPY_COLUMNS } from './spend.copy.ts';
+import { COPY_COLUMNS } from './spend.copytext.ts';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 function copySql(table: string): string {

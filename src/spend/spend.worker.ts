@@ -1,11 +1,11 @@
-// A worker thread that reads one spend file into COPY text (spend.copy.ts, openCopyStream): the same code as
+// A worker thread that reads one spend file into COPY text (spend.copy.ts, openCopyStream, runs it bundled): the same code as
 // reading in the importing thread, sent as UTF-8 bytes (transferred, not copied) a piece at a time. It sends at
 // most `ahead` pieces the importer has not yet taken, so a slow database never lets the file pile up in memory.
 import { parentPort, workerData } from 'node:worker_threads';
 import { SpendFileError } from './spend.errors.ts';
 import { openSpendFile } from './spend.read.ts';
 import { FileSuppliers } from './spend.filesuppliers.ts';
-import { copyPieces, countedInput, PIECE, type WorkerInput, type WorkerMessage } from './spend.copy.ts';
+import { copyPieces, countedInput, PIECE, type WorkerInput, type WorkerMessage } from './spend.copytext.ts';
 
 const port = parentPort!;
 const input = (workerData as { input: WorkerInput }).input;

@@ -152,7 +152,7 @@ async function createPGliteDataDir(dataDir: string): Promise<void> {
  * default 128 MB of buffers filled by any large import stays in the process for good; the data folder's files
  * are cached by the operating system either way.
  */
-const PGLITE_SETTINGS = ['shared_buffers=32MB'];
+const PGLITE_SETTINGS = ['shared_buffers=16MB'];
 
 /**
  * For a long-running process on PGlite (the server): V8 compiles PGlite's WebAssembly with its optimising

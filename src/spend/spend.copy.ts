@@ -29,6 +29,10 @@ export interface CopyOptions {
   readonly total: number;
   /** Read in a worker thread. Default: when the file is at least WORKER_BYTES long. */
   readonly worker?: boolean;
+  /** False: leave identical lines to the caller (see ReadSpendOptions.flagDuplicates). */
+  readonly flagDuplicates?: boolean;
+  /** Keep a worker's heap small, at a little speed (for PGlite, which shares the process's memory). */
+  readonly smallHeap?: boolean;
 }
 
 export interface CopyStream {
@@ -52,7 +56,7 @@ export async function openCopyStream(source: CopySource, options: CopyOptions): 
 }
 
 async function openHere(source: CopySource, options: CopyOptions): Promise<CopyStream> {
-  const file = await openSpendFile(countedInput(source, options.total, options.onProgress), { period: options.period, mapping: options.mapping });
+  const file = await openSpendFile(countedInput(source, options.total, options.onProgress), { period: options.period, mapping: options.mapping, flagDuplicates: options.flagDuplicates });
   const suppliers = new FileSuppliers();
   return {
     pieces: () => copyPieces(file, suppliers),
@@ -88,8 +92,14 @@ function toError(m: Extract<WorkerMessage, { t: 'error' }>): Error {
 }
 
 async function openInWorker(source: CopySource, options: CopyOptions): Promise<CopyStream> {
-  const input: WorkerInput = { source, total: options.total, period: options.period, mapping: options.mapping, progress: !!options.onProgress, ahead: AHEAD };
-  const worker = new Worker(await workerScript(), { eval: true, workerData: { input } });
+  const input: WorkerInput = { source, total: options.total, period: options.period, mapping: options.mapping, flagDuplicates: options.flagDuplicates, progress: !!options.onProgress, ahead: AHEAD };
+  const worker = new Worker(await workerScript(), {
+    eval: true,
+    workerData: { input },
+    // A young generation of 8 MB instead of V8's default: measured on a million lines, the worker's process
+    // peaked 70 MB lower, its reading ~5 % slower (which PGlite, loading slower than that, does not feel).
+    ...(options.smallHeap ? { resourceLimits: { maxYoungGenerationSizeMb: 8 } } : {}),
+  });
   // Messages wait here until the reader of pieces() takes them.
   const queue: WorkerMessage[] = [];
   let wake: (() => void) | null = null;

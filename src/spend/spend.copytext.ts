@@ -9,7 +9,9 @@ import { supplierKey } from './spend.suppliers.ts';
 import type { FileSuppliers } from './spend.filesuppliers.ts';
 
 /**
- * The columns COPY fills, in the order `lineToCopyText` writes them. The publisher and file are not sent with
+ * The columns COPY fills, in the order `lineToCopyText` writes them. The two halves of each line's fingerprint
+ * go only into the file's own table, to find identical lines there (see flagDuplicateLines), and are dropped
+ * before it joins spend_lines. The publisher and file are not sent with
  * every line: the file's own table has them as its columns' defaults while it is loaded (see createFileLines),
  * which spares a quarter of the text built, sent and parsed.
  */
@@ -17,7 +19,7 @@ export const COPY_COLUMNS = [
   'line', 'date', 'net_pence', 'vat_pence', 'department', 'service_area',
   'supplier_name', 'supplier_key', 'supplier_ref', 'company_number', 'charity_number', 'vat_number', 'purpose',
   'expense_category', 'expense_code', 'merchant_category', 'transaction_number', 'invoice_number',
-  'capital_revenue', 'body', 'body_name', 'duplicate_of',
+  'capital_revenue', 'body', 'body_name', 'duplicate_of', 'fingerprint_hi', 'fingerprint_lo',
 ] as const;
 
 const SPECIAL = /[\\\t\n\r]/;
@@ -31,7 +33,7 @@ function cell(value: string | null): string {
 
 /** One spend line as a row of COPY text (with its newline). */
 export function lineToCopyText(l: SpendLine, supplierKey: string | null): string {
-  return `${l.line}\t${l.date ?? '\\N'}\t${l.netPence}\t${l.vatPence ?? '\\N'}\t${cell(l.department)}\t${cell(l.serviceArea)}\t${cell(l.supplierName)}\t${cell(supplierKey)}\t${cell(l.supplierId)}\t${cell(l.companyNumber)}\t${cell(l.charityNumber)}\t${cell(l.vatNumber)}\t${cell(l.purpose)}\t${cell(l.expenseCategory)}\t${cell(l.expenseCode)}\t${cell(l.merchantCategory)}\t${cell(l.transactionNumber)}\t${cell(l.invoiceNumber)}\t${cell(l.capitalRevenue)}\t${cell(l.body)}\t${cell(l.bodyName)}\t${l.duplicateOf ?? '\\N'}\n`;
+  return `${l.line}\t${l.date ?? '\\N'}\t${l.netPence}\t${l.vatPence ?? '\\N'}\t${cell(l.department)}\t${cell(l.serviceArea)}\t${cell(l.supplierName)}\t${cell(supplierKey)}\t${cell(l.supplierId)}\t${cell(l.companyNumber)}\t${cell(l.charityNumber)}\t${cell(l.vatNumber)}\t${cell(l.purpose)}\t${cell(l.expenseCategory)}\t${cell(l.expenseCode)}\t${cell(l.merchantCategory)}\t${cell(l.transactionNumber)}\t${cell(l.invoiceNumber)}\t${cell(l.capitalRevenue)}\t${cell(l.body)}\t${cell(l.bodyName)}\t${l.duplicateOf ?? '\\N'}\t${l.fingerprintHi}\t${l.fingerprintLo}\n`;
 }
 
 /** The file's bytes, or a path to read them from. */
@@ -105,6 +107,7 @@ export interface WorkerInput {
   total: number;
   period?: ReadSpendOptions['period'];
   mapping?: ReadSpendOptions['mapping'];
+  flagDuplicates?: boolean;
   progress: boolean;
   ahead: number;
 }

@@ -8,7 +8,7 @@ function line(supplierName: string | null, companyNumber: string | null = null, 
     kind: 'line', line: 2, date: '2021-03-04', period: null, netPence: 1n, vatPence: null, body: null, bodyName: null, department: null,
     serviceArea: null, supplierName, supplierId: null, companyNumber, charityNumber, vatNumber: null, purpose: null, expenseCategory: null,
     expenseCode: null, sercopCode: null, sercopCategoryCode: null, merchantCategory: null, transactionNumber: null, invoiceNumber: null,
-    capitalRevenue: null, duplicateOf: null,
+    capitalRevenue: null, duplicateOf: null, fingerprintHi: 0, fingerprintLo: 0,
   } as SpendLine;
 }
 

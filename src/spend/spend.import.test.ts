@@ -118,6 +118,22 @@ eachEngine('spend import', (t) => {
     assert.equal(ok.rowsImported, 1);
   });
 
+  it('keeps identical lines and flags each with the first, read here or in a worker', async () => {
+    const { ctx } = t();
+    await seedOrganisations(ctx);
+    const header = 'Date,Supplier Name,Expense Type,Net Amount\n';
+    const rows = ['01/03/2020,ACME LTD,Stationery,100.00', '02/03/2020,Byker Trust,Grant,250.50', '01/03/2020,ACME LTD,Stationery,100.00',
+      '03/03/2020,ACME LTD,Stationery,100.00', '01/03/2020,ACME LTD,Stationery,100.00', '02/03/2020,Byker Trust,Grant,250.50'];
+    for (const [publisher, readInWorker] of [['GB-LAE-STY', false], ['GB-LAE-NBL', true]] as const) {
+      const result = await importSpendFile(ctx, cliActor, { publisher, source: { bytes: Buffer.from(header + rows.join('\n') + '\n') }, readInWorker });
+      assert.equal(result.rowsImported, 6);
+      const lines = await ctx.db.selectFrom('spend_lines').select(['line', 'duplicate_of']).where('file_id', '=', result.fileId).orderBy('line').execute();
+      assert.deepEqual(lines.map((l) => [l.line, l.duplicate_of]), [[2, null], [3, null], [4, 2], [5, null], [6, 2], [7, 3]], publisher);
+      const file = await ctx.db.selectFrom('spend_files').select('summary').where('id', '=', result.fileId).executeTakeFirstOrThrow();
+      assert.equal((file.summary as { duplicateLines: number }).duplicateLines, 3);
+    }
+  });
+
   it('refuses someone without a publishing role', async () => {
     const { ctx } = t();
     await seedOrganisations(ctx);

@@ -165,6 +165,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
   // finds is reported once the same bytes are known not to be published already.
   const opening = openCopyStream(input.source, {
     period, mapping: (remembered as MappingOverride | null) ?? undefined, onProgress: input.onProgress, total: size, worker: input.readInWorker,
+    smallHeap: ctx.handle.engine === 'pglite', flagDuplicates: false,
   });
   const abandon = () => opening.then((f) => f.close(), () => {});
   opening.catch(() => {});
@@ -187,8 +188,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
     const file = await opening;
     try {
       return await withBulkTransaction(ctx.handle, repo.fileLinesTable(fileId), async (trx, sink) => {
-        // Not on PGlite: its memory only grows, so it keeps its small defaults.
-        if (ctx.handle.engine === 'postgres') await repo.bulkLoadSettings(trx);
+        await repo.bulkLoadSettings(trx, ctx.handle.engine);
         // The lines go into a table of their own, indexed when it joins spend_lines (see migration 0014).
         await repo.createFileLines(trx, org.id, fileId);
         // Suppliers are gathered as the lines stream past; the totals are grouped from the lines in SQL after (see
@@ -198,7 +198,10 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         for await (const piece of file.pieces()) await sink.write(piece);
         await sink.end();
         t = phase('read and COPY', t);
-        const summary = file.summary();
+        // Identical lines are found by the database, from the fingerprints COPY brought (see flagDuplicateLines).
+        const duplicateLines = await repo.flagDuplicateLines(trx, fileId);
+        t = phase('duplicates', t);
+        const summary = { ...file.summary(), duplicateLines };
         if (summary.sha256 !== sha256) throw new AppError('conflict', 'The file changed while it was being read: import it again.');
         if (summary.rowsImported === 0) {
           throw AppError.validation([{ field: 'file', message: `The file has no spend lines: no row carries an amount.${summary.rejected[0] ? ` First problem, line ${summary.rejected[0].line}: ${summary.rejected[0].reason}` : ''}` }]);

@@ -8,7 +8,7 @@ function line(over: Partial<SpendLine>): SpendLine {
     kind: 'line', line: 7, date: '2016-05-19', period: null, netPence: 123456n, vatPence: null, body: null, bodyName: null,
     department: 'Housing', serviceArea: null, supplierName: 'ACME LTD', supplierId: null, companyNumber: null, charityNumber: null,
     vatNumber: null, purpose: null, expenseCategory: null, expenseCode: null, sercopCode: null, sercopCategoryCode: null,
-    merchantCategory: null, transactionNumber: null, invoiceNumber: null, capitalRevenue: null, duplicateOf: null, raw: {},
+    merchantCategory: null, transactionNumber: null, invoiceNumber: null, capitalRevenue: null, duplicateOf: null, fingerprintHi: -5, fingerprintLo: 7, raw: {},
     ...over,
   };
 }

@@ -1,7 +1,8 @@
 // The streaming reader: bytes in (a Buffer or a stream of a file tens of megabytes long), normalised spend
-// lines and rejected rows out, with a summary at the end. Memory stays flat whatever the file size: only the
-// sniffing sample, one 64 KiB piece, the supplier names and a 64-bit fingerprint per line (to flag duplicates,
-// see spend.duplicates.ts) are held.
+// lines and rejected rows out, with a summary at the end. Only the sniffing sample, one 64 KiB piece and the
+// supplier names are held, and, when it flags duplicates itself, a 64-bit fingerprint per line
+// (spend.duplicates.ts). An import leaves duplicates to the database (`flagDuplicates: false`), so its memory
+// stays flat whatever the file's length.
 //
 // Decisions about awkward rows, so that none disappears without trace:
 // - A row whose cells are all empty is skipped (files pad themselves with thousands of ",,,,," rows); they
@@ -12,12 +13,13 @@
 // - A total or subtotal row (a "Total" label and no supplier or date) is rejected with that reason rather than
 //   imported: importing it would count the money twice. It still appears in `rejected`.
 // - Identical rows (every cell the same) are kept, since councils do pay the same invoice amount twice, and
-//   flagged with `duplicateOf`, the line of the first copy.
+//   flagged with `duplicateOf`, the line of the first copy (every line carries its fingerprint, so a caller
+//   can find them instead).
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CsvTokenizer, type CsvRecord } from './spend.csv.ts';
-import { DuplicateIndex } from './spend.duplicates.ts';
+import { DuplicateIndex, FINGERPRINT, fingerprint } from './spend.duplicates.ts';
 import { createTextDecoder, type TextEncoding } from './spend.encoding.ts';
 import { SpendFileError } from './spend.errors.ts';
 import { mapColumns, SPEND_FIELD_LABELS, type MappingOverride, type SpendField, type SpendMapping } from './spend.mapping.ts';
@@ -35,6 +37,11 @@ export interface ReadSpendOptions {
   readonly maxBytes?: number;
   /** How many rejections the summary lists (all are counted and all are yielded). Default 1000. */
   readonly maxListedRejections?: number;
+  /**
+   * Flag identical lines here (`duplicateOf`, `duplicateLines`). Default true. False leaves that to the caller,
+   * from each line's fingerprint (an import asks the database, so no memory grows with the file's length).
+   */
+  readonly flagDuplicates?: boolean;
 }
 
 /** One spend line: a row of the file that carries an amount. Text fields are trimmed, spaces collapsed. */
@@ -66,8 +73,11 @@ export interface SpendLine {
   readonly transactionNumber: string | null;
   readonly invoiceNumber: string | null;
   readonly capitalRevenue: string | null;
-  /** Line of an earlier row with exactly the same cells, or null. */
+  /** Line of an earlier row with exactly the same cells, or null (always null when not flagging duplicates). */
   readonly duplicateOf: number | null;
+  /** The row's 64-bit fingerprint of its cells (spend.duplicates.ts) as two signed 32-bit halves. */
+  readonly fingerprintHi: number;
+  readonly fingerprintLo: number;
   /** Every named column's cell exactly as published. */
   readonly raw: Record<string, string>;
 }
@@ -264,7 +274,7 @@ async function* readBatches(
   const warnings: string[] = [];
   const suppliers = new Set<string>();
   const supplierKeys = new Map<string, string>();
-  const seen = new DuplicateIndex();
+  const seen = options.flagDuplicates === false ? null : new DuplicateIndex();
 
   const reject = (line: number, reason: string): SpendRejection => {
     rejectedCount++;
@@ -324,7 +334,10 @@ async function* readBatches(
     }
     if (amount.ok && amount.rounded) warn(`line ${line}: ${label('netAmount')} "${amountText.trim()}" has more than two decimal places; rounded to the penny`);
 
-    const duplicateOf = seen.firstLineOf(fields, line);
+    fingerprint(fields);
+    const hi = FINGERPRINT[0]!;
+    const lo = FINGERPRINT[1]!;
+    const duplicateOf = seen ? seen.firstLineOfFingerprint(hi, lo, line) : null;
     if (duplicateOf !== null) duplicates++;
 
     const supplierName = text(fields, idx.supplierName);
@@ -343,7 +356,7 @@ async function* readBatches(
     }
     imported++;
     total += amount.pence;
-    return new Line(line, date, period, amount.pence, vatPence, supplierName, duplicateOf, fields, idx, shape);
+    return new Line(line, date, period, amount.pence, vatPence, supplierName, duplicateOf, hi | 0, lo | 0, fields, idx, shape);
   };
 
   const decoder = createTextDecoder(sniff.encoding);
@@ -454,6 +467,8 @@ class Line implements SpendLine {
     readonly vatPence: bigint | null,
     readonly supplierName: string | null,
     readonly duplicateOf: number | null,
+    readonly fingerprintHi: number,
+    readonly fingerprintLo: number,
     fields: readonly string[],
     idx: FieldIndexes,
     shape: RawShape,

@@ -51,13 +51,20 @@ export function fileLinesTable(fileId: string): string {
 }
 
 /**
- * For the rest of an import's transaction on a server: sorts for the new file's indexes and totals in memory
- * rather than in temporary files. The commit still waits for its WAL flush: a publisher told that a file is
+ * For the rest of an import's transaction. On a server: sorts for the new file's indexes and totals in memory
+ * rather than in temporary files; on PGlite, the other way round. The commit still waits for its WAL flush: a publisher told that a file is
  * published must not lose it to a crash a moment later, and one flush is nothing beside the import.
  */
-export async function bulkLoadSettings(db: Db): Promise<void> {
-  await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(db);
-  await sql`SET LOCAL work_mem = '64MB'`.execute(db);
+export async function bulkLoadSettings(db: Db, engine: 'postgres' | 'pglite'): Promise<void> {
+  if (engine === 'postgres') {
+    await sql`SET LOCAL maintenance_work_mem = '256MB'`.execute(db);
+    await sql`SET LOCAL work_mem = '64MB'`.execute(db);
+  } else {
+    // PGlite's memory only grows, and every megabyte a sort takes stays in the process: its index builds sort in
+    // 16 MB and spill to its data folder (measured: a million-line import's attach 4.6 s against 5.2 s with the
+    // default 64 MB, and ~25 MB less memory kept).
+    await sql`SET LOCAL maintenance_work_mem = '16MB'`.execute(db);
+  }
 }
 
 /**
@@ -69,9 +76,26 @@ export async function createFileLines(db: Db, organisationId: string, fileId: st
   hexOf(organisationId);
   await sql.raw(`CREATE TABLE ${table} (LIKE spend_lines)`).execute(db);
   await sql.raw(`ALTER TABLE ${table} ADD CONSTRAINT ${table}_file CHECK (organisation_id = '${organisationId}' AND file_id = '${fileId}')`).execute(db);
-  // While it is loaded, COPY leaves out the publisher and file: every row gets them from these defaults.
-  await sql.raw(`ALTER TABLE ${table} ALTER COLUMN organisation_id SET DEFAULT '${organisationId}', ALTER COLUMN file_id SET DEFAULT '${fileId}'`).execute(db);
+  // While it is loaded, COPY leaves out the publisher and file: every row gets them from these defaults. Each
+  // line's fingerprint comes too, to find identical lines (flagDuplicateLines); dropped before attaching.
+  await sql.raw(`ALTER TABLE ${table} ALTER COLUMN organisation_id SET DEFAULT '${organisationId}', ALTER COLUMN file_id SET DEFAULT '${fileId}', ADD COLUMN fingerprint_hi integer NOT NULL, ADD COLUMN fingerprint_lo integer NOT NULL`).execute(db);
   return table;
+}
+
+/**
+ * Flags the loaded file's identical lines: every line whose cells are those of an earlier line gets that first
+ * line as `duplicate_of`. Grouped by the lines' 64-bit fingerprints in the database, so the import holds
+ * nothing per line in memory (a table of fingerprints in JavaScript cost 12–36 bytes a line: 100 MB for three
+ * million). Returns how many lines are flagged.
+ */
+export async function flagDuplicateLines(db: Db, fileId: string): Promise<number> {
+  const table = fileLinesTable(fileId);
+  const r = await sql.raw(`
+    UPDATE ${table} t SET duplicate_of = d.first
+    FROM (SELECT fingerprint_hi, fingerprint_lo, min(line) AS first FROM ${table}
+          GROUP BY fingerprint_hi, fingerprint_lo HAVING count(*) > 1) d
+    WHERE t.fingerprint_hi = d.fingerprint_hi AND t.fingerprint_lo = d.fingerprint_lo AND t.line <> d.first`).execute(db);
+  return Number(r.numAffectedRows ?? 0);
 }
 
 /**
@@ -87,7 +111,7 @@ export async function attachFileLines(db: Db, organisationId: string, fileId: st
     await sql.raw(`ALTER TABLE spend_lines ATTACH PARTITION ${publisher} FOR VALUES IN ('${organisationId}')`).execute(db);
   }
   const table = fileLinesTable(fileId);
-  await sql.raw(`ALTER TABLE ${table} ALTER COLUMN organisation_id DROP DEFAULT, ALTER COLUMN file_id DROP DEFAULT`).execute(db);
+  await sql.raw(`ALTER TABLE ${table} ALTER COLUMN organisation_id DROP DEFAULT, ALTER COLUMN file_id DROP DEFAULT, DROP COLUMN fingerprint_hi, DROP COLUMN fingerprint_lo`).execute(db);
   await sql.raw(`ALTER TABLE ${publisher} ATTACH PARTITION ${table} FOR VALUES IN ('${fileId}')`).execute(db);
 }
 

@@ -21,7 +21,7 @@ port.on('message', () => {
 async function run(): Promise<void> {
   const encoder = new TextEncoder();
   const progress = input.progress ? (read: number) => send({ t: 'progress', read }) : undefined;
-  const file = await openSpendFile(countedInput(input.source, input.total, progress), { period: input.period, mapping: input.mapping });
+  const file = await openSpendFile(countedInput(input.source, input.total, progress), { period: input.period, mapping: input.mapping, flagDuplicates: input.flagDuplicates });
   send({ t: 'open' });
   const suppliers = new FileSuppliers();
   // Each batch's text is encoded straight into the piece being filled; a full piece is sent (transferred).

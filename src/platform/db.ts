@@ -150,7 +150,9 @@ async function createPGliteDataDir(dataDir: string): Promise<void> {
 /**
  * Settings PGlite starts with, beyond its own. shared_buffers: PGlite's memory (WebAssembly) only grows, and the
  * default 128 MB of buffers filled by any large import stays in the process for good; the data folder's files
- * are cached by the operating system either way.
+ * are cached by the operating system either way. Measured on a million-line spend import: 16 MB against 32 MB
+ * took the same time (18.0–18.3 s against 17.7–18.1 s), answered the first explorer views as fast, and peaked
+ * 40–60 MB lower.
  */
 const PGLITE_SETTINGS = ['shared_buffers=16MB'];
 

@@ -19,6 +19,8 @@ export type { CopySource } from './spend.copytext.ts';
 export const WORKER_BYTES = 4 * 1024 * 1024;
 /** Pieces a worker may send ahead of the database: memory stays bounded whatever the file's size. */
 const AHEAD = 4;
+/** Bytes in memory go to a worker in pieces of this size. */
+const BYTES_CHUNK = 1024 * 1024;
 
 export interface CopyOptions {
   readonly period?: ReadSpendOptions['period'];
@@ -92,7 +94,12 @@ function toError(m: Extract<WorkerMessage, { t: 'error' }>): Error {
 }
 
 async function openInWorker(source: CopySource, options: CopyOptions): Promise<CopyStream> {
-  const input: WorkerInput = { source, total: options.total, period: options.period, mapping: options.mapping, flagDuplicates: options.flagDuplicates, progress: !!options.onProgress, ahead: AHEAD };
+  // Bytes in memory (an upload) are not copied to the worker whole: it asks for them a megabyte at a time.
+  const streamed = 'bytes' in source ? source.bytes : null;
+  const input: WorkerInput = {
+    source: 'bytes' in source ? { streamed: source.bytes.length } : source, total: options.total, period: options.period, mapping: options.mapping,
+    flagDuplicates: options.flagDuplicates, progress: !!options.onProgress, ahead: AHEAD,
+  };
   const worker = new Worker(await workerScript(), {
     eval: true,
     workerData: { input },
@@ -105,7 +112,18 @@ async function openInWorker(source: CopySource, options: CopyOptions): Promise<C
   let wake: (() => void) | null = null;
   let failure: Error | null = null;
   let closed = false;
+  let offset = 0;
   const push = (m: WorkerMessage) => {
+    if (m.t === 'more') {
+      if (!streamed || offset >= streamed.length) worker.postMessage({ t: 'end' });
+      else {
+        // A copy of its own (a Buffer's slice() shares its memory, which transferring would take from the caller).
+        const data = new Uint8Array(streamed.subarray(offset, offset + BYTES_CHUNK));
+        offset += data.length;
+        worker.postMessage({ t: 'bytes', data }, [data.buffer]);
+      }
+      return;
+    }
     if (m.t === 'progress') {
       options.onProgress?.(m.read, options.total);
       return;

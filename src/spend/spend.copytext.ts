@@ -96,6 +96,7 @@ export async function* copyPieces(file: SpendFile, suppliers: FileSuppliers): As
 /** What a worker sends (spend.worker.ts). */
 export type WorkerMessage =
   | { t: 'open' }
+  | { t: 'more' }
   | { t: 'piece'; data: Uint8Array }
   | { t: 'progress'; read: number }
   | { t: 'done'; summary: SpendSummary; suppliers: [string, string[], string[], string[]][] }
@@ -103,7 +104,8 @@ export type WorkerMessage =
 
 /** What a worker is given. */
 export interface WorkerInput {
-  source: CopySource;
+  /** A path, or bytes the importer holds (their length) and hands over a megabyte at a time when asked. */
+  source: { path: string } | { streamed: number };
   total: number;
   period?: ReadSpendOptions['period'];
   mapping?: ReadSpendOptions['mapping'];

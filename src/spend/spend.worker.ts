@@ -13,15 +13,36 @@ const send = (m: WorkerMessage, transfer?: ArrayBuffer[]) => port.postMessage(m,
 
 let inFlight = 0;
 let credit: (() => void) | null = null;
-port.on('message', () => {
-  inFlight -= 1;
-  credit?.();
+// What the importer sends: 'ack' for a piece taken, or the file's next bytes when asked for them.
+let delivered: ((m: { t: 'bytes'; data: Uint8Array } | { t: 'end' }) => void) | null = null;
+port.on('message', (m: 'ack' | { t: 'bytes'; data: Uint8Array } | { t: 'end' }) => {
+  if (m === 'ack') {
+    inFlight -= 1;
+    credit?.();
+  } else delivered?.(m);
 });
+
+/** The bytes the importer holds, asked for a megabyte at a time. */
+async function* streamedBytes(progress?: (read: number) => void): AsyncGenerator<Uint8Array> {
+  let read = 0;
+  for (;;) {
+    const m = await new Promise<{ t: 'bytes'; data: Uint8Array } | { t: 'end' }>((resolve) => {
+      delivered = resolve;
+      send({ t: 'more' });
+    });
+    delivered = null;
+    if (m.t === 'end') return;
+    read += m.data.length;
+    progress?.(read);
+    yield m.data;
+  }
+}
 
 async function run(): Promise<void> {
   const encoder = new TextEncoder();
   const progress = input.progress ? (read: number) => send({ t: 'progress', read }) : undefined;
-  const file = await openSpendFile(countedInput(input.source, input.total, progress), { period: input.period, mapping: input.mapping, flagDuplicates: input.flagDuplicates });
+  const source = 'streamed' in input.source ? streamedBytes(progress) : countedInput(input.source, input.total, progress);
+  const file = await openSpendFile(source, { period: input.period, mapping: input.mapping, flagDuplicates: input.flagDuplicates });
   send({ t: 'open' });
   const suppliers = new FileSuppliers();
   // Each batch's text is encoded straight into the piece being filled; a full piece is sent (transferred).

@@ -8,21 +8,32 @@ import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
 import { confirmSupplierLink, supplierSuggestions, undoSupplierLink } from './spend.links.ts';
 
-/** A progress bar on stderr for files over a few megabytes, when stderr is a terminal (or SPEND_PROGRESS=1). */
-function progressBar(name: string, total: number): ((read: number) => void) | undefined {
+/**
+ * A progress bar on stderr for files over a few megabytes, when stderr is a terminal (or SPEND_PROGRESS=1): the
+ * bytes read, then each step after reading, then the time it all took.
+ */
+function progressBar(name: string, total: number): { read: (read: number) => void; stage: (stage: string) => void; done: () => void } | undefined {
   const show = process.stderr.isTTY || process.env.SPEND_PROGRESS === '1';
   if (!show || total < 4 * 1024 * 1024) return undefined;
   const started = Date.now();
+  const secs = () => ((Date.now() - started) / 1000).toFixed(1);
   let last = -1;
-  return (read: number) => {
-    const pct = Math.min(100, Math.floor((read / total) * 100));
-    if (pct === last) return;
-    last = pct;
-    const width = 30;
-    const filled = Math.round((pct / 100) * width);
-    const secs = ((Date.now() - started) / 1000).toFixed(1);
-    process.stderr.write(`\r${name} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${(read / 1048576).toFixed(0)}/${(total / 1048576).toFixed(0)} MB ${secs}s`);
-    if (pct === 100) process.stderr.write('\n');
+  return {
+    read(read: number) {
+      const pct = Math.min(100, Math.floor((read / total) * 100));
+      if (pct === last) return;
+      last = pct;
+      const width = 30;
+      const filled = Math.round((pct / 100) * width);
+      process.stderr.write(`\r${name} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${(read / 1048576).toFixed(0)}/${(total / 1048576).toFixed(0)} MB ${secs()}s`);
+      if (pct === 100) process.stderr.write('\n');
+    },
+    stage(stage: string) {
+      process.stderr.write(`  ${stage}… (${secs()}s)\n`);
+    },
+    done() {
+      process.stderr.write(`  published in ${secs()}s\n`);
+    },
   };
 }
 
@@ -52,8 +63,10 @@ export const spendCommands: CliCommand[] = [
         const bar = progressBar(path.split('/').pop() ?? path, size);
         const result = await importSpendFile(ctx, cliActor, {
           publisher: values.publisher as string, source: { path }, period: (values.period as string | undefined) ?? null,
-          onProgress: bar ? (read) => bar(read) : undefined,
+          onProgress: bar ? (read) => bar.read(read) : undefined,
+          onStage: bar ? (stage) => bar.stage(stage) : undefined,
         });
+        bar?.done();
         results.push({ ...summaryOf(result), file: path });
       }
       return results.length === 1 ? results[0] : { files: results };

@@ -125,8 +125,10 @@ eachEngine('spend import', (t) => {
     const rows = ['01/03/2020,ACME LTD,Stationery,100.00', '02/03/2020,Byker Trust,Grant,250.50', '01/03/2020,ACME LTD,Stationery,100.00',
       '03/03/2020,ACME LTD,Stationery,100.00', '01/03/2020,ACME LTD,Stationery,100.00', '02/03/2020,Byker Trust,Grant,250.50'];
     for (const [publisher, readInWorker] of [['GB-LAE-STY', false], ['GB-LAE-NBL', true]] as const) {
-      const result = await importSpendFile(ctx, cliActor, { publisher, source: { bytes: Buffer.from(header + rows.join('\n') + '\n') }, readInWorker });
+      const stages: string[] = [];
+      const result = await importSpendFile(ctx, cliActor, { publisher, source: { bytes: Buffer.from(header + rows.join('\n') + '\n') }, readInWorker, onStage: (s) => stages.push(s) });
       assert.equal(result.rowsImported, 6);
+      assert.deepEqual(stages, ['finding identical lines', 'building the indexes', 'adding up the totals', 'updating the supplier register']);
       const lines = await ctx.db.selectFrom('spend_lines').select(['line', 'duplicate_of']).where('file_id', '=', result.fileId).orderBy('line').execute();
       assert.deepEqual(lines.map((l) => [l.line, l.duplicate_of]), [[2, null], [3, null], [4, 2], [5, null], [6, 2], [7, 3]], publisher);
       const file = await ctx.db.selectFrom('spend_files').select('summary').where('id', '=', result.fileId).executeTakeFirstOrThrow();

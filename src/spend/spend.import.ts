@@ -33,6 +33,8 @@ export interface ImportInput {
   period?: string | null;
   /** Called as the file is read: bytes read so far, of `total` (compressed bytes for gzip). */
   onProgress?: (read: number, total: number) => void;
+  /** Called as each step after reading begins ("building the indexes"), for a progress display. */
+  onStage?: (stage: string) => void;
   /** Read the file in a worker thread (default: when it is 4 MB or more; see spend.copy.ts). */
   readInWorker?: boolean;
 }
@@ -199,6 +201,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         await sink.end();
         t = phase('read and COPY', t);
         // Identical lines are found by the database, from the fingerprints COPY brought (see flagDuplicateLines).
+        input.onStage?.('finding identical lines');
         const duplicateLines = await repo.flagDuplicateLines(trx, fileId);
         t = phase('duplicates', t);
         const summary = { ...file.summary(), duplicateLines };
@@ -207,6 +210,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
           throw AppError.validation([{ field: 'file', message: `The file has no spend lines: no row carries an amount.${summary.rejected[0] ? ` First problem, line ${summary.rejected[0].line}: ${summary.rejected[0].reason}` : ''}` }]);
         }
         const p = filePeriod(summary);
+        input.onStage?.('building the indexes');
         await repo.lockPublisherFiles(trx, org.id);
         await repo.attachFileLines(trx, org.id, fileId);
         t = phase('indexes (attach)', t);
@@ -234,6 +238,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
           for (const f of replaced) await repo.markReplaced(trx, org.id, f.id, fileId);
         }
         t = phase('replace and diff', t);
+        input.onStage?.('adding up the totals');
         await repo.addFileTotals(trx, org.id, fileId, replaced.map((f) => f.id));
         t = phase('totals', t);
         const mapping = presentMapping(summary.mapping);
@@ -254,6 +259,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
           mapping, summary: stored, diff, imported_by: actor.userId,
         });
         t = phase('file record', t);
+        input.onStage?.('updating the supplier register');
         await repo.upsertSuppliers(trx, org.id, fileId, suppliers);
         await suggestSupplierLinks(trx, org.id, fileId, suppliers);
         t = phase('suppliers', t);

@@ -13,7 +13,7 @@ import { requireOrganisationRole } from '../platform/auth/policy.ts';
 import { getOrganisation } from '../organisations/organisations.service.ts';
 import { SpendFileError } from './spend.errors.ts';
 import type { SpendSummary } from './spend.read.ts';
-import { openCopyStream } from './spend.copy.ts';
+import { openCopyStream, type CopySource } from './spend.copy.ts';
 import { parsePeriod, type SpendPeriod } from './spend.values.ts';
 import { SPEND_FIELDS, type MappingOverride, type SpendMapping } from './spend.mapping.ts';
 import { withBulkTransaction } from './spend.load.ts';
@@ -27,7 +27,7 @@ export interface ImportInput {
   /** Organisation id, org-id identifier (GB-LAE-NET) or slug. */
   publisher: string;
   /** The file's bytes, or a path to read them from. */
-  source: { bytes: Uint8Array } | { path: string };
+  source: CopySource;
   filename?: string | null;
   /** "2010-10..2010-12": needed only when the file carries no dates. */
   period?: string | null;
@@ -260,8 +260,8 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         });
         t = phase('file record', t);
         input.onStage?.('updating the supplier register');
-        await repo.upsertSuppliers(trx, org.id, fileId, suppliers);
-        await suggestSupplierLinks(trx, org.id, fileId, suppliers);
+        await repo.upsertSuppliers(trx, suppliers);
+        await suggestSupplierLinks(trx, suppliers);
         t = phase('suppliers', t);
         const result: ImportResult = {
           outcome: current ? 'replaced' : 'imported', fileId, publisher, version, periodFrom: p.from, periodTo: p.to,

@@ -30,8 +30,8 @@ async function registryByName(db: Db): Promise<Map<string, MatchCandidate[]>> {
 }
 
 /** Suggests links for the file's suppliers that have none (called by the import, in its transaction). */
-export async function suggestSupplierLinks(db: Db, publisherId: string, fileId: string, built?: FileSuppliers): Promise<number> {
-  const suppliers = await repo.unlinkedSuppliersOfFile(db, publisherId, fileId, built);
+export async function suggestSupplierLinks(db: Db, fileSuppliers: FileSuppliers): Promise<number> {
+  const suppliers = await repo.unlinkedSuppliersOfFile(db, fileSuppliers);
   if (suppliers.length === 0) return 0;
   const byName = await registryByName(db);
   let suggested = 0;

@@ -172,27 +172,18 @@ export async function diffFiles(db: Db, organisationId: string, older: string[],
  * Adds the file's suppliers to the shared register, then links suppliers to organisations whose Companies House
  * or Charity Commission identifier the file quotes. Redacted payees have no key, so are never linked.
  */
-export async function upsertSuppliers(db: Db, organisationId: string, fileId: string, built?: FileSuppliers): Promise<void> {
-  if (built) {
-    // Gathered as the lines streamed past, instead of grouping the file's lines again.
-    for (const p of built.pieces(20_000)) {
-      await sql`
-        INSERT INTO spend_suppliers (key, name, company_number, charity_number)
-        SELECT key, min(name), max(company), max(charity)
-        FROM unnest(${p.key}::text[], ${p.name}::text[], ${p.company}::text[], ${p.charity}::text[]) AS s(key, name, company, charity)
-        GROUP BY key
-        ON CONFLICT (key) DO UPDATE SET
-          company_number = coalesce(spend_suppliers.company_number, excluded.company_number),
-          charity_number = coalesce(spend_suppliers.charity_number, excluded.charity_number)`.execute(db);
-    }
-  } else await sql`
-    INSERT INTO spend_suppliers (key, name, company_number, charity_number)
-    SELECT supplier_key, min(supplier_name), max(company_number), max(charity_number)
-    FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND supplier_key IS NOT NULL
-    GROUP BY supplier_key
-    ON CONFLICT (key) DO UPDATE SET
-      company_number = coalesce(spend_suppliers.company_number, excluded.company_number),
-      charity_number = coalesce(spend_suppliers.charity_number, excluded.charity_number)`.execute(db);
+export async function upsertSuppliers(db: Db, suppliers: FileSuppliers): Promise<void> {
+  // Gathered as the lines streamed past, instead of grouping the file's lines again.
+  for (const p of suppliers.pieces(20_000)) {
+    await sql`
+      INSERT INTO spend_suppliers (key, name, company_number, charity_number)
+      SELECT key, min(name), max(company), max(charity)
+      FROM unnest(${p.key}::text[], ${p.name}::text[], ${p.company}::text[], ${p.charity}::text[]) AS s(key, name, company, charity)
+      GROUP BY key
+      ON CONFLICT (key) DO UPDATE SET
+        company_number = coalesce(spend_suppliers.company_number, excluded.company_number),
+        charity_number = coalesce(spend_suppliers.charity_number, excluded.charity_number)`.execute(db);
+  }
   await sql`
     UPDATE spend_suppliers s SET organisation_id = oi.organisation_id, link_method = 'identifier', suggested_organisation_id = NULL, suggestion_reason = NULL
     FROM organisation_identifiers oi
@@ -200,13 +191,12 @@ export async function upsertSuppliers(db: Db, organisationId: string, fileId: st
       AND s.rejected_organisation_id IS DISTINCT FROM oi.organisation_id
       AND ((oi.scheme = 'GB-COH' AND oi.identifier = lpad(upper(s.company_number), 8, '0'))
         OR (oi.scheme = 'GB-CHC' AND oi.identifier = ltrim(s.charity_number, '0')))
-      AND ${fileKeys(organisationId, fileId, built)}`.execute(db);
+      AND ${fileKeys(suppliers)}`.execute(db);
 }
 
-/** `s.key` is one of the file's supplier keys: from the keys gathered at import, else from its lines. */
-function fileKeys(organisationId: string, fileId: string, built?: FileSuppliers): RawBuilder<unknown> {
-  if (built) return sql`s.key = ANY(${[...built.suppliers.keys()]}::text[])`;
-  return sql`s.key IN (SELECT DISTINCT supplier_key FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND supplier_key IS NOT NULL)`;
+/** `s.key` is one of the file's supplier keys, as gathered at import. */
+function fileKeys(suppliers: FileSuppliers): RawBuilder<unknown> {
+  return sql`s.key = ANY(${[...suppliers.suppliers.keys()]}::text[])`;
 }
 
 export async function getMapping(db: Db, organisationId: string): Promise<Record<string, string | null> | null> {
@@ -600,11 +590,11 @@ export async function savePayMultiple(db: Db, row: { organisation_id: string; as
 export type SupplierRow = Selectable<SpendSuppliersTable>;
 
 /** Suppliers of one file that are neither linked nor already given a suggestion. */
-export async function unlinkedSuppliersOfFile(db: Db, organisationId: string, fileId: string, built?: FileSuppliers): Promise<SupplierRow[]> {
+export async function unlinkedSuppliersOfFile(db: Db, suppliers: FileSuppliers): Promise<SupplierRow[]> {
   return (await sql<SupplierRow>`
     SELECT s.* FROM spend_suppliers s
     WHERE s.organisation_id IS NULL AND s.suggested_organisation_id IS NULL
-      AND ${fileKeys(organisationId, fileId, built)}`.execute(db)).rows;
+      AND ${fileKeys(suppliers)}`.execute(db)).rows;
 }
 
 export async function setSuggestion(db: Db, key: string, organisationId: string, reason: string): Promise<void> {

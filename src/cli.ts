@@ -121,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
   let ctx: AppContext | null = null;
   try {
     // A server on PGlite runs for long: its WebAssembly is worth compiling for speed and memory from the start.
-    if (command.name[0] === 'serve' && !config.databaseUrl && process.env.COMMONWEAL_PGLITE_BASELINE !== '1') optimisePGliteCode();
+    if (command.name[0] === 'serve' && !config.databaseUrl && !config.pgliteBaselineCompiler) optimisePGliteCode();
     ctx = await createContext(config, log);
     if (command.name[0] === 'serve') {
       if (values['seed-demo']) await seedDemo(ctx);

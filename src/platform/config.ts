@@ -10,6 +10,9 @@ export interface Config {
    * faster: past a few per core the server spends its time switching between them (see bench/RESULTS.md). */
   databasePoolSize: number;
   dataDir: string;
+  /** `serve` on PGlite leaves V8 to compile PGlite's WebAssembly its default way (COMMONWEAL_PGLITE_BASELINE=1;
+   * otherwise a server compiles it for speed and memory from the start: see optimisePGliteCode). */
+  pgliteBaselineCompiler: boolean;
   /** Public URL of the site, used in emails and feeds. */
   baseUrl: string;
   /** Set the Secure flag on the session cookie (on by default when baseUrl is https). */
@@ -55,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     databaseUrl: overrides.databaseUrl !== undefined ? overrides.databaseUrl : env.DATABASE_URL || null,
     databasePoolSize: poolSizeFrom(env.DATABASE_POOL_SIZE),
     dataDir: resolve(overrides.dataDir ?? env.COMMONWEAL_DATA_DIR ?? 'data'),
+    pgliteBaselineCompiler: env.COMMONWEAL_PGLITE_BASELINE === '1',
     baseUrl,
     secureCookies: env.COMMONWEAL_SECURE_COOKIES ? env.COMMONWEAL_SECURE_COOKIES === '1' : baseUrl.startsWith('https:'),
     smtpUrl: env.SMTP_URL || null,

@@ -108,7 +108,7 @@ eachEngine('outcomes API and exports', (t) => {
       id: randomUUID(), ocid: 'ocds-cmnwl0-test-0001', organisationId: p.council.id, supplierOrganisationIds: [p.provider.id], title: 'Commissioned service', valuePence: 1_000_000,
       startDate: '2025-04-01', endDate: '2028-03-31', href: '/commissioning/contracts/x', milestones: [{ id: milestoneId, title: 'Tenancies sustained', dueDate: '2026-03-31' }],
     };
-    const release = await buildOcdsRelease(ctx.db, await service.getContract(ctx.db, contract.id), summary, { awardId: 'award-1', date: new Date('2025-08-02T00:00:00Z') });
+    const release = await buildOcdsRelease(ctx.db, await service.getContract(ctx.db, contract.id), summary, { awardId: 'award-1', releaseId: 'ocds-cmnwl0-test-0001-outcomes-1', date: new Date('2025-08-02T00:00:00Z') });
     assert.deepEqual(validateRelease(release), []);
     assert.deepEqual(release.tag, ['implementation']);
     assert.equal(release.ocid, summary.ocid);

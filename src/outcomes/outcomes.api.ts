@@ -3,8 +3,8 @@ import type { App, AppContext } from '../platform/module.ts';
 import { problemSchema } from '../platform/http.ts';
 import * as service from './outcomes.service.ts';
 import * as agreements from './outcomes.agreements.ts';
-import { indigoProject, ocdsRelease } from './outcomes.exports.ts';
-import { validateRelease } from '../commissioning/commissioning.ocds.ts';
+import { indigoProject } from './outcomes.exports.ts';
+import { ocdsExport } from './outcomes.ocds.ts';
 
 const Uuid = Type.String({ format: 'uuid' });
 const Day = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
@@ -246,15 +246,17 @@ export function outcomesApi(app: App, ctx: AppContext): void {
 
   app.get('/api/v1/outcomes/contracts/:id/ocds', {
     schema: {
-      tags, summary: 'Outcome payments as an OCDS 1.1.5 implementation release for the linked commissioning contract’s ocid', params: Id,
-      description: '422 when the contract is not linked to a commissioning contract. The release is validated against the OCDS 1.1.5 schema before it leaves.',
-      response: { 200: Json, ...errors },
+      tags, summary: 'Every OCDS 1.1.5 implementation release of the contract’s outcome payments, as a release package, under the linked commissioning contract’s ocid', params: Id,
+      description: 'Releases are minted once, when the payments, outcomes or payers they describe change, and stored as published: reading returns the same bytes until something changes, and a change adds one release. '
+        + 'Each release was validated against the OCDS 1.1.5 schema before it was stored. Send If-None-Match with the ETag to get 304 when nothing changed. 422 when the contract is not linked to a commissioning contract.',
+      response: { 200: Json, 304: Type.Null(), ...errors },
     },
-  }, async (request) => {
-    const release = await ocdsRelease(db, request.params.id);
-    const problems = validateRelease(release);
-    if (problems.length) throw new Error(`OCDS release failed validation: ${problems.join('; ')}`);
-    return release;
+  }, async (request, reply) => {
+    const out = await ocdsExport(db, request.params.id, ctx.config.baseUrl);
+    reply.header('etag', out.etag).header('cache-control', 'no-cache');
+    if (request.headers['if-none-match'] === out.etag) return reply.status(304).send(null);
+    // Sent as stored and hashed: a JSON string with a JSON content type is not serialised again.
+    return reply.type('application/json; charset=utf-8').send(out.body as unknown as Record<string, unknown>);
   });
 
   // ---- Outcome agreements ----

@@ -163,22 +163,20 @@ async function paymentsByMetric(db: Db, c: repo.ContractRow) {
   return lines;
 }
 
+/** Where a linked contract's releases are published: the commissioning contract's summary (its ocid) and award. */
+export interface OcdsTarget { summary: ContractSummary; awardId: string }
+
 /**
- * An OCDS 1.1.5 release (tag `implementation`) for the linked commissioning contract's ocid: each outcome
- * payment becomes one transaction per outcome and payer (the payer's share of the outcome's claims), its id
- * `<payment>-<outcome>-<n>`, and each names the implementation milestone it pays in
- * `relatedImplementationMilestone` (an additional field: OCDS 1.1.5 core has no transaction-to-milestone link).
- * Milestones are the commissioning contract's where the outcome names one, else one per outcome of type
- * `payment`, met on its first payment.
+ * The commissioning contract an outcomes contract publishes under, and its award (OCDS requires a contract's
+ * awardID). 422 when the contract is not linked, or commissioning has published nothing naming its award.
  */
-export async function ocdsRelease(db: Db, contractId: string, options: { awardId?: string; date?: Date } = {}) {
-  const c = await service.getContract(db, contractId);
+export async function ocdsTarget(db: Db, c: Pick<service.ContractView, 'commissioningContractId'>): Promise<OcdsTarget> {
   if (!c.commissioningContractId) throw new AppError('unprocessable', 'This outcomes contract is not linked to a commissioning contract, so it has no ocid to publish under. Its INDIGO export stands alone.');
   const summary = await getContractSummary(db, c.commissioningContractId);
   if (!summary) throw new AppError('unprocessable', `The linked commissioning contract ${c.commissioningContractId} was not found`);
-  const awardId = options.awardId ?? (summary as { awardId?: string }).awardId ?? (await awardIdFromReleases(db, summary));
+  const awardId = await awardIdFromReleases(db, summary);
   if (!awardId) throw new AppError('unprocessable', `Commissioning has published no contract release for ${summary.ocid} naming contract ${summary.id}, so its award is unknown`);
-  return buildOcdsRelease(db, c, summary, { ...options, awardId });
+  return { summary, awardId };
 }
 
 /**
@@ -198,13 +196,20 @@ async function awardIdFromReleases(db: Db, summary: ContractSummary): Promise<st
   return null;
 }
 
-/** Builds the release from a commissioning contract summary (exported so tests can pass one). */
-export async function buildOcdsRelease(db: Db, c: service.ContractView, summary: ContractSummary & { awardId?: string }, options: { awardId?: string; date?: Date }) {
+/**
+ * An OCDS 1.1.5 release (tag `implementation`) of the contract as it stands, for the linked commissioning
+ * contract's ocid: each outcome payment becomes one transaction per outcome and payer (the payer's share of the
+ * outcome's claims), its id `<payment>-<outcome>-<n>`, and each names the implementation milestone it pays in
+ * `relatedImplementationMilestone` (an additional field: OCDS 1.1.5 core has no transaction-to-milestone link).
+ * Milestones are the commissioning contract's where the outcome names one, else one per outcome of type
+ * `payment`, met on its first payment. Pure of the clock: the id and date are given (outcomes.ocds.ts mints
+ * and stores releases; exported so tests can pass a summary).
+ */
+export async function buildOcdsRelease(db: Db, c: service.ContractView, summary: ContractSummary, options: { awardId: string; releaseId: string; date: Date }) {
   const row = (await repo.findContract(db, c.id))!;
   const [card, payers, lines] = [await service.rateCard(db, c.id), await repo.payersOf(db, row), await paymentsByMetric(db, row)];
   const orgs = await organisations(db, [c.providerOrganisationId, ...payers.map((p) => p.payer_organisation_id)]);
   const party = (id: string) => ({ id: orgIdentifier(orgs.get(id)!), name: orgs.get(id)!.name });
-  const date = options.date ?? new Date();
   const milestoneFor = (metric: service.MetricView) => {
     const linked = metric.commissioningMilestoneId ? summary.milestones.find((m) => m.id === metric.commissioningMilestoneId) : null;
     return linked ? { id: linked.id, title: linked.title } : { id: `outcome-${metric.code}`, title: `Outcome ${metric.code}: ${metric.name}` };
@@ -239,14 +244,14 @@ export async function buildOcdsRelease(db: Db, c: service.ContractView, summary:
   addRole(c.providerOrganisationId, 'supplier');
   return {
     ocid: summary.ocid,
-    id: `${summary.ocid}-outcomes-${c.id}-${date.toISOString().replace(/[-:.]/g, '')}`,
-    date: date.toISOString(),
+    id: options.releaseId,
+    date: options.date.toISOString(),
     tag: ['implementation'],
     initiationType: 'tender',
     parties: [...roles.entries()].map(([id, r]) => ({ ...party(id), roles: [...r] })),
     contracts: [{
       id: summary.id,
-      awardID: options.awardId ?? summary.awardId ?? summary.id, // ocdsRelease always passes the award found
+      awardID: options.awardId,
       title: summary.title,
       implementation: { transactions, milestones },
     }],

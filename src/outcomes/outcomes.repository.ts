@@ -304,3 +304,42 @@ export async function flowsOf(db: Db, c: ContractRow): Promise<FlowRow[]> {
     .orderBy('flow_on').orderBy('created_at').execute();
 }
 
+
+// ---- OCDS releases (append-only) ----
+
+export type ReleaseRow = Selectable<T.OutcomeReleasesTable>;
+
+/** A contract's releases under one ocid, oldest first. */
+export async function releasesOf(db: Db, c: ContractRow, ocid: string): Promise<ReleaseRow[]> {
+  return db.selectFrom('outcome_releases').selectAll().where('organisation_id', '=', c.organisation_id).where('contract_id', '=', c.id)
+    .where('ocid', '=', ocid).orderBy('seq').execute();
+}
+
+/** The highest release number the contract has used, under any ocid (0 when none). */
+export async function lastReleaseSeq(db: Db, c: ContractRow): Promise<number> {
+  const row = await db.selectFrom('outcome_releases').select((eb) => eb.fn.max('seq').as('seq'))
+    .where('organisation_id', '=', c.organisation_id).where('contract_id', '=', c.id).executeTakeFirst();
+  return Number(row?.seq ?? 0);
+}
+
+export async function insertRelease(db: Db, r: { contract: ContractRow; seq: number; ocid: string; releaseId: string; contentSha256: string; release: Record<string, unknown>; publishedAt: Date }): Promise<ReleaseRow> {
+  return db.insertInto('outcome_releases').values({
+    organisation_id: r.contract.organisation_id, contract_id: r.contract.id, seq: r.seq, ocid: r.ocid, release_id: r.releaseId,
+    content_sha256: r.contentSha256, release: JSON.stringify(r.release), published_at: r.publishedAt,
+  }).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * The latest moment the contract's own records say something a release describes changed: its creation, an
+ * outcome added, a payment recorded. Dates a first release minted for a contract linked before releases were
+ * stored, so that whoever reads it first mints the same release.
+ */
+export async function latestRecordedChange(db: Db, c: ContractRow): Promise<Date> {
+  const row = await sql<{ at: Date | string }>`
+    SELECT greatest(
+      (SELECT created_at FROM outcome_contracts WHERE organisation_id = ${c.organisation_id} AND id = ${c.id}),
+      (SELECT max(created_at) FROM outcome_metrics WHERE organisation_id = ${c.organisation_id} AND contract_id = ${c.id}),
+      (SELECT max(created_at) FROM outcome_payments WHERE organisation_id = ${c.organisation_id} AND contract_id = ${c.id})
+    ) AS at`.execute(db);
+  return new Date(row.rows[0]!.at);
+}

@@ -20,6 +20,7 @@ import { holdsRoleIn, requireOrganisationRole } from '../platform/auth/policy.ts
 import { findOrganisation, organisationNames } from '../organisations/organisations.service.ts';
 import { getContractSummary } from '../commissioning/commissioning.service.ts';
 import * as repo from './outcomes.repository.ts';
+import { publishOcdsRelease } from './outcomes.ocds.ts';
 import { comparisonTrigger, splitByShares, xirr, poundsText, type CashFlow } from './outcomes.compute.ts';
 import { checkDateOrder, readDate, readInteger, readParticipantRef, readPence, readUuid, uuidPattern } from './outcomes.input.ts';
 
@@ -156,7 +157,8 @@ export async function createContract(db: Db, actor: Actor, input: ContractInput)
     // The commissioner pays all until payers are set.
     await repo.replacePayers(trx, row, [{ payerOrganisationId: row.organisation_id, shareBasisPoints: 10000 }]);
     const view = presentContract(row);
-    await recordAudit(trx, actor, { action: 'outcomes.contract.created', entityType: 'outcome_contract', entityId: row.id, organisationId: row.organisation_id, after: view });
+    const releaseId = await publishOcdsRelease(trx, row);
+    await recordAudit(trx, actor, { action: 'outcomes.contract.created', entityType: 'outcome_contract', entityId: row.id, organisationId: row.organisation_id, after: { ...view, releaseId } });
     return view;
   });
 }
@@ -179,8 +181,12 @@ export async function linkCommissioningContract(db: Db, actor: Actor, contractId
   return inTransaction(db, async (trx) => {
     const c = await getContractRow(trx, contractId);
     await requireOrganisationRole(trx, actor, c.organisation_id, managers);
+    // Locked first: the release minted below takes this lock, and taking it after writing rows that reference
+    // the contract (which hold a key-share lock on it) could deadlock two writers.
+    await repo.lockContract(trx, c);
     const row = await repo.setCommissioningLink(trx, c, link);
-    await recordAudit(trx, actor, { action: 'outcomes.contract.linked', entityType: 'outcome_contract', entityId: c.id, organisationId: c.organisation_id, before: { commissioningContractId: c.commissioning_contract_id }, after: { commissioningContractId: link } });
+    const releaseId = await publishOcdsRelease(trx, row);
+    await recordAudit(trx, actor, { action: 'outcomes.contract.linked', entityType: 'outcome_contract', entityId: c.id, organisationId: c.organisation_id, before: { commissioningContractId: c.commissioning_contract_id }, after: { commissioningContractId: link, releaseId } });
     return presentContract(row);
   });
 }
@@ -209,9 +215,11 @@ export async function setPayers(db: Db, actor: Actor, contractId: string, input:
   return inTransaction(db, async (trx) => {
     const c = await getContractRow(trx, contractId);
     await requireOrganisationRole(trx, actor, c.organisation_id, managers);
+    await repo.lockContract(trx, c); // before the writes: see linkCommissioningContract
     const before = await repo.payersOf(trx, c);
     await repo.replacePayers(trx, c, payers);
-    await recordAudit(trx, actor, { action: 'outcomes.payers.set', entityType: 'outcome_contract', entityId: c.id, organisationId: c.organisation_id, before, after: payers });
+    const releaseId = await publishOcdsRelease(trx, c);
+    await recordAudit(trx, actor, { action: 'outcomes.payers.set', entityType: 'outcome_contract', entityId: c.id, organisationId: c.organisation_id, before, after: { payers, releaseId } });
     return payers;
   });
 }
@@ -244,6 +252,7 @@ export async function addMetric(db: Db, actor: Actor, contractId: string, input:
   check.done();
   return inTransaction(db, async (trx) => {
     await requireOrganisationRole(trx, actor, c.organisation_id, managers);
+    await repo.lockContract(trx, c); // before the writes: see linkCommissioningContract
     if (await repo.findMetric(trx, c, code)) throw AppError.validation([{ field: 'code', message: `This contract already has an outcome with the code ${code}` }]);
     const m = await repo.insertMetric(trx, {
       organisation_id: c.organisation_id, contract_id: c.id, code, name, definition, target_population: targetPopulation,
@@ -252,7 +261,8 @@ export async function addMetric(db: Db, actor: Actor, contractId: string, input:
     });
     const price = await repo.upsertPrice(trx, { organisation_id: c.organisation_id, contract_id: c.id, metric_id: m.id, effective_from: priceFrom, price_pence: pricePence!, note: 'Price at contract award', agreed_by: actor.userId });
     const view = presentMetric(m, [price]);
-    await recordAudit(trx, actor, { action: 'outcomes.metric.added', entityType: 'outcome_metric', entityId: m.id, organisationId: c.organisation_id, after: view });
+    const releaseId = await publishOcdsRelease(trx, c);
+    await recordAudit(trx, actor, { action: 'outcomes.metric.added', entityType: 'outcome_metric', entityId: m.id, organisationId: c.organisation_id, after: { ...view, releaseId } });
     return view;
   });
 }
@@ -431,7 +441,8 @@ export async function recordPayment(db: Db, actor: Actor, contractId: string, in
     if (marked !== claimIds.length) throw new AppError('conflict', 'Some of those claims were paid meanwhile: try again');
     await repo.addToContractTotals(trx, c, { paid: amount });
     const [view] = await presentPayments(trx, c, [p]);
-    await recordAudit(trx, actor, { action: 'outcomes.payment.recorded', entityType: 'outcome_payment', entityId: p.id, organisationId: c.organisation_id, after: view });
+    const releaseId = await publishOcdsRelease(trx, c);
+    await recordAudit(trx, actor, { action: 'outcomes.payment.recorded', entityType: 'outcome_payment', entityId: p.id, organisationId: c.organisation_id, after: { ...view, releaseId } });
     return view!;
   });
 }

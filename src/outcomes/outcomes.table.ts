@@ -1,5 +1,5 @@
 // The outcomes module's tables (Kysely interfaces), composed into the schema in src/database.ts.
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export type Side = 'service' | 'citizen';
 export type ProgressStatus = 'not-started' | 'on-track' | 'off-track' | 'achieved';
@@ -195,6 +195,19 @@ export interface OutcomeInvestmentFlowsTable {
   created_at: Generated<Date>;
 }
 
+/** An OCDS implementation release as published: append-only (the database refuses UPDATE and DELETE). */
+export interface OutcomeReleasesTable {
+  organisation_id: string;
+  contract_id: string;
+  seq: number;
+  ocid: string;
+  release_id: string;
+  /** SHA-256 of the release without its id and date: what it says, so an unchanged state mints nothing. */
+  content_sha256: string;
+  release: ColumnType<Record<string, unknown>, string, string>;
+  published_at: Date;
+}
+
 export interface OutcomesTables {
   outcome_agreements: OutcomeAgreementsTable;
   outcome_agreement_terms: OutcomeAgreementTermsTable;
@@ -210,4 +223,5 @@ export interface OutcomesTables {
   outcome_comparisons: OutcomeComparisonsTable;
   outcome_investments: OutcomeInvestmentsTable;
   outcome_investment_flows: OutcomeInvestmentFlowsTable;
+  outcome_releases: OutcomeReleasesTable;
 }

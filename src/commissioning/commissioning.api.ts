@@ -41,11 +41,20 @@ const Opportunity = Type.Object({
 const Bid = Type.Object({
   id: Uuid, processId: Uuid, lotId: Uuid, status: Type.String(), submittedAt: Type.String(), receipt: Type.String({ description: 'SHA-256 of the sealed content' }), versions: Type.Integer(),
   lead: Type.Object({ id: Uuid, name: Type.String() }),
-  members: Type.Array(Type.Object({ id: Uuid, name: Type.String(), sector: Type.String(), isLead: Type.Boolean(), sharePercent: Type.Integer() })),
+  members: Type.Array(Type.Object({ id: Uuid, name: Type.String(), sector: Type.String(), isLead: Type.Boolean(), sharePercent: Type.Integer(), consent: Type.Union([Type.Literal('invited'), Type.Literal('accepted'), Type.Literal('declined')]) })),
   sealed: Type.Boolean({ description: 'True until the deadline passes: no one can read the content before then' }),
   content: Nullable(Type.Object({ pricePence: Pence, approach: Type.String(), socialValue: Type.String(), version: Type.Integer() })),
 });
-const Receipt = Type.Object({ bidId: Uuid, processId: Uuid, lotId: Uuid, version: Type.Integer(), receipt: Type.String(), submittedAt: Type.String() });
+const Receipt = Type.Object({
+  bidId: Uuid, processId: Uuid, lotId: Uuid, version: Type.Integer(), receipt: Type.String(), submittedAt: Type.String(),
+  status: Type.Union([Type.Literal('awaiting-partners'), Type.Literal('submitted')], { description: 'awaiting-partners until every consortium member has accepted; only then is the bid submitted' }),
+  awaitingConsentFrom: Type.Array(Type.Object({ id: Uuid, name: Type.String() })),
+});
+const Invitation = Type.Object({
+  bidId: Uuid, memberOrganisation: Type.Object({ id: Uuid, name: Type.String() }), lead: Type.Object({ id: Uuid, name: Type.String() }), sharePercent: Type.Integer(),
+  opportunity: Type.Object({ id: Uuid, title: Type.String(), href: Type.String(), bidDeadline: Type.String() }), lot: Type.Object({ id: Uuid, number: Type.Integer(), title: Type.String() }),
+  invitedAt: Type.String(), open: Type.Boolean(),
+});
 const Released = Type.Object({ id: Uuid, ocid: Type.String(), releaseId: Type.String() });
 const ContractSummary = Type.Object({
   id: Uuid, ocid: Type.String(), organisationId: Uuid, supplierOrganisationIds: Type.Array(Uuid), title: Type.String(), valuePence: Pence,
@@ -141,7 +150,7 @@ export function commissioningApi(app: App, ctx: AppContext): void {
   app.post('/api/v1/commissioning/opportunities/:id/bids', {
     config: { access: 'signed-in' },
     schema: {
-      tags, security, summary: 'Submit or replace a sealed bid for a lot, alone or as a consortium (administrators or staff of the lead)',
+      tags, security, summary: 'Submit or replace a sealed bid for a lot, alone or as a consortium (administrators or staff of the lead); a consortium bid is submitted once every member has accepted',
       description: 'The content is sealed until the deadline: nobody, administrators included, can read it before then. The answer is a receipt: a SHA-256 of the content.',
       params: Id,
       body: Type.Object({
@@ -160,6 +169,21 @@ export function commissioningApi(app: App, ctx: AppContext): void {
   app.get('/api/v1/commissioning/bids/:id', {
     schema: { tags, security, summary: 'One bid (its bidders, commissioners, assigned evaluators); content null until the deadline', params: Id, response: { 200: Bid, ...errors } },
   }, async (request) => service.getBid(db, request.actor, request.params.id));
+
+  app.get('/api/v1/commissioning/invitations', {
+    schema: { tags, security, summary: 'Consortium invitations waiting for an answer from organisations you administer', response: { 200: Type.Array(Invitation), ...errors } },
+  }, async (request) => service.listInvitations(db, request.actor));
+
+  app.post('/api/v1/commissioning/bids/:id/consent', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'Accept or decline your organisation’s place in a consortium bid (administrators of the member named), before the deadline',
+      description: 'An answer is final (409 when already answered). When the last member accepts, the bid is submitted.',
+      params: Id,
+      body: Type.Object({ organisation: Text(200), decision: Type.Union([Type.Literal('accept'), Type.Literal('decline')]) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ bidId: Uuid, organisationId: Uuid, consent: Type.String(), bidStatus: Type.String() }), ...errors },
+    },
+  }, async (request) => service.answerInvitation(db, request.actor, request.params.id, request.body));
 
   app.post('/api/v1/commissioning/bids/:id/withdraw', {
     config: { access: 'signed-in' },

@@ -106,6 +106,8 @@ export async function seedCommissioning(ctx: AppContext): Promise<boolean> {
     lotId: lot.id, organisation: walker.id, pricePence: 5_600_000, leadSharePercent: 70, members: [{ organisation: byker.id, sharePercent: 30 }],
     approach: 'Volunteer walk leaders from each ward, with befrienders joining walkers who live alone. (example bid)', socialValue: 'Trains twelve local people as walk leaders. (example)',
   });
+  // Byker Befrienders joins the consortium by accepting; only then is the bid submitted.
+  await service.answerInvitation(db, bykerAdmin, consortium.bidId, { organisation: byker.id, decision: 'accept' });
   const company = await service.submitBid(db, tyneAdmin, walking.id, {
     lotId: lot.id, organisation: tyne.id, pricePence: 5_200_000, approach: 'Paid staff lead walks from two hubs. (example bid)', socialValue: 'Two apprenticeships. (example)',
   });

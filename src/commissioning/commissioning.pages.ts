@@ -107,6 +107,36 @@ export function commissioningPages(app: App, ctx: AppContext): void {
 
   // Opportunities
 
+  // Consortium invitations: the administrators of a named member accept or decline its place in a bid.
+  async function invitationsPage(actor: Actor, extra: { notice?: string; errors?: FieldError[] } = {}) {
+    const list = await service.listInvitations(db, actor);
+    const notices: Record<string, string> = {
+      accepted: 'You accepted. Your organisation is a member of the bid; when every member has accepted, it is submitted.',
+      declined: 'You declined. The lead has been told; your organisation is not part of the bid.',
+    };
+    return { invitations: list, notice: extra.notice ? notices[extra.notice] : undefined, errors: extra.errors };
+  }
+
+  app.get('/commissioning/invitations', async (request, reply) => {
+    if (!request.actor.userId && !request.actor.isAdmin) throw new AppError('unauthenticated');
+    return reply.page('commissioning/views/invitations.njk', await invitationsPage(request.actor, { notice: one((request.query as Form).notice) }), { form: true });
+  });
+
+  app.post('/commissioning/bids/:id/consent', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      const r = await service.answerInvitation(db, request.actor, (request.params as { id: string }).id, { organisation: one(form.organisation), decision: one(form.decision) });
+      return reply.redirect(`/commissioning/invitations?notice=${r.consent}`, 303);
+    } catch (error) {
+      const bidId = (request.params as { id: string }).id;
+      const found = errorsOf(error, 'decision');
+      // Every problem is shown on the invitation it concerns: the page lists several.
+      const errors = found.errors.map((e) => ({ field: `decision-${bidId}`, message: e.message }));
+      const status = found.status;
+      return reply.page('commissioning/views/invitations.njk', await invitationsPage(request.actor, { errors }), { status, form: true });
+    }
+  });
+
   app.get('/commissioning/opportunities/new', async (request, reply) => {
     if (!request.actor.userId) throw new AppError('unauthenticated');
     const mine = await myOrganisations(ctx, request.actor);
@@ -149,7 +179,8 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     });
     const notices: Record<string, string> = {
       created: 'The opportunity is saved as a draft. Check it, then publish it.', published: 'The opportunity is published: it is open for bids, in the feed and in the open data.',
-      bid: 'Your bid is sealed. Nobody, including you, can read it before the deadline.', interest: 'Your interest is registered.', asked: 'Your question is sent. The answer will be published here for everyone, without your name.',
+      bid: 'Your bid is sealed. Nobody, including you, can read it before the deadline.',
+      'bid-awaiting': 'Your bid is sealed but not yet submitted: it is submitted when every consortium member has accepted. Their administrators have been emailed. If they have not all accepted by the deadline, the bid is void.', interest: 'Your interest is registered.', asked: 'Your question is sent. The answer will be published here for everyone, without your name.',
       answered: 'The answer is published.', withdrawn: 'Your bid is withdrawn. You can send a new one before the deadline.', awarded: 'The lot is awarded. The standstill period has started.', signed: 'The contract is signed and published.', amended: 'The amendment is published as a new release; the earlier release stays as it was.',
     };
     return {
@@ -190,7 +221,7 @@ export function commissioningPages(app: App, ctx: AppContext): void {
   opportunityAction('bids', 'approach', async (actor, id, form) => {
     const members = [0, 1, 2].map((i) => ({ organisation: one(form[`member${i}`]), sharePercent: one(form[`member${i}Share`]) })).filter((m) => (m.organisation ?? '').trim() !== '');
     const r = await service.submitBid(db, actor, id, { lotId: one(form.lotId), organisation: one(form.organisation), price: one(form.price), approach: one(form.approach), socialValue: one(form.socialValue), leadSharePercent: one(form.leadSharePercent), members });
-    return `/commissioning/opportunities/${id}?notice=bid&receipt=${r.receipt}`;
+    return `/commissioning/opportunities/${id}?notice=${r.status === 'submitted' ? 'bid' : 'bid-awaiting'}&receipt=${r.receipt}`;
   });
   opportunityAction('withdrawals', 'approach', async (actor, id, form) => {
     await service.withdrawBid(db, actor, one(form.bidId) ?? '');

@@ -7,6 +7,7 @@ import type {
   CommissioningEvaluatorsTable, CommissioningKpisTable, CommissioningLotsTable, CommissioningMilestonesTable, CommissioningNeedsTable,
   CommissioningOpenCallsTable, CommissioningProcessesTable, CommissioningProposalsTable, CommissioningQuestionsTable,
   CommissioningReleasesTable, CommissioningScoresTable, CommissioningUnsealedBidContentsView, CriterionKind, DecisionType, ProcessStatus,
+  CommissioningBidMembersTable, BidStatus, ConsentStatus,
 } from './commissioning.table.ts';
 
 export type NeedRow = Selectable<CommissioningNeedsTable>;
@@ -26,6 +27,7 @@ export type KpiRow = Selectable<CommissioningKpisTable>;
 export type OpenCallRow = Selectable<CommissioningOpenCallsTable>;
 export type ProposalRow = Selectable<CommissioningProposalsTable>;
 export type ReleaseRow = Selectable<CommissioningReleasesTable>;
+export type BidMemberRow = Selectable<CommissioningBidMembersTable>;
 
 const json = (value: unknown): string => JSON.stringify(value);
 
@@ -175,16 +177,44 @@ export async function resubmitBid(db: Db, bid: BidRow, sha256: string, submitted
     .where('organisation_id', '=', bid.organisation_id).where('process_id', '=', bid.process_id).where('id', '=', bid.id).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function setBidStatus(db: Db, bid: BidRow, status: 'submitted' | 'withdrawn'): Promise<BidRow> {
+export async function setBidStatus(db: Db, bid: BidRow, status: BidStatus): Promise<BidRow> {
   return db.updateTable('commissioning_bids').set({ status })
     .where('organisation_id', '=', bid.organisation_id).where('process_id', '=', bid.process_id).where('id', '=', bid.id).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function replaceBidMembers(db: Db, bid: BidRow, members: { organisationId: string; isLead: boolean; sharePercent: number }[]): Promise<void> {
+export interface MemberInput {
+  organisationId: string; isLead: boolean; sharePercent: number;
+  consent: ConsentStatus; invitedAt: Date; respondedBy: string | null; respondedAt: Date | null;
+}
+
+export async function replaceBidMembers(db: Db, bid: BidRow, members: MemberInput[]): Promise<void> {
   await db.deleteFrom('commissioning_bid_members').where('organisation_id', '=', bid.organisation_id).where('process_id', '=', bid.process_id).where('bid_id', '=', bid.id).execute();
   await db.insertInto('commissioning_bid_members').values(members.map((m) => ({
     organisation_id: bid.organisation_id, process_id: bid.process_id, bid_id: bid.id, member_organisation_id: m.organisationId, is_lead: m.isLead, share_percent: m.sharePercent,
+    consent: m.consent, invited_at: m.invitedAt, responded_by: m.respondedBy, responded_at: m.respondedAt,
   }))).execute();
+}
+
+/** A member's row, locked, for answering an invitation. */
+export async function lockBidMember(db: Db, bid: BidRow, memberOrganisationId: string): Promise<BidMemberRow | null> {
+  return (await db.selectFrom('commissioning_bid_members').selectAll().where('organisation_id', '=', bid.organisation_id).where('process_id', '=', bid.process_id)
+    .where('bid_id', '=', bid.id).where('member_organisation_id', '=', memberOrganisationId).forUpdate().executeTakeFirst()) ?? null;
+}
+
+export async function setMemberConsent(db: Db, m: BidMemberRow, consent: 'accepted' | 'declined', respondedBy: string | null): Promise<BidMemberRow> {
+  return db.updateTable('commissioning_bid_members').set({ consent, responded_by: respondedBy, responded_at: new Date() })
+    .where('organisation_id', '=', m.organisation_id).where('process_id', '=', m.process_id).where('bid_id', '=', m.bid_id)
+    .where('member_organisation_id', '=', m.member_organisation_id).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Invitations still waiting for an answer from these organisations, on bids not withdrawn, newest first. */
+export async function pendingInvitations(db: Db, organisationIds: string[]): Promise<BidMemberRow[]> {
+  if (organisationIds.length === 0) return [];
+  return db.selectFrom('commissioning_bid_members').selectAll('commissioning_bid_members')
+    .innerJoin('commissioning_bids', (j) => j.onRef('commissioning_bids.organisation_id', '=', 'commissioning_bid_members.organisation_id')
+      .onRef('commissioning_bids.process_id', '=', 'commissioning_bid_members.process_id').onRef('commissioning_bids.id', '=', 'commissioning_bid_members.bid_id'))
+    .where('commissioning_bid_members.member_organisation_id', 'in', organisationIds).where('commissioning_bid_members.consent', '=', 'invited')
+    .where('commissioning_bids.status', '<>', 'withdrawn').orderBy('commissioning_bid_members.invited_at', 'desc').limit(500).execute();
 }
 
 /**
@@ -208,7 +238,7 @@ export async function listBids(db: Db, p: { organisation_id: string; id: string 
 export async function listBidsOfOrganisations(db: Db, organisationIds: string[]): Promise<BidRow[]> {
   if (organisationIds.length === 0) return [];
   return db.selectFrom('commissioning_bids').selectAll().where('id', 'in', (eb) => eb.selectFrom('commissioning_bid_members').select('bid_id')
-    .where('member_organisation_id', 'in', organisationIds)).orderBy('submitted_at', 'desc').limit(500).execute();
+    .where('member_organisation_id', 'in', organisationIds).where('consent', '=', 'accepted')).orderBy('submitted_at', 'desc').limit(500).execute();
 }
 
 export async function bidMembers(db: Db, bidIds: string[]) {

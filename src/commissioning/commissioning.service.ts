@@ -9,7 +9,8 @@ import { Checker } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import { requireOrganisationRole, type Role } from '../platform/auth/policy.ts';
-import { hasRole, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
+import { findUserById, hasRole, listMembershipsOfOrganisation, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
+import { enqueueEmail } from '../platform/outbox.repository.ts';
 import { findUserByEmail } from '../platform/auth/auth.service.ts';
 import { findOrganisation, getOrganisation, organisationNames, type OrganisationView } from '../organisations/organisations.service.ts';
 import { areaNeed, type AreaNeedView } from '../places/places.service.ts';
@@ -376,7 +377,8 @@ async function snapshot(db: Db, p: repo.ProcessRow, amendments: ProcessSnapshot[
   const [milestones, kpis] = await Promise.all([repo.milestonesOf(db, contracts.map((c) => c.id)), repo.kpisOf(db, contracts.map((c) => c.id))]);
   const orgs = await orgsById(db, [p.organisation_id, ...members.map((m) => m.member_organisation_id)]);
   const need = p.need_id ? await repo.findNeed(db, p.need_id) : null;
-  const tenderersOf = (bidId: string) => members.filter((m) => m.bid_id === bidId).map((m) => orgs.get(m.member_organisation_id)!).filter(Boolean);
+  // Only members who accepted are published; a bid that never had all its members' consent was never submitted.
+  const tenderersOf = (bidId: string) => members.filter((m) => m.bid_id === bidId && m.consent === 'accepted').map((m) => orgs.get(m.member_organisation_id)!).filter(Boolean);
   // Prices are published once a lot is awarded; before then only who bid is public.
   const awardedLots = new Set(awards.map((a) => a.lot_id));
   const contents = deadlinePassed ? await repo.unsealedContents(db, p.organisation_id, p.id, bids.filter((b) => awardedLots.has(b.lot_id)).map((b) => b.id)) : [];
@@ -392,7 +394,7 @@ async function snapshot(db: Db, p: repo.ProcessRow, amendments: ProcessSnapshot[
   }
   return {
     process: p, need, buyer, lots, criteria, documents, questions, amendments, deadlinePassed,
-    bids: deadlinePassed ? bids.map((b) => ({ bid: b, tenderers: tenderersOf(b.id), pricePence: contents.find((c) => c.bid_id === b.id)?.price_pence ?? null })) : [],
+    bids: deadlinePassed ? bids.filter((b) => b.status !== 'awaiting-partners').map((b) => ({ bid: b, tenderers: tenderersOf(b.id), pricePence: contents.find((c) => c.bid_id === b.id)?.price_pence ?? null })) : [],
     awards: awards.map((a) => ({ award: a, suppliers: tenderersOf(a.bid_id) })),
     contracts: contractViews,
   };
@@ -504,7 +506,7 @@ export async function getOpportunity(db: Db, actor: Actor, id: string) {
   const need = p.need_id ? await repo.findNeed(db, p.need_id) : null;
   const contracts = await repo.listContracts(db, { organisationId: p.organisation_id, processId: p.id });
   const s = statusOf(p);
-  const myBids = bids.filter((b) => members.some((m) => m.bid_id === b.id && mine.has(m.member_organisation_id)));
+  const myBids = bids.filter((b) => members.some((m) => m.bid_id === b.id && m.consent === 'accepted' && mine.has(m.member_organisation_id)));
   return {
     id: p.id, ocid: p.ocid, title: p.title, description: p.description, status: s.status, statusLabel: s.label,
     organisation: { id: p.organisation_id, name: orgs.get(p.organisation_id)?.name ?? '', slug: orgs.get(p.organisation_id)?.slug ?? '' },
@@ -587,12 +589,23 @@ export interface BidInput {
   leadSharePercent?: unknown;
 }
 
-export interface BidReceipt { bidId: string; processId: string; lotId: string; version: number; receipt: string; submittedAt: string }
+export interface BidReceipt {
+  bidId: string; processId: string; lotId: string; version: number; receipt: string; submittedAt: string;
+  /** `awaiting-partners` until every consortium member has accepted; only then is the bid submitted. */
+  status: 'awaiting-partners' | 'submitted';
+  /** The members whose acceptance the bid still waits for (their administrators have been emailed). */
+  awaitingConsentFrom: { id: string; name: string }[];
+}
 
 /**
  * Submits (or, before the deadline, replaces) a bid for a lot, alone or as a consortium with a lead and each
  * member's share. The content is sealed: not even the bidder can read it back before the deadline; they get a
  * receipt (a SHA-256 of what they sent) instead.
+ *
+ * A consortium member joins only by accepting: each member named (or named with a different share) is invited,
+ * and its administrators are emailed. Until every member has accepted, the bid is `awaiting-partners` — lodged
+ * and sealed, but not submitted: not evaluated, counted, published or awardable, and void if the deadline comes
+ * first. A member who accepted keeps its acceptance when the lead resubmits with the same share.
  */
 export async function submitBid(db: Db, actor: Actor, processId: string, input: BidInput): Promise<BidReceipt> {
   const check = new Checker();
@@ -618,21 +631,33 @@ export async function submitBid(db: Db, actor: Actor, processId: string, input: 
     if (p.bid_deadline.getTime() <= Date.now()) throw new AppError('unprocessable', 'Bids for this opportunity are closed: the deadline has passed.');
     if (lead.id === p.organisation_id) throw new AppError('unprocessable', 'The commissioning organisation cannot bid for its own opportunity');
     if (!(await repo.listLots(trx, p)).some((l) => l.id === lotId)) throw AppError.validation([{ field: 'lotId', message: 'That lot is not part of this opportunity' }]);
-    const memberOrgs: { organisationId: string; isLead: boolean; sharePercent: number }[] = [{ organisationId: lead.id, isLead: true, sharePercent: leadShare }];
+    const existing = await repo.findBidByLead(trx, p, lotId, lead.id);
+    const before = existing ? await repo.bidMembers(trx, [existing.id]) : [];
+    const now = new Date();
+    const memberOrgs: repo.MemberInput[] = [{ organisationId: lead.id, isLead: true, sharePercent: leadShare, consent: 'accepted', invitedAt: now, respondedBy: actor.userId, respondedAt: now }];
+    const invited: OrganisationView[] = [];
     for (const [i, m] of members.entries()) {
       const org = await findOrganisation(trx, m.ref);
       if (!org) throw AppError.validation([{ field: `members[${i}].organisation`, message: `Member ${i + 1} (“${m.ref}”) is not registered` }]);
       if (memberOrgs.some((x) => x.organisationId === org.id)) throw AppError.validation([{ field: `members[${i}].organisation`, message: `${org.name} is named twice` }]);
       if (org.id === p.organisation_id) throw AppError.validation([{ field: `members[${i}].organisation`, message: 'The commissioning organisation cannot be a member of a bid' }]);
-      memberOrgs.push({ organisationId: org.id, isLead: false, sharePercent: m.share });
+      // An acceptance holds for the share it was given: a changed share is a new invitation.
+      const kept = before.find((b) => !b.is_lead && b.member_organisation_id === org.id && b.share_percent === m.share && b.consent !== 'declined');
+      if (kept) memberOrgs.push({ organisationId: org.id, isLead: false, sharePercent: m.share, consent: kept.consent, invitedAt: kept.invited_at, respondedBy: kept.responded_by, respondedAt: kept.responded_at });
+      else { memberOrgs.push({ organisationId: org.id, isLead: false, sharePercent: m.share, consent: 'invited', invitedAt: now, respondedBy: null, respondedAt: null }); invited.push(org); }
     }
-    const existing = await repo.findBidByLead(trx, p, lotId, lead.id);
     const bid = existing ? await repo.resubmitBid(trx, existing, sha256, actor.userId) : await repo.insertBid(trx, { organisationId: p.organisation_id, processId: p.id, lotId, leadId: lead.id, submittedBy: actor.userId, sha256 });
     await repo.replaceBidMembers(trx, bid, memberOrgs);
     await repo.insertBidContent(trx, bid, { pricePence, approach, socialValue });
+    const status = memberOrgs.every((m) => m.consent === 'accepted') ? 'submitted' as const : 'awaiting-partners' as const;
+    if (bid.status !== status) await repo.setBidStatus(trx, bid, status);
+    const lot = (await repo.listLots(trx, p)).find((l) => l.id === lotId)!;
+    for (const org of invited) await inviteMember(trx, { process: p, lot, lead, member: org, sharePercent: memberOrgs.find((m) => m.organisationId === org.id)!.sharePercent });
     // The audit records that a bid was made and its receipt, never its sealed content.
-    await recordAudit(trx, actor, { action: existing ? 'commissioning.bid.resubmitted' : 'commissioning.bid.submitted', entityType: 'commissioning_bid', entityId: bid.id, organisationId: p.organisation_id, after: { lotId, lead: lead.id, members: memberOrgs, receipt: sha256, version: bid.versions } });
-    return { bidId: bid.id, processId: p.id, lotId, version: bid.versions, receipt: sha256, submittedAt: bid.submitted_at.toISOString() };
+    await recordAudit(trx, actor, { action: existing ? 'commissioning.bid.resubmitted' : 'commissioning.bid.submitted', entityType: 'commissioning_bid', entityId: bid.id, organisationId: p.organisation_id, after: { lotId, lead: lead.id, members: memberOrgs.map((m) => ({ organisationId: m.organisationId, isLead: m.isLead, sharePercent: m.sharePercent, consent: m.consent })), status, receipt: sha256, version: bid.versions } });
+    const waiting = memberOrgs.filter((m) => m.consent !== 'accepted').map((m) => m.organisationId);
+    const names = await organisationNames(trx, waiting);
+    return { bidId: bid.id, processId: p.id, lotId, version: bid.versions, receipt: sha256, submittedAt: bid.submitted_at.toISOString(), status, awaitingConsentFrom: waiting.map((id) => ({ id, name: names.get(id)?.name ?? '' })) };
   }));
 }
 
@@ -650,10 +675,98 @@ export async function withdrawBid(db: Db, actor: Actor, bidId: string) {
   });
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Consortium consent
+
+/** Emails each administrator of an invited member: who asks, for what, the share, and where to answer. */
+async function inviteMember(trx: Db, o: { process: repo.ProcessRow; lot: repo.LotRow; lead: OrganisationView; member: OrganisationView; sharePercent: number }) {
+  const admins = (await listMembershipsOfOrganisation(trx, o.member.id)).filter((m) => m.role === 'admin');
+  for (const a of admins) {
+    await enqueueEmail(trx, {
+      to: a.email, kind: 'commissioning-consortium-invitation',
+      subject: `${o.lead.name} names ${o.member.name} in a consortium bid: accept or decline`,
+      text: `${o.lead.name} has named ${o.member.name} as a member of its consortium bid for “${o.process.title}”, lot ${o.lot.number}: ${o.lot.title}, with ${o.sharePercent}% of the work.\n\n`
+        + `${o.member.name} joins the bid only if one of its administrators accepts. Until then the bid is not submitted, ${o.member.name} cannot see it, and it is not published with your name. `
+        + `If nobody accepts before the deadline (${o.process.bid_deadline.toISOString()}), the bid is void.\n\nAccept or decline: /commissioning/invitations\n`,
+    });
+  }
+}
+
+export interface InvitationView {
+  bidId: string; memberOrganisation: { id: string; name: string }; lead: { id: string; name: string }; sharePercent: number;
+  opportunity: { id: string; title: string; href: string; bidDeadline: string }; lot: { id: string; number: number; title: string };
+  invitedAt: string; open: boolean;
+}
+
+/** Invitations waiting for an answer from organisations the person administers (only administrators may answer). */
+export async function listInvitations(db: Db, actor: Actor): Promise<InvitationView[]> {
+  if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
+  const orgs = actor.userId ? [...new Set((await listMembershipsOfUser(db, actor.userId)).filter((m) => m.role === 'admin').map((m) => m.organisationId))] : [];
+  const rows = await repo.pendingInvitations(db, orgs);
+  const out: InvitationView[] = [];
+  for (const m of rows) {
+    const bid = (await repo.findBid(db, m.bid_id))!;
+    const p = (await repo.findProcess(db, m.process_id))!;
+    const lot = (await repo.listLots(db, p)).find((l) => l.id === bid.lot_id)!;
+    const names = await organisationNames(db, [m.member_organisation_id, bid.lead_organisation_id]);
+    out.push({
+      bidId: bid.id, memberOrganisation: { id: m.member_organisation_id, name: names.get(m.member_organisation_id)?.name ?? '' },
+      lead: { id: bid.lead_organisation_id, name: names.get(bid.lead_organisation_id)?.name ?? '' }, sharePercent: m.share_percent,
+      opportunity: { id: p.id, title: p.title, href: `/commissioning/opportunities/${p.id}`, bidDeadline: p.bid_deadline.toISOString() },
+      lot: { id: lot.id, number: lot.number, title: lot.title }, invitedAt: m.invited_at.toISOString(), open: p.status === 'active' && p.bid_deadline.getTime() > Date.now(),
+    });
+  }
+  return out;
+}
+
+/**
+ * An administrator of a named member accepts or declines its place in a consortium bid, before the deadline.
+ * An answer is final: accepting or declining twice, or declining after accepting, is refused (409); the lead
+ * may invite again by resubmitting. When the last member accepts, the bid is submitted. The lead's submitter is
+ * emailed the answer.
+ */
+export async function answerInvitation(db: Db, actor: Actor, bidId: string, input: { organisation?: unknown; decision?: unknown }) {
+  const check = new Checker();
+  const orgRef = check.text(input.organisation, 'organisation', 'the member organisation answering', { max: 200 });
+  const decision = check.oneOf(input.decision, 'decision', 'accept or decline', ['accept', 'decline'] as const);
+  check.done();
+  if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
+  return guarded(() => inTransaction(db, async (trx) => {
+    const found = isUuid(bidId) ? await repo.findBid(trx, bidId.toLowerCase()) : null;
+    if (!found) throw new AppError('not_found', 'No bid has that id');
+    const org = await getOrganisation(trx, orgRef);
+    await requireOrganisationRole(trx, actor, org.id, ['admin']);
+    const p = await repo.lockProcess(trx, { organisation_id: found.organisation_id, id: found.process_id });
+    const member = await repo.lockBidMember(trx, found, org.id);
+    if (!member || member.is_lead) throw new AppError('not_found', `${org.name} is not invited to this bid`);
+    const bid = (await repo.findBid(trx, found.id))!;
+    if (member.consent !== 'invited') throw new AppError('conflict', `${org.name} has already ${member.consent} this invitation; an answer is final (the lead can invite again by resubmitting the bid)`);
+    if (bid.status === 'withdrawn') throw new AppError('unprocessable', 'The lead has withdrawn this bid');
+    if (p.status !== 'active' || p.bid_deadline.getTime() <= Date.now()) throw new AppError('unprocessable', 'The deadline has passed: the bid can no longer be joined, and it was not submitted');
+    const answered = await repo.setMemberConsent(trx, member, decision === 'accept' ? 'accepted' : 'declined', actor.userId);
+    const all = await repo.bidMembers(trx, [bid.id]);
+    const status = all.every((m) => m.consent === 'accepted') ? 'submitted' as const : 'awaiting-partners' as const;
+    if (status !== bid.status) await repo.setBidStatus(trx, bid, status);
+    await recordAudit(trx, actor, { action: `commissioning.consortium.${answered.consent}`, entityType: 'commissioning_bid', entityId: bid.id, organisationId: bid.organisation_id, before: { member: org.id, consent: member.consent, status: bid.status }, after: { member: org.id, consent: answered.consent, status } });
+    const submitter = bid.submitted_by ? await findUserById(trx, bid.submitted_by) : null;
+    if (submitter) {
+      await enqueueEmail(trx, {
+        to: submitter.email, kind: 'commissioning-consortium-answer',
+        subject: `${org.name} ${answered.consent} your consortium bid for “${p.title}”`,
+        text: `${org.name} has ${answered.consent} its place (${member.share_percent}%) in your consortium bid for “${p.title}”.\n\n`
+          + (status === 'submitted' ? 'Every member has now accepted: your bid is submitted.\n'
+            : answered.consent === 'declined' ? 'The bid is not submitted. Resubmit it before the deadline without them, or with another partner.\n'
+            : 'The bid waits for the other members to accept.\n'),
+      });
+    }
+    return { bidId: bid.id, organisationId: org.id, consent: answered.consent, bidStatus: status };
+  }));
+}
+
 export interface BidView {
-  id: string; processId: string; lotId: string; status: 'submitted' | 'withdrawn'; submittedAt: string; receipt: string; versions: number;
+  id: string; processId: string; lotId: string; status: 'awaiting-partners' | 'submitted' | 'withdrawn'; submittedAt: string; receipt: string; versions: number;
   lead: { id: string; name: string };
-  members: { id: string; name: string; sector: string; isLead: boolean; sharePercent: number }[];
+  members: { id: string; name: string; sector: string; isLead: boolean; sharePercent: number; consent: 'invited' | 'accepted' | 'declined' }[];
   sealed: boolean;
   /** Null while sealed: the database gives no content before the deadline, whoever asks. */
   content: { pricePence: number; approach: string; socialValue: string; version: number } | null;
@@ -668,7 +781,7 @@ async function presentBids(db: Db, p: repo.ProcessRow, bids: repo.BidRow[]): Pro
     return {
       id: b.id, processId: b.process_id, lotId: b.lot_id, status: b.status, submittedAt: b.submitted_at.toISOString(), receipt: b.content_sha256, versions: b.versions,
       lead: { id: b.lead_organisation_id, name: orgs.get(b.lead_organisation_id)?.name ?? '' },
-      members: members.filter((m) => m.bid_id === b.id).map((m) => ({ id: m.member_organisation_id, name: orgs.get(m.member_organisation_id)?.name ?? '', sector: orgs.get(m.member_organisation_id)?.sector ?? 'private', isLead: m.is_lead, sharePercent: m.share_percent })),
+      members: members.filter((m) => m.bid_id === b.id).map((m) => ({ id: m.member_organisation_id, name: orgs.get(m.member_organisation_id)?.name ?? '', sector: orgs.get(m.member_organisation_id)?.sector ?? 'private', isLead: m.is_lead, sharePercent: m.share_percent, consent: m.consent })),
       sealed: !c, content: c ? { pricePence: c.price_pence, approach: c.approach, socialValue: c.social_value, version: c.version } : null,
     };
   });
@@ -684,7 +797,8 @@ export async function getBid(db: Db, actor: Actor, bidId: string): Promise<BidVi
   const p = (await repo.findProcess(db, bid.process_id))!;
   const members = await repo.bidMembers(db, [bid.id]);
   const mine = await actingOrganisations(db, actor);
-  const isBidder = members.some((m) => mine.includes(m.member_organisation_id));
+  // A member named but not (yet) accepted is not a bidder: it sees its invitation, never the bid.
+  const isBidder = members.some((m) => m.consent === 'accepted' && mine.includes(m.member_organisation_id));
   const isAssigned = !!actor.userId && !!(await repo.findAssignment(db, bid, actor.userId));
   if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
   if (!isBidder && !isAssigned && !(await isCommissioner(db, actor, p.organisation_id))) {
@@ -887,7 +1001,10 @@ export async function awardLot(db: Db, actor: Actor, processId: string, input: {
     if (p.status !== 'active') throw new AppError('unprocessable', 'This opportunity is not being evaluated');
     if (p.bid_deadline.getTime() > Date.now()) throw new AppError('unprocessable', 'Bids are sealed until the deadline: nothing can be awarded before it');
     const bid = await repo.findBid(trx, bidId);
+    if (bid && bid.process_id === p.id && bid.status === 'awaiting-partners') throw AppError.validation([{ field: 'bidId', message: 'This bid was never submitted: not every consortium member accepted before the deadline' }]);
     if (!bid || bid.process_id !== p.id || bid.status !== 'submitted') throw AppError.validation([{ field: 'bidId', message: 'Choose a submitted bid for this opportunity' }]);
+    // The database's rows, not only the status, must show every member's consent.
+    if ((await repo.bidMembers(trx, [bid.id])).some((m) => m.consent !== 'accepted')) throw AppError.validation([{ field: 'bidId', message: 'Not every member of this consortium has accepted: it cannot be awarded' }]);
     const awards = await repo.listAwards(trx, p);
     if (awards.some((a) => a.lot_id === bid.lot_id)) throw new AppError('conflict', 'This lot has already been awarded');
     const content = (await repo.unsealedContents(trx, p.organisation_id, p.id, [bid.id]))[0];

@@ -103,7 +103,8 @@ export interface CommissioningBidsTable {
   id: Generated<string>;
   lot_id: string;
   lead_organisation_id: string;
-  status: Generated<'submitted' | 'withdrawn'>;
+  /** `awaiting-partners` until every consortium member has accepted: lodged and sealed, not yet submitted. */
+  status: Generated<BidStatus>;
   submitted_by: string | null;
   submitted_at: Generated<Timestamp>;
   content_sha256: string;
@@ -117,7 +118,15 @@ export interface CommissioningBidMembersTable {
   member_organisation_id: string;
   is_lead: boolean;
   share_percent: number;
+  /** A member joins only by accepting; the lead consents by bidding. */
+  consent: Generated<ConsentStatus>;
+  invited_at: Generated<Timestamp>;
+  responded_by: string | null;
+  responded_at: Timestamp | null;
 }
+
+export type ConsentStatus = 'invited' | 'accepted' | 'declined';
+export type BidStatus = 'awaiting-partners' | 'submitted' | 'withdrawn';
 
 /** Sealed: written here, read only through `commissioning_unsealed_bid_contents` (after the deadline). */
 export interface CommissioningBidContentsTable {

@@ -64,6 +64,11 @@ eachEngine('commissioning', (t) => {
       leadSharePercent: 60, members: [{ organisation: c.company.id, sharePercent: 40 }],
     });
     assert.equal(bidB.statusCode, 201, bidB.body);
+    assert.equal(bidB.json().status, 'awaiting-partners');
+    // The company joins the CIC's consortium by accepting; then the bid is submitted.
+    const joined = await post(app, `/api/v1/commissioning/bids/${bidB.json().bidId}/consent`, c.companyAdmin.auth, { organisation: c.company.id, decision: 'accept' });
+    assert.equal(joined.statusCode, 200, joined.body);
+    assert.equal(joined.json().bidStatus, 'submitted');
     // Someone who does not act for the lead cannot bid in its name.
     assert.equal((await post(app, `/api/v1/commissioning/opportunities/${id}/bids`, c.companyAdmin.auth, { lotId: lot1.id, organisation: c.charity.id, pricePence: 1, approach: 'x', socialValue: 'y' })).statusCode, 403);
     const a = bidA.json().bidId as string;

@@ -6,7 +6,13 @@
 //   change. `content_sha256` is the hash of the release without its id and date, so a change that leaves the
 //   published content as it was mints nothing. Contracts linked before this migration get their first release
 //   on first read (outcomes.ocds.ts), dated from their own records, so every reader mints the same one.
-// - Consortium members join a bid only by consent (see the second part below).
+// - Consortium members join a bid only by consent. Each member of a bid carries its consent: `invited` until
+//   one of its administrators accepts or declines (the lead consents by bidding). A bid whose members have not
+//   all accepted is `awaiting-partners`: lodged and sealed, but not submitted — not evaluated, not counted, not
+//   published, not awardable — and it becomes `submitted` when the last member accepts, before the deadline.
+//   Existing rows: leads, and members of bids whose deadline has passed (already evaluated, awarded or published,
+//   and not to be rewritten), are marked accepted with no responder or time (named before consent was asked);
+//   members of bids still open are invited, and those bids await their partners.
 export const statements = [
   `CREATE TABLE outcome_releases (
      organisation_id uuid NOT NULL,
@@ -28,4 +34,23 @@ export const statements = [
    END $$`,
   `CREATE TRIGGER outcome_releases_append_only BEFORE UPDATE OR DELETE ON outcome_releases
      FOR EACH ROW EXECUTE FUNCTION outcome_append_only()`,
+
+  // ---- Consortium consent ----
+  `ALTER TABLE commissioning_bid_members ADD COLUMN consent text NOT NULL DEFAULT 'invited' CHECK (consent IN ('invited', 'accepted', 'declined'))`,
+  `ALTER TABLE commissioning_bid_members ADD COLUMN invited_at timestamptz NOT NULL DEFAULT now()`,
+  `ALTER TABLE commissioning_bid_members ADD COLUMN responded_by uuid REFERENCES users(id)`,
+  `ALTER TABLE commissioning_bid_members ADD COLUMN responded_at timestamptz`,
+  `UPDATE commissioning_bid_members m SET consent = 'accepted'
+     WHERE m.is_lead OR EXISTS (SELECT 1 FROM commissioning_processes p
+                                 WHERE p.organisation_id = m.organisation_id AND p.id = m.process_id
+                                   AND (p.bid_deadline <= now() OR p.status <> 'active'))`,
+  `ALTER TABLE commissioning_bid_members ADD CONSTRAINT commissioning_bid_members_lead_consents CHECK (NOT is_lead OR consent = 'accepted')`,
+  `ALTER TABLE commissioning_bid_members ADD CONSTRAINT commissioning_bid_members_response CHECK ((consent = 'invited') = (responded_at IS NULL) OR (consent = 'accepted' AND responded_at IS NULL))`,
+  `CREATE INDEX commissioning_bid_members_invited ON commissioning_bid_members (member_organisation_id) WHERE consent = 'invited'`,
+  `ALTER TABLE commissioning_bids DROP CONSTRAINT commissioning_bids_status_check`,
+  `ALTER TABLE commissioning_bids ADD CONSTRAINT commissioning_bids_status_check CHECK (status IN ('awaiting-partners', 'submitted', 'withdrawn'))`,
+  `UPDATE commissioning_bids b SET status = 'awaiting-partners'
+     WHERE b.status = 'submitted' AND EXISTS (SELECT 1 FROM commissioning_bid_members m
+                                               WHERE m.organisation_id = b.organisation_id AND m.process_id = b.process_id
+                                                 AND m.bid_id = b.id AND m.consent <> 'accepted')`,
 ];

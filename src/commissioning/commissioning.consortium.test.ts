@@ -3,6 +3,7 @@
 // awardable, and it is void at the deadline. Only the member's administrators answer, once.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { eachEngine, TestAgent } from '../platform/testing.ts';
 import type { App, AppContext } from '../platform/module.ts';
 import * as service from './commissioning.service.ts';
@@ -92,7 +93,7 @@ eachEngine('commissioning consortium consent', (t) => {
   it('a bid without every member’s consent by the deadline is void: not evaluated, not published, not awardable, and can no longer be joined', async () => {
     const { app, ctx } = t();
     const c = await cast(ctx);
-    const deadline = new Date(Date.now() + 4000);
+    const deadline = new Date(Date.now() + 10_000); // time for three bids and two answers on a busy machine
     const { id, lot1, lot2 } = await opened(ctx, c, deadline);
     const joined = await service.submitBid(ctx.db, c.cicAdmin.actor, id, bidBody(lot1, c.cic.id, [{ organisation: c.company.id, sharePercent: 40 }], 60));
     const declined = await service.submitBid(ctx.db, c.charityAdmin.actor, id, bidBody(lot1, c.charity.id, [{ organisation: c.company.id, sharePercent: 30 }], 70));
@@ -122,6 +123,19 @@ eachEngine('commissioning consortium consent', (t) => {
     assert.ok(!last.parties.some((p: { name: string }) => p.name === c.charity.name), 'the lead of void bids is not published as a tenderer');
     const suppliers = last.awards[0].suppliers.map((s: { name: string }) => s.name).sort();
     assert.deepEqual(suppliers, [c.cic.name, c.company.name].sort());
+  });
+
+  it('the database itself refuses a submitted bid without every member’s acceptance', async () => {
+    const { ctx } = t();
+    const c = await cast(ctx);
+    const { id, lot1 } = await opened(ctx, c, new Date(Date.now() + 3_600_000));
+    const bid = await service.submitBid(ctx.db, c.cicAdmin.actor, id, bidBody(lot1, c.cic.id, [{ organisation: c.company.id, sharePercent: 40 }], 60));
+    await assert.rejects(sql`UPDATE commissioning_bids SET status = 'submitted' WHERE id = ${bid.bidId}`.execute(ctx.db), /not every consortium member has accepted/);
+    await assert.rejects(sql`UPDATE commissioning_bid_members SET consent = 'accepted', responded_at = NULL WHERE bid_id = ${bid.bidId} AND is_lead`.execute(ctx.db).then(() =>
+      sql`UPDATE commissioning_bid_members SET consent = 'invited' WHERE bid_id = ${bid.bidId} AND is_lead`.execute(ctx.db)), /lead_consents/);
+    await service.answerInvitation(ctx.db, c.companyAdmin.actor, bid.bidId, { organisation: c.company.id, decision: 'accept' });
+    await assert.rejects(sql`UPDATE commissioning_bid_members SET consent = 'invited', responded_at = NULL WHERE bid_id = ${bid.bidId} AND NOT is_lead`.execute(ctx.db), /not every consortium member has accepted/);
+    assert.equal((await repo.findBid(ctx.db, bid.bidId))!.status, 'submitted');
   });
 
   it('two administrators answering at once: one answer counts, the other is refused', async () => {

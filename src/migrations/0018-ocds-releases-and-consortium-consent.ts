@@ -53,4 +53,22 @@ export const statements = [
      WHERE b.status = 'submitted' AND EXISTS (SELECT 1 FROM commissioning_bid_members m
                                                WHERE m.organisation_id = b.organisation_id AND m.process_id = b.process_id
                                                  AND m.bid_id = b.id AND m.consent <> 'accepted')`,
+  // The database's own rule, checked at commit (deferred, so a transaction may replace members and then set the
+  // status): a submitted bid has every member's acceptance.
+  `CREATE FUNCTION commissioning_bid_consented() RETURNS trigger LANGUAGE plpgsql AS $$
+   DECLARE b commissioning_bids%ROWTYPE; bid uuid;
+   BEGIN
+     -- A record's fields are resolved when reached: each table's row is read only through its own columns.
+     IF TG_TABLE_NAME = 'commissioning_bids' THEN bid := NEW.id; ELSE bid := NEW.bid_id; END IF;
+     SELECT * INTO b FROM commissioning_bids WHERE organisation_id = NEW.organisation_id AND process_id = NEW.process_id AND id = bid;
+     IF b.status = 'submitted' AND EXISTS (SELECT 1 FROM commissioning_bid_members m
+          WHERE m.organisation_id = b.organisation_id AND m.process_id = b.process_id AND m.bid_id = b.id AND m.consent <> 'accepted') THEN
+       RAISE EXCEPTION 'bid % cannot be submitted: not every consortium member has accepted', b.id USING ERRCODE = 'check_violation';
+     END IF;
+     RETURN NULL;
+   END $$`,
+  `CREATE CONSTRAINT TRIGGER commissioning_bids_consented AFTER INSERT OR UPDATE ON commissioning_bids
+     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION commissioning_bid_consented()`,
+  `CREATE CONSTRAINT TRIGGER commissioning_bid_members_consented AFTER INSERT OR UPDATE ON commissioning_bid_members
+     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION commissioning_bid_consented()`,
 ];

@@ -26,7 +26,7 @@ const Account = Type.Object({
   balance: Type.Integer({ description: 'Minutes; the sum of the account’s postings' }),
   minBalance: Type.Union([Type.Integer(), Type.Null()], { description: 'The lowest the balance may go; null: no limit' }),
   available: Type.Union([Type.Integer(), Type.Null()], { description: 'Minutes that can still be spent; null: no limit' }),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('suspended')], { description: 'pending: waiting for a coordinator’s approval' }),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('suspended'), Type.Literal('refused')], { description: 'pending: waiting for a coordinator’s approval; refused: a coordinator refused the request to join' }),
   memberCode: Type.Union([Type.String(), Type.Null()], { description: 'What a member shows at a partner venue' }),
   areaCode: Type.Union([Type.String(), Type.Null()], { description: 'The member’s small area (LSOA or data zone code), if given' }),
   partnerRole: Type.Union([Type.Literal('earn'), Type.Literal('spend'), Type.Null()]),

@@ -23,7 +23,7 @@ export async function findBank(db: Db, id: string): Promise<BankRow | null> {
 
 export async function listBanks(db: Db): Promise<(BankRow & { accounts: number })[]> {
   const rows = await db.selectFrom('timebank_banks as b')
-    .select(['b.organisation_id', 'b.id', 'b.name', 'b.requires_approval', 'b.created_at'])
+    .select(['b.organisation_id', 'b.id', 'b.name', 'b.requires_approval', 'b.member_min_balance', 'b.created_at'])
     .select((eb) => eb.selectFrom('timebank_accounts as a').whereRef('a.organisation_id', '=', 'b.organisation_id')
       .whereRef('a.bank_id', '=', 'b.id').select((e) => e.fn.countAll<number>().as('n')).as('accounts'))
     .orderBy('b.name').execute();

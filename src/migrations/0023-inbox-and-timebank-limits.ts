@@ -15,6 +15,7 @@ export const statements = [
      CHECK (member_min_balance <= 0 AND member_min_balance >= -60000)`,
   `ALTER TABLE timebank_accounts DROP CONSTRAINT timebank_accounts_status`,
   `ALTER TABLE timebank_accounts ADD CONSTRAINT timebank_accounts_status CHECK (status IN ('pending', 'active', 'suspended', 'refused'))`,
-  `ALTER TABLE timebank_accounts ADD COLUMN status_reason text CHECK (length(status_reason) <= 500)`,
+  `ALTER TABLE timebank_accounts ADD COLUMN status_reason text CHECK (length(status_reason) <= 500),
+     ADD COLUMN status_changed_at timestamptz`,
   `CREATE INDEX timebank_accounts_pending ON timebank_accounts (organisation_id, bank_id) WHERE status = 'pending'`,
 ];

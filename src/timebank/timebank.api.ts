@@ -188,20 +188,20 @@ export function timebankApi(app: App, ctx: AppContext): void {
       response: { 200: Account, 201: Account, ...errors },
     },
   }, async (request, reply) => {
-    const r = await service.joinBank(db, request.actor, request.params.id, request.body);
+    const r = await service.joinBank(db, request.actor, request.params.id, request.body, { baseUrl: ctx.config.baseUrl });
     return reply.status(r.joined ? 201 : 200).send(r.account);
   });
 
-  for (const change of ['approve', 'suspend', 'reinstate'] as const) {
+  for (const change of ['approve', 'suspend', 'reinstate', 'refuse'] as const) {
     app.post(`/api/v1/timebank/accounts/:id/${change}`, {
       config: { access: 'signed-in' },
       schema: {
         tags, security, params: Id,
-        summary: { approve: 'Approve a member waiting to join (coordinators)', suspend: 'Suspend an account, with a reason: it can neither give nor receive time (coordinators)', reinstate: 'Reinstate a suspended account (coordinators)' }[change],
+        summary: { approve: 'Approve a member waiting to join (coordinators)', suspend: 'Suspend an account, with a reason: it can neither give nor receive time (coordinators)', reinstate: 'Reinstate a suspended account (coordinators)', refuse: 'Refuse a request to join, with a reason the person is emailed (coordinators)' }[change],
         body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
         response: { 200: Account, ...errors },
       },
-    }, async (request) => service.changeAccountStatus(db, request.actor, request.params.id, change, request.body ?? {}));
+    }, async (request) => service.changeAccountStatus(db, request.actor, request.params.id, change, request.body ?? {}, { baseUrl: ctx.config.baseUrl }));
   }
 
   app.get('/api/v1/timebank/banks/:id/listings', {

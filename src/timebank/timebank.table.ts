@@ -33,6 +33,8 @@ export interface TimebankAccountsTable {
   joined_at: Date | null;
   /** Why a coordinator refused the request to join (shown to the person); null otherwise. */
   status_reason: Generated<string | null>;
+  /** When the status last changed (a request to join made again counts from then). */
+  status_changed_at: Generated<Date | null>;
   created_at: Generated<Date>;
 }
 

@@ -150,6 +150,8 @@ export async function notifyWork(trx: Db, notice: WorkNotice): Promise<number> {
     trx.selectFrom('users').select(['id', 'email', 'name']).where('id', 'in', ids).orderBy('email').execute(),
     emailsTurnedOff(trx, ids, notice.kind),
   ]);
+  // Without the site's address (a caller that has none) the links name the page to open instead.
+  const at = (path: string) => (notice.baseUrl ? `${notice.baseUrl}${path}` : `sign in to Commonweal and open ${path}`);
   let sent = 0;
   for (const p of people) {
     if (off.has(`${p.id} ${notice.kind}`)) continue;
@@ -157,9 +159,9 @@ export async function notifyWork(trx: Db, notice: WorkNotice): Promise<number> {
       to: p.email, kind: notice.kind, subject: notice.subject,
       text: [
         `Hello ${p.name},`, '', notice.text.trim(), '',
-        `Do it here: ${notice.baseUrl}${notice.href}`, '',
-        `Everything waiting for you: ${notice.baseUrl}/inbox`,
-        `To stop emails like this one, change your settings: ${notice.baseUrl}/account/notifications`,
+        `Do it here: ${at(notice.href)}`, '',
+        `Everything waiting for you: ${at('/inbox')}`,
+        `To stop emails like this one, change your settings: ${at('/account/notifications')}`,
       ].join('\n') + '\n',
     });
     sent++;

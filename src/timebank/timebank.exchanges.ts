@@ -352,6 +352,7 @@ async function noticeRecorded(trx: Db, actor: Actor, x: {
       `${theyGave ? `${proposer.name} helped you` : `You helped ${proposer.name}`}: ${exchange.description}`,
       `Time: ${time}`, '',
       `No time moves until you confirm it. If it is right, please confirm it; if it is not, you can decline it. You can do either on your account page.`, '',
+      ...(options.baseUrl ? [] : [accountLink(options, bank, other.id), '']),
       `Thank you for being part of ${bank.name}.`,
     ].join('\n'),
   });

@@ -14,7 +14,8 @@ eachEngine('commissioning work in the inbox', (t) => {
   it('walks an evaluator from the assignment email to the scored bid, which then leaves the inbox', async () => {
     const { app, ctx } = t();
     const c = await cast(ctx);
-    const deadline = new Date(Date.now() + 6_000);
+    // Long enough for the bids and the assignments to happen before it, on a slow shared machine too.
+    const deadline = new Date(Date.now() + 30_000);
     const { id } = await service.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, deadline));
     await service.publishProcess(ctx.db, c.commissioner.actor, id);
     const lots = await repo.listLots(ctx.db, { organisation_id: c.buyer.id, id });

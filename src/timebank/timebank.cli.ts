@@ -16,10 +16,10 @@ export const timebankCommands: CliCommand[] = [
   {
     name: ['timebank', 'bank', 'create'],
     summary: 'Open a time bank (for an organisation, or a new community group of the same name)',
-    usage: 'commonweal timebank bank create --name NAME [--org ID|ORG-ID|SLUG] [--requires-approval]',
-    options: { name: { type: 'string' }, org: { type: 'string' }, 'requires-approval': { type: 'boolean' } },
+    usage: 'commonweal timebank bank create --name NAME [--org ID|ORG-ID|SLUG] [--requires-approval] [--member-limit-hours H]',
+    options: { name: { type: 'string' }, org: { type: 'string' }, 'requires-approval': { type: 'boolean' }, 'member-limit-hours': { type: 'string' } },
     async run(ctx, { values }) {
-      const bank = await service.createBank(ctx.db, cliActor, { name: values.name, organisation: values.org, requiresApproval: values['requires-approval'] === true });
+      const bank = await service.createBank(ctx.db, cliActor, { name: values.name, organisation: values.org, requiresApproval: values['requires-approval'] === true, memberLimitHours: values['member-limit-hours'] });
       return { id: bank.id, organisationId: bank.organisationId, issuerAccountId: bank.issuerAccountId, requiresApproval: bank.requiresApproval };
     },
   },

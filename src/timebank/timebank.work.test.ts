@@ -5,7 +5,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, userWithToken } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
 import { registerUser } from '../platform/auth/auth.service.ts';
 import { addMember as addOrganisationMember, createOrganisation } from '../organisations/organisations.service.ts';
@@ -187,6 +187,24 @@ eachEngine('time-bank work in the inbox and the coordinators’ pages', (t) => {
     const audit = await ctx.db.selectFrom('audit_log').select(['before', 'after']).where('action', '=', 'timebank.account.limit_changed').where('entity_id', '=', cyAccount.id).execute();
     assert.equal(audit.length, 1);
     assert.deepEqual([audit[0]!.before, audit[0]!.after], [{ minBalance: -90 }, { minBalance: -600 }]);
-    void TestAgent;
+  });
+
+  it('opens a bank with a default limit for new members over the API; a refusal too, with its reason', async () => {
+    const { app, ctx } = t();
+    const org = await createOrganisation(ctx.db, cliActor, { name: 'Elswick Neighbours', legalForm: 'community-group' });
+    const { auth, user: owner } = await userWithToken(ctx.db, 'api-admin.tw@example.org');
+    await addOrganisationMember(ctx.db, cliActor, org.id, { email: owner.email, role: 'admin' });
+    const made = await app.inject({ method: 'POST', url: '/api/v1/timebank/banks', headers: auth, payload: { name: 'Elswick Time Bank', organisation: org.id, requiresApproval: true, memberLimitHours: 3 } });
+    assert.equal(made.statusCode, 201, made.body);
+    assert.equal(made.json().memberMinBalance, -180);
+    const eve = await user(ctx, 'eve.tw@example.org', 'Eve');
+    const joined = (await service.joinBank(ctx.db, eve.actor, made.json().id, { name: 'Eve' }, opts(ctx))).account;
+    assert.equal(joined.minBalance, -180);
+    const noReason = await app.inject({ method: 'POST', url: `/api/v1/timebank/accounts/${joined.id}/refuse`, headers: auth, payload: {} });
+    assert.equal(noReason.statusCode, 400);
+    const refused = await app.inject({ method: 'POST', url: `/api/v1/timebank/accounts/${joined.id}/refuse`, headers: auth, payload: { reason: 'Full for now' } });
+    assert.equal(refused.statusCode, 200, refused.body);
+    assert.equal(refused.json().status, 'refused');
+    assert.equal((await emailsOf(ctx, eve.email, 'timebank-join-refused')).length, 1);
   });
 });

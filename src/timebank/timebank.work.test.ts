@@ -200,11 +200,37 @@ eachEngine('time-bank work in the inbox and the coordinators’ pages', (t) => {
     const eve = await user(ctx, 'eve.tw@example.org', 'Eve');
     const joined = (await service.joinBank(ctx.db, eve.actor, made.json().id, { name: 'Eve' }, opts(ctx))).account;
     assert.equal(joined.minBalance, -180);
+    const { auth: stranger } = await userWithToken(ctx.db, 'stranger.tw@example.org');
+    assert.equal((await app.inject({ method: 'POST', url: `/api/v1/timebank/accounts/${joined.id}/refuse`, headers: stranger, payload: { reason: 'No' } })).statusCode, 403);
+    assert.equal((await service.getAccount(ctx.db, cliActor, joined.id)).status, 'pending', 'refused: unchanged');
     const noReason = await app.inject({ method: 'POST', url: `/api/v1/timebank/accounts/${joined.id}/refuse`, headers: auth, payload: {} });
     assert.equal(noReason.statusCode, 400);
     const refused = await app.inject({ method: 'POST', url: `/api/v1/timebank/accounts/${joined.id}/refuse`, headers: auth, payload: { reason: 'Full for now' } });
     assert.equal(refused.statusCode, 200, refused.body);
     assert.equal(refused.json().status, 'refused');
     assert.equal((await emailsOf(ctx, eve.email, 'timebank-join-refused')).length, 1);
+  });
+
+  it('keeps a limit change and a transfer racing on one account consistent: one of them is refused cleanly, never both applied', async () => {
+    const { ctx } = t();
+    const bank = await service.createBank(ctx.db, cliActor, { name: 'Race Time Bank', memberLimitHours: '2' });
+    const coordinator = await user(ctx, 'race-coord.tw@example.org', 'Race Coordinator');
+    await addOrganisationMember(ctx.db, cliActor, bank.organisationId, { email: coordinator.email, role: 'coordinator' });
+    for (let round = 0; round < 5; round++) {
+      const a = await user(ctx, `race-a${round}.tw@example.org`, 'A');
+      const b = await user(ctx, `race-b${round}.tw@example.org`, 'B');
+      const from = (await service.joinBank(ctx.db, a.actor, bank.id, { name: `A${round}` }, opts(ctx))).account;
+      const to = (await service.joinBank(ctx.db, b.actor, bank.id, { name: `B${round}` }, opts(ctx))).account;
+      // From balance 0 with a limit of 2 hours: a 90-minute transfer and tightening the limit to 1 hour cannot both stand.
+      const results = await Promise.allSettled([
+        service.recordTransfer(ctx.db, a.actor, { id: randomUUID(), from: from.id, to: to.id, minutes: 90, reason: 'Race' }),
+        service.setAccountLimit(ctx.db, coordinator.actor, from.id, { hours: '1' }),
+      ]);
+      const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+      assert.equal(failed.length, 1, `round ${round}: exactly one is refused (${failed.map((f) => String(f.reason)).join('; ')})`);
+      assert.ok(['unprocessable', 'validation_failed'].includes((failed[0]!.reason as { code?: string }).code ?? ''), `a clear refusal, not ${String(failed[0]!.reason)}`);
+      const after = await service.getAccount(ctx.db, cliActor, from.id);
+      assert.ok(after.balance >= after.minBalance!, `round ${round}: ${after.balance} within ${after.minBalance}`);
+    }
   });
 });

@@ -29,7 +29,8 @@ async function toModerate(db: Db, person: WorkPerson): Promise<WorkItem[]> {
   if (!(await moderates(db, person))) return [];
   const stories = (await repo.searchStories(db, { status: 'pending', limit: 100 })).items;
   const responses = await repo.pendingResponses(db, 100);
-  const titles = new Map((await db.selectFrom('voice_stories').select(['id', 'title']).where('id', 'in', responses.length ? responses.map((r) => r.story_id) : ['00000000-0000-0000-0000-000000000000']).execute()).map((s) => [s.id, s.title]));
+  const storyIds = [...new Set(responses.map((r) => r.story_id))];
+  const titles = new Map(storyIds.length ? (await db.selectFrom('voice_stories').select(['id', 'title']).where('id', 'in', storyIds).execute()).map((s) => [s.id, s.title]) : []);
   return [
     ...stories.map((s) => ({ title: `Moderate the story “${s.title}”`, href: `/voice/moderation/stories/${s.id}`, date: s.submitted_at, detail: `From ${s.pseudonym}` })),
     ...responses.map((r) => ({ title: `Moderate ${r.responder_name}’s response to “${titles.get(r.story_id) ?? 'a story'}”`, href: '/voice/moderation#responses', date: r.created_at })),

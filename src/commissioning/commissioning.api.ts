@@ -193,7 +193,7 @@ export function commissioningApi(app: App, ctx: AppContext): void {
   app.post('/api/v1/commissioning/bids/:id/evaluators', {
     config: { access: 'signed-in' },
     schema: { tags, security, summary: 'Assign an evaluator to a bid (commissioners)', params: Id, body: Type.Object({ email: Text(254) }, { additionalProperties: false }), response: { 200: Type.Object({ bidId: Uuid, userId: Uuid, added: Type.Boolean() }), ...errors } },
-  }, async (request) => service.assignEvaluator(db, request.actor, request.params.id, request.body));
+  }, async (request) => service.assignEvaluator(db, request.actor, request.params.id, request.body, { baseUrl: ctx.config.baseUrl }));
 
   app.post('/api/v1/commissioning/bids/:id/conflict', {
     config: { access: 'signed-in' },

@@ -3,6 +3,7 @@ import { commissioningApi } from './commissioning.api.ts';
 import { commissioningPages } from './commissioning.pages.ts';
 import { seedCommissioning } from './commissioning.demo.ts';
 import { commissioningCommands } from './commissioning.cli.ts';
+import { commissioningWork } from './commissioning.work.ts';
 
 export const commissioningModule: CommonwealModule = {
   name: 'commissioning',
@@ -12,6 +13,7 @@ export const commissioningModule: CommonwealModule = {
     commissioningApi(app, ctx);
     commissioningPages(app, ctx);
   },
+  work: commissioningWork,
   commands: commissioningCommands,
   async seedDemo(ctx) {
     if (await seedCommissioning(ctx)) ctx.log.info('demo commissioning example loaded');

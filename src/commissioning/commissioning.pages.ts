@@ -287,7 +287,7 @@ export function commissioningPages(app: App, ctx: AppContext): void {
   }
 
   evaluationAction('evaluators', 'email', async (actor, id, form) => {
-    await service.assignEvaluator(db, actor, one(form.bidId) ?? '', { email: one(form.email) });
+    await service.assignEvaluator(db, actor, one(form.bidId) ?? '', { email: one(form.email) }, { baseUrl: ctx.config.baseUrl });
     return `/commissioning/opportunities/${id}/evaluation?notice=assigned`;
   });
   evaluationAction('scores', 'scores', async (actor, id, form) => {

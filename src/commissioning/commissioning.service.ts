@@ -20,6 +20,7 @@ import type { CriterionKind, DecisionType } from './commissioning.table.ts';
 import { ocidPrefix, validateReleasePackage } from './commissioning.ocds.ts';
 import { buildRelease, releasePackage, type ProcessSnapshot, type ReleaseTag } from './commissioning.releases.ts';
 import * as repo from './commissioning.repository.ts';
+import { noticeBidToScore } from './commissioning.work.ts';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isUuid = (s: unknown): s is string => typeof s === 'string' && uuidPattern.test(s);
@@ -835,7 +836,7 @@ export async function myBids(db: Db, actor: Actor) {
 // Evaluation
 
 /** Assigns an evaluator (who holds the evaluator role in the buying organisation) to a bid. */
-export async function assignEvaluator(db: Db, actor: Actor, bidId: string, input: { email?: unknown }) {
+export async function assignEvaluator(db: Db, actor: Actor, bidId: string, input: { email?: unknown }, options: { baseUrl?: string } = {}) {
   const check = new Checker();
   const email = check.email(input.email);
   check.done();
@@ -848,7 +849,12 @@ export async function assignEvaluator(db: Db, actor: Actor, bidId: string, input
       throw AppError.validation([{ field: 'email', message: 'That person is not an evaluator in this organisation: give them the evaluator role first' }]);
     }
     const added = await repo.assignEvaluator(trx, bid, user.id, actor.userId);
-    if (added) await recordAudit(trx, actor, { action: 'commissioning.evaluator.assigned', entityType: 'commissioning_bid', entityId: bid.id, organisationId: bid.organisation_id, after: { userId: user.id } });
+    if (added) {
+      await recordAudit(trx, actor, { action: 'commissioning.evaluator.assigned', entityType: 'commissioning_bid', entityId: bid.id, organisationId: bid.organisation_id, after: { userId: user.id } });
+      const p = (await repo.findProcess(trx, bid.process_id))!;
+      const bidder = (await organisationNames(trx, [bid.lead_organisation_id])).get(bid.lead_organisation_id)?.name ?? 'a bidder';
+      await noticeBidToScore(trx, { userId: user.id, processId: p.id, processTitle: p.title, bidder, deadline: p.bid_deadline, assignedBy: actor.userId }, options.baseUrl ?? '');
+    }
     return { bidId: bid.id, userId: user.id, added };
   });
 }

@@ -88,6 +88,6 @@ export function organisationsApi(app: App, ctx: AppContext): void {
     },
   }, async (request, reply) => {
     const org = await service.getOrganisation(db, request.params.ref);
-    return reply.status(201).send(await service.addMember(db, request.actor, org.id, request.body));
+    return reply.status(201).send(await service.addMember(db, request.actor, org.id, request.body, { baseUrl: ctx.config.baseUrl }));
   });
 }

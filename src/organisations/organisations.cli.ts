@@ -35,7 +35,7 @@ export const organisationsCommands: CliCommand[] = [
     async run(ctx, { values }) {
       if (!values.org) throw AppError.validation([{ field: 'org', message: 'Give --org, an organisation id or org-id identifier' }]);
       const org = await service.getOrganisation(ctx.db, values.org as string);
-      const result = await service.addMember(ctx.db, cliActor, org.id, { email: values.user, role: values.role });
+      const result = await service.addMember(ctx.db, cliActor, org.id, { email: values.user, role: values.role }, { baseUrl: ctx.config.baseUrl });
       return { organisationId: org.id, userId: result.userId, role: result.role, added: result.added };
     },
   },

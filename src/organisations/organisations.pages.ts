@@ -112,7 +112,7 @@ export function organisationsPages(app: App, ctx: AppContext): void {
     const org = await service.getOrganisation(db, (request.params as { slug: string }).slug);
     const form = (request.body ?? {}) as Form;
     try {
-      await service.addMember(db, request.actor, org.id, { email: form.email, role: form.role });
+      await service.addMember(db, request.actor, org.id, { email: form.email, role: form.role }, { baseUrl: ctx.config.baseUrl });
       return reply.redirect(`/organisations/${org.slug}?notice=member-added#members`, 303);
     } catch (error) {
       if (isAppError(error) && error.fieldErrors.length) {

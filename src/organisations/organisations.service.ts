@@ -4,7 +4,8 @@ import { AppError } from '../platform/errors.ts';
 import { Checker } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
-import { requireOrganisationRole, roles, type Role } from '../platform/auth/policy.ts';
+import { requireOrganisationRole, roleLabels, roles, type Role } from '../platform/auth/policy.ts';
+import { enqueueEmail } from '../platform/outbox.repository.ts';
 import * as authRepo from '../platform/auth/auth.repository.ts';
 import * as repo from './organisations.repository.ts';
 import { formatOrgId, isOrgIdError, parseOrgId, type OrgId } from './organisations.identifiers.ts';
@@ -220,8 +221,22 @@ export async function listMembers(db: Db, actor: Actor, organisationId: string) 
   return rows.map((r) => ({ userId: r.user_id, name: r.name, email: r.email, role: r.role as Role, since: r.created_at }));
 }
 
-/** Gives a registered person a role in an organisation. Only the organisation's administrators may. */
-export async function addMember(db: Db, actor: Actor, organisationId: string, input: { email?: unknown; role?: unknown }) {
+/** What each role is for, in the email that tells a person they hold it. */
+const roleWork: Record<Role, string> = {
+  admin: 'You can change the organisation’s details and choose who holds which role in it.',
+  staff: 'You can act for the organisation: answer stories about its services, run its services in the directory, and bid for work.',
+  commissioner: 'You can commission for the organisation: needs, opportunities, evaluation, awards and outcomes contracts.',
+  moderator: 'If the organisation moderates Commonweal’s stories and responses, you can now read and publish them.',
+  coordinator: 'You can coordinate the organisation’s time banks: approve or refuse members, set their limits and record exchanges.',
+  evaluator: 'You can score the bids assigned to you and validate the outcome claims the organisation checks.',
+  finance: 'You can publish the organisation’s spending and record outcome payments.',
+};
+
+/**
+ * Gives a registered person a role in an organisation. Only the organisation's administrators may. The person
+ * is emailed (in the same transaction) to say so, with what the role lets them do and a link to their inbox.
+ */
+export async function addMember(db: Db, actor: Actor, organisationId: string, input: { email?: unknown; role?: unknown }, options: { baseUrl?: string } = {}) {
   const check = new Checker();
   const email = check.email(input.email);
   const role = check.oneOf(input.role, 'role', 'a role', roles);
@@ -233,9 +248,24 @@ export async function addMember(db: Db, actor: Actor, organisationId: string, in
     if (!user) {
       throw AppError.validation([{ field: 'email', message: `No one has registered with ${email}: ask them to create an account first` }]);
     }
+    const org = (await repo.findById(trx, organisationId))!;
     const added = await authRepo.insertMembership(trx, { organisationId, userId: user.id, role });
     if (added) {
       await recordAudit(trx, actor, { action: 'membership.added', entityType: 'membership', entityId: `${organisationId}/${user.id}/${role}`, organisationId, after: { userId: user.id, email, role } });
+      if (user.id !== actor.userId) {
+        const base = options.baseUrl ?? '';
+        await enqueueEmail(trx, {
+          to: user.email, kind: 'membership-added', subject: `You are now ${roleLabels[role].toLowerCase()} for ${org.name}`,
+          text: [
+            `Hello ${user.name},`, '',
+            `You have been given the role of ${roleLabels[role].toLowerCase()} in ${org.name} on Commonweal.`, roleWork[role], '',
+            `Work waiting for you will be in your inbox, and we will email you when new work arrives: ${base}/inbox`,
+            `The organisation: ${base}/organisations/${org.slug}`,
+            `Choose which work emails you get: ${base}/account/notifications`, '',
+            'If you did not expect this, please tell the organisation’s administrators.',
+          ].join('\n') + '\n',
+        });
+      }
     }
     return { userId: user.id, email: user.email, name: user.name, role, added };
   });

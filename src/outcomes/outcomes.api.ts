@@ -172,7 +172,7 @@ export function outcomesApi(app: App, ctx: AppContext): void {
       body: Type.Object({ metric: Type.String({ maxLength: 40, description: 'Outcome code or id' }), participantRef: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }), achievedOn: Day, evidence: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
       response: { 201: Claim, ...errors },
     },
-  }, async (request, reply) => reply.status(201).send(await service.claimOutcome(db, request.actor, request.params.id, request.body)));
+  }, async (request, reply) => reply.status(201).send(await service.claimOutcome(db, request.actor, request.params.id, request.body, { baseUrl: ctx.config.baseUrl })));
 
   app.post('/api/v1/outcomes/claims/:id/decision', {
     config: signedIn,

@@ -54,7 +54,7 @@ export const outcomesCommands: CliCommand[] = [
     usage: 'commonweal outcomes claim --contract ID --metric O1 --participant P-0042 --achieved 2026-03-31 --evidence TEXT',
     options: { contract: { type: 'string' }, metric: { type: 'string' }, participant: { type: 'string' }, achieved: { type: 'string' }, evidence: { type: 'string' } },
     async run(ctx, { values }) {
-      return service.claimOutcome(ctx.db, cliActor, need(values, 'contract', 'the outcomes contract’s id'), { metric: values.metric, participantRef: values.participant, achievedOn: values.achieved, evidence: values.evidence });
+      return service.claimOutcome(ctx.db, cliActor, need(values, 'contract', 'the outcomes contract’s id'), { metric: values.metric, participantRef: values.participant, achievedOn: values.achieved, evidence: values.evidence }, { baseUrl: ctx.config.baseUrl });
     },
   },
   {

@@ -3,6 +3,7 @@ import { outcomesApi } from './outcomes.api.ts';
 import { outcomesPages } from './outcomes.pages.ts';
 import { outcomesCommands } from './outcomes.cli.ts';
 import { seedOutcomes } from './outcomes.demo.ts';
+import { outcomesWork } from './outcomes.work.ts';
 
 export const outcomesModule: CommonwealModule = {
   name: 'outcomes',
@@ -12,6 +13,7 @@ export const outcomesModule: CommonwealModule = {
     outcomesApi(app, ctx);
     outcomesPages(app, ctx);
   },
+  work: outcomesWork,
   commands: outcomesCommands,
   async seedDemo(ctx) {
     if (await seedOutcomes(ctx)) ctx.log.info('demo outcomes contract and agreement loaded (an invented example)');

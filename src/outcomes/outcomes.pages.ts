@@ -22,6 +22,7 @@ function basisPointsText(bp: number | null): string {
 }
 
 const notices: Record<string, string> = {
+  created: 'The outcomes contract is open. Add the outcomes it pays for, with their prices, to its rate card.',
   claimed: 'The claim is recorded. A validator will accept or reject it.',
   accepted: 'The claim is accepted: it is now a payment due.',
   rejected: 'The claim is rejected, with your reason.',
@@ -89,7 +90,7 @@ export function outcomesPages(app: App, ctx: AppContext): void {
   app.post('/outcomes/contracts/:id/claims', { config: { access: 'signed-in' } }, async (request, reply) => {
     const { id } = request.params as { id: string };
     return contractForm(request, reply, id, 'claim', 'metric', async (f) => {
-      await service.claimOutcome(db, request.actor, id, { metric: f.metric, participantRef: f.participantRef, achievedOn: f.achievedOn, evidence: f.evidence });
+      await service.claimOutcome(db, request.actor, id, { metric: f.metric, participantRef: f.participantRef, achievedOn: f.achievedOn, evidence: f.evidence }, { baseUrl: ctx.config.baseUrl });
       return 'claimed';
     });
   });
@@ -194,6 +195,42 @@ export function outcomesPages(app: App, ctx: AppContext): void {
       })),
     };
   }
+
+  // A commissioner opens an outcomes contract (its rate card, payers and investors are set on the contract's page and API).
+  async function commissioningOrganisations(actor: Actor): Promise<{ id: string; name: string }[]> {
+    if (!actor.userId) return [];
+    const roles = await rolesByOrganisation(db, actor.userId);
+    const ids = [...roles.entries()].filter(([, r]) => r.includes('admin') || r.includes('commissioner')).map(([id]) => id);
+    const names = await service.namesFor(db, ids);
+    return ids.map((id) => ({ id, name: names.get(id)?.name ?? id })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  function contractFormData(orgs: { id: string; name: string }[], values: Form, errors?: FieldError[]) {
+    const v = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : '');
+    return { values, errors, organisationItems: [{ value: '', text: 'Choose the commissioning organisation' }, ...orgs.map((o) => ({ value: o.id, text: o.name, selected: v('organisation') === o.id }))] };
+  }
+
+  app.get('/outcomes/contracts/new', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const orgs = await commissioningOrganisations(request.actor);
+    if (!orgs.length && !request.actor.isAdmin) throw new AppError('forbidden', 'Only commissioners and administrators of an organisation can open an outcomes contract for it');
+    return reply.page('outcomes/views/contract-new.njk', contractFormData(orgs, {}));
+  });
+
+  app.post('/outcomes/contracts/new', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    const f = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
+    try {
+      const c = await service.createContract(db, request.actor, {
+        organisation: f('organisation'), provider: f('provider'), title: f('title'), description: f('description'), targetPopulation: f('targetPopulation'),
+        startDate: f('startDate'), endDate: f('endDate'), capPounds: f('capPounds'), personCapPounds: f('personCapPounds'),
+      });
+      return reply.redirect(`/outcomes/contracts/${c.id}?notice=created`, 303);
+    } catch (error) {
+      if (!isAppError(error) || !formErrors.includes(error.code)) throw error;
+      const errors = error.fieldErrors.length ? error.fieldErrors : [{ field: 'organisation', message: error.message }];
+      return reply.page('outcomes/views/contract-new.njk', contractFormData(await commissioningOrganisations(request.actor), form, errors), { status: error.status });
+    }
+  });
 
   app.get('/outcomes/agreements/new', { config: { access: 'signed-in' } }, async (request, reply) => {
     const orgs = await serviceOrganisations(request.actor);

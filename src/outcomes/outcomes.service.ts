@@ -21,6 +21,7 @@ import { findOrganisation, organisationNames } from '../organisations/organisati
 import { getContractSummary } from '../commissioning/commissioning.service.ts';
 import * as repo from './outcomes.repository.ts';
 import { publishOcdsRelease } from './outcomes.ocds.ts';
+import { noticeClaimToValidate } from './outcomes.work.ts';
 import { comparisonTrigger, splitByShares, xirr, poundsText, type CashFlow } from './outcomes.compute.ts';
 import { checkDateOrder, readDate, readInteger, readParticipantRef, readPence, readUuid, uuidPattern } from './outcomes.input.ts';
 
@@ -122,6 +123,8 @@ export interface PaymentView {
 export interface ContractInput {
   organisation?: unknown; provider?: unknown; title?: unknown; description?: unknown; targetPopulation?: unknown;
   startDate?: unknown; endDate?: unknown; capPence?: unknown; personCapPence?: unknown; commissioningContractId?: unknown;
+  /** The caps in pounds as people type them ("250,000" or "1,250.50"), instead of pence (the page sends these). */
+  capPounds?: unknown; personCapPounds?: unknown;
 }
 
 /**
@@ -140,11 +143,15 @@ export async function createContract(db: Db, actor: Actor, input: ContractInput)
   const startDate = readDate(check, input.startDate, 'startDate', 'the start date');
   const endDate = readDate(check, input.endDate, 'endDate', 'the end date');
   checkDateOrder(check, startDate, endDate, 'endDate', 'The end date must be on or after the start date');
-  const capPence = readPence(check, input.capPence, 'capPence', 'the contract cap');
-  const personCapPence = readPence(check, input.personCapPence, 'personCapPence', 'the cap per person', { optional: true });
+  const capPence = input.capPounds !== undefined
+    ? readPence(check, input.capPounds, 'capPounds', 'the contract cap', { pounds: true })
+    : readPence(check, input.capPence, 'capPence', 'the contract cap');
+  const personCapPence = input.personCapPounds !== undefined
+    ? readPence(check, input.personCapPounds, 'personCapPounds', 'the cap per person', { optional: true, pounds: true })
+    : readPence(check, input.personCapPence, 'personCapPence', 'the cap per person', { optional: true });
   const commissioningContractId = readUuid(check, input.commissioningContractId, 'commissioningContractId', 'the commissioning contract', { optional: true });
   if (organisationId && providerId && organisationId === providerId) check.fail('provider', 'The provider must be another organisation than the commissioner');
-  if (capPence && personCapPence && personCapPence > capPence) check.fail('personCapPence', 'The cap per person cannot be more than the contract cap');
+  if (capPence && personCapPence && personCapPence > capPence) check.fail(input.personCapPounds !== undefined ? 'personCapPounds' : 'personCapPence', 'The cap per person cannot be more than the contract cap');
   if (commissioningContractId && !(await getContractSummary(db, commissioningContractId))) check.fail('commissioningContractId', 'No commissioning contract has that id');
   check.done();
   return inTransaction(db, async (trx) => {
@@ -300,7 +307,7 @@ export async function rateCard(db: Db, contractId: string): Promise<MetricView[]
  * the price in effect on the day it was achieved. Refused: a participant already claimed (and not rejected)
  * or paid for that outcome (409); an outcome outside the contract's dates, or one the caps leave no room for (422).
  */
-export async function claimOutcome(db: Db, actor: Actor, contractId: string, input: { metric?: unknown; participantRef?: unknown; achievedOn?: unknown; evidence?: unknown }): Promise<ClaimView> {
+export async function claimOutcome(db: Db, actor: Actor, contractId: string, input: { metric?: unknown; participantRef?: unknown; achievedOn?: unknown; evidence?: unknown }, options: { baseUrl?: string } = {}): Promise<ClaimView> {
   authenticated(actor);
   const c = await getContractRow(db, contractId);
   const check = new Checker();
@@ -329,6 +336,10 @@ export async function claimOutcome(db: Db, actor: Actor, contractId: string, inp
       });
       const view = presentClaim(row);
       await recordAudit(trx, actor, { action: 'outcomes.claim.made', entityType: 'outcome_claim', entityId: row.id, organisationId: c.organisation_id, after: view });
+      await noticeClaimToValidate(trx, {
+        contractId: c.id, contractTitle: c.title, providerOrganisationId: c.provider_organisation_id, validatorOrganisationId: m.validator_organisation_id ?? c.organisation_id,
+        code: m.code, participantRef, claimedBy: actor.userId,
+      }, options.baseUrl ?? '');
       return view;
     });
   } catch (error) {

@@ -18,6 +18,7 @@ import { authenticateApiToken, loadSession, startSession, type PublicUser } from
 import { authorise, type Access } from './auth/policy.ts';
 import { safeEqual } from './auth/secrets.ts';
 import { listenForAuthChanges, TokenCache } from './auth/token-cache.ts';
+import { inboxCount } from './inbox.ts';
 
 export const sessionCookie = 'cw_session';
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -124,6 +125,7 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
 
   const views = createViewEnvironment();
   const nav = modules.filter((m) => m.nav).map((m) => m.nav!);
+  ctx.lookups.work = modules.flatMap((m) => m.work ?? []);
 
   // On a PostgreSQL server, API tokens are remembered between requests while this app hears the database's
   // notifications of changes to them (see auth/token-cache.ts).
@@ -258,7 +260,13 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
       this.setCookie(sessionCookie, session.token, { ...setCookieOptions, expires: session.expiresAt });
     }
     const path = request.url.split('?')[0] ?? '/';
+    // The header's inbox count; a page still renders (without it) if counting fails.
+    const inbox = request.user ? await inboxCount(db, ctx.lookups.work ?? [], request.user).catch((err) => {
+      request.log.error({ err }, 'inbox count failed');
+      return null;
+    }) : null;
     const html = views.render(template, {
+      inboxCount: inbox,
       ...data,
       serviceName: 'Commonweal',
       currentUser: request.user,

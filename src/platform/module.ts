@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Database } from '../database.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db.ts';
+import type { WorkKind } from './inbox.ts';
 
 /** What every module's routes, commands and seeds are given: wired once, so tests can pass their own. */
 export interface AppContext {
@@ -23,6 +24,8 @@ export interface AppContext {
      * they were added; a function returns null to add nothing for that organisation.
      */
     organisationSections?: ((organisationId: string) => Promise<OrganisationSection | null>)[];
+    /** Every module's kinds of work for the inbox (from the manifests' `work`), set when the app is built. */
+    work?: WorkKind[];
   };
 }
 
@@ -59,6 +62,8 @@ export interface CommonwealModule {
   commands?: CliCommand[];
   /** Loads real demo data; must be idempotent (run at every `npm start`). */
   seedDemo?(ctx: AppContext): Promise<void>;
+  /** Kinds of work this module adds to each person's inbox (see platform/inbox.ts). */
+  work?: WorkKind[];
   /** Tags for the OpenAPI document. */
   apiTags?: { name: string; description: string }[];
 }

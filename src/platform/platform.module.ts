@@ -1,6 +1,7 @@
 import type { CommonwealModule } from './module.ts';
 import { authPages } from './auth/auth.pages.ts';
 import { platformPages } from './platform.pages.ts';
+import { inboxPages } from './inbox.pages.ts';
 import { platformApi } from './platform.api.ts';
 import { platformCommands } from './platform.cli.ts';
 import { findUserByEmail, registerUser } from './auth/auth.service.ts';
@@ -19,6 +20,7 @@ export function platformModule(home: Parameters<typeof platformPages>[2]): Commo
       platformApi(app);
       authPages(app, ctx);
       platformPages(app, ctx, home);
+      inboxPages(app, ctx);
     },
     commands: platformCommands,
     async seedDemo(ctx) {

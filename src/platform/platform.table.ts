@@ -76,6 +76,14 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
+/** A person's choice for one kind of work email; no row means the default, which is to email them. */
+export interface NotificationSettingsTable {
+  user_id: string;
+  kind: string;
+  email: boolean;
+  updated_at: Generated<Date>;
+}
+
 export interface PlatformTables {
   users: UsersTable;
   sessions: SessionsTable;
@@ -84,4 +92,5 @@ export interface PlatformTables {
   memberships: MembershipsTable;
   audit_log: AuditLogTable;
   outbox: OutboxTable;
+  notification_settings: NotificationSettingsTable;
 }

@@ -26,7 +26,7 @@ const Account = Type.Object({
   balance: Type.Integer({ description: 'Minutes; the sum of the account’s postings' }),
   minBalance: Type.Union([Type.Integer(), Type.Null()], { description: 'The lowest the balance may go; null: no limit' }),
   available: Type.Union([Type.Integer(), Type.Null()], { description: 'Minutes that can still be spent; null: no limit' }),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('suspended')], { description: 'pending: waiting for a coordinator’s approval' }),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('suspended'), Type.Literal('refused')], { description: 'pending: waiting for a coordinator’s approval; refused: a coordinator refused the request to join' }),
   memberCode: Type.Union([Type.String(), Type.Null()], { description: 'What a member shows at a partner venue' }),
   areaCode: Type.Union([Type.String(), Type.Null()], { description: 'The member’s small area (LSOA or data zone code), if given' }),
   partnerRole: Type.Union([Type.Literal('earn'), Type.Literal('spend'), Type.Null()]),
@@ -38,7 +38,7 @@ const Posting = Type.Object({
   reverses: Type.Union([Uuid, Type.Null()]), reversedBy: Type.Union([Uuid, Type.Null()]), at: Type.String({ format: 'date-time' }),
 });
 
-const Bank = Type.Object({ id: Uuid, organisationId: Uuid, name: Type.String(), issuerAccountId: Type.Union([Uuid, Type.Null()]), requiresApproval: Type.Boolean({ description: 'New members wait for a coordinator’s approval' }) });
+const Bank = Type.Object({ id: Uuid, organisationId: Uuid, name: Type.String(), issuerAccountId: Type.Union([Uuid, Type.Null()]), requiresApproval: Type.Boolean({ description: 'New members wait for a coordinator’s approval' }), memberMinBalance: Type.Integer({ description: 'The limit (minutes, 0 or less) a new member’s account opens with' }) });
 
 const Category = Type.Union(exchanges.categories.map((c) => Type.Literal(c.value)), { description: exchanges.categories.map((c) => `${c.value}: ${c.text}`).join('; ') });
 
@@ -158,7 +158,7 @@ export function timebankApi(app: App, ctx: AppContext): void {
     config: { access: 'signed-in' },
     schema: {
       tags, security, summary: 'Open a time bank for an organisation you administer or coordinate',
-      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), organisation: Type.String({ description: 'Organisation id, org-id identifier or slug' }), requiresApproval: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), organisation: Type.String({ description: 'Organisation id, org-id identifier or slug' }), requiresApproval: Type.Optional(Type.Boolean()), memberLimitHours: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'Hours a new member may go below zero (so they can be helped before they give); 0 when not given' })) }, { additionalProperties: false }),
       response: { 201: Bank, ...errors },
     },
   }, async (request, reply) => reply.status(201).send(await service.createBank(db, request.actor, request.body)));
@@ -188,20 +188,20 @@ export function timebankApi(app: App, ctx: AppContext): void {
       response: { 200: Account, 201: Account, ...errors },
     },
   }, async (request, reply) => {
-    const r = await service.joinBank(db, request.actor, request.params.id, request.body);
+    const r = await service.joinBank(db, request.actor, request.params.id, request.body, { baseUrl: ctx.config.baseUrl });
     return reply.status(r.joined ? 201 : 200).send(r.account);
   });
 
-  for (const change of ['approve', 'suspend', 'reinstate'] as const) {
+  for (const change of ['approve', 'suspend', 'reinstate', 'refuse'] as const) {
     app.post(`/api/v1/timebank/accounts/:id/${change}`, {
       config: { access: 'signed-in' },
       schema: {
         tags, security, params: Id,
-        summary: { approve: 'Approve a member waiting to join (coordinators)', suspend: 'Suspend an account, with a reason: it can neither give nor receive time (coordinators)', reinstate: 'Reinstate a suspended account (coordinators)' }[change],
+        summary: { approve: 'Approve a member waiting to join (coordinators)', suspend: 'Suspend an account, with a reason: it can neither give nor receive time (coordinators)', reinstate: 'Reinstate a suspended account (coordinators)', refuse: 'Refuse a request to join, with a reason the person is emailed (coordinators)' }[change],
         body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
         response: { 200: Account, ...errors },
       },
-    }, async (request) => service.changeAccountStatus(db, request.actor, request.params.id, change, request.body ?? {}));
+    }, async (request) => service.changeAccountStatus(db, request.actor, request.params.id, change, request.body ?? {}, { baseUrl: ctx.config.baseUrl }));
   }
 
   app.get('/api/v1/timebank/banks/:id/listings', {

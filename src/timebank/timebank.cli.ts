@@ -16,10 +16,10 @@ export const timebankCommands: CliCommand[] = [
   {
     name: ['timebank', 'bank', 'create'],
     summary: 'Open a time bank (for an organisation, or a new community group of the same name)',
-    usage: 'commonweal timebank bank create --name NAME [--org ID|ORG-ID|SLUG] [--requires-approval]',
-    options: { name: { type: 'string' }, org: { type: 'string' }, 'requires-approval': { type: 'boolean' } },
+    usage: 'commonweal timebank bank create --name NAME [--org ID|ORG-ID|SLUG] [--requires-approval] [--member-limit-hours H]',
+    options: { name: { type: 'string' }, org: { type: 'string' }, 'requires-approval': { type: 'boolean' }, 'member-limit-hours': { type: 'string' } },
     async run(ctx, { values }) {
-      const bank = await service.createBank(ctx.db, cliActor, { name: values.name, organisation: values.org, requiresApproval: values['requires-approval'] === true });
+      const bank = await service.createBank(ctx.db, cliActor, { name: values.name, organisation: values.org, requiresApproval: values['requires-approval'] === true, memberLimitHours: values['member-limit-hours'] });
       return { id: bank.id, organisationId: bank.organisationId, issuerAccountId: bank.issuerAccountId, requiresApproval: bank.requiresApproval };
     },
   },
@@ -64,13 +64,13 @@ export const timebankCommands: CliCommand[] = [
       return { ...r.transfer, replayed: r.replayed };
     },
   },
-  ...(['approve', 'suspend', 'reinstate'] as const).map((change): CliCommand => ({
+  ...(['approve', 'suspend', 'reinstate', 'refuse'] as const).map((change): CliCommand => ({
     name: ['timebank', 'member', change],
-    summary: { approve: 'Approve a member waiting to join', suspend: 'Suspend an account (it can neither give nor receive time)', reinstate: 'Reinstate a suspended account' }[change],
-    usage: `commonweal timebank member ${change} --account ID${change === 'suspend' ? ' --reason TEXT' : ''}`,
+    summary: { approve: 'Approve a member waiting to join', suspend: 'Suspend an account (it can neither give nor receive time)', reinstate: 'Reinstate a suspended account', refuse: 'Refuse a request to join, with a reason (the person is emailed it)' }[change],
+    usage: `commonweal timebank member ${change} --account ID${change === 'suspend' || change === 'refuse' ? ' --reason TEXT' : ''}`,
     options: { account: { type: 'string' }, reason: { type: 'string' } },
     async run(ctx, { values }) {
-      const a = await service.changeAccountStatus(ctx.db, cliActor, need(values, 'account', 'the account’s id'), change, { reason: values.reason });
+      const a = await service.changeAccountStatus(ctx.db, cliActor, need(values, 'account', 'the account’s id'), change, { reason: values.reason }, { baseUrl: ctx.config.baseUrl });
       return { accountId: a.id, status: a.status };
     },
   })),

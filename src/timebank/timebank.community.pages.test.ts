@@ -76,7 +76,7 @@ eachEngine('timebank community pages', (t) => {
     assert.equal((await bob.post(`${listingUrl}/exchanges`, { id: exchangeId, minutes: '45', description: 'Set up a new phone' })).statusCode, 303);
     assert.equal((await bob.post(`${listingUrl}/exchanges`, { id: exchangeId, minutes: '45', description: 'Set up a new phone' })).statusCode, 303, 'sent twice: one exchange');
     assert.equal((await service.getAccount(ctx.db, cliActor, bobAccount.id)).balance, 120, 'nothing moves before Ann confirms');
-    const toAnn = await ctx.db.selectFrom('outbox').selectAll().where('to_address', '=', 'ann-pages@example.org').where('kind', '=', 'timebank-exchange-to-confirm').execute();
+    const toAnn = await ctx.db.selectFrom('outbox').selectAll().where('to_address', '=', 'ann-pages@example.org').where('kind', '=', 'timebank.exchange-to-confirm').execute();
     assert.equal(toAnn.length, 1, 'Ann is emailed once, though the form was sent twice');
     assert.ok(toAnn[0]!.body_text.includes(`${ctx.config.baseUrl}/timebank/accounts/${annAccount.id}`), 'the link is to her account page on this site');
     const annStatement = await ann.get(`/timebank/accounts/${annAccount.id}`);

@@ -141,7 +141,7 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
   app.post('/timebank/banks/:id/join', signedIn, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
     try {
-      await service.joinBank(db, request.actor, param(request), { name: form.name, areaCode: form.areaCode });
+      await service.joinBank(db, request.actor, param(request), { name: form.name, areaCode: form.areaCode }, emailOptions);
       return reply.redirect(`/timebank/banks/${param(request)}?notice=joined`, 303);
     } catch (error) {
       const { errors, status } = formErrors(error, 'name');

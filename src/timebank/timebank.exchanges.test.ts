@@ -193,7 +193,7 @@ eachEngine('timebank members, exchanges and partners', (t) => {
     await exchanges.recordExchange(ctx.db, bob, { id: id1, bankId: bank.id, role: 'received', with: a.id, minutes: 90, category: 'garden', description: 'Pruned the apple tree' }, opts);
     let annMail = await mail('ann-notice@example.org');
     assert.equal(annMail.length, 1);
-    assert.equal(annMail[0]!.kind, 'timebank-exchange-to-confirm');
+    assert.equal(annMail[0]!.kind, 'timebank.exchange-to-confirm');
     assert.match(annMail[0]!.subject, /confirm an exchange with Bob/);
     assert.match(annMail[0]!.text, /Bob has recorded an exchange with you in Notice Time Bank/);
     assert.match(annMail[0]!.text, /You helped Bob: Pruned the apple tree/);
@@ -228,7 +228,7 @@ eachEngine('timebank members, exchanges and partners', (t) => {
     await exchanges.decideExchange(ctx.db, bob, id2, 'decline', opts);
     await rejects(exchanges.decideExchange(ctx.db, bob, id2, 'confirm', opts), 'conflict');
     annMail = await mail('ann-notice@example.org');
-    assert.deepEqual(annMail.map((m) => m.kind), ['timebank-exchange-to-confirm', 'timebank-exchange-declined']);
+    assert.deepEqual(annMail.map((m) => m.kind), ['timebank.exchange-to-confirm', 'timebank-exchange-declined']);
     assert.match(annMail[1]!.subject, /exchange with Bob was declined/);
     assert.match(annMail[1]!.text, /No time has moved/);
     assert.equal((await mail('bob-notice@example.org')).length, 2, 'the member who declined is not emailed about it');

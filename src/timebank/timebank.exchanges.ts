@@ -7,6 +7,8 @@ import { AppError } from '../platform/errors.ts';
 import { Checker } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { enqueueEmail } from '../platform/outbox.repository.ts';
+import { notifyWork } from '../platform/inbox.ts';
+import { confirmKind, durationText } from './timebank.work.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import * as repo from './timebank.repository.ts';
 import * as listings from './timebank.exchanges.repository.ts';
@@ -300,13 +302,7 @@ export interface NoticeOptions {
   baseUrl?: string;
 }
 
-/** Whole minutes in words: "1 hour 30 minutes", "45 minutes". */
-export function durationText(minutes: number): string {
-  const m = Math.abs(minutes);
-  const h = Math.floor(m / 60);
-  const rest = m % 60;
-  return [h ? `${h} hour${h === 1 ? '' : 's'}` : '', rest || !h ? `${rest} minute${rest === 1 ? '' : 's'}` : ''].filter(Boolean).join(' ');
-}
+export { durationText };
 
 function accountLink(options: NoticeOptions, bank: repo.BankRow, accountId: string): string {
   return options.baseUrl
@@ -346,18 +342,19 @@ async function noticeRecorded(trx: Db, actor: Actor, x: {
   }
   const other = proposer.id === provider.id ? receiver : provider;
   const theyGave = proposer.id === provider.id;
-  await send(trx, actor, other.id, {
-    kind: 'timebank-exchange-to-confirm',
+  // Work for the other member: it waits in their inbox too, and they may turn these emails off.
+  if (!other.user_id) return;
+  await notifyWork(trx, {
+    kind: confirmKind, userIds: [other.user_id], except: actor.userId, baseUrl: options.baseUrl ?? '', href: `/timebank/accounts/${other.id}#confirm`,
     subject: `Please confirm an exchange with ${proposer.name}`,
     text: [
-      `Hello ${other.name},`, '',
       `${proposer.name} has recorded an exchange with you in ${bank.name}:`, '',
       `${theyGave ? `${proposer.name} helped you` : `You helped ${proposer.name}`}: ${exchange.description}`,
       `Time: ${time}`, '',
-      `No time moves until you confirm it. If it is right, please confirm it; if it is not, you can decline it. You can do either on your account page:`, '',
-      accountLink(options, bank, other.id), '',
+      `No time moves until you confirm it. If it is right, please confirm it; if it is not, you can decline it. You can do either on your account page.`, '',
+      ...(options.baseUrl ? [] : [accountLink(options, bank, other.id), '']),
       `Thank you for being part of ${bank.name}.`,
-    ].join('\n') + '\n',
+    ].join('\n'),
   });
 }
 

@@ -4,6 +4,8 @@ import { timebankCommands } from './timebank.cli.ts';
 import { timebankPages } from './timebank.pages.ts';
 import { timebankCommunityPages } from './timebank.community.pages.ts';
 import { seedTimebank } from './timebank.demo.ts';
+import { timebankWork } from './timebank.work.ts';
+import { timebankSettingsPages } from './timebank.settings.pages.ts';
 
 export const timebankModule: CommonwealModule = {
   name: 'timebank',
@@ -13,7 +15,9 @@ export const timebankModule: CommonwealModule = {
     timebankApi(app, ctx);
     timebankPages(app, ctx);
     timebankCommunityPages(app, ctx);
+    timebankSettingsPages(app, ctx);
   },
+  work: timebankWork,
   commands: timebankCommands,
   async seedDemo(ctx) {
     if (await seedTimebank(ctx)) ctx.log.info('demo time bank loaded');

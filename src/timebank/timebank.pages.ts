@@ -27,6 +27,9 @@ const bankNotices: Record<string, string> = {
   reinstated: 'The account is reinstated.',
   approval: 'The joining rule is saved.',
   'on-behalf': 'The exchange is recorded on the members’ behalf and the time has moved. Both members have been emailed to say so.',
+  created: 'The time bank is open. Add members, or share its page so people can ask to join.',
+  refused: 'The request to join is refused. We have emailed the person your reason.',
+  limit: 'The member’s limit is saved.',
 };
 
 const accountNotices: Record<string, string> = {
@@ -50,9 +53,10 @@ export async function bankPageData(ctx: AppContext, actor: Actor, id: string, ex
   const coordinator = await service.coordinates(db, actor, bank.id);
   const accounts = coordinator ? await service.listAccounts(db, actor, bank.id) : [];
   const mine = await service.myAccountIn(db, actor, bank.id);
+  const refusalReason = mine?.status === 'refused' ? await service.myRefusalReason(db, actor, bank.id) : null;
   return {
     data: {
-      bank, org, coordinator, mine, signedIn: !!actor.userId,
+      bank, org, coordinator, mine, signedIn: !!actor.userId, refusalReason, newMemberLimitText: formatMinutes(bank.memberMinBalance),
       accounts: accounts.map((a) => ({ ...a, balanceText: formatMinutes(a.balance), limitText: formatMinutes(a.minBalance) })),
       pending: accounts.filter((a) => a.status === 'pending'),
       values: extra.values ?? {}, errors: extra.errors, notice: extra.notice,

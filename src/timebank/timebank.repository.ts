@@ -12,8 +12,8 @@ export type ListingRow = Selectable<TimebankListingsTable>;
 export type ExchangeRow = Selectable<TimebankExchangesTable>;
 export type ActivityRow = Selectable<TimebankActivitiesTable>;
 
-export async function insertBank(db: Db, bank: { organisationId: string; name: string; requiresApproval?: boolean }): Promise<BankRow> {
-  return db.insertInto('timebank_banks').values({ organisation_id: bank.organisationId, name: bank.name, requires_approval: bank.requiresApproval ?? false })
+export async function insertBank(db: Db, bank: { organisationId: string; name: string; requiresApproval?: boolean; memberMinBalance?: number }): Promise<BankRow> {
+  return db.insertInto('timebank_banks').values({ organisation_id: bank.organisationId, name: bank.name, requires_approval: bank.requiresApproval ?? false, member_min_balance: bank.memberMinBalance ?? 0 })
     .returningAll().executeTakeFirstOrThrow();
 }
 
@@ -23,7 +23,7 @@ export async function findBank(db: Db, id: string): Promise<BankRow | null> {
 
 export async function listBanks(db: Db): Promise<(BankRow & { accounts: number })[]> {
   const rows = await db.selectFrom('timebank_banks as b')
-    .select(['b.organisation_id', 'b.id', 'b.name', 'b.requires_approval', 'b.created_at'])
+    .select(['b.organisation_id', 'b.id', 'b.name', 'b.requires_approval', 'b.member_min_balance', 'b.created_at'])
     .select((eb) => eb.selectFrom('timebank_accounts as a').whereRef('a.organisation_id', '=', 'b.organisation_id')
       .whereRef('a.bank_id', '=', 'b.id').select((e) => e.fn.countAll<number>().as('n')).as('accounts'))
     .orderBy('b.name').execute();
@@ -47,10 +47,29 @@ export async function insertAccount(db: Db, a: {
   }).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function setAccountStatus(db: Db, account: AccountRow, status: AccountStatus): Promise<AccountRow> {
-  return db.updateTable('timebank_accounts').set({ status, ...(status === 'active' && !account.joined_at ? { joined_at: new Date() } : {}) })
+export async function setAccountStatus(db: Db, account: AccountRow, status: AccountStatus, reason: string | null = null): Promise<AccountRow> {
+  return db.updateTable('timebank_accounts').set({ status, status_reason: reason, status_changed_at: new Date(), ...(status === 'active' && !account.joined_at ? { joined_at: new Date() } : {}) })
     .where('organisation_id', '=', account.organisation_id).where('bank_id', '=', account.bank_id).where('id', '=', account.id)
     .returningAll().executeTakeFirstOrThrow();
+}
+
+/** A refused request to join, made again: the account waits again (or opens, where no approval is needed). */
+export async function reopenAccount(db: Db, account: AccountRow, x: { name: string; areaCode: string | null; status: AccountStatus; minBalance: number }): Promise<AccountRow> {
+  return db.updateTable('timebank_accounts').set({
+    name: x.name, area_code: x.areaCode, status: x.status, status_reason: null, status_changed_at: new Date(), min_balance: x.minBalance,
+    ...(x.status === 'active' && !account.joined_at ? { joined_at: new Date() } : {}),
+  }).where('organisation_id', '=', account.organisation_id).where('bank_id', '=', account.bank_id).where('id', '=', account.id)
+    .returningAll().executeTakeFirstOrThrow();
+}
+
+export async function setAccountMinBalance(db: Db, account: AccountRow, minBalance: number): Promise<AccountRow> {
+  return db.updateTable('timebank_accounts').set({ min_balance: minBalance })
+    .where('organisation_id', '=', account.organisation_id).where('bank_id', '=', account.bank_id).where('id', '=', account.id)
+    .returningAll().executeTakeFirstOrThrow();
+}
+
+export async function setMemberMinBalance(db: Db, bank: BankRow, minBalance: number): Promise<void> {
+  await db.updateTable('timebank_banks').set({ member_min_balance: minBalance }).where('organisation_id', '=', bank.organisation_id).where('id', '=', bank.id).execute();
 }
 
 export async function setRequiresApproval(db: Db, bank: BankRow, requiresApproval: boolean): Promise<void> {

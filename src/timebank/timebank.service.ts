@@ -6,10 +6,12 @@ import { Checker } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import { requireOrganisationRole } from '../platform/auth/policy.ts';
-import { hasRole, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
+import { findUserById, hasRole, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
+import { enqueueEmail } from '../platform/outbox.repository.ts';
 import { findUserByEmail, registerUser } from '../platform/auth/auth.service.ts';
 import { createOrganisation, getOrganisation } from '../organisations/organisations.service.ts';
 import * as repo from './timebank.repository.ts';
+import { noticeJoinRequest } from './timebank.work.ts';
 import type { AccountStatus, TransferKind } from './timebank.table.ts';
 
 /** The most minutes one transfer may move: 1,000 hours. A typo of extra noughts is refused, not posted. */
@@ -18,7 +20,11 @@ export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 
 // Presenters: the fields that leave the server.
 
-export interface BankView { id: string; organisationId: string; name: string; issuerAccountId: string | null; requiresApproval: boolean }
+export interface BankView {
+  id: string; organisationId: string; name: string; issuerAccountId: string | null; requiresApproval: boolean;
+  /** The limit (minutes, ≤ 0) a new member's account opens with: how far below zero they may go to be helped. */
+  memberMinBalance: number;
+}
 
 export interface AccountView {
   id: string; bankId: string; organisationId: string; kind: 'member' | 'organisation'; name: string;
@@ -123,7 +129,7 @@ export async function listBanks(db: Db) {
 export async function getBank(db: Db, id: string): Promise<BankView> {
   const bank = await requireBank(db, id);
   const issuer = await repo.findOrganisationAccount(db, bank, bank.organisation_id);
-  return { id: bank.id, organisationId: bank.organisation_id, name: bank.name, issuerAccountId: issuer?.id ?? null, requiresApproval: bank.requires_approval };
+  return { id: bank.id, organisationId: bank.organisation_id, name: bank.name, issuerAccountId: issuer?.id ?? null, requiresApproval: bank.requires_approval, memberMinBalance: Number(bank.member_min_balance) };
 }
 
 /**
@@ -131,21 +137,22 @@ export async function getBank(db: Db, id: string): Promise<BankView> {
  * The organisation gets the bank's issuing account, which has no limit: its negative balance is the credits
  * it has issued that are still outstanding. Its administrators and coordinators may.
  */
-export async function createBank(db: Db, actor: Actor, input: { name?: unknown; organisation?: unknown; requiresApproval?: unknown }): Promise<BankView> {
+export async function createBank(db: Db, actor: Actor, input: { name?: unknown; organisation?: unknown; requiresApproval?: unknown; memberLimitHours?: unknown }): Promise<BankView> {
   const check = new Checker();
   const name = check.text(input.name, 'name', 'the time bank’s name', { max: 200 });
   const requiresApproval = input.requiresApproval === true || input.requiresApproval === 'true' || input.requiresApproval === 'yes';
+  const memberMinBalance = input.memberLimitHours === undefined ? 0 : readLimitHours(check, input.memberLimitHours, 'memberLimitHours');
   check.done();
   return inTransaction(db, async (trx) => {
     const org = typeof input.organisation === 'string' && input.organisation.trim()
       ? await getOrganisation(trx, input.organisation)
       : await createOrganisation(trx, actor, { name, legalForm: 'community-group' });
     await requireOrganisationRole(trx, actor, org.id, ['admin', 'coordinator']);
-    const bank = await repo.insertBank(trx, { organisationId: org.id, name, requiresApproval });
+    const bank = await repo.insertBank(trx, { organisationId: org.id, name, requiresApproval, memberMinBalance: memberMinBalance ?? 0 });
     const issuer = await repo.insertAccount(trx, {
       organisationId: org.id, bankId: bank.id, kind: 'organisation', userId: null, holderOrganisationId: org.id, name: org.name, minBalance: null,
     });
-    const view = { id: bank.id, organisationId: org.id, name, issuerAccountId: issuer.id, requiresApproval };
+    const view = { id: bank.id, organisationId: org.id, name, issuerAccountId: issuer.id, requiresApproval, memberMinBalance: memberMinBalance ?? 0 };
     await recordAudit(trx, actor, { action: 'timebank.bank.created', entityType: 'timebank_bank', entityId: bank.id, organisationId: org.id, after: view });
     return view;
   });
@@ -161,7 +168,8 @@ export async function addMember(db: Db, actor: Actor, bankId: string, input: { e
   const areaCode = readAreaCode(check, input.areaCode);
   const email = check.email(input.email);
   const name = check.text(input.name, 'name', 'the member’s name', { max: 200 });
-  let minBalance = 0;
+  // Without a limit given, the account opens with the bank's default for new members.
+  let minBalance: number | null = null;
   if (input.minBalance !== undefined && input.minBalance !== null && input.minBalance !== '') {
     const n = typeof input.minBalance === 'string' ? Number(input.minBalance.trim()) : input.minBalance;
     if (typeof n !== 'number' || !Number.isSafeInteger(n) || n > 0) check.fail('minBalance', 'Give the lowest balance as a whole number of minutes, 0 or less (for example -600 allows 10 hours in debit)');
@@ -170,6 +178,7 @@ export async function addMember(db: Db, actor: Actor, bankId: string, input: { e
   check.done();
   return inTransaction(db, async (trx) => {
     const bank = await requireBank(trx, bankId);
+    minBalance ??= Number(bank.member_min_balance);
     await requireOrganisationRole(trx, actor, bank.organisation_id, ['admin', 'coordinator']);
     const user = (await findUserByEmail(trx, email)) ?? (await registerUser(trx, actor, { email, name, password: null }));
     const existing = await repo.findMemberAccount(trx, bank, user.id);
@@ -507,7 +516,7 @@ export async function getTransfer(db: Db, actor: Actor, id: string): Promise<Tra
  * can neither give nor receive time until a coordinator approves it; otherwise it is active at once. Joining
  * again answers with the account already there.
  */
-export async function joinBank(db: Db, actor: Actor, bankId: string, input: { name?: unknown; areaCode?: unknown }) {
+export async function joinBank(db: Db, actor: Actor, bankId: string, input: { name?: unknown; areaCode?: unknown }, options: { baseUrl?: string } = {}) {
   if (!actor.userId) throw new AppError('unauthenticated', 'Sign in to join a time bank');
   const check = new Checker();
   const name = check.text(input.name, 'name', 'your name as other members will see it', { max: 200 });
@@ -515,13 +524,26 @@ export async function joinBank(db: Db, actor: Actor, bankId: string, input: { na
   check.done();
   return inTransaction(db, async (trx) => {
     const bank = await requireBank(trx, bankId);
+    const status = bank.requires_approval ? 'pending' : 'active';
     const existing = await repo.findMemberAccount(trx, bank, actor.userId!);
-    if (existing) return { account: presentAccount(existing), joined: false };
-    const account = await repo.insertAccount(trx, {
-      organisationId: bank.organisation_id, bankId: bank.id, kind: 'member', userId: actor.userId, holderOrganisationId: null, name, minBalance: 0,
-      status: bank.requires_approval ? 'pending' : 'active', memberCode: await uniqueMemberCode(trx, bank), areaCode,
-    });
-    await recordAudit(trx, actor, { action: 'timebank.member.joined', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account) });
+    let account: repo.AccountRow;
+    if (existing && existing.status === 'refused') {
+      // Asking again after a refusal: the same account waits for a coordinator again.
+      account = await repo.reopenAccount(trx, existing, { name, areaCode, status, minBalance: Number(bank.member_min_balance) });
+      await recordAudit(trx, actor, { action: 'timebank.member.rejoined', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, before: { status: existing.status, reason: existing.status_reason }, after: presentAccount(account) });
+    } else if (existing) {
+      return { account: presentAccount(existing), joined: false };
+    } else {
+      // A new member opens with the bank's default limit, so they can be helped before they have given.
+      account = await repo.insertAccount(trx, {
+        organisationId: bank.organisation_id, bankId: bank.id, kind: 'member', userId: actor.userId, holderOrganisationId: null, name, minBalance: Number(bank.member_min_balance),
+        status, memberCode: await uniqueMemberCode(trx, bank), areaCode,
+      });
+      await recordAudit(trx, actor, { action: 'timebank.member.joined', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account) });
+    }
+    if (account.status === 'pending') {
+      await noticeJoinRequest(trx, { organisationId: bank.organisation_id, bankId: bank.id, bankName: bank.name, name, userId: actor.userId! }, options.baseUrl ?? '');
+    }
     return { account: presentAccount(account), joined: true };
   });
 }
@@ -530,18 +552,20 @@ const statusChanges = {
   approve: { from: ['pending'], to: 'active', action: 'timebank.member.approved' },
   suspend: { from: ['active', 'pending'], to: 'suspended', action: 'timebank.member.suspended' },
   reinstate: { from: ['suspended'], to: 'active', action: 'timebank.member.reinstated' },
+  refuse: { from: ['pending'], to: 'refused', action: 'timebank.member.refused' },
 } as const;
 
 /**
  * A coordinator approves a pending member, suspends an account (it can neither give nor receive time; its
  * history and balance stay) or reinstates it. The bank's own issuing account cannot be suspended.
  */
-export async function changeAccountStatus(db: Db, actor: Actor, accountId: string, change: keyof typeof statusChanges, input: { reason?: unknown } = {}): Promise<AccountView> {
+export async function changeAccountStatus(db: Db, actor: Actor, accountId: string, change: keyof typeof statusChanges, input: { reason?: unknown } = {}, options: { baseUrl?: string } = {}): Promise<AccountView> {
   authenticated(actor);
   const rule = statusChanges[change];
   if (!rule) throw new AppError('not_found', `No such change: ${change}`);
   const check = new Checker();
-  const reason = change === 'suspend' ? check.text(input.reason, 'reason', 'why the account is suspended', { max: 500 }) : null;
+  const reason = change === 'suspend' ? check.text(input.reason, 'reason', 'why the account is suspended', { max: 500 })
+    : change === 'refuse' ? check.text(input.reason, 'reason', 'why the request to join is refused (the person is told)', { max: 500 }) : null;
   check.done();
   return inTransaction(db, async (trx) => {
     const found = uuidPattern.test(accountId) ? await repo.findAccount(trx, accountId.toLowerCase()) : null;
@@ -550,13 +574,29 @@ export async function changeAccountStatus(db: Db, actor: Actor, accountId: strin
     const [account] = [...(await repo.lockAccounts(trx, [found.id])).values()];
     if (account!.holder_organisation_id === account!.organisation_id) throw new AppError('unprocessable', 'The bank’s own issuing account cannot be suspended');
     if (!(rule.from as readonly string[]).includes(account!.status)) {
-      throw new AppError('unprocessable', `The account of ${account!.name} is ${account!.status}, so it cannot be ${change === 'approve' ? 'approved' : change === 'suspend' ? 'suspended' : 'reinstated'}`);
+      throw new AppError('unprocessable', `The account of ${account!.name} is ${account!.status}, so it cannot be ${{ approve: 'approved', suspend: 'suspended', reinstate: 'reinstated', refuse: 'refused' }[change]}`);
     }
-    const after = await repo.setAccountStatus(trx, account!, rule.to);
+    // Only a refusal's reason is kept on the account (the person is shown it); a suspension's is in the audit log.
+    const after = await repo.setAccountStatus(trx, account!, rule.to, change === 'refuse' ? reason : null);
     await recordAudit(trx, actor, {
       action: rule.action, entityType: 'timebank_account', entityId: account!.id, organisationId: account!.organisation_id,
       before: { status: account!.status }, after: { status: after.status, reason },
     });
+    if (change === 'refuse' && account!.user_id) {
+      const bank = (await repo.findBank(trx, account!.bank_id))!;
+      const user = await findUserById(trx, account!.user_id);
+      if (user) {
+        await enqueueEmail(trx, {
+          to: user.email, kind: 'timebank-join-refused', subject: `Your request to join ${bank.name}`,
+          text: [
+            `Hello ${account!.name},`, '',
+            `A coordinator of ${bank.name} has not accepted your request to join, for this reason:`, '',
+            reason!, '',
+            `If something has changed, you can ask again on the time bank's page: ${options.baseUrl ?? ''}/timebank/banks/${bank.id}`,
+          ].join('\n') + '\n',
+        });
+      }
+    }
     return presentAccount(after);
   });
 }
@@ -579,4 +619,96 @@ export async function myAccountIn(db: Db, actor: Actor, bankId: string): Promise
   const bank = await requireBank(db, bankId);
   const a = await repo.findMemberAccount(db, bank, actor.userId);
   return a ? presentAccount(a) : null;
+}
+
+// Limits
+
+/**
+ * Reads how many hours an account may go below zero (0 to 1,000; quarter hours allowed), as the limit in
+ * minutes (0 or less).
+ */
+export function readLimitHours(check: Checker, input: unknown, field: string): number | null {
+  const text = typeof input === 'number' ? String(input) : typeof input === 'string' ? input.trim() : '';
+  if (!/^\d{1,4}(\.\d{1,2})?$/.test(text)) {
+    check.fail(field, 'Enter the number of hours, 0 or more, like 5 or 2.5');
+    return null;
+  }
+  const minutes = Number(text) * 60;
+  if (Math.abs(minutes - Math.round(minutes)) > 1e-9) {
+    check.fail(field, 'Enter hours that make whole minutes, like 1, 1.25, 1.5 or 1.75');
+    return null;
+  }
+  if (minutes > 60_000) {
+    check.fail(field, 'Enter 1,000 hours or fewer');
+    return null;
+  }
+  return minutes === 0 ? 0 : -Math.round(minutes);
+}
+
+/** Sets the limit new members' accounts open with (existing accounts keep theirs). Coordinators and administrators of the bank. */
+export async function setMemberDefaultLimit(db: Db, actor: Actor, bankId: string, input: { hours?: unknown }): Promise<BankView> {
+  authenticated(actor);
+  const check = new Checker();
+  const minBalance = readLimitHours(check, input.hours, 'hours');
+  check.done();
+  return inTransaction(db, async (trx) => {
+    const bank = await requireBank(trx, bankId);
+    await requireOrganisationRole(trx, actor, bank.organisation_id, ['admin', 'coordinator']);
+    await repo.setMemberMinBalance(trx, bank, minBalance!);
+    await recordAudit(trx, actor, { action: 'timebank.bank.default_limit_changed', entityType: 'timebank_bank', entityId: bank.id, organisationId: bank.organisation_id, before: { memberMinBalance: Number(bank.member_min_balance) }, after: { memberMinBalance: minBalance } });
+    return getBank(trx, bank.id);
+  });
+}
+
+/**
+ * Sets how far below zero one account may go. Coordinators and administrators of the bank. The bank's own
+ * issuing account has no limit and keeps none; a limit above the account's balance now is refused (the
+ * balance would already break it), under a lock on the account so a transfer cannot slip between.
+ */
+export async function setAccountLimit(db: Db, actor: Actor, accountId: string, input: { hours?: unknown }): Promise<AccountView> {
+  authenticated(actor);
+  const check = new Checker();
+  const minBalance = readLimitHours(check, input.hours, 'hours');
+  check.done();
+  return inTransaction(db, async (trx) => {
+    const found = uuidPattern.test(accountId) ? await repo.findAccount(trx, accountId.toLowerCase()) : null;
+    if (!found) throw new AppError('not_found', `No time-bank account has the id ${accountId}`);
+    await requireOrganisationRole(trx, actor, found.organisation_id, ['admin', 'coordinator']);
+    const account = (await repo.lockAccounts(trx, [found.id])).get(found.id)!;
+    if (account.holder_organisation_id === account.organisation_id) throw new AppError('unprocessable', 'The bank’s own issuing account has no limit: it issues the credits');
+    if (Number(account.balance) < minBalance!) {
+      throw AppError.validation([{ field: 'hours', message: `${account.name}’s balance is already ${-Number(account.balance)} minutes below zero, so the limit must allow at least that many` }]);
+    }
+    const after = await repo.setAccountMinBalance(trx, account, minBalance!);
+    await recordAudit(trx, actor, { action: 'timebank.account.limit_changed', entityType: 'timebank_account', entityId: account.id, organisationId: account.organisation_id, before: { minBalance: account.min_balance === null ? null : Number(account.min_balance) }, after: { minBalance } });
+    return presentAccount(after);
+  });
+}
+
+/** The organisation that runs a bank (for routes' access rules); not found when there is no such bank. */
+export async function bankOrganisationId(db: Db, bankId: string): Promise<string> {
+  return (await requireBank(db, bankId)).organisation_id;
+}
+
+/** The organisation whose bank holds an account (for routes' access rules). */
+export async function accountOrganisationId(db: Db, accountId: string): Promise<string> {
+  const account = uuidPattern.test(accountId) ? await repo.findAccount(db, accountId.toLowerCase()) : null;
+  if (!account) throw new AppError('not_found', `No time-bank account has the id ${accountId}`);
+  return account.organisation_id;
+}
+
+/** One account as its bank's coordinators see it (for their forms). */
+export async function accountForCoordinator(db: Db, actor: Actor, accountId: string): Promise<AccountView & { statusReason: string | null }> {
+  const account = uuidPattern.test(accountId) ? await repo.findAccount(db, accountId.toLowerCase()) : null;
+  if (!account) throw new AppError('not_found', `No time-bank account has the id ${accountId}`);
+  await requireOrganisationRole(db, actor, account.organisation_id, ['admin', 'coordinator']);
+  return { ...presentAccount(account), statusReason: account.status_reason };
+}
+
+/** Why the person's own request to join was refused, if it was. */
+export async function myRefusalReason(db: Db, actor: Actor, bankId: string): Promise<string | null> {
+  if (!actor.userId) return null;
+  const bank = await requireBank(db, bankId);
+  const a = await repo.findMemberAccount(db, bank, actor.userId);
+  return a?.status === 'refused' ? a.status_reason : null;
 }

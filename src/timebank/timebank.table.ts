@@ -6,6 +6,8 @@ export interface TimebankBanksTable {
   name: string;
   /** New members wait for a coordinator's approval (status 'pending') when true. */
   requires_approval: Generated<boolean>;
+  /** The limit (minutes, ≤ 0) a new member's account opens with, so they can be helped before they have given. */
+  member_min_balance: Generated<number>;
   created_at: Generated<Date>;
 }
 
@@ -29,10 +31,14 @@ export interface TimebankAccountsTable {
   /** A partner organisation's part: an earn partner issues credits, a spend partner accepts them. */
   partner_role: 'earn' | 'spend' | null;
   joined_at: Date | null;
+  /** Why a coordinator refused the request to join (shown to the person); null otherwise. */
+  status_reason: Generated<string | null>;
+  /** When the status last changed (a request to join made again counts from then). */
+  status_changed_at: Generated<Date | null>;
   created_at: Generated<Date>;
 }
 
-export type AccountStatus = 'pending' | 'active' | 'suspended';
+export type AccountStatus = 'pending' | 'active' | 'suspended' | 'refused';
 export type TransferKind = 'transfer' | 'exchange' | 'volunteering' | 'redemption';
 
 export interface TimebankTransfersTable {

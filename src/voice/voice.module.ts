@@ -4,6 +4,8 @@ import { voiceOrganisationSection, voicePages } from './voice.pages.ts';
 import { voicePetitionPages } from './voice.petitions.pages.ts';
 import { voiceCommands } from './voice.cli.ts';
 import { seedVoice } from './voice.demo.ts';
+import { voiceWork } from './voice.work.ts';
+import { voiceModeratorPages } from './voice.moderators.pages.ts';
 
 export const voiceModule: CommonwealModule = {
   name: 'voice',
@@ -15,7 +17,9 @@ export const voiceModule: CommonwealModule = {
     voiceApi(app, ctx);
     voicePages(app, ctx);
     voicePetitionPages(app, ctx);
+    voiceModeratorPages(app, ctx);
   },
+  work: voiceWork,
   commands: voiceCommands,
   async seedDemo(ctx) {
     if (await seedVoice(ctx)) ctx.log.info('demo voice stories and petitions loaded');

@@ -19,6 +19,7 @@ import * as repo from './voice.repository.ts';
 import { countWords, normalisePostcode, normaliseTag } from './voice.rules.ts';
 import { resolvePlace, type PlaceRef } from './voice.places.ts';
 import { decisionTypes, type DecisionType } from './voice.table.ts';
+import { noticeResponseToModerate, noticeStoryToAnswer, noticeStoryToModerate } from './voice.work.ts';
 
 export const maxStoryWords = 1000;
 export const maxStoryChars = 10_000;
@@ -303,6 +304,7 @@ export async function submitStory(db: Db, actor: Actor, input: StoryInput, optio
     const story = await repo.insertStory(trx, { title, body, pseudonym, authorEmail: email, authorPostcode: postcode, assistedBy: assisted ? actor.userId : null });
     await repo.linkStoryServices(trx, story.id, services);
     await recordAudit(trx, actor, { action: 'voice.story.submitted', entityType: 'voice_story', entityId: story.id, after: { title, pseudonym, services: serviceIds, assisted } });
+    await noticeStoryToModerate(trx, story, options.baseUrl);
     if (email) {
       await enqueueEmail(trx, {
         to: email, kind: 'voice-story-received', subject: 'We have your story',
@@ -430,6 +432,7 @@ export async function moderateStory(db: Db, actor: Actor, id: string, input: Mod
         await enqueueEmail(trx, { to: row.author_email, kind: 'voice-story-published', subject: 'Your story is published', text: `Your story, "${updated.title}", is published:\n\n${options.baseUrl}/voice/stories/${row.id}\n\nYou will be emailed when the service responds.\n` });
       }
       await alertSubscribers(trx, updated, { kind: 'story', baseUrl: options.baseUrl });
+      await noticeStoryToAnswer(trx, updated, options.baseUrl);
     }
     return updated;
   });
@@ -491,6 +494,7 @@ export async function respondToStory(db: Db, actor: Actor, storyId: string, inpu
     });
     await recordAudit(trx, actor, { action: 'voice.response.submitted', entityType: 'voice_response', entityId: response.id, organisationId: wanted, after: { storyId: story.id, claimsChange, status: response.status } });
     if (trusted) await afterResponsePublished(trx, story, response, options.baseUrl);
+    else await noticeResponseToModerate(trx, response, story, options.baseUrl);
     const names = await organisationNames(trx, [wanted]);
     return presentResponse(response, names);
   });

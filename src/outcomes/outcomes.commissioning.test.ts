@@ -18,7 +18,7 @@ eachEngine('outcomes with a commissioning contract', (t) => {
   it('publishes outcome payments as implementation transactions for the contract’s ocid, linked to its milestone', async () => {
     const { app, ctx } = t();
     const c = await cast(ctx);
-    const deadline = new Date(Date.now() + 3000);
+    const deadline = new Date(Date.now() + 6000); // room for a busy machine before the bid closes
     const { id } = await commissioning.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, deadline));
     await commissioning.publishProcess(ctx.db, c.commissioner.actor, id);
     const opportunity = await commissioning.getOpportunity(ctx.db, cliActor, id) as unknown as { lots: { id: string }[] };

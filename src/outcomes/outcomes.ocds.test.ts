@@ -19,7 +19,7 @@ type Pkg = { uri: string; publishedDate: string; releases: { id: string; ocid: s
 /** A signed commissioning contract (with a milestone) and its council, charity and people. */
 async function signedContract(ctx: AppContext) {
   const c = await cast(ctx);
-  const deadline = new Date(Date.now() + 2500);
+  const deadline = new Date(Date.now() + 6000); // room for a busy machine before the bid closes
   const { id } = await commissioning.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, deadline));
   await commissioning.publishProcess(ctx.db, c.commissioner.actor, id);
   const opportunity = await commissioning.getOpportunity(ctx.db, cliActor, id) as unknown as { lots: { id: string }[] };

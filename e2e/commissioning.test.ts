@@ -16,6 +16,7 @@ import { cliActor } from '../src/platform/actor.ts';
 import { registerUser } from '../src/platform/auth/auth.service.ts';
 import { insertMembership } from '../src/platform/auth/auth.repository.ts';
 import { createOrganisation, findOrganisation } from '../src/organisations/organisations.service.ts';
+import * as commissioning from '../src/commissioning/commissioning.service.ts';
 
 const enabled = browserAvailable();
 
@@ -120,6 +121,35 @@ describe('commissioning in a browser', { skip: enabled ? false : 'Chromium not f
     assert.ok(await visitor.getByRole('heading', { name: 'Paid against agreed' }).isVisible());
     await check(visitor, 'contract');
 
+    assert.deepEqual(violations, []);
+  });
+
+  it('a named consortium member’s administrator accepts the invitation on its page', { timeout: 120_000 }, async () => {
+    const { db } = server.ctx;
+    const lead = await createOrganisation(db, cliActor, { name: 'Heaton Meals CIC', legalForm: 'cic-guarantee' });
+    const member = await createOrganisation(db, cliActor, { name: 'Byker Lunch Friends', legalForm: 'community-group' });
+    const sam = await registerUser(db, cliActor, { email: 'sam.lead@example.org', name: 'Sam Lead', password: 'a long enough password' });
+    await insertMembership(db, { organisationId: lead.id, userId: sam.id, role: 'admin' });
+    const kim = await registerUser(db, cliActor, { email: 'kim.member@example.org', name: 'Kim Member', password: 'a long enough password' });
+    await insertMembership(db, { organisationId: member.id, userId: kim.id, role: 'admin' });
+    const samActor = { userId: sam.id, tokenId: null, isAdmin: false, via: 'session' as const };
+    const open = (await commissioning.listOpportunities(db, samActor, { status: 'open' })).find((o) => o.title.startsWith('Example: befriending'))!;
+    const lots = (await commissioning.getOpportunity(db, samActor, open.id) as unknown as { lots: { id: string }[] }).lots;
+    await commissioning.submitBid(db, samActor, open.id, { lotId: lots[0]!.id, organisation: lead.id, pricePence: 900_000, approach: 'Meals and company', socialValue: 'Local cooks', leadSharePercent: 70, members: [{ organisation: member.id, sharePercent: 30 }] });
+
+    const page = await newPage();
+    await signIn(page, 'kim.member@example.org', 'a long enough password');
+    await page.goto(`${server.baseUrl}/commissioning/invitations`);
+    assert.ok(await page.getByRole('heading', { name: 'Heaton Meals CIC invites Byker Lunch Friends' }).isVisible());
+    await check(page, 'invitations');
+    await page.getByRole('button', { name: 'Send answer' }).click();
+    assert.match(await page.title(), /^Error: /);
+    await check(page, 'invitations-error');
+    await page.getByLabel(/Accept: join the consortium with a 30% share/).check();
+    await page.getByRole('button', { name: 'Send answer' }).click();
+    await page.waitForURL(/notice=accepted/);
+    assert.ok(await page.getByText('You accepted.').isVisible());
+    await check(page, 'invitations-accepted');
     assert.deepEqual(violations, []);
   });
 });

@@ -92,7 +92,7 @@ export async function seedCommissioning(ctx: AppContext): Promise<boolean> {
   await service.answerQuestion(db, systemActor, question.id, { answer: 'Yes: include them in your price for the lot. (example answer)' });
 
   // A smaller opportunity taken all the way to a contract: bids, independent scores, award and contract.
-  const deadline = new Date(Date.now() + 2000);
+  const deadline = new Date(Date.now() + 5000); // room for two bids and a consortium member’s acceptance on a busy machine
   const walking = await service.createProcess(db, systemActor, {
     organisation: council.id, needId: need.id, title: 'Example: walking groups for people with long-term conditions',
     description: `Weekly led walks that help people with long-term conditions stay active and connected. ${exampleNote}`,

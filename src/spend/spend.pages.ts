@@ -7,6 +7,7 @@ import { barChart } from '../platform/charts.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { SPEND_FIELD_LABELS, type SpendField } from './spend.mapping.ts';
 import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
+import { clientGoneSignal } from '../platform/abort.ts';
 import { UPLOAD_LIMIT } from './spend.api.ts';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
@@ -265,7 +266,7 @@ export function spendPages(app: App, ctx: AppContext): void {
       if (!Buffer.isBuffer(body.file) || body.file.length === 0) {
         throw AppError.validation([{ field: 'file', message: 'Select the spending file to upload' }]);
       }
-      const result = await importSpendFile(ctx, request.actor, { publisher: publisher.id, source: { bytes: body.file }, period });
+      const result = await importSpendFile(ctx, request.actor, { publisher: publisher.id, source: { bytes: body.file }, period, signal: clientGoneSignal(request, reply) });
       return reply.redirect(`/spend/${publisher.slug}/files/${result.fileId}?outcome=${result.outcome}`, 303);
     } catch (error) {
       if (isAppError(error) && error.fieldErrors.length) {

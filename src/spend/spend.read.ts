@@ -35,6 +35,10 @@ export interface ReadSpendOptions {
   readonly mapping?: MappingOverride;
   /** Refuse files whose decompressed size exceeds this (a gzip bomb guard). Default 2 GiB. */
   readonly maxBytes?: number;
+  /** Refuse files with more physical lines than this (decompressed). Default 5,000,000. */
+  readonly maxLines?: number;
+  /** Stop reading (SpendFileError `spend.aborted`) when this is aborted, e.g. the client went away. */
+  readonly signal?: AbortSignal;
   /** How many rejections the summary lists (all are counted and all are yielded). Default 1000. */
   readonly maxListedRejections?: number;
   /**
@@ -133,7 +137,8 @@ export interface SpendFile {
   summary(): SpendSummary;
 }
 
-const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_MAX_LINES = 5_000_000;
 const BUFFER_CHUNK = 1024 * 1024;
 const PIECE = 64 * 1024;
 const MAX_WARNINGS = 100;
@@ -145,7 +150,8 @@ const TOTAL_LABEL = /^(grand\s*|sub[\s-]*)?totals?\b/i;
  * column, no dates and no period), before any line is produced.
  */
 export async function openSpendFile(input: SpendInput, options: ReadSpendOptions = {}): Promise<SpendFile> {
-  const source = new ByteSource(input, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  options.signal?.throwIfAborted();
+  const source = new ByteSource(input, options.maxBytes ?? DEFAULT_MAX_BYTES, options.signal);
   const { sample, complete } = await source.sample(SNIFF_BYTES);
   if (sample.length === 0) throw new SpendFileError('spend.empty-file', 'The file is empty: it has no bytes at all.');
   let sniff: SpendSniff;
@@ -363,7 +369,12 @@ async function* readBatches(
   const tokenizer = new CsvTokenizer(sniff.delimiter);
   let recordIndex = 0;
   const batch: CsvRecord[] = [];
+  const maxLines = options.maxLines ?? DEFAULT_MAX_LINES;
+  const signal = options.signal;
+  // The limits are checked once a piece (64 KiB), not once a line: the cost does not show.
   const drain = (): SpendRecord[] => {
+    if (signal?.aborted) throw abortedError(signal);
+    if (batch.length > 0 && batch[batch.length - 1]!.line > maxLines) throw tooManyLines(maxLines);
     const out: SpendRecord[] = [];
     for (const record of batch) {
       if (recordIndex++ <= sniff.headerRecord) continue;
@@ -555,6 +566,16 @@ function isTotalRow(fields: readonly string[], amountAt: number, supplierAt: num
   return dateAt < 0 || (fields[dateAt] ?? '').trim() === '';
 }
 
+function tooManyLines(maxLines: number): SpendFileError {
+  return new SpendFileError('spend.too-many-lines', `The file has more than ${maxLines.toLocaleString('en-GB')} lines, the most this publisher may import in one file. Split it (by month, say), or ask a site administrator to raise the publisher’s limit.`);
+}
+
+/** The reader's answer when its signal is aborted (the client went away): nothing of the file is kept. */
+export function abortedError(signal: AbortSignal): SpendFileError {
+  const why = signal.reason instanceof Error && signal.reason.name !== 'AbortError' ? `: ${signal.reason.message}` : '';
+  return new SpendFileError('spend.aborted', `The import was stopped before it finished${why}; nothing was written.`);
+}
+
 /**
  * The file's bytes: hashed as they arrive, gunzipped when the first bytes say gzip, and limited in size.
  * The sniffing sample is read first and the rest streamed after it.
@@ -567,10 +588,12 @@ class ByteSource {
   private decompressed: AsyncIterator<Buffer> | null = null;
   private inflated = 0;
   private readonly maxBytes: number;
+  private readonly signal: AbortSignal | undefined;
 
-  constructor(input: SpendInput, maxBytes: number) {
+  constructor(input: SpendInput, maxBytes: number, signal?: AbortSignal) {
     this.raw = this.hashed(input)[Symbol.asyncIterator]();
     this.maxBytes = maxBytes;
+    this.signal = signal;
   }
 
   private async *hashed(input: SpendInput): AsyncGenerator<Buffer> {
@@ -632,10 +655,11 @@ class ByteSource {
   private async next(): Promise<Buffer | null> {
     if (!this.decompressed) return null;
     const next = await this.decompressed.next();
+    if (this.signal?.aborted) throw abortedError(this.signal);
     if (next.done) return null;
     this.inflated += next.value.length;
     if (this.inflated > this.maxBytes) {
-      throw new SpendFileError('spend.too-large', `The file is larger than ${this.maxBytes} bytes${this.compression === 'gzip' ? ' once decompressed' : ''}.`);
+      throw new SpendFileError('spend.too-large', `The file is larger than ${sizeText(this.maxBytes)}${this.compression === 'gzip' ? ' once decompressed' : ''}, the most this publisher may import in one file. Split it (by month, say), or ask a site administrator to raise the publisher’s limit.`);
     }
     return next.value;
   }
@@ -648,6 +672,13 @@ class ByteSource {
       yield next.value;
     }
   }
+}
+
+/** A byte count as a person reads it: 2 GB, 500 MB, 1,024 bytes. */
+export function sizeText(bytes: number): string {
+  if (bytes >= 1024 ** 3 && bytes % 1024 ** 3 === 0) return `${bytes / 1024 ** 3} GB`;
+  if (bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2} MB`;
+  return `${bytes.toLocaleString('en-GB')} bytes`;
 }
 
 async function* chunksOf(input: SpendInput): AsyncGenerator<Buffer> {

@@ -47,6 +47,7 @@ const ImportSummary = Type.Object({
   rejected: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
   mapping: Mapping, sha256: Type.String(), replacedFileId: Nullable(Type.String()),
   replacedFileIds: Type.Array(Type.String(), { description: 'Every file this one replaced: several when it covers the whole periods of several' }), diff: Diff, warnings: Type.Array(Type.String()),
+  undecodedLines: Type.Array(Type.Integer(), { description: 'Lines of a UTF-8 file holding bytes that are not UTF-8, each read as Windows-1252 (the first 1000); the warnings say so too' }),
 });
 
 const FilterQuery = {

@@ -71,6 +71,8 @@ export interface ImportResult {
   replacedFileIds: string[];
   diff: repo.LineDiff | null;
   warnings: string[];
+  /** Lines of a UTF-8 file holding bytes that are not UTF-8 (each read as Windows-1252): the first 1000. */
+  undecodedLines: number[];
 }
 
 /** The mapping as a person reads it: field → the column it came from, and why. */
@@ -140,12 +142,13 @@ function phase(label: string, since: number): number {
 }
 
 function resultFromFile(row: repo.SpendFileRow, publisher: ImportResult['publisher'], outcome: ImportResult['outcome']): ImportResult {
-  const s = row.summary as { rejected?: { line: number; reason: string }[]; warnings?: string[]; replacedFileId?: string | null; replacedFileIds?: string[] };
+  const s = row.summary as { rejected?: { line: number; reason: string }[]; warnings?: string[]; replacedFileId?: string | null; replacedFileIds?: string[]; undecodedLines?: number[] };
   return {
     outcome, fileId: row.id, publisher, version: row.version, periodFrom: row.period_from, periodTo: row.period_to,
     rowsImported: row.rows_imported, rowsRejected: row.rows_rejected, netTotalPence: row.net_total_pence, suppliers: row.suppliers,
     firstDate: row.first_date, lastDate: row.last_date, rejected: s.rejected ?? [], mapping: row.mapping as ImportResult['mapping'],
     sha256: row.sha256, replacedFileId: s.replacedFileId ?? null, replacedFileIds: s.replacedFileIds ?? (s.replacedFileId ? [s.replacedFileId] : []), diff: (row.diff as repo.LineDiff | null) ?? null, warnings: s.warnings ?? [],
+    undecodedLines: s.undecodedLines ?? [],
   };
 }
 
@@ -267,7 +270,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         t = phase('totals', t);
         const mapping = presentMapping(summary.mapping);
         const stored = {
-          rejected: summary.rejected, warnings: summary.warnings, encoding: summary.encoding, delimiter: summary.delimiter,
+          rejected: summary.rejected, warnings: summary.warnings, encoding: summary.encoding, delimiter: summary.delimiter, undecodedLines: summary.undecodedLines,
           compression: summary.compression, headerLine: summary.headerLine, titleRows: summary.titleRows,
           blankRowsSkipped: summary.blankRowsSkipped, duplicateLines: summary.duplicateLines, linesWithoutDate: summary.linesWithoutDate,
           unusedColumns: summary.mapping.unused, mappingNotes: summary.mapping.notes, dateOrder: summary.mapping.dateOrder,
@@ -292,6 +295,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
           rowsImported: summary.rowsImported, rowsRejected: summary.rowsRejected, netTotalPence: netTotal, suppliers: summary.suppliers,
           firstDate: summary.firstDate, lastDate: summary.lastDate, rejected: [...summary.rejected], mapping, sha256,
           replacedFileId: current?.id ?? null, replacedFileIds: replaced.map((f) => f.id), diff, warnings: [...summary.warnings],
+          undecodedLines: [...summary.undecodedLines],
         };
         await recordAudit(trx, actor, {
           action: current ? 'spend.file.replaced' : 'spend.file.imported', entityType: 'spend_file', entityId: fileId, organisationId: org.id,

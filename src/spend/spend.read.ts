@@ -119,6 +119,8 @@ export interface SpendSummary {
   readonly blankRowsSkipped: number;
   readonly duplicateLines: number;
   readonly linesWithoutDate: number;
+  /** Lines holding bytes that are not valid UTF-8 in a UTF-8 file (each such byte read as Windows-1252); the first 1000. */
+  readonly undecodedLines: readonly number[];
   readonly warnings: readonly string[];
 }
 
@@ -387,19 +389,33 @@ async function* readBatches(
 
   // Work in pieces of at most 64 KiB whatever the stream's chunk size: a batch of a few hundred lines dies
   // young, while a batch from a 1 MiB chunk survives into the old generation and doubles time and memory.
+  // Lines with bytes that are not UTF-8: found only when the decoder met one, so a clean file pays nothing.
+  const undecoded: number[] = [];
+  let undecodedCount = 0;
+  const write = (text: string): void => {
+    if (decoder.fallbacks.length > 0) {
+      for (const offset of decoder.fallbacks) {
+        const line = tokenizer.lineOf(text, offset);
+        if (undecoded.length > 0 && undecoded[undecoded.length - 1]! >= line) continue;
+        undecodedCount++;
+        if (undecoded.length < 1000) undecoded.push(line);
+      }
+    }
+    tokenizer.write(text, batch);
+  };
   for (let at = 0; at < sample.length; at += PIECE) {
-    tokenizer.write(decoder.decode(sample.subarray(at, at + PIECE)), batch);
+    write(decoder.decode(sample.subarray(at, at + PIECE)));
     const out = drain();
     if (out.length > 0) yield out;
   }
   for await (const chunk of source.rest()) {
     for (let at = 0; at < chunk.length; at += PIECE) {
-      tokenizer.write(decoder.decode(chunk.subarray(at, at + PIECE)), batch);
+      write(decoder.decode(chunk.subarray(at, at + PIECE)));
       const out = drain();
       if (out.length > 0) yield out;
     }
   }
-  tokenizer.write(decoder.end(), batch);
+  write(decoder.end());
   tokenizer.end(batch);
   const last = drain();
   if (last.length > 0) yield last;
@@ -410,7 +426,8 @@ async function* readBatches(
   const encoding: TextEncoding =
     sniff.encoding === 'utf-8' && stats.fallbackBytes > 0 && !stats.utf8 ? 'windows-1252' : sniff.encoding;
   if (sniff.encoding === 'utf-8' && stats.fallbackBytes > 0 && stats.utf8) {
-    warn(`the file mixes UTF-8 with ${stats.fallbackBytes} Windows-1252 byte(s); each was read as Windows-1252`);
+    const shown = undecoded.slice(0, 20).join(', ');
+    warn(`the file is UTF-8, but ${undecodedCount} line(s) hold ${stats.fallbackBytes} byte(s) that are not UTF-8, each read as Windows-1252: check line${undecodedCount === 1 ? '' : 's'} ${shown}${undecodedCount > 20 ? ' …' : ''}`);
   }
   done({
     rowsImported: imported,
@@ -432,6 +449,7 @@ async function* readBatches(
     blankRowsSkipped: blank,
     duplicateLines: duplicates,
     linesWithoutDate: withoutDate,
+    undecodedLines: encoding === 'utf-8' ? undecoded : [],
     warnings,
   });
 }

@@ -128,3 +128,38 @@ eachEngine('spend import limits', (t) => {
     assert.equal((await ctx.db.selectFrom('spend_files').select('id').where('organisation_id', '=', cld.id).execute()).length, 1);
   });
 });
+
+eachEngine('spend import limits page', (t) => {
+  it('a site administrator sets a publisher’s limits on a page; nobody else may', async () => {
+    const { app, ctx } = t();
+    await seedOrganisations(ctx);
+    const { TestAgent } = await import('../platform/testing.ts');
+    const { registerUser, setAdministrator } = await import('../platform/auth/auth.service.ts');
+    const password = 'a long enough password';
+    await registerUser(ctx.db, cliActor, { email: 'limits-admin@example.org', name: 'Admin', password });
+    await setAdministrator(ctx.db, cliActor, 'limits-admin@example.org', true);
+    await registerUser(ctx.db, cliActor, { email: 'limits-user@example.org', name: 'User', password });
+    const signIn = async (email: string) => {
+      const a = new TestAgent(app, '10.40.0.1');
+      await a.get('/sign-in');
+      await a.post('/sign-in', { email, password });
+      return a;
+    };
+    const user = await signIn('limits-user@example.org');
+    assert.equal((await user.get('/spend/GB-LAE-NET/limits')).statusCode, 403);
+    assert.equal((await user.post('/spend/GB-LAE-NET/limits', { maxLines: '10' })).statusCode, 403);
+    const admin = await signIn('limits-admin@example.org');
+    const page = await admin.get('/spend/GB-LAE-NET/limits');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /2,048 MB and 5,000,000 lines/);
+    const bad = await admin.post('/spend/GB-LAE-NET/limits', { maxMegabytes: 'lots', maxLines: '' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /Error: /);
+    assert.match(bad.body, /whole number of megabytes/);
+    const saved = await admin.post('/spend/GB-LAE-NET/limits', { maxMegabytes: '100', maxLines: '250000' });
+    assert.equal(saved.statusCode, 303);
+    const net = await getOrganisation(ctx.db, 'GB-LAE-NET');
+    assert.deepEqual((await importLimitsFor(ctx.db, ctx.config, net.id)).own, { maxBytes: 100 * 1024 ** 2, maxLines: 250_000 });
+    assert.match((await admin.get('/spend/newcastle-city-council/limits?saved=1')).body, /100 MB and 250,000 lines/);
+  });
+});

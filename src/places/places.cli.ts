@@ -3,6 +3,7 @@ import type { CliCommand } from '../platform/module.ts';
 import { cliActor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
 import * as service from './places.service.ts';
+import { csvCell, type CsvValue } from '../platform/csv.ts';
 
 type Format = 'csv' | 'json';
 
@@ -22,14 +23,6 @@ async function readNamed(values: Record<string, unknown>, option: string, what: 
   }
 }
 
-/** Formats a number for CSV: full precision, never exponent notation for the values we write. */
-function csvValue(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') return String(value);
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 /** Writes rows as CSV (or one JSON array) to stdout in chunks; returns undefined so the CLI prints nothing more. */
 function writeTable(rows: Record<string, unknown>[], columns: string[], f: Format): undefined {
   // A reader that stops early (`| head`) closes the pipe: that is not an error.
@@ -41,8 +34,8 @@ function writeTable(rows: Record<string, unknown>[], columns: string[], f: Forma
     process.stdout.write(`${JSON.stringify(rows)}\n`);
     return undefined;
   }
-  const lines = [columns.join(',')];
-  for (const row of rows) lines.push(columns.map((c) => csvValue(row[c])).join(','));
+  const lines = [columns.map(csvCell).join(',')];
+  for (const row of rows) lines.push(columns.map((c) => csvCell(row[c] as CsvValue)).join(','));
   process.stdout.write(`${lines.join('\n')}\n`);
   return undefined;
 }

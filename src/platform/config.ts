@@ -21,6 +21,10 @@ export interface Config {
   smtpUrl: string | null;
   mailFrom: string;
   logLevel: string;
+  /** The largest file an import reads, decompressed (COMMONWEAL_IMPORT_MAX_BYTES; default 2 GiB); per publisher, a site administrator may set another. */
+  importMaxBytes: number;
+  /** The most physical lines an imported file may have (COMMONWEAL_IMPORT_MAX_LINES; default 5,000,000). */
+  importMaxLines: number;
   /** Show the outbox to administrators in the app (development and demo). */
   env: 'development' | 'production' | 'test';
 }
@@ -36,6 +40,13 @@ function intFrom(value: string | undefined, name: string, fallback: number): num
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got "${value}"`);
+  return n;
+}
+
+function limitFrom(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a whole number of 1 or more, got "${value}"`);
   return n;
 }
 
@@ -64,6 +75,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM ?? 'Commonweal <no-reply@commonweal.localhost>',
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    importMaxBytes: limitFrom(env.COMMONWEAL_IMPORT_MAX_BYTES, 'COMMONWEAL_IMPORT_MAX_BYTES', 2 * 1024 ** 3),
+    importMaxLines: limitFrom(env.COMMONWEAL_IMPORT_MAX_LINES, 'COMMONWEAL_IMPORT_MAX_LINES', 5_000_000),
     env: nodeEnv,
   };
 }

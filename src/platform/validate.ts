@@ -1,3 +1,4 @@
+import { normaliseEmail } from './email.ts';
 import { AppError, type FieldError } from './errors.ts';
 
 /**
@@ -24,10 +25,12 @@ export class Checker {
     return value;
   }
 
+  /** An email address in its one stored spelling (`normaliseEmail` in platform/email.ts), or a field error. */
   email(input: unknown, field = 'email'): string {
-    const value = typeof input === 'string' ? input.trim().toLowerCase() : '';
-    if (value === '') this.fail(field, 'Enter your email address');
-    else if (value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) {
+    const typed = typeof input === 'string' ? input.trim() : '';
+    const value = normaliseEmail(typed) ?? typed.toLowerCase();
+    if (typed === '') this.fail(field, 'Enter your email address');
+    else if (value.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value) || normaliseEmail(typed) === null) {
       this.fail(field, 'Enter an email address in the correct format, like name@example.com');
     }
     return value;

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppContext } from '../platform/module.ts';
 import { problemSchema } from '../platform/http.ts';
 import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
+import { clientGoneSignal } from '../platform/abort.ts';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
 import { confirmSupplierLink, supplierSuggestions, undoSupplierLink } from './spend.links.ts';
@@ -46,6 +47,7 @@ const ImportSummary = Type.Object({
   rejected: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
   mapping: Mapping, sha256: Type.String(), replacedFileId: Nullable(Type.String()),
   replacedFileIds: Type.Array(Type.String(), { description: 'Every file this one replaced: several when it covers the whole periods of several' }), diff: Diff, warnings: Type.Array(Type.String()),
+  undecodedLines: Type.Array(Type.Integer(), { description: 'Lines of a UTF-8 file holding bytes that are not UTF-8, each read as Windows-1252 (the first 1000); the warnings say so too' }),
 });
 
 const FilterQuery = {
@@ -125,7 +127,7 @@ export function spendApi(app: App, ctx: AppContext): void {
       if (!Buffer.isBuffer(body) || body.length === 0) {
         return reply.status(400).type('application/problem+json').send({ type: 'urn:commonweal:problem:validation_failed', title: 'There is a problem with what you sent', status: 400, code: 'validation_failed', detail: 'Send the file’s bytes as the request body, with Content-Type text/csv or application/octet-stream', instance: request.url, errors: [{ field: 'file', message: 'The request has no file in its body' }] });
       }
-      const result = await importSpendFile(ctx, request.actor, { publisher: request.query.publisher, source: { bytes: body }, period: request.query.period ?? null, filename: request.query.filename ?? null });
+      const result = await importSpendFile(ctx, request.actor, { publisher: request.query.publisher, source: { bytes: body }, period: request.query.period ?? null, filename: request.query.filename ?? null, signal: clientGoneSignal(request, reply) });
       return reply.status(result.outcome === 'unchanged' ? 200 : 201).send(result);
     });
 

@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SpendFileError } from './spend.errors.ts';
-import { openSpendFile, type ReadSpendOptions, type SpendSummary } from './spend.read.ts';
+import { abortedError, openSpendFile, type ReadSpendOptions, type SpendSummary } from './spend.read.ts';
 import { FileSuppliers } from './spend.filesuppliers.ts';
 import { copyPieces, countedInput, type CopySource, type WorkerInput, type WorkerMessage } from './spend.copytext.ts';
 
@@ -35,6 +35,11 @@ export interface CopyOptions {
   readonly flagDuplicates?: boolean;
   /** Keep a worker's heap small, at a little speed (for PGlite, which shares the process's memory). */
   readonly smallHeap?: boolean;
+  /** Limits on the decompressed file (see ReadSpendOptions): a fault `spend.too-large` / `spend.too-many-lines`. */
+  readonly maxBytes?: number;
+  readonly maxLines?: number;
+  /** Stops reading (a worker is ended) with `spend.aborted` when aborted. */
+  readonly signal?: AbortSignal;
 }
 
 export interface CopyStream {
@@ -58,7 +63,9 @@ export async function openCopyStream(source: CopySource, options: CopyOptions): 
 }
 
 async function openHere(source: CopySource, options: CopyOptions): Promise<CopyStream> {
-  const file = await openSpendFile(countedInput(source, options.total, options.onProgress), { period: options.period, mapping: options.mapping, flagDuplicates: options.flagDuplicates });
+  const file = await openSpendFile(countedInput(source, options.total, options.onProgress), {
+    period: options.period, mapping: options.mapping, flagDuplicates: options.flagDuplicates, maxBytes: options.maxBytes, maxLines: options.maxLines, signal: options.signal,
+  });
   const suppliers = new FileSuppliers();
   return {
     pieces: () => copyPieces(file, suppliers),
@@ -98,8 +105,9 @@ async function openInWorker(source: CopySource, options: CopyOptions): Promise<C
   const streamed = 'bytes' in source ? source.bytes : null;
   const input: WorkerInput = {
     source: 'bytes' in source ? { streamed: source.bytes.length } : source, total: options.total, period: options.period, mapping: options.mapping,
-    flagDuplicates: options.flagDuplicates, progress: !!options.onProgress, ahead: AHEAD,
+    flagDuplicates: options.flagDuplicates, maxBytes: options.maxBytes, maxLines: options.maxLines, progress: !!options.onProgress, ahead: AHEAD,
   };
+  options.signal?.throwIfAborted();
   const worker = new Worker(await workerScript(), {
     eval: true,
     workerData: { input },
@@ -142,6 +150,7 @@ async function openInWorker(source: CopySource, options: CopyOptions): Promise<C
   });
   const next = async (): Promise<WorkerMessage> => {
     for (;;) {
+      if (options.signal?.aborted) throw abortedError(options.signal);
       const m = queue.shift();
       if (m) return m;
       if (failure) throw failure;
@@ -154,8 +163,17 @@ async function openInWorker(source: CopySource, options: CopyOptions): Promise<C
   const close = async () => {
     if (closed) return;
     closed = true;
+    options.signal?.removeEventListener('abort', onAbort);
     await worker.terminate();
   };
+  // The client went away: the worker stops at once, and whoever waits for a piece hears why.
+  const onAbort = () => {
+    failure ??= abortedError(options.signal!);
+    wake?.();
+    void close();
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
   let summary: SpendSummary | null = null;
   const suppliers = new FileSuppliers();
   try {

@@ -110,6 +110,8 @@ export interface WorkerInput {
   period?: ReadSpendOptions['period'];
   mapping?: ReadSpendOptions['mapping'];
   flagDuplicates?: boolean;
+  maxBytes?: number;
+  maxLines?: number;
   progress: boolean;
   ahead: number;
 }

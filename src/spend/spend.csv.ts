@@ -32,6 +32,15 @@ export class CsvTokenizer {
     this.maxRecordChars = maxRecordChars;
   }
 
+  /**
+   * The physical line (1-based) on which the character at `offset` of the next piece (`chunk`, not yet
+   * written) falls. For reporting the rare character that needs it (a byte that is not UTF-8), not per line.
+   */
+  lineOf(chunk: string, offset: number): number {
+    return this.line + countLineBreaks(this.rest, 0, this.rest.length) + countLineBreaks(chunk, 0, offset)
+      - (this.rest.endsWith('\r') && chunk.startsWith('\n') && offset > 0 ? 1 : 0);
+  }
+
   /** Tokenizes the next piece of text, appending every record it completes to `out`. */
   write(chunk: string, out: CsvRecord[]): void {
     this.parse(this.rest === '' ? chunk : this.rest + chunk, false, out);

@@ -19,6 +19,11 @@ export interface TextDecoderStream {
   /** Flushes held bytes at the end of the input. */
   end(): string;
   readonly stats: DecodeStats;
+  /**
+   * Offsets, in the text the last `decode`/`end` returned, of characters read from bytes that are not valid
+   * UTF-8 (each read as Windows-1252). Empty nearly always; the reader turns them into line numbers.
+   */
+  readonly fallbacks: readonly number[];
 }
 
 // Windows-1252 differs from Latin-1 only in 0x80-0x9F. The five bytes it leaves undefined map to the C1
@@ -48,21 +53,24 @@ export function createTextDecoder(encoding: TextEncoding): TextDecoderStream {
   const stats: DecodeStats = { utf8: false, fallbackBytes: 0 };
   return {
     stats,
+    fallbacks: [],
     decode: (chunk) => decoder.decode(chunk, { stream: true }),
     end: () => decoder.decode(),
   };
 }
 
 function windows1252Decoder(): TextDecoderStream {
-  return { stats: { utf8: false, fallbackBytes: 0 }, decode: decodeWindows1252, end: () => '' };
+  return { stats: { utf8: false, fallbackBytes: 0 }, fallbacks: [], decode: decodeWindows1252, end: () => '' };
 }
 
 class Utf8WithFallback implements TextDecoderStream {
   readonly stats: DecodeStats = { utf8: false, fallbackBytes: 0 };
+  fallbacks: number[] = [];
   private held: Buffer | null = null;
   private started = false;
 
   decode(chunk: Uint8Array): string {
+    if (this.fallbacks.length > 0) this.fallbacks = [];
     let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.held) {
       data = Buffer.concat([this.held, data]);
@@ -74,6 +82,7 @@ class Utf8WithFallback implements TextDecoderStream {
   }
 
   end(): string {
+    if (this.fallbacks.length > 0) this.fallbacks = [];
     const held = this.held;
     this.held = null;
     return held ? this.text(held) : '';
@@ -97,6 +106,7 @@ class Utf8WithFallback implements TextDecoderStream {
   // Walks the bytes: valid UTF-8 sequences are decoded as UTF-8, every other byte as Windows-1252.
   private mixed(bytes: Buffer): string {
     const parts: string[] = [];
+    let at = 0; // length of the text in parts
     let runStart = 0;
     let i = 0;
     while (i < bytes.length) {
@@ -111,8 +121,14 @@ class Utf8WithFallback implements TextDecoderStream {
         i += length;
         continue;
       }
-      if (i > runStart) parts.push(bytes.toString('utf8', runStart, i));
+      if (i > runStart) {
+        const run = bytes.toString('utf8', runStart, i);
+        parts.push(run);
+        at += run.length;
+      }
+      this.fallbacks.push(at);
       parts.push(cp1252Char(b));
+      at += 1;
       this.stats.fallbackBytes++;
       i++;
       runStart = i;
@@ -171,10 +187,14 @@ export function byteOrderMark(bytes: Uint8Array): { encoding: TextEncoding; leng
 }
 
 /**
- * Chooses the encoding of a sample of the file's (decompressed) bytes: a byte-order mark decides; otherwise
- * bytes that are valid UTF-8 are UTF-8 and anything else is Windows-1252, the encoding of a spreadsheet saved
- * as CSV on a British Windows PC. `complete` says the sample is the whole file (so a cut-off character at its
- * end is an error, not the chunk boundary).
+ * Chooses the encoding of a sample of the file's (decompressed) bytes: a byte-order mark decides; otherwise the
+ * evidence does. Bytes that are all valid UTF-8 are UTF-8. When some are not, the valid multi-byte UTF-8
+ * sequences are counted against the bytes that are not UTF-8: Windows-1252 text almost never forms a valid
+ * multi-byte sequence (an accented letter or £ is followed by plain ASCII), so a sample in which they are at
+ * least as many as the bad bytes is UTF-8 with a few damaged bytes (each read as Windows-1252 and its line
+ * reported), and one with none, or fewer, is Windows-1252, the encoding of a spreadsheet saved as CSV on a
+ * British Windows PC. One stray byte no longer turns a UTF-8 file's every € into "â‚¬". `complete` says the
+ * sample is the whole file (so a cut-off character at its end is an error, not the chunk boundary).
  */
 export function detectEncoding(sample: Uint8Array, complete: boolean): { encoding: TextEncoding; bom: boolean } {
   const bom = byteOrderMark(sample);
@@ -182,7 +202,30 @@ export function detectEncoding(sample: Uint8Array, complete: boolean): { encodin
   const utf16 = utf16WithoutBom(sample);
   if (utf16) return { encoding: utf16, bom: false };
   const body = complete ? sample : sample.subarray(0, completeLength(sample));
-  return { encoding: isUtf8(body) ? 'utf-8' : 'windows-1252', bom: false };
+  if (isUtf8(body)) return { encoding: 'utf-8', bom: false };
+  const { valid, invalid } = utf8Evidence(body);
+  return { encoding: valid > 0 && valid >= invalid ? 'utf-8' : 'windows-1252', bom: false };
+}
+
+/** Valid multi-byte UTF-8 sequences, and bytes that start none, in `bytes`. */
+export function utf8Evidence(bytes: Uint8Array): { valid: number; invalid: number } {
+  let valid = 0;
+  let invalid = 0;
+  for (let i = 0; i < bytes.length; ) {
+    if ((bytes[i] ?? 0) < 0x80) {
+      i++;
+      continue;
+    }
+    const length = utf8SequenceLength(bytes, i);
+    if (length > 0) {
+      valid++;
+      i += length;
+    } else {
+      invalid++;
+      i++;
+    }
+  }
+  return { valid, invalid };
 }
 
 // Excel's "Unicode text" is UTF-16 and usually has a BOM; without one, ASCII text shows as every other byte 0.

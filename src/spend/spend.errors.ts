@@ -7,6 +7,8 @@ export type SpendFileErrorCode =
   | 'spend.not-text'
   | 'spend.gzip-invalid'
   | 'spend.too-large'
+  | 'spend.too-many-lines'
+  | 'spend.aborted'
   | 'spend.no-header'
   | 'spend.no-amount-column'
   | 'spend.period-required'

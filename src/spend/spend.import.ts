@@ -14,6 +14,8 @@ import { getOrganisation } from '../organisations/organisations.service.ts';
 import { SpendFileError } from './spend.errors.ts';
 import type { SpendSummary } from './spend.read.ts';
 import { openCopyStream, type CopySource } from './spend.copy.ts';
+import { abortedError } from './spend.read.ts';
+import { importLimitsFor, type ImportLimits } from './spend.limits.ts';
 import { parsePeriod, type SpendPeriod } from './spend.values.ts';
 import { SPEND_FIELDS, type MappingOverride, type SpendMapping } from './spend.mapping.ts';
 import { withBulkTransaction } from './spend.load.ts';
@@ -37,6 +39,13 @@ export interface ImportInput {
   onStage?: (stage: string) => void;
   /** Read the file in a worker thread (default: when it is 4 MB or more; see spend.copy.ts). */
   readInWorker?: boolean;
+  /**
+   * Aborted when the person who sent the file has gone (the request closed): reading stops, the transaction
+   * rolls back and nothing is written, even when the reading had finished.
+   */
+  signal?: AbortSignal;
+  /** Limits for this file, over those that apply to the publisher (spend.limits.ts: its own, else the global). */
+  limits?: Partial<ImportLimits>;
 }
 
 export interface ImportResult {
@@ -62,6 +71,8 @@ export interface ImportResult {
   replacedFileIds: string[];
   diff: repo.LineDiff | null;
   warnings: string[];
+  /** Lines of a UTF-8 file holding bytes that are not UTF-8 (each read as Windows-1252): the first 1000. */
+  undecodedLines: number[];
 }
 
 /** The mapping as a person reads it: field → the column it came from, and why. */
@@ -85,6 +96,10 @@ export function mappingOverride(mapping: SpendMapping): MappingOverride {
 }
 
 function spendFileToAppError(error: SpendFileError): AppError {
+  if (error.code === 'spend.too-large' || error.code === 'spend.too-many-lines') {
+    return new AppError('payload_too_large', `The file cannot be imported: ${error.message}`, { fieldErrors: [{ field: 'file', message: error.message }] });
+  }
+  if (error.code === 'spend.aborted') return new AppError('bad_request', error.message);
   // A file without dates is not at fault on its own: the period it covers is what is missing.
   const field = error.code === 'spend.period-required' || error.code === 'spend.period-invalid' ? 'period' : 'file';
   return AppError.validation([{ field, message: error.message }], `The file cannot be imported: ${error.message}`);
@@ -127,12 +142,13 @@ function phase(label: string, since: number): number {
 }
 
 function resultFromFile(row: repo.SpendFileRow, publisher: ImportResult['publisher'], outcome: ImportResult['outcome']): ImportResult {
-  const s = row.summary as { rejected?: { line: number; reason: string }[]; warnings?: string[]; replacedFileId?: string | null; replacedFileIds?: string[] };
+  const s = row.summary as { rejected?: { line: number; reason: string }[]; warnings?: string[]; replacedFileId?: string | null; replacedFileIds?: string[]; undecodedLines?: number[] };
   return {
     outcome, fileId: row.id, publisher, version: row.version, periodFrom: row.period_from, periodTo: row.period_to,
     rowsImported: row.rows_imported, rowsRejected: row.rows_rejected, netTotalPence: row.net_total_pence, suppliers: row.suppliers,
     firstDate: row.first_date, lastDate: row.last_date, rejected: s.rejected ?? [], mapping: row.mapping as ImportResult['mapping'],
     sha256: row.sha256, replacedFileId: s.replacedFileId ?? null, replacedFileIds: s.replacedFileIds ?? (s.replacedFileId ? [s.replacedFileId] : []), diff: (row.diff as repo.LineDiff | null) ?? null, warnings: s.warnings ?? [],
+    undecodedLines: s.undecodedLines ?? [],
   };
 }
 
@@ -163,11 +179,18 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
     }
   } else size = input.source.bytes.length;
   const remembered = await repo.getMapping(ctx.db, org.id);
+  const limits = { ...(await importLimitsFor(ctx.db, ctx.config, org.id)), ...input.limits };
+  const signal = input.signal;
+  // Checked between the steps after reading, and last of all just before the transaction commits.
+  const stillWanted = () => {
+    if (signal?.aborted) throw abortedError(signal);
+  };
+  stillWanted();
   // The file is opened (a large one in a worker, which starts reading) while its bytes are hashed. A fault it
   // finds is reported once the same bytes are known not to be published already.
   const opening = openCopyStream(input.source, {
     period, mapping: (remembered as MappingOverride | null) ?? undefined, onProgress: input.onProgress, total: size, worker: input.readInWorker,
-    smallHeap: ctx.handle.engine === 'pglite', flagDuplicates: false,
+    smallHeap: ctx.handle.engine === 'pglite', flagDuplicates: false, maxBytes: limits.maxBytes, maxLines: limits.maxLines, signal,
   });
   const abandon = () => opening.then((f) => f.close(), () => {});
   opening.catch(() => {});
@@ -199,10 +222,12 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         let t = performance.now();
         for await (const piece of file.pieces()) await sink.write(piece);
         await sink.end();
+        stillWanted();
         t = phase('read and COPY', t);
         // Identical lines are found by the database, from the fingerprints COPY brought (see flagDuplicateLines).
         input.onStage?.('finding identical lines');
         const duplicateLines = await repo.flagDuplicateLines(trx, fileId);
+        stillWanted();
         t = phase('duplicates', t);
         const summary = { ...file.summary(), duplicateLines };
         if (summary.sha256 !== sha256) throw new AppError('conflict', 'The file changed while it was being read: import it again.');
@@ -213,6 +238,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         input.onStage?.('building the indexes');
         await repo.lockPublisherFiles(trx, org.id);
         await repo.attachFileLines(trx, org.id, fileId);
+        stillWanted();
         t = phase('indexes (attach)', t);
         // A new file replaces every current file whose whole period it covers (the same period, or months it
         // gathers into a quarter). A file that would cover only part of a published file's period is refused:
@@ -240,10 +266,11 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         t = phase('replace and diff', t);
         input.onStage?.('adding up the totals');
         await repo.addFileTotals(trx, org.id, fileId, replaced.map((f) => f.id));
+        stillWanted();
         t = phase('totals', t);
         const mapping = presentMapping(summary.mapping);
         const stored = {
-          rejected: summary.rejected, warnings: summary.warnings, encoding: summary.encoding, delimiter: summary.delimiter,
+          rejected: summary.rejected, warnings: summary.warnings, encoding: summary.encoding, delimiter: summary.delimiter, undecodedLines: summary.undecodedLines,
           compression: summary.compression, headerLine: summary.headerLine, titleRows: summary.titleRows,
           blankRowsSkipped: summary.blankRowsSkipped, duplicateLines: summary.duplicateLines, linesWithoutDate: summary.linesWithoutDate,
           unusedColumns: summary.mapping.unused, mappingNotes: summary.mapping.notes, dateOrder: summary.mapping.dateOrder,
@@ -268,12 +295,14 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
           rowsImported: summary.rowsImported, rowsRejected: summary.rowsRejected, netTotalPence: netTotal, suppliers: summary.suppliers,
           firstDate: summary.firstDate, lastDate: summary.lastDate, rejected: [...summary.rejected], mapping, sha256,
           replacedFileId: current?.id ?? null, replacedFileIds: replaced.map((f) => f.id), diff, warnings: [...summary.warnings],
+          undecodedLines: [...summary.undecodedLines],
         };
         await recordAudit(trx, actor, {
           action: current ? 'spend.file.replaced' : 'spend.file.imported', entityType: 'spend_file', entityId: fileId, organisationId: org.id,
           before: replaced.length ? { files: replaced.map((f) => ({ fileId: f.id, periodFrom: f.period_from, periodTo: f.period_to, version: f.version, rowsImported: f.rows_imported, netTotalPence: f.net_total_pence })) } : undefined,
           after: { ...result, rejected: result.rejected.slice(0, 20), mapping: undefined },
         });
+        stillWanted(); // the last moment: past it the transaction commits
         return result;
       });
     } finally {

@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, AppContext } from '../platform/module.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError, isAppError, type FieldError } from '../platform/errors.ts';
@@ -7,6 +7,8 @@ import { barChart } from '../platform/charts.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { SPEND_FIELD_LABELS, type SpendField } from './spend.mapping.ts';
 import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
+import { clientGoneSignal } from '../platform/abort.ts';
+import { importLimitsFor, setImportLimits } from './spend.limits.ts';
 import { UPLOAD_LIMIT } from './spend.api.ts';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
@@ -265,7 +267,7 @@ export function spendPages(app: App, ctx: AppContext): void {
       if (!Buffer.isBuffer(body.file) || body.file.length === 0) {
         throw AppError.validation([{ field: 'file', message: 'Select the spending file to upload' }]);
       }
-      const result = await importSpendFile(ctx, request.actor, { publisher: publisher.id, source: { bytes: body.file }, period });
+      const result = await importSpendFile(ctx, request.actor, { publisher: publisher.id, source: { bytes: body.file }, period, signal: clientGoneSignal(request, reply) });
       return reply.redirect(`/spend/${publisher.slug}/files/${result.fileId}?outcome=${result.outcome}`, 303);
     } catch (error) {
       if (isAppError(error) && error.fieldErrors.length) {
@@ -348,4 +350,25 @@ export function spendPages(app: App, ctx: AppContext): void {
     const removed = await salaries.removeSalaryPost(db, request.actor, publisher.id, id);
     return reply.redirect(`/spend/${publisher.slug}/salaries?asAt=${removed.asAt}`, 303);
   });
+
+  // Site administrators set how large one of a publisher's files may be, decompressed (spend.limits.ts).
+  async function limitsPage(request: FastifyRequest, reply: FastifyReply, extra: { errors?: unknown; values?: Record<string, unknown>; status?: number; saved?: boolean } = {}) {
+    const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
+    const limits = await importLimitsFor(db, ctx.config, publisher.id);
+    const values = extra.values ?? { maxMegabytes: limits.own.maxBytes === null ? '' : String(Math.floor(limits.own.maxBytes / 1024 ** 2)), maxLines: limits.own.maxLines === null ? '' : String(limits.own.maxLines) };
+    return reply.page('spend/views/limits.njk', { publisher, limits, globalMb: Math.floor(limits.global.maxBytes / 1024 ** 2), effectiveMb: Math.floor(limits.maxBytes / 1024 ** 2), values, errors: extra.errors, notice: extra.saved ? 'The import limits are saved.' : undefined }, { status: extra.status ?? 200 });
+  }
+  app.get('/spend/:publisher/limits', { config: { access: 'admin' } }, async (request, reply) => limitsPage(request, reply, { saved: (request.query as Query).saved === '1' }));
+  app.post('/spend/:publisher/limits', { config: { access: 'admin' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as { maxMegabytes?: string; maxLines?: string };
+    try {
+      const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
+      await setImportLimits(db, ctx.config, request.actor, publisher.id, { maxMegabytes: form.maxMegabytes, maxLines: form.maxLines });
+      return reply.redirect(`/spend/${publisher.slug}/limits?saved=1`, 303);
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) return limitsPage(request, reply, { errors: error.fieldErrors, values: form, status: 400 });
+      throw error;
+    }
+  });
 }
+

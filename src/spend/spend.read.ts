@@ -35,6 +35,10 @@ export interface ReadSpendOptions {
   readonly mapping?: MappingOverride;
   /** Refuse files whose decompressed size exceeds this (a gzip bomb guard). Default 2 GiB. */
   readonly maxBytes?: number;
+  /** Refuse files with more physical lines than this (decompressed). Default 5,000,000. */
+  readonly maxLines?: number;
+  /** Stop reading (SpendFileError `spend.aborted`) when this is aborted, e.g. the client went away. */
+  readonly signal?: AbortSignal;
   /** How many rejections the summary lists (all are counted and all are yielded). Default 1000. */
   readonly maxListedRejections?: number;
   /**
@@ -115,6 +119,8 @@ export interface SpendSummary {
   readonly blankRowsSkipped: number;
   readonly duplicateLines: number;
   readonly linesWithoutDate: number;
+  /** Lines holding bytes that are not valid UTF-8 in a UTF-8 file (each such byte read as Windows-1252); the first 1000. */
+  readonly undecodedLines: readonly number[];
   readonly warnings: readonly string[];
 }
 
@@ -133,7 +139,8 @@ export interface SpendFile {
   summary(): SpendSummary;
 }
 
-const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
+export const DEFAULT_MAX_LINES = 5_000_000;
 const BUFFER_CHUNK = 1024 * 1024;
 const PIECE = 64 * 1024;
 const MAX_WARNINGS = 100;
@@ -145,7 +152,8 @@ const TOTAL_LABEL = /^(grand\s*|sub[\s-]*)?totals?\b/i;
  * column, no dates and no period), before any line is produced.
  */
 export async function openSpendFile(input: SpendInput, options: ReadSpendOptions = {}): Promise<SpendFile> {
-  const source = new ByteSource(input, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  options.signal?.throwIfAborted();
+  const source = new ByteSource(input, options.maxBytes ?? DEFAULT_MAX_BYTES, options.signal);
   const { sample, complete } = await source.sample(SNIFF_BYTES);
   if (sample.length === 0) throw new SpendFileError('spend.empty-file', 'The file is empty: it has no bytes at all.');
   let sniff: SpendSniff;
@@ -363,7 +371,12 @@ async function* readBatches(
   const tokenizer = new CsvTokenizer(sniff.delimiter);
   let recordIndex = 0;
   const batch: CsvRecord[] = [];
+  const maxLines = options.maxLines ?? DEFAULT_MAX_LINES;
+  const signal = options.signal;
+  // The limits are checked once a piece (64 KiB), not once a line: the cost does not show.
   const drain = (): SpendRecord[] => {
+    if (signal?.aborted) throw abortedError(signal);
+    if (batch.length > 0 && batch[batch.length - 1]!.line > maxLines) throw tooManyLines(maxLines);
     const out: SpendRecord[] = [];
     for (const record of batch) {
       if (recordIndex++ <= sniff.headerRecord) continue;
@@ -376,19 +389,33 @@ async function* readBatches(
 
   // Work in pieces of at most 64 KiB whatever the stream's chunk size: a batch of a few hundred lines dies
   // young, while a batch from a 1 MiB chunk survives into the old generation and doubles time and memory.
+  // Lines with bytes that are not UTF-8: found only when the decoder met one, so a clean file pays nothing.
+  const undecoded: number[] = [];
+  let undecodedCount = 0;
+  const write = (text: string): void => {
+    if (decoder.fallbacks.length > 0) {
+      for (const offset of decoder.fallbacks) {
+        const line = tokenizer.lineOf(text, offset);
+        if (undecoded.length > 0 && undecoded[undecoded.length - 1]! >= line) continue;
+        undecodedCount++;
+        if (undecoded.length < 1000) undecoded.push(line);
+      }
+    }
+    tokenizer.write(text, batch);
+  };
   for (let at = 0; at < sample.length; at += PIECE) {
-    tokenizer.write(decoder.decode(sample.subarray(at, at + PIECE)), batch);
+    write(decoder.decode(sample.subarray(at, at + PIECE)));
     const out = drain();
     if (out.length > 0) yield out;
   }
   for await (const chunk of source.rest()) {
     for (let at = 0; at < chunk.length; at += PIECE) {
-      tokenizer.write(decoder.decode(chunk.subarray(at, at + PIECE)), batch);
+      write(decoder.decode(chunk.subarray(at, at + PIECE)));
       const out = drain();
       if (out.length > 0) yield out;
     }
   }
-  tokenizer.write(decoder.end(), batch);
+  write(decoder.end());
   tokenizer.end(batch);
   const last = drain();
   if (last.length > 0) yield last;
@@ -399,7 +426,8 @@ async function* readBatches(
   const encoding: TextEncoding =
     sniff.encoding === 'utf-8' && stats.fallbackBytes > 0 && !stats.utf8 ? 'windows-1252' : sniff.encoding;
   if (sniff.encoding === 'utf-8' && stats.fallbackBytes > 0 && stats.utf8) {
-    warn(`the file mixes UTF-8 with ${stats.fallbackBytes} Windows-1252 byte(s); each was read as Windows-1252`);
+    const shown = undecoded.slice(0, 20).join(', ');
+    warn(`the file is UTF-8, but ${undecodedCount} line(s) hold ${stats.fallbackBytes} byte(s) that are not UTF-8, each read as Windows-1252: check line${undecodedCount === 1 ? '' : 's'} ${shown}${undecodedCount > 20 ? ' …' : ''}`);
   }
   done({
     rowsImported: imported,
@@ -421,6 +449,7 @@ async function* readBatches(
     blankRowsSkipped: blank,
     duplicateLines: duplicates,
     linesWithoutDate: withoutDate,
+    undecodedLines: encoding === 'utf-8' ? undecoded : [],
     warnings,
   });
 }
@@ -555,6 +584,16 @@ function isTotalRow(fields: readonly string[], amountAt: number, supplierAt: num
   return dateAt < 0 || (fields[dateAt] ?? '').trim() === '';
 }
 
+function tooManyLines(maxLines: number): SpendFileError {
+  return new SpendFileError('spend.too-many-lines', `The file has more than ${maxLines.toLocaleString('en-GB')} lines, the most this publisher may import in one file. Split it (by month, say), or ask a site administrator to raise the publisher’s limit.`);
+}
+
+/** The reader's answer when its signal is aborted (the client went away): nothing of the file is kept. */
+export function abortedError(signal: AbortSignal): SpendFileError {
+  const why = signal.reason instanceof Error && signal.reason.name !== 'AbortError' ? `: ${signal.reason.message}` : '';
+  return new SpendFileError('spend.aborted', `The import was stopped before it finished${why}; nothing was written.`);
+}
+
 /**
  * The file's bytes: hashed as they arrive, gunzipped when the first bytes say gzip, and limited in size.
  * The sniffing sample is read first and the rest streamed after it.
@@ -567,10 +606,12 @@ class ByteSource {
   private decompressed: AsyncIterator<Buffer> | null = null;
   private inflated = 0;
   private readonly maxBytes: number;
+  private readonly signal: AbortSignal | undefined;
 
-  constructor(input: SpendInput, maxBytes: number) {
+  constructor(input: SpendInput, maxBytes: number, signal?: AbortSignal) {
     this.raw = this.hashed(input)[Symbol.asyncIterator]();
     this.maxBytes = maxBytes;
+    this.signal = signal;
   }
 
   private async *hashed(input: SpendInput): AsyncGenerator<Buffer> {
@@ -632,10 +673,11 @@ class ByteSource {
   private async next(): Promise<Buffer | null> {
     if (!this.decompressed) return null;
     const next = await this.decompressed.next();
+    if (this.signal?.aborted) throw abortedError(this.signal);
     if (next.done) return null;
     this.inflated += next.value.length;
     if (this.inflated > this.maxBytes) {
-      throw new SpendFileError('spend.too-large', `The file is larger than ${this.maxBytes} bytes${this.compression === 'gzip' ? ' once decompressed' : ''}.`);
+      throw new SpendFileError('spend.too-large', `The file is larger than ${sizeText(this.maxBytes)}${this.compression === 'gzip' ? ' once decompressed' : ''}, the most this publisher may import in one file. Split it (by month, say), or ask a site administrator to raise the publisher’s limit.`);
     }
     return next.value;
   }
@@ -648,6 +690,13 @@ class ByteSource {
       yield next.value;
     }
   }
+}
+
+/** A byte count as a person reads it: 2 GB, 500 MB, 1,024 bytes. */
+export function sizeText(bytes: number): string {
+  if (bytes >= 1024 ** 3 && bytes % 1024 ** 3 === 0) return `${bytes / 1024 ** 3} GB`;
+  if (bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2} MB`;
+  return `${bytes.toLocaleString('en-GB')} bytes`;
 }
 
 async function* chunksOf(input: SpendInput): AsyncGenerator<Buffer> {

@@ -628,3 +628,20 @@ export async function pendingSuggestions(db: Db, limit: number): Promise<Supplie
   return (await db.selectFrom('spend_suppliers').selectAll().where('suggested_organisation_id', 'is not', null).where('organisation_id', 'is', null)
     .orderBy('name').limit(limit).execute()) as SupplierRow[];
 }
+
+// Import limits (spend.limits.ts)
+
+/** A publisher's own import limits, if a site administrator set any. */
+export async function findImportLimits(db: Db, organisationId: string): Promise<{ max_bytes: number | null; max_lines: number | null; updated_at: Date } | null> {
+  return (await db.selectFrom('spend_import_limits').select(['max_bytes', 'max_lines', 'updated_at']).where('organisation_id', '=', organisationId).executeTakeFirst()) ?? null;
+}
+
+/** Sets (or, both null, clears) a publisher's import limits. */
+export async function saveImportLimits(db: Db, organisationId: string, limits: { maxBytes: number | null; maxLines: number | null }, userId: string | null): Promise<void> {
+  if (limits.maxBytes === null && limits.maxLines === null) {
+    await db.deleteFrom('spend_import_limits').where('organisation_id', '=', organisationId).execute();
+    return;
+  }
+  await db.insertInto('spend_import_limits').values({ organisation_id: organisationId, max_bytes: limits.maxBytes, max_lines: limits.maxLines, updated_by: userId })
+    .onConflict((oc) => oc.column('organisation_id').doUpdateSet({ max_bytes: limits.maxBytes, max_lines: limits.maxLines, updated_by: userId, updated_at: sql`now()` })).execute();
+}

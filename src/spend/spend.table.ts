@@ -122,6 +122,14 @@ export interface SpendTotalsTable {
   pence: number;
 }
 
+/** A site administrator's limits on one publisher's files; null leaves the global limit. */
+export interface SpendImportLimitsTable {
+  organisation_id: string;
+  max_bytes: number | null;
+  max_lines: number | null;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
 
 export interface SpendTables {
   spend_files: SpendFilesTable;
@@ -131,4 +139,5 @@ export interface SpendTables {
   spend_salary_posts: SpendSalaryPostsTable;
   spend_pay_multiples: SpendPayMultiplesTable;
   spend_totals: SpendTotalsTable;
+  spend_import_limits: SpendImportLimitsTable;
 }

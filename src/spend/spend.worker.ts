@@ -42,7 +42,7 @@ async function run(): Promise<void> {
   const encoder = new TextEncoder();
   const progress = input.progress ? (read: number) => send({ t: 'progress', read }) : undefined;
   const source = 'streamed' in input.source ? streamedBytes(progress) : countedInput(input.source, input.total, progress);
-  const file = await openSpendFile(source, { period: input.period, mapping: input.mapping, flagDuplicates: input.flagDuplicates });
+  const file = await openSpendFile(source, { period: input.period, mapping: input.mapping, flagDuplicates: input.flagDuplicates, maxBytes: input.maxBytes, maxLines: input.maxLines });
   send({ t: 'open' });
   const suppliers = new FileSuppliers();
   // Each batch's text is encoded straight into the piece being filled; a full piece is sent (transferred).

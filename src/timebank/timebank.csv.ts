@@ -1,16 +1,11 @@
 // CSV exports: an account's statement, a bank's accounts (a bank's impact: timebank.impact.ts, with its disclosure control). Minutes stay whole minutes (a
-// spreadsheet can divide by 60); text cells that start like a formula are neutralised.
+// spreadsheet can divide by 60); text cells that start like a formula are neutralised
+// by the platform's one CSV writer (platform/csv.ts).
 import type { AccountView } from './timebank.service.ts';
+import { csvTable, type CsvValue } from '../platform/csv.ts';
 
-export function csvCell(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  let s = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function csv(header: string[], rows: (string | number | boolean | null | undefined)[][]): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+function csv(header: string[], rows: CsvValue[][]): string {
+  return csvTable(header, rows);
 }
 
 interface StatementLike {

@@ -8,7 +8,7 @@ import { decileOf } from '../places/places.service.ts';
 import * as repo from './timebank.repository.ts';
 import { categoryLabel } from './timebank.exchanges.ts';
 import { isCoordinator, requireBank } from './timebank.service.ts';
-import { csvCell } from './timebank.csv.ts';
+import { csvTable } from '../platform/csv.ts';
 
 export interface ImpactView {
   bank: { id: string; name: string };
@@ -256,5 +256,5 @@ export function impactReleaseCsv(r: ImpactRelease): string {
   add('total_people', '', r.totals.people, r.totals.suppressed, 'people');
   add('people_in_more_than_one_month', '', r.returningPeople, r.suppressed, 'returningPeople');
   const header = exact ? ['measure', 'key', 'value', 'publication'] : ['measure', 'key', 'value'];
-  return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return csvTable(header, rows);
 }

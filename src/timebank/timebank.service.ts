@@ -36,21 +36,36 @@ export interface AccountView {
   /** Minutes that can still be spent; null when there is no limit. */
   available: number | null;
   status: AccountStatus;
-  /** What the member shows at a partner venue; null for an organisation. */
+  /**
+   * What the member shows at a partner venue (it spends their credits); null for an organisation, and null
+   * unless the viewer is the member, a coordinator of the bank or a site administrator.
+   */
   memberCode: string | null;
-  /** The member's small area (LSOA or data zone), if they gave it. */
+  /** The member's small area (LSOA or data zone), if they gave it; shown only to those who see the member code. */
   areaCode: string | null;
   /** An organisation's part: an earn partner issues credits, a spend partner accepts them. */
   partnerRole: 'earn' | 'spend' | null;
 }
 
-export function presentAccount(a: repo.AccountRow): AccountView {
-  return {
+/**
+ * An account as it leaves the service. `seesPrivate` says whether the viewer is the account's holder, a
+ * coordinator of its bank or a site administrator (see `seesPrivateFields`): only they get the member code
+ * (which spends the member's credits at a partner) and the home area; every other viewer gets null for both.
+ * It has no default, so every caller decides.
+ */
+export function presentAccount(a: repo.AccountRow, seesPrivate: boolean): AccountView {
+  const view: AccountView = {
     id: a.id, bankId: a.bank_id, organisationId: a.organisation_id, kind: a.kind, name: a.name, userId: a.user_id,
     holderOrganisationId: a.holder_organisation_id, balance: a.balance, minBalance: a.min_balance,
     available: a.min_balance === null ? null : a.balance - a.min_balance, status: a.status,
-    memberCode: a.member_code, areaCode: a.area_code, partnerRole: a.partner_role,
+    memberCode: seesPrivate ? a.member_code : null, areaCode: seesPrivate ? a.area_code : null, partnerRole: a.partner_role,
   };
+  return view;
+}
+
+/** Whether the viewer may see an account's member code and home area: its holder, the bank's coordinators, site administrators. */
+export async function seesPrivateFields(db: Db, actor: Actor, account: repo.AccountRow): Promise<boolean> {
+  return actor.isAdmin || (await holds(db, actor, account)) || (await isCoordinator(db, actor, account.organisation_id));
 }
 
 export interface TransferView {
@@ -187,7 +202,7 @@ export async function addMember(db: Db, actor: Actor, bankId: string, input: { e
       organisationId: bank.organisation_id, bankId: bank.id, kind: 'member', userId: user.id, holderOrganisationId: null, name, minBalance,
       memberCode: await uniqueMemberCode(trx, bank), areaCode,
     });
-    await recordAudit(trx, actor, { action: 'timebank.member.added', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account) });
+    await recordAudit(trx, actor, { action: 'timebank.member.added', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account, true) });
     return { accountId: account.id, userId: user.id, bankId: bank.id, added: true };
   });
 }
@@ -221,7 +236,7 @@ export async function addPartner(db: Db, actor: Actor, bankId: string, input: { 
       organisationId: bank.organisation_id, bankId: bank.id, kind: 'organisation', userId: null, holderOrganisationId: org.id, name: org.name, minBalance,
       partnerRole: role,
     });
-    await recordAudit(trx, actor, { action: 'timebank.partner.added', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account) });
+    await recordAudit(trx, actor, { action: 'timebank.partner.added', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account, true) });
     return { accountId: account.id, organisationId: org.id, bankId: bank.id, added: true };
   });
 }
@@ -242,13 +257,15 @@ export async function getAccount(db: Db, actor: Actor, id: string): Promise<Acco
   const account = uuidPattern.test(id) ? await repo.findAccount(db, id.toLowerCase()) : null;
   if (!account) throw new AppError('not_found', `No time-bank account has the id ${id}`);
   if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
-  if (!(await holds(db, actor, account)) && !(await isCoordinator(db, actor, account.organisation_id))) {
+  const seesPrivate = await seesPrivateFields(db, actor, account);
+  if (!seesPrivate) {
     const bank = (await repo.findBank(db, account.bank_id))!;
     if (!(actor.userId && (await repo.findMemberAccount(db, bank, actor.userId)))) {
       throw new AppError('forbidden', 'Only members and coordinators of this time bank can see its accounts');
     }
   }
-  return presentAccount(account);
+  // Another member of the bank sees the account (its name and balance), never its member code or area.
+  return presentAccount(account, seesPrivate);
 }
 
 /** An account's postings, newest first, with the balance after each; its holder and coordinators may. */
@@ -261,7 +278,7 @@ export async function accountStatement(db: Db, actor: Actor, id: string, options
   }
   const lines = await repo.statement(db, account, Math.min(Math.max(options.limit ?? 100, 1), 100_000));
   return {
-    account: presentAccount(account),
+    account: presentAccount(account, true),
     postings: lines.map((l) => ({
       transferId: l.transfer_id, minutes: l.minutes, balanceAfter: l.balance_after, reason: l.reason,
       counterparty: { id: l.counterparty_id, name: l.counterparty_name }, onBehalf: l.on_behalf,
@@ -273,7 +290,7 @@ export async function accountStatement(db: Db, actor: Actor, id: string, options
 /** The accounts the person holds, in every bank. */
 export async function myAccounts(db: Db, actor: Actor) {
   if (!actor.userId) return [];
-  return (await repo.accountsOfUser(db, actor.userId)).map((a) => ({ ...presentAccount(a), bankName: a.bank_name }));
+  return (await repo.accountsOfUser(db, actor.userId)).map((a) => ({ ...presentAccount(a, true), bankName: a.bank_name }));
 }
 
 /**
@@ -297,7 +314,7 @@ export async function coordinates(db: Db, actor: Actor, bankId: string): Promise
 export async function listAccounts(db: Db, actor: Actor, bankId: string): Promise<AccountView[]> {
   const bank = await requireBank(db, bankId);
   if (!(await isCoordinator(db, actor, bank.organisation_id))) throw new AppError('forbidden', 'Only the bank’s coordinators can list its accounts');
-  return (await repo.listAccounts(db, bank)).map(presentAccount);
+  return (await repo.listAccounts(db, bank)).map((a) => presentAccount(a, true));
 }
 
 // The ledger
@@ -530,21 +547,21 @@ export async function joinBank(db: Db, actor: Actor, bankId: string, input: { na
     if (existing && existing.status === 'refused') {
       // Asking again after a refusal: the same account waits for a coordinator again.
       account = await repo.reopenAccount(trx, existing, { name, areaCode, status, minBalance: Number(bank.member_min_balance) });
-      await recordAudit(trx, actor, { action: 'timebank.member.rejoined', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, before: { status: existing.status, reason: existing.status_reason }, after: presentAccount(account) });
+      await recordAudit(trx, actor, { action: 'timebank.member.rejoined', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, before: { status: existing.status, reason: existing.status_reason }, after: presentAccount(account, true) });
     } else if (existing) {
-      return { account: presentAccount(existing), joined: false };
+      return { account: presentAccount(existing, true), joined: false };
     } else {
       // A new member opens with the bank's default limit, so they can be helped before they have given.
       account = await repo.insertAccount(trx, {
         organisationId: bank.organisation_id, bankId: bank.id, kind: 'member', userId: actor.userId, holderOrganisationId: null, name, minBalance: Number(bank.member_min_balance),
         status, memberCode: await uniqueMemberCode(trx, bank), areaCode,
       });
-      await recordAudit(trx, actor, { action: 'timebank.member.joined', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account) });
+      await recordAudit(trx, actor, { action: 'timebank.member.joined', entityType: 'timebank_account', entityId: account.id, organisationId: bank.organisation_id, after: presentAccount(account, true) });
     }
     if (account.status === 'pending') {
       await noticeJoinRequest(trx, { organisationId: bank.organisation_id, bankId: bank.id, bankName: bank.name, name, userId: actor.userId! }, options.baseUrl ?? '');
     }
-    return { account: presentAccount(account), joined: true };
+    return { account: presentAccount(account, true), joined: true };
   });
 }
 
@@ -597,7 +614,7 @@ export async function changeAccountStatus(db: Db, actor: Actor, accountId: strin
         });
       }
     }
-    return presentAccount(after);
+    return presentAccount(after, true);
   });
 }
 
@@ -618,7 +635,7 @@ export async function myAccountIn(db: Db, actor: Actor, bankId: string): Promise
   if (!actor.userId) return null;
   const bank = await requireBank(db, bankId);
   const a = await repo.findMemberAccount(db, bank, actor.userId);
-  return a ? presentAccount(a) : null;
+  return a ? presentAccount(a, true) : null;
 }
 
 // Limits
@@ -681,7 +698,7 @@ export async function setAccountLimit(db: Db, actor: Actor, accountId: string, i
     }
     const after = await repo.setAccountMinBalance(trx, account, minBalance!);
     await recordAudit(trx, actor, { action: 'timebank.account.limit_changed', entityType: 'timebank_account', entityId: account.id, organisationId: account.organisation_id, before: { minBalance: account.min_balance === null ? null : Number(account.min_balance) }, after: { minBalance } });
-    return presentAccount(after);
+    return presentAccount(after, true);
   });
 }
 
@@ -702,7 +719,7 @@ export async function accountForCoordinator(db: Db, actor: Actor, accountId: str
   const account = uuidPattern.test(accountId) ? await repo.findAccount(db, accountId.toLowerCase()) : null;
   if (!account) throw new AppError('not_found', `No time-bank account has the id ${accountId}`);
   await requireOrganisationRole(db, actor, account.organisation_id, ['admin', 'coordinator']);
-  return { ...presentAccount(account), statusReason: account.status_reason };
+  return { ...presentAccount(account, true), statusReason: account.status_reason };
 }
 
 /** Why the person's own request to join was refused, if it was. */

@@ -136,6 +136,7 @@ export function voicePages(app: App, ctx: AppContext): void {
   const storyNotices: Record<string, string> = {
     'me-too': 'Thank you. Your “me too” has been counted.',
     'me-too-already': 'You have already said “me too” to this story.',
+    'me-too-sent': 'Check your email: follow the link we have sent you and your “me too” will be counted.',
     responded: 'Your response has been saved. It will be published once a moderator has checked it.',
     'responded-published': 'Your response is published.',
     moderated: 'Your moderation decision has been saved.',
@@ -145,12 +146,34 @@ export function voicePages(app: App, ctx: AppContext): void {
   app.get('/voice/stories/:id', async (request, reply) =>
     storyPage(request, reply, (request.params as { id: string }).id, { notice: storyNotices[one((request.query as Form).notice) ?? ''] }));
 
+  // "Me too" counts once per person: a signed-in person at once, anyone else once they follow an emailed link.
   app.post('/voice/stories/:id/me-too', { config: { access: 'public', rateLimit: { max: 30, timeWindow: '10 minutes' } } }, async (request, reply) => {
     const id = (request.params as { id: string }).id;
-    // One per signed-in person, else per browser session (the form gives every visitor one).
-    const voter = request.actor.userId ? `user:${request.actor.userId}` : `session:${request.sessionHash ?? request.ip}`;
-    const { counted } = await service.meToo(db, id, voter);
-    return reply.redirect(`/voice/stories/${id}?notice=${counted ? 'me-too' : 'me-too-already'}`, 303);
+    if (request.actor.userId) {
+      const { counted } = await service.meToo(db, request.actor, id);
+      return reply.redirect(`/voice/stories/${id}?notice=${counted ? 'me-too' : 'me-too-already'}`, 303);
+    }
+    const form = (request.body ?? {}) as Form;
+    try {
+      await service.requestMeToo(db, request.actor, id, { email: one(form.email) }, opts);
+    } catch (error) {
+      const errors = formErrors(error);
+      if (!errors) throw error;
+      return storyPage(request, reply, id, { errors, values: form, status: 400 });
+    }
+    return reply.redirect(`/voice/stories/${id}?notice=me-too-sent`, 303);
+  });
+
+  // The emailed link opens a page with a button: link checkers that open it count nothing.
+  app.get('/voice/me-too/confirm', async (request, reply) => {
+    const token = one((request.query as Form).token) ?? '';
+    const pending = await service.meTooToConfirm(db, token);
+    return reply.page('voice/views/confirm-me-too.njk', { pending, token }, { status: pending ? 200 : 404, form: !!pending });
+  });
+
+  app.post('/voice/me-too/confirm', { config: { access: 'public', rateLimit: { max: 30, timeWindow: '10 minutes' } } }, async (request, reply) => {
+    const { storyId, counted } = await service.confirmMeToo(db, request.actor, one(((request.body ?? {}) as Form).token) ?? '');
+    return reply.redirect(`/voice/stories/${storyId}?notice=${counted ? 'me-too' : 'me-too-already'}`, 303);
   });
 
   app.post('/voice/stories/:id/responses', { config: { access: 'signed-in', rateLimit: { max: 60, timeWindow: '10 minutes' } } }, async (request, reply) => {

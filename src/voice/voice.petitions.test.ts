@@ -108,6 +108,25 @@ eachEngine('voice petitions', (t) => {
     assert.equal(confirmationEmails.length, 1);
   });
 
+  it('one signature per mailbox: a trailing dot, a quoted local part, an internationalised domain and its punycode are one person', async () => {
+    const w = await setup();
+    const { db } = t().ctx;
+    const p = await openPetition(w);
+    await petitions.moderatePetition(db, w.actors.moderator, p.id, { decision: 'open' });
+    const before = (await db.selectFrom('voice_signatures').select('id').where('petition_id', '=', p.id).execute()).length;
+    const groups = [
+      ['sigtest@example.org', 'sigtest@example.org.', '"sigtest"@example.org', 'SigTest@Example.ORG.', '"sig\\test"@example.org'],
+      ['ana@bücher.example', 'ana@xn--bcher-kva.example', 'ana@BÜCHER.example.', 'ana@bu\u0308cher.example'],
+    ];
+    for (const variants of groups) {
+      for (const email of variants) await petitions.signPetition(db, anonymous, p.id, { name: 'Sig', email, postcode: 'NE1 4ST', localAuthority: NEWCASTLE, consent: 'yes' }, opts);
+    }
+    const rows = await db.selectFrom('voice_signatures').select(['canonical_email']).where('petition_id', '=', p.id).execute();
+    assert.equal(rows.length - before, 2, rows.map((r) => r.canonical_email).join(' '));
+    assert.ok(rows.some((r) => r.canonical_email === 'sigtest@example.org'));
+    assert.ok(rows.some((r) => r.canonical_email === 'ana@xn--bcher-kva.example'));
+  });
+
   it('thresholds are set by the organisation’s administrators, and crossing one emails every counted signer once, even under concurrent confirmations', async () => {
     const w = await setup();
     const { db } = t().ctx;

@@ -2,6 +2,7 @@
 // codes, signatures that count only once their email link is followed, one per canonical email, thresholds
 // (configurable per organisation) that email signers once when crossed, and the organisation's response.
 import { createHash, randomBytes } from 'node:crypto';
+import { domainToASCII } from 'node:url';
 import type { Db } from '../platform/db.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
@@ -295,7 +296,8 @@ export async function invalidateSignatures(db: Db, actor: Actor, id: string, inp
   const reason = check.text(input.reason, 'reason', 'the reason the signatures are invalid', { max: 500 });
   const criteria: repo.InvalidationCriteria = {};
   if (typeof input.emailDomain === 'string' && input.emailDomain.trim()) {
-    const d = input.emailDomain.trim().toLowerCase().replace(/^@/, '');
+    const typed = input.emailDomain.trim().toLowerCase().replace(/^@/, '').replace(/\.+$/, '');
+    const d = domainToASCII(typed) || typed;
     if (!/^[a-z0-9.-]+\.[a-z]{2,}$/.test(d)) check.fail('emailDomain', 'Enter an email domain, like example.com');
     else criteria.emailDomain = d === 'googlemail.com' ? 'gmail.com' : d;
   }

@@ -177,6 +177,24 @@ export async function searchStories(db: Db, f: StoryFilter): Promise<{ total: nu
   return { total, items };
 }
 
+/** A "me too" waiting for its emailed link. */
+export async function insertMeTooRequest(db: Db, r: { tokenHash: string; storyId: string; voterHash: string }): Promise<void> {
+  await db.insertInto('voice_me_too_requests').values({ token_hash: r.tokenHash, story_id: r.storyId, voter_hash: r.voterHash }).execute();
+}
+
+export async function findMeTooRequest(db: Db, tokenHash: string) {
+  return (await db.selectFrom('voice_me_too_requests').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()) ?? null;
+}
+
+/** Marks a request confirmed (locking it); `firstConfirmation` is false when it already was. Null: no such request. */
+export async function claimMeTooRequest(db: Db, tokenHash: string) {
+  const row = await db.selectFrom('voice_me_too_requests').selectAll().where('token_hash', '=', tokenHash).forUpdate().executeTakeFirst();
+  if (!row) return null;
+  if (row.confirmed_at !== null) return { ...row, firstConfirmation: false };
+  await db.updateTable('voice_me_too_requests').set({ confirmed_at: new Date() }).where('token_hash', '=', tokenHash).execute();
+  return { ...row, firstConfirmation: true };
+}
+
 export async function recordMeToo(db: Db, storyId: string, voterHash: string): Promise<boolean> {
   const added = await db.insertInto('voice_me_too').values({ story_id: storyId, voter_hash: voterHash }).onConflict((oc) => oc.doNothing()).returning('story_id').executeTakeFirst();
   if (!added) return false;

@@ -1,24 +1,8 @@
 // Small, pure rules of the voice module: how an email address is made canonical, what a UK postcode looks
 // like, how words are counted and what a tag may be. Kept apart so they are tested on their own.
 
-/**
- * The canonical form of an email address, so one person cannot sign a petition twice with variants of one
- * mailbox: lower case throughout; for Gmail (gmail.com, googlemail.com → gmail.com) dots in the local part are
- * ignored; for every domain a "+tag" suffix is dropped (Gmail, Outlook, iCloud, Fastmail and most providers
- * deliver name+anything to name). The address as typed is still what the confirmation is sent to.
- */
-export function canonicalEmail(email: string): string {
-  const at = email.trim().toLowerCase().lastIndexOf('@');
-  const lower = email.trim().toLowerCase();
-  if (at < 1) return lower;
-  let local = lower.slice(0, at);
-  let domain = lower.slice(at + 1);
-  if (domain === 'googlemail.com') domain = 'gmail.com';
-  const plus = local.indexOf('+');
-  if (plus > 0) local = local.slice(0, plus);
-  if (domain === 'gmail.com') local = local.replace(/\./g, '');
-  return `${local}@${domain}`;
-}
+/** The canonical form of an email address as a person (one platform rule for signatures, "me too"): platform/email.ts. */
+export { canonicalEmail } from '../platform/email.ts';
 
 // The shape of a UK postcode (outward code, space, inward code), including BFPO-free special cases such as
 // GIR 0AA. It checks form only: no postcode directory is shipped, so a well-formed postcode that does not

@@ -16,7 +16,7 @@ import { requireOrganisationRole } from '../platform/auth/policy.ts';
 import { hasRole, findUserById, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
 import { findOrganisation, getOrganisation, organisationNames } from '../organisations/organisations.service.ts';
 import * as repo from './voice.repository.ts';
-import { countWords, normalisePostcode, normaliseTag } from './voice.rules.ts';
+import { canonicalEmail, countWords, normalisePostcode, normaliseTag } from './voice.rules.ts';
 import { resolvePlace, type PlaceRef } from './voice.places.ts';
 import { decisionTypes, type DecisionType } from './voice.table.ts';
 import { noticeResponseToModerate, noticeStoryToAnswer, noticeStoryToModerate } from './voice.work.ts';
@@ -439,13 +439,73 @@ export async function moderateStory(db: Db, actor: Actor, id: string, input: Mod
   return (await presentStories(db, [result], { moderator: true, staffOf: new Set() }))[0]!;
 }
 
-/** "Me too": one per person (signed-in user, or browser session) per published story. Returns the new count. */
-export async function meToo(db: Db, storyId: string, voterKey: string): Promise<{ meToo: number; counted: boolean }> {
+/**
+ * "Me too": once per person per published story. A person is a mailbox: the canonical form of the address
+ * (platform/email.ts), so a signed-in person and the same person confirming by email count once, and fresh
+ * browser sessions count nothing. A signed-in person counts at once; anyone else gives an email address and
+ * counts when they follow the link sent to it (`requestMeToo`, `confirmMeToo`), like a petition signature.
+ */
+export async function meToo(db: Db, actor: Actor, storyId: string): Promise<{ meToo: number; counted: boolean }> {
+  if (!actor.userId) throw new AppError('unauthenticated', 'Sign in, or give your email address, to say “me too”');
+  const user = await findUserById(db, actor.userId);
+  if (!user) throw new AppError('unauthenticated');
   return inTransaction(db, async (trx) => {
-    const row = isUuid(storyId) ? await repo.findStory(trx, storyId.toLowerCase()) : null;
-    if (!row || row.status !== 'published') throw new AppError('not_found', 'No published story has that id');
-    const counted = await repo.recordMeToo(trx, row.id, sha256(`voice-me-too:${voterKey}`));
+    const row = await publishedStory(trx, storyId);
+    const counted = await repo.recordMeToo(trx, row.id, meTooVoter(user.email));
+    if (counted) await recordAudit(trx, actor, { action: 'voice.story.me_too', entityType: 'voice_story', entityId: row.id, organisationId: null, after: { via: 'signed-in' } });
     return { meToo: (await repo.findStory(trx, row.id))!.me_too, counted };
+  });
+}
+
+function meTooVoter(email: string): string {
+  return sha256(`voice-me-too:email:${canonicalEmail(email)}`);
+}
+
+async function publishedStory(db: Db, storyId: string) {
+  const row = isUuid(storyId) ? await repo.findStory(db, storyId.toLowerCase()) : null;
+  if (!row || row.status !== 'published') throw new AppError('not_found', 'No published story has that id');
+  return row;
+}
+
+/**
+ * A "me too" from someone not signed in: emails a link to the address given; nothing counts until it is
+ * followed. The same answer whether or not that mailbox has already counted (nothing is revealed).
+ */
+export async function requestMeToo(db: Db, actor: Actor, storyId: string, input: { email?: unknown }, options: { baseUrl: string }): Promise<void> {
+  const check = new Checker();
+  const email = check.email(input.email);
+  check.done();
+  await inTransaction(db, async (trx) => {
+    const row = await publishedStory(trx, storyId);
+    const token = randomBytes(24).toString('base64url');
+    await repo.insertMeTooRequest(trx, { tokenHash: sha256(token), storyId: row.id, voterHash: meTooVoter(email) });
+    await recordAudit(trx, actor, { action: 'voice.story.me_too_requested', entityType: 'voice_story', entityId: row.id, organisationId: null });
+    await enqueueEmail(trx, {
+      to: email, kind: 'voice-me-too-confirm', subject: 'Confirm your “me too”',
+      text: `You said “me too” to the story “${row.title}”. To have it counted, follow this link and press the button:\n\n${options.baseUrl}/voice/me-too/confirm?token=${token}\n\nIf this was not you, ignore this email: nothing is counted.\n`,
+    });
+  });
+}
+
+/** The "me too" a link confirms, for its page (null: no such link). */
+export async function meTooToConfirm(db: Db, token: string): Promise<{ storyId: string; storyTitle: string; confirmed: boolean } | null> {
+  if (!/^[A-Za-z0-9_-]{16,64}$/.test(token)) return null;
+  const request = await repo.findMeTooRequest(db, sha256(token));
+  if (!request) return null;
+  const story = await repo.findStory(db, request.story_id);
+  return story ? { storyId: story.id, storyTitle: story.title, confirmed: request.confirmed_at !== null } : null;
+}
+
+/** Follows an emailed "me too" link: counts it once per mailbox per story, however often it is followed. */
+export async function confirmMeToo(db: Db, actor: Actor, token: string): Promise<{ storyId: string; meToo: number; counted: boolean }> {
+  if (!/^[A-Za-z0-9_-]{16,64}$/.test(token)) throw new AppError('not_found', 'That link is not valid');
+  return inTransaction(db, async (trx) => {
+    const request = await repo.claimMeTooRequest(trx, sha256(token));
+    if (!request) throw new AppError('not_found', 'That link is not valid');
+    const row = await publishedStory(trx, request.story_id);
+    const counted = request.firstConfirmation ? await repo.recordMeToo(trx, row.id, request.voter_hash) : false;
+    if (counted) await recordAudit(trx, actor, { action: 'voice.story.me_too', entityType: 'voice_story', entityId: row.id, organisationId: null, after: { via: 'email' } });
+    return { storyId: row.id, meToo: (await repo.findStory(trx, row.id))!.me_too, counted };
   });
 }
 

@@ -238,22 +238,54 @@ eachEngine('voice stories', (t) => {
     for (const body of [page.body, orgPage.body]) assert.doesNotMatch(body, /invented for the demonstration/);
   });
 
-  it('"me too" counts once per person', async () => {
+  it('"me too" counts once per person: signed in, or confirmed by email; fresh sessions count nothing', async () => {
     const w = await setup();
     const { db } = t().ctx;
     const { id } = await story(w);
     await service.moderateStory(db, w.actors.moderator, id, { decision: 'publish' }, opts);
-    const a = new TestAgent(t().app, '10.20.0.8');
-    await a.get(`/voice/stories/${id}`);
-    assert.equal((await a.post(`/voice/stories/${id}/me-too`, {})).headers.location, `/voice/stories/${id}?notice=me-too`);
-    assert.equal((await a.post(`/voice/stories/${id}/me-too`, {})).headers.location, `/voice/stories/${id}?notice=me-too-already`);
+    const count = async () => (await service.getStory(db, cliActor, id)).meToo;
+
+    // Five fresh anonymous sessions from one address: nothing counts without an email, and nothing before the link.
+    for (let i = 0; i < 5; i++) {
+      const a = new TestAgent(t().app, '10.20.0.8');
+      await a.get(`/voice/stories/${id}`);
+      const bare = await a.post(`/voice/stories/${id}/me-too`, {});
+      assert.equal(bare.statusCode, 400);
+      assert.match(bare.body, /Enter your email address/);
+      const sent = await a.post(`/voice/stories/${id}/me-too`, { email: i % 2 ? 'Same.Person@Example.org.' : '"same.person"@example.org' });
+      assert.equal(sent.headers.location, `/voice/stories/${id}?notice=me-too-sent`);
+    }
+    assert.equal(await count(), 0, 'nothing counts until a link is followed');
+    const links = (await listOutbox(db, { limit: 200 })).filter((e) => e.kind === 'voice-me-too-confirm').map((e) => /token=([A-Za-z0-9_-]+)/.exec(e.text)![1]!);
+    assert.equal(links.length, 5);
     const b = new TestAgent(t().app, '10.20.0.9');
-    await b.get(`/voice/stories/${id}`);
-    await b.post(`/voice/stories/${id}/me-too`, {});
-    assert.equal((await service.getStory(db, cliActor, id)).meToo, 2);
-    // Concurrent clicks by one person still count once.
-    await Promise.all(Array.from({ length: 5 }, () => service.meToo(db, id, 'user:same-person')));
-    assert.equal((await service.getStory(db, cliActor, id)).meToo, 3);
+    for (const token of links) {
+      const page = await b.get(`/voice/me-too/confirm?token=${token}`);
+      assert.equal(page.statusCode, 200);
+      await b.post('/voice/me-too/confirm', { token });
+    }
+    assert.equal(await count(), 1, 'five links to one mailbox count once');
+    assert.equal((await b.get('/voice/me-too/confirm?token=not-a-real-token-at-all')).statusCode, 404);
+    assert.equal((await b.post('/voice/me-too/confirm', { token: 'x'.repeat(32) })).statusCode, 404);
+
+    // Signed in: counted at once, once; the same mailbox confirming by email adds nothing.
+    const signed = new TestAgent(t().app, '10.20.0.10');
+    await signed.get('/sign-in');
+    await signed.post('/sign-in', { email: w.people.outsider.email, password });
+    await signed.get(`/voice/stories/${id}`);
+    assert.equal((await signed.post(`/voice/stories/${id}/me-too`, {})).headers.location, `/voice/stories/${id}?notice=me-too`);
+    assert.equal((await signed.post(`/voice/stories/${id}/me-too`, {})).headers.location, `/voice/stories/${id}?notice=me-too-already`);
+    assert.equal(await count(), 2);
+    await service.requestMeToo(db, { userId: null, tokenId: null, isAdmin: false, via: 'anonymous' }, id, { email: w.people.outsider.email.toUpperCase() }, opts);
+    const own = (await listOutbox(db, { to: w.people.outsider.email })).find((e) => e.kind === 'voice-me-too-confirm')!;
+    const ownToken = /token=([A-Za-z0-9_-]+)/.exec(own.text)![1]!;
+    assert.equal((await service.confirmMeToo(db, cliActor, ownToken)).counted, false);
+    assert.equal(await count(), 2);
+
+    // Concurrent clicks by one signed-in person still count once.
+    const actor = { userId: w.people.moderator.id, tokenId: null, isAdmin: false, via: 'session' as const };
+    await Promise.all(Array.from({ length: 5 }, () => service.meToo(db, actor, id)));
+    assert.equal(await count(), 3);
   });
 
   it('search and filters: words, service, organisation, area (a local authority covers its small areas) and tag', async () => {

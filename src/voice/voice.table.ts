@@ -65,6 +65,15 @@ export interface VoiceMeTooTable {
   created_at: Generated<Date>;
 }
 
+/** A "me too" waiting for its emailed link to be followed (then it joins voice_me_too under voter_hash). */
+export interface VoiceMeTooRequestsTable {
+  token_hash: string;
+  story_id: string;
+  voter_hash: string;
+  created_at: Generated<Date>;
+  confirmed_at: Date | null;
+}
+
 export interface VoiceResponsesTable {
   organisation_id: string;
   id: Generated<string>;
@@ -168,6 +177,7 @@ export interface VoiceTables {
   voice_story_services: VoiceStoryServicesTable;
   voice_story_tags: VoiceStoryTagsTable;
   voice_me_too: VoiceMeTooTable;
+  voice_me_too_requests: VoiceMeTooRequestsTable;
   voice_responses: VoiceResponsesTable;
   voice_moderation_log: VoiceModerationLogTable;
   voice_subscriptions: VoiceSubscriptionsTable;

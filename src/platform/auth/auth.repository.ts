@@ -1,3 +1,4 @@
+import { normaliseEmail } from '../email.ts';
 import type { Db } from '../db.ts';
 
 export interface UserRecord {
@@ -16,7 +17,7 @@ function toUser(r: { id: string; email: string; name: string; password_hash: str
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<UserRecord | null> {
-  const r = await db.selectFrom('users').select(userColumns).where('email', '=', email.toLowerCase()).executeTakeFirst();
+  const r = await db.selectFrom('users').select(userColumns).where('email', '=', normaliseEmail(email) ?? email.toLowerCase()).executeTakeFirst();
   return r ? toUser(r) : null;
 }
 
@@ -31,7 +32,7 @@ export async function insertUser(
 ): Promise<UserRecord> {
   const r = await db
     .insertInto('users')
-    .values({ email: user.email.toLowerCase(), name: user.name, password_hash: user.passwordHash, is_admin: user.isAdmin })
+    .values({ email: normaliseEmail(user.email) ?? user.email.toLowerCase(), name: user.name, password_hash: user.passwordHash, is_admin: user.isAdmin })
     .returning(userColumns)
     .executeTakeFirstOrThrow();
   return toUser(r);

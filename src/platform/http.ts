@@ -286,6 +286,9 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
       if (typeof header !== 'string' || !safeEqual(header, request.csrfToken)) throw csrfFailed();
       return;
     }
+    // Only a form can carry its token in the body; any other body (a raw file) is refused before it is read.
+    const type = (request.headers['content-type'] ?? '').toLowerCase();
+    if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) throw csrfFailed();
     request.csrfPending = true;
   }
 

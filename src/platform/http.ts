@@ -56,6 +56,10 @@ export function sessionCookieOptions(secure: boolean) {
   return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure };
 }
 
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 function isApi(request: FastifyRequest): boolean {
   return request.url.startsWith('/api/');
 }
@@ -142,8 +146,9 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    // A number of hops or a list of proxies (Fastify takes both; its typings list only the list).
-    trustProxy: config.trustProxy as unknown as string[] | boolean,
+    // A list of proxies is checked address by address. A number of hops believes that many hops nearest the app
+    // whoever they are, so it is only for an app nobody can reach except through its proxies (README).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     schemaController: { compilersFactory: { buildValidator } } as unknown as FastifyServerOptions['schemaController'],

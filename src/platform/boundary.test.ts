@@ -39,6 +39,30 @@ eachEngine('the boundary: anonymous API calls, caches', (t) => {
     assert.equal(noSessionForm.statusCode, 403, 'a page form without a session cannot sign anyone in (login CSRF)');
   });
 
+  it('answers a NUL byte, a repeated parameter and an odd page number with 400 naming the field', async () => {
+    const { app } = t();
+    const nul = await app.inject({ method: 'GET', url: '/api/v1/organisations?q=a%00b' });
+    assert.equal(nul.statusCode, 400);
+    assert.equal(nul.json().errors[0].field, 'q');
+    const nulPath = await app.inject({ method: 'GET', url: '/api/v1/organisations/a%00b' });
+    assert.equal(nulPath.json().errors[0].field, 'ref');
+    const twice = await app.inject({ method: 'GET', url: '/organisations?q=a&q=b' });
+    assert.equal(twice.statusCode, 400);
+    assert.match(twice.body, /Give q once/);
+    for (const page of ['1e309', 'Infinity', '1.999']) {
+      const api = await app.inject({ method: 'GET', url: `/api/v1/voice/stories?page=${page}` });
+      assert.equal(api.statusCode, 400, `${page}: ${api.body}`);
+      assert.equal(api.json().errors[0].field, 'page');
+      const html = await app.inject({ method: 'GET', url: `/voice?page=${page}` });
+      assert.equal(html.statusCode, 400, page);
+    }
+    const proto = await app.inject({ method: 'GET', url: '/?notice=constructor' });
+    assert.equal(proto.statusCode, 200, 'a notice name on Object.prototype is just unknown');
+    const nulBody = await app.inject({ method: 'POST', url: '/api/v1/places/fairness', headers: json, payload: { amounts: [{ areaCode: 'E0\u00001', amount: 1 }] } });
+    assert.equal(nulBody.statusCode, 400);
+    assert.equal(nulBody.json().errors[0].field, 'amounts.0.areaCode');
+  });
+
   it('marks token and signed-in responses no-store, so no shared cache keeps them', async () => {
     const { app, ctx } = t();
     const { auth, user } = await userWithToken(ctx.db, 'cache@example.org');

@@ -22,6 +22,7 @@ import { listenForAuthChanges, TokenCache } from './auth/token-cache.ts';
 import { isUnavailable } from './db.ts';
 import { removeAbandonedUploads, RequestUploads, UploadSlots } from './uploads.ts';
 import { redactUrl } from './redact.ts';
+import { checkBodyText, checkPathAndQuery } from './sanitise.ts';
 
 export const sessionCookie = 'cw_session';
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -246,6 +247,8 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
   app.addHook('onRequest', async (request, reply) => {
     request.actor = anonymous;
     request.uploads = new RequestUploads(uploadSlots, request.ip);
+    const querySchema = (request.routeOptions.schema as { querystring?: { properties?: Record<string, unknown> } } | undefined)?.querystring;
+    checkPathAndQuery(request.params, request.query, { query: querySchema?.properties });
     await identify(request, reply);
     checkOrigin(request);
     const access = request.routeOptions.config.access ?? 'public';
@@ -299,6 +302,7 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
 
   app.addHook('preValidation', async (request) => {
     if (request.isMultipart()) request.body = await readMultipartForm(request);
+    checkBodyText(request.body);
     if (!request.csrfPending) return;
     const body = request.body as Record<string, unknown> | undefined;
     checkFormToken(request, body);

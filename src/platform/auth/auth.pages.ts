@@ -4,6 +4,7 @@ import { AppError, isAppError } from '../errors.ts';
 import { sessionCookie, sessionCookieOptions } from '../http.ts';
 import * as auth from './auth.service.ts';
 import { roleLabels, rolesByOrganisation } from './policy.ts';
+import { own } from '../sanitise.ts';
 
 type Form = Record<string, string | undefined>;
 
@@ -156,7 +157,7 @@ export function authPages(app: App, ctx: AppContext): void {
   async function accountPage(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
     const user = request.user!;
     const [tokens, roles] = await Promise.all([auth.listApiTokens(db, user.id), rolesByOrganisation(db, user.id)]);
-    const notice = notices[(request.query as Form).notice ?? ''];
+    const notice = own(notices, (request.query as Form).notice);
     const names = (await ctx.lookups.organisationsById?.([...roles.keys()])) ?? new Map();
     const memberships = [...roles].map(([id, list]) => ({
       name: names.get(id)?.name ?? id, href: names.get(id)?.href ?? null, roles: list.map((r) => roleLabels[r]),

@@ -182,3 +182,35 @@ describe('the boundary: TRUST_PROXY', () => {
     }
   }
 });
+
+describe('the boundary: secrets in URLs stay out of the logs', () => {
+  it('redacts reset, confirmation and API tokens from every request log line', async () => {
+    const { redactUrl } = await import('./redact.ts');
+    const secret = 'Zq3xY_9-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789';
+    assert.equal(redactUrl(`/reset-password?token=${secret}&x=1`), '/reset-password?token=[redacted]&x=1');
+    assert.equal(redactUrl('/voice/petitions/confirm?token=short'), '/voice/petitions/confirm?token=[redacted]');
+    assert.equal(redactUrl(`/things/${secret.slice(0, 43)}/x`), '/things/[redacted]/x', 'a path segment that is a secret');
+    assert.equal(redactUrl('/spend/newcastle?q=parking'), '/spend/newcastle?q=parking');
+    for (const engine of testEngines()) {
+      const ctx = await openTestContext(engine);
+      const lines: string[] = [];
+      const { createLogger } = await import('../app.ts');
+      const app = await createApp({ ...ctx, log: createLogger({ logLevel: 'info' }, { write: (line: string) => void lines.push(line) }) });
+      try {
+        const token = 'k'.repeat(43);
+        await app.inject({ method: 'GET', url: `/reset-password?token=${token}` });
+        await app.inject({ method: 'GET', url: `/register/confirm?token=${token}` });
+        await app.inject({ method: 'GET', url: `/voice/petitions/confirm?token=${token}` });
+        await app.inject({ method: 'GET', url: `/voice/responses/confirm?token=${token}` });
+        await app.inject({ method: 'GET', url: `/api/v1/me?access_token=cw_${token}` });
+        assert.ok(lines.length >= 5, `logged ${lines.length} lines`);
+        assert.ok(lines.some((l) => l.includes('[redacted]')), 'the URL is logged, redacted');
+        const leaked = lines.filter((l) => l.includes(token));
+        assert.deepEqual(leaked, [], `[${engine}] a secret reached the log`);
+      } finally {
+        await app.close();
+        await ctx.handle.close();
+      }
+    }
+  });
+});

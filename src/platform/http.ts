@@ -250,9 +250,9 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
     const querySchema = (request.routeOptions.schema as { querystring?: { properties?: Record<string, unknown> } } | undefined)?.querystring;
     checkPathAndQuery(request.params, request.query, { query: querySchema?.properties });
     await identify(request, reply);
-    checkOrigin(request);
     const access = request.routeOptions.config.access ?? 'public';
     await authorise(db, request.actor, access, { params: request.params, query: request.query });
+    checkOrigin(request);
   });
 
   async function identify(request: FastifyRequest, reply: FastifyReply): Promise<void> {

@@ -47,12 +47,18 @@ eachEngine('uploads: nobody who may not upload makes the app read a byte', (t) =
     await seedOrganisations(ctx);
     const stranger = await userWithToken(ctx.db, 'stranger.upload@example.org');
     const session = await startSession(ctx.db, stranger.user.id);
+    const newcastle = await getOrganisation(ctx.db, 'GB-LAE-NET');
+    const staff = await userWithToken(ctx.db, 'staff.cookie.upload@example.org');
+    await addMember(ctx.db, cliActor, newcastle.id, { email: 'staff.cookie.upload@example.org', role: 'finance' });
+    const staffSession = await startSession(ctx.db, staff.user.id);
     const url = '/api/v1/spend/files?publisher=GB-LAE-NET';
     const cases = [
       { headers: {}, status: 401, code: 'unauthenticated' },
       { headers: stranger.auth, status: 403, code: 'forbidden' },
-      { headers: { cookie: `cw_session=${session.token}` }, status: 403, code: 'csrf_failed' },
+      { headers: { cookie: `cw_session=${session.token}` }, status: 403, code: 'forbidden' },
       { headers: { cookie: `cw_session=${session.token}`, 'x-csrf-token': session.csrfToken }, status: 403, code: 'forbidden' },
+      { headers: { cookie: `cw_session=${staffSession.token}` }, status: 403, code: 'csrf_failed' },
+      { headers: { cookie: `cw_session=${staffSession.token}`, 'x-csrf-token': 'forged' }, status: 403, code: 'csrf_failed' },
     ];
     for (const c of cases) {
       const { stream, state } = lazyBody(50 * MB);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { eachEngine, TestAgent } from '../testing.ts';
 import { listOutbox } from '../outbox.repository.ts';
 import { cliActor } from '../actor.ts';
-import { createApiToken, registerUser } from './auth.service.ts';
+import { createApiToken, registerUser, requestPasswordReset } from './auth.service.ts';
 
 const password = 'a long enough password';
 
@@ -191,6 +191,16 @@ eachEngine('accounts over HTTP', (t) => {
     assert.equal(open.length, 0);
     const audit = await ctx.db.selectFrom('audit_log').select('after').where('action', '=', 'user.password_reset').where('entity_id', '=', user.id).executeTakeFirstOrThrow();
     assert.equal((audit.after as { apiTokensRevoked: string[] }).apiTokensRevoked.length, 1);
+  });
+
+  it('leaves exactly one working reset link when several are asked for at once', async () => {
+    const { ctx } = t();
+    const user = await registerUser(ctx.db, cliActor, { email: 'concurrent.reset@example.org', name: 'Concurrent', password });
+    await Promise.all(Array.from({ length: 6 }, () => requestPasswordReset(ctx.db, { email: 'concurrent.reset@example.org' }, 'http://localhost')));
+    const open = await ctx.db.selectFrom('password_resets').select('token_hash').where('user_id', '=', user.id).where('used_at', 'is', null).execute();
+    assert.equal(open.length, 1);
+    const mails = await listOutbox(ctx.db, { to: 'concurrent.reset@example.org' });
+    assert.equal(mails.length, 6, 'each request was answered');
   });
 
   it('refuses a second open reset link for one account in the database itself', async () => {

@@ -15,6 +15,12 @@ describe('browser journeys', { skip: enabled ? false : 'Chromium not found (set 
   const check = (page: Page, name?: string) => journey.check(page, name);
   const newPage = (options?: { javaScriptEnabled?: boolean }) => journey.newPage(options);
 
+  /** The link in the registration email sent to `email` (what the person would click in their mailbox). */
+  const confirmationLink = async (email: string) => {
+    const mail = await server.ctx.db.selectFrom('outbox').select('body_text').where('to_address', '=', email).where('kind', '=', 'registration-confirm').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    return /https?:\/\/\S+\/register\/confirm\?token=[\w-]+/.exec(mail.body_text)![0].replace(/^https?:\/\/[^/]+/, server.baseUrl);
+  };
+
   before(async () => {
     server = await startServer();
     browser = await launch();
@@ -71,6 +77,11 @@ describe('browser journeys', { skip: enabled ? false : 'Chromium not found (set 
     await page.getByLabel('Email address').fill('jo@example.org');
     await page.getByLabel('Password', { exact: true }).fill('a long enough password');
     await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    await check(page, 'register-sent');
+    await page.goto(await confirmationLink('jo@example.org'));
+    await check(page, 'register-confirm');
+    await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(/\/account/);
     assert.ok(await page.getByText('Your account has been created').isVisible());
     await check(page, 'account');
@@ -105,6 +116,9 @@ describe('browser journeys', { skip: enabled ? false : 'Chromium not found (set 
     await page.getByLabel('Full name').fill('No Script');
     await page.getByLabel('Email address').fill('noscript@example.org');
     await page.getByLabel('Password', { exact: true }).fill('a long enough password');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    await page.goto(await confirmationLink('noscript@example.org'));
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.waitForURL(/\/account/);
     assert.ok(await page.getByText('noscript@example.org').isVisible());

@@ -58,6 +58,11 @@ describe('time bank in a browser', { skip: enabled ? false : 'Chromium not found
     await newcomer.getByLabel('Email address').fill('nia.e2e@example.org');
     await newcomer.getByLabel('Password', { exact: true }).fill(password);
     await newcomer.getByRole('button', { name: 'Create account' }).click();
+    await newcomer.getByRole('heading', { name: 'Check your email' }).waitFor();
+    const mail = await ctx.db.selectFrom('outbox').select('body_text').where('to_address', '=', 'nia.e2e@example.org').where('kind', '=', 'registration-confirm').executeTakeFirstOrThrow();
+    await newcomer.goto(`${base}/register/confirm?token=${/\/register\/confirm\?token=([\w-]+)/.exec(mail.body_text)![1]}`);
+    await newcomer.getByRole('button', { name: 'Create account' }).click();
+    await newcomer.waitForURL(/\/account/);
     await newcomer.goto(`${base}/timebank/banks/${bankId}`);
     await check(newcomer, 'bank-visitor');
     await newcomer.getByLabel('Your name, as other members will see it').fill('Nia Newcomer');

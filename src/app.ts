@@ -3,13 +3,23 @@ import type { Config } from './platform/config.ts';
 import { openDatabase, type DatabaseHandle } from './platform/db.ts';
 import { migrateToLatest } from './platform/migrate.ts';
 import { buildApp } from './platform/http.ts';
+import { redactUrl } from './platform/redact.ts';
 import type { App, AppContext } from './platform/module.ts';
 import { allModules } from './modules.ts';
 import { purgeExpiredSessions } from './platform/auth/auth.service.ts';
 import { smtpTransport, startOutboxDelivery } from './platform/outbox.delivery.ts';
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+/** The app's logger. A request is logged by its method, address and URL, with every secret in the URL redacted. */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+    serializers: {
+      req: (request: { method?: string; url?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+        method: request.method, url: redactUrl(request.url ?? ''), remoteAddress: request.ip, remotePort: request.socket?.remotePort,
+      }),
+    },
+  }, destination);
 }
 
 /** Opens the database named by the configuration and brings its schema up to date. */

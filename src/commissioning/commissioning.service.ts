@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../platform/db.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError, isAppError } from '../platform/errors.ts';
-import { Checker } from '../platform/validate.ts';
+import { Checker, isWebAddress } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import { requireOrganisationRole, type Role } from '../platform/auth/policy.ts';
@@ -320,7 +320,7 @@ export async function createProcess(db: Db, actor: Actor, input: ProcessInput, o
   else if (!criteria.some((c) => c.kind === 'social-value')) check.fail('criteria', 'Include social value among the award criteria');
   const docs = (Array.isArray(input.documents) ? input.documents : []).slice(0, 20).map((d, i) => {
     const url = check.text(d.url, `documents[${i}].url`, `the address of document ${i + 1}`, { max: 2000 });
-    if (url && !/^https?:\/\/[^\s]+$/.test(url)) check.fail(`documents[${i}].url`, `Document ${i + 1}: give a web address starting https://`);
+    if (url && !isWebAddress(url)) check.fail(`documents[${i}].url`, `Document ${i + 1}: give a web address starting https://`);
     return { title: check.text(d.title, `documents[${i}].title`, `a title for document ${i + 1}`, { max: 200 }), url };
   });
   check.done();

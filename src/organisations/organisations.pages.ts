@@ -4,6 +4,7 @@ import { isAppError } from '../platform/errors.ts';
 import { roles, roleLabels, rolesByOrganisation } from '../platform/auth/policy.ts';
 import { legalFormKeys, legalForms, sectorLabels } from './organisations.forms.ts';
 import * as service from './organisations.service.ts';
+import { own } from '../platform/sanitise.ts';
 
 type Form = Record<string, string | undefined>;
 
@@ -79,7 +80,7 @@ export function organisationsPages(app: App, ctx: AppContext): void {
       myRoles: myRoles.map((r) => roleLabels[r]),
       isSiteAdmin: !!request.user?.isAdmin,
       roleItems: roles.map((r) => ({ value: r, text: roleLabels[r] })),
-      notice: notices[(request.query as Form).notice ?? ''],
+      notice: own(notices, (request.query as Form).notice),
     }, { form: canManage });
   });
 

@@ -8,6 +8,7 @@ import { indigoProject } from './outcomes.exports.ts';
 import { poundsText } from './outcomes.compute.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { AppError } from '../platform/errors.ts';
+import { own } from '../platform/sanitise.ts';
 
 type Form = Record<string, string | string[] | undefined>;
 const formErrors = ['validation_failed', 'unprocessable', 'conflict'];
@@ -69,7 +70,7 @@ export function outcomesPages(app: App, ctx: AppContext): void {
 
   app.get('/outcomes/contracts/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
-    const data = await contractPage(request.actor, id, { notice: notices[(request.query as Form).notice as string] });
+    const data = await contractPage(request.actor, id, { notice: own(notices, (request.query as Form).notice) });
     return reply.page('outcomes/views/contract.njk', data, { form: true });
   });
 
@@ -260,7 +261,7 @@ export function outcomesPages(app: App, ctx: AppContext): void {
 
   app.get('/outcomes/agreements/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
-    return reply.page('outcomes/views/agreement.njk', await agreementPage(request.actor, id, { notice: notices[(request.query as Form).notice as string] }), { form: true });
+    return reply.page('outcomes/views/agreement.njk', await agreementPage(request.actor, id, { notice: own(notices, (request.query as Form).notice) }), { form: true });
   });
 
   async function agreementForm(request: { actor: Actor; body: unknown }, reply: import('fastify').FastifyReply, id: string, field: string, action: (form: Form) => Promise<string>) {

@@ -25,6 +25,13 @@ export interface Config {
   importMaxBytes: number;
   /** The most physical lines an imported file may have (COMMONWEAL_IMPORT_MAX_LINES; default 5,000,000). */
   importMaxLines: number;
+  /** Which proxies in front of the app are believed about the client's address (TRUST_PROXY): a number of
+   * hops, or a list of proxy addresses and CIDR ranges; false (the default) believes none. */
+  trustProxy: number | string[] | false;
+  /** File uploads read at once from one client address, and in all, by this process (COMMONWEAL_UPLOADS_PER_CLIENT,
+   * COMMONWEAL_UPLOADS_TOTAL). One more is refused with 429 (that client) or 503 (everyone) until one finishes. */
+  uploadsPerClient: number;
+  uploadsTotal: number;
   /** Show the outbox to administrators in the app (development and demo). */
   env: 'development' | 'production' | 'test';
 }
@@ -57,6 +64,42 @@ function poolSizeFrom(value: string | undefined): number {
   return n;
 }
 
+function countFrom(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 10000) throw new Error(`${name} must be a whole number from 1 to 10000, got "${value}"`);
+  return n;
+}
+
+const ipv4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/**
+ * TRUST_PROXY: empty, a number of proxy hops in front of the app (`1`: one reverse proxy, which appends the
+ * address it saw to X-Forwarded-For), or a comma-separated list of proxy addresses and CIDR ranges
+ * (`10.0.0.0/8,::1`). `true` is refused: believing every hop lets a client choose its own address.
+ */
+export function trustProxyFrom(value: string | undefined): number | string[] | false {
+  if (value === undefined || value.trim() === '' || value.trim() === '0') return false;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    if (n > 20) throw new Error(`TRUST_PROXY must be a number of proxy hops (1 to 20) or a list of proxy addresses, got "${value}"`);
+    return n;
+  }
+  const entries = text.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, prefix, ...rest] = entry.split('/');
+    const v4 = ipv4.test(address ?? '');
+    const v6 = !v4 && /^[0-9a-f:.]+$/i.test(address ?? '') && (address ?? '').includes(':');
+    const maxPrefix = v4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if ((!v4 && !v6) || !prefixOk || rest.length) {
+      throw new Error(`TRUST_PROXY must be a number of proxy hops or a comma-separated list of proxy addresses or CIDR ranges (10.0.0.0/8); "${entry}" is neither`);
+    }
+  }
+  return entries;
+}
+
 /** Reads the configuration from environment variables, with command-line overrides taking precedence. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
   const port = overrides.port ?? intFrom(env.PORT, 'PORT', 3000);
@@ -74,6 +117,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     secureCookies: env.COMMONWEAL_SECURE_COOKIES ? env.COMMONWEAL_SECURE_COOKIES === '1' : baseUrl.startsWith('https:'),
     smtpUrl: env.SMTP_URL || null,
     mailFrom: env.MAIL_FROM ?? 'Commonweal <no-reply@commonweal.localhost>',
+    trustProxy: trustProxyFrom(env.TRUST_PROXY),
+    uploadsPerClient: countFrom(env.COMMONWEAL_UPLOADS_PER_CLIENT, 'COMMONWEAL_UPLOADS_PER_CLIENT', 2),
+    uploadsTotal: countFrom(env.COMMONWEAL_UPLOADS_TOTAL, 'COMMONWEAL_UPLOADS_TOTAL', 8),
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     importMaxBytes: limitFrom(env.COMMONWEAL_IMPORT_MAX_BYTES, 'COMMONWEAL_IMPORT_MAX_BYTES', 2 * 1024 ** 3),
     importMaxLines: limitFrom(env.COMMONWEAL_IMPORT_MAX_LINES, 'COMMONWEAL_IMPORT_MAX_LINES', 5_000_000),

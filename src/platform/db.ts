@@ -225,3 +225,17 @@ export function redactUrl(url: string): string {
 export async function openDatabase(config: { databaseUrl: string | null; dataDir: string; databasePoolSize?: number }): Promise<DatabaseHandle> {
   return config.databaseUrl ? openPostgres(config.databaseUrl, { max: config.databasePoolSize }) : openPGlite(config.dataDir);
 }
+
+/**
+ * Whether an error means the database cannot be reached (closed, refused, gone, shutting down), as opposed to a
+ * fault in a query: the first is 503 "try again", the second a 500.
+ */
+export function isUnavailable(error: unknown): boolean {
+  for (let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth += 1) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300'].includes(code)) return true;
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (/PGlite instance is (already )?closed|driver has already been destroyed|Cannot use a pool after calling end|Connection terminated|connection .*closed|database system is shutting down/i.test(message)) return true;
+  }
+  return false;
+}

@@ -1,6 +1,6 @@
 import { it, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine, multipartBody, openTestContext } from './testing.ts';
+import { eachEngine, multipartBody, openTestContext, userWithToken } from './testing.ts';
 import { buildApp } from './http.ts';
 import { AppError } from './errors.ts';
 import { deliverOutbox } from './outbox.delivery.ts';
@@ -41,14 +41,16 @@ eachEngine('the web app', (t) => {
   });
 
   it('refuses oversized and wrongly typed bodies with a clear problem', async () => {
-    const { app } = t();
-    const big = await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) });
+    const { app, ctx } = t();
+    const { auth } = await userWithToken(ctx.db, 'bodies@example.org');
+    const big = await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: { 'content-type': 'application/json', ...auth }, payload: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) });
     assert.equal(big.statusCode, 413);
     assert.equal(big.json().code, 'payload_too_large');
-    const bigForm = await app.inject({ method: 'POST', url: '/sign-in', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `email=${'x'.repeat(300 * 1024)}` });
+    const session = await startSession(ctx.db, null);
+    const bigForm = await app.inject({ method: 'POST', url: '/sign-in', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `cw_session=${session.token}` }, payload: `email=${'x'.repeat(300 * 1024)}` });
     assert.equal(bigForm.statusCode, 413);
     assert.match(bigForm.body, /too large/);
-    const xml = await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: { 'content-type': 'application/xml' }, payload: '<x/>' });
+    const xml = await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: { 'content-type': 'application/xml', ...auth }, payload: '<x/>' });
     assert.equal(xml.statusCode, 415);
     const badJson = await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' }, payload: '{"name":' });
     assert.equal(badJson.statusCode, 401, 'authentication is checked before the body is read');

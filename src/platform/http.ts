@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
@@ -9,6 +9,7 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { sql } from 'kysely';
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import type { Actor } from './actor.ts';
 import { anonymous } from './actor.ts';
 import { AppError, errorCodes, isAppError, type ErrorCode, type FieldError } from './errors.ts';
@@ -19,6 +20,10 @@ import { authorise, type Access } from './auth/policy.ts';
 import { safeEqual } from './auth/secrets.ts';
 import { listenForAuthChanges, TokenCache } from './auth/token-cache.ts';
 import { inboxCount } from './inbox.ts';
+import { isUnavailable } from './db.ts';
+import { removeAbandonedUploads, RequestUploads, UploadSlots } from './uploads.ts';
+import { redactUrl } from './redact.ts';
+import { checkBodyText, checkPathAndQuery } from './sanitise.ts';
 
 export const sessionCookie = 'cw_session';
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -34,6 +39,10 @@ declare module 'fastify' {
     /** Hash of the session cookie's token, when the request carries a live session. */
     sessionHash: string | null;
     csrfToken: string | null;
+    /** Set when a cookie-authenticated change still has to show its CSRF token in the body (a form field). */
+    csrfPending: boolean;
+    /** This request's upload slot and temporary files (see uploads.ts). */
+    uploads: RequestUploads;
   }
   interface FastifyReply {
     /** Renders a GOV.UK page. `form: true` makes sure there is a session to carry the CSRF token. */
@@ -47,6 +56,18 @@ declare module 'fastify' {
 /** The session cookie: HttpOnly, SameSite=Lax, Secure when the site is served over https. */
 export function sessionCookieOptions(secure: boolean) {
   return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure };
+}
+
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
+function isApi(request: FastifyRequest): boolean {
+  return request.url.startsWith('/api/');
+}
+
+function csrfFailed(): AppError {
+  return new AppError('csrf_failed', 'Your form has expired or did not come from this site. Go back, reload the page and try again.');
 }
 
 function wantsJson(request: FastifyRequest): boolean {
@@ -86,6 +107,7 @@ function toAppError(error: unknown): AppError {
     const code = (Object.keys(errorCodes) as ErrorCode[]).find((c) => errorCodes[c].status === e.statusCode) ?? 'bad_request';
     return new AppError(code, e.message, { cause: error });
   }
+  if (isUnavailable(error)) return new AppError('unavailable', 'The service cannot reach its database just now: try again in a minute.', { cause: error });
   return new AppError('internal', undefined, { cause: error });
 }
 
@@ -115,13 +137,26 @@ export const problemSchema = {
 /** Builds the whole application from its context and modules. Nothing listens until the caller says so. */
 export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Promise<App> {
   const { config, db } = ctx;
+  // Query strings and path parameters arrive as text, so their schemas coerce ("5" → 5, one value ↔ a list of
+  // one); a JSON body has types of its own, and `true`, "0x10" or [5] where an integer belongs is refused.
+  const ajvPool = AjvCompiler();
+  const buildValidator = (externalSchemas: unknown, options: { customOptions: Record<string, unknown> }) => {
+    const coercing = ajvPool(externalSchemas as never, options as never);
+    const strict = ajvPool(externalSchemas as never, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } } as never);
+    return (route: { httpPart?: string }) => (route.httpPart === 'body' ? strict : coercing)(route as never);
+  };
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    trustProxy: process.env.TRUST_PROXY === '1',
+    // A list of proxies is checked address by address. A number of hops believes that many hops nearest the app
+    // whoever they are, so it is only for an app nobody can reach except through its proxies (README).
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     requestIdHeader: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    schemaController: { compilersFactory: { buildValidator } } as unknown as FastifyServerOptions['schemaController'],
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const uploadSlots = new UploadSlots(config.uploadsPerClient, config.uploadsTotal);
+  removeAbandonedUploads();
 
   const views = createViewEnvironment();
   const nav = modules.filter((m) => m.nav).map((m) => m.nav!);
@@ -142,6 +177,8 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
   app.decorateRequest('user', null);
   app.decorateRequest('sessionHash', null);
   app.decorateRequest('csrfToken', null);
+  app.decorateRequest('csrfPending', false);
+  app.decorateRequest('uploads', null as unknown as RequestUploads);
 
   // Every route that changes data must say who may call it; pages stay out of the OpenAPI document.
   app.addHook('onRoute', (route) => {
@@ -156,9 +193,10 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 256 * 1024 });
-  // multipart/form-data (file uploads): parts are read in a preValidation hook registered before the CSRF
-  // check below, so that check sees a multipart form's `_csrf` field; a file arrives in the body as a Buffer.
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: uploadLimitBytes, files: 1, fields: 50 } });
+  // multipart/form-data (file uploads): the parts are read in the preValidation hook below, which checks the
+  // form's `_csrf` field (sent before the file, as the form puts it first) before it reads a byte of the file;
+  // a file arrives in the body as a Buffer.
+  await app.register(multipart, { limits: { fileSize: uploadLimitBytes, files: 1, fields: 50 } });
   await app.register(helmet, {
     enableCSPNonces: true,
     contentSecurityPolicy: {
@@ -205,9 +243,21 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
     },
   });
 
-  // Who is asking: an API token, a browser session, or nobody.
+  // Everything about who is asking is settled here, before a byte of the body is read: who it is (an API token,
+  // a browser session, or nobody), whether a cookie-authenticated change came from this site (CSRF), and whether
+  // the route's `config.access` lets them. A refused request never costs the app its body.
   app.addHook('onRequest', async (request, reply) => {
     request.actor = anonymous;
+    request.uploads = new RequestUploads(uploadSlots, request.ip);
+    const querySchema = (request.routeOptions.schema as { querystring?: { properties?: Record<string, unknown> } } | undefined)?.querystring;
+    checkPathAndQuery(request.params, request.query, { query: querySchema?.properties });
+    await identify(request, reply);
+    const access = request.routeOptions.config.access ?? 'public';
+    await authorise(db, request.actor, access, { params: request.params, query: request.query });
+    checkOrigin(request);
+  });
+
+  async function identify(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const authorization = request.headers.authorization;
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
@@ -229,24 +279,73 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
         reply.clearCookie(sessionCookie, { path: '/' });
       }
     }
-    if (request.user) reply.header('cache-control', 'no-store');
-  });
+  }
 
-  // CSRF: a cookie-authenticated change must carry the session's token (a form field or a header). Token
-  // clients send no cookie, so a forged cross-site request has nothing to ride on.
-  app.addHook('preValidation', async (request) => {
+  // CSRF applies to what a cookie can carry: a change by a browser session (signed in or anonymous), and every
+  // form of the pages (a form with no session is refused, so nobody can be signed in by a forged form). It must
+  // show the session's token: in the X-CSRF-Token header (checked here), or as the form's `_csrf` field (checked
+  // as soon as the form is read, and for a multipart form before its file). An API request with neither cookie
+  // nor token is simply anonymous: it may do what is public and gets 401 for the rest. Token clients send no
+  // cookie, so a forged cross-site request has nothing to ride on.
+  function checkOrigin(request: FastifyRequest): void {
     if (!unsafeMethods.has(request.method) || request.actor.via === 'token') return;
-    const body = request.body as Record<string, unknown> | undefined;
-    const sent = (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? request.headers['x-csrf-token'];
-    if (!request.csrfToken || typeof sent !== 'string' || !safeEqual(sent, request.csrfToken)) {
-      throw new AppError('csrf_failed', 'Your form has expired or did not come from this site. Go back, reload the page and try again.');
+    if (!request.csrfToken && isApi(request)) return;
+    if (request.headers['sec-fetch-site'] === 'cross-site' || !request.csrfToken) throw csrfFailed();
+    const header = request.headers['x-csrf-token'];
+    if (header !== undefined) {
+      if (typeof header !== 'string' || !safeEqual(header, request.csrfToken)) throw csrfFailed();
+      return;
     }
-    if (body && typeof body === 'object') delete body._csrf;
+    // Only a form can carry its token in the body; any other body (a raw file) is refused before it is read.
+    const type = (request.headers['content-type'] ?? '').toLowerCase();
+    if (!type.startsWith('application/x-www-form-urlencoded') && !type.startsWith('multipart/form-data')) throw csrfFailed();
+    request.csrfPending = true;
+  }
+
+  app.addHook('preValidation', async (request) => {
+    if (request.isMultipart()) request.body = await readMultipartForm(request);
+    checkBodyText(request.body);
+    if (!request.csrfPending) return;
+    const body = request.body as Record<string, unknown> | undefined;
+    checkFormToken(request, body);
   });
 
-  app.addHook('preHandler', async (request) => {
-    const access = request.routeOptions.config.access ?? 'public';
-    await authorise(db, request.actor, access, request);
+  function checkFormToken(request: FastifyRequest, body: Record<string, unknown> | undefined): void {
+    const sent = typeof body?._csrf === 'string' ? body._csrf : undefined;
+    if (!request.csrfToken || sent === undefined || !safeEqual(sent, request.csrfToken)) throw csrfFailed();
+    delete body!._csrf;
+    request.csrfPending = false;
+  }
+
+  /** A multipart form's fields (repeated ones as lists) and its file as a Buffer; the CSRF field must come first. */
+  async function readMultipartForm(request: FastifyRequest): Promise<Record<string, unknown>> {
+    const body: Record<string, unknown> = {};
+    for await (const part of request.parts()) {
+      let value: unknown;
+      if (part.type === 'file') {
+        if (request.csrfPending) checkFormToken(request, body);
+        request.uploads.begin();
+        value = await part.toBuffer();
+      } else {
+        value = part.value;
+      }
+      const before = body[part.fieldname];
+      body[part.fieldname] = before === undefined ? value : ([] as unknown[]).concat(before, value);
+    }
+    return body;
+  }
+
+  // What a signed-in person or a token sees is theirs: no shared cache keeps it. Nor a page carrying a form's token.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.user || request.actor.via === 'token' || reply.hasHeader('set-cookie')) reply.header('cache-control', 'no-store');
+  });
+
+  // Uploads give their slot back and lose their temporary files once the response has gone, or the client has.
+  app.addHook('onResponse', async (request) => {
+    await request.uploads?.end();
+  });
+  app.addHook('onRequestAbort', async (request) => {
+    await request.uploads?.end();
   });
 
   const setCookieOptions = sessionCookieOptions(config.secureCookies);
@@ -281,7 +380,12 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
   app.setErrorHandler(async (error, request, reply) => {
     const appError = toAppError(error);
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: appError.code, url: request.url }, appError.message);
+    else request.log.info({ code: appError.code, url: redactUrl(request.url) }, appError.message);
+    // A body left unread (refused before it was read) is not read afterwards either: the connection closes.
+    if (!request.raw.complete && (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined)) {
+      reply.header('connection', 'close');
+    }
+    if ((appError.code === 'rate_limited' || appError.code === 'unavailable') && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
     if (wantsJson(request)) {
       return reply.status(appError.status).type('application/problem+json').send(problem(appError, request.url));
     }

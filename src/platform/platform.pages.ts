@@ -3,6 +3,7 @@ import { AppError } from './errors.ts';
 import { listAudit } from './audit.repository.ts';
 import { getOutboxEmail, listOutbox } from './outbox.repository.ts';
 import { listUsers } from './auth/auth.service.ts';
+import { own } from './sanitise.ts';
 
 /** Site-wide pages (home, statements) and the administrator's views of users, outbox and audit log. */
 export function platformPages(app: App, ctx: AppContext, home: { moduleCards: () => { href: string; text: string }[]; counts: () => Promise<Record<string, number>> }): void {
@@ -10,7 +11,7 @@ export function platformPages(app: App, ctx: AppContext, home: { moduleCards: ()
   const notices: Record<string, string> = { 'signed-out': 'You have signed out.' };
 
   app.get('/', async (request, reply) => {
-    const notice = notices[(request.query as Record<string, string>).notice ?? ''];
+    const notice = own(notices, (request.query as Record<string, string>).notice);
     return reply.page('platform/views/home.njk', {
       title: 'Public services for a place, on trust backed by evidence',
       place: { name: 'Newcastle upon Tyne' },

@@ -43,6 +43,16 @@ export interface PasswordResetsTable {
   used_at: Date | null;
 }
 
+/** A registration waiting for its email address to be confirmed (migration 0019). */
+export interface RegistrationsTable {
+  token_hash: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+}
+
 export interface MembershipsTable {
   organisation_id: string;
   user_id: string;
@@ -89,6 +99,7 @@ export interface PlatformTables {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   password_resets: PasswordResetsTable;
+  registrations: RegistrationsTable;
   memberships: MembershipsTable;
   audit_log: AuditLogTable;
   outbox: OutboxTable;

@@ -172,6 +172,22 @@ export class TestAgent {
     return res;
   }
 
+  /**
+   * Registers as a person does: the form, the confirmation link from the outbox, and the confirming form; ends
+   * signed in. Returns the last response (303 to the account page).
+   */
+  async register(db: Db, person: { name: string; email: string; password: string }) {
+    await this.get('/register');
+    const sent = await this.post('/register', person);
+    if (sent.statusCode !== 200) throw new Error(`registration refused (${sent.statusCode}): ${sent.body.slice(0, 500)}`);
+    const mail = await db.selectFrom('outbox').select('body_text').where('to_address', '=', person.email.trim().toLowerCase())
+      .where('kind', '=', 'registration-confirm').orderBy('id', 'desc').executeTakeFirst();
+    const token = /\/register\/confirm\?token=([\w-]+)/.exec(mail?.body_text ?? '')?.[1];
+    if (!token) throw new Error(`no confirmation email reached ${person.email}`);
+    await this.get(`/register/confirm?token=${token}`);
+    return this.post('/register/confirm', { token });
+  }
+
   /** Submits a urlencoded form, with the CSRF token unless `csrf` is given (null sends none). */
   async post(url: string, form: Record<string, string>, options: { csrf?: string | null } = {}) {
     const csrf = options.csrf === undefined ? this.csrf : options.csrf;

@@ -1,5 +1,18 @@
 import { normaliseEmail } from './email.ts';
+import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { AppError, type FieldError } from './errors.ts';
+
+const uriFormat = fullFormats.uri as unknown as ((s: string) => boolean) | RegExp;
+
+/**
+ * A web address that open-data schemas accept as `format: uri` (JSON Schema's URI, as ajv-formats checks it: the
+ * OCDS release validator uses the same check), over http or https. `new URL` alone is more lenient (`a|b`,
+ * `%zz`), and a value it lets through would make every later publication of the record fail validation.
+ */
+export function isWebAddress(value: string): boolean {
+  if (!/^https?:\/\/[^\s]+$/i.test(value)) return false;
+  return typeof uriFormat === 'function' ? uriFormat(value) : uriFormat.test(value);
+}
 
 /**
  * Collects field errors while reading untrusted input (a form or JSON body), then throws them all at once,

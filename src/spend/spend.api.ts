@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import Type from 'typebox';
 import type { FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppContext } from '../platform/module.ts';
 import { problemSchema } from '../platform/http.ts';
+import { acceptFileUploads, isUploadedFile } from '../platform/uploads.ts';
 import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
 import { clientGoneSignal } from '../platform/abort.ts';
 import * as service from './spend.service.ts';
@@ -104,11 +106,11 @@ export async function* codeCsv(ctx: AppContext, publisher: { id: string; name: s
 export function spendApi(app: App, ctx: AppContext): void {
   const { db } = ctx;
 
-  // The upload takes the file's bytes as the raw body, so its content-type parsers are scoped to this route.
+  // The upload takes the file's bytes as the raw body, received to a temporary file (platform/uploads.ts), so
+  // its content-type parsers are scoped to these routes.
   app.register(async (plugin) => {
     const scoped = plugin.withTypeProvider<TypeBoxTypeProvider>();
-    scoped.addContentTypeParser(['text/csv', 'text/plain', 'application/octet-stream', 'application/gzip', 'application/x-gzip', 'application/vnd.ms-excel'],
-      { parseAs: 'buffer', bodyLimit: UPLOAD_LIMIT }, (_request, body, done) => done(null, body));
+    acceptFileUploads(scoped);
     scoped.post('/api/v1/spend/files', {
       bodyLimit: UPLOAD_LIMIT,
       config: { access: { roles: PUBLISHING_ROLES, organisation: async (r) => (await service.resolvePublisher(db, (r.query as { publisher: string }).publisher)).id } },
@@ -124,10 +126,10 @@ export function spendApi(app: App, ctx: AppContext): void {
       },
     }, async (request, reply) => {
       const body = request.body;
-      if (!Buffer.isBuffer(body) || body.length === 0) {
+      if (!isUploadedFile(body) || body.bytes === 0) {
         return reply.status(400).type('application/problem+json').send({ type: 'urn:commonweal:problem:validation_failed', title: 'There is a problem with what you sent', status: 400, code: 'validation_failed', detail: 'Send the file’s bytes as the request body, with Content-Type text/csv or application/octet-stream', instance: request.url, errors: [{ field: 'file', message: 'The request has no file in its body' }] });
       }
-      const result = await importSpendFile(ctx, request.actor, { publisher: request.query.publisher, source: { bytes: body }, period: request.query.period ?? null, filename: request.query.filename ?? null, signal: clientGoneSignal(request, reply) });
+      const result = await importSpendFile(ctx, request.actor, { publisher: request.query.publisher, source: { path: body.path }, period: request.query.period ?? null, filename: request.query.filename ?? null, signal: clientGoneSignal(request, reply) });
       return reply.status(result.outcome === 'unchanged' ? 200 : 201).send(result);
     });
 
@@ -142,7 +144,7 @@ export function spendApi(app: App, ctx: AppContext): void {
         response: { 201: SalaryImport, ...errors },
       },
     }, async (request, reply) => {
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const body = isUploadedFile(request.body) ? await readFile(request.body.path) : Buffer.alloc(0);
       const result = await salaries.importSalaryCsv(db, request.actor, request.params.publisher, { bytes: body, asAt: request.query.asAt });
       return reply.status(201).send(result);
     });

@@ -25,7 +25,7 @@ eachEngine('spend http', (t) => {
     assert.equal(refused.statusCode, 403, refused.body);
     assert.equal(refused.json().code, 'forbidden');
     const anonymous = await app.inject({ method: 'POST', url, headers: { 'content-type': 'text/csv' }, payload: bytes });
-    assert.equal(anonymous.statusCode, 403, 'no token, no session: refused');
+    assert.equal(anonymous.statusCode, 401, 'no token, no session: refused');
 
     const res = await app.inject({ method: 'POST', url, headers: { ...staff.auth, 'content-type': 'text/csv' }, payload: bytes });
     assert.equal(res.statusCode, 201, res.body);

@@ -30,6 +30,7 @@ export interface ImportInput {
   publisher: string;
   /** The file's bytes, or a path to read them from. */
   source: CopySource;
+  /** As the publisher named it; null: not named (a file read from a path is otherwise named after it). */
   filename?: string | null;
   /** "2010-10..2010-12": needed only when the file carries no dates. */
   period?: string | null;
@@ -280,7 +281,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
         if (!Number.isSafeInteger(netTotal)) throw AppError.validation([{ field: 'file', message: 'The file’s total is beyond the range this service can add up exactly' }]);
         await repo.insertFile(trx, {
           organisation_id: org.id, id: fileId, period_from: p.from, period_to: p.to, period_given: !!summary.period, sha256,
-          filename: input.filename ?? ('path' in input.source ? input.source.path.split('/').pop() ?? null : null), bytes,
+          filename: input.filename !== undefined ? input.filename : ('path' in input.source ? input.source.path.split('/').pop() ?? null : null), bytes,
           status: 'current', version, rows_imported: summary.rowsImported, rows_rejected: summary.rowsRejected,
           net_total_pence: netTotal, suppliers: summary.suppliers, first_date: summary.firstDate, last_date: summary.lastDate,
           mapping, summary: stored, diff, imported_by: actor.userId,

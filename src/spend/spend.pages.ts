@@ -169,7 +169,7 @@ export function spendPages(app: App, ctx: AppContext): void {
 
   app.get('/spend/:publisher/by/:by', async (request, reply) => {
     const { publisher: ref, by } = request.params as { publisher: string; by: string };
-    if (!(by in BY_LABELS)) return reply.callNotFound();
+    if (!Object.hasOwn(BY_LABELS, by)) return reply.callNotFound();
     const publisher = await service.resolvePublisher(db, ref);
     const q = request.query as Query;
     const input = filterInput(q);

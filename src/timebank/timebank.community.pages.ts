@@ -12,6 +12,7 @@ import * as partners from './timebank.partners.ts';
 import { impactFor, impactReleaseCsv, seesExactImpact, type ImpactRelease } from './timebank.impact.ts';
 import { accountsCsv, statementCsv } from './timebank.csv.ts';
 import { accountPageData, bankPageData, formatMinutes } from './timebank.pages.ts';
+import { own } from '../platform/sanitise.ts';
 
 type Form = Record<string, string | undefined>;
 type FieldErrors = { field: string; message: string }[];
@@ -237,7 +238,7 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
 
   app.get('/timebank/listings/:id', async (request, reply) => {
     const notices: Record<string, string> = { listed: 'Your listing is published to the bank’s members.', recorded: 'The exchange is recorded. The other member will be asked to confirm it (we have emailed them); the time moves when they do.' };
-    return reply.page('timebank/views/listing.njk', await listingPage(request.actor, param(request), { notice: notices[(request.query as Form).notice ?? ''] }), { form: true });
+    return reply.page('timebank/views/listing.njk', await listingPage(request.actor, param(request), { notice: own(notices, (request.query as Form).notice) }), { form: true });
   });
 
   app.post('/timebank/listings/:id/exchanges', signedIn, async (request, reply) => {

@@ -16,8 +16,7 @@ eachEngine('timebank pages', (t) => {
   it('shows a member their statement and records an exchange from a form, without JavaScript', async () => {
     const { app, ctx } = t();
     const agent = new TestAgent(app, '10.6.0.1');
-    await agent.get('/register');
-    await agent.post('/register', { name: 'Pat Page', email: 'pat@example.org', password });
+    await agent.register(ctx.db, { name: 'Pat Page', email: 'pat@example.org', password });
     const bank = await service.createBank(ctx.db, cliActor, { name: 'Walker Time Bank' });
     const pat = await service.addMember(ctx.db, cliActor, bank.id, { email: 'pat@example.org', name: 'Pat Page' });
     const sam = await service.addMember(ctx.db, cliActor, bank.id, { email: 'sam@example.org', name: 'Sam Stephenson' });

@@ -6,6 +6,7 @@ import type { Actor } from '../platform/actor.ts';
 import * as service from './timebank.service.ts';
 import * as exchanges from './timebank.exchanges.ts';
 import * as partners from './timebank.partners.ts';
+import { own } from '../platform/sanitise.ts';
 
 type Form = Record<string, string | undefined>;
 
@@ -112,12 +113,12 @@ export function timebankPages(app: App, ctx: AppContext): void {
 
   app.get('/timebank/banks/:id', async (request, reply) => {
     const query = request.query as Form;
-    const { data } = await bankPageData(ctx, request.actor, (request.params as { id: string }).id, { notice: bankNotices[query.notice ?? ''] });
+    const { data } = await bankPageData(ctx, request.actor, (request.params as { id: string }).id, { notice: own(bankNotices, query.notice) });
     return reply.page('timebank/views/bank.njk', data, { form: true });
   });
 
   app.get('/timebank/accounts/:id', async (request, reply) => {
-    const notice = accountNotices[(request.query as Form).notice ?? ''];
+    const notice = own(accountNotices, (request.query as Form).notice);
     const { data, status } = await accountPageData(ctx, request.actor, (request.params as { id: string }).id, { notice });
     return reply.page('timebank/views/account.njk', data, { status, form: true });
   });

@@ -8,6 +8,7 @@ import { submissionRateLimit } from './voice.api.ts';
 import { petitionQueue } from './voice.petitions.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { decisionTypes } from './voice.table.ts';
+import { own } from '../platform/sanitise.ts';
 
 type Form = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
@@ -144,7 +145,7 @@ export function voicePages(app: App, ctx: AppContext): void {
   };
 
   app.get('/voice/stories/:id', async (request, reply) =>
-    storyPage(request, reply, (request.params as { id: string }).id, { notice: storyNotices[one((request.query as Form).notice) ?? ''] }));
+    storyPage(request, reply, (request.params as { id: string }).id, { notice: own(storyNotices, one((request.query as Form).notice)) }));
 
   // "Me too" counts once per person: a signed-in person at once, anyone else once they follow an emailed link.
   app.post('/voice/stories/:id/me-too', { config: { access: 'public', rateLimit: { max: 30, timeWindow: '10 minutes' } } }, async (request, reply) => {

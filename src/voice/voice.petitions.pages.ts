@@ -6,6 +6,7 @@ import * as petitions from './voice.petitions.ts';
 import { isModerator, isStaffOf } from './voice.service.ts';
 import { localAuthorityChoices } from './voice.places.ts';
 import { submissionRateLimit } from './voice.api.ts';
+import { own } from '../platform/sanitise.ts';
 
 type Form = Record<string, string | undefined>;
 
@@ -97,7 +98,7 @@ export function voicePetitionPages(app: App, ctx: AppContext): void {
   });
 
   app.get('/voice/petitions/:id', async (request, reply) =>
-    petitionPage(request, reply, (request.params as { id: string }).id, { notice: notices[(request.query as Form).notice ?? ''] }));
+    petitionPage(request, reply, (request.params as { id: string }).id, { notice: own(notices, (request.query as Form).notice) }));
 
   app.post('/voice/petitions/:id/sign', { config: { access: 'public', rateLimit: submissionRateLimit } }, async (request, reply) => {
     const id = (request.params as { id: string }).id;

@@ -4,6 +4,7 @@ import { AppError, isAppError } from '../errors.ts';
 import { sessionCookie, sessionCookieOptions } from '../http.ts';
 import * as auth from './auth.service.ts';
 import { roleLabels, rolesByOrganisation } from './policy.ts';
+import { own } from '../sanitise.ts';
 
 type Form = Record<string, string | undefined>;
 
@@ -23,6 +24,29 @@ async function formFailure(reply: FastifyReply, error: unknown, template: string
 
 const authRateLimit = { max: 10, timeWindow: '1 minute' };
 
+/**
+ * Runs work that takes a different path for a known address than for an unknown one, and answers no sooner
+ * than `floorMs`, so the time taken does not tell them apart (both paths already do like work; the floor covers
+ * what remains, a few milliseconds of database round trips). A validation error is not delayed: it says nothing.
+ */
+export async function sameTime<T>(work: () => Promise<T>, floorMs = 300): Promise<T> {
+  const floor = new Promise((resolve) => setTimeout(resolve, floorMs));
+  try {
+    const result = await work();
+    await floor;
+    return result;
+  } catch (error) {
+    if (!(isAppError(error) && error.code === 'validation_failed')) await floor;
+    throw error;
+  }
+}
+
+/** A form or query value as one line of text (a repeated field gives its first value). */
+function oneLine(value: unknown): string {
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first.trim() : '';
+}
+
 export function authPages(app: App, ctx: AppContext): void {
   const { db, config } = ctx;
   const cookieOptions = sessionCookieOptions(config.secureCookies);
@@ -36,15 +60,31 @@ export function authPages(app: App, ctx: AppContext): void {
     return reply.page('platform/auth/views/register.njk', { values: {} }, { form: true });
   });
 
+  // The same answer, after the same work and no sooner than the same time, whether or not the address has an
+  // account: the confirmation link (or, for an address with an account, a note to its owner) goes by email.
   app.post('/register', { config: { access: 'public', rateLimit: authRateLimit } }, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
     try {
-      const user = await auth.registerUser(db, request.actor, { email: form.email, name: form.name, password: form.password });
-      setSession(reply, await auth.signIn(db, request.sessionHash, user));
-      return reply.redirect('/account?notice=registered', 303);
+      await sameTime(() => auth.requestRegistration(db, { email: form.email, name: form.name, password: form.password }, config.baseUrl));
+      return reply.page('platform/auth/views/register-sent.njk', { email: oneLine(form.email) });
     } catch (error) {
       return formFailure(reply, error, 'platform/auth/views/register.njk', { email: form.email, name: form.name });
     }
+  });
+
+  app.get('/register/confirm', async (request, reply) => {
+    const token = oneLine((request.query as Form).token);
+    if (!(await auth.isRegistrationTokenValid(db, token))) {
+      throw new AppError('bad_request', 'This link has expired or has already been used. Register again to get a new one.');
+    }
+    return reply.page('platform/auth/views/register-confirm.njk', { token }, { form: true });
+  });
+
+  app.post('/register/confirm', { config: { access: 'public', rateLimit: authRateLimit } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    const user = await auth.confirmRegistration(db, { token: form.token });
+    setSession(reply, await auth.signIn(db, request.sessionHash, user));
+    return reply.redirect('/account?notice=registered', 303);
   });
 
   app.get('/sign-in', async (request, reply) => {
@@ -79,7 +119,7 @@ export function authPages(app: App, ctx: AppContext): void {
   app.post('/forgot-password', { config: { access: 'public', rateLimit: authRateLimit } }, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
     try {
-      await auth.requestPasswordReset(db, { email: form.email }, config.baseUrl);
+      await sameTime(() => auth.requestPasswordReset(db, { email: form.email }, config.baseUrl));
       return reply.page('platform/auth/views/forgot-password-sent.njk', { email: form.email?.trim() });
     } catch (error) {
       return formFailure(reply, error, 'platform/auth/views/forgot-password.njk', { email: form.email });
@@ -87,7 +127,7 @@ export function authPages(app: App, ctx: AppContext): void {
   });
 
   app.get('/reset-password', async (request, reply) => {
-    const token = (request.query as Form).token ?? '';
+    const token = oneLine((request.query as Form).token);
     if (!(await auth.isResetTokenValid(db, token))) {
       throw new AppError('bad_request', 'This password reset link has expired or has already been used. Ask for a new one from the sign-in page.');
     }
@@ -110,14 +150,14 @@ export function authPages(app: App, ctx: AppContext): void {
 
   const notices: Record<string, string> = {
     registered: 'Your account has been created and you are signed in.',
-    'password-reset': 'Your password has been changed. Other devices have been signed out.',
+    'password-reset': 'Your password has been changed. Every other device has been signed out, your API tokens have been revoked and any other reset link has stopped working.',
     'token-revoked': 'The API token has been revoked.',
   };
 
   async function accountPage(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
     const user = request.user!;
     const [tokens, roles] = await Promise.all([auth.listApiTokens(db, user.id), rolesByOrganisation(db, user.id)]);
-    const notice = notices[(request.query as Form).notice ?? ''];
+    const notice = own(notices, (request.query as Form).notice);
     const names = (await ctx.lookups.organisationsById?.([...roles.keys()])) ?? new Map();
     const memberships = [...roles].map(([id, list]) => ({
       name: names.get(id)?.name ?? id, href: names.get(id)?.href ?? null, roles: list.map((r) => roleLabels[r]),

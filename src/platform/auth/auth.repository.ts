@@ -203,3 +203,53 @@ export async function deleteMembership(db: Db, m: MembershipRecord): Promise<boo
     .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
 }
+
+// Account recovery (migration 0019)
+
+/** Holds the user's row until the transaction ends, so two changes to the same account's secrets queue up. */
+export async function lockUser(db: Db, userId: string): Promise<void> {
+  await db.selectFrom('users').select('id').where('id', '=', userId).forUpdate().execute();
+}
+
+/** Ends every open reset link of a user; returns how many were still open. */
+export async function closePasswordResets(db: Db, userId: string, now = new Date()): Promise<number> {
+  const r = await db.updateTable('password_resets').set({ used_at: now }).where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Revokes every live API token of a user; returns their ids. */
+export async function revokeUserApiTokens(db: Db, userId: string, now = new Date()): Promise<string[]> {
+  const rows = await db.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).returning('id').execute();
+  return rows.map((r) => r.id);
+}
+
+// Registrations waiting for their email address to be confirmed
+
+export interface RegistrationRecord {
+  email: string;
+  name: string;
+  passwordHash: string;
+  expiresAt: Date;
+}
+
+export async function insertRegistration(db: Db, r: { tokenHash: string; email: string; name: string; passwordHash: string; expiresAt: Date }): Promise<void> {
+  await db.insertInto('registrations').values({ token_hash: r.tokenHash, email: r.email.toLowerCase(), name: r.name, password_hash: r.passwordHash, expires_at: r.expiresAt }).execute();
+}
+
+export async function findRegistration(db: Db, tokenHash: string, now = new Date()): Promise<RegistrationRecord | null> {
+  const r = await db.selectFrom('registrations').selectAll().where('token_hash', '=', tokenHash).where('expires_at', '>', now).executeTakeFirst();
+  return r ? { email: r.email, name: r.name, passwordHash: r.password_hash, expiresAt: r.expires_at } : null;
+}
+
+/** Takes a live registration away (once) and returns it, and ends every other pending one for that address. */
+export async function consumeRegistration(db: Db, tokenHash: string, now = new Date()): Promise<RegistrationRecord | null> {
+  const r = await db.deleteFrom('registrations').where('token_hash', '=', tokenHash).where('expires_at', '>', now).returningAll().executeTakeFirst();
+  if (!r) return null;
+  await db.deleteFrom('registrations').where('email', '=', r.email).execute();
+  return { email: r.email, name: r.name, passwordHash: r.password_hash, expiresAt: r.expires_at };
+}
+
+export async function deleteExpiredRegistrations(db: Db, now = new Date()): Promise<number> {
+  const r = await db.deleteFrom('registrations').where('expires_at', '<', now).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -15,6 +15,8 @@ export type { UserRecord, ApiTokenRecord } from './auth.repository.ts';
 export const sessionLifetimeMs = 14 * 24 * 3600 * 1000;
 export const anonymousSessionLifetimeMs = 2 * 3600 * 1000;
 const resetLifetimeMs = 3600 * 1000;
+/** How long a registration's confirmation link works. */
+export const registrationLifetimeMs = 24 * 3600 * 1000;
 
 export interface PublicUser {
   id: string;
@@ -55,6 +57,84 @@ export async function registerUser(
       throw error;
     }
     await recordAudit(trx, { ...actor, userId: actor.userId ?? user.id }, { action: 'user.registered', entityType: 'user', entityId: user.id, after: presentUser(user) });
+    return presentUser(user);
+  });
+}
+
+/**
+ * Asks to create an account: the account is made only when the link emailed to the address is opened (see
+ * confirmRegistration). The answer, and the work done, are the same whether or not the address has an account
+ * already; its owner is told by email that someone tried, so the form cannot be used to find out who has one.
+ */
+export async function requestRegistration(db: Db, input: { email: unknown; name: unknown; password: unknown }, baseUrl: string): Promise<void> {
+  const check = new Checker();
+  const name = check.text(input.name, 'name', 'your full name', { max: 200 });
+  const email = check.email(input.email);
+  const password = check.password(input.password);
+  check.done();
+  const passwordHash = await hashPassword(password);
+  const token = randomToken();
+  await inTransaction(db, async (trx) => {
+    const existing = await repo.findUserByEmail(trx, email);
+    if (existing) {
+      await enqueueEmail(trx, {
+        to: existing.email,
+        kind: 'registration-existing',
+        subject: 'Someone tried to register with your email address',
+        text: [
+          `Hello ${existing.name},`,
+          '',
+          'Someone tried to create a Commonweal account with this email address, which already has one. Nothing has changed.',
+          '',
+          `If it was you, sign in: ${baseUrl}/sign-in`,
+          `If you have forgotten your password, reset it: ${baseUrl}/forgot-password`,
+          '',
+          'If it was not you, ignore this email.',
+        ].join('\n'),
+      });
+      await recordAudit(trx, { userId: existing.id, tokenId: null, isAdmin: false, via: 'anonymous' }, { action: 'user.registration_attempted', entityType: 'user', entityId: existing.id });
+      return;
+    }
+    await repo.insertRegistration(trx, { tokenHash: sha256(token), email, name, passwordHash, expiresAt: new Date(Date.now() + registrationLifetimeMs) });
+    await enqueueEmail(trx, {
+      to: email,
+      kind: 'registration-confirm',
+      subject: 'Confirm your email address to finish creating your Commonweal account',
+      text: [
+        `Hello ${name},`,
+        '',
+        'To finish creating your Commonweal account, open this link within 24 hours:',
+        '',
+        `${baseUrl}/register/confirm?token=${token}`,
+        '',
+        'If you did not ask for an account, ignore this email: none will be created.',
+      ].join('\n'),
+    });
+  });
+}
+
+/** True if a registration link can still be used (the confirmation form is shown only then). */
+export async function isRegistrationTokenValid(db: Db, token: string): Promise<boolean> {
+  return !!token && (await repo.findRegistration(db, sha256(token))) !== null;
+}
+
+/** Creates the account a confirmed registration asked for, once; the link then stops working. */
+export async function confirmRegistration(db: Db, input: { token: unknown }): Promise<PublicUser> {
+  const token = typeof input.token === 'string' ? input.token : '';
+  return inTransaction(db, async (trx) => {
+    const registration = token ? await repo.consumeRegistration(trx, sha256(token)) : null;
+    if (!registration) throw new AppError('bad_request', 'This link has expired or has already been used. Register again to get a new one.');
+    if (await repo.findUserByEmail(trx, registration.email)) {
+      throw new AppError('email_taken', 'This email address already has an account: sign in, or reset your password if you have forgotten it.');
+    }
+    let user: repo.UserRecord;
+    try {
+      user = await repo.insertUser(trx, { email: registration.email, name: registration.name, passwordHash: registration.passwordHash, isAdmin: false });
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw new AppError('email_taken', 'This email address already has an account: sign in, or reset your password if you have forgotten it.');
+      throw error;
+    }
+    await recordAudit(trx, { userId: user.id, tokenId: null, isAdmin: false, via: 'anonymous' }, { action: 'user.registered', entityType: 'user', entityId: user.id, after: { ...presentUser(user), emailConfirmed: true } });
     return presentUser(user);
   });
 }
@@ -132,17 +212,36 @@ export async function signOut(db: Db, sessionHash: string): Promise<void> {
 }
 
 /**
- * Sends a reset link if the email belongs to an account. The answer is the same either way, so the form
- * cannot be used to find out who has an account.
+ * Sends a reset link if the email belongs to an account, and otherwise tells the address that it has none. The
+ * answer and the work are the same either way, so the form cannot be used to find out who has an account. A new
+ * link ends every earlier one of the account.
  */
 export async function requestPasswordReset(db: Db, input: { email: unknown }, baseUrl: string): Promise<void> {
   const check = new Checker();
   const email = check.email(input.email);
   check.done();
+  const token = randomToken();
   await inTransaction(db, async (trx) => {
     const user = await repo.findUserByEmail(trx, email);
-    if (!user) return;
-    const token = randomToken();
+    if (!user) {
+      await enqueueEmail(trx, {
+        to: email,
+        kind: 'password-reset-unknown',
+        subject: 'Reset your Commonweal password',
+        text: [
+          'Hello,',
+          '',
+          'Someone asked to reset the password of a Commonweal account with this email address, but this address has no account.',
+          '',
+          `If you meant to create one: ${baseUrl}/register`,
+          '',
+          'If it was not you, ignore this email.',
+        ].join('\n'),
+      });
+      return;
+    }
+    await repo.lockUser(trx, user.id);
+    await repo.closePasswordResets(trx, user.id);
     await repo.insertPasswordReset(trx, { tokenHash: sha256(token), userId: user.id, expiresAt: new Date(Date.now() + resetLifetimeMs) });
     await enqueueEmail(trx, {
       to: user.email,
@@ -167,7 +266,10 @@ export async function isResetTokenValid(db: Db, token: string): Promise<boolean>
   return !!token && (await repo.findPasswordReset(db, sha256(token))) !== null;
 }
 
-/** Sets a new password from a reset link, once; every session of the account is ended. */
+/**
+ * Sets a new password from a reset link, once. Every other reset link of the account stops working, every
+ * session of the account is ended and every API token revoked: whoever had the old password has nothing left.
+ */
 export async function resetPassword(db: Db, input: { token: unknown; password: unknown }): Promise<PublicUser> {
   const check = new Checker();
   const password = check.password(input.password);
@@ -177,12 +279,15 @@ export async function resetPassword(db: Db, input: { token: unknown; password: u
   return inTransaction(db, async (trx) => {
     const userId = token ? await repo.consumePasswordReset(trx, sha256(token)) : null;
     if (!userId) throw new AppError('bad_request', 'This password reset link has expired or has already been used. Ask for a new one.');
+    await repo.lockUser(trx, userId);
+    await repo.closePasswordResets(trx, userId);
     await repo.updateUserPassword(trx, userId, passwordHash);
     await repo.deleteUserSessions(trx, userId);
+    const revokedTokens = await repo.revokeUserApiTokens(trx, userId);
     const user = (await repo.findUserById(trx, userId))!;
-    await recordAudit(trx, { userId, tokenId: null, isAdmin: user.isAdmin, via: 'anonymous' }, { action: 'user.password_reset', entityType: 'user', entityId: userId });
+    await recordAudit(trx, { userId, tokenId: null, isAdmin: user.isAdmin, via: 'anonymous' }, { action: 'user.password_reset', entityType: 'user', entityId: userId, after: { sessionsEnded: true, apiTokensRevoked: revokedTokens } });
     return presentUser(user);
-  });
+  }).finally(forgetRememberedTokens);
 }
 
 /** Creates an API token for a user. The token itself is returned this once and never stored. */
@@ -254,7 +359,8 @@ export async function listUsers(db: Db, actor: Actor): Promise<PublicUser[]> {
   return (await repo.listUsers(db)).map(presentUser);
 }
 
-export function purgeExpiredSessions(db: Db): Promise<number> {
+export async function purgeExpiredSessions(db: Db): Promise<number> {
+  await repo.deleteExpiredRegistrations(db);
   return repo.deleteExpiredSessions(db);
 }
 

@@ -25,13 +25,23 @@ export const roleLabels: Record<Role, string> = {
  * - `signed-in`: any signed-in person or API token.
  * - `admin`: a site administrator.
  * - `{ roles, organisation }`: a member holding one of `roles` in the organisation the request names
- *   (`organisation` reads its id from the request); site administrators always pass.
+ *   (`organisation` reads its id from the request's path or query); site administrators always pass.
+ *
+ * Access is checked before the body is read (so a refused upload costs nothing), which is why `organisation`
+ * sees only the path parameters and the query string. A route whose organisation is named in its body declares
+ * `signed-in`, and its service checks the role with `requireOrganisationRole` once the body is read.
  */
 export type Access =
   | 'public'
   | 'signed-in'
   | 'admin'
-  | { roles: readonly Role[]; organisation: (request: { params: unknown; body: unknown; query: unknown }) => string | Promise<string> };
+  | { roles: readonly Role[]; organisation: (request: AccessRequest) => string | Promise<string> };
+
+/** What an access check can see of a request: its path parameters and query string, as sent (not yet validated). */
+export interface AccessRequest {
+  params: unknown;
+  query: unknown;
+}
 
 /** Throws unless `actor` may act with `roles` in `organisationId`. Services call it for their own checks. */
 export async function requireOrganisationRole(db: Db, actor: Actor, organisationId: string, allowed: readonly Role[]): Promise<void> {
@@ -47,7 +57,7 @@ export async function authorise(
   db: Db,
   actor: Actor,
   access: Access,
-  request: { params: unknown; body: unknown; query: unknown },
+  request: AccessRequest,
 ): Promise<void> {
   if (access === 'public') return;
   if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');

@@ -6,7 +6,7 @@
 //   milestone its outcome meets.
 import type { Db } from '../platform/db.ts';
 import { AppError } from '../platform/errors.ts';
-import { getOrganisation, type OrganisationView } from '../organisations/organisations.service.ts';
+import { getOrganisation, requireVerifiedPublicBody, type OrganisationView } from '../organisations/organisations.service.ts';
 import { getContractSummary, releasePackageForOcid, type ContractSummary } from '../commissioning/commissioning.service.ts';
 import * as repo from './outcomes.repository.ts';
 import * as service from './outcomes.service.ts';
@@ -173,6 +173,7 @@ async function paymentsByMetric(db: Db, c: repo.ContractRow) {
  */
 export async function ocdsRelease(db: Db, contractId: string, options: { awardId?: string; date?: Date } = {}) {
   const c = await service.getContract(db, contractId);
+  await requireVerifiedPublicBody(db, c.organisationId, 'publish OCDS releases');
   if (!c.commissioningContractId) throw new AppError('unprocessable', 'This outcomes contract is not linked to a commissioning contract, so it has no ocid to publish under. Its INDIGO export stands alone.');
   const summary = await getContractSummary(db, c.commissioningContractId);
   if (!summary) throw new AppError('unprocessable', `The linked commissioning contract ${c.commissioningContractId} was not found`);

@@ -11,6 +11,7 @@ import { AppError, type FieldError } from '../platform/errors.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { requireOrganisationRole } from '../platform/auth/policy.ts';
 import { inTransaction } from '../platform/transaction.ts';
+import { requireVerifiedPublicBody } from '../organisations/organisations.service.ts';
 import { tokenizeCsv } from './spend.csv.ts';
 import { decodeWindows1252 } from './spend.encoding.ts';
 import { parseAmount, parseSpendDate } from './spend.values.ts';
@@ -300,6 +301,7 @@ function newRow(organisationId: string, asAt: string, position: number, p: Salar
 export async function addSalaryPost(db: Db, actor: Actor, publisherRef: string, input: SalaryPostText & { asAt?: string }): Promise<SalaryPostView> {
   const publisher = await resolvePublisher(db, publisherRef);
   await requireOrganisationRole(db, actor, publisher.id, PUBLISHING_ROLES);
+  await requireVerifiedPublicBody(db, publisher.id, 'publish senior salaries');
   const errors: FieldError[] = [];
   let asAt = '';
   try {
@@ -351,6 +353,7 @@ export interface SalaryImportResult {
 export async function importSalaryCsv(db: Db, actor: Actor, publisherRef: string, input: { bytes: Uint8Array; asAt?: string }): Promise<SalaryImportResult> {
   const publisher = await resolvePublisher(db, publisherRef);
   await requireOrganisationRole(db, actor, publisher.id, PUBLISHING_ROLES);
+  await requireVerifiedPublicBody(db, publisher.id, 'publish senior salaries');
   const errors: FieldError[] = [];
   let asAt = '';
   try {
@@ -386,6 +389,7 @@ export async function importSalaryCsv(db: Db, actor: Actor, publisherRef: string
 export async function setPayMultiple(db: Db, actor: Actor, publisherRef: string, input: { asAt?: string; highest?: string; median?: string }): Promise<PayMultipleView> {
   const publisher = await resolvePublisher(db, publisherRef);
   await requireOrganisationRole(db, actor, publisher.id, PUBLISHING_ROLES);
+  await requireVerifiedPublicBody(db, publisher.id, 'publish senior salaries');
   const errors: FieldError[] = [];
   let asAt = '';
   try {

@@ -1117,7 +1117,7 @@ export async function releasePackageForPublisher(db: Db, ref: string, baseUrl: s
 /** The newest published releases for the feed. */
 export async function latestReleases(db: Db, limit = 50) {
   const rows = await repo.latestReleases(db, limit);
-  return rows.map((r) => ({ releaseId: r.release_id, ocid: r.ocid, processId: r.process_id, tags: r.tags as string[], publishedAt: r.published_at, release: r.release as { tender?: { title?: string; description?: string }; buyer?: { name?: string } } }));
+  return rows.map((r) => ({ releaseId: r.release_id, organisationId: r.organisation_id, ocid: r.ocid, processId: r.process_id, tags: r.tags as string[], publishedAt: r.published_at, release: r.release as { tender?: { title?: string; description?: string }; buyer?: { name?: string } } }));
 }
 
 // ---------------------------------------------------------------------------------------------------------

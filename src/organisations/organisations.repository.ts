@@ -320,3 +320,13 @@ export async function listInvitations(db: Db, organisationId: string, limit = 50
     .orderBy('created_at', 'desc').limit(limit).execute();
   return rows.map(toInvitation);
 }
+
+/**
+ * Serialises everyone claiming or verifying these identifiers until the transaction ends (in a fixed order, so
+ * two verifications of rival claims queue instead of deadlocking).
+ */
+export async function lockIdentifiers(db: Db, ids: OrgId[]): Promise<void> {
+  for (const key of [...new Set(ids.map((i) => `${i.scheme}-${i.identifier}`))].sort()) {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`organisation-identifier:${key}`}, 0))`.execute(db);
+  }
+}

@@ -194,6 +194,7 @@ export async function createOrganisation(db: Db, actor: Actor, input: Organisati
   const form = legalForms[v.legalForm!];
   const baseUrl = options.baseUrl ?? '';
   return inTransaction(db, async (trx) => {
+    await repo.lockIdentifiers(trx, v.identifiers!);
     await refuseTakenIdentifiers(trx, v.identifiers!);
     const org = await repo.insertOrganisation(trx, {
       name: v.name!, slug: await uniqueSlug(trx, v.name!), legalForm: v.legalForm!,
@@ -234,7 +235,10 @@ export async function updateOrganisation(db: Db, actor: Actor, id: string, input
       ].filter((e) => e !== null);
       if (locked.length) throw AppError.validation(locked);
     }
-    if (v.identifiers) await refuseTakenIdentifiers(trx, v.identifiers, id);
+    if (v.identifiers) {
+      await repo.lockIdentifiers(trx, [...v.identifiers, ...before.identifiers]);
+      await refuseTakenIdentifiers(trx, v.identifiers, id);
+    }
     const form = v.legalForm ? legalForms[v.legalForm] : undefined;
     await repo.updateOrganisation(trx, id, {
       name: v.name, legalForm: v.legalForm, sector: form?.sector,
@@ -288,9 +292,13 @@ export async function verifyOrganisation(db: Db, actor: Actor, id: string, input
   const reason = readReason(input.reason, false);
   const baseUrl = options.baseUrl ?? '';
   return inTransaction(db, async (trx) => {
-    const before = await repo.findById(trx, id);
-    if (!before) throw new AppError('not_found', 'No such organisation');
+    const unlocked = await repo.findById(trx, id);
+    if (!unlocked) throw new AppError('not_found', 'No such organisation');
+    await repo.lockIdentifiers(trx, unlocked.identifiers);
+    // Read again under the lock: a rival's verification may have just taken an identifier off this organisation.
+    const before = (await repo.findById(trx, id))!;
     if (before.verified) return presentOrganisation(before);
+    if (before.identifiers.length < unlocked.identifiers.length) throw raceLost();
     if (!before.identifiers.length) {
       throw AppError.validation([{ field: 'identifiers', message: `${before.name} has no identifier to check: add the one its register gives it (for example GB-LAE-NET) first` }]);
     }
@@ -347,6 +355,7 @@ export async function rejectVerification(db: Db, actor: Actor, id: string, input
   return inTransaction(db, async (trx) => {
     const before = await repo.findById(trx, id);
     if (!before) throw new AppError('not_found', 'No such organisation');
+    await repo.lockIdentifiers(trx, before.identifiers);
     const pending = await repo.pendingRequestFor(trx, id);
     if (!pending) throw new AppError('conflict', `${before.name} has no claim waiting to be decided`);
     if (!(await repo.closeVerificationRequest(trx, pending.id, { status: 'rejected', reason, decidedBy: actor.userId }))) {

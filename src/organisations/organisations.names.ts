@@ -28,16 +28,21 @@ const kindWords = new Set([
   'authority', 'and',
 ]);
 
+/** Characters people swap to deceive, folded to one: 1, i and l; 0 and o. */
+function fold(word: string): string {
+  return word.replace(/[1il]/g, 'l').replace(/0/g, 'o');
+}
+
+const foldedKindWords = new Set([...kindWords].map(fold));
+
 export function nameSkeleton(name: string): string {
   let s = '';
   for (const ch of name.normalize('NFKD')) {
     if (/\p{M}/u.test(ch)) continue; // accents and other combining marks
     s += homoglyphs[ch] ?? ch;
   }
-  // Before lower-casing: a capital I is drawn like a lower-case l in most sans-serif type.
-  s = s.replace(/[I|!1]/g, 'l').toLowerCase().replace(/&/g, ' and ').replace(/[ií]/g, 'l');
-  s = s.replace(/0/g, 'o').replace(/\$/g, 's').replace(/@/g, 'a');
-  const words = s.split(/[^a-z0-9]+/).filter((w) => w && !kindWords.has(w));
+  s = s.toLowerCase().replace(/&/g, ' and ').replace(/[|!]/g, 'l').replace(/\$/g, 's').replace(/@/g, 'a');
+  const words = s.split(/[^a-z0-9]+/).map(fold).filter((w) => w && !foldedKindWords.has(w));
   return words.join('').replace(/rn/g, 'm').replace(/vv/g, 'w');
 }
 

@@ -300,6 +300,11 @@ export async function verifyOrganisation(db: Db, actor: Actor, id: string, input
     if (before.verified) return presentOrganisation(before);
     if (before.identifiers.length < unlocked.identifiers.length) throw raceLost();
     if (!before.identifiers.length) {
+      // Its claim may have been refused a moment ago because a rival was verified for the same identifier.
+      const latest = await repo.latestRequestFor(trx, id);
+      const claimed = (latest?.identifiers ?? []).map(parseOrgId).filter((p): p is OrgId => !isOrgIdError(p));
+      const taken = await repo.identifiersTaken(trx, claimed, id);
+      if (taken.length) throw new AppError('conflict', takenMessage(taken[0]!));
       throw AppError.validation([{ field: 'identifiers', message: `${before.name} has no identifier to check: add the one its register gives it (for example GB-LAE-NET) first` }]);
     }
     await refuseTakenIdentifiers(trx, before.identifiers, id);

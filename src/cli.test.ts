@@ -14,6 +14,23 @@ describeCli('the commonweal command line', (ws) => {
     const org = await cli(['org', 'create', '--name', 'Newcastle City Council', '--identifier', 'GB-LAE-NET', '--legal-form', 'local-authority', '--json', '--data-dir', ws().dir]);
     assert.equal(org.code, 0, org.stderr);
     const orgId = JSON.parse(org.stdout).id;
+    assert.equal(JSON.parse(org.stdout).verified, false, 'registered without --verified: a claim waiting to be checked');
+    const verified = await cli(['org', 'verify', '--org', 'GB-LAE-NET', '--reason', 'Checked against the GB-LAE register', '--json', '--data-dir', ws().dir]);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.equal(JSON.parse(verified.stdout).verified, true);
+    const second = await cli(['org', 'create', '--name', 'Newcastle City Council', '--identifier', 'GB-LAE-NET', '--legal-form', 'local-authority', '--json', '--data-dir', ws().dir]);
+    assert.equal(second.code, 1);
+    assert.match(JSON.parse(second.stderr).detail ?? second.stderr, /GB-LAE-NET is held by Newcastle City Council, a verified organisation/);
+    const claim = await cli(['org', 'create', '--name', 'Gateshead Council', '--identifier', 'GB-LAE-GAT', '--legal-form', 'local-authority', '--json', '--data-dir', ws().dir]);
+    assert.equal(claim.code, 0, claim.stderr);
+    const noReason = await cli(['org', 'verify', '--org', 'GB-LAE-GAT', '--reject', '--data-dir', ws().dir]);
+    assert.equal(noReason.code, 1);
+    assert.match(noReason.stderr, /reason/);
+    const rejected = await cli(['org', 'verify', '--org', 'GB-LAE-GAT', '--reject', '--reason', 'Not on the register as this body', '--json', '--data-dir', ws().dir]);
+    assert.equal(rejected.code, 0, rejected.stderr);
+    assert.deepEqual(JSON.parse(rejected.stdout).identifiers, [], 'a rejected claim loses the identifiers it claimed');
+    const operator = await cli(['org', 'create', '--name', 'Sunderland City Council', '--identifier', 'GB-LAE-SND', '--legal-form', 'local-authority', '--verified', '--json', '--data-dir', ws().dir]);
+    assert.equal(JSON.parse(operator.stdout).verified, true);
 
     const member = await cli(['member', 'add', '--org', 'GB-LAE-NET', '--user', 'officer@example.org', '--role', 'finance', '--json', '--data-dir', ws().dir]);
     assert.equal(member.code, 0, member.stderr);

@@ -26,7 +26,7 @@ describeCli('the commissioning command line', (ws) => {
   });
 
   it('creates and publishes an opportunity from a JSON file, lists it and prints its OCDS', async () => {
-    const org = await run(['org', 'create', '--name', 'Example Borough Council', '--legal-form', 'local-authority']);
+    const org = await run(['org', 'create', '--name', 'Example Borough Council', '--legal-form', 'local-authority', '--identifier', 'GB-GOR-T400001', '--verified']);
     assert.equal(org.code, 0, org.stderr);
     const file = join(ws().dir, 'opportunity.json');
     writeFileSync(file, JSON.stringify(opportunityBody(org.json.id, new Date(Date.now() + 86_400_000))));

@@ -58,6 +58,10 @@ export function commissioningPages(app: App, ctx: AppContext): void {
   app.get('/commissioning/feed.atom', async (request, reply) => {
     const base = ctx.config.baseUrl;
     const releases = await service.latestReleases(db, 50);
+    // A buyer not (or no longer) verified is marked, so it cannot pass for the body whose name it shares.
+    const buyers = await organisationNames(db, [...new Set(releases.map((r) => r.organisationId))]);
+    const buyerName = (r: (typeof releases)[number]) => r.release.buyer?.name
+      ? `${r.release.buyer.name}${buyers.get(r.organisationId)?.verified ? '' : ' (not verified)'}` : undefined;
     const labels: Record<string, string> = { planning: 'Planned', tender: 'Opportunity published', tenderAmendment: 'Opportunity amended', tenderUpdate: 'Question answered', award: 'Awarded', contract: 'Contract signed', implementation: 'Progress' };
     void request;
     return sendAtom(reply, {
@@ -67,7 +71,7 @@ export function commissioningPages(app: App, ctx: AppContext): void {
         id: `${base}/api/v1/commissioning/ocds/releases/${r.ocid}.json#${r.releaseId}`,
         title: `${r.tags.map((t) => labels[t] ?? t).join(', ')}: ${r.release.tender?.title ?? r.ocid}`,
         link: `${base}/commissioning/opportunities/${r.processId}`, updated: r.publishedAt, published: r.publishedAt,
-        author: r.release.buyer?.name ? { name: r.release.buyer.name } : undefined,
+        author: buyerName(r) ? { name: buyerName(r)! } : undefined,
         summary: (r.release.tender?.description ?? '').slice(0, 1000), categories: r.tags.map((t) => ({ term: t })),
       })),
     });

@@ -12,7 +12,7 @@ import { requireOrganisationRole, type Role } from '../platform/auth/policy.ts';
 import { findUserById, hasRole, listMembershipsOfOrganisation, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
 import { enqueueEmail } from '../platform/outbox.repository.ts';
 import { findUserByEmail } from '../platform/auth/auth.service.ts';
-import { findOrganisation, getOrganisation, organisationNames, type OrganisationView } from '../organisations/organisations.service.ts';
+import { findOrganisation, getOrganisation, organisationNames, requireVerifiedPublicBody, type OrganisationView } from '../organisations/organisations.service.ts';
 import { areaNeed, type AreaNeedView } from '../places/places.service.ts';
 import { publisherLines } from '../spend/spend.service.ts';
 import { supplierKey, supplierSlug } from '../spend/spend.suppliers.ts';
@@ -406,6 +406,8 @@ async function snapshot(db: Db, p: repo.ProcessRow, amendments: ProcessSnapshot[
  * with a stable id (`<ocid>-<seq>`). The release is validated against the OCDS schema before it is stored.
  */
 async function publishRelease(trx: Db, p: repo.ProcessRow, tags: ReleaseTag[], amendment?: { rationale: string; description: string }): Promise<string> {
+  // Every OCDS release is published in the commissioner's name: only a verified public body's (the transaction rolls back otherwise).
+  await requireVerifiedPublicBody(trx, p.organisation_id, 'publish contracts or OCDS releases');
   const previous = await repo.releasesOfOcid(trx, p.ocid);
   const last = previous[previous.length - 1];
   const lastTender = (last?.release as { tender?: { amendments?: ProcessSnapshot['amendments'] } } | undefined)?.tender;
@@ -426,6 +428,7 @@ export async function publishProcess(db: Db, actor: Actor, id: string) {
   return inTransaction(db, async (trx) => {
     const found = await requireProcess(trx, id);
     await requireCommissioner(trx, actor, found.organisation_id);
+    await requireVerifiedPublicBody(trx, found.organisation_id, 'publish commissioning opportunities');
     const p = await repo.lockProcess(trx, found);
     if (p.status !== 'draft') throw new AppError('conflict', 'This opportunity is already published');
     if (p.bid_deadline.getTime() <= Date.now()) throw new AppError('unprocessable', 'The deadline for bids has passed: create the opportunity again with a later deadline');
@@ -1003,6 +1006,7 @@ export async function awardLot(db: Db, actor: Actor, processId: string, input: {
   return inTransaction(db, async (trx) => {
     const found = await requireProcess(trx, processId);
     await requireCommissioner(trx, actor, found.organisation_id);
+    await requireVerifiedPublicBody(trx, found.organisation_id, 'award contracts');
     const p = await repo.lockProcess(trx, found);
     if (p.status !== 'active') throw new AppError('unprocessable', 'This opportunity is not being evaluated');
     if (p.bid_deadline.getTime() > Date.now()) throw new AppError('unprocessable', 'Bids are sealed until the deadline: nothing can be awarded before it');
@@ -1142,6 +1146,7 @@ export async function createOpenCall(db: Db, actor: Actor, input: { organisation
   return inTransaction(db, async (trx) => {
     const org = await getOrganisation(trx, orgRef);
     await requireCommissioner(trx, actor, org.id);
+    await requireVerifiedPublicBody(trx, org.id, 'publish an open call');
     const call = await repo.insertOpenCall(trx, { organisationId: org.id, title, description, closesOn, createdBy: actor.userId });
     await recordAudit(trx, actor, { action: 'commissioning.open_call.opened', entityType: 'commissioning_open_call', entityId: call.id, organisationId: org.id, after: { title, closesOn } });
     return { id: call.id, href: `/commissioning/open-calls/${call.id}` };
@@ -1235,7 +1240,7 @@ export async function releasePackageForPublisher(db: Db, ref: string, baseUrl: s
 /** The newest published releases for the feed. */
 export async function latestReleases(db: Db, limit = 50) {
   const rows = await repo.latestReleases(db, limit);
-  return rows.map((r) => ({ releaseId: r.release_id, ocid: r.ocid, processId: r.process_id, tags: r.tags as string[], publishedAt: r.published_at, release: r.release as { tender?: { title?: string; description?: string }; buyer?: { name?: string } } }));
+  return rows.map((r) => ({ releaseId: r.release_id, organisationId: r.organisation_id, ocid: r.ocid, processId: r.process_id, tags: r.tags as string[], publishedAt: r.published_at, release: r.release as { tender?: { title?: string; description?: string }; buyer?: { name?: string } } }));
 }
 
 // ---------------------------------------------------------------------------------------------------------

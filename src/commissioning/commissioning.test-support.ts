@@ -8,6 +8,8 @@ import { insertMembership } from '../platform/auth/auth.repository.ts';
 import type { Role } from '../platform/auth/policy.ts';
 import type { AppContext } from '../platform/module.ts';
 import { createOrganisation, type OrganisationView } from '../organisations/organisations.service.ts';
+import { verifiedPublicBody } from '../organisations/organisations.test-support.ts';
+import { isPublicBodyForm } from '../organisations/organisations.forms.ts';
 import type { LegalForm } from '../organisations/organisations.forms.ts';
 import { validateReleasePackage } from './commissioning.ocds.ts';
 
@@ -21,8 +23,10 @@ export async function person(ctx: AppContext, label: string, roles: [string, Rol
   return { userId: user.id, email, actor: { userId: user.id, tokenId: null, isAdmin: false, via: 'session' } as Actor, auth: { authorization: `Bearer ${token}` } };
 }
 
+/** An organisation for a test: a public body (a buyer) is registered verified, as only a verified public body publishes. */
 export async function organisation(ctx: AppContext, name: string, legalForm: LegalForm): Promise<OrganisationView> {
-  return createOrganisation(ctx.db, cliActor, { name: `${name} ${randomUUID().slice(0, 6)}`, legalForm });
+  const unique = `${name} ${randomUUID().slice(0, 6)}`;
+  return isPublicBodyForm(legalForm) ? verifiedPublicBody(ctx.db, unique, legalForm) : createOrganisation(ctx.db, cliActor, { name: unique, legalForm });
 }
 
 /** A buying council with a commissioner and two evaluators; three providers (a charity, a CIC, a company), each with an administrator. */

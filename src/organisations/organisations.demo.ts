@@ -47,15 +47,20 @@ export const demoOrganisations: DemoOrganisation[] = [
   { name: 'Denton Travel', legalForm: 'company-limited-by-shares', identifiers: [], locality: 'Newcastle upon Tyne', description: supplierNote },
 ];
 
-/** Loads the demo organisations; skips any already present (by identifier, else by name). */
+/**
+ * Loads the demo organisations; skips any already present (by identifier, else by name). Those with an
+ * identifier are real bodies checked against their registers when this list was written, so the platform
+ * itself registers them verified (audited as the system). An unverified organisation that claimed one of their
+ * identifiers first (an impostor) does not stop that: the verified body is added and the claim refused.
+ */
 export async function seedOrganisations(ctx: AppContext): Promise<number> {
   let added = 0;
   for (const demo of demoOrganisations) {
     const existing = demo.identifiers[0]
       ? await service.findOrganisation(ctx.db, demo.identifiers[0])
       : (await service.searchOrganisations(ctx.db, { q: demo.name, pageSize: 5 })).items.find((o) => o.name === demo.name);
-    if (existing) continue;
-    await service.createOrganisation(ctx.db, systemActor, demo);
+    if (existing && (existing.verified || !demo.identifiers.length)) continue;
+    await service.createOrganisation(ctx.db, systemActor, { ...demo, verified: demo.identifiers.length > 0 }, { baseUrl: ctx.config.baseUrl });
     added++;
   }
   return added;

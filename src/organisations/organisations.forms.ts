@@ -32,3 +32,13 @@ export const sectorLabels = {
   private: 'Private sector',
 } as const;
 export type Sector = keyof typeof sectorLabels;
+
+/**
+ * Which organisations are public bodies: decided here and nowhere else. A public body is one whose legal form
+ * is in the public sector (local authority, government department or agency, NHS body, other public body).
+ * Only a *verified* public body may publish spending, salaries, contracts and OCDS or receive petitions
+ * (organisations.service.ts, requireVerifiedPublicBody).
+ */
+export function isPublicBodyForm(legalForm: string): boolean {
+  return (legalForms as Record<string, { sector: string }>)[legalForm]?.sector === 'public';
+}

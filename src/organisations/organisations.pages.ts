@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, AppContext } from '../platform/module.ts';
 import { isAppError } from '../platform/errors.ts';
 import { roles, roleLabels, rolesByOrganisation } from '../platform/auth/policy.ts';
@@ -52,8 +52,8 @@ export function organisationsPages(app: App, ctx: AppContext): void {
       const org = await service.createOrganisation(db, request.actor, {
         name: form.name, legalForm: form.legalForm, identifiers: form.identifiers ?? '',
         website: form.website ?? '', description: form.description ?? '', locality: form.locality ?? '',
-        distributesProfit: form.distributesProfit || undefined,
-      });
+        distributesProfit: form.distributesProfit || undefined, evidence: form.evidence ?? '',
+      }, { baseUrl: ctx.config.baseUrl });
       return reply.redirect(`/organisations/${org.slug}?notice=created`, 303);
     } catch (error) {
       return formError(reply, error, form, 'new');
@@ -67,22 +67,32 @@ export function organisationsPages(app: App, ctx: AppContext): void {
     'member-removed': 'The role has been removed.',
     verified: 'The organisation is marked as verified against its register.',
     unverified: 'The organisation is no longer marked as verified.',
+    'verification-requested': 'Your claim has been sent to the site administrators. You will get an email when it is decided.',
+    invited: 'The invitation has been emailed. It can be used once, within 14 days.',
   };
 
-  app.get('/organisations/:slug', async (request, reply) => {
-    const org = await service.getOrganisation(db, (request.params as { slug: string }).slug);
+  async function showPage(request: FastifyRequest, reply: FastifyReply, slug: string, extra: Record<string, unknown> = {}, status = 200) {
+    const org = await service.getOrganisation(db, slug);
     const myRoles = request.user ? (await rolesByOrganisation(db, request.user.id)).get(org.id) ?? [] : [];
     const canManage = !!request.user && (request.user.isAdmin || myRoles.includes('admin'));
     const members = canManage ? await service.listMembers(db, request.actor, org.id) : [];
+    const invitations = canManage ? await service.listInvitations(db, request.actor, org.id) : [];
+    const verification = canManage ? await service.latestVerificationRequest(db, org.id) : null;
     const sections = (await Promise.all((ctx.lookups.organisationSections ?? []).map((section) => section(org.id)))).filter((s) => s !== null);
+    const role = (extra.inviteValues as Form | undefined)?.role ?? (extra.memberValues as Form | undefined)?.role;
     return reply.page('organisations/views/show.njk', {
       org, sections, sectorLabel: sectorLabels[org.sector], canManage, members: members.map((m) => ({ ...m, roleLabel: roleLabels[m.role] })),
+      invitations, verification,
+      canPublishAsPublicBody: service.isVerifiedPublicBody(org),
       myRoles: myRoles.map((r) => roleLabels[r]),
       isSiteAdmin: !!request.user?.isAdmin,
-      roleItems: roles.map((r) => ({ value: r, text: roleLabels[r] })),
+      roleItems: roles.map((r) => ({ value: r, text: roleLabels[r], selected: r === role })),
       notice: own(notices, (request.query as Form).notice),
-    }, { form: canManage });
-  });
+      ...extra,
+    }, { form: canManage || !!request.user?.isAdmin, status });
+  }
+
+  app.get('/organisations/:slug', async (request, reply) => showPage(request, reply, (request.params as { slug: string }).slug));
 
   const adminOf = { roles: ['admin'] as const, organisation: async (r: { params: unknown }) => (await service.getOrganisation(db, (r.params as { slug: string }).slug)).id };
 
@@ -102,7 +112,8 @@ export function organisationsPages(app: App, ctx: AppContext): void {
       await service.updateOrganisation(db, request.actor, org.id, {
         name: form.name, legalForm: form.legalForm, identifiers: form.identifiers ?? '', website: form.website ?? '',
         description: form.description ?? '', locality: form.locality ?? '', distributesProfit: form.distributesProfit || undefined,
-      });
+        evidence: form.evidence ?? '',
+      }, { baseUrl: ctx.config.baseUrl });
       return reply.redirect(`/organisations/${org.slug}?notice=updated`, 303);
     } catch (error) {
       return formError(reply, error, form, 'edit', org);
@@ -116,14 +127,7 @@ export function organisationsPages(app: App, ctx: AppContext): void {
       await service.addMember(db, request.actor, org.id, { email: form.email, role: form.role }, { baseUrl: ctx.config.baseUrl });
       return reply.redirect(`/organisations/${org.slug}?notice=member-added#members`, 303);
     } catch (error) {
-      if (isAppError(error) && error.fieldErrors.length) {
-        const members = await service.listMembers(db, request.actor, org.id);
-        return reply.page('organisations/views/show.njk', {
-          org, sectorLabel: sectorLabels[org.sector], canManage: true, members: members.map((m) => ({ ...m, roleLabel: roleLabels[m.role] })),
-          myRoles: [], roleItems: roles.map((r) => ({ value: r, text: roleLabels[r], selected: r === form.role })),
-          errors: error.fieldErrors, memberValues: form,
-        }, { status: error.status });
-      }
+      if (isAppError(error) && error.fieldErrors.length) return showPage(request, reply, org.slug, { errors: error.fieldErrors, memberValues: form }, error.status);
       throw error;
     }
   });
@@ -131,7 +135,7 @@ export function organisationsPages(app: App, ctx: AppContext): void {
   app.post('/organisations/:slug/verify', { config: { access: 'admin' } }, async (request, reply) => {
     const org = await service.getOrganisation(db, (request.params as { slug: string }).slug);
     const verified = ((request.body ?? {}) as Form).verified === 'yes';
-    await service.setVerified(db, request.actor, org.id, verified);
+    await service.setVerified(db, request.actor, org.id, verified, { baseUrl: ctx.config.baseUrl });
     return reply.redirect(`/organisations/${org.slug}?notice=${verified ? 'verified' : 'unverified'}`, 303);
   });
 
@@ -140,5 +144,78 @@ export function organisationsPages(app: App, ctx: AppContext): void {
     const form = (request.body ?? {}) as Form;
     await service.removeMember(db, request.actor, org.id, { userId: form.userId ?? '', role: form.role ?? '' });
     return reply.redirect(`/organisations/${org.slug}?notice=member-removed#members`, 303);
+  });
+
+  app.post('/organisations/:slug/verification', { config: { access: adminOf } }, async (request, reply) => {
+    const org = await service.getOrganisation(db, (request.params as { slug: string }).slug);
+    const form = (request.body ?? {}) as Form;
+    try {
+      await service.requestVerification(db, request.actor, org.id, { evidence: form.evidence }, { baseUrl: ctx.config.baseUrl });
+      return reply.redirect(`/organisations/${org.slug}?notice=verification-requested#verification`, 303);
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) return showPage(request, reply, org.slug, { errors: error.fieldErrors, verificationValues: form }, error.status);
+      throw error;
+    }
+  });
+
+  app.post('/organisations/:slug/invitations', { config: { access: adminOf } }, async (request, reply) => {
+    const org = await service.getOrganisation(db, (request.params as { slug: string }).slug);
+    const form = (request.body ?? {}) as Form;
+    try {
+      await service.inviteMember(db, request.actor, org.id, { email: form.email, role: form.role }, { baseUrl: ctx.config.baseUrl });
+      return reply.redirect(`/organisations/${org.slug}?notice=invited#members`, 303);
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) {
+        const errors = error.fieldErrors.map((e) => ({ ...e, field: e.field === 'email' ? 'inviteEmail' : e.field === 'role' ? 'inviteRole' : e.field }));
+        return showPage(request, reply, org.slug, { errors, inviteValues: form }, error.status);
+      }
+      throw error;
+    }
+  });
+
+  // Invitations: the link in the email. Anyone holding it sees what it offers; accepting needs the invited address.
+
+  app.get('/invitations/:token', async (request, reply) => {
+    const token = (request.params as { token: string }).token;
+    const invitation = await service.getInvitation(db, token);
+    const signedInAs = request.user?.email ?? null;
+    return reply.page('organisations/views/invitation.njk', {
+      invitation, token, signedInAs, matches: signedInAs === invitation.email,
+      next: encodeURIComponent(`/invitations/${token}`),
+    }, { form: true });
+  });
+
+  app.post('/invitations/:token', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const token = (request.params as { token: string }).token;
+    const accepted = await service.acceptInvitation(db, request.actor, token);
+    return reply.redirect(`/organisations/${accepted.organisation.slug}?notice=member-added`, 303);
+  });
+
+  // Site administrators: claims to verify, look-alikes, recent decisions.
+
+  const adminNotices: Record<string, string> = {
+    verified: 'The claim was verified. The claimant has been emailed.',
+    rejected: 'The claim was rejected and its identifiers removed from the organisation. The claimant has been emailed.',
+  };
+
+  async function adminPage(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
+    const queue = await service.verificationQueue(db, request.actor);
+    return reply.page('organisations/views/admin.njk', { ...queue, notice: adminNotices[(request.query as Form).notice ?? ''], ...extra }, { status });
+  }
+
+  app.get('/admin/organisations', { config: { access: 'admin' } }, async (request, reply) => adminPage(request, reply));
+
+  app.post('/admin/organisations/claims/:id', { config: { access: 'admin' } }, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const form = (request.body ?? {}) as Form;
+    try {
+      await service.decideVerification(db, request.actor, id, { decision: form.decision, reason: form.reason }, { baseUrl: ctx.config.baseUrl });
+      return reply.redirect(`/admin/organisations?notice=${form.decision === 'verify' ? 'verified' : 'rejected'}`, 303);
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) {
+        return adminPage(request, reply, { errors: error.fieldErrors.map((e) => ({ ...e, field: `${e.field}-${id}` })), claimValues: { id, ...form } }, error.status);
+      }
+      throw error;
+    }
   });
 }

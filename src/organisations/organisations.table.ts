@@ -19,9 +19,48 @@ export interface OrganisationIdentifiersTable {
   organisation_id: string;
   scheme: string;
   identifier: string;
+  /** True once a site administrator (or the operator) has checked the claim; unique among verified holdings. */
+  verified: Generated<boolean>;
+}
+
+export interface OrganisationVerificationRequestsTable {
+  id: Generated<string>;
+  organisation_id: string;
+  requested_by: string | null;
+  identifiers: string[];
+  evidence: string | null;
+  status: Generated<'pending' | 'verified' | 'rejected' | 'superseded'>;
+  reason: string | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface OrganisationLookalikesTable {
+  organisation_id: string;
+  resembles_id: string;
+  name: string;
+  resembles_name: string;
+  created_at: Generated<Date>;
+}
+
+export interface OrganisationInvitationsTable {
+  id: Generated<string>;
+  organisation_id: string;
+  email: string;
+  role: string;
+  token_hash: string;
+  invited_by: string | null;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  accepted_at: Date | null;
+  accepted_by: string | null;
 }
 
 export interface OrganisationsTables {
   organisations: OrganisationsTable;
   organisation_identifiers: OrganisationIdentifiersTable;
+  organisation_verification_requests: OrganisationVerificationRequestsTable;
+  organisation_lookalikes: OrganisationLookalikesTable;
+  organisation_invitations: OrganisationInvitationsTable;
 }

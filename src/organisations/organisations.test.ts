@@ -28,9 +28,8 @@ eachEngine('organisations', (t) => {
 
     const members = await app.inject({ method: 'GET', url: `/api/v1/organisations/${org.id}/members`, headers: auth });
     assert.deepEqual(members.json().map((m: { role: string; userId: string }) => [m.userId, m.role]), [[user.id, 'admin']]);
-    const audit = await ctx.db.selectFrom('audit_log').selectAll().where('entity_id', '=', org.id).execute();
-    assert.equal(audit.length, 1);
-    assert.equal(audit[0]!.action, 'organisation.created');
+    const audit = await ctx.db.selectFrom('audit_log').selectAll().where('entity_id', '=', org.id).orderBy('id').execute();
+    assert.deepEqual(audit.map((a) => a.action), ['organisation.created', 'organisation.verification_requested'], 'its claim to GB-MPR-30162R waits for a site administrator');
     assert.equal(audit[0]!.actor_user_id, user.id);
     assert.equal(audit[0]!.actor_via, 'token');
 
@@ -38,16 +37,21 @@ eachEngine('organisations', (t) => {
     assert.equal(byIdentifier.json().id, org.id);
   });
 
-  it('refuses an identifier that already belongs to another organisation, and writes nothing', async () => {
+  it('lets two unverified organisations claim one identifier, but refuses a claim on one held verified, writing nothing', async () => {
     const { app, ctx } = t();
     const { auth } = await userWithToken(ctx.db, 'dup@example.org');
     const first = await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: auth, payload: { name: 'Age UK Test', legalForm: 'charitable-company', identifiers: ['GB-CHC-1128267'] } });
     assert.equal(first.statusCode, 201);
+    // A squatter's unchecked claim must not lock the real body out of the registry.
+    const rival = await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: auth, payload: { name: 'Age UK Rival', legalForm: 'charitable-company', identifiers: ['GB-CHC-1128267'] } });
+    assert.equal(rival.statusCode, 201, rival.body);
+    await service.verifyOrganisation(ctx.db, cliActor, first.json().id);
     const count = await service.countOrganisations(ctx.db);
     const second = await app.inject({ method: 'POST', url: '/api/v1/organisations', headers: auth, payload: { name: 'Impostor', legalForm: 'charitable-company', identifiers: ['gb-chc-1128267'] } });
     assert.equal(second.statusCode, 409);
     assert.equal(second.json().code, 'conflict');
     assert.equal(second.json().errors[0].field, 'identifiers');
+    assert.match(second.json().errors[0].message, /GB-CHC-1128267 is held by Age UK Test, a verified organisation: ask its administrators to invite you/);
     assert.equal(await service.countOrganisations(ctx.db), count);
   });
 
@@ -126,7 +130,7 @@ eachEngine('organisations', (t) => {
     const owner = new TestAgent(app, '10.1.0.2');
     await owner.register(ctx.db, { name: 'Owner', email: 'verify-owner@example.org', password });
     await owner.get('/organisations/new');
-    await owner.post('/organisations', { name: 'Fenham Food Bank', legalForm: 'community-group' });
+    await owner.post('/organisations', { name: 'Fenham Food Bank', legalForm: 'registered-charity', identifiers: 'GB-CHC-1099999', evidence: 'I am its chair; see fenhamfoodbank.example.org/trustees' });
     const refused = await owner.post('/organisations/fenham-food-bank/verify', { verified: 'yes' });
     assert.equal(refused.statusCode, 403);
     await registerUser(ctx.db, cliActor, { email: 'site-admin@example.org', name: 'Site Admin', password, isAdmin: true });

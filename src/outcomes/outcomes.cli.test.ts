@@ -8,7 +8,7 @@ describeCli('the outcomes command line', (ws) => {
 
   it('runs a contract from rate card to payment, and names the field at fault', async () => {
     const { run } = ws();
-    const council = await run('org', 'create', '--name', 'CLI Council', '--legal-form', 'local-authority');
+    const council = await run('org', 'create', '--name', 'CLI Council', '--legal-form', 'local-authority', '--identifier', 'GB-GOR-T100001', '--verified');
     assert.equal(council.code, 0, council.stderr);
     const provider = await run('org', 'create', '--name', 'CLI Provider', '--legal-form', 'charitable-company');
     assert.equal(provider.code, 0, provider.stderr);
@@ -35,7 +35,7 @@ describeCli('the outcomes command line', (ws) => {
     const indigo = await run('outcomes', 'indigo', '--contract', contract.json.id);
     assert.equal(indigo.code, 0, indigo.stderr);
     assert.equal(indigo.json.outcome_metrics[0].id, 'E1');
-    const fund = await run('org', 'create', '--name', 'CLI Fund', '--legal-form', 'other-public-body');
+    const fund = await run('org', 'create', '--name', 'CLI Fund', '--legal-form', 'other-public-body', '--identifier', 'GB-GOR-T100002', '--verified');
     const payers = await run('outcomes', 'payers', 'set', '--contract', contract.json.id, '--payer', `${council.json.id}=8000`, '--payer', `${fund.json.id}=2000`);
     assert.equal(payers.code, 0, payers.stderr);
     const badShares = await run('outcomes', 'payers', 'set', '--contract', contract.json.id, '--payer', `${council.json.id}=8000`);

@@ -6,7 +6,7 @@
 //   milestone its outcome meets.
 import type { Db } from '../platform/db.ts';
 import { AppError } from '../platform/errors.ts';
-import { getOrganisation, type OrganisationView } from '../organisations/organisations.service.ts';
+import { getOrganisation, requireVerifiedPublicBody, type OrganisationView } from '../organisations/organisations.service.ts';
 import { getContractSummary, releasePackageForOcid, type ContractSummary } from '../commissioning/commissioning.service.ts';
 import * as repo from './outcomes.repository.ts';
 import * as service from './outcomes.service.ts';
@@ -170,7 +170,8 @@ export interface OcdsTarget { summary: ContractSummary; awardId: string }
  * The commissioning contract an outcomes contract publishes under, and its award (OCDS requires a contract's
  * awardID). 422 when the contract is not linked, or commissioning has published nothing naming its award.
  */
-export async function ocdsTarget(db: Db, c: Pick<service.ContractView, 'commissioningContractId'>): Promise<OcdsTarget> {
+export async function ocdsTarget(db: Db, c: Pick<service.ContractView, 'commissioningContractId' | 'organisationId'>): Promise<OcdsTarget> {
+  await requireVerifiedPublicBody(db, c.organisationId, 'publish OCDS releases');
   if (!c.commissioningContractId) throw new AppError('unprocessable', 'This outcomes contract is not linked to a commissioning contract, so it has no ocid to publish under. Its INDIGO export stands alone.');
   const summary = await getContractSummary(db, c.commissioningContractId);
   if (!summary) throw new AppError('unprocessable', `The linked commissioning contract ${c.commissioningContractId} was not found`);

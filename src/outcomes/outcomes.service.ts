@@ -17,7 +17,7 @@ import { Checker } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import { holdsRoleIn, requireOrganisationRole } from '../platform/auth/policy.ts';
-import { findOrganisation, organisationNames } from '../organisations/organisations.service.ts';
+import { findOrganisation, organisationNames, requireVerifiedPublicBody } from '../organisations/organisations.service.ts';
 import { getContractSummary } from '../commissioning/commissioning.service.ts';
 import * as repo from './outcomes.repository.ts';
 import { publishOcdsRelease } from './outcomes.ocds.ts';
@@ -156,6 +156,8 @@ export async function createContract(db: Db, actor: Actor, input: ContractInput)
   check.done();
   return inTransaction(db, async (trx) => {
     await requireOrganisationRole(trx, actor, organisationId!, managers);
+    // An outcomes contract is public in its commissioner's name: only a verified public body opens one.
+    await requireVerifiedPublicBody(trx, organisationId!, 'publish outcomes contracts');
     const row = await repo.insertContract(trx, {
       organisation_id: organisationId!, provider_organisation_id: providerId!, title, description, target_population: targetPopulation,
       start_date: startDate!, end_date: endDate!, cap_pence: capPence!, person_cap_pence: personCapPence, commissioning_contract_id: commissioningContractId,

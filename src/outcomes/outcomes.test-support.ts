@@ -6,6 +6,8 @@ import type { Actor } from '../platform/actor.ts';
 import { cliActor } from '../platform/actor.ts';
 import { userWithToken } from '../platform/testing.ts';
 import { addMember, createOrganisation } from '../organisations/organisations.service.ts';
+import { verifiedPublicBody } from '../organisations/organisations.test-support.ts';
+import { isPublicBodyForm, type LegalForm } from '../organisations/organisations.forms.ts';
 import * as service from './outcomes.service.ts';
 
 export function actorOf(userId: string): Actor {
@@ -21,7 +23,10 @@ export async function person(ctx: AppContext, label: string, roles: [string, str
 
 export async function parties(ctx: AppContext) {
   const tag = randomBytes(3).toString('hex');
-  const org = (name: string, legalForm = 'charitable-company') => createOrganisation(ctx.db, cliActor, { name: `${name} ${tag}`, legalForm });
+  // Public bodies (the council, the fund) are registered verified: only a verified public body publishes contracts.
+  const org = (name: string, legalForm: LegalForm = 'charitable-company') => isPublicBodyForm(legalForm)
+    ? verifiedPublicBody(ctx.db, `${name} ${tag}`, legalForm)
+    : createOrganisation(ctx.db, cliActor, { name: `${name} ${tag}`, legalForm });
   const council = await org('Test Council', 'local-authority');
   const provider = await org('Test Provider');
   const validator = await org('Test Evaluators');

@@ -64,7 +64,10 @@ const FilterQuery = {
 const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' }));
 
 const Group = Type.Object({ key: Nullable(Type.String()), label: Type.String(), lines: Type.Integer(), netTotalPence: Pence, slug: Type.Optional(Nullable(Type.String())) });
-const Publisher = Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() });
+const Publisher = Type.Object({
+  id: Type.String(), name: Type.String(), slug: Type.String(),
+  verified: Type.Boolean({ description: 'Verified against its register by a site administrator. Two publishers may share a name; only a verified one is the body it names.' }),
+});
 const PublisherRef = Type.Object({ publisher: Type.String({ description: 'Organisation id, org-id identifier (GB-LAE-NET) or slug' }) });
 
 const Line = Type.Object({
@@ -153,7 +156,7 @@ export function spendApi(app: App, ctx: AppContext): void {
   app.get('/api/v1/spend/publishers', {
     schema: {
       tags: ['spend'], summary: 'Publishers of spending data, with their totals',
-      response: { 200: Type.Array(Type.Object({ ...Publisher.properties, files: Type.Integer(), lines: Type.Integer(), netTotalPence: Pence, firstDate: Nullable(Type.String()), lastDate: Nullable(Type.String()), periodFrom: Type.String(), periodTo: Type.String() })) },
+      response: { 200: Type.Array(Type.Object({ ...Publisher.properties, identifiers: Type.Array(Type.String(), { description: 'org-id identifiers' }), files: Type.Integer(), lines: Type.Integer(), netTotalPence: Pence, firstDate: Nullable(Type.String()), lastDate: Nullable(Type.String()), periodFrom: Type.String(), periodTo: Type.String() })) },
     },
   }, async () => service.listPublishers(db));
 

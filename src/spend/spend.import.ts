@@ -10,7 +10,7 @@ import type { Actor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { requireOrganisationRole } from '../platform/auth/policy.ts';
-import { getOrganisation } from '../organisations/organisations.service.ts';
+import { getOrganisation, requireVerifiedPublicBody } from '../organisations/organisations.service.ts';
 import { SpendFileError } from './spend.errors.ts';
 import type { SpendSummary } from './spend.read.ts';
 import { openCopyStream, type CopySource } from './spend.copy.ts';
@@ -161,6 +161,8 @@ function resultFromFile(row: repo.SpendFileRow, publisher: ImportResult['publish
 export async function importSpendFile(ctx: AppContext, actor: Actor, input: ImportInput): Promise<ImportResult> {
   const org = await getOrganisation(ctx.db, input.publisher);
   await requireOrganisationRole(ctx.db, actor, org.id, PUBLISHING_ROLES);
+  // Only a verified public body publishes spending (an impostor of a council's name cannot).
+  await requireVerifiedPublicBody(ctx.db, org.id, 'publish spending');
   const publisher = { id: org.id, name: org.name, slug: org.slug };
   let period: SpendPeriod | undefined;
   if (input.period) {
@@ -322,6 +324,7 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
 export async function confirmMapping(ctx: AppContext, actor: Actor, publisher: string, fileId: string): Promise<Record<string, string | null>> {
   const org = await getOrganisation(ctx.db, publisher);
   await requireOrganisationRole(ctx.db, actor, org.id, PUBLISHING_ROLES);
+  await requireVerifiedPublicBody(ctx.db, org.id, 'publish spending');
   const file = await repo.findFile(ctx.db, org.id, fileId);
   if (!file) throw new AppError('not_found', 'No such spend file for this publisher');
   const mapping: Record<string, string | null> = {};

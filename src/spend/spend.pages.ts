@@ -88,7 +88,9 @@ export function spendPages(app: App, ctx: AppContext): void {
   app.get('/spend', async (_request, reply) => {
     const publishers = await service.listPublishers(db);
     const rows = publishers.map((p) => [
-      { html: link(`/spend/${p.slug}`, p.name) },
+      // The identifier and a "Not verified" tag tell apart two publishers with the same or a confusable name.
+      { html: link(`/spend/${p.slug}`, p.name) + (p.identifiers.length ? ` <span class="govuk-body-s">${esc(p.identifiers.join(', '))}</span>` : '')
+        + (p.verified ? '' : ' <strong class="govuk-tag govuk-tag--grey">Not verified</strong>') },
       { text: p.firstDate && p.lastDate ? `${p.firstDate} to ${p.lastDate}` : `${p.periodFrom} to ${p.periodTo}` },
       num(integer.format(p.files)),
       num(integer.format(p.lines)),

@@ -11,6 +11,7 @@ import { AppError, type FieldError } from '../platform/errors.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { requireOrganisationRole } from '../platform/auth/policy.ts';
 import { inTransaction } from '../platform/transaction.ts';
+import { requireVerifiedPublicBody } from '../organisations/organisations.service.ts';
 import { tokenizeCsv } from './spend.csv.ts';
 import { decodeWindows1252 } from './spend.encoding.ts';
 import { parseAmount, parseSpendDate } from './spend.values.ts';
@@ -300,6 +301,7 @@ function newRow(organisationId: string, asAt: string, position: number, p: Salar
 export async function addSalaryPost(db: Db, actor: Actor, publisherRef: string, input: SalaryPostText & { asAt?: string }): Promise<SalaryPostView> {
   const publisher = await resolvePublisher(db, publisherRef);
   await requireOrganisationRole(db, actor, publisher.id, PUBLISHING_ROLES);
+  await requireVerifiedPublicBody(db, publisher.id, 'publish senior salaries');
   const errors: FieldError[] = [];
   let asAt = '';
   try {
@@ -339,7 +341,7 @@ export async function removeSalaryPost(db: Db, actor: Actor, publisherRef: strin
 }
 
 export interface SalaryImportResult {
-  publisher: { id: string; name: string; slug: string };
+  publisher: { id: string; name: string; slug: string; verified: boolean };
   asAt: string;
   posts: number;
   replaced: number;
@@ -351,6 +353,7 @@ export interface SalaryImportResult {
 export async function importSalaryCsv(db: Db, actor: Actor, publisherRef: string, input: { bytes: Uint8Array; asAt?: string }): Promise<SalaryImportResult> {
   const publisher = await resolvePublisher(db, publisherRef);
   await requireOrganisationRole(db, actor, publisher.id, PUBLISHING_ROLES);
+  await requireVerifiedPublicBody(db, publisher.id, 'publish senior salaries');
   const errors: FieldError[] = [];
   let asAt = '';
   try {
@@ -372,7 +375,7 @@ export async function importSalaryCsv(db: Db, actor: Actor, publisherRef: string
     const replaced = await repo.deleteSalaryPosts(trx, publisher.id, asAt);
     await repo.insertSalaryPosts(trx, csv.posts.map((p, i) => newRow(publisher.id, asAt, i + 1, p, actor)));
     const result: SalaryImportResult = {
-      publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug }, asAt, posts: csv.posts.length, replaced, columns: csv.columns, warnings: csv.warnings,
+      publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug, verified: publisher.verified }, asAt, posts: csv.posts.length, replaced, columns: csv.columns, warnings: csv.warnings,
     };
     await recordAudit(trx, actor, {
       action: 'spend.salaries.published', entityType: 'spend_salary_list', entityId: null, organisationId: publisher.id,
@@ -386,6 +389,7 @@ export async function importSalaryCsv(db: Db, actor: Actor, publisherRef: string
 export async function setPayMultiple(db: Db, actor: Actor, publisherRef: string, input: { asAt?: string; highest?: string; median?: string }): Promise<PayMultipleView> {
   const publisher = await resolvePublisher(db, publisherRef);
   await requireOrganisationRole(db, actor, publisher.id, PUBLISHING_ROLES);
+  await requireVerifiedPublicBody(db, publisher.id, 'publish senior salaries');
   const errors: FieldError[] = [];
   let asAt = '';
   try {
@@ -415,7 +419,7 @@ export async function setPayMultiple(db: Db, actor: Actor, publisherRef: string,
 }
 
 export interface PublisherSalaries {
-  publisher: { id: string; name: string; slug: string };
+  publisher: { id: string; name: string; slug: string; verified: boolean };
   /** The date shown: the one asked for, else the newest published. Null when nothing is published. */
   asAt: string | null;
   dates: string[];
@@ -431,7 +435,7 @@ export async function publisherSalaries(db: Db, publisherRef: string, asAtInput?
   if (asAtInput && asAt && !dates.includes(asAt)) throw new AppError('not_found', `${publisher.name} has published no senior salaries as at ${asAt}`);
   const [posts, multiple] = asAt ? await Promise.all([repo.salaryPosts(db, publisher.id, asAt), repo.findPayMultiple(db, publisher.id, asAt)]) : [[], null];
   return {
-    publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug }, asAt, dates,
+    publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug, verified: publisher.verified }, asAt, dates,
     posts: posts.map(presentPost), payMultiple: multiple ? presentPayMultiple(multiple) : null,
   };
 }

@@ -80,13 +80,16 @@ export function filterQuery(input: FilterInput, extra: Record<string, string | n
 
 export async function resolvePublisher(db: Db, ref: string) {
   const org = await getOrganisation(db, ref);
-  return { id: org.id, name: org.name, slug: org.slug, identifiers: org.identifiers };
+  return { id: org.id, name: org.name, slug: org.slug, identifiers: org.identifiers, verified: org.verified };
 }
 
 export interface PublisherListItem {
   id: string;
   name: string;
   slug: string;
+  /** Verified against its register: two publishers may share a name, and only the verified one is that body. */
+  verified: boolean;
+  identifiers: string[];
   files: number;
   lines: number;
   netTotalPence: number;
@@ -99,10 +102,15 @@ export interface PublisherListItem {
 export async function listPublishers(db: Db): Promise<PublisherListItem[]> {
   const rows = await repo.publishers(db);
   const names = await organisationNames(db, rows.map((r) => r.organisation_id));
-  return rows.map((r) => ({
-    id: r.organisation_id, name: names.get(r.organisation_id)?.name ?? 'Unknown', slug: names.get(r.organisation_id)?.slug ?? r.organisation_id,
-    files: r.files, lines: r.lines, netTotalPence: r.pence, firstDate: r.first_date, lastDate: r.last_date, periodFrom: r.period_from, periodTo: r.period_to,
-  })).sort((a, b) => a.name.localeCompare(b.name));
+  return rows.map((r) => {
+    const o = names.get(r.organisation_id);
+    return {
+      id: r.organisation_id, name: o?.name ?? 'Unknown', slug: o?.slug ?? r.organisation_id,
+      verified: o?.verified ?? false, identifiers: (o?.identifiers ?? []).map((i) => `${i.scheme}-${i.identifier}`),
+      files: r.files, lines: r.lines, netTotalPence: r.pence, firstDate: r.first_date, lastDate: r.last_date, periodFrom: r.period_from, periodTo: r.period_to,
+    };
+  // Verified publishers first, so one that shares a name with an unverified one always comes before it.
+  }).sort((a, b) => Number(b.verified) - Number(a.verified) || a.name.localeCompare(b.name));
 }
 
 export interface GroupRow {
@@ -123,7 +131,7 @@ function presentGroups(by: repo.GroupBy, rows: repo.Total[]): GroupRow[] {
 }
 
 export interface PublisherSummary {
-  publisher: { id: string; name: string; slug: string };
+  publisher: { id: string; name: string; slug: string; verified: boolean };
   filters: Filters;
   lines: number;
   netTotalPence: number;
@@ -146,7 +154,7 @@ export async function publisherSummary(db: Db, ref: string, input: FilterInput, 
     repo.groupTotals(db, f, 'purpose', top), repo.groupTotals(db, f, 'supplier', top),
   ]);
   return {
-    publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug }, filters,
+    publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug, verified: publisher.verified }, filters,
     lines: totals.lines, netTotalPence: totals.pence, firstDate: totals.firstDate, lastDate: totals.lastDate,
     byMonth: presentGroups('month', month.rows), byDepartment: presentGroups('department', department.rows),
     byPurpose: presentGroups('purpose', purpose.rows), bySupplier: presentGroups('supplier', supplier.rows),
@@ -159,7 +167,7 @@ export async function publisherGroups(db: Db, ref: string, by: repo.GroupBy, inp
   const publisher = await resolvePublisher(db, ref);
   const filters = readFilters(input);
   const result = await repo.groupTotals(db, { organisationId: publisher.id, ...filters }, by, limit);
-  return { publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug }, by, groups: result.groups, rows: presentGroups(by, result.rows) };
+  return { publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug, verified: publisher.verified }, by, groups: result.groups, rows: presentGroups(by, result.rows) };
 }
 
 export interface LineView {
@@ -208,7 +216,7 @@ export async function publisherLines(db: Db, ref: string, input: FilterInput & {
   const f = { organisationId: publisher.id, ...filters };
   const [totals, rows] = await Promise.all([repo.lineCount(db, f), repo.lines(db, f, { sort, limit: pageSize, offset: (page - 1) * pageSize })]);
   return {
-    publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug }, filters, sort, page, pageSize,
+    publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug, verified: publisher.verified }, filters, sort, page, pageSize,
     total: totals.lines, netTotalPence: totals.pence, items: rows.map(presentLine),
   };
 }
@@ -262,7 +270,7 @@ function presentFile(r: repo.SpendFileRow): FileView {
 
 export async function publisherFiles(db: Db, ref: string) {
   const publisher = await resolvePublisher(db, ref);
-  return { publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug }, files: (await repo.listFiles(db, publisher.id)).map(presentFile) };
+  return { publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug, verified: publisher.verified }, files: (await repo.listFiles(db, publisher.id)).map(presentFile) };
 }
 
 export async function getFile(db: Db, ref: string, fileId: string) {
@@ -274,7 +282,7 @@ export async function getFile(db: Db, ref: string, fileId: string) {
   const versions = (await repo.listFiles(db, publisher.id))
     .filter((f) => (f.period_from === row.period_from && f.period_to === row.period_to) || f.replaced_by === row.id || f.id === row.replaced_by)
     .map(presentFile);
-  return { publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug }, file: presentFile(row), versions };
+  return { publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug, verified: publisher.verified }, file: presentFile(row), versions };
 }
 
 /** What every publisher paid one supplier, by month. */
@@ -288,7 +296,7 @@ export async function getSupplier(db: Db, slug: string) {
   const publishers = ids.map((id) => {
     const mine = payments.filter((p) => p.organisation_id === id);
     return {
-      id, name: names.get(id)?.name ?? 'Unknown', slug: names.get(id)?.slug ?? id,
+      id, name: names.get(id)?.name ?? 'Unknown', slug: names.get(id)?.slug ?? id, verified: names.get(id)?.verified ?? false,
       lines: mine.reduce((s, p) => s + p.lines, 0), netTotalPence: mine.reduce((s, p) => s + p.pence, 0),
       byMonth: mine.map((p) => ({ month: p.month, lines: p.lines, netTotalPence: p.pence })),
     };

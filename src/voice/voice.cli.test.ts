@@ -15,7 +15,7 @@ describeCli('the voice command line', (ws) => {
     writeFileSync(join(dir, 'domains.csv.gz'), files.domains);
     writeFileSync(join(dir, 'population.csv'), files.population);
     assert.equal((await run('places', 'import-iod2019', '--domains', join(dir, 'domains.csv.gz'), '--population', join(dir, 'population.csv'))).code, 0);
-    assert.equal((await run('org', 'create', '--name', 'Newcastle City Council', '--identifier', 'GB-LAE-NET', '--legal-form', 'local-authority')).code, 0);
+    assert.equal((await run('org', 'create', '--name', 'Newcastle City Council', '--identifier', 'GB-LAE-NET', '--legal-form', 'local-authority', '--verified')).code, 0);
     assert.equal((await run('org', 'create', '--name', 'Tyneside Moderators', '--legal-form', 'community-group')).code, 0);
 
     assert.deepEqual((await run('voice', 'moderators')).json, { organisationId: null, name: null });

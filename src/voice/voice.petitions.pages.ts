@@ -23,7 +23,8 @@ export function voicePetitionPages(app: App, ctx: AppContext): void {
   });
 
   async function organisationItems(selected?: string) {
-    const orgs = (await searchOrganisations(db, { sector: 'public', pageSize: 100 })).items;
+    // Only verified public bodies receive petitions, so an impostor of a council's name is never offered.
+    const orgs = (await searchOrganisations(db, { sector: 'public', verified: true, pageSize: 100 })).items;
     return [{ value: '', text: 'Choose who the petition is to' }, ...orgs.map((o) => ({ value: o.slug, text: o.name, selected: o.slug === selected }))];
   }
 

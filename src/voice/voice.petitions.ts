@@ -12,7 +12,7 @@ import { enqueueEmail } from '../platform/outbox.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import { requireOrganisationRole } from '../platform/auth/policy.ts';
 import { findUserById } from '../platform/auth/auth.repository.ts';
-import { getOrganisation, organisationNames } from '../organisations/organisations.service.ts';
+import { getOrganisation, organisationNames, requireVerifiedPublicBody } from '../organisations/organisations.service.ts';
 import * as repo from './voice.repository.ts';
 import { canonicalEmail, normalisePostcode } from './voice.rules.ts';
 import { localAuthorityChoices } from './voice.places.ts';
@@ -132,6 +132,10 @@ export async function createPetition(db: Db, actor: Actor, input: { organisation
   if (!orgRef) check.fail('organisation', 'Choose the organisation the petition is to');
   check.done();
   const org = await getOrganisation(db, orgRef).catch(() => { throw AppError.validation([{ field: 'organisation', message: 'Choose the organisation the petition is to' }]); });
+  // Petitions go to verified public bodies only, so an impostor of a council's name cannot receive them.
+  await requireVerifiedPublicBody(db, org.id, 'receive petitions').catch((error: unknown) => {
+    throw new AppError('forbidden', (error as Error).message, { fieldErrors: [{ field: 'organisation', message: 'Choose a verified public body: this organisation has not been verified' }] });
+  });
   return inTransaction(db, async (trx) => {
     const user = (await findUserById(trx, actor.userId!))!;
     const settings = await repo.petitionSettings(trx, org.id);

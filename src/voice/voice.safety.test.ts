@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { eachEngine, TestAgent } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
 import { registerUser } from '../platform/auth/auth.service.ts';
-import { addMember, createOrganisation } from '../organisations/organisations.service.ts';
+import { addMember } from '../organisations/organisations.service.ts';
+import { verifiedPublicBody } from '../organisations/organisations.test-support.ts';
 import * as service from './voice.service.ts';
 import * as petitions from './voice.petitions.ts';
 import { baseUrl, loadPlaces, NEWCASTLE, password, voiceWorld } from './voice.test-support.ts';
@@ -20,7 +21,7 @@ eachEngine('voice safety', (t) => {
     await loadPlaces(ctx);
     const w = await voiceWorld(ctx, 'x');
     // People and organisations whose names are themselves hostile.
-    const org = await createOrganisation(db, cliActor, { name: evil('orgname'), legalForm: 'local-authority', description: evil('orgdesc') });
+    const org = await verifiedPublicBody(db, evil('orgname'), 'local-authority', { description: evil('orgdesc') });
     const staff = await registerUser(db, cliActor, { email: 'evil.staff@example.org', name: evil('respondername'), password });
     await addMember(db, cliActor, org.id, { email: staff.email, role: 'staff' });
     const staffActor = { userId: staff.id, tokenId: null, isAdmin: false, via: 'session' as const };

@@ -6,6 +6,7 @@ import type { Actor } from '../platform/actor.ts';
 import { cliActor } from '../platform/actor.ts';
 import { registerUser } from '../platform/auth/auth.service.ts';
 import { addMember, createOrganisation } from '../organisations/organisations.service.ts';
+import { verifiedPublicBody } from '../organisations/organisations.test-support.ts';
 import { importIod2019 } from '../places/places.service.ts';
 import { FILE2_HEADER, FILE6_HEADER } from '../places/places.test-data.ts';
 import { forgetLocalAuthorities } from './voice.places.ts';
@@ -39,8 +40,8 @@ const asActor = (userId: string): Actor => ({ userId, tokenId: null, isAdmin: fa
 export async function voiceWorld(ctx: AppContext, tag: string) {
   const db = ctx.db;
   const user = async (key: string) => registerUser(db, cliActor, { email: `${key}.${tag}@example.org`, name: `${key} ${tag}`, password });
-  const newcastle = await createOrganisation(db, cliActor, { name: `Newcastle Council ${tag}`, legalForm: 'local-authority' });
-  const gateshead = await createOrganisation(db, cliActor, { name: `Gateshead Council ${tag}`, legalForm: 'local-authority' });
+  const newcastle = await verifiedPublicBody(db, `Newcastle Council ${tag}`);
+  const gateshead = await verifiedPublicBody(db, `Gateshead Council ${tag}`);
   const moderating = await createOrganisation(db, cliActor, { name: `Moderators ${tag}`, legalForm: 'community-group' });
   await service.setModeratingOrganisation(db, cliActor, moderating.id);
   const people = {

@@ -50,6 +50,11 @@ export async function listUsers(db: Db, limit = 100): Promise<UserRecord[]> {
   return (await db.selectFrom('users').select(userColumns).orderBy('created_at', 'desc').limit(limit).execute()).map(toUser);
 }
 
+/** The site administrators, for the emails that ask them to look at something. */
+export async function listAdministrators(db: Db): Promise<UserRecord[]> {
+  return (await db.selectFrom('users').select(userColumns).where('is_admin', '=', true).orderBy('created_at').execute()).map(toUser);
+}
+
 // Sessions
 
 export interface SessionRecord {

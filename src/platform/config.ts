@@ -23,6 +23,9 @@ export interface Config {
   logLevel: string;
   /** Show the outbox to administrators in the app (development and demo). */
   env: 'development' | 'production' | 'test';
+  /** Days an upload waits as a draft for its publisher to check and publish it before it expires and is
+   * cleaned up (COMMONWEAL_DRAFT_DAYS; default 14). */
+  draftDays: number;
 }
 
 export interface ConfigOverrides {
@@ -46,6 +49,13 @@ function poolSizeFrom(value: string | undefined): number {
   return n;
 }
 
+function draftDaysFrom(value: string | undefined): number {
+  if (value === undefined || value === '') return 14;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 365) throw new Error(`COMMONWEAL_DRAFT_DAYS must be a whole number of days from 1 to 365, got "${value}"`);
+  return n;
+}
+
 /** Reads the configuration from environment variables, with command-line overrides taking precedence. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
   const port = overrides.port ?? intFrom(env.PORT, 'PORT', 3000);
@@ -65,5 +75,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     mailFrom: env.MAIL_FROM ?? 'Commonweal <no-reply@commonweal.localhost>',
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     env: nodeEnv,
+    draftDays: draftDaysFrom(env.COMMONWEAL_DRAFT_DAYS),
   };
 }

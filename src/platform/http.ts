@@ -21,6 +21,12 @@ import { listenForAuthChanges, TokenCache } from './auth/token-cache.ts';
 
 export const sessionCookie = 'cw_session';
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The name a multipart form's file had on the sender's computer (no path), or null. */
+export function uploadedFilename(request: FastifyRequest, field = 'file'): string | null {
+  const name = (request as unknown as { uploadedFilenames?: Record<string, string> }).uploadedFilenames?.[field];
+  return name ? name.replace(/^.*[\\/]/, '').slice(0, 200) || null : null;
+}
+
 /** The largest file a multipart form may carry. */
 export const uploadLimitBytes = 10 * 1024 * 1024;
 const govukDist = fileURLToPath(new URL('../../node_modules/govuk-frontend/dist/govuk/', import.meta.url));
@@ -156,7 +162,15 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
   await app.register(formbody, { bodyLimit: 256 * 1024 });
   // multipart/form-data (file uploads): parts are read in a preValidation hook registered before the CSRF
   // check below, so that check sees a multipart form's `_csrf` field; a file arrives in the body as a Buffer.
-  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: uploadLimitBytes, files: 1, fields: 50 } });
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues', limits: { fileSize: uploadLimitBytes, files: 1, fields: 50 },
+    // The body keeps only a file's bytes: its name, as the person's computer gave it, is kept on the request.
+    async onFile(part) {
+      const names = ((this as unknown as { uploadedFilenames?: Record<string, string> }).uploadedFilenames ??= {});
+      if (part.filename) names[part.fieldname] = part.filename;
+      await part.toBuffer();
+    },
+  });
   await app.register(helmet, {
     enableCSPNonces: true,
     contentSecurityPolicy: {

@@ -4,7 +4,9 @@ import type { FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppContext } from '../platform/module.ts';
 import { problemSchema } from '../platform/http.ts';
-import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
+import { PUBLISHING_ROLES } from './spend.import.ts';
+import { draftOrganisation } from '../platform/drafts.ts';
+import { createSpendDraft, discardSpendDraft, getSpendDraft, publishSpendDraft, remapSpendDraft, withdrawSpendFile } from './spend.drafts.ts';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
 import { confirmSupplierLink, supplierSuggestions, undoSupplierLink } from './spend.links.ts';
@@ -47,6 +49,36 @@ const ImportSummary = Type.Object({
   mapping: Mapping, sha256: Type.String(), replacedFileId: Nullable(Type.String()),
   replacedFileIds: Type.Array(Type.String(), { description: 'Every file this one replaced: several when it covers the whole periods of several' }), diff: Diff, warnings: Type.Array(Type.String()),
 });
+
+const Warning = Type.Object({
+  code: Type.Union([Type.Literal('no-supplier'), Type.Literal('missing-fields'), Type.Literal('outliers'), Type.Literal('outside-period'), Type.Literal('vat-kind')], { description: 'Send it in `acknowledge` to publish' }),
+  title: Type.String(), detail: Type.String(),
+  lines: Type.Optional(Type.Array(Type.Object({ line: Type.Integer(), netPence: Type.Optional(Pence), date: Type.Optional(Type.String()) }))),
+});
+const Check = Type.Object({
+  filename: Nullable(Type.String()), periodFrom: Type.String(), periodTo: Type.String(), periodGiven: Type.Boolean(),
+  rowsImported: Type.Integer(), rowsRejected: Type.Integer(), rejected: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
+  netTotalPence: Pence, suppliers: Type.Integer(), firstDate: Nullable(Type.String()), lastDate: Nullable(Type.String()),
+  mapping: Mapping, columns: Type.Array(Type.String(), { description: 'Every column of the file, by name: what a mapping may choose from' }),
+  unusedColumns: Type.Array(Type.String()), notes: Type.Array(Type.String()),
+  warnings: Type.Array(Warning, { description: 'Each must be acknowledged to publish' }),
+  outlierRule: Nullable(Type.Object({ factor: Type.Integer(), referencePence: Pence, thresholdPence: Pence }, { description: 'Lines above thresholdPence (factor × the amount all but the largest 0.1 % of lines stay within, ignoring sign) are flagged' })),
+  replaces: Nullable(Type.Object({
+    files: Type.Array(Type.Object({ id: Type.String(), periodFrom: Type.String(), periodTo: Type.String(), version: Type.Integer(), rowsImported: Type.Integer(), netTotalPence: Pence, filename: Nullable(Type.String()) })),
+    diff: Diff,
+  })),
+  blocked: Nullable(Type.String({ description: 'Why it cannot be published as things stand' })),
+  version: Type.Integer({ description: 'The version of its period it would be' }),
+});
+const DraftView = Type.Object({
+  id: Type.String(), kind: Type.String(), state: Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('discarded'), Type.Literal('expired')]),
+  publisher: Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() }), title: Type.String(), filename: Nullable(Type.String()),
+  createdAt: Type.String(), expiresAt: Type.String(), link: Type.String({ description: 'The check page' }), fileId: Nullable(Type.String({ description: 'The file it became, once published' })),
+  mappingChosen: Type.Boolean({ description: 'The publisher chose the mapping (remembered for its next files when published)' }),
+  check: Check,
+});
+const DraftRef = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const draftAccess = (db: AppContext['db']) => ({ roles: PUBLISHING_ROLES, organisation: (r: { params: unknown }) => draftOrganisation(db, (r.params as { id: string }).id) });
 
 const FilterQuery = {
   period: Type.Optional(Type.String({ maxLength: 40, description: '2017-01, 2017, or 2017-01..2017-03' })),
@@ -112,22 +144,22 @@ export function spendApi(app: App, ctx: AppContext): void {
       bodyLimit: UPLOAD_LIMIT,
       config: { access: { roles: PUBLISHING_ROLES, organisation: async (r) => (await service.resolvePublisher(db, (r.query as { publisher: string }).publisher)).id } },
       schema: {
-        tags: ['spend'], summary: 'Import a spending file (the raw bytes of the CSV, gzip allowed) for a publisher', security,
-        description: 'All or nothing. The same bytes again change nothing (200, outcome "unchanged"); a file for a period already published replaces it (outcome "replaced"), keeping the old version. Publisher staff, finance officers and administrators may.',
+        tags: ['spend'], summary: 'Upload a spending file (the raw bytes of the CSV, gzip allowed) for a publisher: it is held as a draft to check, then publish', security,
+        description: 'The file is read and checked, and held as a draft that no one else sees: 201 with the check (mapping, figures, warnings, what it would replace) and its link. Publish it with POST /api/v1/spend/drafts/{id}/publish. The same bytes as an open draft give that draft (200); the same bytes as a published file are a conflict (409). Publisher staff, finance officers and administrators may.',
         querystring: Type.Object({
           publisher: Type.String({ minLength: 1, maxLength: 200 }),
           period: Type.Optional(Type.String({ maxLength: 40, description: 'Needed only when the file has no dates: 2010-10..2010-12' })),
           filename: Type.Optional(Type.String({ maxLength: 200 })),
         }),
-        response: { 200: ImportSummary, 201: ImportSummary, ...errors },
+        response: { 200: DraftView, 201: DraftView, ...errors },
       },
     }, async (request, reply) => {
       const body = request.body;
       if (!Buffer.isBuffer(body) || body.length === 0) {
         return reply.status(400).type('application/problem+json').send({ type: 'urn:commonweal:problem:validation_failed', title: 'There is a problem with what you sent', status: 400, code: 'validation_failed', detail: 'Send the file’s bytes as the request body, with Content-Type text/csv or application/octet-stream', instance: request.url, errors: [{ field: 'file', message: 'The request has no file in its body' }] });
       }
-      const result = await importSpendFile(ctx, request.actor, { publisher: request.query.publisher, source: { bytes: body }, period: request.query.period ?? null, filename: request.query.filename ?? null });
-      return reply.status(result.outcome === 'unchanged' ? 200 : 201).send(result);
+      const { draft, reused } = await createSpendDraft(ctx, request.actor, { publisher: request.query.publisher, source: { bytes: body }, period: request.query.period ?? null, filename: request.query.filename ?? null });
+      return reply.status(reused ? 200 : 201).send(draft);
     });
 
     scoped.post('/api/v1/spend/publishers/:publisher/salaries', {
@@ -146,6 +178,47 @@ export function spendApi(app: App, ctx: AppContext): void {
       return reply.status(201).send(result);
     });
   });
+
+  app.get('/api/v1/spend/drafts/:id', {
+    config: { access: draftAccess(db) },
+    schema: { tags: ['spend'], summary: 'A spending draft and its check (its publisher’s staff only)', security, params: DraftRef, response: { 200: DraftView, ...errors } },
+  }, async (request) => getSpendDraft(db, request.actor, request.params.id));
+
+  app.patch('/api/v1/spend/drafts/:id', {
+    config: { access: draftAccess(db) },
+    schema: {
+      tags: ['spend'], summary: 'Change how a draft’s columns are read, and see its check worked out again', security, params: DraftRef,
+      description: 'The mapping names every field that has a column (field → column name as in `check.columns`); a field left out or null has none. A column gives one field at most, and the amount needs one. The mapping is remembered for the publisher’s next files once the draft is published.',
+      body: Type.Object({ mapping: Type.Record(Type.String({ maxLength: 40 }), Nullable(Type.String({ maxLength: 500 }))) }),
+      response: { 200: DraftView, ...errors },
+    },
+  }, async (request) => remapSpendDraft(ctx, request.actor, request.params.id, request.body.mapping));
+
+  app.post('/api/v1/spend/drafts/:id/publish', {
+    config: { access: draftAccess(db) },
+    schema: {
+      tags: ['spend'], summary: 'Publish a spending draft (every warning acknowledged)', security, params: DraftRef,
+      description: 'Publishes the file as checked, replacing the current version(s) of its period. `acknowledge` lists the code of every warning in the check; without one, nothing is published (400). A draft already published, discarded or expired: 409.',
+      body: Type.Object({ acknowledge: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 20 })) }),
+      response: { 201: Type.Object({ ...ImportSummary.properties, draftId: Type.String() }), ...errors },
+    },
+  }, async (request, reply) => reply.status(201).send(await publishSpendDraft(ctx, request.actor, request.params.id, request.body?.acknowledge ?? [])));
+
+  app.delete('/api/v1/spend/drafts/:id', {
+    config: { access: draftAccess(db) },
+    schema: { tags: ['spend'], summary: 'Discard a spending draft', security, params: DraftRef, response: { 200: DraftView, ...errors } },
+  }, async (request) => discardSpendDraft(ctx, request.actor, request.params.id));
+
+  app.post('/api/v1/spend/publishers/:publisher/files/:id/withdraw', {
+    config: { access: { roles: PUBLISHING_ROLES, organisation: async (r) => (await service.resolvePublisher(db, (r.params as { publisher: string }).publisher)).id } },
+    schema: {
+      tags: ['spend'], summary: 'Withdraw a published spending file, with a reason everyone will see', security,
+      description: 'The file leaves the totals at once and stays in the record, marked withdrawn with when and why. Publisher staff, finance officers and administrators may.',
+      params: Type.Object({ ...PublisherRef.properties, id: Type.String({ maxLength: 64 }) }),
+      body: Type.Object({ reason: Type.String({ maxLength: 2000 }) }),
+      response: { 200: Type.Object({ fileId: Type.String(), publisher: Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() }), withdrawnAt: Type.String(), reason: Type.String() }), ...errors },
+    },
+  }, async (request) => withdrawSpendFile(ctx, request.actor, request.params.publisher, request.params.id, request.body.reason));
 
   app.get('/api/v1/spend/publishers', {
     schema: {

@@ -9,6 +9,7 @@ import { SPEND_FIELD_LABELS, SPEND_FIELDS, type SpendField } from './spend.mappi
 import { PUBLISHING_ROLES } from './spend.import.ts';
 import { createSpendDraft, discardSpendDraft, getSpendDraft, listSpendDrafts, publishSpendDraft, remapSpendDraft, withdrawSpendFile, type SpendDraftView } from './spend.drafts.ts';
 import { OUTLIER_FACTOR } from './spend.check.ts';
+import { findDraft } from '../platform/drafts.ts';
 import { UPLOAD_LIMIT } from './spend.api.ts';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
@@ -296,8 +297,10 @@ export function spendPages(app: App, ctx: AppContext): void {
   async function draftOf(request: { params: unknown; actor: Actor }): Promise<{ publisher: Awaited<ReturnType<typeof service.resolvePublisher>>; draft: SpendDraftView }> {
     const { publisher: ref, id } = request.params as { publisher: string; id: string };
     const publisher = await service.resolvePublisher(db, ref);
+    // A draft is found only under its own publisher's address; then only that publisher's staff may open it.
+    const found = await findDraft(db, id);
+    if (!found || found.organisationId !== publisher.id) throw new AppError('not_found', 'No such draft for this publisher');
     const draft = await getSpendDraft(db, request.actor, id);
-    if (draft.publisher.id !== publisher.id) throw new AppError('not_found', 'No such draft for this publisher');
     return { publisher, draft };
   }
 

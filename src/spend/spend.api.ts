@@ -6,6 +6,7 @@ import type { App, AppContext } from '../platform/module.ts';
 import { problemSchema } from '../platform/http.ts';
 import { PUBLISHING_ROLES } from './spend.import.ts';
 import { draftOrganisation } from '../platform/drafts.ts';
+import { createSalaryDraft, discardSalaryDraft, getSalaryDraft, publishSalaryDraft } from './spend.salarydrafts.ts';
 import { createSpendDraft, discardSpendDraft, getSpendDraft, publishSpendDraft, remapSpendDraft, withdrawSpendFile } from './spend.drafts.ts';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
@@ -33,6 +34,20 @@ const PayMultiple = Type.Object({
 const SalaryImport = Type.Object({
   publisher: Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() }), asAt: Type.String(), posts: Type.Integer(),
   replaced: Type.Integer({ description: 'Posts the list for this date had before' }), columns: Type.Record(Type.String(), Type.String()), warnings: Type.Array(Type.String()),
+});
+
+const SalaryDraft = Type.Object({
+  id: Type.String(), state: Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('discarded'), Type.Literal('expired')]),
+  publisher: Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() }), title: Type.String(), filename: Nullable(Type.String()),
+  createdAt: Type.String(), expiresAt: Type.String(), link: Type.String({ description: 'The check page' }),
+  check: Type.Object({
+    asAt: Type.String(), posts: Type.Integer(), replaces: Type.Integer({ description: 'Posts the published list for this date has now' }),
+    columns: Type.Record(Type.String(), Type.String()), warnings: Type.Array(Type.String()),
+    rows: Type.Array(Type.Object({
+      jobTitle: Type.String(), department: Nullable(Type.String()), name: Nullable(Type.String()), salaryFromPence: Pence, salaryToPence: Pence,
+      responsibilities: Nullable(Type.String()), budgetHeldPence: Nullable(Pence), staffManaged: Nullable(Type.Integer()), bonusesPence: Nullable(Pence), benefitsInKindPence: Nullable(Pence),
+    })),
+  }),
 });
 
 const Mapping = Type.Record(Type.String(), Type.Object({ column: Type.String(), confidence: Type.String(), reason: Type.String() }),
@@ -166,16 +181,15 @@ export function spendApi(app: App, ctx: AppContext): void {
       bodyLimit: salaries.SALARY_CSV_LIMIT,
       config: { access: { roles: PUBLISHING_ROLES, organisation: async (r) => (await service.resolvePublisher(db, (r.params as { publisher: string }).publisher)).id } },
       schema: {
-        tags: ['spend'], summary: 'Publish a senior salaries list for a date from a CSV file (raw bytes), replacing that date’s list', security,
-        description: 'All or nothing; every faulty row is named with its line and column. Names are kept only where the salary is £150,000 or more. Publisher staff, finance officers and administrators may.',
+        tags: ['spend'], summary: 'Upload a senior salaries list for a date from a CSV file (raw bytes): held as a draft to check, then publish', security,
+        description: 'Every faulty row is named with its line and column, and nothing is kept. Names are kept only where the salary is £150,000 or more. 201 with the draft; POST /api/v1/spend/salary-drafts/{id}/publish replaces that date’s list. Publisher staff, finance officers and administrators may.',
         params: PublisherRef,
         querystring: Type.Object({ asAt: Type.String({ maxLength: 20, description: 'The date the list is correct at: 2017-03-31' }) }),
-        response: { 201: SalaryImport, ...errors },
+        response: { 201: SalaryDraft, ...errors },
       },
     }, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const result = await salaries.importSalaryCsv(db, request.actor, request.params.publisher, { bytes: body, asAt: request.query.asAt });
-      return reply.status(201).send(result);
+      return reply.status(201).send(await createSalaryDraft(ctx, request.actor, request.params.publisher, { bytes: body, asAt: request.query.asAt }));
     });
   });
 
@@ -208,6 +222,20 @@ export function spendApi(app: App, ctx: AppContext): void {
     config: { access: draftAccess(db) },
     schema: { tags: ['spend'], summary: 'Discard a spending draft', security, params: DraftRef, response: { 200: DraftView, ...errors } },
   }, async (request) => discardSpendDraft(ctx, request.actor, request.params.id));
+
+  const salaryDraftAccess = { roles: PUBLISHING_ROLES, organisation: (r: { params: unknown }) => draftOrganisation(db, (r.params as { id: string }).id) };
+  app.get('/api/v1/spend/salary-drafts/:id', {
+    config: { access: salaryDraftAccess },
+    schema: { tags: ['spend'], summary: 'A senior salaries draft and its check (its publisher’s staff only)', security, params: DraftRef, response: { 200: SalaryDraft, ...errors } },
+  }, async (request) => getSalaryDraft(db, request.actor, request.params.id));
+  app.post('/api/v1/spend/salary-drafts/:id/publish', {
+    config: { access: salaryDraftAccess },
+    schema: { tags: ['spend'], summary: 'Publish a senior salaries draft, replacing the list for its date (409 if already published)', security, params: DraftRef, response: { 201: Type.Object({ ...SalaryImport.properties, draftId: Type.String() }), ...errors } },
+  }, async (request, reply) => reply.status(201).send(await publishSalaryDraft(db, request.actor, request.params.id)));
+  app.delete('/api/v1/spend/salary-drafts/:id', {
+    config: { access: salaryDraftAccess },
+    schema: { tags: ['spend'], summary: 'Discard a senior salaries draft', security, params: DraftRef, response: { 200: SalaryDraft, ...errors } },
+  }, async (request) => discardSalaryDraft(db, request.actor, request.params.id));
 
   app.post('/api/v1/spend/publishers/:publisher/files/:id/withdraw', {
     config: { access: { roles: PUBLISHING_ROLES, organisation: async (r) => (await service.resolvePublisher(db, (r.params as { publisher: string }).publisher)).id } },

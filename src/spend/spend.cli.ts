@@ -5,6 +5,7 @@ import { AppError } from '../platform/errors.ts';
 import { confirmMapping, importSpendFile, type ImportResult } from './spend.import.ts';
 import { readFile } from 'node:fs/promises';
 import * as service from './spend.service.ts';
+import { createSalaryDraft, publishSalaryDraft } from './spend.salarydrafts.ts';
 import { createSpendDraft, discardSpendDraft, listSpendDrafts, publishSpendDraft, withdrawSpendFile } from './spend.drafts.ts';
 import * as salaries from './spend.salaries.ts';
 import { confirmSupplierLink, supplierSuggestions, undoSupplierLink } from './spend.links.ts';
@@ -153,16 +154,30 @@ export const spendCommands: CliCommand[] = [
   },
   {
     name: ['spend', 'salaries', 'import'],
-    summary: 'Publish a senior salaries list for a date from a CSV file (replaces that date’s list)',
-    usage: 'commonweal spend salaries import FILE --publisher ORG --as-at 2017-03-31',
-    options: { publisher: { type: 'string' }, 'as-at': { type: 'string' } },
+    summary: 'Upload a senior salaries list for a date from a CSV file as a draft to check, or publish it at once with --yes (replaces that date’s list)',
+    usage: 'commonweal spend salaries import FILE --publisher ORG --as-at 2017-03-31 [--yes]',
+    options: { publisher: { type: 'string' }, 'as-at': { type: 'string' }, yes: { type: 'boolean' } },
     async run(ctx, { values, positionals }) {
       if (!values.publisher) throw AppError.validation([{ field: 'publisher', message: 'Give --publisher, an organisation id or org-id identifier such as GB-LAE-NET' }]);
       if (positionals.length !== 1) throw AppError.validation([{ field: 'file', message: 'Name one senior salaries CSV file' }]);
       const bytes = await readFile(positionals[0]!).catch(() => {
         throw AppError.validation([{ field: 'file', message: `No file at ${positionals[0]}` }]);
       });
+      if (!values.yes) {
+        const draft = await createSalaryDraft(ctx, cliActor, values.publisher as string, { bytes, asAt: values['as-at'] as string | undefined, filename: positionals[0]!.split('/').pop() ?? null });
+        return { draftId: draft.id, asAt: draft.check.asAt, posts: draft.check.posts, replaces: draft.check.replaces, warnings: draft.check.warnings, check: `${ctx.config.baseUrl}${draft.link}`, next: `Check it at ${ctx.config.baseUrl}${draft.link}, or publish it with: commonweal spend salaries publish ${draft.id}` };
+      }
       return salaries.importSalaryCsv(ctx.db, cliActor, values.publisher as string, { bytes, asAt: values['as-at'] as string | undefined });
+    },
+  },
+  {
+    name: ['spend', 'salaries', 'publish'],
+    summary: 'Publish a senior salaries draft (replaces the list for its date)',
+    usage: 'commonweal spend salaries publish DRAFT-ID',
+    options: {},
+    async run(ctx, { positionals }) {
+      if (positionals.length !== 1) throw AppError.validation([{ field: 'draft', message: 'Name one draft by its id' }]);
+      return publishSalaryDraft(ctx.db, cliActor, positionals[0]!);
     },
   },
   {

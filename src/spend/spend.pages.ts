@@ -10,6 +10,7 @@ import { PUBLISHING_ROLES } from './spend.import.ts';
 import { createSpendDraft, discardSpendDraft, getSpendDraft, listSpendDrafts, publishSpendDraft, remapSpendDraft, withdrawSpendFile, type SpendDraftView } from './spend.drafts.ts';
 import { OUTLIER_FACTOR } from './spend.check.ts';
 import { findDraft } from '../platform/drafts.ts';
+import { createSalaryDraft, discardSalaryDraft, getSalaryDraft, publishSalaryDraft } from './spend.salarydrafts.ts';
 import { UPLOAD_LIMIT } from './spend.api.ts';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
@@ -465,14 +466,43 @@ export function spendPages(app: App, ctx: AppContext): void {
         try { salaries.readAsAt(asAt); } catch (error) { if (isAppError(error)) errors.push(...error.fieldErrors); }
         throw AppError.validation([...errors, { field: 'file', message: 'Select the senior salaries CSV file to upload' }]);
       }
-      const result = await salaries.importSalaryCsv(db, request.actor, publisher.id, { bytes: body.file, asAt });
-      return reply.redirect(`/spend/${publisher.slug}/salaries?asAt=${result.asAt}`, 303);
+      const draft = await createSalaryDraft(ctx, request.actor, publisher.id, { bytes: body.file, asAt, filename: uploadedFilename(request) });
+      return reply.redirect(draft.link, 303);
     } catch (error) {
       if (isAppError(error) && error.fieldErrors.length) {
         return reply.page('spend/views/salary-upload.njk', { publisher, values: { asAt }, errors: error.fieldErrors }, { status: error.status });
       }
       throw error;
     }
+  });
+  // A senior salaries CSV is checked as a draft before it replaces the list for its date.
+  async function salaryDraftOf(request: { params: unknown; actor: Actor }) {
+    const { publisher: ref, id } = request.params as { publisher: string; id: string };
+    const publisher = await service.resolvePublisher(db, ref);
+    const found = await findDraft(db, id);
+    if (!found || found.organisationId !== publisher.id) throw new AppError('not_found', 'No such draft for this publisher');
+    return { publisher, draft: await getSalaryDraft(db, request.actor, id) };
+  }
+  app.get('/spend/:publisher/salaries/drafts/:id', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher, draft } = await salaryDraftOf(request);
+    if (draft.state === 'published') return reply.redirect(`/spend/${publisher.slug}/salaries?asAt=${draft.check.asAt}`, 303);
+    const money = (p: number | null) => num(p === null ? '' : pounds(p));
+    const rows = draft.check.rows.map((p) => [
+      { text: p.jobTitle + (p.name ? ` (${p.name})` : '') }, { text: p.department ?? '' }, num(`${pounds(p.salaryFromPence)} to ${pounds(p.salaryToPence)}`),
+      money(p.budgetHeldPence), num(p.staffManaged === null ? '' : integer.format(p.staffManaged)), money(p.bonusesPence), money(p.benefitsInKindPence),
+    ]);
+    const columns = Object.entries(draft.check.columns).map(([field, column]) => [{ text: field }, { text: column }]);
+    return reply.page('spend/views/salary-draft.njk', { publisher, draft, rows, columns, base: `/spend/${publisher.slug}/salaries/drafts/${draft.id}` });
+  });
+  app.post('/spend/:publisher/salaries/drafts/:id/publish', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher, draft } = await salaryDraftOf(request);
+    const result = await publishSalaryDraft(db, request.actor, draft.id);
+    return reply.redirect(`/spend/${publisher.slug}/salaries?asAt=${result.asAt}`, 303);
+  });
+  app.post('/spend/:publisher/salaries/drafts/:id/discard', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher, draft } = await salaryDraftOf(request);
+    await discardSalaryDraft(db, request.actor, draft.id);
+    return reply.redirect(`/spend/${publisher.slug}/salaries/upload`, 303);
   });
   app.post('/spend/:publisher/salaries/:id/remove', { config: { access: publisherOf } }, async (request, reply) => {
     const { publisher: ref, id } = request.params as { publisher: string; id: string };

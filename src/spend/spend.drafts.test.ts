@@ -91,6 +91,9 @@ eachEngine('spend drafts', (t) => {
     assert.equal(stranger.statusCode, 403);
     const strangerPublish = await app.inject({ method: 'POST', url: `/api/v1/spend/drafts/${draft.id}/publish`, headers: other.auth, payload: { acknowledge: [] } });
     assert.equal(strangerPublish.statusCode, 403);
+    assert.equal((await app.inject({ method: 'DELETE', url: `/api/v1/spend/drafts/${draft.id}`, headers: other.auth })).statusCode, 403);
+    assert.equal((await app.inject({ method: 'PATCH', url: `/api/v1/spend/drafts/${draft.id}`, headers: other.auth, payload: { mapping: { netAmount: 'Total' } } })).statusCode, 403);
+    assert.equal((await findDraft(ctx.db, draft.id))?.state, 'draft', 'the stranger changed nothing');
     const strangerPage = new TestAgent(app, '10.9.0.2');
     await strangerPage.get('/sign-in');
     await strangerPage.post('/sign-in', { email: 'finance@gateshead.example', password: 'a long enough password' });

@@ -16,7 +16,7 @@ import type { Actor } from './actor.ts';
 import { systemActor } from './actor.ts';
 import { AppError } from './errors.ts';
 import { recordAudit } from './audit.repository.ts';
-import { requireOrganisationRole, type Role } from './auth/policy.ts';
+import { requireOrganisationRole, rolesByOrganisation, type Role } from './auth/policy.ts';
 import { inTransaction } from './transaction.ts';
 import type { DraftsTable } from './platform.table.ts';
 
@@ -231,6 +231,26 @@ export async function listOpenDrafts<P = unknown, C = unknown>(db: Db, organisat
     .where(sql<boolean>`expires_at > now()`).orderBy('created_at', 'desc');
   if (kind?.length) q = q.where('kind', 'in', [...kind]);
   return (await q.execute()).map((r) => present<P, C>(r as Selectable<DraftsTable>));
+}
+
+/**
+ * The open drafts waiting for a person: those of every organisation where they hold one of the draft kind's
+ * roles (a site administrator, who may open any draft, is shown only their own organisations'), newest first,
+ * each with its kind's label and check page. For an inbox of work ("a draft waiting to be published").
+ */
+export async function draftsWaitingFor(db: Db, userId: string): Promise<{ draft: Draft; label: string; href: string }[]> {
+  const held = await rolesByOrganisation(db, userId);
+  if (!held.size) return [];
+  const rows = await db.selectFrom('platform_drafts').selectAll().where('organisation_id', 'in', [...held.keys()]).where('state', '=', 'draft')
+    .where(sql<boolean>`expires_at > now()`).orderBy('created_at', 'desc').limit(200).execute();
+  const out: { draft: Draft; label: string; href: string }[] = [];
+  for (const row of rows) {
+    const draft = present(row as Selectable<DraftsTable>);
+    const kind = kinds.get(draft.kind);
+    if (!kind || !(held.get(draft.organisationId) ?? []).some((r) => kind.roles.includes(r))) continue;
+    out.push({ draft, label: kind.label, href: kind.href(draft) });
+  }
+  return out;
 }
 
 /**

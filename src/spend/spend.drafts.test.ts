@@ -5,10 +5,10 @@ import { sql } from 'kysely';
 import { eachEngine, TestAgent, userWithToken } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
 import { isAppError } from '../platform/errors.ts';
-import { expireDrafts, findDraft } from '../platform/drafts.ts';
+import { draftsWaitingFor, expireDrafts, findDraft } from '../platform/drafts.ts';
 import { seedOrganisations } from '../organisations/organisations.demo.ts';
 import { addMember, getOrganisation } from '../organisations/organisations.service.ts';
-import { createSpendDraft, publishSpendDraft, remapSpendDraft, withdrawSpendFile } from './spend.drafts.ts';
+import { createSpendDraft, getSpendDraft, publishSpendDraft, remapSpendDraft, withdrawSpendFile } from './spend.drafts.ts';
 import { importSpendFile } from './spend.import.ts';
 import { fileLinesTable } from './spend.repository.ts';
 import * as repo from './spend.repository.ts';
@@ -105,6 +105,9 @@ eachEngine('spend drafts', (t) => {
     assert.equal(missing.statusCode, 404);
     const mine = await app.inject({ method: 'GET', url: `/api/v1/spend/drafts/${draft.id}`, headers: staff.auth });
     assert.equal(mine.statusCode, 200);
+    // What waits for whom: Newcastle's finance officer, not Gateshead's.
+    assert.deepEqual((await draftsWaitingFor(ctx.db, staff.user.id)).map((w) => [w.draft.id, w.label, w.href]), [[draft.id, 'Spending file', draft.link]]);
+    assert.deepEqual(await draftsWaitingFor(ctx.db, other.user.id), []);
 
     // Publishing needs every warning acknowledged.
     const codes = draft.check.warnings.map((w: { code: string }) => w.code);
@@ -206,12 +209,20 @@ eachEngine('spend drafts', (t) => {
     assert.deepEqual(draft.check.replaces?.files.map((f) => f.id), [first.fileId]);
     assert.equal(draft.check.replaces?.diff.linesAdded, 20);
     assert.equal(draft.check.version, 2);
-    // Until it is published the old version is current.
-    assert.equal((await repo.findFile(ctx.db, org.id, first.fileId))?.status, 'current');
+    // A file published for the period meanwhile: the check page shows what it would replace now.
+    const meanwhile = await importSpendFile(ctx, cliActor, { publisher, source: { bytes: Buffer.from(month(1, 110)) } });
+    const seen = await getSpendDraft(ctx.db, cliActor, draft.id);
+    assert.deepEqual(seen.check.replaces?.files.map((f) => f.id), [meanwhile.fileId]);
+    assert.equal(seen.check.replaces?.diff.linesAdded, 10);
+    assert.equal(seen.check.version, 3);
+    // Until it is published the version it replaces is current.
+    assert.equal((await repo.findFile(ctx.db, org.id, meanwhile.fileId))?.status, 'current');
     const result = await publishSpendDraft(ctx, cliActor, draft.id, []);
     assert.equal(result.outcome, 'replaced');
-    assert.equal(result.version, 2);
-    assert.deepEqual(result.diff, draft.check.replaces?.diff);
+    assert.equal(result.version, 3);
+    assert.deepEqual(result.replacedFileIds, [meanwhile.fileId], 'what is current at publish is replaced');
+    assert.deepEqual(result.diff, seen.check.replaces?.diff, 'the difference against it, not against the version checked at upload');
+    assert.equal((await repo.findFile(ctx.db, org.id, meanwhile.fileId))?.status, 'replaced');
     assert.equal((await repo.findFile(ctx.db, org.id, first.fileId))?.status, 'replaced');
     const { fast, slow } = await publisherTotals(ctx.db, org.id);
     assert.deepEqual(fast, slow);

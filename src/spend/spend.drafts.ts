@@ -19,7 +19,7 @@ import {
 import { getOrganisation } from '../organisations/organisations.service.ts';
 import { FileSuppliers } from './spend.filesuppliers.ts';
 import { SPEND_FIELDS, type MappingOverride, type SpendField } from './spend.mapping.ts';
-import { loadSpendFile, PUBLISHING_ROLES, publishLoadedFile, type ImportInput, type ImportResult, type LoadedFile } from './spend.import.ts';
+import { loadSpendFile, partialOverlap, PUBLISHING_ROLES, publishLoadedFile, type ImportInput, type ImportResult, type LoadedFile } from './spend.import.ts';
 import { checkLoadedFile, type SpendCheck } from './spend.check.ts';
 import * as repo from './spend.repository.ts';
 
@@ -117,9 +117,26 @@ export async function createSpendDraft(ctx: AppContext, actor: Actor, input: Imp
   });
 }
 
-/** A spending draft, for its publisher's staff (others: forbidden; no such draft: not_found). */
+/**
+ * A spending draft, for its publisher's staff (others: forbidden; no such draft: not_found). What an open draft
+ * would replace is read again when the publisher's current files changed since the check (another file was
+ * published or withdrawn meanwhile), so the page never shows a stale replacement.
+ */
 export async function getSpendDraft(db: Db, actor: Actor, id: string): Promise<SpendDraftView> {
-  return presentSpendDraft(await openDraft<SpendDraftPayload, SpendCheck>(db, actor, id, SPEND_FILE_DRAFT));
+  const draft = await openDraft<SpendDraftPayload, SpendCheck>(db, actor, id, SPEND_FILE_DRAFT);
+  if (draft.state !== 'draft') return presentSpendDraft(draft);
+  const { loaded } = draft.payload;
+  const overlapping = await repo.currentFilesOverlapping(db, draft.organisationId, loaded.periodFrom, loaded.periodTo);
+  const checked = (draft.check.replaces?.files ?? []).map((f) => f.id);
+  const same = !draft.check.blocked && overlapping.length === checked.length && overlapping.every((f) => checked.includes(f.id));
+  if (same) return presentSpendDraft(draft);
+  const blocked = partialOverlap({ from: loaded.periodFrom, to: loaded.periodTo }, overlapping);
+  const replaces: SpendCheck['replaces'] = !blocked && overlapping.length ? {
+    files: overlapping.map((f) => ({ id: f.id, periodFrom: f.period_from, periodTo: f.period_to, version: f.version, rowsImported: f.rows_imported, netTotalPence: f.net_total_pence, filename: f.filename })),
+    diff: await repo.diffLoadedFile(db, draft.organisationId, overlapping.map((f) => f.id), loaded.fileId),
+  } : null;
+  const version = (await repo.lastVersion(db, draft.organisationId, loaded.periodFrom, loaded.periodTo)) + 1;
+  return presentSpendDraft({ ...draft, check: { ...draft.check, blocked, replaces, version } });
 }
 
 /** A publisher's open spending drafts, for its staff. */

@@ -1,7 +1,10 @@
-// Importing a spend file: all or nothing. The lines are COPYed into spend_lines under a new file id inside one
-// transaction, together with the file record, the replacement of an older version, the supplier register and
-// the audit row; nothing is visible to anyone until that transaction commits, and a failure or a killed process
-// leaves no trace. The same bytes again (same SHA-256) change nothing.
+// Importing a spend file: all or nothing. The lines are COPYed into a table of their own under a new file id
+// and indexed (loadFile); publishing attaches that table to spend_lines and writes, in the same transaction, the
+// file record, the replacement of older versions, the totals, the supplier register and the audit row
+// (publishLoadedFile). A direct import (the command line with --yes, the demo) does both in one transaction; an
+// upload is held as a draft between the two (spend.drafts.ts), its table not part of spend_lines. Nothing is
+// visible to anyone until publishing commits, and a failure or a killed process leaves no trace. The same bytes
+// again (same SHA-256) change nothing.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';

@@ -199,6 +199,22 @@ eachEngine('spend drafts', (t) => {
     assert.equal(next.check.mapping.netAmount?.reason, 'confirmed mapping for this publisher');
   });
 
+  it('finds no outlier in the real council files, whose largest payments are real', async () => {
+    const { ctx, engine } = t();
+    await seedOrganisations(ctx);
+    const files = [
+      // Newcastle's, published by the first test, had none either.
+      ['darlington-2010-10.csv', 'GB-LAE-DAL', '2010-10..2010-12'], ['northtyneside-2014-05.csv', 'GB-LAE-NTY'],
+      ['calderdale-2015-06.csv', 'GB-LAE-CLD'], ['leeds-2011-04.csv', 'GB-LAE-LDS'], ['gateshead-2011-02.csv', 'GB-LAE-GAT'], ['oxford-2017-q1.csv', 'GB-LAE-OXO'],
+    ] as const;
+    // PostgreSQL: a sample (the rule is the same SQL on both engines).
+    for (const [name, publisher, period] of engine === 'pglite' ? files : files.filter(([n]) => /leeds|northtyneside|oxford/.test(n))) {
+      const { draft } = await createSpendDraft(ctx, cliActor, { publisher, source: { bytes: dataset(name) }, filename: name, period: period ?? null });
+      assert.equal(draft.check.warnings.find((w) => w.code === 'outliers'), undefined, `${name}: ${JSON.stringify(draft.check.outlierRule)}`);
+      assert.ok(draft.check.outlierRule && draft.check.outlierRule.referencePence > 0, name);
+    }
+  });
+
   it('publishes a new version of a period at publish time, with the difference shown before', async () => {
     const { ctx } = t();
     await seedOrganisations(ctx);

@@ -245,6 +245,38 @@ eachEngine('spend drafts', (t) => {
     assert.equal(fast.lines, 120);
   });
 
+  it('refuses to publish a draft that a file published meanwhile would cover only in part, and says so', async () => {
+    const { app, ctx } = t();
+    await seedOrganisations(ctx);
+    const publisher = 'GB-LAE-OXO';
+    const org = await getOrganisation(ctx.db, publisher);
+    const april = (await createSpendDraft(ctx, cliActor, { publisher, source: { bytes: Buffer.from(month(4, 40)) } })).draft;
+    assert.equal(april.check.blocked, null);
+    let quarter = 'Date,Supplier Name,Department,Expense Type,Net Amount\n';
+    for (let i = 0; i < 30; i++) quarter += `${String(1 + (i % 28)).padStart(2, '0')}/0${4 + (i % 3)}/2023,Supplier ${i} Ltd,Dept,Type,${1000 + i}.00\n`;
+    await importSpendFile(ctx, cliActor, { publisher, source: { bytes: Buffer.from(quarter) } });
+    const seen = await getSpendDraft(ctx.db, cliActor, april.id);
+    assert.match(seen.check.blocked ?? '', /overlaps only part of the published file for 2023-04-01 to 2023-06-30/);
+    await assert.rejects(publishSpendDraft(ctx, cliActor, april.id, []), (e: unknown) => isAppError(e) && e.fieldErrors[0]?.field === 'period');
+    assert.equal((await findDraft(ctx.db, april.id))?.state, 'draft', 'still a draft, nothing published');
+    assert.equal((await ctx.db.selectFrom('spend_files').select('id').where('organisation_id', '=', org.id).execute()).length, 1);
+    const { fast, slow } = await publisherTotals(ctx.db, org.id);
+    assert.deepEqual(fast, slow);
+    assert.equal(fast.lines, 30);
+    const admin = new TestAgent(app, '10.9.0.3');
+    await userWithToken(ctx.db, 'finance@oxford.example');
+    await addMember(ctx.db, cliActor, org.id, { email: 'finance@oxford.example', role: 'finance' });
+    await admin.get('/sign-in');
+    await admin.post('/sign-in', { email: 'finance@oxford.example', password: 'a long enough password' });
+    const page = await admin.get(april.link);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /overlaps only part of the published file/);
+    assert.doesNotMatch(page.body, /Publish the file<\/button>|>\s*Publish the file\s*</, 'no publish button');
+    const forced = await admin.post(`${april.link}/publish`, {});
+    assert.equal(forced.statusCode, 400);
+    assert.match(forced.body, /href="#publish"/);
+  });
+
   it('publishes a draft once when two publish at the same time', async () => {
     const { ctx } = t();
     await seedOrganisations(ctx);

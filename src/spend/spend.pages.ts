@@ -374,7 +374,11 @@ export function spendPages(app: App, ctx: AppContext): void {
       return reply.redirect(`/spend/${publisher.slug}/files/${result.fileId}?outcome=${result.outcome}`, 303);
     } catch (error) {
       if (isAppError(error) && error.fieldErrors.length) {
-        return reply.page('spend/views/draft.njk', checkPage(publisher, draft, { errors: error.fieldErrors, acknowledged }), { status: error.status });
+        // A refusal other than an unticked warning (a file published meanwhile that this one would cover only in
+        // part) is shown at the top of the page, read again.
+        const errors = error.fieldErrors.map((e) => (e.field === 'acknowledge' ? e : { field: 'publish', message: e.message }));
+        const fresh = await getSpendDraft(db, request.actor, draft.id);
+        return reply.page('spend/views/draft.njk', checkPage(publisher, fresh, { errors, acknowledged }), { status: error.status });
       }
       throw error;
     }

@@ -403,5 +403,22 @@ eachEngine('spend drafts', (t) => {
     const withdrawn = await agent.post(`/spend/darlington-borough-council/files/${fileId}/withdraw`, { reason: 'The £3.9m line was a typing slip' });
     assert.equal(withdrawn.statusCode, 303);
     assert.equal((await repo.findFile(ctx.db, org.id, fileId))?.status, 'withdrawn');
+
+    // Another upload, listed as waiting on the upload page, then discarded: nothing published, its lines dropped.
+    const second = await agent.postMultipart('/spend/darlington-borough-council/upload', { period: '' }, { filename: 'darlington-nov.csv', content: month(11, 30) });
+    assert.equal(second.statusCode, 303);
+    const draftId = String(second.headers.location).split('/').pop()!;
+    const upload = await agent.get('/spend/darlington-borough-council/upload');
+    assert.match(upload.body, /Drafts waiting to be published/);
+    assert.match(upload.body, /darlington-nov\.csv/);
+    await agent.get(String(second.headers.location));
+    const loadedId = (await findDraft<{ loaded: { fileId: string } }>(ctx.db, draftId))!.payload.loaded.fileId;
+    const discarded = await agent.post(`${String(second.headers.location)}/discard`, {});
+    assert.equal(discarded.statusCode, 303);
+    assert.equal(discarded.headers.location, '/spend/darlington-borough-council/upload?discarded=1');
+    assert.equal((await findDraft(ctx.db, draftId))?.state, 'discarded');
+    assert.equal((await sql<{ t: string | null }>`SELECT to_regclass(${fileLinesTable(loadedId)})::text AS t`.execute(ctx.db)).rows[0]!.t, null);
+    assert.doesNotMatch((await agent.get('/spend/darlington-borough-council/upload')).body, /darlington-nov\.csv/);
+    assert.match((await agent.get(String(second.headers.location))).body, /This draft was discarded/);
   });
 });

@@ -6,7 +6,8 @@
 //   peak memory is measured per engine). postgres needs DATABASE_URL (a scratch database is created and dropped).
 //   explore: the explorer's standard views over the stored lines (PostgreSQL), p50/p95 of 20 runs each.
 // PGlite runs as `commonweal serve` runs it (optimisePGliteCode); SPEND_BENCH_BASELINE=1 keeps V8's default.
-// SPEND_BENCH_WORKER=0 reads the file in the importing thread; SPEND_TIMING=1 prints each phase.
+// SPEND_BENCH_WORKER=0 reads the file in the importing thread; SPEND_TIMING=1 prints each phase;
+// SPEND_BENCH_DRAFT=1 publishes through a draft (upload, check, publish) as the web and the API do.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -92,7 +93,18 @@ async function importOn(which: 'pglite' | 'postgres'): Promise<void> {
     const peak = peakSampler();
     const start = performance.now();
     const readInWorker = process.env.SPEND_BENCH_WORKER === '0' ? false : undefined;
-    const result = await importSpendFile(ctx, cliActor, { publisher: org.id, source: { path: file }, readInWorker });
+    // SPEND_BENCH_DRAFT=1: as a web or API upload publishes, a draft (loaded, checked, bytes kept) then published.
+    let result: Awaited<ReturnType<typeof importSpendFile>>;
+    if (process.env.SPEND_BENCH_DRAFT === '1') {
+      const { createSpendDraft, publishSpendDraft } = await import('../src/spend/spend.drafts.ts');
+      const { draft } = await createSpendDraft(ctx, cliActor, { publisher: org.id, source: { path: file }, readInWorker });
+      const drafted = performance.now();
+      console.log(`${which}: draft (load, indexes, check, bytes kept) in ${((drafted - start) / 1000).toFixed(2)} s; warnings ${draft.check.warnings.map((w) => w.code).join(', ') || 'none'}`);
+      result = await publishSpendDraft(ctx, cliActor, draft.id, draft.check.warnings.map((w) => w.code));
+      console.log(`${which}: publish (attach, totals, record, suppliers) in ${((performance.now() - drafted) / 1000).toFixed(2)} s`);
+    } else {
+      result = await importSpendFile(ctx, cliActor, { publisher: org.id, source: { path: file }, readInWorker });
+    }
     const ms = performance.now() - start;
     const peakRss = peak();
     console.log(`${which}: imported ${result.rowsImported.toLocaleString('en-GB')} lines (${result.netTotalPence}p, ${result.suppliers} suppliers, ${result.rowsRejected} rejected) in ${(ms / 1000).toFixed(2)} s, ${Math.round(result.rowsImported / (ms / 1000)).toLocaleString('en-GB')} lines/s; RSS before ${mb(rssBefore)}, peak during the import ${mb(peakRss)} (process maximum before the import ${mb(maxBefore)}, at the end ${mb(process.resourceUsage().maxRSS * 1024)})`);

@@ -1,9 +1,13 @@
 // Browser journeys for spend: a visitor explores Newcastle's real spending file and its example senior salaries,
-// a finance officer publishes a senior post through the form (errors first), and a site administrator confirms a
-// supplier's suggested link to the organisations registry. Every page visited is checked with axe (WCAG 2.2 AA).
+// a finance officer publishes a senior post through the form (errors first), another uploads a spending file,
+// checks it, fixes its mapping, publishes and withdraws it, and a site administrator confirms a supplier's
+// suggested link to the organisations registry. Every page visited is checked with axe (WCAG 2.2 AA).
 import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { browserAvailable, launch, startServer, Journey } from './browser.ts';
 import type { AppContext } from '../src/platform/module.ts';
@@ -90,6 +94,57 @@ describe('spend in a browser', { skip: enabled ? false : 'Chromium not found (se
     await check(page, 'salaries-published');
     await page.getByRole('link', { name: 'Publish a list from a CSV file' }).click();
     await check(page, 'salary-upload');
+    assert.deepEqual(violations, []);
+  });
+
+  it('a finance officer uploads a spending file, checks it, fixes the mapping, publishes it and withdraws it', { timeout: 180_000 }, async () => {
+    const gateshead = await getOrganisation(ctx.db, 'GB-LAE-GAT');
+    await registerUser(ctx.db, cliActor, { email: 'finance@gateshead.example', name: 'Gateshead Finance', password });
+    await addMember(ctx.db, cliActor, gateshead.id, { email: 'finance@gateshead.example', role: 'finance' });
+    // A month with a plain "VAT" column and one £4.5m typing slip among £500–£50,000 lines.
+    let csv = 'Date,Supplier Name,Department,Expense Type,Amount,VAT\n';
+    for (let i = 0; i < 120; i++) csv += `${String(1 + (i % 28)).padStart(2, '0')}/03/2023,Supplier ${i % 11} Ltd,Dept ${i % 4},Type ${i % 6},${i === 7 ? '4500000.00' : `${500 + ((i * 397) % 49_500)}.00`},10.00\n`;
+    const dir = mkdtempSync(join(tmpdir(), 'cw-e2e-spend-'));
+    const file = join(dir, 'gateshead-2023-03.csv');
+    writeFileSync(file, csv);
+    const page = await signIn('finance@gateshead.example');
+    await page.goto(`${baseUrl}/spend/gateshead-council/upload`);
+    await check(page, 'upload');
+    await page.getByLabel('Spending file').setInputFiles(file);
+    await page.getByRole('button', { name: 'Upload and check' }).click();
+    await page.waitForURL(/\/drafts\//);
+    assert.ok(await page.getByText('gateshead-2023-03.csv').first().isVisible(), 'the file name is shown');
+    assert.ok(await page.getByText(/1 amount is far larger than the rest of the file/).first().isVisible());
+    assert.ok(await page.getByText(/does not say which VAT it is/).first().isVisible());
+    await check(page, 'draft');
+    await page.getByRole('button', { name: 'Publish the file' }).click();
+    assert.match(await page.title(), /^Error: /, 'not published without ticking the warnings');
+    await check(page, 'draft-errors');
+    await page.getByRole('link', { name: /Change the mapping/ }).click();
+    await check(page, 'draft-mapping');
+    await page.getByLabel('Irrecoverable VAT').selectOption('');
+    await page.getByRole('button', { name: 'Read the file again' }).click();
+    await page.waitForURL(/\/drafts\/[0-9a-f-]+$/);
+    assert.equal(await page.getByText(/does not say which VAT it is/).count(), 0, 'the VAT warning is gone');
+    await check(page, 'draft-remapped');
+    await page.getByLabel(/I have checked: 1 amount is far larger/).check();
+    await page.getByRole('button', { name: 'Publish the file' }).click();
+    await page.waitForURL(/\/files\/[0-9a-f-]+\?outcome=imported/);
+    assert.ok(await page.getByText('The file is published').isVisible());
+    await check(page, 'file-published');
+    await page.getByRole('link', { name: 'Withdraw this file' }).click();
+    await check(page, 'withdraw');
+    await page.getByRole('button', { name: 'Withdraw the file' }).click();
+    assert.match(await page.title(), /^Error: /, 'a reason is needed');
+    await page.getByLabel('Why is it withdrawn?').fill('The £4.5m line was a typing slip; a corrected file follows');
+    await page.getByRole('button', { name: 'Withdraw the file' }).click();
+    await page.waitForURL(/outcome=withdrawn/);
+    await check(page, 'file-withdrawn');
+    const visitor = await newPage();
+    await visitor.goto(`${baseUrl}/spend/gateshead-council/files`);
+    assert.ok(await visitor.getByText('The £4.5m line was a typing slip; a corrected file follows').isVisible(), 'the public sees why');
+    await check(visitor, 'files-withdrawn');
+    rmSync(dir, { recursive: true, force: true });
     assert.deepEqual(violations, []);
   });
 

@@ -8,6 +8,7 @@ import type { App, AppContext } from './platform/module.ts';
 import { allModules } from './modules.ts';
 import { purgeExpiredSessions } from './platform/auth/auth.service.ts';
 import { smtpTransport, startOutboxDelivery } from './platform/outbox.delivery.ts';
+import { startDraftExpiry } from './platform/drafts.ts';
 
 /** The app's logger. A request is logged by its method, address and URL, with every secret in the URL redacted. */
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
@@ -48,9 +49,12 @@ export async function serve(ctx: AppContext): Promise<{ app: App; stop: () => Pr
     : null;
   const purge = setInterval(() => void purgeExpiredSessions(ctx.db).catch((err) => ctx.log.error({ err }, 'session purge')), 3600_000);
   purge.unref();
+  // Upload drafts past their expiry are cleaned up by every server process; each takes drafts no other holds.
+  const stopDraftExpiry = startDraftExpiry(ctx.db, ctx.log);
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
   const stop = async () => {
     clearInterval(purge);
+    await stopDraftExpiry();
     await app.close();
     await stopDelivery?.();
     await ctx.handle.close();

@@ -34,6 +34,9 @@ export interface Config {
   uploadsTotal: number;
   /** Show the outbox to administrators in the app (development and demo). */
   env: 'development' | 'production' | 'test';
+  /** Days an upload waits as a draft for its publisher to check and publish it before it expires and is
+   * cleaned up (COMMONWEAL_DRAFT_DAYS; default 14). */
+  draftDays: number;
 }
 
 export interface ConfigOverrides {
@@ -100,6 +103,13 @@ export function trustProxyFrom(value: string | undefined): number | string[] | f
   return entries;
 }
 
+function draftDaysFrom(value: string | undefined): number {
+  if (value === undefined || value === '') return 14;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 365) throw new Error(`COMMONWEAL_DRAFT_DAYS must be a whole number of days from 1 to 365, got "${value}"`);
+  return n;
+}
+
 /** Reads the configuration from environment variables, with command-line overrides taking precedence. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
   const port = overrides.port ?? intFrom(env.PORT, 'PORT', 3000);
@@ -124,5 +134,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     importMaxBytes: limitFrom(env.COMMONWEAL_IMPORT_MAX_BYTES, 'COMMONWEAL_IMPORT_MAX_BYTES', 2 * 1024 ** 3),
     importMaxLines: limitFrom(env.COMMONWEAL_IMPORT_MAX_LINES, 'COMMONWEAL_IMPORT_MAX_LINES', 5_000_000),
     env: nodeEnv,
+    draftDays: draftDaysFrom(env.COMMONWEAL_DRAFT_DAYS),
   };
 }

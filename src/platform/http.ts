@@ -27,6 +27,12 @@ import { checkBodyText, checkPathAndQuery } from './sanitise.ts';
 
 export const sessionCookie = 'cw_session';
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** The name a multipart form's file had on the sender's computer (no path), or null. */
+export function uploadedFilename(request: FastifyRequest, field = 'file'): string | null {
+  const name = (request as unknown as { uploadedFilenames?: Record<string, string> }).uploadedFilenames?.[field];
+  return name ? name.replace(/^.*[\\/]/, '').slice(0, 200) || null : null;
+}
+
 /** The largest file a multipart form may carry. */
 export const uploadLimitBytes = 10 * 1024 * 1024;
 const govukDist = fileURLToPath(new URL('../../node_modules/govuk-frontend/dist/govuk/', import.meta.url));
@@ -325,6 +331,9 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
       if (part.type === 'file') {
         if (request.csrfPending) checkFormToken(request, body);
         request.uploads.begin();
+        // The body keeps only a file's bytes: its name, as the person's computer gave it, is kept on the request.
+        const names = ((request as unknown as { uploadedFilenames?: Record<string, string> }).uploadedFilenames ??= {});
+        if (part.filename) names[part.fieldname] = part.filename;
         value = await part.toBuffer();
       } else {
         value = part.value;

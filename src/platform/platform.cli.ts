@@ -2,6 +2,7 @@ import type { CliCommand } from './module.ts';
 import { cliActor } from './actor.ts';
 import { AppError } from './errors.ts';
 import * as auth from './auth/auth.service.ts';
+import { expireDrafts } from './drafts.ts';
 
 export const platformCommands: CliCommand[] = [
   {
@@ -35,6 +36,15 @@ export const platformCommands: CliCommand[] = [
       if (!user) throw AppError.validation([{ field: 'user', message: `No account has the email ${values.user ?? '(none given)'}` }]);
       const { token, record } = await auth.createApiToken(ctx.db, cliActor, { userId: user.id, name: values.name ?? 'Command line' });
       return { token, id: record.id };
+    },
+  },
+  {
+    name: ['drafts', 'expire'],
+    summary: 'Expire and clean up every upload draft past its expiry (a server does it hourly; safe beside it)',
+    usage: 'commonweal drafts expire',
+    options: {},
+    async run(ctx) {
+      return { expired: await expireDrafts(ctx.db, ctx.log) };
     },
   },
 ];

@@ -94,6 +94,33 @@ export interface NotificationSettingsTable {
   updated_at: Generated<Date>;
 }
 
+/** What a publisher uploaded, held until it is checked and published (src/platform/drafts.ts). */
+export interface DraftsTable {
+  organisation_id: string;
+  id: Generated<string>;
+  kind: string;
+  state: ColumnType<'draft' | 'published' | 'discarded' | 'expired', 'draft' | undefined, 'draft' | 'published' | 'discarded' | 'expired'>;
+  title: string;
+  filename: string | null;
+  fingerprint: string | null;
+  payload: ColumnType<unknown, string, string>;
+  check_result: ColumnType<unknown, string, string>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  expires_at: Timestamp;
+  closed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  closed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  result_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface DraftBytesTable {
+  organisation_id: string;
+  draft_id: string;
+  piece: number;
+  data: Uint8Array;
+}
+
 export interface PlatformTables {
   users: UsersTable;
   sessions: SessionsTable;
@@ -104,4 +131,6 @@ export interface PlatformTables {
   audit_log: AuditLogTable;
   outbox: OutboxTable;
   notification_settings: NotificationSettingsTable;
+  platform_drafts: DraftsTable;
+  platform_draft_bytes: DraftBytesTable;
 }

@@ -6,8 +6,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppContext } from '../platform/module.ts';
 import { problemSchema } from '../platform/http.ts';
 import { acceptFileUploads, isUploadedFile } from '../platform/uploads.ts';
-import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
+import { PUBLISHING_ROLES } from './spend.import.ts';
 import { clientGoneSignal } from '../platform/abort.ts';
+import { draftOrganisation } from '../platform/drafts.ts';
+import { createSalaryDraft, discardSalaryDraft, getSalaryDraft, publishSalaryDraft } from './spend.salarydrafts.ts';
+import { createSpendDraft, discardSpendDraft, getSpendDraft, publishSpendDraft, remapSpendDraft, withdrawSpendFile } from './spend.drafts.ts';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
 import { confirmSupplierLink, supplierSuggestions, undoSupplierLink } from './spend.links.ts';
@@ -36,6 +39,20 @@ const SalaryImport = Type.Object({
   replaced: Type.Integer({ description: 'Posts the list for this date had before' }), columns: Type.Record(Type.String(), Type.String()), warnings: Type.Array(Type.String()),
 });
 
+const SalaryDraft = Type.Object({
+  id: Type.String(), state: Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('discarded'), Type.Literal('expired')]),
+  publisher: Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() }), title: Type.String(), filename: Nullable(Type.String()),
+  createdAt: Type.String(), expiresAt: Type.String(), link: Type.String({ description: 'The check page' }),
+  check: Type.Object({
+    asAt: Type.String(), posts: Type.Integer(), replaces: Type.Integer({ description: 'Posts the published list for this date has now' }),
+    columns: Type.Record(Type.String(), Type.String()), warnings: Type.Array(Type.String()),
+    rows: Type.Array(Type.Object({
+      jobTitle: Type.String(), department: Nullable(Type.String()), name: Nullable(Type.String()), salaryFromPence: Pence, salaryToPence: Pence,
+      responsibilities: Nullable(Type.String()), budgetHeldPence: Nullable(Pence), staffManaged: Nullable(Type.Integer()), bonusesPence: Nullable(Pence), benefitsInKindPence: Nullable(Pence),
+    })),
+  }),
+});
+
 const Mapping = Type.Record(Type.String(), Type.Object({ column: Type.String(), confidence: Type.String(), reason: Type.String() }),
   { description: 'Field of the Transparency Code → the column it was read from, and why' });
 const Diff = Nullable(Type.Object({ linesAdded: Type.Integer(), penceAdded: Type.Integer(), linesRemoved: Type.Integer(), penceRemoved: Type.Integer() }));
@@ -51,6 +68,36 @@ const ImportSummary = Type.Object({
   replacedFileIds: Type.Array(Type.String(), { description: 'Every file this one replaced: several when it covers the whole periods of several' }), diff: Diff, warnings: Type.Array(Type.String()),
   undecodedLines: Type.Array(Type.Integer(), { description: 'Lines of a UTF-8 file holding bytes that are not UTF-8, each read as Windows-1252 (the first 1000); the warnings say so too' }),
 });
+
+const Warning = Type.Object({
+  code: Type.Union([Type.Literal('no-supplier'), Type.Literal('missing-fields'), Type.Literal('outliers'), Type.Literal('outside-period'), Type.Literal('vat-kind')], { description: 'Send it in `acknowledge` to publish' }),
+  title: Type.String(), detail: Type.String(),
+  lines: Type.Optional(Type.Array(Type.Object({ line: Type.Integer(), netPence: Type.Optional(Pence), date: Type.Optional(Type.String()) }))),
+});
+const Check = Type.Object({
+  filename: Nullable(Type.String()), periodFrom: Type.String(), periodTo: Type.String(), periodGiven: Type.Boolean(),
+  rowsImported: Type.Integer(), rowsRejected: Type.Integer(), rejected: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
+  netTotalPence: Pence, suppliers: Type.Integer(), firstDate: Nullable(Type.String()), lastDate: Nullable(Type.String()),
+  mapping: Mapping, columns: Type.Array(Type.String(), { description: 'Every column of the file, by name: what a mapping may choose from' }),
+  unusedColumns: Type.Array(Type.String()), notes: Type.Array(Type.String()),
+  warnings: Type.Array(Warning, { description: 'Each must be acknowledged to publish' }),
+  outlierRule: Nullable(Type.Object({ factor: Type.Integer(), referencePence: Pence, thresholdPence: Pence }, { description: 'Lines above thresholdPence (factor × the amount all but the largest 0.1 % of lines stay within, ignoring sign) are flagged' })),
+  replaces: Nullable(Type.Object({
+    files: Type.Array(Type.Object({ id: Type.String(), periodFrom: Type.String(), periodTo: Type.String(), version: Type.Integer(), rowsImported: Type.Integer(), netTotalPence: Pence, filename: Nullable(Type.String()) })),
+    diff: Diff,
+  })),
+  blocked: Nullable(Type.String({ description: 'Why it cannot be published as things stand' })),
+  version: Type.Integer({ description: 'The version of its period it would be' }),
+});
+const DraftView = Type.Object({
+  id: Type.String(), kind: Type.String(), state: Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('discarded'), Type.Literal('expired')]),
+  publisher: Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() }), title: Type.String(), filename: Nullable(Type.String()),
+  createdAt: Type.String(), expiresAt: Type.String(), link: Type.String({ description: 'The check page' }), fileId: Nullable(Type.String({ description: 'The file it became, once published' })),
+  mappingChosen: Type.Boolean({ description: 'The publisher chose the mapping (remembered for its next files when published)' }),
+  check: Check,
+});
+const DraftRef = Type.Object({ id: Type.String({ maxLength: 64 }) });
+const draftAccess = (db: AppContext['db']) => ({ roles: PUBLISHING_ROLES, organisation: (r: { params: unknown }) => draftOrganisation(db, (r.params as { id: string }).id) });
 
 const FilterQuery = {
   period: Type.Optional(Type.String({ maxLength: 40, description: '2017-01, 2017, or 2017-01..2017-03' })),
@@ -81,7 +128,8 @@ const Line = Type.Object({
 
 const File = Type.Object({
   id: Type.String(), publisherId: Type.String(), periodFrom: Type.String(), periodTo: Type.String(), periodGiven: Type.Boolean(),
-  filename: Nullable(Type.String()), bytes: Type.Integer(), sha256: Type.String(), status: Type.Union([Type.Literal('current'), Type.Literal('replaced')]),
+  filename: Nullable(Type.String()), bytes: Type.Integer(), sha256: Type.String(), status: Type.Union([Type.Literal('current'), Type.Literal('replaced'), Type.Literal('withdrawn')]),
+  withdrawn: Nullable(Type.Object({ at: Type.String(), reason: Type.String() }, { description: 'When the publisher withdrew the file, and why' })),
   version: Type.Integer(), replacedBy: Nullable(Type.String()), rowsImported: Type.Integer(), rowsRejected: Type.Integer(), netTotalPence: Pence,
   suppliers: Type.Integer(), firstDate: Nullable(Type.String()), lastDate: Nullable(Type.String()), importedAt: Type.String(),
   mapping: Mapping, details: Type.Record(Type.String(), Type.Unknown()), diff: Diff,
@@ -118,40 +166,94 @@ export function spendApi(app: App, ctx: AppContext): void {
       bodyLimit: UPLOAD_LIMIT,
       config: { access: { roles: PUBLISHING_ROLES, organisation: async (r) => (await service.resolvePublisher(db, (r.query as { publisher: string }).publisher)).id } },
       schema: {
-        tags: ['spend'], summary: 'Import a spending file (the raw bytes of the CSV, gzip allowed) for a publisher', security,
-        description: 'All or nothing. The same bytes again change nothing (200, outcome "unchanged"); a file for a period already published replaces it (outcome "replaced"), keeping the old version. Publisher staff, finance officers and administrators may.',
+        tags: ['spend'], summary: 'Upload a spending file (the raw bytes of the CSV, gzip allowed) for a publisher: it is held as a draft to check, then publish', security,
+        description: 'The file is read and checked, and held as a draft that no one else sees: 201 with the check (mapping, figures, warnings, what it would replace) and its link. Publish it with POST /api/v1/spend/drafts/{id}/publish. The same bytes as an open draft give that draft (200); the same bytes as a published file are a conflict (409). Publisher staff, finance officers and administrators may.',
         querystring: Type.Object({
           publisher: Type.String({ minLength: 1, maxLength: 200 }),
           period: Type.Optional(Type.String({ maxLength: 40, description: 'Needed only when the file has no dates: 2010-10..2010-12' })),
           filename: Type.Optional(Type.String({ maxLength: 200 })),
         }),
-        response: { 200: ImportSummary, 201: ImportSummary, ...errors },
+        response: { 200: DraftView, 201: DraftView, ...errors },
       },
     }, async (request, reply) => {
       const body = request.body;
       if (!isUploadedFile(body) || body.bytes === 0) {
         return reply.status(400).type('application/problem+json').send({ type: 'urn:commonweal:problem:validation_failed', title: 'There is a problem with what you sent', status: 400, code: 'validation_failed', detail: 'Send the file’s bytes as the request body, with Content-Type text/csv or application/octet-stream', instance: request.url, errors: [{ field: 'file', message: 'The request has no file in its body' }] });
       }
-      const result = await importSpendFile(ctx, request.actor, { publisher: request.query.publisher, source: { path: body.path }, period: request.query.period ?? null, filename: request.query.filename ?? null, signal: clientGoneSignal(request, reply) });
-      return reply.status(result.outcome === 'unchanged' ? 200 : 201).send(result);
+      const { draft, reused } = await createSpendDraft(ctx, request.actor, { publisher: request.query.publisher, source: { path: body.path }, period: request.query.period ?? null, filename: request.query.filename ?? null, signal: clientGoneSignal(request, reply) });
+      return reply.status(reused ? 200 : 201).send(draft);
     });
 
     scoped.post('/api/v1/spend/publishers/:publisher/salaries', {
       bodyLimit: salaries.SALARY_CSV_LIMIT,
       config: { access: { roles: PUBLISHING_ROLES, organisation: async (r) => (await service.resolvePublisher(db, (r.params as { publisher: string }).publisher)).id } },
       schema: {
-        tags: ['spend'], summary: 'Publish a senior salaries list for a date from a CSV file (raw bytes), replacing that date’s list', security,
-        description: 'All or nothing; every faulty row is named with its line and column. Names are kept only where the salary is £150,000 or more. Publisher staff, finance officers and administrators may.',
+        tags: ['spend'], summary: 'Upload a senior salaries list for a date from a CSV file (raw bytes): held as a draft to check, then publish', security,
+        description: 'Every faulty row is named with its line and column, and nothing is kept. Names are kept only where the salary is £150,000 or more. 201 with the draft; POST /api/v1/spend/salary-drafts/{id}/publish replaces that date’s list. Publisher staff, finance officers and administrators may.',
         params: PublisherRef,
         querystring: Type.Object({ asAt: Type.String({ maxLength: 20, description: 'The date the list is correct at: 2017-03-31' }) }),
-        response: { 201: SalaryImport, ...errors },
+        response: { 201: SalaryDraft, ...errors },
       },
     }, async (request, reply) => {
       const body = isUploadedFile(request.body) ? await readFile(request.body.path) : Buffer.alloc(0);
-      const result = await salaries.importSalaryCsv(db, request.actor, request.params.publisher, { bytes: body, asAt: request.query.asAt });
-      return reply.status(201).send(result);
+      return reply.status(201).send(await createSalaryDraft(ctx, request.actor, request.params.publisher, { bytes: body, asAt: request.query.asAt }));
     });
   });
+
+  app.get('/api/v1/spend/drafts/:id', {
+    config: { access: draftAccess(db) },
+    schema: { tags: ['spend'], summary: 'A spending draft and its check (its publisher’s staff only)', security, params: DraftRef, response: { 200: DraftView, ...errors } },
+  }, async (request) => getSpendDraft(db, request.actor, request.params.id));
+
+  app.patch('/api/v1/spend/drafts/:id', {
+    config: { access: draftAccess(db) },
+    schema: {
+      tags: ['spend'], summary: 'Change how a draft’s columns are read, and see its check worked out again', security, params: DraftRef,
+      description: 'The mapping names every field that has a column (field → column name as in `check.columns`); a field left out or null has none. A column gives one field at most, and the amount needs one. The mapping is remembered for the publisher’s next files once the draft is published.',
+      body: Type.Object({ mapping: Type.Record(Type.String({ maxLength: 40 }), Nullable(Type.String({ maxLength: 500 }))) }),
+      response: { 200: DraftView, ...errors },
+    },
+  }, async (request) => remapSpendDraft(ctx, request.actor, request.params.id, request.body.mapping));
+
+  app.post('/api/v1/spend/drafts/:id/publish', {
+    config: { access: draftAccess(db) },
+    schema: {
+      tags: ['spend'], summary: 'Publish a spending draft (every warning acknowledged)', security, params: DraftRef,
+      description: 'Publishes the file as checked, replacing the current version(s) of its period. `acknowledge` lists the code of every warning in the check; without one, nothing is published (400). A draft already published, discarded or expired: 409.',
+      body: Type.Object({ acknowledge: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 20 })) }),
+      response: { 201: Type.Object({ ...ImportSummary.properties, draftId: Type.String() }), ...errors },
+    },
+  }, async (request, reply) => reply.status(201).send(await publishSpendDraft(ctx, request.actor, request.params.id, request.body?.acknowledge ?? [])));
+
+  app.delete('/api/v1/spend/drafts/:id', {
+    config: { access: draftAccess(db) },
+    schema: { tags: ['spend'], summary: 'Discard a spending draft', security, params: DraftRef, response: { 200: DraftView, ...errors } },
+  }, async (request) => discardSpendDraft(ctx, request.actor, request.params.id));
+
+  const salaryDraftAccess = { roles: PUBLISHING_ROLES, organisation: (r: { params: unknown }) => draftOrganisation(db, (r.params as { id: string }).id) };
+  app.get('/api/v1/spend/salary-drafts/:id', {
+    config: { access: salaryDraftAccess },
+    schema: { tags: ['spend'], summary: 'A senior salaries draft and its check (its publisher’s staff only)', security, params: DraftRef, response: { 200: SalaryDraft, ...errors } },
+  }, async (request) => getSalaryDraft(db, request.actor, request.params.id));
+  app.post('/api/v1/spend/salary-drafts/:id/publish', {
+    config: { access: salaryDraftAccess },
+    schema: { tags: ['spend'], summary: 'Publish a senior salaries draft, replacing the list for its date (409 if already published)', security, params: DraftRef, response: { 201: Type.Object({ ...SalaryImport.properties, draftId: Type.String() }), ...errors } },
+  }, async (request, reply) => reply.status(201).send(await publishSalaryDraft(db, request.actor, request.params.id)));
+  app.delete('/api/v1/spend/salary-drafts/:id', {
+    config: { access: salaryDraftAccess },
+    schema: { tags: ['spend'], summary: 'Discard a senior salaries draft', security, params: DraftRef, response: { 200: SalaryDraft, ...errors } },
+  }, async (request) => discardSalaryDraft(db, request.actor, request.params.id));
+
+  app.post('/api/v1/spend/publishers/:publisher/files/:id/withdraw', {
+    config: { access: { roles: PUBLISHING_ROLES, organisation: async (r) => (await service.resolvePublisher(db, (r.params as { publisher: string }).publisher)).id } },
+    schema: {
+      tags: ['spend'], summary: 'Withdraw a published spending file, with a reason everyone will see', security,
+      description: 'The file leaves the totals at once and stays in the record, marked withdrawn with when and why. Publisher staff, finance officers and administrators may.',
+      params: Type.Object({ ...PublisherRef.properties, id: Type.String({ maxLength: 64 }) }),
+      body: Type.Object({ reason: Type.String({ maxLength: 2000 }) }),
+      response: { 200: Type.Object({ fileId: Type.String(), publisher: Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() }), withdrawnAt: Type.String(), reason: Type.String() }), ...errors },
+    },
+  }, async (request) => withdrawSpendFile(ctx, request.actor, request.params.publisher, request.params.id, request.body.reason));
 
   app.get('/api/v1/spend/publishers', {
     schema: {

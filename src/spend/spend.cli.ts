@@ -5,6 +5,8 @@ import { AppError } from '../platform/errors.ts';
 import { confirmMapping, importSpendFile, type ImportResult } from './spend.import.ts';
 import { readFile } from 'node:fs/promises';
 import * as service from './spend.service.ts';
+import { createSalaryDraft, publishSalaryDraft } from './spend.salarydrafts.ts';
+import { createSpendDraft, discardSpendDraft, listSpendDrafts, publishSpendDraft, withdrawSpendFile } from './spend.drafts.ts';
 import * as salaries from './spend.salaries.ts';
 import { confirmSupplierLink, supplierSuggestions, undoSupplierLink } from './spend.links.ts';
 
@@ -51,12 +53,26 @@ function summaryOf(r: ImportResult) {
 export const spendCommands: CliCommand[] = [
   {
     name: ['spend', 'import'],
-    summary: 'Import spending-over-£500 files for a publisher (all or nothing, per file)',
-    usage: 'commonweal spend import FILE… --publisher ORG [--period 2010-10..2010-12] [--json]',
-    options: { publisher: { type: 'string' }, period: { type: 'string' } },
+    summary: 'Import spending-over-£500 files for a publisher: each is held as a draft to check, or published at once with --yes (all or nothing, per file)',
+    usage: 'commonweal spend import FILE… --publisher ORG [--period 2010-10..2010-12] [--yes] [--json]',
+    options: { publisher: { type: 'string' }, period: { type: 'string' }, yes: { type: 'boolean' } },
     async run(ctx, { values, positionals }) {
       if (!values.publisher) throw AppError.validation([{ field: 'publisher', message: 'Give --publisher, an organisation id or org-id identifier such as GB-LAE-NET' }]);
       if (positionals.length === 0) throw AppError.validation([{ field: 'file', message: 'Name at least one file to import' }]);
+      if (!values.yes) {
+        // Without --yes each file waits as a draft: the check page says what was read and what to look at.
+        const drafts = [];
+        for (const path of positionals) {
+          const { draft, reused } = await createSpendDraft(ctx, cliActor, { publisher: values.publisher as string, source: { path }, period: (values.period as string | undefined) ?? null });
+          drafts.push({
+            file: path, draftId: draft.id, reused, check: `${ctx.config.baseUrl}${draft.link}`, rowsImported: draft.check.rowsImported, rowsRejected: draft.check.rowsRejected,
+            netTotalPence: draft.check.netTotalPence, suppliers: draft.check.suppliers, period: `${draft.check.periodFrom}..${draft.check.periodTo}`,
+            warnings: draft.check.warnings.map((w) => ({ code: w.code, title: w.title })), blocked: draft.check.blocked,
+            next: `Check it at ${ctx.config.baseUrl}${draft.link}, or publish it with: commonweal spend drafts publish ${draft.id}${draft.check.warnings.length ? ` --acknowledge ${draft.check.warnings.map((w) => w.code).join(',')}` : ''}`,
+          });
+        }
+        return drafts.length === 1 ? drafts[0] : { drafts };
+      }
       const results = [];
       for (const path of positionals) {
         const size = (await stat(path).catch(() => null))?.size ?? 0;
@@ -70,6 +86,49 @@ export const spendCommands: CliCommand[] = [
         results.push({ ...summaryOf(result), file: path });
       }
       return results.length === 1 ? results[0] : { files: results };
+    },
+  },
+  {
+    name: ['spend', 'drafts'],
+    summary: 'List a publisher’s spending drafts waiting to be published',
+    usage: 'commonweal spend drafts --publisher ORG',
+    options: { publisher: { type: 'string' } },
+    async run(ctx, { values }) {
+      if (!values.publisher) throw AppError.validation([{ field: 'publisher', message: 'Give --publisher' }]);
+      const drafts = await listSpendDrafts(ctx.db, cliActor, values.publisher as string);
+      return { drafts: drafts.map((d) => ({ id: d.id, title: d.title, filename: d.filename, rowsImported: d.check.rowsImported, netTotalPence: d.check.netTotalPence, warnings: d.check.warnings.map((w) => w.code), expiresAt: d.expiresAt, check: `${ctx.config.baseUrl}${d.link}` })) };
+    },
+  },
+  {
+    name: ['spend', 'drafts', 'publish'],
+    summary: 'Publish a spending draft; --acknowledge names every warning of its check (comma-separated codes)',
+    usage: 'commonweal spend drafts publish DRAFT-ID [--acknowledge no-supplier,outliers]',
+    options: { acknowledge: { type: 'string' } },
+    async run(ctx, { values, positionals }) {
+      if (positionals.length !== 1) throw AppError.validation([{ field: 'draft', message: 'Name one draft by its id (from `commonweal spend drafts`)' }]);
+      const acknowledged = String(values.acknowledge ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      return summaryOf(await publishSpendDraft(ctx, cliActor, positionals[0]!, acknowledged));
+    },
+  },
+  {
+    name: ['spend', 'drafts', 'discard'],
+    summary: 'Discard a spending draft',
+    usage: 'commonweal spend drafts discard DRAFT-ID',
+    options: {},
+    async run(ctx, { positionals }) {
+      if (positionals.length !== 1) throw AppError.validation([{ field: 'draft', message: 'Name one draft by its id' }]);
+      const d = await discardSpendDraft(ctx, cliActor, positionals[0]!);
+      return { id: d.id, state: d.state };
+    },
+  },
+  {
+    name: ['spend', 'withdraw'],
+    summary: 'Withdraw a published spending file with a reason the public sees (it leaves the totals at once; audited)',
+    usage: 'commonweal spend withdraw --publisher ORG --file FILE-ID --reason TEXT',
+    options: { publisher: { type: 'string' }, file: { type: 'string' }, reason: { type: 'string' } },
+    async run(ctx, { values }) {
+      if (!values.publisher || !values.file) throw AppError.validation([{ field: 'file', message: 'Give --publisher and --file (an id from `commonweal spend files`)' }]);
+      return withdrawSpendFile(ctx, cliActor, values.publisher as string, values.file as string, values.reason);
     },
   },
   {
@@ -95,16 +154,30 @@ export const spendCommands: CliCommand[] = [
   },
   {
     name: ['spend', 'salaries', 'import'],
-    summary: 'Publish a senior salaries list for a date from a CSV file (replaces that date’s list)',
-    usage: 'commonweal spend salaries import FILE --publisher ORG --as-at 2017-03-31',
-    options: { publisher: { type: 'string' }, 'as-at': { type: 'string' } },
+    summary: 'Upload a senior salaries list for a date from a CSV file as a draft to check, or publish it at once with --yes (replaces that date’s list)',
+    usage: 'commonweal spend salaries import FILE --publisher ORG --as-at 2017-03-31 [--yes]',
+    options: { publisher: { type: 'string' }, 'as-at': { type: 'string' }, yes: { type: 'boolean' } },
     async run(ctx, { values, positionals }) {
       if (!values.publisher) throw AppError.validation([{ field: 'publisher', message: 'Give --publisher, an organisation id or org-id identifier such as GB-LAE-NET' }]);
       if (positionals.length !== 1) throw AppError.validation([{ field: 'file', message: 'Name one senior salaries CSV file' }]);
       const bytes = await readFile(positionals[0]!).catch(() => {
         throw AppError.validation([{ field: 'file', message: `No file at ${positionals[0]}` }]);
       });
+      if (!values.yes) {
+        const draft = await createSalaryDraft(ctx, cliActor, values.publisher as string, { bytes, asAt: values['as-at'] as string | undefined, filename: positionals[0]!.split('/').pop() ?? null });
+        return { draftId: draft.id, asAt: draft.check.asAt, posts: draft.check.posts, replaces: draft.check.replaces, warnings: draft.check.warnings, check: `${ctx.config.baseUrl}${draft.link}`, next: `Check it at ${ctx.config.baseUrl}${draft.link}, or publish it with: commonweal spend salaries publish ${draft.id}` };
+      }
       return salaries.importSalaryCsv(ctx.db, cliActor, values.publisher as string, { bytes, asAt: values['as-at'] as string | undefined });
+    },
+  },
+  {
+    name: ['spend', 'salaries', 'publish'],
+    summary: 'Publish a senior salaries draft (replaces the list for its date)',
+    usage: 'commonweal spend salaries publish DRAFT-ID',
+    options: {},
+    async run(ctx, { positionals }) {
+      if (positionals.length !== 1) throw AppError.validation([{ field: 'draft', message: 'Name one draft by its id' }]);
+      return publishSalaryDraft(ctx.db, cliActor, positionals[0]!);
     },
   },
   {

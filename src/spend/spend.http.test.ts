@@ -29,13 +29,15 @@ eachEngine('spend http', (t) => {
 
     const res = await app.inject({ method: 'POST', url, headers: { ...staff.auth, 'content-type': 'text/csv' }, payload: bytes });
     assert.equal(res.statusCode, 201, res.body);
-    const summary = res.json();
-    assert.equal(summary.rowsImported, 6118);
-    assert.equal(summary.netTotalPence, 3308297524);
-    assert.equal(summary.mapping.netAmount.column, 'Total');
+    const draft = res.json();
+    assert.equal(draft.check.rowsImported, 6118);
+    assert.equal(draft.check.netTotalPence, 3308297524);
+    assert.equal(draft.check.mapping.netAmount.column, 'Total');
+    const published = await app.inject({ method: 'POST', url: `/api/v1/spend/drafts/${draft.id}/publish`, headers: staff.auth, payload: { acknowledge: draft.check.warnings.map((w: { code: string }) => w.code) } });
+    assert.equal(published.statusCode, 201, published.body);
+    assert.equal(published.json().rowsImported, 6118);
     const again = await app.inject({ method: 'POST', url, headers: { ...staff.auth, 'content-type': 'application/octet-stream' }, payload: bytes });
-    assert.equal(again.statusCode, 200);
-    assert.equal(again.json().outcome, 'unchanged');
+    assert.equal(again.statusCode, 409, 'the same bytes are already published');
 
     const bad = await app.inject({ method: 'POST', url: '/api/v1/spend/files?publisher=GB-LAE-NET', headers: { ...staff.auth, 'content-type': 'text/csv' }, payload: 'Date,Supplier\n01/01/2020,X\n' });
     assert.equal(bad.statusCode, 400);
@@ -137,10 +139,20 @@ eachEngine('spend http', (t) => {
 
     const ok = await agent.postMultipart('/spend/darlington-borough-council/upload', { period: '2010-10..2010-12' }, { filename: 'darlington-2010-10.csv', content: file });
     assert.equal(ok.statusCode, 303, ok.body.slice(0, 500));
-    assert.doesNotMatch(String(ok.headers.location), /outcome=unchanged/);
-    const filePage = await agent.get(String(ok.headers.location));
+    assert.match(String(ok.headers.location), /\/drafts\//, 'the upload is held as a draft to check');
+    assert.equal((await ctx.db.selectFrom('spend_files').select('id').where('organisation_id', '=', darlington.id).execute()).length, before, 'nothing published yet');
+    const check = await agent.get(String(ok.headers.location));
+    assert.equal(check.statusCode, 200);
+    assert.match(check.body, /794/);
+    const ticks = [...check.body.matchAll(/name="acknowledge" type="checkbox" value="([a-z-]+)"/g)].map((m) => m[1]!);
+    // Darlington's file has no date column (its period is given): the Code's date is missing.
+    assert.deepEqual(ticks, ['missing-fields']);
+    const done = await agent.post(`${String(ok.headers.location)}/publish`, { acknowledge: 'missing-fields' });
+    assert.equal(done.statusCode, 303, done.body.slice(0, 300));
+    const filePage = await agent.get(String(done.headers.location));
     assert.equal(filePage.statusCode, 200);
     assert.match(filePage.body, /794/);
+    assert.match(filePage.body, /darlington-2010-10\.csv/);
     const forged = await agent.postMultipart('/spend/darlington-borough-council/upload', { period: '2010-10..2010-12' }, { filename: 'x.csv', content: 'a,b' }, { csrf: 'forged' });
     assert.equal(forged.statusCode, 403);
   });

@@ -1,7 +1,10 @@
-// Importing a spend file: all or nothing. The lines are COPYed into spend_lines under a new file id inside one
-// transaction, together with the file record, the replacement of an older version, the supplier register and
-// the audit row; nothing is visible to anyone until that transaction commits, and a failure or a killed process
-// leaves no trace. The same bytes again (same SHA-256) change nothing.
+// Importing a spend file: all or nothing. The lines are COPYed into a table of their own under a new file id
+// and indexed (loadFile); publishing attaches that table to spend_lines and writes, in the same transaction, the
+// file record, the replacement of older versions, the totals, the supplier register and the audit row
+// (publishLoadedFile). A direct import (the command line with --yes, the demo) does both in one transaction; an
+// upload is held as a draft between the two (spend.drafts.ts), its table not part of spend_lines. Nothing is
+// visible to anyone until publishing commits, and a failure or a killed process leaves no trace. The same bytes
+// again (same SHA-256) change nothing.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -13,12 +16,16 @@ import { requireOrganisationRole } from '../platform/auth/policy.ts';
 import { getOrganisation, requireVerifiedPublicBody } from '../organisations/organisations.service.ts';
 import { SpendFileError } from './spend.errors.ts';
 import type { SpendSummary } from './spend.read.ts';
-import { openCopyStream, type CopySource } from './spend.copy.ts';
+import { openCopyStream, type CopySource, type CopyStream } from './spend.copy.ts';
 import { abortedError } from './spend.read.ts';
 import { importLimitsFor, type ImportLimits } from './spend.limits.ts';
 import { parsePeriod, type SpendPeriod } from './spend.values.ts';
 import { SPEND_FIELDS, type MappingOverride, type SpendMapping } from './spend.mapping.ts';
-import { withBulkTransaction } from './spend.load.ts';
+import { withBulkTransaction, type CopySink } from './spend.load.ts';
+import type { FileSuppliers } from './spend.filesuppliers.ts';
+import type { Transaction } from 'kysely';
+import type { Database } from '../database.ts';
+import type { Db } from '../platform/db.ts';
 import { suggestSupplierLinks } from './spend.links.ts';
 import * as repo from './spend.repository.ts';
 
@@ -153,12 +160,31 @@ function resultFromFile(row: repo.SpendFileRow, publisher: ImportResult['publish
   };
 }
 
+/** Throws when the person who sent the file has gone: checked between the steps and last before a commit. */
+function stillWanted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortedError(signal);
+}
+
+/** A publisher, the file's period as given, and the file opened for reading while its bytes are hashed. */
+interface Prepared {
+  org: { id: string; name: string; slug: string };
+  publisher: ImportResult['publisher'];
+  period: SpendPeriod | undefined;
+  remembered: Record<string, string | null> | null;
+  opening: Promise<CopyStream>;
+  sha256: string;
+  bytes: number;
+  /** A file of this publisher with the same bytes, already published. */
+  existing: repo.SpendFileRow | null;
+  abandon: () => Promise<void>;
+}
+
 /**
- * Imports one spend file for a publisher. Publisher staff, finance officers and administrators may, and site
- * administrators. Throws AppError validation_failed naming the file's fault (no amount column, a damaged gzip
- * stream, no dates and no period …); nothing is written then.
+ * Checks who may publish, reads the period given, opens the file for reading (a large one in a worker, which
+ * starts reading) and hashes its bytes meanwhile. A fault the reader finds is reported only once the same
+ * bytes are known not to be published already. `mapping` replaces the publisher's remembered mapping.
  */
-export async function importSpendFile(ctx: AppContext, actor: Actor, input: ImportInput): Promise<ImportResult> {
+async function prepare(ctx: AppContext, actor: Actor, input: ImportInput, mapping?: MappingOverride): Promise<Prepared> {
   const org = await getOrganisation(ctx.db, input.publisher);
   await requireOrganisationRole(ctx.db, actor, org.id, PUBLISHING_ROLES);
   // Only a verified public body publishes spending (an impostor of a council's name cannot).
@@ -181,142 +207,257 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
       throw AppError.validation([{ field: 'file', message: `No file at ${input.source.path}` }]);
     }
   } else size = input.source.bytes.length;
-  const remembered = await repo.getMapping(ctx.db, org.id);
+  const remembered = mapping ? null : await repo.getMapping(ctx.db, org.id);
   const limits = { ...(await importLimitsFor(ctx.db, ctx.config, org.id)), ...input.limits };
-  const signal = input.signal;
-  // Checked between the steps after reading, and last of all just before the transaction commits.
-  const stillWanted = () => {
-    if (signal?.aborted) throw abortedError(signal);
-  };
-  stillWanted();
-  // The file is opened (a large one in a worker, which starts reading) while its bytes are hashed. A fault it
-  // finds is reported once the same bytes are known not to be published already.
+  stillWanted(input.signal);
   const opening = openCopyStream(input.source, {
-    period, mapping: (remembered as MappingOverride | null) ?? undefined, onProgress: input.onProgress, total: size, worker: input.readInWorker,
-    smallHeap: ctx.handle.engine === 'pglite', flagDuplicates: false, maxBytes: limits.maxBytes, maxLines: limits.maxLines, signal,
+    period, mapping: mapping ?? (remembered as MappingOverride | null) ?? undefined, onProgress: input.onProgress, total: size, worker: input.readInWorker,
+    smallHeap: ctx.handle.engine === 'pglite', flagDuplicates: false, maxBytes: limits.maxBytes, maxLines: limits.maxLines, signal: input.signal,
   });
   const abandon = () => opening.then((f) => f.close(), () => {});
   opening.catch(() => {});
-  let sha256: string;
-  let bytes: number;
   try {
-    ({ sha256, bytes } = await sha256Of(input.source));
+    const { sha256, bytes } = await sha256Of(input.source);
     const existing = await repo.findFileBySha(ctx.db, org.id, sha256);
-    if (existing) {
-      await abandon();
-      return resultFromFile(existing, publisher, 'unchanged');
-    }
+    return { org, publisher, period, remembered, opening, sha256, bytes, existing, abandon };
   } catch (error) {
     await abandon();
     throw error;
   }
+}
 
+/** Turns what the reader and the database refuse into the errors a publisher reads. */
+function importError(error: unknown): unknown {
+  if (error instanceof SpendFileError) return spendFileToAppError(error);
+  if ((error as { code?: string }).code === '23505') {
+    return new AppError('conflict', 'Another import of this publisher’s spending for the same period or the same file finished first. Try again.', { cause: error });
+  }
+  return error;
+}
+
+/**
+ * A file's lines loaded into their own table (indexed, not yet part of spend_lines: no one sees them), and
+ * everything publishing them needs. Plain data, so a draft can keep it until it is published.
+ */
+export interface LoadedFile {
+  fileId: string;
+  sha256: string;
+  bytes: number;
+  filename: string | null;
+  periodFrom: string;
+  periodTo: string;
+  periodGiven: boolean;
+  rowsImported: number;
+  rowsRejected: number;
+  netTotalPence: number;
+  suppliers: number;
+  firstDate: string | null;
+  lastDate: string | null;
+  rejected: { line: number; reason: string }[];
+  warnings: string[];
+  /** Lines of a UTF-8 file holding bytes that are not UTF-8 (each read as Windows-1252). */
+  undecodedLines: number[];
+  mapping: ImportResult['mapping'];
+  /** What the file's page shows of how it was read (spend_files.summary). */
+  stored: Record<string, unknown>;
+  /** Every column of the file, by its name (mapped first, in the file's order, then those not used). */
+  columns: string[];
+}
+
+/**
+ * Loads a file's lines into a table of its own in the bulk transaction and builds that table's indexes (so
+ * attaching it later, when it is published, only links them). Finds identical lines, and checks what the
+ * reader found: the whole file is read, has lines, and has a period.
+ */
+async function loadFile(ctx: AppContext, trx: Transaction<Database>, sink: CopySink, prepared: Prepared, file: CopyStream, fileId: string, input: ImportInput): Promise<LoadedFile> {
+  const { org, sha256, bytes, remembered } = prepared;
+  await repo.bulkLoadSettings(trx, ctx.handle.engine);
+  // The lines go into a table of their own, indexed before it joins spend_lines (see migration 0014).
+  await repo.createFileLines(trx, org.id, fileId);
+  let t = performance.now();
+  for await (const piece of file.pieces()) await sink.write(piece);
+  await sink.end();
+  stillWanted(input.signal);
+  t = phase('read and COPY', t);
+  // Identical lines are found by the database, from the fingerprints COPY brought (see flagDuplicateLines).
+  input.onStage?.('finding identical lines');
+  const duplicateLines = await repo.flagDuplicateLines(trx, fileId);
+  stillWanted(input.signal);
+  t = phase('duplicates', t);
+  const summary = { ...file.summary(), duplicateLines };
+  if (summary.sha256 !== sha256) throw new AppError('conflict', 'The file changed while it was being read: import it again.');
+  if (summary.rowsImported === 0) {
+    throw AppError.validation([{ field: 'file', message: `The file has no spend lines: no row carries an amount.${summary.rejected[0] ? ` First problem, line ${summary.rejected[0].line}: ${summary.rejected[0].reason}` : ''}` }]);
+  }
+  const p = filePeriod(summary);
+  input.onStage?.('building the indexes');
+  await repo.sealFileLines(trx, fileId);
+  t = phase('indexes', t);
+  const netTotal = Number(summary.netTotalPence);
+  if (!Number.isSafeInteger(netTotal)) throw AppError.validation([{ field: 'file', message: 'The file’s total is beyond the range this service can add up exactly' }]);
+  const mapping = presentMapping(summary.mapping);
+  const mapped = Object.values(summary.mapping.fields).filter((m) => !!m).sort((a, b) => a.column - b.column).map((m) => m.header);
+  return {
+    fileId, sha256, bytes, filename: input.filename !== undefined ? input.filename : ('path' in input.source ? input.source.path.split('/').pop() ?? null : null),
+    periodFrom: p.from, periodTo: p.to, periodGiven: !!summary.period,
+    rowsImported: summary.rowsImported, rowsRejected: summary.rowsRejected, netTotalPence: netTotal, suppliers: summary.suppliers,
+    firstDate: summary.firstDate, lastDate: summary.lastDate, rejected: [...summary.rejected], warnings: [...summary.warnings], undecodedLines: [...summary.undecodedLines], mapping,
+    stored: {
+      rejected: summary.rejected, warnings: summary.warnings, encoding: summary.encoding, delimiter: summary.delimiter, undecodedLines: summary.undecodedLines,
+      compression: summary.compression, headerLine: summary.headerLine, titleRows: summary.titleRows,
+      blankRowsSkipped: summary.blankRowsSkipped, duplicateLines: summary.duplicateLines, linesWithoutDate: summary.linesWithoutDate,
+      unusedColumns: summary.mapping.unused, mappingNotes: summary.mapping.notes, dateOrder: summary.mapping.dateOrder,
+      rememberedMapping: remembered !== null,
+    },
+    columns: [...mapped, ...summary.mapping.unused],
+  };
+}
+
+/**
+ * Publishes a loaded file in the caller's transaction: attaches its lines to spend_lines, replaces the current
+ * files whose whole period it covers (refusing one that would cover only part of a published file), adds its
+ * totals and takes away theirs, writes its record, fills the supplier register and writes the audit row.
+ * `knownDiff` is a difference already worked out against exactly these replaced files (a draft's check).
+ */
+export async function publishLoadedFile(
+  trx: Db, engine: 'postgres' | 'pglite', actor: Actor, publisher: ImportResult['publisher'], loaded: LoadedFile, suppliers: FileSuppliers,
+  options: { onStage?: (stage: string) => void; knownDiff?: { replacedFileIds: string[]; diff: repo.LineDiff | null } | null; draftId?: string; signal?: AbortSignal } = {},
+): Promise<ImportResult> {
+  const orgId = publisher.id;
+  const fileId = loaded.fileId;
+  const p = { from: loaded.periodFrom, to: loaded.periodTo };
+  let t = performance.now();
+  await repo.bulkLoadSettings(trx, engine);
+  await repo.lockPublisherFiles(trx, orgId);
+  await repo.attachFileLines(trx, orgId, fileId);
+  stillWanted(options.signal);
+  t = phase('attach', t);
+  // A new file replaces every current file whose whole period it covers (the same period, or months it
+  // gathers into a quarter). A file that would cover only part of a published file's period is refused:
+  // keeping both would count the shared days twice, and hiding part of a file would make its published
+  // totals untrue. The person is told which file is in the way and what period would replace it.
+  const overlapping = await repo.currentFilesOverlapping(trx, orgId, p.from, p.to);
+  const refusal = partialOverlap(p, overlapping);
+  if (refusal) throw AppError.validation([{ field: 'period', message: refusal }]);
+  const replaced = overlapping;
+  const current = replaced[0] ?? null;
+  const version = (await repo.lastVersion(trx, orgId, p.from, p.to)) + 1;
+  let diff: repo.LineDiff | null = null;
+  if (replaced.length) {
+    const ids = replaced.map((f) => f.id);
+    const known = options.knownDiff;
+    diff = known && known.diff && known.replacedFileIds.length === ids.length && ids.every((id) => known.replacedFileIds.includes(id))
+      ? known.diff : await repo.diffFiles(trx, orgId, ids, fileId);
+    for (const f of replaced) await repo.markReplaced(trx, orgId, f.id, fileId);
+  }
+  t = phase('replace and diff', t);
+  options.onStage?.('adding up the totals');
+  await repo.addFileTotals(trx, orgId, fileId, replaced.map((f) => f.id));
+  stillWanted(options.signal);
+  t = phase('totals', t);
+  const stored = { ...loaded.stored, replacedFileId: current?.id ?? null, replacedFileIds: replaced.map((f) => f.id), ...(options.draftId ? { draftId: options.draftId } : {}) };
+  await repo.insertFile(trx, {
+    organisation_id: orgId, id: fileId, period_from: p.from, period_to: p.to, period_given: loaded.periodGiven, sha256: loaded.sha256,
+    filename: loaded.filename, bytes: loaded.bytes, status: 'current', version, rows_imported: loaded.rowsImported, rows_rejected: loaded.rowsRejected,
+    net_total_pence: loaded.netTotalPence, suppliers: loaded.suppliers, first_date: loaded.firstDate, last_date: loaded.lastDate,
+    mapping: loaded.mapping, summary: stored, diff, imported_by: actor.userId,
+  });
+  t = phase('file record', t);
+  options.onStage?.('updating the supplier register');
+  await repo.upsertSuppliers(trx, suppliers);
+  await suggestSupplierLinks(trx, suppliers);
+  t = phase('suppliers', t);
+  const result: ImportResult = {
+    outcome: current ? 'replaced' : 'imported', fileId, publisher, version, periodFrom: p.from, periodTo: p.to,
+    rowsImported: loaded.rowsImported, rowsRejected: loaded.rowsRejected, netTotalPence: loaded.netTotalPence, suppliers: loaded.suppliers,
+    firstDate: loaded.firstDate, lastDate: loaded.lastDate, rejected: [...loaded.rejected], mapping: loaded.mapping, sha256: loaded.sha256,
+    replacedFileId: current?.id ?? null, replacedFileIds: replaced.map((f) => f.id), diff, warnings: [...loaded.warnings],
+    undecodedLines: [...(loaded.undecodedLines ?? [])],
+  };
+  await recordAudit(trx, actor, {
+    action: current ? 'spend.file.replaced' : 'spend.file.imported', entityType: 'spend_file', entityId: fileId, organisationId: orgId,
+    before: replaced.length ? { files: replaced.map((f) => ({ fileId: f.id, periodFrom: f.period_from, periodTo: f.period_to, version: f.version, rowsImported: f.rows_imported, netTotalPence: f.net_total_pence })) } : undefined,
+    after: { ...result, rejected: result.rejected.slice(0, 20), mapping: undefined, ...(options.draftId ? { draftId: options.draftId } : {}) },
+  });
+  stillWanted(options.signal); // the last moment: past it the transaction commits
+  return result;
+}
+
+/**
+ * Why a file for `p` cannot be published beside the current files overlapping it (one of them reaches outside
+ * `p`), naming the file in the way and the period that would replace it; null when it can.
+ */
+export function partialOverlap(p: { from: string; to: string }, overlapping: repo.SpendFileRow[]): string | null {
+  const partial = overlapping.filter((f) => f.period_from < p.from || f.period_to > p.to);
+  if (!partial.length) return null;
+  const from = [p.from, ...partial.map((f) => f.period_from)].sort()[0]!;
+  const to = [p.to, ...partial.map((f) => f.period_to)].sort().at(-1)!;
+  const named = partial.map((f) => `${f.period_from} to ${f.period_to}${f.filename ? ` (${f.filename})` : ''}`).join('; ');
+  return `This file covers ${p.from} to ${p.to}, which overlaps only part of the published file for ${named}. A new file replaces only files whose whole period it covers: publish one for ${from}..${to}, or for a period that does not overlap.`;
+}
+
+/**
+ * Imports and publishes one spend file for a publisher at once, with no draft (the command line with --yes,
+ * and the demo). Publisher staff, finance officers and administrators may, and site administrators. Throws
+ * AppError validation_failed naming the file's fault (no amount column, a damaged gzip stream, no dates and
+ * no period …); nothing is written then. The same bytes again change nothing (outcome "unchanged").
+ */
+export async function importSpendFile(ctx: AppContext, actor: Actor, input: ImportInput): Promise<ImportResult> {
+  const prepared = await prepare(ctx, actor, input);
+  if (prepared.existing) {
+    await prepared.abandon();
+    return resultFromFile(prepared.existing, prepared.publisher, 'unchanged');
+  }
   const fileId = randomUUID();
   try {
-    const file = await opening;
+    const file = await prepared.opening;
     try {
       return await withBulkTransaction(ctx.handle, repo.fileLinesTable(fileId), async (trx, sink) => {
-        await repo.bulkLoadSettings(trx, ctx.handle.engine);
-        // The lines go into a table of their own, indexed when it joins spend_lines (see migration 0014).
-        await repo.createFileLines(trx, org.id, fileId);
-        // Suppliers are gathered as the lines stream past; the totals are grouped from the lines in SQL after (see
-        // FileSuppliers for why).
-        const suppliers = file.suppliers;
-        let t = performance.now();
-        for await (const piece of file.pieces()) await sink.write(piece);
-        await sink.end();
-        stillWanted();
-        t = phase('read and COPY', t);
-        // Identical lines are found by the database, from the fingerprints COPY brought (see flagDuplicateLines).
-        input.onStage?.('finding identical lines');
-        const duplicateLines = await repo.flagDuplicateLines(trx, fileId);
-        stillWanted();
-        t = phase('duplicates', t);
-        const summary = { ...file.summary(), duplicateLines };
-        if (summary.sha256 !== sha256) throw new AppError('conflict', 'The file changed while it was being read: import it again.');
-        if (summary.rowsImported === 0) {
-          throw AppError.validation([{ field: 'file', message: `The file has no spend lines: no row carries an amount.${summary.rejected[0] ? ` First problem, line ${summary.rejected[0].line}: ${summary.rejected[0].reason}` : ''}` }]);
-        }
-        const p = filePeriod(summary);
-        input.onStage?.('building the indexes');
-        await repo.lockPublisherFiles(trx, org.id);
-        await repo.attachFileLines(trx, org.id, fileId);
-        stillWanted();
-        t = phase('indexes (attach)', t);
-        // A new file replaces every current file whose whole period it covers (the same period, or months it
-        // gathers into a quarter). A file that would cover only part of a published file's period is refused:
-        // keeping both would count the shared days twice, and hiding part of a file would make its published
-        // totals untrue. The person is told which file is in the way and what period would replace it.
-        const overlapping = await repo.currentFilesOverlapping(trx, org.id, p.from, p.to);
-        const partial = overlapping.filter((f) => f.period_from < p.from || f.period_to > p.to);
-        if (partial.length) {
-          const from = [p.from, ...partial.map((f) => f.period_from)].sort()[0]!;
-          const to = [p.to, ...partial.map((f) => f.period_to)].sort().at(-1)!;
-          const named = partial.map((f) => `${f.period_from} to ${f.period_to}${f.filename ? ` (${f.filename})` : ''}`).join('; ');
-          throw AppError.validation([{
-            field: 'period',
-            message: `This file covers ${p.from} to ${p.to}, which overlaps only part of the published file for ${named}. A new file replaces only files whose whole period it covers: publish one for ${from}..${to}, or for a period that does not overlap.`,
-          }]);
-        }
-        const replaced = overlapping;
-        const current = replaced[0] ?? null;
-        const version = (await repo.lastVersion(trx, org.id, p.from, p.to)) + 1;
-        let diff: repo.LineDiff | null = null;
-        if (replaced.length) {
-          diff = await repo.diffFiles(trx, org.id, replaced.map((f) => f.id), fileId);
-          for (const f of replaced) await repo.markReplaced(trx, org.id, f.id, fileId);
-        }
-        t = phase('replace and diff', t);
-        input.onStage?.('adding up the totals');
-        await repo.addFileTotals(trx, org.id, fileId, replaced.map((f) => f.id));
-        stillWanted();
-        t = phase('totals', t);
-        const mapping = presentMapping(summary.mapping);
-        const stored = {
-          rejected: summary.rejected, warnings: summary.warnings, encoding: summary.encoding, delimiter: summary.delimiter, undecodedLines: summary.undecodedLines,
-          compression: summary.compression, headerLine: summary.headerLine, titleRows: summary.titleRows,
-          blankRowsSkipped: summary.blankRowsSkipped, duplicateLines: summary.duplicateLines, linesWithoutDate: summary.linesWithoutDate,
-          unusedColumns: summary.mapping.unused, mappingNotes: summary.mapping.notes, dateOrder: summary.mapping.dateOrder,
-          replacedFileId: current?.id ?? null, replacedFileIds: replaced.map((f) => f.id), rememberedMapping: remembered !== null,
-        };
-        const netTotal = Number(summary.netTotalPence);
-        if (!Number.isSafeInteger(netTotal)) throw AppError.validation([{ field: 'file', message: 'The file’s total is beyond the range this service can add up exactly' }]);
-        await repo.insertFile(trx, {
-          organisation_id: org.id, id: fileId, period_from: p.from, period_to: p.to, period_given: !!summary.period, sha256,
-          filename: input.filename !== undefined ? input.filename : ('path' in input.source ? input.source.path.split('/').pop() ?? null : null), bytes,
-          status: 'current', version, rows_imported: summary.rowsImported, rows_rejected: summary.rowsRejected,
-          net_total_pence: netTotal, suppliers: summary.suppliers, first_date: summary.firstDate, last_date: summary.lastDate,
-          mapping, summary: stored, diff, imported_by: actor.userId,
-        });
-        t = phase('file record', t);
-        input.onStage?.('updating the supplier register');
-        await repo.upsertSuppliers(trx, suppliers);
-        await suggestSupplierLinks(trx, suppliers);
-        t = phase('suppliers', t);
-        const result: ImportResult = {
-          outcome: current ? 'replaced' : 'imported', fileId, publisher, version, periodFrom: p.from, periodTo: p.to,
-          rowsImported: summary.rowsImported, rowsRejected: summary.rowsRejected, netTotalPence: netTotal, suppliers: summary.suppliers,
-          firstDate: summary.firstDate, lastDate: summary.lastDate, rejected: [...summary.rejected], mapping, sha256,
-          replacedFileId: current?.id ?? null, replacedFileIds: replaced.map((f) => f.id), diff, warnings: [...summary.warnings],
-          undecodedLines: [...summary.undecodedLines],
-        };
-        await recordAudit(trx, actor, {
-          action: current ? 'spend.file.replaced' : 'spend.file.imported', entityType: 'spend_file', entityId: fileId, organisationId: org.id,
-          before: replaced.length ? { files: replaced.map((f) => ({ fileId: f.id, periodFrom: f.period_from, periodTo: f.period_to, version: f.version, rowsImported: f.rows_imported, netTotalPence: f.net_total_pence })) } : undefined,
-          after: { ...result, rejected: result.rejected.slice(0, 20), mapping: undefined },
-        });
-        stillWanted(); // the last moment: past it the transaction commits
-        return result;
+        const loaded = await loadFile(ctx, trx, sink, prepared, file, fileId, input);
+        return publishLoadedFile(trx, ctx.handle.engine, actor, prepared.publisher, loaded, file.suppliers, { onStage: input.onStage, signal: input.signal });
       });
     } finally {
       await file.close();
     }
   } catch (error) {
-    if (error instanceof SpendFileError) throw spendFileToAppError(error);
-    if ((error as { code?: string }).code === '23505') {
-      throw new AppError('conflict', 'Another import of this publisher’s spending for the same period or the same file finished first. Try again.', { cause: error });
+    throw importError(error);
+  }
+}
+
+/**
+ * Loads a spend file without publishing it, then runs `work` in the same transaction with what was loaded
+ * (a draft records it). Nothing of it is visible to anyone: its lines sit in a table of their own that is not
+ * part of spend_lines. The same bytes already published are a conflict, naming the file.
+ */
+export async function loadSpendFile<T>(
+  ctx: AppContext, actor: Actor, input: ImportInput, mapping: MappingOverride | undefined,
+  work: (trx: Transaction<Database>, loaded: LoadedFile, suppliers: FileSuppliers, publisher: ImportResult['publisher']) => Promise<T>,
+  before?: (publisher: ImportResult['publisher'], sha256: string) => Promise<T | null>,
+): Promise<T> {
+  const prepared = await prepare(ctx, actor, input, mapping);
+  if (prepared.existing) {
+    await prepared.abandon();
+    const f = prepared.existing;
+    throw new AppError('conflict', `These bytes are already published as the spending file for ${f.period_from} to ${f.period_to} (version ${f.version}${f.status !== 'current' ? `, now ${f.status}` : ''}): /spend/${prepared.publisher.slug}/files/${f.id}`);
+  }
+  const early = await before?.(prepared.publisher, prepared.sha256);
+  if (early) {
+    await prepared.abandon();
+    return early;
+  }
+  const fileId = randomUUID();
+  try {
+    const file = await prepared.opening;
+    try {
+      return await withBulkTransaction(ctx.handle, repo.fileLinesTable(fileId), async (trx, sink) => {
+        const loaded = await loadFile(ctx, trx, sink, prepared, file, fileId, input);
+        return work(trx, loaded, file.suppliers, prepared.publisher);
+      });
+    } finally {
+      await file.close();
     }
-    throw error;
+  } catch (error) {
+    throw importError(error);
   }
 }
 

@@ -59,6 +59,11 @@ describe('mapColumns by header', () => {
     const m = mapText('Supplier,VAT,Net Amount,VAT Registration Number\nX,20.00,100.00,GB1\n');
     assert.equal(headerOf(m, 'netAmount'), 'Net Amount');
     assert.equal(headerOf(m, 'irrecoverableVat'), 'VAT');
+    // A plain "VAT" does not say which VAT: never high confidence, and the reason says so.
+    assert.notEqual(m.fields.irrecoverableVat?.confidence, 'high');
+    assert.match(m.fields.irrecoverableVat?.reason ?? '', /does not say whether this VAT is irrecoverable, recoverable or already in the amount/);
+    const named = mapText('Supplier,Irrecoverable VAT,Net Amount\nX,20.00,100.00\n');
+    assert.equal(named.fields.irrecoverableVat?.confidence, 'high');
     assert.equal(headerOf(m, 'vatNumber'), 'VAT Registration Number');
     const net = mapText('Supplier,Invoice Line Value (net of VAT)\nX,"4,202.00"\n');
     assert.equal(headerOf(net, 'netAmount'), 'Invoice Line Value (net of VAT)');

@@ -106,7 +106,7 @@ const SYNONYMS: Readonly<Record<SpendField, readonly Rule[]>> = {
   sercopCode: [['sercop code', 1], ['sercop', 1], ['bvacop', 1], ['bvacop code', 1], ['sercop detailed expenditure code', 1]],
   sercopCategoryCode: [['sercop expenditure code', 1], ['sercop expenditure category code', 1], ['sercop category code', 1]],
   netAmount: [['net amount', 1], ['amount', 1], ['net', 0.9], ['net value', 1], ['value', 0.8], ['net of vat', 1], ['amount excluding vat', 1], ['amount exc vat', 1], ['amount ex vat', 1], ['payment amount', 1], ['amount paid', 1], ['paid amount', 1], ['transaction amount', 1], ['invoice amount', 0.9], ['line amount', 0.9], ['total', 0.8], ['total amount', 0.9], ['spend', 0.7], ['sum', 0.6], ['cost', 0.5], ['gross amount', 0.5], ['gross', 0.4]],
-  irrecoverableVat: [['irrecoverable vat', 1], ['non recoverable vat', 1], ['irrecoverable vat amount', 1], ['vat', 0.9], ['vat amount', 0.9]],
+  irrecoverableVat: [['irrecoverable vat', 1], ['non recoverable vat', 1], ['irrecoverable vat amount', 1], ['vat that cannot be recovered', 1], ['vat', 0.6], ['vat amount', 0.6]],
   merchantCategory: [['merchant category', 1], ['merchant category code', 1], ['mcc', 1], ['procurement category', 1], ['procurement category name', 1], ['procurement classification', 1], ['proclass', 1], ['category name', 0.7], ['classification', 0.7]],
   transactionNumber: [['transaction number', 1], ['transaction no', 1], ['trans no', 1], ['transno', 1], ['transaction id', 1], ['transaction reference', 1], ['transaction ref', 1], ['internal ref', 0.9], ['internal reference', 0.9], ['internal ref number', 0.9], ['payment reference', 0.9], ['payment number', 0.9], ['payment ref', 0.9], ['document number', 0.8], ['doc no', 0.8], ['voucher number', 0.8], ['reference', 0.7], ['ref', 0.6], ['invoice number', 0.5]],
   invoiceNumber: [['invoice number', 1], ['invoice no', 1], ['invoice ref', 0.9], ['invoice reference', 0.9]],
@@ -286,8 +286,13 @@ function checkContent(field: SpendField, p: ColumnProfile, sampleRows: number, b
     case 'date':
       return typed(p.dates + p.serials, p, base, why, 'dates');
     case 'netAmount':
-    case 'irrecoverableVat':
       return typed(p.amounts, p, base, why, 'amounts');
+    case 'irrecoverableVat': {
+      // A plain "VAT" header says nothing of which VAT it is: recoverable VAT is not spending, and VAT already
+      // in the amount would be counted twice. The publisher is asked (see spend.check.ts).
+      const [score, reason] = typed(p.amounts, p, base, why, 'amounts');
+      return base < 0.85 ? [score, `${reason}; the header does not say whether this VAT is irrecoverable, recoverable or already in the amount`] : [score, reason];
+    }
     case 'supplierId':
       if (ratio(p.names, n) > 0.5) return [base * 0.2, `${why}, but its values are names, e.g. ${quoted(p.example)}`];
       return [base, why];

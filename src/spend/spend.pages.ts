@@ -2,13 +2,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, AppContext } from '../platform/module.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError, isAppError, type FieldError } from '../platform/errors.ts';
-import { uploadLimitBytes } from '../platform/http.ts';
+import { uploadedFilename, uploadLimitBytes } from '../platform/http.ts';
 import { barChart } from '../platform/charts.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
-import { SPEND_FIELD_LABELS, type SpendField } from './spend.mapping.ts';
-import { importSpendFile, PUBLISHING_ROLES } from './spend.import.ts';
+import { SPEND_FIELD_LABELS, SPEND_FIELDS, type SpendField } from './spend.mapping.ts';
+import { PUBLISHING_ROLES } from './spend.import.ts';
 import { clientGoneSignal } from '../platform/abort.ts';
 import { importLimitsFor, setImportLimits } from './spend.limits.ts';
+import { createSpendDraft, discardSpendDraft, getSpendDraft, listSpendDrafts, publishSpendDraft, remapSpendDraft, withdrawSpendFile, type SpendDraftView } from './spend.drafts.ts';
+import { OUTLIER_FACTOR } from './spend.check.ts';
+import { findDraft } from '../platform/drafts.ts';
+import { createSalaryDraft, discardSalaryDraft, getSalaryDraft, publishSalaryDraft } from './spend.salarydrafts.ts';
 import { UPLOAD_LIMIT } from './spend.api.ts';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
@@ -44,6 +48,10 @@ function filterInput(q: Query): service.FilterInput {
   if (q.department === '(none)') out.department = '';
   if (q.purpose === '(none)') out.purpose = '';
   return out;
+}
+
+function statusLabel(status: 'current' | 'replaced' | 'withdrawn'): string {
+  return status === 'current' ? 'Current' : status === 'replaced' ? 'Replaced' : 'Withdrawn';
 }
 
 function link(href: string, text: string): string {
@@ -217,10 +225,14 @@ export function spendPages(app: App, ctx: AppContext): void {
     const { publisher, files } = await service.publisherFiles(db, (request.params as { publisher: string }).publisher);
     const rows = files.map((f) => [
       { html: link(`/spend/${publisher.slug}/files/${f.id}`, `${f.periodFrom} to ${f.periodTo}`) },
-      { text: f.filename ?? '' }, num(String(f.version)), { text: f.status === 'current' ? 'Current' : 'Replaced' },
+      { text: f.filename ?? '' }, num(String(f.version)), { text: statusLabel(f.status) },
       num(integer.format(f.rowsImported)), num(integer.format(f.rowsRejected)), num(pounds(f.netTotalPence)),
     ]);
-    return reply.page('spend/views/files.njk', { publisher, rows, mayPublish: await canPublish(request, publisher.id) });
+    // What was withdrawn stays listed, with when and why, for everyone.
+    const withdrawnRows = files.filter((f) => f.withdrawn).map((f) => [
+      { html: link(`/spend/${publisher.slug}/files/${f.id}`, `${f.periodFrom} to ${f.periodTo}, version ${f.version}`) }, { text: f.withdrawn!.at.slice(0, 10) }, { text: f.withdrawn!.reason },
+    ]);
+    return reply.page('spend/views/files.njk', { publisher, rows, withdrawnRows, mayPublish: await canPublish(request, publisher.id) });
   });
 
   app.get('/spend/:publisher/files/:id', async (request, reply) => {
@@ -235,7 +247,7 @@ export function spendPages(app: App, ctx: AppContext): void {
       const label = v.periodFrom === file.periodFrom && v.periodTo === file.periodTo ? `Version ${v.version}` : `${v.periodFrom} to ${v.periodTo}, version ${v.version}`;
       return [
       { html: v.id === file.id ? `${label} (this one)` : link(`/spend/${publisher.slug}/files/${v.id}`, label) },
-      { text: v.status === 'current' ? 'Current' : 'Replaced' }, { text: v.importedAt.slice(0, 10) },
+      { text: statusLabel(v.status) }, { text: v.importedAt.slice(0, 10) },
       num(integer.format(v.rowsImported)), num(pounds(v.netTotalPence)),
       { text: v.diff ? `${integer.format(v.diff.linesAdded)} lines added (${pounds(v.diff.penceAdded)}), ${integer.format(v.diff.linesRemoved)} removed (${pounds(v.diff.penceRemoved)})` : '' },
       ];
@@ -243,7 +255,8 @@ export function spendPages(app: App, ctx: AppContext): void {
     return reply.page('spend/views/file.njk', {
       publisher, file, details, mappingRows, rejectedRows, versionRows,
       delimiterName: ({ ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'vertical bar' } as Record<string, string>)[details.delimiter ?? ''] ?? details.delimiter,
-      api: `/api/v1/spend/publishers/${publisher.slug}/files/${file.id}`,
+      api: `/api/v1/spend/publishers/${publisher.slug}/files/${file.id}`, mayPublish: await canPublish(request, publisher.id),
+      outcome: (request.query as Query).outcome,
     });
   });
 
@@ -253,11 +266,16 @@ export function spendPages(app: App, ctx: AppContext): void {
   app.get('/spend/:publisher/upload', { config: { access: publisherOf } }, async (request, reply) => {
     const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
     const host = request.headers.host ?? 'localhost:3000';
-    return reply.page('spend/views/upload.njk', uploadPage(publisher, host));
+    return reply.page('spend/views/upload.njk', await uploadPage(publisher, host, { discarded: (request.query as Query).discarded === '1' }, request.actor));
   });
 
-  function uploadPage(publisher: Awaited<ReturnType<typeof service.resolvePublisher>>, host: string, extra: Record<string, unknown> = {}) {
-    return { publisher, host, limitMb: UPLOAD_LIMIT / 1024 / 1024, formLimitMb: uploadLimitBytes / 1024 / 1024, identifier: publisher.identifiers[0] ?? publisher.slug, ...extra };
+  async function uploadPage(publisher: Awaited<ReturnType<typeof service.resolvePublisher>>, host: string, extra: Record<string, unknown>, actor: Actor) {
+    const drafts = await listSpendDrafts(db, actor, publisher.id);
+    const draftRows = drafts.map((d) => [
+      { html: link(d.link, d.title) }, { text: d.filename ?? 'Not given' }, num(integer.format(d.check.rowsImported)), num(pounds(d.check.netTotalPence)),
+      { text: d.check.warnings.length ? `${d.check.warnings.length} to check` : 'None' }, { text: d.expiresAt.slice(0, 10) },
+    ]);
+    return { publisher, host, limitMb: UPLOAD_LIMIT / 1024 / 1024, formLimitMb: uploadLimitBytes / 1024 / 1024, identifier: publisher.identifiers[0] ?? publisher.slug, draftRows, ...extra };
   }
 
   app.post('/spend/:publisher/upload', { config: { access: publisherOf } }, async (request, reply) => {
@@ -269,11 +287,130 @@ export function spendPages(app: App, ctx: AppContext): void {
       if (!Buffer.isBuffer(body.file) || body.file.length === 0) {
         throw AppError.validation([{ field: 'file', message: 'Select the spending file to upload' }]);
       }
-      const result = await importSpendFile(ctx, request.actor, { publisher: publisher.id, source: { bytes: body.file }, period, signal: clientGoneSignal(request, reply) });
+      const { draft } = await createSpendDraft(ctx, request.actor, { publisher: publisher.id, source: { bytes: body.file }, period, filename: uploadedFilename(request), signal: clientGoneSignal(request, reply) });
+      return reply.redirect(draft.link, 303);
+    } catch (error) {
+      if (isAppError(error) && (error.fieldErrors.length || error.code === 'conflict')) {
+        const errors = error.fieldErrors.length ? error.fieldErrors : [{ field: 'file', message: error.message }];
+        return reply.page('spend/views/upload.njk', await uploadPage(publisher, host, { errors, values: { period } }, request.actor), { status: error.status });
+      }
+      throw error;
+    }
+  });
+
+  // Checking a draft before publishing it ("check your answers"): only the publisher's staff see it.
+  async function draftOf(request: { params: unknown; actor: Actor }): Promise<{ publisher: Awaited<ReturnType<typeof service.resolvePublisher>>; draft: SpendDraftView }> {
+    const { publisher: ref, id } = request.params as { publisher: string; id: string };
+    const publisher = await service.resolvePublisher(db, ref);
+    // A draft is found only under its own publisher's address; then only that publisher's staff may open it.
+    const found = await findDraft(db, id);
+    if (!found || found.organisationId !== publisher.id) throw new AppError('not_found', 'No such draft for this publisher');
+    const draft = await getSpendDraft(db, request.actor, id);
+    return { publisher, draft };
+  }
+
+  function checkPage(publisher: Awaited<ReturnType<typeof service.resolvePublisher>>, draft: SpendDraftView, extra: Record<string, unknown> = {}) {
+    const c = draft.check;
+    const mappingRows = SPEND_FIELDS.filter((f) => c.mapping[f]).map((f) => {
+      const m = c.mapping[f]!;
+      return [{ text: SPEND_FIELD_LABELS[f] }, { text: m.column }, { html: m.confidence === 'high' ? 'High' : `<strong class="govuk-tag govuk-tag--${m.confidence === 'medium' ? 'yellow' : 'red'}">${m.confidence === 'medium' ? 'Medium' : 'Low'}</strong>` }, { text: m.reason }];
+    });
+    const warnings = c.warnings.map((w) => ({
+      ...w,
+      rows: (w.lines ?? []).map((l) => [num(String(l.line)), l.netPence !== undefined ? num(pounds(l.netPence)) : { text: l.date ?? '' }]),
+      lineHead: w.code === 'outside-period' ? 'Date' : 'Net amount',
+    }));
+    const rejectedRows = c.rejected.map((r) => [num(String(r.line)), { text: r.reason }]);
+    const replacedRows = (c.replaces?.files ?? []).map((f) => [
+      { html: link(`/spend/${publisher.slug}/files/${f.id}`, `${f.periodFrom} to ${f.periodTo}, version ${f.version}`) }, { text: f.filename ?? 'Not given' },
+      num(integer.format(f.rowsImported)), num(pounds(f.netTotalPence)),
+    ]);
+    return {
+      publisher, draft, c, mappingRows, warnings, rejectedRows, replacedRows, outlierFactor: OUTLIER_FACTOR,
+      acknowledgeItems: c.warnings.map((w) => ({ value: w.code, text: `I have checked: ${w.title}`, checked: ((extra.acknowledged as string[] | undefined) ?? []).includes(w.code) })),
+      base: `/spend/${publisher.slug}/drafts/${draft.id}`, api: `/api/v1/spend/drafts/${draft.id}`, ...extra,
+    };
+  }
+
+  app.get('/spend/:publisher/drafts/:id', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher, draft } = await draftOf(request);
+    if (draft.state === 'published' && draft.fileId) return reply.redirect(`/spend/${publisher.slug}/files/${draft.fileId}`, 303);
+    return reply.page('spend/views/draft.njk', checkPage(publisher, draft), { form: true });
+  });
+
+  app.get('/spend/:publisher/drafts/:id/mapping', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher, draft } = await draftOf(request);
+    const values = Object.fromEntries(SPEND_FIELDS.map((f) => [f, draft.check.mapping[f]?.column ?? '']));
+    return reply.page('spend/views/draft-mapping.njk', mappingPage(publisher, draft, values));
+  });
+
+  function mappingPage(publisher: Awaited<ReturnType<typeof service.resolvePublisher>>, draft: SpendDraftView, values: Record<string, string>, errors?: FieldError[]) {
+    const fields = SPEND_FIELDS.map((f) => ({
+      field: f, label: SPEND_FIELD_LABELS[f],
+      items: [{ value: '', text: 'None: the file has no such column' }, ...draft.check.columns.map((c) => ({ value: c, text: c }))].map((i) => ({ ...i, selected: (values[f] ?? '') === i.value })),
+    }));
+    return { publisher, draft, fields, values, errors, base: `/spend/${publisher.slug}/drafts/${draft.id}` };
+  }
+
+  app.post('/spend/:publisher/drafts/:id/mapping', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher, draft } = await draftOf(request);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const values: Record<string, string> = {};
+    for (const f of SPEND_FIELDS) values[f] = typeof body[f] === 'string' ? (body[f] as string) : '';
+    try {
+      const mapping = Object.fromEntries(SPEND_FIELDS.map((f) => [f, values[f] ? values[f] : null]));
+      await remapSpendDraft(ctx, request.actor, draft.id, mapping);
+      return reply.redirect(`/spend/${publisher.slug}/drafts/${draft.id}`, 303);
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) {
+        return reply.page('spend/views/draft-mapping.njk', mappingPage(publisher, draft, values, error.fieldErrors), { status: error.status });
+      }
+      throw error;
+    }
+  });
+
+  app.post('/spend/:publisher/drafts/:id/publish', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher, draft } = await draftOf(request);
+    const raw = ((request.body ?? {}) as { acknowledge?: unknown }).acknowledge;
+    const acknowledged = ([] as unknown[]).concat(raw ?? []).filter((x): x is string => typeof x === 'string');
+    try {
+      const result = await publishSpendDraft(ctx, request.actor, draft.id, acknowledged);
       return reply.redirect(`/spend/${publisher.slug}/files/${result.fileId}?outcome=${result.outcome}`, 303);
     } catch (error) {
       if (isAppError(error) && error.fieldErrors.length) {
-        return reply.page('spend/views/upload.njk', uploadPage(publisher, host, { errors: error.fieldErrors, values: { period } }), { status: error.status });
+        // A refusal other than an unticked warning (a file published meanwhile that this one would cover only in
+        // part) is shown at the top of the page, read again.
+        const errors = error.fieldErrors.map((e) => (e.field === 'acknowledge' ? e : { field: 'publish', message: e.message }));
+        const fresh = await getSpendDraft(db, request.actor, draft.id);
+        return reply.page('spend/views/draft.njk', checkPage(publisher, fresh, { errors, acknowledged }), { status: error.status });
+      }
+      throw error;
+    }
+  });
+
+  app.post('/spend/:publisher/drafts/:id/discard', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher, draft } = await draftOf(request);
+    await discardSpendDraft(ctx, request.actor, draft.id);
+    return reply.redirect(`/spend/${publisher.slug}/upload?discarded=1`, 303);
+  });
+
+  // Withdrawing a published file: its publisher's staff, with a reason everyone will see.
+  app.get('/spend/:publisher/files/:id/withdraw', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher: ref, id } = request.params as { publisher: string; id: string };
+    const { publisher, file } = await service.getFile(db, ref, id);
+    return reply.page('spend/views/withdraw.njk', { publisher, file, values: {} });
+  });
+  app.post('/spend/:publisher/files/:id/withdraw', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher: ref, id } = request.params as { publisher: string; id: string };
+    const { publisher, file } = await service.getFile(db, ref, id);
+    const reason = ((request.body ?? {}) as { reason?: unknown }).reason;
+    try {
+      await withdrawSpendFile(ctx, request.actor, publisher.id, file.id, reason);
+      return reply.redirect(`/spend/${publisher.slug}/files/${file.id}?outcome=withdrawn`, 303);
+    } catch (error) {
+      if (isAppError(error) && (error.fieldErrors.length || error.code === 'conflict')) {
+        const errors = error.fieldErrors.length ? error.fieldErrors : [{ field: 'reason', message: error.message }];
+        return reply.page('spend/views/withdraw.njk', { publisher, file, values: { reason: typeof reason === 'string' ? reason : '' }, errors }, { status: error.status });
       }
       throw error;
     }
@@ -337,14 +474,43 @@ export function spendPages(app: App, ctx: AppContext): void {
         try { salaries.readAsAt(asAt); } catch (error) { if (isAppError(error)) errors.push(...error.fieldErrors); }
         throw AppError.validation([...errors, { field: 'file', message: 'Select the senior salaries CSV file to upload' }]);
       }
-      const result = await salaries.importSalaryCsv(db, request.actor, publisher.id, { bytes: body.file, asAt });
-      return reply.redirect(`/spend/${publisher.slug}/salaries?asAt=${result.asAt}`, 303);
+      const draft = await createSalaryDraft(ctx, request.actor, publisher.id, { bytes: body.file, asAt, filename: uploadedFilename(request) });
+      return reply.redirect(draft.link, 303);
     } catch (error) {
       if (isAppError(error) && error.fieldErrors.length) {
         return reply.page('spend/views/salary-upload.njk', { publisher, values: { asAt }, errors: error.fieldErrors }, { status: error.status });
       }
       throw error;
     }
+  });
+  // A senior salaries CSV is checked as a draft before it replaces the list for its date.
+  async function salaryDraftOf(request: { params: unknown; actor: Actor }) {
+    const { publisher: ref, id } = request.params as { publisher: string; id: string };
+    const publisher = await service.resolvePublisher(db, ref);
+    const found = await findDraft(db, id);
+    if (!found || found.organisationId !== publisher.id) throw new AppError('not_found', 'No such draft for this publisher');
+    return { publisher, draft: await getSalaryDraft(db, request.actor, id) };
+  }
+  app.get('/spend/:publisher/salaries/drafts/:id', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher, draft } = await salaryDraftOf(request);
+    if (draft.state === 'published') return reply.redirect(`/spend/${publisher.slug}/salaries?asAt=${draft.check.asAt}`, 303);
+    const money = (p: number | null) => num(p === null ? '' : pounds(p));
+    const rows = draft.check.rows.map((p) => [
+      { text: p.jobTitle + (p.name ? ` (${p.name})` : '') }, { text: p.department ?? '' }, num(`${pounds(p.salaryFromPence)} to ${pounds(p.salaryToPence)}`),
+      money(p.budgetHeldPence), num(p.staffManaged === null ? '' : integer.format(p.staffManaged)), money(p.bonusesPence), money(p.benefitsInKindPence),
+    ]);
+    const columns = Object.entries(draft.check.columns).map(([field, column]) => [{ text: field }, { text: column }]);
+    return reply.page('spend/views/salary-draft.njk', { publisher, draft, rows, columns, base: `/spend/${publisher.slug}/salaries/drafts/${draft.id}` });
+  });
+  app.post('/spend/:publisher/salaries/drafts/:id/publish', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher, draft } = await salaryDraftOf(request);
+    const result = await publishSalaryDraft(db, request.actor, draft.id);
+    return reply.redirect(`/spend/${publisher.slug}/salaries?asAt=${result.asAt}`, 303);
+  });
+  app.post('/spend/:publisher/salaries/drafts/:id/discard', { config: { access: publisherOf } }, async (request, reply) => {
+    const { publisher, draft } = await salaryDraftOf(request);
+    await discardSalaryDraft(db, request.actor, draft.id);
+    return reply.redirect(`/spend/${publisher.slug}/salaries/upload`, 303);
   });
   app.post('/spend/:publisher/salaries/:id/remove', { config: { access: publisherOf } }, async (request, reply) => {
     const { publisher: ref, id } = request.params as { publisher: string; id: string };

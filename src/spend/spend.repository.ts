@@ -8,7 +8,7 @@ import type { SpendFilesTable, SpendLinesTable, SpendPayMultiplesTable, SpendSal
 /** A stored spend file as selected: the table's columns as Kysely reads them. */
 export type SpendFileRow = Selectable<SpendFilesTable>;
 
-export type NewSpendFile = Omit<SpendFileRow, 'imported_at' | 'replaced_by' | 'mapping' | 'summary' | 'diff'> & {
+export type NewSpendFile = Omit<SpendFileRow, 'imported_at' | 'replaced_by' | 'mapping' | 'summary' | 'diff' | 'withdrawn_at' | 'withdrawn_by' | 'withdrawn_reason'> & {
   mapping: unknown;
   summary: unknown;
   diff: unknown;
@@ -99,9 +99,22 @@ export async function flagDuplicateLines(db: Db, fileId: string): Promise<number
 }
 
 /**
- * Attaches a loaded file's table to its publisher's partition (created on the publisher's first file), which
- * builds its primary key and indexes by sorting. Call under lockPublisherFiles. Takes no lock that stops
- * anyone reading spend_lines.
+ * Makes a loaded file's table ready to join spend_lines: the loading defaults and fingerprints go, and its
+ * primary key and two indexes are built, each by one sort (as ATTACH would build them). Attaching it later
+ * then only links them, so a draft that is published later costs its publisher no index build.
+ */
+export async function sealFileLines(db: Db, fileId: string): Promise<void> {
+  const table = fileLinesTable(fileId);
+  await sql.raw(`ALTER TABLE ${table} ALTER COLUMN organisation_id DROP DEFAULT, ALTER COLUMN file_id DROP DEFAULT, DROP COLUMN fingerprint_hi, DROP COLUMN fingerprint_lo`).execute(db);
+  await sql.raw(`ALTER TABLE ${table} ADD CONSTRAINT ${table}_pkey PRIMARY KEY (organisation_id, file_id, line)`).execute(db);
+  await sql.raw(`CREATE INDEX ${table}_date ON ${table} (organisation_id, date)`).execute(db);
+  await sql.raw(`CREATE INDEX ${table}_supplier_date ON ${table} (organisation_id, supplier_key, date)`).execute(db);
+}
+
+/**
+ * Attaches a sealed file's table to its publisher's partition (created on the publisher's first file); its
+ * indexes become the partition's. Call under lockPublisherFiles. Takes no lock that stops anyone reading
+ * spend_lines.
  */
 export async function attachFileLines(db: Db, organisationId: string, fileId: string): Promise<void> {
   const publisher = publisherLinesTable(organisationId);
@@ -111,8 +124,75 @@ export async function attachFileLines(db: Db, organisationId: string, fileId: st
     await sql.raw(`ALTER TABLE spend_lines ATTACH PARTITION ${publisher} FOR VALUES IN ('${organisationId}')`).execute(db);
   }
   const table = fileLinesTable(fileId);
-  await sql.raw(`ALTER TABLE ${table} ALTER COLUMN organisation_id DROP DEFAULT, ALTER COLUMN file_id DROP DEFAULT, DROP COLUMN fingerprint_hi, DROP COLUMN fingerprint_lo`).execute(db);
   await sql.raw(`ALTER TABLE ${publisher} ATTACH PARTITION ${table} FOR VALUES IN ('${fileId}')`).execute(db);
+}
+
+/** Drops the table of a file that was loaded but never published (a discarded or expired draft). */
+export async function dropFileLines(db: Db, fileId: string): Promise<void> {
+  const table = fileLinesTable(fileId);
+  const attached = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_inherits WHERE inhrelid = to_regclass(${table})`.execute(db);
+  // Never a published file's lines.
+  if (Number(attached.rows[0]?.n ?? 0) > 0) throw new Error(`${table} is part of spend_lines`);
+  await sql.raw(`DROP TABLE IF EXISTS ${table}`).execute(db);
+}
+
+/**
+ * Lines of a loaded, unpublished file (its own table) against the publisher's `older` files, both ways, as
+ * diffFiles compares them: what publishing it in their place would change.
+ */
+export async function diffLoadedFile(db: Db, organisationId: string, older: string[], fileId: string): Promise<LineDiff> {
+  const fields = sql.raw('date, net_pence, supplier_name, department, purpose, transaction_number, invoice_number');
+  const table = sql.raw(fileLinesTable(fileId));
+  const ids = sql`(${sql.join(older.map((id) => sql`${id}::uuid`))})`;
+  const oldSide = sql`SELECT ${fields} FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id IN ${ids}`;
+  const newSide = sql`SELECT ${fields} FROM ${table}`;
+  const count = async (a: RawBuilder<unknown>, b: RawBuilder<unknown>) =>
+    (await sql<{ n: number; pence: number | null }>`SELECT count(*) AS n, sum(net_pence)::bigint AS pence FROM (${a} EXCEPT ALL ${b}) d`.execute(db)).rows[0];
+  const added = await count(newSide, oldSide);
+  const removed = await count(oldSide, newSide);
+  return { linesAdded: Number(added?.n ?? 0), penceAdded: Number(added?.pence ?? 0), linesRemoved: Number(removed?.n ?? 0), penceRemoved: Number(removed?.pence ?? 0) };
+}
+
+/**
+ * What a check before publishing reads from a loaded file's own table: amounts far outside the file's own
+ * distribution, and dates outside a declared period. See spend.check.ts for the rule.
+ */
+export async function loadedFileOutliers(db: Db, fileId: string, lines: number, factor: number, limit: number): Promise<{ referencePence: number; count: number; lines: { line: number; netPence: number }[] } | null> {
+  const table = sql.raw(fileLinesTable(fileId));
+  // The amount that all but the largest 0.1 % of lines (at least one) stay within, ignoring sign.
+  const skip = Math.max(1, Math.ceil(lines / 1000));
+  const ref = (await sql<{ x: number }>`SELECT abs(net_pence) AS x FROM ${table} ORDER BY abs(net_pence) DESC OFFSET ${skip} LIMIT 1`.execute(db)).rows[0];
+  const reference = Number(ref?.x ?? 0);
+  if (!ref || reference <= 0) return null;
+  const threshold = BigInt(reference) * BigInt(factor);
+  const found = await sql<{ line: number; net_pence: number; n: number }>`
+    SELECT line, net_pence, count(*) OVER () AS n FROM ${table} WHERE abs(net_pence) > ${threshold.toString()}::bigint
+    ORDER BY abs(net_pence) DESC, line LIMIT ${limit}`.execute(db);
+  return {
+    referencePence: reference, count: Number(found.rows[0]?.n ?? 0),
+    lines: found.rows.map((r) => ({ line: Number(r.line), netPence: Number(r.net_pence) })),
+  };
+}
+
+/** Lines of a loaded file dated before `from` or after `to`: how many, and the first few. */
+export async function loadedFileOutside(db: Db, fileId: string, from: string, to: string, limit: number): Promise<{ count: number; lines: { line: number; date: string }[] }> {
+  const table = sql.raw(fileLinesTable(fileId));
+  const rows = await sql<{ line: number; date: string; n: number }>`
+    SELECT line, date, count(*) OVER () AS n FROM ${table} WHERE date < ${from}::date OR date > ${to}::date ORDER BY line LIMIT ${limit}`.execute(db);
+  return { count: Number(rows.rows[0]?.n ?? 0), lines: rows.rows.map((r) => ({ line: Number(r.line), date: r.date })) };
+}
+
+/** Withdraws a current file: it leaves the publisher's current files (its totals are taken away by the caller). */
+export async function markWithdrawn(db: Db, organisationId: string, id: string, userId: string | null, reason: string): Promise<boolean> {
+  const r = await db.updateTable('spend_files').set({ status: 'withdrawn', withdrawn_at: new Date(), withdrawn_by: userId, withdrawn_reason: reason })
+    .where('organisation_id', '=', organisationId).where('id', '=', id).where('status', '=', 'current').executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** A file locked for a change of its status. */
+export async function findFileForUpdate(db: Db, organisationId: string, id: string): Promise<SpendFileRow | null> {
+  const row = await db.selectFrom('spend_files').selectAll().where('organisation_id', '=', organisationId).where('id', '=', id).forUpdate().executeTakeFirst();
+  return (row as SpendFileRow | undefined) ?? null;
 }
 
 /** The current files whose period shares at least one day with [from, to], oldest period first, locked. */
@@ -270,7 +350,7 @@ export interface Total {
  * which is the index's own order under a C or C.UTF-8 database and close to it under any other (rows of one
  * dimension and month stay together), at a fraction of the cost of comparing by locale.
  */
-export async function addFileTotals(db: Db, organisationId: string, added: string, removed: string[]): Promise<void> {
+export async function addFileTotals(db: Db, organisationId: string, added: string | null, removed: string[]): Promise<void> {
   const minus = removed.length
     ? sql`UNION ALL SELECT date_trunc('month', date)::date, department, purpose, supplier_key, NULL, net_pence, -1 FROM spend_lines
           WHERE organisation_id = ${organisationId} AND file_id IN (${sql.join(removed.map((id) => sql`${id}::uuid`))})`
@@ -282,7 +362,7 @@ export async function addFileTotals(db: Db, organisationId: string, added: strin
   await sql`
     WITH l (m, department, purpose, supplier_key, supplier_name, net_pence, sign) AS (
       SELECT date_trunc('month', date)::date, department, purpose, supplier_key, supplier_name, net_pence, 1 FROM spend_lines
-      WHERE organisation_id = ${organisationId} AND file_id = ${added}
+      WHERE organisation_id = ${organisationId} AND ${added === null ? sql`false` : sql`file_id = ${added}`}
       ${minus}
     ), months AS MATERIALIZED (
       SELECT

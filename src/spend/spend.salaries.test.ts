@@ -203,7 +203,26 @@ eachEngine('spend senior salaries api', (t) => {
     assert.equal(refused.statusCode, 403);
     const made = await app.inject({ method: 'POST', url, headers: { ...staff.auth, 'content-type': 'text/csv' }, payload: file });
     assert.equal(made.statusCode, 201, made.body);
-    assert.equal(made.json().posts, 1);
+    const draft = made.json();
+    assert.equal(draft.check.posts, 1);
+    assert.equal(draft.check.replaces, 0);
+    assert.equal(draft.link, `/spend/newcastle-city-council/salaries/drafts/${draft.id}`);
+    // Held as a draft: the public list for that date does not exist yet, and only Newcastle's staff open it.
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/spend/publishers/GB-LAE-NET/salaries?asAt=2018-03-31' })).statusCode, 404);
+    assert.equal((await app.inject({ method: 'GET', url: `/api/v1/spend/salary-drafts/${draft.id}`, headers: stranger.auth })).statusCode, 403);
+    assert.equal((await app.inject({ method: 'POST', url: `/api/v1/spend/salary-drafts/${draft.id}/publish`, headers: stranger.auth })).statusCode, 403);
+    assert.equal((await app.inject({ method: 'GET', url: `/api/v1/spend/salary-drafts/${draft.id}`, headers: staff.auth })).statusCode, 200);
+    const published = await app.inject({ method: 'POST', url: `/api/v1/spend/salary-drafts/${draft.id}/publish`, headers: staff.auth });
+    assert.equal(published.statusCode, 201, published.body);
+    assert.equal(published.json().posts, 1);
+    assert.equal((await app.inject({ method: 'POST', url: `/api/v1/spend/salary-drafts/${draft.id}/publish`, headers: staff.auth })).statusCode, 409, 'published once');
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/spend/publishers/GB-LAE-NET/salaries?asAt=2018-03-31' })).json().posts.length, 1);
+    // A second upload for the date says what it would replace; discarding it changes nothing.
+    const second = await app.inject({ method: 'POST', url, headers: { ...staff.auth, 'content-type': 'text/csv' }, payload: 'Job title,Salary band\nChief Executive,"185,000 - 189,999"\nDirector,"120,000 - 124,999"\n' });
+    assert.equal(second.json().check.replaces, 1);
+    assert.equal((await app.inject({ method: 'DELETE', url: `/api/v1/spend/salary-drafts/${second.json().id}`, headers: staff.auth })).statusCode, 200);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/spend/publishers/GB-LAE-NET/salaries?asAt=2018-03-31' })).json().posts.length, 1);
+    assert.equal((await app.inject({ method: 'POST', url: `/api/v1/spend/salary-drafts/${second.json().id}/publish`, headers: staff.auth })).statusCode, 409, 'a discarded draft is not published');
     const bad = await app.inject({ method: 'POST', url: '/api/v1/spend/publishers/GB-LAE-NET/salaries?asAt=never', headers: { ...staff.auth, 'content-type': 'text/csv' }, payload: file });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().errors[0].field, 'asAt');
@@ -211,5 +230,28 @@ eachEngine('spend senior salaries api', (t) => {
     assert.equal(put.statusCode, 200, put.body);
     assert.equal(put.json().multiple, '7.5');
     assert.equal((await setPayMultiple(ctx.db, cliActor, 'GB-LAE-NET', { asAt: '2018-03-31', highest: '187000', median: '17000' })).multiple, '11.0');
+  });
+
+  it('takes a CSV through the upload form to a check page, then publishes it', async () => {
+    const { app, ctx } = t();
+    const gateshead = await getOrganisation(ctx.db, 'GB-LAE-GAT');
+    await userWithToken(ctx.db, 'hr@gateshead.example');
+    await addMember(ctx.db, cliActor, gateshead.id, { email: 'hr@gateshead.example', role: 'staff' });
+    const agent = new TestAgent(app, '10.3.0.9');
+    await agent.get('/sign-in');
+    await agent.post('/sign-in', { email: 'hr@gateshead.example', password: 'a long enough password' });
+    await agent.get('/spend/GB-LAE-GAT/salaries/upload');
+    const up = await agent.postMultipart('/spend/gateshead-council/salaries/upload', { asAt: '31/03/2020' }, { filename: 'senior-2020.csv', content: 'Job title,Salary band\nChief Executive,"160,000 - 164,999"\n' });
+    assert.equal(up.statusCode, 303, up.body.slice(0, 300));
+    assert.match(String(up.headers.location), /\/salaries\/drafts\//);
+    const check = await agent.get(String(up.headers.location));
+    assert.equal(check.statusCode, 200);
+    assert.match(check.body, /senior-2020\.csv/);
+    assert.match(check.body, /Chief Executive/);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/spend/publishers/GB-LAE-GAT/salaries?asAt=2020-03-31' })).statusCode, 404, 'not public yet');
+    const published = await agent.post(`${String(up.headers.location)}/publish`, {});
+    assert.equal(published.statusCode, 303);
+    assert.equal(published.headers.location, '/spend/gateshead-council/salaries?asAt=2020-03-31');
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/spend/publishers/GB-LAE-GAT/salaries?asAt=2020-03-31' })).json().posts.length, 1);
   });
 });

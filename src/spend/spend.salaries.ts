@@ -351,6 +351,19 @@ export interface SalaryImportResult {
 
 /** Publishes a whole list for a date from a CSV: the list for that date is replaced, all or nothing. */
 export async function importSalaryCsv(db: Db, actor: Actor, publisherRef: string, input: { bytes: Uint8Array; asAt?: string }): Promise<SalaryImportResult> {
+  const upload = await readSalaryUpload(db, actor, publisherRef, input);
+  return inTransaction(db, (trx) => writeSalaryList(trx, actor, upload));
+}
+
+/** A senior salaries CSV read and checked for a publisher and date, before anything is written. */
+export interface SalaryUpload {
+  publisher: { id: string; name: string; slug: string; verified: boolean };
+  asAt: string;
+  csv: SalaryCsvResult;
+}
+
+/** Checks who may publish and reads the date and the CSV, naming every faulty row; writes nothing. */
+export async function readSalaryUpload(db: Db, actor: Actor, publisherRef: string, input: { bytes: Uint8Array; asAt?: string }): Promise<SalaryUpload> {
   const publisher = await resolvePublisher(db, publisherRef);
   await requireOrganisationRole(db, actor, publisher.id, PUBLISHING_ROLES);
   await requireVerifiedPublicBody(db, publisher.id, 'publish senior salaries');
@@ -369,20 +382,26 @@ export async function importSalaryCsv(db: Db, actor: Actor, publisherRef: string
     else throw error;
   }
   if (errors.length || !read) throw AppError.validation(errors);
-  const csv = read;
-  return inTransaction(db, async (trx) => {
-    await repo.lockSalaryList(trx, publisher.id, asAt);
-    const replaced = await repo.deleteSalaryPosts(trx, publisher.id, asAt);
-    await repo.insertSalaryPosts(trx, csv.posts.map((p, i) => newRow(publisher.id, asAt, i + 1, p, actor)));
-    const result: SalaryImportResult = {
-      publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug, verified: publisher.verified }, asAt, posts: csv.posts.length, replaced, columns: csv.columns, warnings: csv.warnings,
-    };
-    await recordAudit(trx, actor, {
-      action: 'spend.salaries.published', entityType: 'spend_salary_list', entityId: null, organisationId: publisher.id,
-      before: { asAt, posts: replaced }, after: { asAt, posts: csv.posts.length, columns: csv.columns },
-    });
-    return result;
+  return { publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug, verified: publisher.verified }, asAt, csv: read };
+}
+
+/** How many posts a publisher's list for a date has now (what a new list would replace). */
+export async function salaryListSize(db: Db, organisationId: string, asAt: string): Promise<number> {
+  return (await repo.salaryPosts(db, organisationId, asAt)).length;
+}
+
+/** Replaces a publisher's list for a date with the upload's posts, in the caller's transaction. Audited. */
+export async function writeSalaryList(trx: Db, actor: Actor, upload: SalaryUpload): Promise<SalaryImportResult> {
+  const { publisher, asAt, csv } = upload;
+  await repo.lockSalaryList(trx, publisher.id, asAt);
+  const replaced = await repo.deleteSalaryPosts(trx, publisher.id, asAt);
+  await repo.insertSalaryPosts(trx, csv.posts.map((p, i) => newRow(publisher.id, asAt, i + 1, p, actor)));
+  const result: SalaryImportResult = { publisher, asAt, posts: csv.posts.length, replaced, columns: csv.columns, warnings: csv.warnings };
+  await recordAudit(trx, actor, {
+    action: 'spend.salaries.published', entityType: 'spend_salary_list', entityId: null, organisationId: publisher.id,
+    before: { asAt, posts: replaced }, after: { asAt, posts: csv.posts.length, columns: csv.columns },
   });
+  return result;
 }
 
 /** Sets the pay multiple for a date from the highest paid's and the median taxable earnings, in pounds. */

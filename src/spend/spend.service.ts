@@ -243,7 +243,9 @@ export interface FileView {
   filename: string | null;
   bytes: number;
   sha256: string;
-  status: 'current' | 'replaced';
+  status: 'current' | 'replaced' | 'withdrawn';
+  /** When a publisher's staff withdrew it, and why (shown to everyone). */
+  withdrawn: { at: string; reason: string } | null;
   version: number;
   replacedBy: string | null;
   rowsImported: number;
@@ -261,7 +263,8 @@ export interface FileView {
 function presentFile(r: repo.SpendFileRow): FileView {
   return {
     id: r.id, publisherId: r.organisation_id, periodFrom: r.period_from, periodTo: r.period_to, periodGiven: r.period_given,
-    filename: r.filename, bytes: r.bytes, sha256: r.sha256, status: r.status, version: r.version, replacedBy: r.replaced_by,
+    filename: r.filename, bytes: r.bytes, sha256: r.sha256, status: r.status,
+    withdrawn: r.status === 'withdrawn' && r.withdrawn_at ? { at: new Date(r.withdrawn_at).toISOString(), reason: r.withdrawn_reason ?? '' } : null, version: r.version, replacedBy: r.replaced_by,
     rowsImported: r.rows_imported, rowsRejected: r.rows_rejected, netTotalPence: r.net_total_pence, suppliers: r.suppliers,
     firstDate: r.first_date, lastDate: r.last_date, importedAt: new Date(r.imported_at).toISOString(),
     mapping: r.mapping as FileView['mapping'], details: r.summary as Record<string, unknown>, diff: (r.diff as repo.LineDiff | null) ?? null,

@@ -11,7 +11,7 @@ export interface SpendFilesTable {
   sha256: string;
   filename: string | null;
   bytes: number;
-  status: 'current' | 'replaced';
+  status: 'current' | 'replaced' | 'withdrawn';
   version: number;
   replaced_by: string | null;
   rows_imported: number;
@@ -25,6 +25,9 @@ export interface SpendFilesTable {
   diff: ColumnType<unknown, string | null, string | null>;
   imported_by: string | null;
   imported_at: Generated<Date>;
+  withdrawn_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  withdrawn_by: ColumnType<string | null, string | null | undefined, string | null>;
+  withdrawn_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SpendLinesTable {

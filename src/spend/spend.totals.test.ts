@@ -6,6 +6,7 @@ import { isAppError } from '../platform/errors.ts';
 import { seedOrganisations } from '../organisations/organisations.demo.ts';
 import { getOrganisation } from '../organisations/organisations.service.ts';
 import { importSpendFile } from './spend.import.ts';
+import { createSpendDraft, discardSpendDraft, publishSpendDraft, withdrawSpendFile } from './spend.drafts.ts';
 import * as repo from './spend.repository.ts';
 
 // The pre-aggregated totals must always equal what the lines say. A checker rebuilds every standard view from
@@ -85,6 +86,18 @@ eachEngine('spend pre-aggregated totals', (t) => {
       ['February again, new version', () => publish(file(random, 2021, [2], 180))],
       ['quarter replacing three months', () => publish(file(random, 2021, [1, 2, 3], 500))],
       ['April to June', () => publish(file(random, 2021, [4, 5, 6], 400))],
+      ['April to June withdrawn', async () => {
+        const current = await repo.currentFilesOverlapping(ctx.db, org, '2021-04-01', '2021-06-30');
+        await withdrawSpendFile(ctx, cliActor, 'GB-LAE-NBL', current[0]!.id, 'Sent twice');
+      }],
+      ['a draft, then discarded', async () => {
+        const { draft } = await createSpendDraft(ctx, cliActor, { publisher: 'GB-LAE-NBL', source: { bytes: Buffer.from(file(random, 2021, [10], 90)) } });
+        await discardSpendDraft(ctx, cliActor, draft.id);
+      }],
+      ['a draft for November, published', async () => {
+        const { draft } = await createSpendDraft(ctx, cliActor, { publisher: 'GB-LAE-NBL', source: { bytes: Buffer.from(file(random, 2021, [11], 140)) } });
+        await publishSpendDraft(ctx, cliActor, draft.id, draft.check.warnings.map((w) => w.code));
+      }],
       ['undated lines with a period', () => publish(file(random, 2021, [7], 120, true), '2021-07..2021-09')],
       ['2022', () => publish(file(random, 2022, [1, 2, 3, 4], 300))],
       ['a half year over two quarters', () => publish(file(random, 2021, [1, 2, 3, 4, 5, 6], 600))],

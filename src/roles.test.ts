@@ -1,13 +1,15 @@
 // The app's database role (platform/roles.ts): on a PostgreSQL server the app runs as an ordinary role that owns
 // nothing, so the database's own rules bind it. PGlite has one user, a superuser: these tests need a server.
+import { randomBytes } from 'node:crypto';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig } from './platform/config.ts';
 import { openPostgres, type DatabaseHandle } from './platform/db.ts';
 import { describeRole, isOrdinary, openDatabaseForApp, roleWarning } from './platform/roles.ts';
-import { openTestDatabase, testEngines } from './platform/testing.ts';
+import { openTestDatabase, runCli, testEngines } from './platform/testing.ts';
 import { createContext } from './app.ts';
 import type { AppContext } from './platform/module.ts';
 import * as commissioning from './commissioning/commissioning.service.ts';
@@ -73,7 +75,7 @@ describe('the app\'s database role [postgres]', { skip: onServer ? false : 'need
 
   it('cannot read a sealed bid before the deadline, even with raw SQL, and reads it once the deadline passes', async () => {
     const c = await cast(ctx);
-    const deadline = new Date(Date.now() + 2_500);
+    const deadline = new Date(Date.now() + 8_000);
     const { id } = await commissioning.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, deadline));
     await commissioning.publishProcess(ctx.db, c.commissioner.actor, id);
     const lot = (await commissioningRepo.listLots(ctx.db, { organisation_id: c.buyer.id, id }))[0]!;
@@ -164,6 +166,65 @@ describe('the app\'s database role [postgres]', { skip: onServer ? false : 'need
       await handle.close();
     } finally {
       await owner.close();
+    }
+  });
+
+  it('db setup-roles, run once by a superuser, turns an install that ran as the superuser into an owner and an app role', async () => {
+    const name = `cw_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+    const owner = `${name}_owner`;
+    const app = `${name}_app`;
+    const server = new URL(process.env.DATABASE_URL!);
+    const admin = async (statement: string) => {
+      const client = new pg.Client({ connectionString: server.toString() });
+      await client.connect();
+      try {
+        return await client.query(statement);
+      } finally {
+        await client.end();
+      }
+    };
+    await admin(`CREATE DATABASE ${name}`);
+    const superUrl = new URL(server);
+    superUrl.pathname = `/${name}`;
+    try {
+      // An install as the README had it until now: the superuser migrated, and owns every table.
+      assert.equal((await runCli(['migrate', '--json'], { DATABASE_URL: superUrl.toString() })).code, 0);
+      const setup = await runCli(['db', 'setup-roles', '--owner', owner, '--app', app, '--json'], { DATABASE_URL: superUrl.toString() });
+      assert.equal(setup.code, 0, setup.stderr);
+      const result = JSON.parse(setup.stdout);
+      assert.deepEqual(result.created, [owner, app]);
+      assert.ok(result.reassigned > 50, `reassigned ${result.reassigned}`);
+      assert.equal(new URL(result.appUrl).username, app);
+      assert.ok(new URL(result.appUrl).password.length > 10, 'a new role gets a password, shown once');
+      // Again: nothing to create or reassign, and no password is shown or changed.
+      const again = JSON.parse((await runCli(['db', 'setup-roles', '--owner', owner, '--app', app, '--json'], { DATABASE_URL: superUrl.toString() })).stdout);
+      assert.deepEqual([again.created, again.reassigned, new URL(again.appUrl).password], [[], 0, '']);
+      // The app starts with the two URLs and runs as an ordinary role; the superuser owns nothing in the schema.
+      const { handle } = await openDatabaseForApp(loadConfig({ NODE_ENV: 'test', DATABASE_URL: result.appUrl, DATABASE_OWNER_URL: result.ownerUrl }), silent);
+      try {
+        assert.ok(isOrdinary(handle.role!), JSON.stringify(handle.role));
+        await assert.rejects(sql`DELETE FROM audit_log WHERE false`.execute(handle.db), /permission denied/);
+      } finally {
+        await handle.close();
+      }
+      const superuser = openPostgres(superUrl.toString(), { max: 1, onIdleError: () => {} });
+      try {
+        const left = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relowner <> ${owner}::regrole`.execute(superuser.db);
+        assert.equal(left.rows[0]!.n, 0);
+      } finally {
+        await superuser.close();
+      }
+      // Only a superuser may run it; and the names must be role names.
+      const refused = await runCli(['db', 'setup-roles', '--owner', owner, '--app', app], { DATABASE_URL: result.appUrl });
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /Run this as a superuser/);
+      const bad = await runCli(['db', 'setup-roles', '--owner', 'Owner Role', '--app', owner], { DATABASE_URL: superUrl.toString() });
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /--owner: Give the owner role a name of lower-case letters/);
+    } finally {
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin(`DROP ROLE IF EXISTS ${app}`);
+      await admin(`DROP ROLE IF EXISTS ${owner}`);
     }
   });
 });

@@ -2,6 +2,7 @@ import type { CliCommand } from './module.ts';
 import { cliActor } from './actor.ts';
 import { AppError } from './errors.ts';
 import * as auth from './auth/auth.service.ts';
+import { setupRoles } from './roles.ts';
 
 export const platformCommands: CliCommand[] = [
   {
@@ -35,6 +36,16 @@ export const platformCommands: CliCommand[] = [
       if (!user) throw AppError.validation([{ field: 'user', message: `No account has the email ${values.user ?? '(none given)'}` }]);
       const { token, record } = await auth.createApiToken(ctx.db, cliActor, { userId: user.id, name: values.name ?? 'Command line' });
       return { token, id: record.id };
+    },
+  },
+  {
+    name: ['db', 'setup-roles'],
+    summary: 'As a superuser, once: make the owner and app database roles, give the owner the schema, grant the app role (README)',
+    usage: 'commonweal db setup-roles --owner commonweal_owner --app commonweal_app   (DATABASE_URL: a superuser, on the database)',
+    options: { owner: { type: 'string' }, app: { type: 'string' } },
+    async run(ctx, { values }) {
+      if (!ctx.config.databaseUrl) throw new AppError('unprocessable', 'PGlite has one user: database roles need a PostgreSQL server (DATABASE_URL)');
+      return setupRoles(ctx.db, { owner: values.owner, app: values.app, databaseUrl: ctx.config.databaseUrl });
     },
   },
 ];

@@ -10,9 +10,11 @@
 // - SELECT only on the migrations' own tables; USAGE on sequences; EXECUTE on the schema's functions;
 // - no CREATE on the schema, no TRUNCATE, no TRIGGER, no REFERENCES.
 // PGlite has one user, a superuser: none of this applies there.
+import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { AppError, type FieldError } from './errors.ts';
 import { openPGlite, openPostgres, quoteIdentifier, redactUrl, type DatabaseHandle } from './db.ts';
 import { migrateToLatest, pendingMigrations } from './migrate.ts';
 
@@ -67,38 +69,41 @@ export async function appendOnlyTables(db: AnyDb): Promise<string[]> {
  * app's role is the owner, or if some table is not the owner's to grant.
  */
 export async function grantAppRole(owner: AnyDb, appRole: string): Promise<void> {
-  await owner.transaction().execute(async (trx) => {
-    await sql`SELECT pg_advisory_xact_lock(hashtextextended('commonweal:grants', 0))`.execute(trx);
-    const { rows: [me] } = await sql<{ me: string; schema: string; member: boolean }>`
-      SELECT current_user AS me, current_schema() AS schema, pg_has_role(${appRole}, current_user, 'USAGE') AS member`.execute(trx);
-    if (!me) throw new Error('The database has no current schema');
-    if (me.member) {
-      throw new Error(`The app's database role "${appRole}" is the owner "${me.me}" or a member of it, so the database's rules would not bind it: give the app a role of its own (README, "Running on a PostgreSQL server")`);
-    }
-    const role = quoteIdentifier(appRole);
-    const schema = quoteIdentifier(me.schema);
-    const run = (statement: string) => sql.raw(statement).execute(trx);
-    await run(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
-    await run(`REVOKE CREATE ON SCHEMA ${schema} FROM ${role}`);
-    await run(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role}`);
-    await run(`REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA ${schema} FROM ${role}`);
-    await run(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role}`);
-    await run(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${schema} TO ${role}`);
-    await run(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`);
-    await run(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT USAGE, SELECT ON SEQUENCES TO ${role}`);
-    for (const table of await appendOnlyTables(trx)) await run(`REVOKE UPDATE, DELETE ON ${quoteIdentifier(table)} FROM ${role}`);
-    for (const table of ['kysely_migration', 'kysely_migration_lock']) {
-      await run(`REVOKE INSERT, UPDATE, DELETE ON ${quoteIdentifier(table)} FROM ${role}`);
-    }
-    // A table someone else owns was not granted (PostgreSQL only warns): say which, and what to do.
-    const { rows: missing } = await sql<{ table: string; owner: string }>`
-      SELECT c.relname AS table, pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v') AND NOT has_table_privilege(${appRole}, c.oid, 'SELECT')
-       ORDER BY 1 LIMIT 5`.execute(trx);
-    if (missing.length) {
-      throw new Error(`The owner role "${me.me}" could not grant the app's role "${appRole}" the tables ${missing.map((m) => `${m.table} (owned by ${m.owner})`).join(', ')}: make "${me.me}" their owner (commonweal db roles does it)`);
-    }
-  });
+  await owner.transaction().execute((trx) => grantWithin(trx, appRole));
+}
+
+/** grantAppRole inside the caller's transaction, whose current role is the schema's owner. */
+async function grantWithin(trx: AnyDb, appRole: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended('commonweal:grants', 0))`.execute(trx);
+  const { rows: [me] } = await sql<{ me: string; schema: string; member: boolean }>`
+    SELECT current_user AS me, current_schema() AS schema, pg_has_role(${appRole}, current_user, 'USAGE') AS member`.execute(trx);
+  if (!me) throw new Error('The database has no current schema');
+  if (me.member) {
+    throw new Error(`The app's database role "${appRole}" is the owner "${me.me}" or a member of it, so the database's rules would not bind it: give the app a role of its own (README, "Running on a PostgreSQL server")`);
+  }
+  const role = quoteIdentifier(appRole);
+  const schema = quoteIdentifier(me.schema);
+  const run = (statement: string) => sql.raw(statement).execute(trx);
+  await run(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+  await run(`REVOKE CREATE ON SCHEMA ${schema} FROM ${role}`);
+  await run(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ${schema} TO ${role}`);
+  await run(`REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA ${schema} FROM ${role}`);
+  await run(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${role}`);
+  await run(`GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ${schema} TO ${role}`);
+  await run(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${role}`);
+  await run(`ALTER DEFAULT PRIVILEGES IN SCHEMA ${schema} GRANT USAGE, SELECT ON SEQUENCES TO ${role}`);
+  for (const table of await appendOnlyTables(trx)) await run(`REVOKE UPDATE, DELETE ON ${quoteIdentifier(table)} FROM ${role}`);
+  for (const table of ['kysely_migration', 'kysely_migration_lock']) {
+    await run(`REVOKE INSERT, UPDATE, DELETE ON ${quoteIdentifier(table)} FROM ${role}`);
+  }
+  // A table someone else owns was not granted (PostgreSQL only warns): say which, and what to do.
+  const { rows: missing } = await sql<{ table: string; owner: string }>`
+    SELECT c.relname AS table, pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v') AND NOT has_table_privilege(${appRole}, c.oid, 'SELECT')
+     ORDER BY 1 LIMIT 5`.execute(trx);
+  if (missing.length) {
+    throw new Error(`The owner role "${me.me}" could not grant the app's role "${appRole}" the tables ${missing.map((m) => `${m.table} (owned by ${m.owner})`).join(', ')}: make "${me.me}" their owner (commonweal db setup-roles does it)`);
+  }
 }
 
 /**
@@ -187,4 +192,82 @@ export function roleWarning(role: DatabaseRole | undefined): string | null {
     return `The app runs as the ordinary role "${role.name}" (DATABASE_APP_ROLE) on connections of "${role.login}": the database's rules bind every query it makes, but code that took over the process could RESET ROLE. A login of its own (DATABASE_OWNER_URL for migrations) closes that.`;
   }
   return null;
+}
+
+const roleName = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface SetupRolesResult {
+  database: string;
+  owner: string;
+  app: string;
+  /** The roles this run created (with a new random password each, in the URLs below); the others were kept. */
+  created: string[];
+  /** Objects of the schema whose owner this run changed to the owner role. */
+  reassigned: number;
+  /** DATABASE_OWNER_URL and DATABASE_URL for the app: with the password of a role created now, else without. */
+  ownerUrl: string;
+  appUrl: string;
+}
+
+/**
+ * `commonweal db setup-roles`, run once by a superuser (through `db`): makes the owner and app roles (login,
+ * not superuser, no BYPASSRLS) if they do not exist, gives the owner the database, its schema and everything in
+ * the schema (an install that ran as a superuser until now keeps its data), stops PUBLIC creating objects in
+ * the schema, and grants the app role what it needs. Idempotent: run again, it changes nothing it need not.
+ */
+export async function setupRoles(db: AnyDb, input: { owner?: unknown; app?: unknown; databaseUrl: string }): Promise<SetupRolesResult> {
+  const owner = typeof input.owner === 'string' ? input.owner : '';
+  const app = typeof input.app === 'string' ? input.app : '';
+  const fieldErrors: FieldError[] = [];
+  if (!roleName.test(owner)) fieldErrors.push({ field: 'owner', message: 'Give the owner role a name of lower-case letters, digits and _, like commonweal_owner' });
+  if (!roleName.test(app)) fieldErrors.push({ field: 'app', message: 'Give the app role a name of lower-case letters, digits and _, like commonweal_app' });
+  if (!fieldErrors.length && owner === app) fieldErrors.push({ field: 'app', message: 'The app role must not be the owner role' });
+  if (fieldErrors.length) throw AppError.validation(fieldErrors);
+  const me = await describeRole(db);
+  if (!me.superuser) throw new AppError('forbidden', `Run this as a superuser: DATABASE_URL connects as "${me.name}", which is not one`);
+  return db.transaction().execute(async (trx) => {
+    const run = (statement: string) => sql.raw(statement).execute(trx);
+    const created: string[] = [];
+    const passwords: Record<string, string> = {};
+    for (const name of [owner, app]) {
+      const { rows: [existing] } = await sql<{ superuser: boolean; bypass: boolean }>`SELECT rolsuper AS superuser, rolbypassrls AS bypass FROM pg_roles WHERE rolname = ${name}`.execute(trx);
+      if (existing && (existing.superuser || existing.bypass)) {
+        throw AppError.validation([{ field: name === owner ? 'owner' : 'app', message: `The role ${name} exists and ${existing.superuser ? 'is a superuser' : 'bypasses row-level security'}: choose another name, or make it NOSUPERUSER NOBYPASSRLS` }]);
+      }
+      if (existing) continue;
+      passwords[name] = randomBytes(18).toString('base64url');
+      await run(`CREATE ROLE ${quoteIdentifier(name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD '${passwords[name]}'`);
+      created.push(name);
+    }
+    const { rows: [where] } = await sql<{ database: string; schema: string }>`SELECT current_database() AS database, current_schema() AS schema`.execute(trx);
+    const o = quoteIdentifier(owner);
+    const schema = quoteIdentifier(where!.schema);
+    await run(`ALTER DATABASE ${quoteIdentifier(where!.database)} OWNER TO ${o}`);
+    await run(`ALTER SCHEMA ${schema} OWNER TO ${o}`);
+    // PostgreSQL 14 and older let every role create in public; 15 does not. Either way, only the owner may now.
+    await run(`REVOKE CREATE ON SCHEMA ${schema} FROM PUBLIC`);
+    // Everything the schema holds, but the sequences of identity and serial columns (they follow their table).
+    const { rows: objects } = await sql<{ kind: string; name: string }>`
+      SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END AS kind,
+             format('%I.%I', n.nspname, c.relname) AS name
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relowner <> ${owner}::regrole
+         AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')))
+         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+      UNION ALL
+      SELECT 'FUNCTION', p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = current_schema() AND p.proowner <> ${owner}::regrole
+         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e')`.execute(trx);
+    for (const object of objects) await run(`ALTER ${object.kind} ${object.name} OWNER TO ${o}`);
+    // The grants are the owner's to give, and its default privileges cover what it makes later.
+    await run(`SET LOCAL ROLE ${o}`);
+    await grantWithin(trx, app);
+    const urlFor = (name: string) => {
+      const url = new URL(input.databaseUrl);
+      url.username = name;
+      url.password = passwords[name] ?? '';
+      return url.toString();
+    };
+    return { database: where!.database, owner, app, created, reassigned: objects.length, ownerUrl: urlFor(owner), appUrl: urlFor(app) };
+  });
 }

@@ -19,6 +19,21 @@ import { cast, opportunityBody, waitUntil } from './commissioning/commissioning.
 const silent = pino({ level: 'silent' });
 const onServer = testEngines().includes('postgres');
 
+describe('the app\'s database role, without a server', () => {
+  it('refuses DATABASE_OWNER_URL or DATABASE_APP_ROLE without DATABASE_URL: PGlite has one user', async () => {
+    await assert.rejects(openDatabaseForApp(loadConfig({ NODE_ENV: 'test', DATABASE_OWNER_URL: 'postgres://owner@127.0.0.1/x' }), silent), /DATABASE_OWNER_URL is set without DATABASE_URL/);
+    await assert.rejects(openDatabaseForApp(loadConfig({ NODE_ENV: 'test', DATABASE_APP_ROLE: 'commonweal_app' }), silent), /DATABASE_APP_ROLE is set without DATABASE_URL/);
+  });
+
+  it('warns, in words, about a role the database\'s rules do not bind, and says nothing of an ordinary one', () => {
+    const ordinary = { name: 'app', login: 'app', superuser: false, bypassRls: false, ownedObjects: 0, canCreate: false };
+    assert.equal(roleWarning(ordinary), null);
+    assert.match(roleWarning({ ...ordinary, superuser: true })!, /"app", which is a superuser: row-level security \(sealed bids\) does not bind it/);
+    assert.match(roleWarning({ ...ordinary, ownedObjects: 80 })!, /owns 80 of the schema's tables: it could drop or disable the row-level security/);
+    assert.match(roleWarning({ ...ordinary, login: 'postgres' })!, /DATABASE_APP_ROLE.*RESET ROLE/);
+  });
+});
+
 describe('the app\'s database role [postgres]', { skip: onServer ? false : 'needs DATABASE_URL (PGlite has one user, a superuser)' }, () => {
   let test: DatabaseHandle & { url?: string; ownerUrl?: string };
   let ctx: AppContext;

@@ -132,7 +132,9 @@ export async function migrateOrCheck(db: AnyDb): Promise<{ applied: string[] }> 
  */
 export async function openDatabaseForApp(config: Config, log: Logger): Promise<{ handle: DatabaseHandle; applied: string[] }> {
   if (!config.databaseUrl) {
-    if (config.databaseOwnerUrl) throw new Error('DATABASE_OWNER_URL is set without DATABASE_URL: set DATABASE_URL to the app role\'s connection');
+    if (config.databaseOwnerUrl || config.databaseAppRole) {
+      throw new Error(`${config.databaseOwnerUrl ? 'DATABASE_OWNER_URL' : 'DATABASE_APP_ROLE'} is set without DATABASE_URL: database roles need a PostgreSQL server (PGlite has one user)`);
+    }
     const handle = await openPGlite(config.dataDir);
     try {
       return { handle, applied: (await migrateToLatest(handle.db)).applied };
@@ -186,7 +188,10 @@ export function roleProblem(role: DatabaseRole): string {
 export function roleWarning(role: DatabaseRole | undefined): string | null {
   if (!role) return null;
   if (!isOrdinary(role)) {
-    return `The app connects to the database as "${role.name}", which ${roleProblem(role)}: row-level security (sealed bids) does not bind it, and it could drop the database's append-only rules. Run it as an ordinary role: DATABASE_OWNER_URL for migrations and DATABASE_URL for the app, or DATABASE_APP_ROLE (README, "Running on a PostgreSQL server").`;
+    const risk = role.superuser || role.bypassRls
+      ? 'row-level security (sealed bids) does not bind it, and it could disable the append-only triggers'
+      : 'it could drop or disable the row-level security on sealed bids and the append-only triggers';
+    return `The app connects to the database as "${role.name}", which ${roleProblem(role)}: ${risk}. Run it as an ordinary role: DATABASE_OWNER_URL for migrations and DATABASE_URL for the app, or DATABASE_APP_ROLE (README, "Running on a PostgreSQL server").`;
   }
   if (role.login !== role.name) {
     return `The app runs as the ordinary role "${role.name}" (DATABASE_APP_ROLE) on connections of "${role.login}": the database's rules bind every query it makes, but code that took over the process could RESET ROLE. A login of its own (DATABASE_OWNER_URL for migrations) closes that.`;

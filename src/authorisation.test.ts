@@ -434,18 +434,19 @@ async function buildWorld(ctx: AppContext) {
   const openOpp = await commissioning.getOpportunity(db, cm, openProcess);
   const bid = async (processId: string, lotId: string, who: Caller, orgId: string) =>
     (await commissioning.submitBid(db, as(who), processId, { lotId, organisation: orgId, pricePence: 900_000, approach: 'Our approach', socialValue: 'Our social value' })).bidId;
-  const openBidApi = await bid(openProcess, openOpp.lots[0]!.id, people.providerAdmin, provider.id);
-  const openBidPage = await bid(openProcess, openOpp.lots[1]!.id, people.rivalAdmin, rival.id);
-  const rivalCaller = people.rivalAdmin;
-  const questionApi = (await commissioning.askQuestion(db, as(rivalCaller), openProcess, { question: 'How many lots?' })).id;
-  const questionPage = (await commissioning.askQuestion(db, as(rivalCaller), openProcess, { question: 'When does it start?' })).id;
-  const closedDeadline = new Date(Date.now() + 3_000);
+  // A process whose deadline passes while the rest of the world is built (a loaded machine is slow: 15 s).
+  const closedDeadline = new Date(Date.now() + 15_000);
   const closedProcess = await process(closedDeadline);
   await commissioning.publishProcess(db, cm, closedProcess);
   const closed = await commissioning.getOpportunity(db, cm, closedProcess);
   const closedBid1 = await bid(closedProcess, closed.lots[0]!.id, people.providerAdmin, provider.id);
   const closedBid2 = await bid(closedProcess, closed.lots[1]!.id, people.providerAdmin, provider.id);
   const closedBid3 = await bid(closedProcess, closed.lots[0]!.id, people.rivalAdmin, rival.id);
+  const openBidApi = await bid(openProcess, openOpp.lots[0]!.id, people.providerAdmin, provider.id);
+  const openBidPage = await bid(openProcess, openOpp.lots[1]!.id, people.rivalAdmin, rival.id);
+  const rivalCaller = people.rivalAdmin;
+  const questionApi = (await commissioning.askQuestion(db, as(rivalCaller), openProcess, { question: 'How many lots?' })).id;
+  const questionPage = (await commissioning.askQuestion(db, as(rivalCaller), openProcess, { question: 'When does it start?' })).id;
   await commissioning.assignEvaluator(db, cm, closedBid1, { email: people.evaluator1.email });
   await commissioning.assignEvaluator(db, cm, closedBid3, { email: people.evaluator1.email });
   await commissioning.assignEvaluator(db, cm, closedBid3, { email: people.evaluator2.email });
@@ -453,10 +454,6 @@ async function buildWorld(ctx: AppContext) {
   const proposal = async (title: string) => (await commissioning.submitProposal(db, as(people.providerAdmin), openCall.id, { organisation: provider.id, title, need: 'A need', proposal: 'A proposal' })).id;
   const proposalApi = await proposal('Proposal (API)');
   const proposalPage = await proposal('Proposal (page)');
-  await waitUntil(closedDeadline);
-  const award = await commissioning.awardLot(db, cm, closedProcess, { bidId: closedBid2, rationale: 'Only bid' });
-  const contract = await commissioning.signContract(db, cm, award.awardId, { milestones: [{ title: 'Live', dueDate: '2027-06-30' }] });
-  const contractView = await commissioning.getContract(db, contract.contractId);
 
   // Outcomes: a contract with a rate card, claims waiting, claims accepted, an investment; agreements.
   const oc = as(people.outcomesCommissioner);
@@ -480,6 +477,10 @@ async function buildWorld(ctx: AppContext) {
   await agreements.signAgreement(db, as(people.serviceStaff), signed.id);
   await agreements.signAgreement(db, as(people.citizen), signed.id);
   const spareToken = (await createApiToken(db, cliActor, { userId: people.orgAdmin.userId!, name: 'to revoke' })).record;
+  await waitUntil(closedDeadline);
+  const award = await commissioning.awardLot(db, cm, closedProcess, { bidId: closedBid2, rationale: 'Only bid' });
+  const contract = await commissioning.signContract(db, cm, award.awardId, { milestones: [{ title: 'Live', dueDate: '2027-06-30' }] });
+  const contractView = await commissioning.getContract(db, contract.contractId);
 
   return {
     org: council, other, buyer, provider, council: outcomesCouncil, outcomesProvider, fund, investor, people,

@@ -113,8 +113,12 @@ export async function openTestDatabase(engine: Engine): Promise<DatabaseHandle &
     url: urlFor('app'),
     ownerUrl: urlFor('owner'),
     async close() {
-      await close();
-      await drop();
+      // Dropped even when the pool was already ended (a CLI workspace ends it early, and ending it twice throws).
+      try {
+        await close();
+      } finally {
+        await drop();
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from './platform/config.ts';
-import { openDatabase, type DatabaseHandle } from './platform/db.ts';
-import { migrateToLatest } from './platform/migrate.ts';
+import type { DatabaseHandle } from './platform/db.ts';
+import { migrateOrCheck, openDatabaseForApp, roleWarning } from './platform/roles.ts';
 import { buildApp } from './platform/http.ts';
 import { redactUrl } from './platform/redact.ts';
 import type { App, AppContext } from './platform/module.ts';
@@ -23,10 +23,14 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pin
   }, destination);
 }
 
-/** Opens the database named by the configuration and brings its schema up to date. */
+/**
+ * Opens the database named by the configuration and brings its schema up to date (as the owner role, when
+ * DATABASE_OWNER_URL names one: platform/roles.ts). A given handle is migrated if its role may, else checked.
+ */
 export async function createContext(config: Config, log: Logger = createLogger(config), handle?: DatabaseHandle): Promise<AppContext> {
-  const db = handle ?? (await openDatabase(config));
-  const { applied } = await migrateToLatest(db.db);
+  const opened = handle ? { handle, applied: (await migrateOrCheck(handle.db)).applied } : await openDatabaseForApp(config, log);
+  const db = opened.handle;
+  const { applied } = opened;
   if (applied.length) log.info({ applied }, 'database migrated');
   return { db: db.db, handle: db, config, log, lookups: {} };
 }
@@ -43,6 +47,8 @@ export async function seedDemo(ctx: AppContext): Promise<void> {
 /** Serves the app until SIGINT/SIGTERM; returns a function that stops it. */
 export async function serve(ctx: AppContext): Promise<{ app: App; stop: () => Promise<void> }> {
   const app = await createApp(ctx);
+  const warning = roleWarning(ctx.handle.role);
+  if (warning) ctx.log.warn({ role: ctx.handle.role?.name }, warning);
   await purgeExpiredSessions(ctx.db);
   const stopDelivery = ctx.config.smtpUrl
     ? startOutboxDelivery(ctx.db, smtpTransport(ctx.config.smtpUrl), ctx.config.mailFrom, ctx.log)

@@ -6,6 +6,12 @@ export interface Config {
   host: string;
   /** PostgreSQL server URL; when absent, the embedded PGlite database in `dataDir` is used. */
   databaseUrl: string | null;
+  /** The role that owns the schema (DATABASE_OWNER_URL): migrations run through it, and it grants the app's role
+   * (DATABASE_URL's) what the app needs. Absent: DATABASE_URL migrates too (see platform/roles.ts). */
+  databaseOwnerUrl: string | null;
+  /** A role the app takes (SET ROLE) on every connection after migrating (DATABASE_APP_ROLE), for a DATABASE_URL
+   * that is the owner's or a superuser's. */
+  databaseAppRole: string | null;
   /** Connections the app keeps open to the PostgreSQL server (DATABASE_POOL_SIZE; default 8). More is not
    * faster: past a few per core the server spends its time switching between them (see bench/RESULTS.md). */
   databasePoolSize: number;
@@ -110,6 +116,12 @@ function draftDaysFrom(value: string | undefined): number {
   return n;
 }
 
+function roleFrom(value: string | undefined): string | null {
+  if (!value) return null;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) throw new Error(`DATABASE_APP_ROLE must be a role name of lower-case letters, digits and _, got "${value}"`);
+  return value;
+}
+
 /** Reads the configuration from environment variables, with command-line overrides taking precedence. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
   const port = overrides.port ?? intFrom(env.PORT, 'PORT', 3000);
@@ -120,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     port,
     host,
     databaseUrl: overrides.databaseUrl !== undefined ? overrides.databaseUrl : env.DATABASE_URL || null,
+    databaseOwnerUrl: env.DATABASE_OWNER_URL || null,
+    databaseAppRole: roleFrom(env.DATABASE_APP_ROLE),
     databasePoolSize: poolSizeFrom(env.DATABASE_POOL_SIZE),
     dataDir: resolve(overrides.dataDir ?? env.COMMONWEAL_DATA_DIR ?? 'data'),
     pgliteBaselineCompiler: env.COMMONWEAL_PGLITE_BASELINE === '1',

@@ -13,6 +13,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../database.ts';
+import type { DatabaseRole } from './roles.ts';
 
 export type Engine = 'pglite' | 'postgres';
 
@@ -27,6 +28,8 @@ export interface DatabaseHandle {
   /** Runs COPY … FROM STDIN-equivalent bulk loads; see copyFrom. */
   pglite: PGlite | null;
   pool: pg.Pool | null;
+  /** On a PostgreSQL server, the role the app runs as, once known (platform/roles.ts). */
+  role?: DatabaseRole;
   close(): Promise<void>;
 }
 
@@ -188,7 +191,7 @@ export async function openPGliteFrom(options: { dataDir?: string; loadDataDir?: 
 }
 
 /** Opens a pool on a PostgreSQL server. */
-export function openPostgres(url: string, options: { max?: number; onIdleError?: (error: Error) => void } = {}): DatabaseHandle {
+export function openPostgres(url: string, options: { max?: number; onIdleError?: (error: Error) => void; role?: string | null } = {}): DatabaseHandle {
   const types = {
     getTypeParser(oid: number, format?: 'text' | 'binary') {
       if (oid === INT8) return parseInt8;
@@ -196,7 +199,11 @@ export function openPostgres(url: string, options: { max?: number; onIdleError?:
       return pg.types.getTypeParser(oid, format);
     },
   };
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types: types as pg.CustomTypesConfig });
+  // `role`: every connection takes that role from its start (the server refuses the connection if it cannot).
+  const pool = new pg.Pool({
+    connectionString: url, max: options.max ?? 10, types: types as pg.CustomTypesConfig,
+    ...(options.role ? { options: `-c role=${options.role}` } : {}),
+  });
   // An idle client whose server connection drops (a restart, a failover) emits 'error' on the pool; unhandled,
   // that would end the process. The pool replaces the client on next use.
   pool.on('error', options.onIdleError ?? ((error) => process.stderr.write(`database connection lost: ${error.message}\n`)));
@@ -209,6 +216,11 @@ export function openPostgres(url: string, options: { max?: number; onIdleError?:
     pool,
     close: () => db.destroy(),
   };
+}
+
+/** A name as an SQL identifier, quoted. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 export function redactUrl(url: string): string {

@@ -42,3 +42,9 @@ export async function migrateToLatest(db: Kysely<any>): Promise<{ applied: strin
   }
   return { applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
 }
+
+/** The migrations not yet applied, by name (reads only: for a role that may not change the schema). */
+export async function pendingMigrations(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new SqlFileProvider() });
+  return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
+}

@@ -3,6 +3,7 @@ import { cliActor } from './actor.ts';
 import { AppError } from './errors.ts';
 import * as auth from './auth/auth.service.ts';
 import { expireDrafts } from './drafts.ts';
+import { setupRoles } from './roles.ts';
 
 export const platformCommands: CliCommand[] = [
   {
@@ -45,6 +46,16 @@ export const platformCommands: CliCommand[] = [
     options: {},
     async run(ctx) {
       return { expired: await expireDrafts(ctx.db, ctx.log) };
+    },
+  },
+  {
+    name: ['db', 'setup-roles'],
+    summary: 'As a superuser, once: make the owner and app database roles, give the owner the schema, grant the app role (README)',
+    usage: 'commonweal db setup-roles --owner commonweal_owner --app commonweal_app   (DATABASE_URL: a superuser, on the database)',
+    options: { owner: { type: 'string' }, app: { type: 'string' } },
+    async run(ctx, { values }) {
+      if (!ctx.config.databaseUrl) throw new AppError('unprocessable', 'PGlite has one user: database roles need a PostgreSQL server (DATABASE_URL)');
+      return setupRoles(ctx.db, { owner: values.owner, app: values.app, databaseUrl: ctx.config.databaseUrl });
     },
   },
 ];

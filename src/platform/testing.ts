@@ -14,6 +14,7 @@ import { openPGliteFrom, openPostgres, type DatabaseHandle, type Db, type Engine
 import { cliActor } from './actor.ts';
 import { createApiToken, registerUser } from './auth/auth.service.ts';
 import { migrateToLatest } from './migrate.ts';
+import { describeRole, grantAppRole } from './roles.ts';
 import type { App, AppContext } from './module.ts';
 import { createApp, createContext, createLogger } from '../app.ts';
 import type { Database } from '../database.ts';
@@ -51,28 +52,73 @@ async function openTestPGlite(): Promise<DatabaseHandle> {
   return openPGliteFrom({ loadDataDir: await migratedTemplate() });
 }
 
-/** Opens a fresh, migrated database on `engine`; close() also drops a server database. */
-export async function openTestDatabase(engine: Engine): Promise<DatabaseHandle & { url?: string }> {
+/**
+ * Opens a fresh, migrated database on `engine`; close() also drops a server database. On a server the database
+ * belongs to an owner role of its own, which migrates it, and the handle connects as an ordinary app role
+ * granted by it (platform/roles.ts), as in production: the database's rules bind every test. Both roles are made
+ * for this database alone (roles are the server's, shared by concurrent test processes) and dropped with it.
+ * `url` is the app role's connection, `ownerUrl` the owner's.
+ */
+export async function openTestDatabase(engine: Engine): Promise<DatabaseHandle & { url?: string; ownerUrl?: string }> {
   if (engine === 'pglite') return openTestPGlite();
-  const url = new URL(process.env.DATABASE_URL!);
+  const server = process.env.DATABASE_URL!;
   const name = `cw_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url.toString() });
+  const roles = { owner: `${name}_owner`, app: `${name}_app` };
+  const passwords = { owner: randomBytes(16).toString('hex'), app: randomBytes(16).toString('hex') };
+  const urlFor = (role: 'owner' | 'app') => {
+    const url = new URL(server);
+    url.username = roles[role];
+    url.password = passwords[role];
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
+  const admin = new pg.Client({ connectionString: server });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  url.pathname = `/${name}`;
-  const handle = openPostgres(url.toString(), { max: 5, onIdleError: () => {} });
-  await migrateToLatest(handle.db);
+  try {
+    await admin.query(`CREATE ROLE ${roles.owner} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${passwords.owner}'`);
+    await admin.query(`CREATE ROLE ${roles.app} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD '${passwords.app}'`);
+    await admin.query(`CREATE DATABASE ${name} OWNER ${roles.owner}`);
+  } finally {
+    await admin.end();
+  }
+  const drop = async () => {
+    const dropper = new pg.Client({ connectionString: server });
+    await dropper.connect();
+    try {
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.query(`DROP ROLE IF EXISTS ${roles.app}`);
+      await dropper.query(`DROP ROLE IF EXISTS ${roles.owner}`);
+    } finally {
+      await dropper.end();
+    }
+  };
+  let handle: DatabaseHandle;
+  try {
+    const owner = openPostgres(urlFor('owner'), { max: 1, onIdleError: () => {} });
+    try {
+      await migrateToLatest(owner.db);
+      await grantAppRole(owner.db, roles.app);
+    } finally {
+      await owner.close();
+    }
+    handle = openPostgres(urlFor('app'), { max: 5, onIdleError: () => {} });
+    handle.role = await describeRole(handle.db);
+  } catch (error) {
+    await drop();
+    throw error;
+  }
   const close = handle.close;
   return {
     ...handle,
-    url: url.toString(),
+    url: urlFor('app'),
+    ownerUrl: urlFor('owner'),
     async close() {
-      await close();
-      const dropper = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
+      // Dropped even when the pool was already ended (a CLI workspace ends it early, and ending it twice throws).
+      try {
+        await close();
+      } finally {
+        await drop();
+      }
     },
   };
 }
@@ -206,7 +252,7 @@ const cliBin = new URL('../../bin/commonweal.js', import.meta.url).pathname;
 /** Runs the `commonweal` command as a person would, in a child process; DATABASE_URL only if `env` sets it. */
 export function runCli(args: string[], env: Record<string, string | undefined>, stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliBin, ...args], { env: { ...process.env, DATABASE_URL: undefined, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliBin, ...args], { env: { ...process.env, DATABASE_URL: undefined, DATABASE_OWNER_URL: undefined, DATABASE_APP_ROLE: undefined, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -228,6 +274,7 @@ export async function openCliWorkspace(engine: Engine): Promise<{ dir: string; e
   if (engine === 'postgres') {
     const handle = await openTestDatabase('postgres');
     env.DATABASE_URL = handle.url;
+    env.DATABASE_OWNER_URL = handle.ownerUrl;
     await handle.pool!.end().catch(() => {});
     dropDatabase = async () => handle.close().catch(() => {});
   }

@@ -69,16 +69,14 @@ export async function bulkLoadSettings(db: Db, engine: 'postgres' | 'pglite'): P
 
 /**
  * Creates the table a new file's lines are COPYed into: the lines' columns, no indexes yet, and a CHECK that
- * every row belongs to this publisher and file (so attaching it needs no scan).
+ * every row belongs to this publisher and file (so attaching it needs no scan). While it is loaded, COPY leaves
+ * out the publisher and file (defaults fill them) and brings each line's fingerprint, to find identical lines
+ * (flagDuplicateLines). The schema's owner makes it (migration 0021): the app's database role owns no table.
  */
 export async function createFileLines(db: Db, organisationId: string, fileId: string): Promise<string> {
   const table = fileLinesTable(fileId);
   hexOf(organisationId);
-  await sql.raw(`CREATE TABLE ${table} (LIKE spend_lines)`).execute(db);
-  await sql.raw(`ALTER TABLE ${table} ADD CONSTRAINT ${table}_file CHECK (organisation_id = '${organisationId}' AND file_id = '${fileId}')`).execute(db);
-  // While it is loaded, COPY leaves out the publisher and file: every row gets them from these defaults. Each
-  // line's fingerprint comes too, to find identical lines (flagDuplicateLines); dropped before attaching.
-  await sql.raw(`ALTER TABLE ${table} ALTER COLUMN organisation_id SET DEFAULT '${organisationId}', ALTER COLUMN file_id SET DEFAULT '${fileId}', ADD COLUMN fingerprint_hi integer NOT NULL, ADD COLUMN fingerprint_lo integer NOT NULL`).execute(db);
+  await sql`SELECT spend_create_file_lines(${organisationId}::uuid, ${fileId}::uuid)`.execute(db);
   return table;
 }
 
@@ -104,11 +102,9 @@ export async function flagDuplicateLines(db: Db, fileId: string): Promise<number
  * then only links them, so a draft that is published later costs its publisher no index build.
  */
 export async function sealFileLines(db: Db, fileId: string): Promise<void> {
-  const table = fileLinesTable(fileId);
-  await sql.raw(`ALTER TABLE ${table} ALTER COLUMN organisation_id DROP DEFAULT, ALTER COLUMN file_id DROP DEFAULT, DROP COLUMN fingerprint_hi, DROP COLUMN fingerprint_lo`).execute(db);
-  await sql.raw(`ALTER TABLE ${table} ADD CONSTRAINT ${table}_pkey PRIMARY KEY (organisation_id, file_id, line)`).execute(db);
-  await sql.raw(`CREATE INDEX ${table}_date ON ${table} (organisation_id, date)`).execute(db);
-  await sql.raw(`CREATE INDEX ${table}_supplier_date ON ${table} (organisation_id, supplier_key, date)`).execute(db);
+  hexOf(fileId);
+  // Altering and indexing the table is its owner's to do: the schema's owner does it (migration 0021).
+  await sql`SELECT spend_seal_file_lines(${fileId}::uuid)`.execute(db);
 }
 
 /**
@@ -117,23 +113,17 @@ export async function sealFileLines(db: Db, fileId: string): Promise<void> {
  * spend_lines.
  */
 export async function attachFileLines(db: Db, organisationId: string, fileId: string): Promise<void> {
-  const publisher = publisherLinesTable(organisationId);
-  const exists = await sql<{ t: string | null }>`SELECT to_regclass(${publisher})::text AS t`.execute(db);
-  if (!exists.rows[0]?.t) {
-    await sql.raw(`CREATE TABLE ${publisher} (LIKE spend_lines) PARTITION BY LIST (file_id)`).execute(db);
-    await sql.raw(`ALTER TABLE spend_lines ATTACH PARTITION ${publisher} FOR VALUES IN ('${organisationId}')`).execute(db);
-  }
-  const table = fileLinesTable(fileId);
-  await sql.raw(`ALTER TABLE ${publisher} ATTACH PARTITION ${table} FOR VALUES IN ('${fileId}')`).execute(db);
+  hexOf(organisationId);
+  hexOf(fileId);
+  // ATTACH PARTITION needs ownership of both tables: the schema's owner does it (migration 0021).
+  await sql`SELECT spend_attach_file_lines(${organisationId}::uuid, ${fileId}::uuid)`.execute(db);
 }
 
 /** Drops the table of a file that was loaded but never published (a discarded or expired draft). */
 export async function dropFileLines(db: Db, fileId: string): Promise<void> {
-  const table = fileLinesTable(fileId);
-  const attached = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_inherits WHERE inhrelid = to_regclass(${table})`.execute(db);
-  // Never a published file's lines.
-  if (Number(attached.rows[0]?.n ?? 0) > 0) throw new Error(`${table} is part of spend_lines`);
-  await sql.raw(`DROP TABLE IF EXISTS ${table}`).execute(db);
+  hexOf(fileId);
+  // Never a published file's lines: the function refuses a table that is part of spend_lines (migration 0021).
+  await sql`SELECT spend_drop_file_lines(${fileId}::uuid)`.execute(db);
 }
 
 /**

@@ -11,12 +11,12 @@ eachEngine('places with the real data', (t) => {
   it('loads England and Scotland for the demo once, quickly, and not again', async () => {
     const { ctx } = t();
     const started = performance.now();
-    assert.deepEqual(await seedPlaces(ctx), ['iod2019', 'simd2020']);
+    assert.deepEqual(await seedPlaces(ctx), ['iod2019', 'simd2020', 'wards', 'postcodes']);
     const ms = performance.now() - started;
     process.stderr.write(`  [places] demo load of 32,844 LSOAs and 6,976 data zones on ${ctx.handle.engine}: ${Math.round(ms)} ms\n`);
     assert.deepEqual(await seedPlaces(ctx), []);
     const datasets = await service.loadedDatasets(ctx.db);
-    assert.deepEqual(datasets.map((d) => [d.dataset, d.areas]), [['iod2019', 32_844], ['simd2020', 6_976]]);
+    assert.deepEqual(datasets.map((d) => [d.dataset, d.areas]), [['iod2019', 32_844], ['postcodes', 31_469], ['simd2020', 6_976], ['wards', 34_753]]);
   });
 
   it('stores an IMD that agrees with the published ranks (32,736 of 32,844 exactly, none off by more than 2; every decile)', async () => {

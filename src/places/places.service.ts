@@ -191,7 +191,12 @@ const COUNTRY_NAME = { england: 'England', scotland: 'Scotland' } as const;
 /** What one small area's need looks like: other modules show this beside a project, a service or a spend. */
 export interface AreaNeedView {
   code: string;
+  /** The published name ("Newcastle upon Tyne 026C"; for a data zone, its intermediate zone). */
   name: string;
+  /** What a person reads: the ward it lies in, then the published name ("Byker (Newcastle upon Tyne 026C)"). */
+  label: string;
+  /** The electoral ward it lies in (best fit), when a ward lookup is loaded. */
+  ward: { code: string; name: string } | null;
   kind: 'lsoa2011' | 'datazone2011';
   localAuthority: { code: string; name: string };
   country: 'england' | 'scotland';
@@ -213,10 +218,18 @@ async function counts(db: Db): Promise<Record<IndexName, number>> {
   return { imd2019: await repo.countAreas(db, 'imd2019'), simd2020: await repo.countAreas(db, 'simd2020') };
 }
 
+/** Presents small-area rows (as the repository's area queries return them) for other parts of this module. */
+export async function presentAreaRows(db: Db, rows: readonly AreaRow[]): Promise<AreaNeedView[]> {
+  if (rows.length === 0) return [];
+  const n = await counts(db);
+  return rows.map((r) => presentArea(r, n));
+}
+
 function presentArea(row: AreaRow, n: Record<IndexName, number>): AreaNeedView {
   const index = (row.index_name ?? (row.kind === 'lsoa2011' ? 'imd2019' : 'simd2020')) as IndexName;
+  const ward = row.ward_code && row.ward_name ? { code: row.ward_code, name: row.ward_name } : null;
   return {
-    code: row.code, name: row.name, kind: row.kind, localAuthority: { code: row.la_code, name: row.la_name },
+    code: row.code, name: row.name, label: ward && !row.name.startsWith(ward.name) ? `${ward.name} (${row.name})` : row.name, ward, kind: row.kind, localAuthority: { code: row.la_code, name: row.la_name },
     country: row.country, population: row.population, index, indexLabel: INDEX_SHORT[index],
     rank: row.rank ?? 0, of: n[index], decile: row.decile ?? 0, score: row.score ?? 0,
   };

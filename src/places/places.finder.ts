@@ -33,7 +33,8 @@ export type PlaceMatch =
   /** A well-formed postcode that is not in what is loaded; `sector` holds its sector's areas when they are known. */
   | { kind: 'postcode-unknown'; summary: string; postcode: string; sector: { sector: string; areas: AreaNeedView[] } | null }
   /** A postcode sector ("NE6 1") or outward code ("NE6"): the small areas its live postcodes lie in. */
-  | { kind: 'sector' | 'outward'; summary: string; sector: string; areas: AreaNeedView[] }
+  | { kind: 'sector'; summary: string; sector: string; areas: AreaNeedView[] }
+  | { kind: 'outward'; summary: string; sector: string; areas: AreaNeedView[] }
   /** A small-area or local-authority code. */
   | { kind: 'area'; summary: string; area: AreaNeedView }
   | { kind: 'local-authority'; summary: string; localAuthority: LocalAuthorityRef }
@@ -121,7 +122,7 @@ export async function findPlace(db: Db, text: string, options: { limit?: number;
       const areas = await areasOf(db, found);
       const postcodes = found.reduce((s, f) => s + f.postcodes, 0);
       return {
-        kind: read.shape, sector: label, areas,
+        kind: read.shape as 'sector', sector: label, areas,
         summary: `The ${plural(postcodes, 'live postcode')} of ${read.shape === 'sector' ? 'sector' : 'postcode district'} ${label} lie in ${plural(areas.length, 'small area')}.`,
       };
     }

@@ -55,12 +55,69 @@ eachEngine('places with the real data', (t) => {
     const { app } = t();
     const byName = await app.inject({ method: 'GET', url: '/places?q=tendring+018' });
     assert.equal(byName.statusCode, 200);
-    assert.match(byName.body, /href="\/places\/area\/E01021988">Tendring 018A<\/a>/);
+    assert.match(byName.body, /href="\/places\/area\/E01021988">[^<]+ \(Tendring 018A\)<\/a>/, 'named by its ward, then its published name');
     const byCode = await app.inject({ method: 'GET', url: '/places?q=e01021988' });
     assert.equal(byCode.statusCode, 303);
     assert.equal(byCode.headers.location, '/places/area/E01021988');
     const la = await app.inject({ method: 'GET', url: '/places?q=E06000002' });
     assert.equal(la.headers.location, '/places/la/E06000002');
+  });
+
+  it('finds a postcode from the search page and lands on its area, which says so', async () => {
+    const { app } = t();
+    const res = await app.inject({ method: 'GET', url: '/places?q=sr11ae' });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/places/area/E01008836?postcode=SR1+1AE');
+    const area = await app.inject({ method: 'GET', url: res.headers.location as string });
+    assert.equal(area.statusCode, 200);
+    assert.match(area.body, /Your postcode, <strong>SR1 1AE<\/strong>, is in this area, in [^<]+ ward, Sunderland\./);
+    const terminated = await app.inject({ method: 'GET', url: '/places/area/E01008703?postcode=SR1%201AA' });
+    assert.match(terminated.body, /SR1 1AA is no longer in use: it was terminated in December 1999\./);
+    // A postcode that is not in the area shown is not claimed for it.
+    const elsewhere = await app.inject({ method: 'GET', url: '/places/area/E01021988?postcode=SR1+1AE' });
+    assert.doesNotMatch(elsewhere.body, /Your postcode/);
+  });
+
+  it('lists a ward’s small areas, says plainly when it lacks a postcode, and rejects text that cannot be one', async () => {
+    const { app } = t();
+    const byker = await app.inject({ method: 'GET', url: '/places?q=Byker' });
+    assert.equal(byker.statusCode, 200);
+    assert.match(byker.body, /Byker ward, <a class="govuk-link" href="\/places\/la\/E08000021">Newcastle upon Tyne<\/a>/);
+    assert.match(byker.body, /The 6 small areas of Byker ward, most deprived first/);
+    assert.match(byker.body, /href="\/places\/area\/E01008304">Byker \(Newcastle upon Tyne 026C\)<\/a>/);
+    const unknown = await app.inject({ method: 'GET', url: '/places?q=ne99+9zz' });
+    assert.equal(unknown.statusCode, 200);
+    assert.match(unknown.body, /We don&#39;t have NE99 9ZZ: it is not in the 31,469 postcodes loaded here\./);
+    assert.match(unknown.body, /<a class="govuk-link" href="#local-authorities">Choose your local authority from the list<\/a>/);
+    assert.match(unknown.body, /id="local-authorities"/);
+    const sector = await app.inject({ method: 'GET', url: '/places?q=SR1+1' });
+    assert.match(sector.body, /Small areas of SR1 1, most deprived first/);
+    const bad = await app.inject({ method: 'GET', url: '/places?q=NE6+1A' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /<title>Error: /);
+    assert.match(bad.body, /govuk-error-summary/);
+    assert.match(bad.body, /href="#q">Enter a full postcode, like NE6 1AA, a postcode sector, like NE6 1, or the name of a place, like Byker<\/a>/);
+  });
+
+  it('finds places over the API, saying what matched and how', async () => {
+    const { app } = t();
+    const postcode = (await app.inject({ method: 'GET', url: '/api/v1/places/areas?q=sr1%201ae' })).json();
+    assert.equal(postcode.match.kind, 'postcode');
+    assert.equal(postcode.match.postcode, 'SR1 1AE');
+    assert.equal(postcode.areas[0].code, 'E01008836');
+    assert.equal(postcode.localAuthorities[0].name, 'Sunderland');
+    assert.ok(postcode.areas[0].ward.name);
+    const walker = (await app.inject({ method: 'GET', url: '/api/v1/places/areas?q=Walker' })).json();
+    assert.equal(walker.match.kind, 'names');
+    const ward = walker.match.wards.find((w: { name: string }) => w.name === 'Walker');
+    assert.equal(ward.areas.length, 7);
+    assert.ok(ward.areas.every((c: string) => walker.areas.some((a: { code: string }) => a.code === c)));
+    const unknown = (await app.inject({ method: 'GET', url: '/api/v1/places/areas?q=NE99%209ZZ' })).json();
+    assert.equal(unknown.match.kind, 'postcode-unknown');
+    assert.match(unknown.match.summary, /^We don't have NE99 9ZZ/);
+    const bad = await app.inject({ method: 'GET', url: '/api/v1/places/areas?q=NE6%201A' });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().errors[0].field, 'q');
   });
 
   it('shows a small area: rank, decile, the domains as a chart with a table, neighbours, plain words', async () => {

@@ -79,7 +79,12 @@ function columnsOf(record: CsvRecord | undefined, field: string, what: string, w
   const header = record.fields.map((f) => f.trim().toLowerCase());
   const out: Record<string, number> = {};
   for (const [key, spec] of Object.entries(wanted)) {
-    const index = header.findIndex((h) => spec.names.some((n) => (typeof n === 'string' ? h === n : n.test(h))));
+    // Names in order of preference: "pcds" (the written form) before "pcd" (the 7-character form).
+    let index = -1;
+    for (const n of spec.names) {
+      index = header.findIndex((h) => (typeof n === 'string' ? h === n : n.test(h)));
+      if (index >= 0) break;
+    }
     if (index < 0 && spec.required) {
       fail(field, `The header line has no ${spec.label} column (looked for ${spec.names.map(String).join(', ')}); it has ${header.slice(0, 12).join(', ')}${header.length > 12 ? ', …' : ''}. Is this ${what}?`);
     }

@@ -28,7 +28,7 @@ describe('finding your place in a browser', { skip: enabled ? false : 'Chromium 
   });
 
   async function noSidewaysScroll(page: Page): Promise<void> {
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const width = await page.locator('html').evaluate((html) => html.scrollWidth);
     assert.ok(width <= 375, `${page.url()} is ${width} px wide at 375 px`);
   }
 

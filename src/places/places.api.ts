@@ -50,7 +50,7 @@ const Money = Type.String({ pattern: '^-?[0-9]+$', description: 'An integer as a
 
 const FairnessInput = Type.Object({
   amounts: Type.Array(Type.Object({
-    areaCode: Type.String({ minLength: 1, maxLength: 20 }),
+    areaCode: Type.String({ minLength: 1, maxLength: 20, description: 'An LSOA (E01…) or data zone (S01…) code, or a postcode (its small area is used)' }),
     amount: Type.Union([Type.Integer(), Type.String({ pattern: '^-?[0-9]{1,30}$' })], { description: 'Whole number: pence, minutes or people. Give a string for values beyond 2^53.' }),
   }, { additionalProperties: false }), { minItems: 1, maxItems: 50000 }),
 }, { additionalProperties: false });
@@ -220,7 +220,7 @@ export function placesApi(app: App, ctx: AppContext): void {
       description: 'Send integer amounts (pence, minutes, people) per LSOA or data zone; repeated codes are summed. English and Scottish areas are judged against their own country. Writes nothing.',
       security, body: FairnessInput, response: { 200: FairnessReport, 400: Problem, 401: Problem, 403: Problem, 503: Problem },
     },
-  }, async (request) => service.fairnessReport(db, request.body.amounts.map((a) => [a.areaCode, typeof a.amount === 'string' ? BigInt(a.amount) : a.amount] as const)));
+  }, async (request) => service.fairnessReport(db, await service.areasForPostcodes(db, request.body.amounts.map((a) => [a.areaCode, typeof a.amount === 'string' ? BigInt(a.amount) : a.amount] as const), 'amounts')));
 
   app.post('/api/v1/places/custom-index', {
     config: { access: 'public' },

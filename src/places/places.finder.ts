@@ -86,7 +86,7 @@ export async function findPlace(db: Db, text: string, options: { limit?: number;
         message: 'Enter a full postcode, like NE6 1AA, a postcode sector, like NE6 1, or the name of a place, like Byker',
       };
     case 'postcode': {
-      const row = await repo.postcode(db, read.compact);
+      const row = await repo.postcodeWithArea(db, read.compact);
       if (!row) {
         const inSector = await repo.areasOfPostcodes(db, { sector: read.sector });
         const sectorAreas = inSector.length ? await areasOf(db, inSector) : [];
@@ -97,14 +97,17 @@ export async function findPlace(db: Db, text: string, options: { limit?: number;
       }
       const terminated = row.terminated;
       const note = terminated ? ` ${row.postcode} was terminated in ${monthWords(terminated)}: this is where it was.` : '';
-      const area = row.area_code ? (await presentAreaRows(db, await repo.smallAreasByCode(db, [row.area_code])))[0] : undefined;
+      const { code, name, kind, la_code, population, la_name, country } = row;
+      const area = code !== null && name !== null && kind !== null && la_code !== null && population !== null && la_name !== null && country !== null
+        ? (await presentAreaRows(db, [{ ...row, code, name, kind, la_code, population, la_name, country }]))[0]
+        : undefined;
       if (area) {
         return {
           kind: 'postcode', postcode: row.postcode, area, localAuthority: area.localAuthority, terminated,
           summary: `${row.postcode} is in ${area.label}, ${area.localAuthority.name}.${note}`,
         };
       }
-      const la = row.la_code ? { code: row.la_code, name: row.la_name ?? row.la_code } : null;
+      const la = row.postcode_la_code ? { code: row.postcode_la_code, name: row.postcode_la_name ?? row.postcode_la_code } : null;
       return {
         kind: 'postcode-elsewhere', postcode: row.postcode, localAuthority: la, terminated,
         summary: `${row.postcode} is in the postcode directory${la?.name && la.name !== la.code ? ` (${la.name})` : ''}, but its small area is not one of England's or Scotland's loaded here.${note}`,

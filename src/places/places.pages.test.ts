@@ -2,7 +2,8 @@
 // engines: the demo load, agreement with the published ranks, the pages and the read API.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine } from '../platform/testing.ts';
+import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { isAppError } from '../platform/errors.ts';
 import { rankAgreement } from './places.compute.ts';
 import { seedPlaces } from './places.demo.ts';
 import * as service from './places.service.ts';
@@ -118,6 +119,27 @@ eachEngine('places with the real data', (t) => {
     const bad = await app.inject({ method: 'GET', url: '/api/v1/places/areas?q=NE6%201A' });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().errors[0].field, 'q');
+  });
+
+  it('checks fairness by postcode as well as by area code, and names a postcode it does not have', async () => {
+    const { app, ctx } = t();
+    const amounts = await service.parseAmountsCsv('postcode,amount\nSR1 1AE,100\nsr11ae,50\nE01021988,10\n');
+    assert.deepEqual(amounts, [['SR1 1AE', 100n], ['SR1 1AE', 50n], ['E01021988', 10n]]);
+    assert.deepEqual(await service.areasForPostcodes(ctx.db, amounts), [['E01008836', 100n], ['E01008836', 50n], ['E01021988', 10n]]);
+    await assert.rejects(service.areasForPostcodes(ctx.db, [['NE99 9ZZ', 1n], ['E01021988', 1n]]), (error) => {
+      assert.ok(isAppError(error));
+      assert.equal(error.fieldErrors[0]?.message, "We don't have the small area of the postcode NE99 9ZZ: give their area codes instead");
+      return true;
+    });
+    const agent = new TestAgent(app);
+    await agent.get('/places/fairness');
+    const page = await agent.postMultipart('/places/fairness', { csv: 'SR1 1AE,250000\nSR1 1AA,1000' });
+    assert.equal(page.statusCode, 200, page.body.slice(0, 300));
+    assert.match(page.body, /Lines read\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*2\s*<\/dd>/);
+    assert.doesNotMatch(page.body, /SR1 1AE<\/td>/, "no postcode is left unmatched");
+    const bad = await agent.postMultipart('/places/fairness', { csv: 'NE99 9ZZ,250000' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /We don&#39;t have the small area of the postcode NE99 9ZZ/);
   });
 
   it('shows a small area: rank, decile, the domains as a chart with a table, neighbours, plain words', async () => {

@@ -133,7 +133,7 @@ export function placesPages(app: App, ctx: AppContext): void {
     const form = { csv: text(body.csv) };
     const field = upload !== null ? 'file' : 'csv';
     try {
-      const amounts = await service.parseAmountsCsv(upload ?? form.csv, field);
+      const amounts = await service.areasForPostcodes(db, await service.parseAmountsCsv(upload ?? form.csv, field), field);
       const report = await service.fairnessReport(db, amounts);
       return reply.page('places/views/fairness.njk', {
         values: form, report, lines: amounts.length, chart: fairnessChart(report, 'chart-fairness'),

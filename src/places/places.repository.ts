@@ -238,11 +238,6 @@ export async function replaceWards(db: Db, wards: PlacesWardsTable[], areaWards:
   await bulkInsert(db, 'places_area_wards', areaWards, [{ name: 'area_code', type: 'text' }, { name: 'ward_code', type: 'text' }]);
 }
 
-export async function postcode(db: Db, compact: string) {
-  return db.selectFrom('places_postcodes as p').leftJoin('places_local_authorities as l', 'l.code', 'p.la_code')
-    .select(['p.postcode', 'p.area_code', 'p.la_code', 'p.terminated', 'l.name as la_name']).where('p.compact', '=', compact).executeTakeFirst();
-}
-
 export async function countPostcodes(db: Db): Promise<number> {
   const row = await getImport(db, 'postcodes');
   return row?.areas ?? 0;
@@ -276,4 +271,26 @@ export async function areasOfWards(db: Db, wardCodes: readonly string[]) {
   if (wardCodes.length === 0) return [];
   return areaQuery(db).innerJoin('places_area_wards as aw2', 'aw2.area_code', 'a.code').select(areaColumns).select('aw2.ward_code as of_ward')
     .where('aw2.ward_code', 'in', [...wardCodes]).orderBy('r.rank').orderBy('a.code').execute();
+}
+
+export async function postcodesByCompact(db: Db, compacts: readonly string[]) {
+  if (compacts.length === 0) return [];
+  return db.selectFrom('places_postcodes').select(['postcode', 'area_code']).where('compact', 'in', [...compacts]).execute();
+}
+
+/**
+ * A postcode with its small area as the area queries give it (null columns when the area is not loaded): one
+ * query for the finder's commonest question.
+ */
+export async function postcodeWithArea(db: Db, compact: string) {
+  return db.selectFrom('places_postcodes as p')
+    .leftJoin('places_small_areas as a', 'a.code', 'p.area_code')
+    .leftJoin('places_local_authorities as l', 'l.code', 'a.la_code')
+    .leftJoin('places_local_authorities as pl', 'pl.code', 'p.la_code')
+    .leftJoin('places_index_results as r', 'r.area_code', 'a.code')
+    .leftJoin('places_area_wards as aw', 'aw.area_code', 'a.code')
+    .leftJoin('places_wards as w', 'w.code', 'aw.ward_code')
+    .select(['p.postcode', 'p.area_code', 'p.la_code as postcode_la_code', 'pl.name as postcode_la_name', 'p.terminated'])
+    .select(['a.code', 'a.name', 'a.kind', 'a.la_code', 'a.population', 'l.name as la_name', 'l.country', 'r.index_name', 'r.score', 'r.rank', 'r.decile', 'w.code as ward_code', 'w.name as ward_name'])
+    .where('p.compact', '=', compact).executeTakeFirst();
 }

@@ -203,18 +203,25 @@ export async function areaNeeds(db: Db, indexName: IndexName) {
     .select(['r.area_code', 'r.decile', 'a.population']).where('r.index_name', '=', indexName).execute();
 }
 
-/** Searches local authorities and small areas by code (prefix) or name (contains), most deprived first. */
+/**
+ * Searches local authorities and small areas by code (prefix) or name (contains), most deprived first. The
+ * matching codes are found first from the small-area table alone (one scan, in rank order, counted as they
+ * come); only the page asked for is then read with its local authority, index and ward.
+ */
 export async function search(db: Db, q: string, limit: number, offset: number) {
   const pattern = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const codePrefix = `${q.toUpperCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const las = await db.selectFrom('places_local_authorities').selectAll()
     .where((eb) => eb.or([eb(sql`lower(name)`, 'like', pattern), eb('code', 'like', codePrefix)]))
     .orderBy('name').limit(50).execute();
-  const where = sql<boolean>`(lower(a.name) LIKE ${pattern} OR a.code LIKE ${codePrefix})`;
-  const total = await areaQuery(db).select((eb) => eb.fn.countAll<string>().as('n')).where(where).executeTakeFirst();
-  const areas = await areaQuery(db).select(areaColumns).where(where).orderBy('r.index_name').orderBy('r.rank').orderBy('a.code')
-    .limit(limit).offset(offset).execute();
-  return { las, areas, totalAreas: Number(total?.n ?? 0) };
+  const matches = await db.selectFrom('places_small_areas as a').leftJoin('places_index_results as r', 'r.area_code', 'a.code')
+    .select('a.code').where(sql<boolean>`(lower(a.name) LIKE ${pattern} OR a.code LIKE ${codePrefix})`)
+    .orderBy('r.index_name').orderBy('r.rank').orderBy('a.code').execute();
+  const page = matches.slice(offset, offset + limit).map((m) => m.code);
+  const rows = page.length ? await smallAreasByCode(db, page) : [];
+  const order = new Map(page.map((c, i) => [c, i]));
+  const areas = rows.sort((a, b) => (order.get(a.code) ?? 0) - (order.get(b.code) ?? 0));
+  return { las, areas, totalAreas: matches.length };
 }
 
 // ---------------------------------------------------------------------------------------------------------

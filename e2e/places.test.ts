@@ -32,7 +32,7 @@ describe('finding your place in a browser', { skip: enabled ? false : 'Chromium 
     assert.ok(width <= 375, `${page.url()} is ${width} px wide at 375 px`);
   }
 
-  it('a new visitor on a phone types NE6 1AA, is told plainly, and finds their area by its ward', { timeout: 120_000 }, async () => {
+  it('a new visitor on a phone types NE6 1AA, is told plainly, and finds their area by its ward', { timeout: 400_000 }, async () => {
     const page = await journey.newPage();
     await page.setViewportSize({ width: 375, height: 812 });
     await page.goto(`${server!.baseUrl}/`);
@@ -63,7 +63,7 @@ describe('finding your place in a browser', { skip: enabled ? false : 'Chromium 
     await page.close();
   });
 
-  it('a new visitor types their postcode and lands on their area, which says the postcode is there', { timeout: 120_000 }, async () => {
+  it('a new visitor types their postcode and lands on their area, which says the postcode is there', { timeout: 400_000 }, async () => {
     const page = await journey.newPage();
     await page.goto(`${server!.baseUrl}/`);
     await page.getByRole('link', { name: 'Places and need' }).first().click();

@@ -1,7 +1,9 @@
 import Type from 'typebox';
 import type { App, AppContext } from '../platform/module.ts';
 import { problemSchema } from '../platform/http.ts';
+import { AppError } from '../platform/errors.ts';
 import * as service from './places.service.ts';
+import { findPlace, type PlaceMatch } from './places.finder.ts';
 
 const Problem = problemSchema;
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -12,7 +14,9 @@ const AreaCode = Type.String({ pattern: '^[A-Za-z][0-9]{8}$', description: 'GSS 
 
 const Area = Type.Object({
   code: Type.String(),
-  name: Type.String(),
+  name: Type.String({ description: 'The published name (LSOA name, or the intermediate zone of a data zone)' }),
+  label: Type.String({ description: 'What a person reads: the ward it lies in, then the published name, e.g. "Byker (Newcastle upon Tyne 026C)"' }),
+  ward: Nullable(Type.Object({ code: Type.String(), name: Type.String() }, { description: 'Best-fit electoral ward, when a ward lookup is loaded' })),
   kind: Type.Union([Type.Literal('lsoa2011'), Type.Literal('datazone2011')]),
   localAuthority: Type.Object({ code: Type.String(), name: Type.String() }),
   country: Country,
@@ -46,7 +50,7 @@ const Money = Type.String({ pattern: '^-?[0-9]+$', description: 'An integer as a
 
 const FairnessInput = Type.Object({
   amounts: Type.Array(Type.Object({
-    areaCode: Type.String({ minLength: 1, maxLength: 20 }),
+    areaCode: Type.String({ minLength: 1, maxLength: 20, description: 'An LSOA (E01…) or data zone (S01…) code, or a postcode (its small area is used)' }),
     amount: Type.Union([Type.Integer(), Type.String({ pattern: '^-?[0-9]{1,30}$' })], { description: 'Whole number: pence, minutes or people. Give a string for values beyond 2^53.' }),
   }, { additionalProperties: false }), { minItems: 1, maxItems: 50000 }),
 }, { additionalProperties: false });
@@ -92,7 +96,8 @@ export function placesApi(app: App, ctx: AppContext): void {
 
   app.get('/api/v1/places/areas', {
     schema: {
-      tags: ['places'], summary: 'Search local authorities and small areas by name or code',
+      tags: ['places'], summary: 'Find a place: a postcode, sector, ward, town, local authority, small-area name or code',
+      description: 'Reads q with the place finder (the same as the search page): a full postcode in any spacing (its small area), a sector such as "NE6 1" or an outward code such as "NE6" (the small areas of its live postcodes), a ward or town name (each ward\'s small areas), a local-authority or small-area name or code. `match` says what matched and how; `areas` are the small areas found (for names, one page of those matching by name). A well-formed postcode that is not loaded is a 200 with match.kind "postcode-unknown"; text that cannot be a postcode is a 400.',
       querystring: Type.Object({
         q: Type.String({ minLength: 1, maxLength: 100 }),
         page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
@@ -101,13 +106,62 @@ export function placesApi(app: App, ctx: AppContext): void {
       response: {
         200: Type.Object({
           q: Type.String(), page: Type.Integer(), pageSize: Type.Integer(), totalAreas: Type.Integer(),
+          match: Type.Object({
+            kind: Type.Union([
+              Type.Literal('postcode'), Type.Literal('postcode-elsewhere'), Type.Literal('postcode-unknown'), Type.Literal('sector'), Type.Literal('outward'),
+              Type.Literal('area'), Type.Literal('local-authority'), Type.Literal('names'), Type.Literal('nothing'), Type.Literal('empty'),
+            ], { description: 'How q was read: postcode (its small area), postcode-unknown (well-formed but not loaded), postcode-elsewhere (in the directory, small area not loaded), sector or outward (postcode sector or district), area or local-authority (a code), names (wards, local authorities and small areas by name), nothing' }),
+            summary: Type.String({ description: 'One plain sentence saying what matched and how' }),
+            postcode: Type.Optional(Type.String()),
+            terminated: Type.Optional(Nullable(Type.String({ description: 'YYYYMM: the month a terminated postcode ended' }))),
+            sector: Type.Optional(Type.String()),
+            wards: Type.Optional(Type.Array(Type.Object({
+              code: Type.String(), name: Type.String(), localAuthority: Nullable(Type.Object({ code: Type.String(), name: Type.String() })),
+              areas: Type.Array(Type.String(), { description: 'Codes of its small areas (each is also in `areas`)' }),
+            }))),
+          }),
           localAuthorities: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), country: Country })),
           areas: Type.Array(Area),
         }),
         400: Problem,
       },
     },
-  }, async (request) => service.searchPlaces(db, request.query));
+  }, async (request) => {
+    const pageSize = request.query.pageSize ?? 25;
+    const page = request.query.page ?? 1;
+    const m: PlaceMatch = await findPlace(db, request.query.q, { limit: pageSize, page });
+    if (m.kind === 'invalid') throw AppError.validation([{ field: 'q', message: m.message }]);
+    const las = new Map((await service.listLocalAuthorities(db)).map((l) => [l.code, l]));
+    const la = (code: string, name: string) => ({ code, name, country: las.get(code)?.country ?? (code.startsWith('S') ? 'scotland' as const : 'england' as const) });
+    const base = { q: request.query.q, page, pageSize };
+    switch (m.kind) {
+      case 'postcode':
+        return { ...base, totalAreas: 1, match: { kind: m.kind, summary: m.summary, postcode: m.postcode, terminated: m.terminated }, localAuthorities: [la(m.localAuthority.code, m.localAuthority.name)], areas: [m.area] };
+      case 'postcode-elsewhere':
+        return { ...base, totalAreas: 0, match: { kind: m.kind, summary: m.summary, postcode: m.postcode, terminated: m.terminated }, localAuthorities: [], areas: [] };
+      case 'postcode-unknown':
+        return { ...base, totalAreas: m.sector?.areas.length ?? 0, match: { kind: m.kind, summary: m.summary, postcode: m.postcode, ...(m.sector ? { sector: m.sector.sector } : {}) }, localAuthorities: [], areas: m.sector?.areas ?? [] };
+      case 'sector':
+      case 'outward':
+        return { ...base, totalAreas: m.areas.length, match: { kind: m.kind, summary: m.summary, sector: m.sector }, localAuthorities: [], areas: m.areas };
+      case 'area':
+        return { ...base, totalAreas: 1, match: { kind: m.kind, summary: m.summary }, localAuthorities: [], areas: [m.area] };
+      case 'local-authority':
+        return { ...base, totalAreas: 0, match: { kind: m.kind, summary: m.summary }, localAuthorities: [la(m.localAuthority.code, m.localAuthority.name)], areas: [] };
+      case 'names': {
+        const wardAreas = m.wards.flatMap((w) => w.areas);
+        const seen = new Set(wardAreas.map((a) => a.code));
+        return {
+          ...base, totalAreas: m.totalAreas + seen.size,
+          match: { kind: m.kind, summary: m.summary, wards: m.wards.map((w) => ({ code: w.code, name: w.name, localAuthority: w.localAuthority, areas: w.areas.map((a) => a.code) })) },
+          localAuthorities: m.localAuthorities.map((l) => la(l.code, l.name)),
+          areas: [...(page === 1 ? wardAreas : []), ...m.areas.filter((a) => !seen.has(a.code))],
+        };
+      }
+      default:
+        return { ...base, totalAreas: 0, match: { kind: m.kind, summary: m.summary }, localAuthorities: [], areas: [] };
+    }
+  });
 
   app.get('/api/v1/places/areas/:code', {
     schema: {
@@ -166,7 +220,7 @@ export function placesApi(app: App, ctx: AppContext): void {
       description: 'Send integer amounts (pence, minutes, people) per LSOA or data zone; repeated codes are summed. English and Scottish areas are judged against their own country. Writes nothing.',
       security, body: FairnessInput, response: { 200: FairnessReport, 400: Problem, 401: Problem, 403: Problem, 503: Problem },
     },
-  }, async (request) => service.fairnessReport(db, request.body.amounts.map((a) => [a.areaCode, typeof a.amount === 'string' ? BigInt(a.amount) : a.amount] as const)));
+  }, async (request) => service.fairnessReport(db, await service.areasForPostcodes(db, request.body.amounts.map((a) => [a.areaCode, typeof a.amount === 'string' ? BigInt(a.amount) : a.amount] as const), 'amounts')));
 
   app.post('/api/v1/places/custom-index', {
     config: { access: 'public' },

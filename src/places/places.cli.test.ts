@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { datasetPath, IOD2019_FILE2, IOD2019_FILE6, SIMD2020_RANKS } from './places.test-data.ts';
+import { SHIPPED_LOOKUPS, shippedLookup } from './places.demo.ts';
 
 const bin = fileURLToPath(new URL('../../bin/commonweal.js', import.meta.url));
 const run = promisify(execFile);
@@ -84,5 +85,32 @@ describe('places CLI', () => {
     const bad = await cli(join(dir, 'db'), 'places', 'la-summaries', '--format', 'xml');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--format: Give --format csv or --format json/);
+  });
+
+  it('imports the postcode directory and ward lookup, with a progress bar, once; a bad row loads nothing; then finds places', async () => {
+    const db = join(dir, 'db');
+    const bad = join(dir, 'bad-nspl.csv');
+    writeFileSync(bad, 'pcds,doterm,laua,lsoa11\nSR1 1AA,,E08000024,E01008703\nSR1 1AA,,E08000024,E01008703\n');
+    const refused = await cli(db, 'places', 'import-postcodes', bad);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Data row 2 \(line 3\): SR1 1AA is given twice/);
+    const none = await cli(db, 'places', 'find', 'SR1 1AE', '--json');
+    assert.equal(JSON.parse(none.stdout).kind, 'postcode-unknown');
+    const wards = await cli(db, 'places', 'import-wards', shippedLookup(SHIPPED_LOOKUPS.wards), '--json');
+    assert.equal(wards.code, 0, wards.stderr);
+    assert.equal(JSON.parse(wards.stdout).rows, 34_753);
+    const env = { ...process.env, PLACES_PROGRESS: '1' };
+    const withBar = await promisify(execFile)(process.execPath, [bin, 'places', 'import-postcodes', shippedLookup(SHIPPED_LOOKUPS.postcodes), '--json', '--data-dir', db], { env: { ...env, DATABASE_URL: '' } });
+    assert.match(withBar.stderr, /nspl-2021-11-sr-td-fk-dg\.csv\.gz \[#{30}\] 100% /);
+    assert.deepEqual([JSON.parse(withBar.stdout).changed, JSON.parse(withBar.stdout).rows], [true, 31_469]);
+    const again = await cli(db, 'places', 'import-postcodes', shippedLookup(SHIPPED_LOOKUPS.postcodes), '--json');
+    assert.equal(JSON.parse(again.stdout).changed, false);
+    assert.match(again.stderr, /postcodes: this file is already loaded; nothing to do/);
+    const found = JSON.parse((await cli(db, 'places', 'find', 'sr1', '1ae', '--json')).stdout);
+    assert.equal(found.kind, 'postcode');
+    assert.equal(found.area.code, 'E01008836');
+    const usage = await cli(db, 'places', 'import-postcodes');
+    assert.equal(usage.code, 1);
+    assert.match(usage.stderr, /Name one file: the postcode directory CSV/);
   });
 });

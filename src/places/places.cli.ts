@@ -4,6 +4,8 @@ import { cliActor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
 import * as service from './places.service.ts';
 import { csvCell, type CsvValue } from '../platform/csv.ts';
+import { importPostcodes, importWards, type LookupImportResult } from './places.lookups.ts';
+import { findPlace } from './places.finder.ts';
 
 type Format = 'csv' | 'json';
 
@@ -41,6 +43,34 @@ function writeTable(rows: Record<string, unknown>[], columns: string[], f: Forma
 }
 
 const progress = (message: string) => process.stderr.write(`${message}\n`);
+
+/** A progress bar on stderr while a lookup file is read, when stderr is a terminal (or PLACES_PROGRESS=1). */
+function progressBar(name: string): ((read: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY && process.env.PLACES_PROGRESS !== '1') return undefined;
+  const started = Date.now();
+  let last = -1;
+  return (read, total) => {
+    const pct = total > 0 ? Math.min(100, Math.floor((read / total) * 100)) : 100;
+    if (pct === last) return;
+    last = pct;
+    const width = 30;
+    const filled = Math.round((pct / 100) * width);
+    process.stderr.write(`\r${name} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(pct).padStart(3)}% ${(read / 1048576).toFixed(1)}/${(total / 1048576).toFixed(1)} MB ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    if (pct === 100) process.stderr.write('\n');
+  };
+}
+
+function oneFile(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw AppError.validation([{ field: 'file', message: `Name one file: ${what}` }]);
+  return positionals[0]!;
+}
+
+async function lookupImport(run: () => Promise<LookupImportResult>) {
+  const started = performance.now();
+  const result = await run();
+  if (!result.changed) progress(`${result.dataset}: this file is already loaded; nothing to do`);
+  return { ...result, ms: Math.round(performance.now() - started) };
+}
 
 export const placesCommands: CliCommand[] = [
   {
@@ -88,6 +118,36 @@ export const placesCommands: CliCommand[] = [
       const rows = await service.laSummaryTable(ctx.db, (values.measure as string | undefined) ?? 'imd');
       if (rows.length === 0) throw new AppError('unavailable', 'IoD2019 is not loaded yet. Run: commonweal places import-iod2019 --domains FILE --population FILE');
       return writeTable(rows, ['lad_code', 'avg_score', 'avg_rank', 'proportion', 'extent', 'local_concentration'], f);
+    },
+  },
+  {
+    name: ['places', 'import-postcodes'],
+    summary: 'Load a postcode directory (ONSPD, NSPL or the ONS postcode to LSOA lookup) for the place finder',
+    usage: 'commonweal places import-postcodes FILE   (CSV as published, plain or gzip; replaces every postcode, all or nothing)',
+    options: {},
+    async run(ctx, { positionals }) {
+      const path = oneFile(positionals, 'the postcode directory CSV (e.g. NSPL_NOV_2021_UK.csv)');
+      return lookupImport(() => importPostcodes(ctx, cliActor, { path }, { onProgress: progressBar(path.split('/').pop() ?? path) }));
+    },
+  },
+  {
+    name: ['places', 'import-wards'],
+    summary: 'Load an ONS LSOA (2011) to ward lookup: ward names for the place finder and small-area names',
+    usage: 'commonweal places import-wards FILE   (CSV with LSOA11CD, WDyyCD, WDyyNM, LADyyCD; replaces every ward, all or nothing)',
+    options: {},
+    async run(ctx, { positionals }) {
+      const path = oneFile(positionals, 'the LSOA (2011) to ward lookup CSV');
+      return lookupImport(() => importWards(ctx, cliActor, { path }, { onProgress: progressBar(path.split('/').pop() ?? path) }));
+    },
+  },
+  {
+    name: ['places', 'find'],
+    summary: 'Find a place as the search page does: a postcode, sector, ward, town, local authority or code',
+    usage: 'commonweal places find TEXT…   e.g. commonweal places find "SR1 1AE"',
+    options: {},
+    async run(ctx, { positionals }) {
+      if (positionals.length === 0) throw AppError.validation([{ field: 'text', message: 'Give a postcode or place name, e.g. "SR1 1AE" or Byker' }]);
+      return findPlace(ctx.db, positionals.join(' '));
     },
   },
   {

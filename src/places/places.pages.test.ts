@@ -2,7 +2,8 @@
 // engines: the demo load, agreement with the published ranks, the pages and the read API.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine } from '../platform/testing.ts';
+import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { isAppError } from '../platform/errors.ts';
 import { rankAgreement } from './places.compute.ts';
 import { seedPlaces } from './places.demo.ts';
 import * as service from './places.service.ts';
@@ -11,12 +12,12 @@ eachEngine('places with the real data', (t) => {
   it('loads England and Scotland for the demo once, quickly, and not again', async () => {
     const { ctx } = t();
     const started = performance.now();
-    assert.deepEqual(await seedPlaces(ctx), ['iod2019', 'simd2020']);
+    assert.deepEqual(await seedPlaces(ctx), ['iod2019', 'simd2020', 'wards', 'postcodes']);
     const ms = performance.now() - started;
     process.stderr.write(`  [places] demo load of 32,844 LSOAs and 6,976 data zones on ${ctx.handle.engine}: ${Math.round(ms)} ms\n`);
     assert.deepEqual(await seedPlaces(ctx), []);
     const datasets = await service.loadedDatasets(ctx.db);
-    assert.deepEqual(datasets.map((d) => [d.dataset, d.areas]), [['iod2019', 32_844], ['simd2020', 6_976]]);
+    assert.deepEqual(datasets.map((d) => [d.dataset, d.areas]), [['iod2019', 32_844], ['postcodes', 31_469], ['simd2020', 6_976], ['wards', 34_753]]);
   });
 
   it('stores an IMD that agrees with the published ranks (32,736 of 32,844 exactly, none off by more than 2; every decile)', async () => {
@@ -55,12 +56,90 @@ eachEngine('places with the real data', (t) => {
     const { app } = t();
     const byName = await app.inject({ method: 'GET', url: '/places?q=tendring+018' });
     assert.equal(byName.statusCode, 200);
-    assert.match(byName.body, /href="\/places\/area\/E01021988">Tendring 018A<\/a>/);
+    assert.match(byName.body, /href="\/places\/area\/E01021988">[^<]+ \(Tendring 018A\)<\/a>/, 'named by its ward, then its published name');
     const byCode = await app.inject({ method: 'GET', url: '/places?q=e01021988' });
     assert.equal(byCode.statusCode, 303);
     assert.equal(byCode.headers.location, '/places/area/E01021988');
     const la = await app.inject({ method: 'GET', url: '/places?q=E06000002' });
     assert.equal(la.headers.location, '/places/la/E06000002');
+  });
+
+  it('finds a postcode from the search page and lands on its area, which says so', async () => {
+    const { app } = t();
+    const res = await app.inject({ method: 'GET', url: '/places?q=sr11ae' });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/places/area/E01008836?postcode=SR1+1AE');
+    const area = await app.inject({ method: 'GET', url: res.headers.location as string });
+    assert.equal(area.statusCode, 200);
+    assert.match(area.body, /Your postcode, <strong>SR1 1AE<\/strong>, is in this area, in [^<]+ ward, Sunderland\./);
+    const terminated = await app.inject({ method: 'GET', url: '/places/area/E01008703?postcode=SR1%201AA' });
+    assert.match(terminated.body, /SR1 1AA is no longer in use: it was terminated in December 1999\./);
+    // A postcode that is not in the area shown is not claimed for it.
+    const elsewhere = await app.inject({ method: 'GET', url: '/places/area/E01021988?postcode=SR1+1AE' });
+    assert.doesNotMatch(elsewhere.body, /Your postcode/);
+  });
+
+  it('lists a ward’s small areas, says plainly when it lacks a postcode, and rejects text that cannot be one', async () => {
+    const { app } = t();
+    const byker = await app.inject({ method: 'GET', url: '/places?q=Byker' });
+    assert.equal(byker.statusCode, 200);
+    assert.match(byker.body, /Byker ward, <a class="govuk-link" href="\/places\/la\/E08000021">Newcastle upon Tyne<\/a>/);
+    assert.match(byker.body, /The 6 small areas of Byker ward, most deprived first/);
+    assert.match(byker.body, /href="\/places\/area\/E01008304">Byker \(Newcastle upon Tyne 026C\)<\/a>/);
+    const unknown = await app.inject({ method: 'GET', url: '/places?q=ne99+9zz' });
+    assert.equal(unknown.statusCode, 200);
+    assert.match(unknown.body, /We don&#39;t have NE99 9ZZ: it is not in the 31,469 postcodes loaded here\./);
+    assert.match(unknown.body, /<a class="govuk-link" href="#local-authorities">Choose your local authority from the list<\/a>/);
+    assert.match(unknown.body, /id="local-authorities"/);
+    const sector = await app.inject({ method: 'GET', url: '/places?q=SR1+1' });
+    assert.match(sector.body, /Small areas of SR1 1, most deprived first/);
+    const bad = await app.inject({ method: 'GET', url: '/places?q=NE6+1A' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /<title>Error: /);
+    assert.match(bad.body, /govuk-error-summary/);
+    assert.match(bad.body, /href="#q">Enter a full postcode, like NE6 1AA, a postcode sector, like NE6 1, or the name of a place, like Byker<\/a>/);
+  });
+
+  it('finds places over the API, saying what matched and how', async () => {
+    const { app } = t();
+    const postcode = (await app.inject({ method: 'GET', url: '/api/v1/places/areas?q=sr1%201ae' })).json();
+    assert.equal(postcode.match.kind, 'postcode');
+    assert.equal(postcode.match.postcode, 'SR1 1AE');
+    assert.equal(postcode.areas[0].code, 'E01008836');
+    assert.equal(postcode.localAuthorities[0].name, 'Sunderland');
+    assert.ok(postcode.areas[0].ward.name);
+    const walker = (await app.inject({ method: 'GET', url: '/api/v1/places/areas?q=Walker' })).json();
+    assert.equal(walker.match.kind, 'names');
+    const ward = walker.match.wards.find((w: { name: string }) => w.name === 'Walker');
+    assert.equal(ward.areas.length, 7);
+    assert.ok(ward.areas.every((c: string) => walker.areas.some((a: { code: string }) => a.code === c)));
+    const unknown = (await app.inject({ method: 'GET', url: '/api/v1/places/areas?q=NE99%209ZZ' })).json();
+    assert.equal(unknown.match.kind, 'postcode-unknown');
+    assert.match(unknown.match.summary, /^We don't have NE99 9ZZ/);
+    const bad = await app.inject({ method: 'GET', url: '/api/v1/places/areas?q=NE6%201A' });
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().errors[0].field, 'q');
+  });
+
+  it('checks fairness by postcode as well as by area code, and names a postcode it does not have', async () => {
+    const { app, ctx } = t();
+    const amounts = await service.parseAmountsCsv('postcode,amount\nSR1 1AE,100\nsr11ae,50\nE01021988,10\n');
+    assert.deepEqual(amounts, [['SR1 1AE', 100n], ['SR1 1AE', 50n], ['E01021988', 10n]]);
+    assert.deepEqual(await service.areasForPostcodes(ctx.db, amounts), [['E01008836', 100n], ['E01008836', 50n], ['E01021988', 10n]]);
+    await assert.rejects(service.areasForPostcodes(ctx.db, [['NE99 9ZZ', 1n], ['E01021988', 1n]]), (error) => {
+      assert.ok(isAppError(error));
+      assert.equal(error.fieldErrors[0]?.message, "We don't have the small area of the postcode NE99 9ZZ: give their area codes instead");
+      return true;
+    });
+    const agent = new TestAgent(app);
+    await agent.get('/places/fairness');
+    const page = await agent.postMultipart('/places/fairness', { csv: 'SR1 1AE,250000\nSR1 1AA,1000' });
+    assert.equal(page.statusCode, 200, page.body.slice(0, 300));
+    assert.match(page.body, /Lines read\s*<\/dt>\s*<dd class="govuk-summary-list__value">\s*2\s*<\/dd>/);
+    assert.doesNotMatch(page.body, /SR1 1AE<\/td>/, "no postcode is left unmatched");
+    const bad = await agent.postMultipart('/places/fairness', { csv: 'NE99 9ZZ,250000' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /We don&#39;t have the small area of the postcode NE99 9ZZ/);
   });
 
   it('shows a small area: rank, decile, the domains as a chart with a table, neighbours, plain words', async () => {

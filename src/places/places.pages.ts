@@ -2,6 +2,7 @@ import type { App, AppContext } from '../platform/module.ts';
 import { isAppError } from '../platform/errors.ts';
 import { barChart, percent } from '../platform/charts.ts';
 import * as service from './places.service.ts';
+import { findPlace, monthWords } from './places.finder.ts';
 import { IMD_DOMAINS, type ImdDomain } from './places.types.ts';
 import { IMD_DOMAIN_LABELS } from './places.geography.ts';
 import type { FieldError } from '../platform/errors.ts';
@@ -53,14 +54,13 @@ export function placesPages(app: App, ctx: AppContext): void {
   app.get('/places', async (request, reply) => {
     const q = request.query as Query;
     const page = Math.max(1, Number.parseInt(q.page ?? '1', 10) || 1);
-    const search = q.q && q.q.trim() !== '' ? await service.searchPlaces(db, { q: q.q, page, pageSize: 25 }) : null;
-    // A code that names exactly one place goes straight to it.
-    if (search && search.areas.length === 1 && search.totalAreas === 1 && search.localAuthorities.length === 0 && search.areas[0]!.code === q.q!.trim().toUpperCase()) {
-      return reply.redirect(`/places/area/${search.areas[0]!.code}`, 303);
-    }
-    if (search && search.localAuthorities.length === 1 && search.areas.length === 0 && search.localAuthorities[0]!.code === q.q!.trim().toUpperCase()) {
-      return reply.redirect(`/places/la/${search.localAuthorities[0]!.code}`, 303);
-    }
+    const typed = (q.q ?? '').trim();
+    const match = typed !== '' ? await findPlace(db, typed, { page, limit: 25 }) : null;
+    // A postcode or a code that names one place goes straight to it.
+    if (match?.kind === 'postcode') return reply.redirect(`/places/area/${match.area.code}?${new URLSearchParams({ postcode: match.postcode })}`, 303);
+    if (match?.kind === 'area') return reply.redirect(`/places/area/${match.area.code}`, 303);
+    if (match?.kind === 'local-authority') return reply.redirect(`/places/la/${match.localAuthority.code}`, 303);
+    const errors = match?.kind === 'invalid' ? [{ field: 'q', message: match.message }] : undefined;
     const las = await service.listLocalAuthorities(db);
     const england = las.filter((l) => l.country === 'england' && l.summary).sort((a, b) => (a.summary!.rankOfAvgScore ?? 0) - (b.summary!.rankOfAvgScore ?? 0));
     const scotland = las.filter((l) => l.country === 'scotland').sort((a, b) => b.inDecile1 / b.areas - a.inDecile1 / a.areas);
@@ -74,15 +74,15 @@ export function placesPages(app: App, ctx: AppContext): void {
       format: oneDp,
       labelWidth: 210,
     }) : null;
-    const pages = search ? Math.max(1, Math.ceil(search.totalAreas / search.pageSize)) : 1;
-    const link = (p: number) => `/places?${new URLSearchParams({ q: q.q ?? '', page: String(p) })}`;
+    const pages = match?.kind === 'names' ? Math.max(1, Math.ceil(match.totalAreas / 25)) : 1;
+    const link = (p: number) => `/places?${new URLSearchParams({ q: typed, page: String(p) })}`;
     return reply.page('places/views/index.njk', {
-      query: q.q ?? '', search, england, scotland, chart, datasets: await service.loadedDatasets(db),
-      pagination: search && pages > 1 ? {
+      query: q.q ?? '', match, errors, england, scotland, chart, datasets: await service.loadedDatasets(db),
+      pagination: pages > 1 ? {
         previous: page > 1 ? { href: link(page - 1) } : undefined,
         next: page < pages ? { href: link(page + 1) } : undefined,
       } : null,
-    });
+    }, { status: errors ? 400 : 200 });
   });
 
   app.get('/places/la/:code', async (request, reply) => {
@@ -103,6 +103,12 @@ export function placesPages(app: App, ctx: AppContext): void {
     const code = (request.params as { code: string }).code.trim().toUpperCase();
     if (/^(E0[6-9]|S12)\d{6}$/.test(code)) return reply.redirect(`/places/la/${code}`, 303);
     const view = await service.getArea(db, code);
+    // Arrived from the finder with a postcode: say so, if the postcode really is in this area.
+    const typed = (request.query as Query).postcode;
+    const found = typed ? await findPlace(db, typed.slice(0, 20)) : null;
+    const postcode = found?.kind === 'postcode' && found.area.code === view.area.code
+      ? { postcode: found.postcode, terminated: found.terminated ? monthWords(found.terminated) : null }
+      : null;
     const n = view.area.of;
     const chart = barChart({
       id: 'chart-domains',
@@ -115,7 +121,7 @@ export function placesPages(app: App, ctx: AppContext): void {
       width: 480,
       labelWidth: 230,
     });
-    return reply.page('places/views/area.njk', { ...view, chart });
+    return reply.page('places/views/area.njk', { ...view, chart, postcode });
   });
 
   app.get('/places/fairness', async (_request, reply) =>
@@ -127,7 +133,7 @@ export function placesPages(app: App, ctx: AppContext): void {
     const form = { csv: text(body.csv) };
     const field = upload !== null ? 'file' : 'csv';
     try {
-      const amounts = await service.parseAmountsCsv(upload ?? form.csv, field);
+      const amounts = await service.areasForPostcodes(db, await service.parseAmountsCsv(upload ?? form.csv, field), field);
       const report = await service.fairnessReport(db, amounts);
       return reply.page('places/views/fairness.njk', {
         values: form, report, lines: amounts.length, chart: fairnessChart(report, 'chart-fairness'),

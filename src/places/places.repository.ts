@@ -9,14 +9,16 @@ import type {
   PlacesIndexResultsTable,
   PlacesIod2019RanksTable,
   PlacesLaSummariesTable,
+  PlacesAreaWardsTable,
   PlacesLocalAuthoritiesTable,
   PlacesSimd2020RanksTable,
+  PlacesWardsTable,
   PlacesSmallAreasTable,
 } from './places.table.ts';
 
 export type Country = 'england' | 'scotland';
 export type IndexName = 'imd2019' | 'simd2020';
-export type Dataset = 'iod2019' | 'simd2020';
+export type Dataset = 'iod2019' | 'simd2020' | 'postcodes' | 'wards';
 
 type PgType = 'text' | 'int' | 'float8';
 
@@ -152,12 +154,15 @@ export async function localAuthorities(db: Db, country?: Country) {
   return rows.map((r) => ({ ...r, areas: Number(r.areas) }));
 }
 
-const areaColumns = ['a.code', 'a.name', 'a.kind', 'a.la_code', 'a.population', 'l.name as la_name', 'l.country', 'r.index_name', 'r.score', 'r.rank', 'r.decile'] as const;
+const areaColumns = ['a.code', 'a.name', 'a.kind', 'a.la_code', 'a.population', 'l.name as la_name', 'l.country', 'r.index_name', 'r.score', 'r.rank', 'r.decile', 'w.code as ward_code', 'w.name as ward_name'] as const;
 
+/** Small areas with their local authority, computed index and (best-fit) ward: one row per area. */
 function areaQuery(db: Db) {
   return db.selectFrom('places_small_areas as a')
     .innerJoin('places_local_authorities as l', 'l.code', 'a.la_code')
-    .leftJoin('places_index_results as r', 'r.area_code', 'a.code');
+    .leftJoin('places_index_results as r', 'r.area_code', 'a.code')
+    .leftJoin('places_area_wards as aw', 'aw.area_code', 'a.code')
+    .leftJoin('places_wards as w', 'w.code', 'aw.ward_code');
 }
 
 export async function smallArea(db: Db, code: string) {
@@ -198,16 +203,101 @@ export async function areaNeeds(db: Db, indexName: IndexName) {
     .select(['r.area_code', 'r.decile', 'a.population']).where('r.index_name', '=', indexName).execute();
 }
 
-/** Searches local authorities and small areas by code (prefix) or name (contains), most deprived first. */
+/**
+ * Searches local authorities and small areas by code (prefix) or name (contains), most deprived first. The
+ * matching codes are found first from the small-area table alone (one scan, in rank order, counted as they
+ * come); only the page asked for is then read with its local authority, index and ward.
+ */
 export async function search(db: Db, q: string, limit: number, offset: number) {
   const pattern = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const codePrefix = `${q.toUpperCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const las = await db.selectFrom('places_local_authorities').selectAll()
     .where((eb) => eb.or([eb(sql`lower(name)`, 'like', pattern), eb('code', 'like', codePrefix)]))
     .orderBy('name').limit(50).execute();
-  const where = sql<boolean>`(lower(a.name) LIKE ${pattern} OR a.code LIKE ${codePrefix})`;
-  const total = await areaQuery(db).select((eb) => eb.fn.countAll<string>().as('n')).where(where).executeTakeFirst();
-  const areas = await areaQuery(db).select(areaColumns).where(where).orderBy('r.index_name').orderBy('r.rank').orderBy('a.code')
-    .limit(limit).offset(offset).execute();
-  return { las, areas, totalAreas: Number(total?.n ?? 0) };
+  const matches = await db.selectFrom('places_small_areas as a').leftJoin('places_index_results as r', 'r.area_code', 'a.code')
+    .select('a.code').where(sql<boolean>`(lower(a.name) LIKE ${pattern} OR a.code LIKE ${codePrefix})`)
+    .orderBy('r.index_name').orderBy('r.rank').orderBy('a.code').execute();
+  const page = matches.slice(offset, offset + limit).map((m) => m.code);
+  const rows = page.length ? await smallAreasByCode(db, page) : [];
+  const order = new Map(page.map((c, i) => [c, i]));
+  const areas = rows.sort((a, b) => (order.get(a.code) ?? 0) - (order.get(b.code) ?? 0));
+  return { las, areas, totalAreas: matches.length };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The place finder (migration 0025): postcodes and wards.
+
+/**
+ * Empties the postcode directory before a new one is COPYed in. Call inside the import's transaction: the lock
+ * makes two imports take turns (the second replaces the first) while readers carry on with the old rows.
+ */
+export async function deletePostcodes(db: Db): Promise<void> {
+  await sql`LOCK TABLE places_postcodes IN SHARE ROW EXCLUSIVE MODE`.execute(db);
+  await db.deleteFrom('places_postcodes').execute();
+}
+
+/** Replaces every ward and every small area's ward. Call inside a transaction. */
+export async function replaceWards(db: Db, wards: PlacesWardsTable[], areaWards: PlacesAreaWardsTable[]): Promise<void> {
+  await sql`LOCK TABLE places_wards, places_area_wards IN SHARE ROW EXCLUSIVE MODE`.execute(db);
+  await db.deleteFrom('places_area_wards').execute();
+  await db.deleteFrom('places_wards').execute();
+  await bulkInsert(db, 'places_wards', wards, [{ name: 'code', type: 'text' }, { name: 'name', type: 'text' }, { name: 'la_code', type: 'text' }]);
+  await bulkInsert(db, 'places_area_wards', areaWards, [{ name: 'area_code', type: 'text' }, { name: 'ward_code', type: 'text' }]);
+}
+
+export async function countPostcodes(db: Db): Promise<number> {
+  const row = await getImport(db, 'postcodes');
+  return row?.areas ?? 0;
+}
+
+/** The small areas of a postcode sector ("NE6 1") or outward code ("NE6"), with how many live postcodes each holds. */
+export async function areasOfPostcodes(db: Db, by: { sector: string } | { outward: string }) {
+  let q = db.selectFrom('places_postcodes').select(['area_code']).select((eb) => eb.fn.countAll<string>().as('postcodes'))
+    .where('area_code', 'is not', null).where('terminated', 'is', null);
+  q = 'sector' in by ? q.where('sector', '=', by.sector) : q.where('outward', '=', by.outward);
+  const rows = await q.groupBy('area_code').execute();
+  return rows.map((r) => ({ area_code: r.area_code!, postcodes: Number(r.postcodes) }));
+}
+
+/** Wards whose name starts with `q`, or has a word starting with it ("walker" finds Walker and Walkergate). */
+export async function wardsNamed(db: Db, q: string, limit: number) {
+  const escaped = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+  return db.selectFrom('places_wards as w').leftJoin('places_local_authorities as l', 'l.code', 'w.la_code')
+    .select(['w.code', 'w.name', 'w.la_code', 'l.name as la_name'])
+    .where((eb) => eb.or([
+      eb(sql`lower(w.name)`, 'like', `${escaped}%`),
+      eb(sql`lower(w.name)`, 'like', `% ${escaped}%`),
+      eb(sql`lower(w.name)`, 'like', `%-${escaped}%`),
+    ]))
+    .orderBy(sql`lower(w.name) = ${q.toLowerCase()}`, 'desc').orderBy('w.name').orderBy('l.name')
+    .limit(limit).execute();
+}
+
+/** The small areas that lie (best fit) in each of `wardCodes`. */
+export async function areasOfWards(db: Db, wardCodes: readonly string[]) {
+  if (wardCodes.length === 0) return [];
+  return areaQuery(db).innerJoin('places_area_wards as aw2', 'aw2.area_code', 'a.code').select(areaColumns).select('aw2.ward_code as of_ward')
+    .where('aw2.ward_code', 'in', [...wardCodes]).orderBy('r.rank').orderBy('a.code').execute();
+}
+
+export async function postcodesByCompact(db: Db, compacts: readonly string[]) {
+  if (compacts.length === 0) return [];
+  return db.selectFrom('places_postcodes').select(['postcode', 'area_code']).where('compact', 'in', [...compacts]).execute();
+}
+
+/**
+ * A postcode with its small area as the area queries give it (null columns when the area is not loaded): one
+ * query for the finder's commonest question.
+ */
+export async function postcodeWithArea(db: Db, compact: string) {
+  return db.selectFrom('places_postcodes as p')
+    .leftJoin('places_small_areas as a', 'a.code', 'p.area_code')
+    .leftJoin('places_local_authorities as l', 'l.code', 'a.la_code')
+    .leftJoin('places_local_authorities as pl', 'pl.code', 'p.la_code')
+    .leftJoin('places_index_results as r', 'r.area_code', 'a.code')
+    .leftJoin('places_area_wards as aw', 'aw.area_code', 'a.code')
+    .leftJoin('places_wards as w', 'w.code', 'aw.ward_code')
+    .select(['p.postcode', 'p.area_code', 'p.la_code as postcode_la_code', 'pl.name as postcode_la_name', 'p.terminated'])
+    .select(['a.code', 'a.name', 'a.kind', 'a.la_code', 'a.population', 'l.name as la_name', 'l.country', 'r.index_name', 'r.score', 'r.rank', 'r.decile', 'w.code as ward_code', 'w.name as ward_name'])
+    .where('p.compact', '=', compact).executeTakeFirst();
 }

@@ -36,6 +36,7 @@ import { ParseError, parseIod2019Domains, parseIod2019Population, parseSimd2020R
 import { IMD_DOMAINS, SIMD_DOMAINS, type ImdDomain, type SimdDomain } from './places.types.ts';
 import { IMD_DOMAIN_LABELS, SCOTTISH_COUNCIL_AREAS, SIMD_DOMAIN_LABELS, decileWords } from './places.geography.ts';
 import * as repo from './places.repository.ts';
+import { formatPostcode, postcodeParts } from './places.postcode.ts';
 import type { PlacesLaSummariesTable } from './places.table.ts';
 
 export type { Country, IndexName } from './places.repository.ts';
@@ -191,7 +192,12 @@ const COUNTRY_NAME = { england: 'England', scotland: 'Scotland' } as const;
 /** What one small area's need looks like: other modules show this beside a project, a service or a spend. */
 export interface AreaNeedView {
   code: string;
+  /** The published name ("Newcastle upon Tyne 026C"; for a data zone, its intermediate zone). */
   name: string;
+  /** What a person reads: the ward it lies in, then the published name ("Byker (Newcastle upon Tyne 026C)"). */
+  label: string;
+  /** The electoral ward it lies in (best fit), when a ward lookup is loaded. */
+  ward: { code: string; name: string } | null;
   kind: 'lsoa2011' | 'datazone2011';
   localAuthority: { code: string; name: string };
   country: 'england' | 'scotland';
@@ -209,14 +215,30 @@ export interface AreaNeedView {
 
 type AreaRow = NonNullable<Awaited<ReturnType<typeof repo.smallArea>>>;
 
+/**
+ * How many small areas each index ranks. Every import writes one result per area it loads and records that
+ * count in places_imports, so the few rows there answer this instead of counting 40,000 results each time.
+ */
 async function counts(db: Db): Promise<Record<IndexName, number>> {
-  return { imd2019: await repo.countAreas(db, 'imd2019'), simd2020: await repo.countAreas(db, 'simd2020') };
+  const imports = new Map((await repo.listImports(db)).map((i) => [i.dataset, i.areas]));
+  return {
+    imd2019: imports.get('iod2019') ?? (await repo.countAreas(db, 'imd2019')),
+    simd2020: imports.get('simd2020') ?? (await repo.countAreas(db, 'simd2020')),
+  };
+}
+
+/** Presents small-area rows (as the repository's area queries return them) for other parts of this module. */
+export async function presentAreaRows(db: Db, rows: readonly AreaRow[]): Promise<AreaNeedView[]> {
+  if (rows.length === 0) return [];
+  const n = await counts(db);
+  return rows.map((r) => presentArea(r, n));
 }
 
 function presentArea(row: AreaRow, n: Record<IndexName, number>): AreaNeedView {
   const index = (row.index_name ?? (row.kind === 'lsoa2011' ? 'imd2019' : 'simd2020')) as IndexName;
+  const ward = row.ward_code && row.ward_name ? { code: row.ward_code, name: row.ward_name } : null;
   return {
-    code: row.code, name: row.name, kind: row.kind, localAuthority: { code: row.la_code, name: row.la_name },
+    code: row.code, name: row.name, label: ward && !row.name.startsWith(ward.name) ? `${ward.name} (${row.name})` : row.name, ward, kind: row.kind, localAuthority: { code: row.la_code, name: row.la_name },
     country: row.country, population: row.population, index, indexLabel: INDEX_SHORT[index],
     rank: row.rank ?? 0, of: n[index], decile: row.decile ?? 0, score: row.score ?? 0,
   };
@@ -239,6 +261,26 @@ export async function decileOf(db: Db, areaCode: string): Promise<number | null>
 export async function areaNeed(db: Db, areaCode: string): Promise<AreaNeedView | null> {
   const row = await repo.smallArea(db, normaliseCode(areaCode));
   return row ? presentArea(row, await counts(db)) : null;
+}
+
+/**
+ * Turns postcodes among `amounts` keys ("SR1 1AE", as {@link parseAmountsCsv} keeps them) into their small areas
+ * (amounts of postcodes in the same area add up); codes pass through. A postcode that is not loaded, or whose
+ * small area is not, is a validation error on `field` naming up to ten of them, so nothing is counted silently.
+ */
+export async function areasForPostcodes<T extends bigint | number>(db: Db, amounts: readonly (readonly [string, T])[], field = 'csv'): Promise<[string, T][]> {
+  const postcodeOf = (key: string) => (/^[A-Za-z][0-9]{8}$/.test(key.trim()) ? null : formatPostcode(key));
+  const postcodes = [...new Set(amounts.map(([k]) => postcodeOf(k)).filter((p): p is string => p !== null))];
+  if (postcodes.length === 0) return amounts.map(([k, v]) => [k, v]);
+  const found = new Map((await repo.postcodesByCompact(db, postcodes.map((p) => postcodeParts(p).compact))).map((r) => [r.postcode, r.area_code]));
+  const missing = postcodes.filter((p) => !found.get(p));
+  if (missing.length) {
+    throw AppError.validation([{ field, message: `We don't have the small area of ${missing.length === 1 ? 'the postcode' : `${missing.length.toLocaleString('en-GB')} postcodes`} ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}: give their area codes instead` }]);
+  }
+  return amounts.map(([k, v]) => {
+    const p = postcodeOf(k);
+    return [p ? found.get(p)! : k, v];
+  });
 }
 
 /** The fairness report as it leaves the server: amounts as decimal strings (they may exceed 2^53). */
@@ -563,7 +605,8 @@ export async function buildCustomIndex(db: Db, input: { indicators: CustomIndica
 
 /**
  * Reads "area code, amount" lines pasted or uploaded by a person (CSV; a header line is allowed; amounts are
- * whole numbers, thousands commas allowed when quoted). Throws a validation AppError on `field` naming the
+ * whole numbers, thousands commas allowed when quoted). A line may give a postcode instead of a code: it is kept
+ * in its written form ("SR1 1AE") for {@link areasForPostcodes} to turn into its small area. Throws a validation AppError on `field` naming the
  * line and column of the first problem, so nothing is half-read.
  */
 export async function parseAmountsCsv(text: string, field = 'csv'): Promise<[string, bigint][]> {
@@ -575,14 +618,15 @@ export async function parseAmountsCsv(text: string, field = 'csv'): Promise<[str
     let first = true;
     for await (const record of readCsvRecords(text)) {
       const [rawCode = '', rawAmount = ''] = record.fields.map((f) => f.trim());
-      const isHeader = first && !/^[A-Za-z][0-9]{8}$/.test(rawCode);
+      const postcode = formatPostcode(rawCode);
+      const isHeader = first && !/^[A-Za-z][0-9]{8}$/.test(rawCode) && postcode === null;
       first = false;
       if (isHeader) continue;
       if (record.fields.length < 2) fail(record.line, record.fields.length + 1, 'expected an area code and an amount separated by a comma');
-      if (!/^[A-Za-z][0-9]{8}$/.test(rawCode)) fail(record.line, 1, `"${rawCode.slice(0, 20)}" is not an area code like E01033569 or S01010206`);
+      if (!/^[A-Za-z][0-9]{8}$/.test(rawCode) && postcode === null) fail(record.line, 1, `"${rawCode.slice(0, 20)}" is not an area code like E01033569 or S01010206, or a postcode like SR1 1AE`);
       const plain = rawAmount.replace(/^£/, '').replace(/,(?=\d{3}(\D|$))/g, '');
       if (!/^-?\d{1,30}$/.test(plain)) fail(record.line, 2, `"${rawAmount.slice(0, 20)}" is not a whole number (give pence, minutes or people)`);
-      out.push([normaliseCode(rawCode), BigInt(plain)]);
+      out.push([postcode ?? normaliseCode(rawCode), BigInt(plain)]);
       if (out.length > 50000) fail(record.line, 1, 'give 50,000 lines or fewer');
     }
   } catch (error) {

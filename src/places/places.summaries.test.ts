@@ -56,6 +56,31 @@ describe('laSummaries on IoD2019', () => {
     assert.equal(Math.round((100 * withOne) / 317), 61);
   });
 
+  it('reproduces the published IoD2019 File 10 "IMD 2019 - Extent" of a dozen districts to its four decimals', async () => {
+    // File_10_-_IoD2019_Local_Authority_District_Summaries__lower-tier__.xlsx, sheet IMD, column "IMD 2019 -
+    // Extent", as copied (rounded to 4 dp) in matthewgthomas/covid-19-regional-deprivation data/deaths-la.csv.
+    const published: Record<string, number> = {
+      E06000009: 0.5766, // Blackpool
+      E06000002: 0.571, // Middlesbrough
+      E08000011: 0.5992, // Knowsley
+      E08000012: 0.6213, // Liverpool
+      E08000021: 0.3706, // Newcastle upon Tyne
+      E08000024: 0.396, // Sunderland
+      E08000037: 0.3397, // Gateshead
+      E06000047: 0.3043, // County Durham
+      E06000057: 0.205, // Northumberland
+      E09000002: 0.4724, // Barking and Dagenham
+      E07000242: 0.0009, // East Hertfordshire
+      E07000129: 0, // Blaby
+    };
+    const { summaries } = await england();
+    for (const [code, extent] of Object.entries(published)) {
+      const s = summaries.find((x) => x.ladCode === code);
+      assert.ok(s, code);
+      assert.ok(Math.abs(s.extent - extent) <= 0.00005 + 1e-12, `${code}: computed ${s.extent.toFixed(5)}, published ${extent}`);
+    }
+  });
+
   it('keeps every measure within its range', async () => {
     const { summaries } = await england();
     for (const s of summaries) {
@@ -103,8 +128,8 @@ describe('laSummaries, worked by hand', () => {
     assert.ok(Math.abs((a?.avgRank ?? 0) - 7.3) < 1e-12);
     // one of three LSOAs in decile 1
     assert.equal(a?.proportion, 1 / 3);
-    // percentiles 10, 20, 50 → weights 1, 1 − 0.95·10/20 = 0.525, 0: (100 + 300·0.525)/1000 = 0.2575
-    assert.ok(Math.abs((a?.extent ?? 0) - 0.2575) < 1e-12);
+    // percentiles 10, 20, 50 → weights 1, 0.95 − 0.90·9/19 = 0.52368…, 0: (100 + 300·0.52368…)/1000
+    assert.ok(Math.abs((a?.extent ?? 0) - (100 + 300 * (0.95 - (0.9 * 9) / 19)) / 1000) < 1e-12);
     // 10% of 1000 people = 100: exactly the rank-1 LSOA, reversed rank 10
     assert.equal(a?.localConcentration, 10);
   });
@@ -119,12 +144,14 @@ describe('laSummaries, worked by hand', () => {
     assert.ok(Math.abs((b2?.localConcentration ?? 0) - (30 * 8 + 33 * 7) / 63) < 1e-12);
   });
 
-  it('weights extent from 1 at the 10th percentile to 0.05 at the 30th', () => {
+  it('weights extent 1 to the 10th percentile, then 0.95 at the 11th sliding to 0.05 at the 30th (the technical report)', () => {
     assert.equal(extentWeight(1), 1);
     assert.equal(extentWeight(10), 1);
-    assert.ok(Math.abs(extentWeight(20) - 0.525) < 1e-12);
+    assert.ok(Math.abs(extentWeight(11) - 0.95) < 1e-12);
+    assert.ok(Math.abs(extentWeight(12) - 0.9026315789473684) < 1e-12, 'a step of 0.90/19 a percentile');
     assert.ok(Math.abs(extentWeight(30) - 0.05) < 1e-12);
     assert.equal(extentWeight(31), 0);
+    for (let p = 11; p < 30; p++) assert.ok(extentWeight(p) > extentWeight(p + 1), `falls from ${p} to ${p + 1}`);
   });
 
   it('refuses an LSOA without a population', () => {

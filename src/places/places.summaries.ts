@@ -9,9 +9,11 @@
 //   counts as N (32,844) and the least as 1: a higher average rank means a more deprived district.
 // - proportion: the share of the district's LSOAs (a count of LSOAs, not people) in the most deprived 10%
 //   nationally (decile 1). Middlesbrough: 42 of 86 LSOAs, 0.488.
-// - extent: the population-weighted share of people living in the most deprived 30% of LSOAs nationally, with
-//   weight 1 up to the 10th national percentile, tapering linearly to 0.05 at the 30th and 0 beyond. An LSOA's
-//   national percentile is ceil(100·rank/N); its weight is 1 − 0.95·(p − 10)/20 for 10 < p ≤ 30.
+// - extent: the population-weighted share of people living in the most deprived 30% of LSOAs nationally, as the
+//   technical report defines it: the most deprived 10% (percentiles 1–10) count in full (weight 1), then a
+//   sliding weight from 0.95 at the 11th percentile down to 0.05 at the 30th, and 0 beyond. An LSOA's national
+//   percentile is ceil(100·rank/N); its weight is 0.95 − 0.90·(p − 11)/19 for 11 ≤ p ≤ 30 (steps of 0.05).
+//   With it the published File 10 "IMD 2019 - Extent" is reproduced to its four decimals (places.summaries.test.ts).
 // - local_concentration: the population-weighted mean of the reversed ranks of the district's most deprived
 //   LSOAs that together hold exactly 10% of its population; the LSOA that crosses the 10% line counts only
 //   with the part of its population needed to reach it.
@@ -48,10 +50,10 @@ interface SmallArea {
   readonly score: number | null;
 }
 
-/** The extent weight for a national percentile (1 = most deprived 1%). */
+/** The extent weight for a whole national percentile (1 = most deprived 1%): 1, then 0.95 at the 11th … 0.05 at the 30th. */
 export function extentWeight(percentile: number): number {
   if (percentile <= 10) return 1;
-  if (percentile <= 30) return 1 - (0.95 * (percentile - 10)) / 20;
+  if (percentile <= 30) return 0.95 - (0.9 * (percentile - 11)) / 19;
   return 0;
 }
 

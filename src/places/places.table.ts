@@ -68,13 +68,40 @@ export interface PlacesLaSummariesTable {
 }
 
 export interface PlacesImportsTable {
-  dataset: 'iod2019' | 'simd2020';
+  dataset: 'iod2019' | 'simd2020' | 'postcodes' | 'wards';
   sha256: string;
   areas: number;
   imported_at: Generated<Date>;
 }
 
+// Migration 0025-places-finder.
+export interface PlacesPostcodesTable {
+  compact: string;
+  postcode: string;
+  /** The outward code ("NE6") and the sector ("NE6 1"). */
+  outward: string;
+  sector: string;
+  area_code: string | null;
+  la_code: string | null;
+  /** 'YYYYMM' when the postcode was terminated; null while live. */
+  terminated: string | null;
+}
+
+export interface PlacesWardsTable {
+  code: string;
+  name: string;
+  la_code: string;
+}
+
+export interface PlacesAreaWardsTable {
+  area_code: string;
+  ward_code: string;
+}
+
 export interface PlacesTables {
+  places_postcodes: PlacesPostcodesTable;
+  places_wards: PlacesWardsTable;
+  places_area_wards: PlacesAreaWardsTable;
   places_local_authorities: PlacesLocalAuthoritiesTable;
   places_small_areas: PlacesSmallAreasTable;
   places_iod2019_ranks: PlacesIod2019RanksTable;

@@ -57,6 +57,11 @@ eachEngine('commissioning consortium consent', (t) => {
     assert.equal(invitations.statusCode, 200);
     assert.deepEqual(invitations.json().map((i: { bidId: string; sharePercent: number }) => [i.bidId, i.sharePercent]), [[bidId, 40]]);
     assert.deepEqual((await get(app, '/api/v1/commissioning/invitations', companyStaff.auth)).json(), [], 'only administrators answer');
+    // The invitation waits in the inbox of the member's administrators (and not of its staff).
+    const inboxOf = async (auth: Record<string, string>) => ((await get(app, '/api/v1/me/inbox', auth)).json() as { kinds: { kind: string; items: { href: string }[] }[] })
+      .kinds.find((g) => g.kind === 'commissioning.consortium-invitation')?.items.map((i) => i.href) ?? [];
+    assert.deepEqual(await inboxOf(c.companyAdmin.auth), ['/commissioning/invitations']);
+    assert.deepEqual(await inboxOf(companyStaff.auth), []);
 
     // The wrong people cannot answer: the lead's administrator, a staff member, another organisation's administrator, someone signed out.
     const consent = (who: Record<string, string>, organisation: string, decision: string) => post(app, `/api/v1/commissioning/bids/${bidId}/consent`, who, { organisation, decision });

@@ -2,6 +2,7 @@
 // moment a commissioner assigns it to them (they are emailed then) until they have scored it or declared a
 // conflict of interest, while the opportunity is still being evaluated. Before the deadline the bid is sealed:
 // it shows, with the date scoring opens.
+import { listInvitations } from './commissioning.service.ts';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { notifyWork, type WorkItem, type WorkKind, type WorkPerson } from '../platform/inbox.ts';
@@ -37,6 +38,18 @@ async function toScore(db: Db, person: WorkPerson): Promise<WorkItem[]> {
 
 export const commissioningWork: WorkKind[] = [
   { kind: scoreKind, label: 'Bids to score', emailHint: 'When a commissioner assigns a bid to you to evaluate', list: toScore },
+  {
+    // Answered on /commissioning/invitations; the invitation email itself is sent when the bid names the member.
+    kind: 'commissioning.consortium-invitation', label: 'Consortium invitations to answer',
+    emailHint: 'Always emailed to the member’s administrators when a bid names their organisation',
+    list: async (db, person) => (await listInvitations(db, { userId: person.id, tokenId: null, isAdmin: false, via: 'session' }))
+      .filter((i) => i.open)
+      .map((i) => ({
+        title: `Answer ${i.lead.name}’s invitation: ${i.opportunity.title}, lot ${i.lot.number}`,
+        href: '/commissioning/invitations', date: new Date(i.invitedAt),
+        detail: `${i.memberOrganisation.name}, ${i.sharePercent}% share; bids close ${i.opportunity.bidDeadline.slice(0, 16).replace('T', ' ')}`,
+      })),
+  },
 ];
 
 /** Tells an evaluator a bid is theirs to score (in the assigning transaction). */

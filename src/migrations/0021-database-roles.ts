@@ -58,7 +58,7 @@ export const statements = [
        DECLARE t text := 'spend_lines_f_' || replace(file::text, '-', '');
        BEGIN
          IF EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass(t)) THEN
-           RAISE EXCEPTION '% is part of spend_lines', t;
+           RAISE EXCEPTION '%% is part of spend_lines', t;
          END IF;
          EXECUTE format('DROP TABLE IF EXISTS %%I', t);
        END $body$$f$, current_schema());

@@ -1,4 +1,5 @@
 import type { CommonwealModule } from './module.ts';
+import { draftsWaitingFor } from './drafts.ts';
 import { authPages } from './auth/auth.pages.ts';
 import { platformPages } from './platform.pages.ts';
 import { inboxPages } from './inbox.pages.ts';
@@ -23,6 +24,15 @@ export function platformModule(home: Parameters<typeof platformPages>[2]): Commo
       inboxPages(app, ctx);
     },
     commands: platformCommands,
+    // Uploads held as drafts wait for their publisher's staff until published, discarded or expired.
+    work: [{
+      kind: 'platform.draft-to-publish', label: 'Uploads to check and publish',
+      emailHint: 'Never emailed: the person who uploaded sees the check at once; it waits here for the others',
+      list: async (db, person) => (await draftsWaitingFor(db, person.id)).map((d) => ({
+        title: `Check and publish: ${d.draft.title}`, href: d.href, date: d.draft.createdAt,
+        detail: `${d.label}; expires ${d.draft.expiresAt.toISOString().slice(0, 10)}`,
+      })),
+    }],
     async seedDemo(ctx) {
       // A newcomer needs someone who can see the administrator's pages (outbox, audit log): create one the
       // first time, with a password they choose or one we print once.

@@ -108,6 +108,11 @@ eachEngine('spend drafts', (t) => {
     // What waits for whom: Newcastle's finance officer, not Gateshead's.
     assert.deepEqual((await draftsWaitingFor(ctx.db, staff.user.id)).map((w) => [w.draft.id, w.label, w.href]), [[draft.id, 'Spending file', draft.link]]);
     assert.deepEqual(await draftsWaitingFor(ctx.db, other.user.id), []);
+    // The draft waits in the inbox of its publisher's staff, linking to its check page; no one else's.
+    const inboxOf = async (auth: Record<string, string>) => ((await app.inject({ method: 'GET', url: '/api/v1/me/inbox', headers: auth })).json() as { kinds: { kind: string; items: { href: string }[] }[] })
+      .kinds.find((g) => g.kind === 'platform.draft-to-publish')?.items.map((i) => i.href) ?? [];
+    assert.deepEqual(await inboxOf(staff.auth), [draft.link]);
+    assert.deepEqual(await inboxOf(other.auth), []);
 
     // Publishing needs every warning acknowledged.
     const codes = draft.check.warnings.map((w: { code: string }) => w.code);

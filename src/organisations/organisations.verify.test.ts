@@ -20,10 +20,9 @@ import { verifiedPublicBody } from './organisations.test-support.ts';
 const password = 'a long enough password';
 const csv = 'Date,Supplier,Amount\n01/01/2021,TYNE LIFTS LTD,600\n';
 
-async function signedUp(app: TestAgent['app'], ip: string, email: string, name = 'Someone') {
+async function signedUp(app: TestAgent['app'], db: Parameters<typeof registerUser>[0], ip: string, email: string, name = 'Someone') {
   const agent = new TestAgent(app, ip);
-  await agent.get('/register');
-  const res = await agent.post('/register', { name, email, password });
+  const res = await agent.register(db, { name, email, password });
   assert.equal(res.statusCode, 303, res.body);
   return agent;
 }
@@ -74,7 +73,7 @@ eachEngine('verified publishers', (t) => {
     await importSpendFile(ctx, cliActor, { publisher: 'GB-LAE-NET', source: { bytes: Buffer.from(csv) } });
 
     // A new account registers the council's name as a local authority, with no identifier, and is its administrator at once.
-    const impostor = await signedUp(app, '10.7.0.2', 'impostor@example.org', 'Ima Poster');
+    const impostor = await signedUp(app, ctx.db, '10.7.0.2', 'impostor@example.org', 'Ima Poster');
     await impostor.get('/organisations/new');
     const created = await impostor.post('/organisations', { name: 'Newcastle City Council', legalForm: 'local-authority', identifiers: '' });
     assert.equal(created.statusCode, 303, created.body);
@@ -136,7 +135,7 @@ eachEngine('verified publishers', (t) => {
     assert.ok(JSON.stringify(openapi).includes('"verified"'), 'the OpenAPI document describes verified');
 
     // The petition form offers only the verified council, and a petition to the impostor is refused.
-    const petitioner = await signedUp(app, '10.7.0.3', 'petitioner@example.org');
+    const petitioner = await signedUp(app, ctx.db, '10.7.0.3', 'petitioner@example.org');
     const form = await petitioner.get('/voice/petitions/new');
     assert.match(form.body, new RegExp(`value="${real.slug}"`));
     assert.doesNotMatch(form.body, new RegExp(`value="${slug}"`));
@@ -158,7 +157,7 @@ eachEngine('verified publishers', (t) => {
 
   it('refuses a forged verification by anyone but a site administrator, and changes nothing', async () => {
     const { app, ctx } = t();
-    const claimant = await signedUp(app, '10.7.1.1', 'forger@example.org');
+    const claimant = await signedUp(app, ctx.db, '10.7.1.1', 'forger@example.org');
     await claimant.get('/organisations/new');
     await claimant.post('/organisations', { name: 'Forged Borough Council', legalForm: 'local-authority', identifiers: 'GB-LAE-FBC', evidence: 'Trust me' });
     const org = await service.getOrganisation(ctx.db, 'forged-borough-council');
@@ -200,7 +199,7 @@ eachEngine('verified publishers', (t) => {
   it('takes a claim with its evidence to the site administrators, who verify or reject it with a reason; the claimant is emailed', async () => {
     const { app, ctx } = t();
     const admin = await siteAdmin(app, ctx.db, '10.7.2.1', 'admin-claims@example.org');
-    const claimant = await signedUp(app, '10.7.2.2', 'clerk@example.org', 'Town Clerk');
+    const claimant = await signedUp(app, ctx.db, '10.7.2.2', 'clerk@example.org', 'Town Clerk');
     await claimant.get('/organisations/new');
     await claimant.post('/organisations', { name: 'Hexham Town Council', legalForm: 'local-authority', identifiers: 'GB-GOR-T200001', evidence: 'I am the town clerk: hexham.example.gov.uk/staff' });
     const org = await service.getOrganisation(ctx.db, 'hexham-town-council');
@@ -277,9 +276,9 @@ eachEngine('verified publishers', (t) => {
   it('brings a person into a verified body by an emailed invitation; only the invited address can accept it, once', async () => {
     const { app, ctx } = t();
     const body = await verifiedPublicBody(ctx.db, 'Invitation Borough Council');
-    const boss = await signedUp(app, '10.7.4.1', 'boss@example.org', 'Boss');
+    const boss = await signedUp(app, ctx.db, '10.7.4.1', 'boss@example.org', 'Boss');
     await service.addMember(ctx.db, cliActor, body.id, { email: 'boss@example.org', role: 'admin' });
-    const stranger = await signedUp(app, '10.7.4.2', 'stranger-invite@example.org');
+    const stranger = await signedUp(app, ctx.db, '10.7.4.2', 'stranger-invite@example.org');
     await stranger.get(`/organisations/${body.slug}`);
     assert.equal((await stranger.post(`/organisations/${body.slug}/invitations`, { email: 'stranger-invite@example.org', role: 'admin' })).statusCode, 403, 'only its administrators invite');
 
@@ -301,7 +300,7 @@ eachEngine('verified publishers', (t) => {
     // The invited person creates an account with that address and accepts.
     const anonymous = await app.inject({ method: 'GET', url: `/invitations/${token}` });
     assert.match(anonymous.body, /Sign in to accept/);
-    const invited = await signedUp(app, '10.7.4.3', 'new.officer@example.org', 'New Officer');
+    const invited = await signedUp(app, ctx.db, '10.7.4.3', 'new.officer@example.org', 'New Officer');
     const offer = await invited.get(`/invitations/${token}`);
     assert.match(offer.body, /as finance and transparency officer/);
     const accepted = await invited.post(`/invitations/${token}`, {});

@@ -53,7 +53,12 @@ eachEngine('the inbox and its emails', (t) => {
     assert.match(unknown.body, /There is no kind of email called &quot;spend.nonsense&quot;/);
     assert.equal((await ctx.db.selectFrom('notification_settings').select('kind').where('user_id', '=', person.id).execute()).length, 0, 'nothing half-written');
     const forged = await postPairs(new TestAgent(app, '10.89.0.9'), '/account/notifications', [['email', 'voice.story-to-moderate']]);
-    assert.equal(forged.statusCode, 403, 'no session, no CSRF token');
+    assert.equal(forged.statusCode, 401, 'no session: refused before the body is read');
+    const cookieOnly = await agent.app.inject({
+      method: 'POST', url: '/account/notifications', remoteAddress: agent.ip, payload: 'email=voice.story-to-moderate',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `cw_session=${agent.cookie}` },
+    });
+    assert.equal(cookieOnly.statusCode, 403, 'a session without its CSRF token is refused');
     const saved = await postPairs(agent, '/account/notifications', all.filter((k) => k !== 'timebank.join-request').map((k) => ['email', k]));
     assert.equal(saved.statusCode, 303);
     const after = await agent.get('/account/notifications?notice=saved');

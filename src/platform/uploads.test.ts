@@ -115,9 +115,13 @@ eachEngine('uploads: nobody who may not upload makes the app read a byte', (t) =
     const before = myUploads().length;
     const res = await app.inject({ method: 'POST', url: '/api/v1/spend/files?publisher=GB-LAE-NET', headers: { ...staff.auth, 'content-type': 'text/csv' }, payload: bytes });
     assert.equal(res.statusCode, 201, res.body);
-    assert.equal(res.json().rowsImported, 6118);
-    assert.equal(res.json().publisher.slug, newcastle.slug);
+    const draft = res.json();
+    assert.equal(draft.check.rowsImported, 6118);
+    assert.equal(draft.publisher.slug, newcastle.slug);
+    assert.equal(draft.filename, null, 'the temporary file’s name is not taken for the file’s');
     assert.equal((await settled()).length, before, 'the temporary file is removed');
+    const published = await app.inject({ method: 'POST', url: `/api/v1/spend/drafts/${draft.id}/publish`, headers: staff.auth, payload: { acknowledge: draft.check.warnings.map((w: { code: string }) => w.code) } });
+    assert.equal(published.statusCode, 201, published.body);
     const listed = await app.inject({ method: 'GET', url: `/api/v1/spend/publishers/${newcastle.slug}/files` });
     assert.equal(listed.json().files[0].filename, null, 'the temporary file’s name is not taken for the file’s');
   });

@@ -7,7 +7,7 @@ import { describeCli } from '../platform/testing.ts';
 describeCli('the spend command line: drafts and withdrawal', (ws) => {
   it('holds an import as a draft unless --yes, publishes it naming its warnings, and withdraws a file', async () => {
     const { run, dir } = ws();
-    assert.equal((await run('org', 'create', '--name', 'Anytown Council', '--identifier', 'GB-LAE-ANY', '--legal-form', 'local-authority')).code, 0);
+    assert.equal((await run('org', 'create', '--name', 'Anytown Council', '--identifier', 'GB-LAE-ANY', '--legal-form', 'local-authority', '--verified')).code, 0);
     let csv = 'Date,Department,Expense Type,Net Amount\n';
     for (let i = 0; i < 30; i++) csv += `${String(1 + i).padStart(2, '0')}/01/2024,Dept ${i % 3},Type ${i % 4},${1000 + i * 37}.00\n`;
     const file = join(dir, 'anytown-2024-01.csv');

@@ -124,7 +124,12 @@ eachEngine('spend import limits', (t) => {
     // lose the race with 409); it is a new import.
     const again = await app.inject({ method: 'POST', url: path, headers: { ...staff.auth, 'content-type': 'text/csv' }, payload: bytes });
     assert.equal(again.statusCode, 201, again.body);
-    assert.equal(again.json().outcome, 'imported');
+    const draft = again.json();
+    assert.equal(draft.state, 'draft', 'a new draft, not the first upload’s');
+    assert.equal((await ctx.db.selectFrom('platform_drafts').select('id').where('organisation_id', '=', cld.id).execute()).length, 1, 'the abandoned upload left no draft');
+    const published = await app.inject({ method: 'POST', url: `/api/v1/spend/drafts/${draft.id}/publish`, headers: staff.auth, payload: { acknowledge: draft.check.warnings.map((w: { code: string }) => w.code) } });
+    assert.equal(published.statusCode, 201, published.body);
+    assert.equal(published.json().outcome, 'imported');
     assert.equal((await ctx.db.selectFrom('spend_files').select('id').where('organisation_id', '=', cld.id).execute()).length, 1);
   });
 });

@@ -15,10 +15,12 @@ import { allModules } from './modules.ts';
 import type { App, AppContext, CommonwealModule } from './platform/module.ts';
 import type { Engine } from './platform/db.ts';
 import { cliActor, type Actor } from './platform/actor.ts';
-import { createApiToken, registerUser, startSession } from './platform/auth/auth.service.ts';
+import { createApiToken, registerUser, requestRegistration, startSession } from './platform/auth/auth.service.ts';
 import { insertMembership } from './platform/auth/auth.repository.ts';
 import type { Role } from './platform/auth/policy.ts';
-import { createOrganisation } from './organisations/organisations.service.ts';
+import { createOrganisation, inviteMember, latestVerificationRequest, withdrawVerification } from './organisations/organisations.service.ts';
+import { isPublicBodyForm, type LegalForm } from './organisations/organisations.forms.ts';
+import { testIdentifier, verifiedPublicBody } from './organisations/organisations.test-support.ts';
 import * as commissioning from './commissioning/commissioning.service.ts';
 import { opportunityBody, waitUntil } from './commissioning/commissioning.test-support.ts';
 import * as outcomes from './outcomes/outcomes.service.ts';
@@ -31,6 +33,9 @@ import * as petitions from './voice/voice.petitions.ts';
 import { loadPlaces, NEWCASTLE } from './voice/voice.test-support.ts';
 import { importSpendFile } from './spend/spend.import.ts';
 import * as salaries from './spend/spend.salaries.ts';
+import { createSpendDraft } from './spend/spend.drafts.ts';
+import { createSalaryDraft } from './spend/spend.salarydrafts.ts';
+import { SPEND_FIELDS } from './spend/spend.mapping.ts';
 import { supplierSlug } from './spend/spend.suppliers.ts';
 import { listOutbox } from './platform/outbox.repository.ts';
 
@@ -79,22 +84,32 @@ const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_00
  */
 const cases: Record<string, Case> = {
   // ---- platform: accounts (public forms; signing in and out changes only the caller's own session) ----
-  'POST /register': { as: 'visitor', refused: [], url: () => '/register', body: () => ({ email: `new-${randomUUID().slice(0, 8)}@example.org`, name: 'New Person', password: 'a long enough password' }), status: 303 },
+  'POST /register': { as: 'visitor', refused: [], url: () => '/register', body: () => ({ email: `new-${randomUUID().slice(0, 8)}@example.org`, name: 'New Person', password: 'a long enough password' }), status: 200 },
+  'POST /register/confirm': { as: 'confirmer', refused: [], url: () => '/register/confirm', body: (w) => ({ token: w.ids.registrationToken }), status: 303 },
   'POST /sign-in': { as: 'signer', refused: [], url: () => '/sign-in', body: (w) => ({ email: w.people.signer.email, password: 'a long enough password' }), status: 303 },
   'POST /sign-out': { as: 'leaver', refused: [], url: () => '/sign-out', status: 303 },
   'POST /forgot-password': { as: 'anonymous', refused: [], url: () => '/forgot-password', body: (w) => ({ email: w.people.unrelated.email }), status: 200 },
   'POST /reset-password': { as: 'anonymous', refused: [], url: () => '/reset-password', body: () => ({ token: 'not-a-real-token', password: 'a long enough password' }) },
   'POST /account/tokens': { as: 'unrelated', refused: ['anonymous'], url: () => '/account/tokens', body: () => ({ name: 'Matrix' }), status: 201 },
+  'POST /account/notifications': { as: 'unrelated', refused: ['anonymous'], url: () => '/account/notifications', body: () => ({ email: ['voice.story-to-moderate'] }), status: 303 },
   'POST /account/tokens/:id/revoke': { as: 'orgAdmin', url: (w) => `/account/tokens/${w.ids.spareTokenId}/revoke`, status: 303 },
 
   // ---- organisations ----
   'POST /api/v1/organisations': { as: 'unrelated', refused: ['anonymous'], url: () => '/api/v1/organisations', body: () => ({ name: `Matrix Group ${randomUUID().slice(0, 6)}`, legalForm: 'community-group' }), status: 201 },
   'PATCH /api/v1/organisations/:ref': { as: 'orgAdmin', url: (w) => `/api/v1/organisations/${w.org.id}`, body: () => ({ description: 'Changed by its administrator' }), status: 200 },
   'POST /api/v1/organisations/:ref/members': { as: 'orgAdmin', url: (w) => `/api/v1/organisations/${w.org.id}/members`, body: (w) => ({ email: w.people.recruit.email, role: 'staff' }), status: 201 },
+  'POST /api/v1/organisations/:ref/verification-requests': { as: 'orgAdmin', url: (w) => `/api/v1/organisations/${w.ids.claimableApi}/verification-requests`, body: () => ({ evidence: 'The register lists our chief executive' }), status: 201 },
+  'POST /api/v1/organisations/verification-requests/:id/decision': { as: 'siteAdmin', url: (w) => `/api/v1/organisations/verification-requests/${w.ids.verificationClaimApi}/decision`, body: () => ({ decision: 'verify', reason: 'Checked against the register' }), status: 200 },
+  'POST /api/v1/organisations/:ref/invitations': { as: 'orgAdmin', url: (w) => `/api/v1/organisations/${w.org.id}/invitations`, body: () => ({ email: `invited-${randomUUID().slice(0, 6)}@example.org`, role: 'staff' }), status: 201 },
+  'POST /api/v1/organisations/invitations/accept': { as: 'inviteeApi', url: () => '/api/v1/organisations/invitations/accept', body: (w) => ({ token: w.ids.invitationApi }), status: 200 },
   'POST /organisations': { as: 'unrelated', refused: ['anonymous'], url: () => '/organisations', body: () => ({ name: `Matrix Page Group ${randomUUID().slice(0, 6)}`, legalForm: 'community-group' }), status: 303 },
-  'POST /organisations/:slug/edit': { as: 'orgAdmin', url: (w) => `/organisations/${w.org.slug}/edit`, body: (w) => ({ name: w.org.name, legalForm: 'local-authority', description: 'Edited on its page' }), status: 303 },
+  'POST /organisations/:slug/edit': { as: 'orgAdmin', url: (w) => `/organisations/${w.org.slug}/edit`, body: (w) => ({ name: w.org.name, legalForm: 'local-authority', identifiers: w.org.identifiers.join(' '), description: 'Edited on its page' }), status: 303 },
   'POST /organisations/:slug/members': { as: 'orgAdmin', url: (w) => `/organisations/${w.org.slug}/members`, body: (w) => ({ email: w.people.recruit.email, role: 'finance' }), status: 303 },
   'POST /organisations/:slug/verify': { as: 'siteAdmin', url: (w) => `/organisations/${w.org.slug}/verify`, body: () => ({ verified: 'yes' }), status: 303 },
+  'POST /organisations/:slug/verification': { as: 'orgAdmin', url: (w) => `/organisations/${w.ids.claimablePage}/verification`, body: () => ({ evidence: 'Our entry on the register names us' }), status: 303 },
+  'POST /organisations/:slug/invitations': { as: 'orgAdmin', url: (w) => `/organisations/${w.org.slug}/invitations`, body: () => ({ email: `page-invited-${randomUUID().slice(0, 6)}@example.org`, role: 'finance' }), status: 303 },
+  'POST /invitations/:token': { as: 'inviteePage', url: (w) => `/invitations/${w.ids.invitationPage}`, status: 303 },
+  'POST /admin/organisations/claims/:id': { as: 'siteAdmin', url: (w) => `/admin/organisations/claims/${w.ids.verificationClaimPage}`, body: () => ({ decision: 'reject', reason: 'Not on the register' }), status: 303 },
   'POST /organisations/:slug/members/remove': { as: 'orgAdmin', url: (w) => `/organisations/${w.org.slug}/members/remove`, body: (w) => ({ userId: w.people.departing.userId!, role: 'staff' }), status: 303 },
 
   // ---- places (public calculations: nothing is stored) ----
@@ -115,6 +130,19 @@ const cases: Record<string, Case> = {
   'POST /spend/:publisher/salaries/pay-multiple': { as: 'orgFinance', url: (w) => `/spend/${w.org.slug}/salaries/pay-multiple`, body: () => ({ asAt: '31/03/2024', highest: '182,500', median: '24,313' }), status: 303 },
   'POST /spend/:publisher/salaries/upload': { as: 'orgFinance', url: (w) => `/spend/${w.org.slug}/salaries/upload`, body: () => ({ asAt: '2024-03-31' }), file: () => ({ filename: 'salaries.csv', content: salaryCsv }), status: 303 },
   'POST /spend/:publisher/salaries/:id/remove': { as: 'orgFinance', url: (w) => `/spend/${w.org.slug}/salaries/${w.ids.salaryPostId}/remove`, status: 303 },
+  'PATCH /api/v1/spend/drafts/:id': { as: 'orgFinance', url: (w) => `/api/v1/spend/drafts/${w.ids.draftRemapApi}`, body: (w) => ({ mapping: w.ids.draftMapping }), status: 200 },
+  'POST /api/v1/spend/drafts/:id/publish': { as: 'orgFinance', url: (w) => `/api/v1/spend/drafts/${w.ids.draftPublishApi}/publish`, body: () => ({ acknowledge: [] }), status: 201 },
+  'DELETE /api/v1/spend/drafts/:id': { as: 'orgFinance', url: (w) => `/api/v1/spend/drafts/${w.ids.draftDiscardApi}`, status: 200 },
+  'POST /api/v1/spend/salary-drafts/:id/publish': { as: 'orgFinance', url: (w) => `/api/v1/spend/salary-drafts/${w.ids.salaryDraftPublishApi}/publish`, status: 201 },
+  'DELETE /api/v1/spend/salary-drafts/:id': { as: 'orgFinance', url: (w) => `/api/v1/spend/salary-drafts/${w.ids.salaryDraftDiscardApi}`, status: 200 },
+  'POST /api/v1/spend/publishers/:publisher/files/:id/withdraw': { as: 'orgFinance', url: (w) => `/api/v1/spend/publishers/${w.org.id}/files/${w.ids.fileWithdrawApi}/withdraw`, body: () => ({ reason: 'Published for the wrong month' }), status: 200 },
+  'POST /spend/:publisher/drafts/:id/mapping': { as: 'orgFinance', url: (w) => `/spend/${w.org.slug}/drafts/${w.ids.draftRemapPage}/mapping`, body: (w) => Object.fromEntries(Object.entries(w.ids.draftMapping).map(([f, column]) => [f, column ?? ''])), status: 303 },
+  'POST /spend/:publisher/drafts/:id/publish': { as: 'orgFinance', url: (w) => `/spend/${w.org.slug}/drafts/${w.ids.draftPublishPage}/publish`, status: 303 },
+  'POST /spend/:publisher/drafts/:id/discard': { as: 'orgFinance', url: (w) => `/spend/${w.org.slug}/drafts/${w.ids.draftDiscardPage}/discard`, status: 303 },
+  'POST /spend/:publisher/files/:id/withdraw': { as: 'orgFinance', url: (w) => `/spend/${w.org.slug}/files/${w.ids.fileWithdrawPage}/withdraw`, body: () => ({ reason: 'Duplicated lines' }), status: 303 },
+  'POST /spend/:publisher/salaries/drafts/:id/publish': { as: 'orgFinance', url: (w) => `/spend/${w.org.slug}/salaries/drafts/${w.ids.salaryDraftPublishPage}/publish`, status: 303 },
+  'POST /spend/:publisher/salaries/drafts/:id/discard': { as: 'orgFinance', url: (w) => `/spend/${w.org.slug}/salaries/drafts/${w.ids.salaryDraftDiscardPage}/discard`, status: 303 },
+  'POST /spend/:publisher/limits': { as: 'siteAdmin', url: (w) => `/spend/${w.org.slug}/limits`, body: () => ({ maxMegabytes: '500', maxLines: '2,000,000' }), status: 303 },
   'POST /api/v1/spend/publishers/:publisher/salaries': { as: 'orgFinance', url: (w) => `/api/v1/spend/publishers/${w.org.id}/salaries?asAt=2024-06-30`, raw: () => ({ contentType: 'text/csv', payload: salaryCsv }), status: 201 },
 
   // ---- voice ----
@@ -130,12 +158,14 @@ const cases: Record<string, Case> = {
   'POST /api/v1/voice/petitions/:id/signatures': { as: 'unrelated', refused: [], url: (w) => `/api/v1/voice/petitions/${w.ids.openPetition}/signatures`, body: () => ({ name: 'A Signer', email: `signer-${randomUUID().slice(0, 6)}@example.org`, postcode: 'NE1 1AA', localAuthority: NEWCASTLE, consent: true }), status: 202 },
   'POST /voice/stories': { as: 'anonymous', refused: [], url: () => '/voice/stories', body: (w) => ({ title: 'Bins missed', body: 'The bins were missed twice this month.', pseudonym: 'Matrix page', email: 'matrix-page-teller@example.org', services: [w.ids.serviceId] }), status: 303 },
   'POST /voice/stories/:id/me-too': { as: 'unrelated', refused: [], url: (w) => `/voice/stories/${w.ids.storyId}/me-too`, status: 303 },
+  'POST /voice/me-too/confirm': { as: 'anonymous', refused: [], url: () => '/voice/me-too/confirm', body: (w) => ({ token: w.ids.meTooToken }), status: 303 },
   'POST /voice/stories/:id/responses': { as: 'orgStaff', url: (w) => `/voice/stories/${w.ids.storyId}/responses`, body: (w) => ({ organisation: w.org.id, body: 'Thank you; we are looking into it.' }), status: 303 },
   'POST /voice/responses/confirm': { as: 'anonymous', refused: [], url: () => '/voice/responses/confirm', body: (w) => ({ token: w.ids.responseConfirmToken }), status: 303 },
   'POST /voice/services': { as: 'orgStaff', url: () => '/voice/services', body: (w) => ({ organisation: w.org.id, name: 'Matrix page service', decisionType: 'technical', areas: NEWCASTLE }), status: 303 },
   'POST /voice/services/:id/edit': { as: 'orgStaff', url: (w) => `/voice/services/${w.ids.serviceId}/edit`, body: () => ({ name: 'Home care (edited)', decisionType: 'involvement', areas: NEWCASTLE }), status: 303 },
   'POST /voice/moderation/stories/:id': { as: 'moderator', url: (w) => `/voice/moderation/stories/${w.ids.pendingStoryPage}`, body: () => ({ decision: 'publish' }), status: 303 },
   'POST /voice/moderation/responses/:id': { as: 'moderator', url: (w) => `/voice/moderation/responses/${w.ids.pendingResponsePage}`, body: () => ({ decision: 'publish' }), status: 303 },
+  'POST /voice/moderators': { as: 'siteAdmin', url: () => '/voice/moderators', body: (w) => ({ organisation: w.ids.moderatingSlug }), status: 303 },
   'POST /voice/alerts': { as: 'unrelated', refused: ['anonymous'], url: () => '/voice/alerts', body: (w) => ({ scope: 'service', value: w.ids.serviceId }), status: 303 },
   'POST /voice/alerts/:id/remove': { as: 'orgStaff', url: (w) => `/voice/alerts/${w.ids.alertId}/remove`, status: 303 },
   'POST /voice/petitions': { as: 'unrelated', refused: ['anonymous'], url: () => '/voice/petitions', body: (w) => ({ organisation: w.org.id, title: 'More benches in the park', background: 'Older people need to rest.' }), status: 303 },
@@ -156,6 +186,7 @@ const cases: Record<string, Case> = {
   'POST /api/v1/timebank/accounts/:id/approve': { as: 'coordinator', url: (w) => `/api/v1/timebank/accounts/${w.ids.pendingApi}/approve`, body: () => ({}), status: 200 },
   'POST /api/v1/timebank/accounts/:id/suspend': { as: 'coordinator', url: (w) => `/api/v1/timebank/accounts/${w.ids.account2}/suspend`, body: () => ({ reason: 'Asked to pause' }), status: 200 },
   'POST /api/v1/timebank/accounts/:id/reinstate': { as: 'coordinator', url: (w) => `/api/v1/timebank/accounts/${w.ids.account2}/reinstate`, body: () => ({}), status: 200 },
+  'POST /api/v1/timebank/accounts/:id/refuse': { as: 'coordinator', url: (w) => `/api/v1/timebank/accounts/${w.ids.refuseApi}/refuse`, body: () => ({ reason: 'The bank is for people who live in Heaton' }), status: 200 },
   'POST /api/v1/timebank/banks/:id/listings': { as: 'member0', url: (w) => `/api/v1/timebank/banks/${w.ids.bankId}/listings`, body: () => ({ kind: 'offer', category: 'transport', title: 'Lifts to the shops', area: 'Heaton' }), status: 201 },
   'POST /api/v1/timebank/listings/:id/close': { as: 'member0', url: (w) => `/api/v1/timebank/listings/${w.ids.listingApi}/close`, status: 200 },
   'POST /api/v1/timebank/exchanges': { as: 'member1', url: () => '/api/v1/timebank/exchanges', body: (w) => ({ id: randomUUID(), listingId: w.ids.listingOpen, minutes: 30, description: 'A lift to hospital' }), status: 201 },
@@ -172,6 +203,10 @@ const cases: Record<string, Case> = {
   'POST /timebank/accounts/:id/suspend': { as: 'coordinator', url: (w) => `/timebank/accounts/${w.ids.account2}/suspend`, body: () => ({ reason: 'Paused' }), status: 303 },
   'POST /timebank/accounts/:id/reinstate': { as: 'coordinator', url: (w) => `/timebank/accounts/${w.ids.account2}/reinstate`, status: 303 },
   'POST /timebank/banks/:id/approval': { as: 'coordinator', url: (w) => `/timebank/banks/${w.ids.bankId}/approval`, body: () => ({ requiresApproval: 'yes' }), status: 303 },
+  'POST /timebank/banks/new': { as: 'orgAdmin', url: () => '/timebank/banks/new', body: (w) => ({ organisation: w.org.id, name: 'Matrix page bank', requiresApproval: 'yes', memberLimitHours: '5' }), status: 303 },
+  'POST /timebank/banks/:id/settings': { as: 'coordinator', url: (w) => `/timebank/banks/${w.ids.bankId}/settings`, body: () => ({ hours: '8' }), status: 303 },
+  'POST /timebank/accounts/:id/limit': { as: 'coordinator', url: (w) => `/timebank/accounts/${w.ids.account1}/limit`, body: () => ({ hours: '10' }), status: 303 },
+  'POST /timebank/accounts/:id/refuse': { as: 'coordinator', url: (w) => `/timebank/accounts/${w.ids.refusePage}/refuse`, body: () => ({ reason: 'Not in the area we serve' }), status: 303 },
   'POST /timebank/banks/:id/listings': { as: 'member1', url: (w) => `/timebank/banks/${w.ids.bankId}/listings`, body: () => ({ kind: 'request', category: 'garden', title: 'Help with a hedge', area: 'Byker' }), status: 303 },
   'POST /timebank/listings/:id/exchanges': { as: 'member1', url: (w) => `/timebank/listings/${w.ids.listingOpen}/exchanges`, body: () => ({ id: randomUUID(), minutes: '20', description: 'A short lift' }), status: 303 },
   'POST /timebank/listings/:id/close': { as: 'member0', url: (w) => `/timebank/listings/${w.ids.listingPage}/close`, status: 303 },
@@ -191,6 +226,7 @@ const cases: Record<string, Case> = {
   'POST /api/v1/commissioning/opportunities/:id/interest': { as: 'providerAdmin', url: (w) => `/api/v1/commissioning/opportunities/${w.ids.openProcess}/interest`, body: (w) => ({ organisation: w.provider.id, seekingPartners: true }), status: 201 },
   'POST /api/v1/commissioning/opportunities/:id/bids': { as: 'providerAdmin', url: (w) => `/api/v1/commissioning/opportunities/${w.ids.openProcess}/bids`, body: (w) => ({ lotId: w.ids.openLot2, organisation: w.provider.id, pricePence: 1_000_000, approach: 'A telephone line run by volunteers', socialValue: 'Local jobs' }), status: 201 },
   'POST /api/v1/commissioning/bids/:id/withdraw': { as: 'providerAdmin', url: (w) => `/api/v1/commissioning/bids/${w.ids.openBidApi}/withdraw`, status: 200 },
+  'POST /api/v1/commissioning/bids/:id/consent': { as: 'rivalAdmin', url: (w) => `/api/v1/commissioning/bids/${w.ids.consortiumBidApi}/consent`, body: (w) => ({ organisation: w.ids.rivalId, decision: 'accept' }), status: 200 },
   'POST /api/v1/commissioning/bids/:id/evaluators': { as: 'commissioner', url: (w) => `/api/v1/commissioning/bids/${w.ids.closedBid1}/evaluators`, body: (w) => ({ email: w.people.evaluator2.email }), status: 200 },
   'POST /api/v1/commissioning/bids/:id/conflict': { as: 'evaluator2', url: (w) => `/api/v1/commissioning/bids/${w.ids.closedBid3}/conflict`, body: () => ({ note: 'I used to work there' }), status: 200 },
   'POST /api/v1/commissioning/bids/:id/scores': { as: 'evaluator1', url: (w) => `/api/v1/commissioning/bids/${w.ids.closedBid1}/scores`, body: (w) => ({ scores: w.ids.criteria.map((criterionId) => ({ criterionId, score: 7, reason: 'Sound' })) }), status: 200 },
@@ -215,6 +251,7 @@ const cases: Record<string, Case> = {
   'POST /commissioning/opportunities/:id/publish': { as: 'commissioner', url: (w) => `/commissioning/opportunities/${w.ids.draftPage}/publish`, status: 303 },
   'POST /commissioning/opportunities/:id/bids': { as: 'providerAdmin', url: (w) => `/commissioning/opportunities/${w.ids.openProcess}/bids`, body: (w) => ({ lotId: w.ids.openLot1, organisation: w.provider.id, price: '90000', approach: 'Befrienders', socialValue: 'Volunteering' }), status: 303 },
   'POST /commissioning/opportunities/:id/withdrawals': { as: 'rivalAdmin', url: (w) => `/commissioning/opportunities/${w.ids.openProcess}/withdrawals`, body: (w) => ({ bidId: w.ids.openBidPage }), status: 303 },
+  'POST /commissioning/bids/:id/consent': { as: 'rivalAdmin', url: (w) => `/commissioning/bids/${w.ids.consortiumBidPage}/consent`, body: (w) => ({ organisation: w.ids.rivalId, decision: 'decline' }), status: 303 },
   'POST /commissioning/opportunities/:id/interest': { as: 'providerAdmin', url: (w) => `/commissioning/opportunities/${w.ids.openProcess}/interest`, body: (w) => ({ interestOrganisation: w.provider.id, note: 'Keen to partner' }), status: 303 },
   'POST /commissioning/opportunities/:id/questions': { as: 'providerAdmin', refused: ['anonymous'], url: (w) => `/commissioning/opportunities/${w.ids.openProcess}/questions`, body: () => ({ question: 'Is TUPE expected?' }), status: 303 },
   'POST /commissioning/opportunities/:id/answers': { as: 'commissioner', url: (w) => `/commissioning/opportunities/${w.ids.openProcess}/answers`, body: (w) => ({ questionId: w.ids.questionPage, answer: 'No.' }), status: 303 },
@@ -254,6 +291,7 @@ const cases: Record<string, Case> = {
   'POST /api/v1/outcomes/agreements/:id/signatures': { as: 'citizen', url: (w) => `/api/v1/outcomes/agreements/${w.ids.agreementApi}/signatures`, status: 200 },
   'POST /api/v1/outcomes/agreements/:id/progress': { as: 'serviceStaff', url: (w) => `/api/v1/outcomes/agreements/${w.ids.agreementSigned}/progress`, body: (w) => ({ termId: w.ids.agreementTerm, status: 'on-track' }), status: 200 },
   'POST /api/v1/outcomes/agreements/:id/reviews': { as: 'serviceStaff', url: (w) => `/api/v1/outcomes/agreements/${w.ids.agreementSigned}/reviews`, body: () => ({ heldOn: day(0), summary: 'Going well' }), status: 201 },
+  'POST /outcomes/contracts/new': { as: 'outcomesCommissioner', url: () => '/outcomes/contracts/new', body: (w) => ({ organisation: w.council.id, provider: w.outcomesProvider.id, title: 'Matrix page contract', startDate: '2025-04-01', endDate: '2027-03-31', capPounds: '5000' }), status: 303 },
   'POST /outcomes/contracts/:id/claims': { as: 'outcomesProviderStaff', url: (w) => `/outcomes/contracts/${w.ids.outcomesContract}/claims`, body: () => ({ metric: 'O1', participantRef: 'P-PAGE', achievedOn: '2025-10-02', evidence: 'Landlord letter' }), status: 303 },
   'POST /outcomes/contracts/:id/claims/:claim/decision': { as: 'outcomesEvaluator', url: (w) => `/outcomes/contracts/${w.ids.outcomesContract}/claims/${w.ids.claimPage}/decision`, body: () => ({ decision: 'reject', reason: 'No letter' }), status: 303 },
   'POST /outcomes/contracts/:id/payments': { as: 'outcomesFinance', url: (w) => `/outcomes/contracts/${w.ids.outcomesContract}/payments`, body: (w) => ({ claimIds: w.ids.claimAcceptedPage, paidOn: '2025-11-02' }), status: 303 },
@@ -290,7 +328,10 @@ const actorOf = (userId: string): Actor => ({ userId, tokenId: null, isAdmin: fa
 async function buildWorld(ctx: AppContext) {
   const db = ctx.db;
   const tag = randomUUID().slice(0, 6);
-  const org = async (name: string, legalForm = 'charitable-company') => createOrganisation(db, cliActor, { name: `${name} ${tag}`, legalForm });
+  // Public bodies are registered verified, as an operator does (only those may publish); the rest are not.
+  const org = async (name: string, legalForm: LegalForm = 'charitable-company') => isPublicBodyForm(legalForm)
+    ? verifiedPublicBody(db, `${name} ${tag}`, legalForm)
+    : createOrganisation(db, cliActor, { name: `${name} ${tag}`, legalForm });
   const person = async (label: string, roles: [string, Role][] = [], options: { admin?: boolean } = {}) => {
     const email = `${label.toLowerCase()}-${tag}@example.org`;
     const user = await registerUser(db, cliActor, { email, name: label, password: 'a long enough password', isAdmin: options.admin });
@@ -317,6 +358,10 @@ async function buildWorld(ctx: AppContext) {
     anonymous: await callerFor(ctx, 'anonymous', null),
     // Callers whose own session the route replaces or ends, or who become members: used by that route alone.
     visitor: await callerFor(ctx, 'visitor', null),
+    confirmer: await callerFor(ctx, 'confirmer', null),
+    // Invited by email to join the council: each accepts their own invitation.
+    inviteeApi: await person('InviteeApi'),
+    inviteePage: await person('InviteePage'),
     signer: await person('Signer'),
     leaver: await person('Leaver'),
     joinerApi: await person('JoinerApi'),
@@ -349,11 +394,58 @@ async function buildWorld(ctx: AppContext) {
   };
   const admin: Actor = { userId: people.siteAdmin.userId, tokenId: null, isAdmin: true, via: 'session' };
   const as = (c: Caller) => actorOf(c.userId!);
+  /** The token in the last email to `to` (a link's `token=…`, or the path segment `pattern` captures). */
+  const tokenIn = async (to: string, pattern = /token=([\w-]+)/) => (await listOutbox(db, { to, limit: 1 }))[0]!.text.match(pattern)![1]!;
+
+  // Accounts: a registration waiting for its emailed link to be followed.
+  await requestRegistration(db, { email: `confirmed-${tag}@example.org`, name: 'Confirmed', password: 'a long enough password' }, ctx.config.baseUrl);
+  const registrationToken = await tokenIn(`confirmed-${tag}@example.org`);
+
+  // Organisations: invitations to the council; claims waiting for a site administrator; organisations of the
+  // council's administrator that claim identifiers but have no claim waiting (verified once, then withdrawn).
+  const invitation = async (who: Caller) => {
+    await inviteMember(db, as(people.orgAdmin), council.id, { email: who.email, role: 'staff' }, { baseUrl: ctx.config.baseUrl });
+    return tokenIn(who.email, /\/invitations\/([\w-]+)/);
+  };
+  const invitationApi = await invitation(people.inviteeApi);
+  const invitationPage = await invitation(people.inviteePage);
+  const verificationClaim = async (name: string) => {
+    const claimant = await createOrganisation(db, cliActor, { name: `${name} ${tag}`, legalForm: 'charitable-company', identifiers: [testIdentifier()] });
+    return (await latestVerificationRequest(db, claimant.id))!.id;
+  };
+  const verificationClaimApi = await verificationClaim('Claimant (API)');
+  const verificationClaimPage = await verificationClaim('Claimant (page)');
+  const claimable = async (name: string) => {
+    const o = await createOrganisation(db, cliActor, { name: `${name} ${tag}`, legalForm: 'local-authority', identifiers: [testIdentifier()], verified: true });
+    await withdrawVerification(db, cliActor, o.id, { reason: 'To be claimed again' });
+    await insertMembership(db, { organisationId: o.id, userId: people.orgAdmin.userId!, role: 'admin' });
+    return o;
+  };
+  const claimableApi = (await claimable('Reclaiming Council (API)')).id;
+  const claimablePage = (await claimable('Reclaiming Council (page)')).slug;
 
   // Spend: a file with a supplier to link, a senior salary to remove.
   await importSpendFile(ctx, as(people.orgFinance), { publisher: council.id, source: { bytes: Buffer.from(spendCsv('Matrix Supplies Registered')) }, filename: 'january.csv' });
   const supplierKey = (await db.selectFrom('spend_suppliers').select('key').where('name', 'like', 'Matrix Supplies Registered%').executeTakeFirstOrThrow()).key;
   const salaryPost = await salaries.addSalaryPost(db, as(people.orgFinance), council.id, { asAt: '2023-03-31', jobTitle: 'Chief Executive', salaryFrom: '180000', salaryTo: '184999', name: 'A Person' });
+  // Published files to withdraw, and drafts (each of its own month or date) to re-map, publish and discard.
+  const monthCsv = (month: string, supplier: string) => spendCsv(supplier).replace(/\/01\/2024/g, `/${month}/2023`);
+  const published = async (month: string) => (await importSpendFile(ctx, as(people.orgFinance), { publisher: council.id, source: { bytes: Buffer.from(monthCsv(month, 'Withdrawn Supplies')) }, filename: `${month}.csv` })).fileId;
+  const fileWithdrawApi = await published('02');
+  const fileWithdrawPage = await published('03');
+  const draft = async (month: string) => (await createSpendDraft(ctx, as(people.orgFinance), { publisher: council.id, source: { bytes: Buffer.from(monthCsv(month, 'Draft Supplies')) }, filename: `draft-${month}.csv` })).draft;
+  const draftRemapApi = await draft('04');
+  const draftMapping = Object.fromEntries(SPEND_FIELDS.map((f) => [f, draftRemapApi.check.mapping[f]?.column ?? null]));
+  const draftRemapPage = (await draft('05')).id;
+  const draftPublishApi = (await draft('06')).id;
+  const draftPublishPage = (await draft('07')).id;
+  const draftDiscardApi = (await draft('08')).id;
+  const draftDiscardPage = (await draft('09')).id;
+  const salaryDraft = async (asAt: string) => (await createSalaryDraft(ctx, as(people.orgFinance), council.id, { bytes: Buffer.from(salaryCsv), asAt })).id;
+  const salaryDraftPublishApi = await salaryDraft('2019-03-31');
+  const salaryDraftPublishPage = await salaryDraft('2020-03-31');
+  const salaryDraftDiscardApi = await salaryDraft('2021-03-31');
+  const salaryDraftDiscardPage = await salaryDraft('2022-03-31');
 
   // Voice: the moderating organisation, a service, stories and responses waiting for moderation, petitions, an alert.
   await voice.setModeratingOrganisation(db, admin, moderating.id);
@@ -368,7 +460,6 @@ async function buildWorld(ctx: AppContext) {
   const pendingResponsePage = await response();
   // A published response that claims a change: its author is emailed a link to confirm it.
   await voice.moderateResponse(db, as(people.moderator), await response(), { decision: 'publish' }, { baseUrl: ctx.config.baseUrl });
-  const tokenIn = async (to: string) => (await listOutbox(db, { to, limit: 1 }))[0]!.text.match(/token=([\w-]+)/)![1]!;
   const responseConfirmToken = await tokenIn(`teller-${tag}@example.org`);
   // Petitions go straight to moderation (no supporters needed), as the council's administrator may set.
   await petitions.setPetitionSettings(db, as(people.orgAdmin), council.id, { requiredSupporters: 0 });
@@ -377,6 +468,9 @@ async function buildWorld(ctx: AppContext) {
   await petitions.moderatePetition(db, as(people.moderator), openPetition, { decision: 'open' });
   await petitions.signPetition(db, { userId: null, tokenId: null, isAdmin: false, via: 'session' }, openPetition, { name: 'Early Signer', email: `early-${tag}@example.org`, postcode: 'NE1 1AA', localAuthority: NEWCASTLE, consent: true }, { baseUrl: ctx.config.baseUrl });
   const signatureConfirmToken = await tokenIn(`early-${tag}@example.org`);
+  // "Me too" from someone not signed in: counted once they follow the emailed link.
+  await voice.requestMeToo(db, { userId: null, tokenId: null, isAdmin: false, via: 'session' }, storyId, { email: `me-too-${tag}@example.org` }, { baseUrl: ctx.config.baseUrl });
+  const meTooToken = await tokenIn(`me-too-${tag}@example.org`);
   const pendingPetitionApi = await petition('Waiting (API)');
   const pendingPetitionPage = await petition('Waiting (page)');
   await voice.subscribe(db, as(people.orgStaff), { scope: 'service', value: service.id });
@@ -403,6 +497,8 @@ async function buildWorld(ctx: AppContext) {
   await timebank.setRequiresApproval(db, coord, bank.id, true);
   const pendingApi = (await timebank.joinBank(db, actorOf(await joiner('pending-api')), bank.id, { name: 'Pending API' })).account.id;
   const pendingPage = (await timebank.joinBank(db, actorOf(await joiner('pending-page')), bank.id, { name: 'Pending page' })).account.id;
+  const refuseApi = (await timebank.joinBank(db, actorOf(await joiner('refused-api')), bank.id, { name: 'Refused API' })).account.id;
+  const refusePage = (await timebank.joinBank(db, actorOf(await joiner('refused-page')), bank.id, { name: 'Refused page' })).account.id;
   await timebank.setRequiresApproval(db, coord, bank.id, false);
   const earn = await timebank.addPartner(db, coord, bank.id, { organisation: venue.id, role: 'earn', minBalance: null });
   const spendVenue = await org('Cinema');
@@ -444,6 +540,15 @@ async function buildWorld(ctx: AppContext) {
   const closedBid3 = await bid(closedProcess, closed.lots[0]!.id, people.rivalAdmin, rival.id);
   const openBidApi = await bid(openProcess, openOpp.lots[0]!.id, people.providerAdmin, provider.id);
   const openBidPage = await bid(openProcess, openOpp.lots[1]!.id, people.rivalAdmin, rival.id);
+  // Consortium bids led by the provider that name the rival company as a member, waiting for its answer.
+  const consortiumProcess = await process(new Date(Date.now() + 86_400_000));
+  await commissioning.publishProcess(db, cm, consortiumProcess);
+  const consortiumLots = (await commissioning.getOpportunity(db, cm, consortiumProcess)).lots;
+  const consortiumBid = async (lotId: string) => (await commissioning.submitBid(db, as(people.providerAdmin), consortiumProcess, {
+    lotId, organisation: provider.id, pricePence: 900_000, approach: 'Together', socialValue: 'Local jobs', leadSharePercent: 60, members: [{ organisation: rival.id, sharePercent: 40 }],
+  })).bidId;
+  const consortiumBidApi = await consortiumBid(consortiumLots[0]!.id);
+  const consortiumBidPage = await consortiumBid(consortiumLots[1]!.id);
   const rivalCaller = people.rivalAdmin;
   const questionApi = (await commissioning.askQuestion(db, as(rivalCaller), openProcess, { question: 'How many lots?' })).id;
   const questionPage = (await commissioning.askQuestion(db, as(rivalCaller), openProcess, { question: 'When does it start?' })).id;
@@ -485,6 +590,10 @@ async function buildWorld(ctx: AppContext) {
   return {
     org: council, other, buyer, provider, council: outcomesCouncil, outcomesProvider, fund, investor, people,
     ids: {
+      registrationToken, invitationApi, invitationPage, verificationClaimApi, verificationClaimPage, claimableApi, claimablePage,
+      fileWithdrawApi, fileWithdrawPage, draftRemapApi: draftRemapApi.id, draftMapping, draftRemapPage, draftPublishApi, draftPublishPage, draftDiscardApi, draftDiscardPage,
+      salaryDraftPublishApi, salaryDraftPublishPage, salaryDraftDiscardApi, salaryDraftDiscardPage, meTooToken, moderatingSlug: moderating.slug,
+      refuseApi, refusePage, rivalId: rival.id, consortiumBidApi, consortiumBidPage,
       spareTokenId: spareToken.id, supplierSlug: supplierSlug(supplierKey), supplierOrgId: supplierOrg.id, salaryPostId: salaryPost.id,
       serviceId: service.id, storyId, pendingStoryApi, pendingStoryPage, pendingResponseApi, pendingResponsePage, openPetition, pendingPetitionApi, pendingPetitionPage, alertId: alert.id, responseConfirmToken, signatureConfirmToken,
       bankId: bank.id, issuer, account0: members[0]!.accountId, account1: members[1]!.accountId, account2: members[2]!.accountId, transferId: transfer.transfer.id, transferPage: transferPage.transfer.id,

@@ -11,6 +11,8 @@ export function clientGoneSignal(request: FastifyRequest, reply: FastifyReply): 
   // The response's 'close' comes once the answer is sent or the connection is gone; only the latter aborts.
   reply.raw.once('close', gone);
   request.raw.once('aborted', gone);
-  if (request.raw.destroyed || reply.raw.destroyed) gone();
+  // Not `request.raw.destroyed`: a request is destroyed once its body has been read to the end (a multipart
+  // upload already streamed to disk), with the client still waiting. A gone client shows on its socket.
+  if (reply.raw.destroyed || request.raw.socket?.destroyed) gone();
   return controller.signal;
 }

@@ -4,6 +4,7 @@ import { organisationsPages } from './organisations.pages.ts';
 import { organisationsCommands } from './organisations.cli.ts';
 import { seedOrganisations } from './organisations.demo.ts';
 import { organisationNames } from './organisations.service.ts';
+import { organisationsWork } from './organisations.work.ts';
 
 export const organisationsModule: CommonwealModule = {
   name: 'organisations',
@@ -18,6 +19,7 @@ export const organisationsModule: CommonwealModule = {
     organisationsPages(app, ctx);
   },
   commands: organisationsCommands,
+  work: organisationsWork,
   async seedDemo(ctx) {
     const added = await seedOrganisations(ctx);
     if (added) ctx.log.info({ added }, 'demo organisations loaded');

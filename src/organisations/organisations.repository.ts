@@ -137,6 +137,11 @@ export async function verifiedNames(db: Db): Promise<{ id: string; name: string;
   return db.selectFrom('organisations').select(['id', 'name', 'slug']).where('verified', '=', true).orderBy('name').execute();
 }
 
+/** Every unverified organisation's name, oldest first (compared in memory when a body becomes verified). */
+export async function unverifiedNames(db: Db): Promise<{ id: string; name: string; slug: string }[]> {
+  return db.selectFrom('organisations').select(['id', 'name', 'slug']).where('verified', '=', false).orderBy('created_at').execute();
+}
+
 export async function slugExists(db: Db, slug: string): Promise<boolean> {
   return !!(await db.selectFrom('organisations').select('id').where('slug', '=', slug).executeTakeFirst());
 }

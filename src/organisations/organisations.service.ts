@@ -12,6 +12,7 @@ import * as repo from './organisations.repository.ts';
 import { formatOrgId, isOrgIdError, parseOrgId, type OrgId } from './organisations.identifiers.ts';
 import { isPublicBodyForm, legalFormKeys, legalForms, type LegalForm, type Sector } from './organisations.forms.ts';
 import { looksAlike } from './organisations.names.ts';
+import { noticeClaimToVerify } from './organisations.work.ts';
 
 export type { OrganisationRecord } from './organisations.repository.ts';
 
@@ -148,22 +149,37 @@ async function flagLookalikes(trx: Db, org: { id: string; name: string; slug: st
   });
 }
 
+/**
+ * When an organisation becomes verified, look-alikes registered before it was (unverified organisations with a
+ * confusable name) are flagged the same way, and the site administrators told, in the verifying transaction.
+ */
+async function flagEarlierLookalikes(trx: Db, org: { id: string; name: string; slug: string }, baseUrl: string) {
+  const resembling = (await repo.unverifiedNames(trx)).filter((u) => u.id !== org.id && looksAlike(u.name, org.name));
+  const flagged: typeof resembling = [];
+  for (const u of resembling) {
+    if (await repo.insertLookalike(trx, { organisationId: u.id, resemblesId: org.id, name: u.name, resemblesName: org.name })) flagged.push(u);
+  }
+  if (!flagged.length) return;
+  await emailAdministrators(trx, {
+    kind: 'organisation-lookalike',
+    subject: `Look-alike organisations of ${org.name}, now verified`,
+    text: [
+      `${org.name} has just been verified. These organisations, registered before it was, have names that look like it:`,
+      '',
+      ...flagged.map((u) => `  ${u.name} (not verified): ${baseUrl}/organisations/${u.slug}`),
+      `  resemble ${org.name} (verified): ${baseUrl}/organisations/${org.slug}`,
+      '',
+      `They are shown everywhere with a “Not verified” tag, listed after it, and cannot publish as a public body. Review them at ${baseUrl}/admin/organisations.`,
+    ].join('\n'),
+  });
+}
+
 async function openVerificationRequest(trx: Db, actor: Actor, org: repo.OrganisationRecord, evidence: string | null, baseUrl: string) {
   const request = await repo.insertVerificationRequest(trx, {
     organisationId: org.id, requestedBy: actor.userId, identifiers: org.identifiers.map(formatOrgId), evidence,
   });
   await recordAudit(trx, actor, { action: 'organisation.verification_requested', entityType: 'organisation', entityId: org.id, organisationId: org.id, after: { requestId: request.id, identifiers: request.identifiers, evidence } });
-  await emailAdministrators(trx, {
-    kind: 'organisation-claim',
-    subject: `Verify a claim: ${org.name} (${request.identifiers.join(', ')})`,
-    text: [
-      `${org.name} claims ${request.identifiers.join(', ')}. Until a site administrator checks the claim it is shown as “Not verified” and cannot publish as a public body.`,
-      '',
-      `Evidence given: ${evidence || 'none'}`,
-      '',
-      `Check each identifier against its register, then verify or reject the claim at ${baseUrl}/admin/organisations.`,
-    ].join('\n'),
-  });
+  await noticeClaimToVerify(trx, { requestId: request.id, name: org.name, identifiers: request.identifiers, evidence, claimant: actor.userId }, baseUrl);
   return request;
 }
 
@@ -344,6 +360,7 @@ export async function verifyOrganisation(db: Db, actor: Actor, id: string, input
       }
       await recordAudit(trx, actor, { action: 'organisation.claim_refused', entityType: 'organisation', entityId: rivalId, organisationId: rivalId, before: { identifiers: rivalOrg.identifiers.map(formatOrgId) }, after: { identifiers: remaining.map(formatOrgId), reason: why } });
     }
+    await flagEarlierLookalikes(trx, before, baseUrl);
     const after = presentOrganisation((await repo.findById(trx, id))!);
     await recordAudit(trx, actor, { action: 'organisation.verified', entityType: 'organisation', entityId: id, organisationId: id, before: presentOrganisation(before), after: { ...after, reason } });
     return after;

@@ -203,7 +203,7 @@ eachEngine('verified publishers', (t) => {
     await claimant.get('/organisations/new');
     await claimant.post('/organisations', { name: 'Hexham Town Council', legalForm: 'local-authority', identifiers: 'GB-GOR-T200001', evidence: 'I am the town clerk: hexham.example.gov.uk/staff' });
     const org = await service.getOrganisation(ctx.db, 'hexham-town-council');
-    const claimEmail = (await outbox(ctx.db, 'organisation-claim')).filter((e) => e.to_address === 'admin-claims@example.org' && e.subject.includes('Hexham'));
+    const claimEmail = (await outbox(ctx.db, 'organisations.claim-to-verify')).filter((e) => e.to_address === 'admin-claims@example.org' && e.subject.includes('Hexham'));
     assert.equal(claimEmail.length, 1);
     assert.match(claimEmail[0]!.body_text, /Evidence given: I am the town clerk/);
     const waiting = await claimant.get('/organisations/hexham-town-council');

@@ -148,6 +148,12 @@ export async function getBank(db: Db, id: string): Promise<BankView> {
 }
 
 /**
+ * The limit a bank's new members open with when the bank sets none: 5 hours below zero, so a newcomer can be
+ * helped before they have given (migration 0028 gave it to the banks that had 0 without choosing it).
+ */
+export const TIMEBANK_DEFAULT_MEMBER_LIMIT_MINUTES = -300;
+
+/**
  * Opens a time bank run by an organisation (a new community group of the same name when none is given).
  * The organisation gets the bank's issuing account, which has no limit: its negative balance is the credits
  * it has issued that are still outstanding. Its administrators and coordinators may.
@@ -156,7 +162,7 @@ export async function createBank(db: Db, actor: Actor, input: { name?: unknown; 
   const check = new Checker();
   const name = check.text(input.name, 'name', 'the time bank’s name', { max: 200 });
   const requiresApproval = input.requiresApproval === true || input.requiresApproval === 'true' || input.requiresApproval === 'yes';
-  const memberMinBalance = input.memberLimitHours === undefined ? 0 : readLimitHours(check, input.memberLimitHours, 'memberLimitHours');
+  const memberMinBalance = input.memberLimitHours === undefined ? TIMEBANK_DEFAULT_MEMBER_LIMIT_MINUTES : readLimitHours(check, input.memberLimitHours, 'memberLimitHours');
   check.done();
   return inTransaction(db, async (trx) => {
     const org = typeof input.organisation === 'string' && input.organisation.trim()

@@ -67,9 +67,12 @@ export function voicePages(app: App, ctx: AppContext): void {
 
   async function filterChoices(selected: { service?: string; organisation?: string; area?: string; tag?: string }) {
     const [services, areas, tags] = await Promise.all([service.listServices(db), service.coveredAreas(db), service.storyTags(db)]);
-    const orgs = [...new Map(services.map((s) => [s.organisationSlug, s.organisationName])).entries()].sort((a, b) => a[1].localeCompare(b[1]));
+    // Organisations by name, a verified one before its unverified namesake, which is marked (issue 14).
+    const orgs = [...new Map(services.map((s) => [s.organisationSlug, { name: s.organisationName, verified: s.organisationVerified }])).entries()]
+      .sort((a, b) => a[1].name.localeCompare(b[1].name) || Number(b[1].verified) - Number(a[1].verified))
+      .map(([slug, o]) => [slug, o.verified ? o.name : `${o.name} (not verified)`] as const);
     return {
-      serviceItems: [{ value: '', text: 'Any service' }, ...services.map((s) => ({ value: s.id, text: `${s.name} (${s.organisationName})`, selected: s.id === selected.service }))],
+      serviceItems: [{ value: '', text: 'Any service' }, ...services.map((s) => ({ value: s.id, text: `${s.name} (${s.organisationName}${s.organisationVerified ? '' : ', not verified'})`, selected: s.id === selected.service }))],
       organisationItems: [{ value: '', text: 'Any organisation' }, ...orgs.map(([slug, name]) => ({ value: slug, text: name, selected: slug === selected.organisation }))],
       areaItems: [{ value: '', text: 'Any area' }, ...areas.map((a) => ({ value: a.code, text: a.name, selected: a.code === selected.area }))],
       tagItems: [{ value: '', text: 'Any tag' }, ...tags.map((t) => ({ value: t.tag, text: `${t.tag} (${t.n})`, selected: t.tag === selected.tag }))],
@@ -100,7 +103,7 @@ export function voicePages(app: App, ctx: AppContext): void {
     const staffOfAny = request.actor.userId ? (await Promise.all([...new Set(services.map((s) => s.organisationId))].map((o) => service.isStaffOf(db, request.actor, o)))).some(Boolean) : false;
     return reply.page('voice/views/story-form.njk', {
       values, errors, staffOfAny, maxWords: service.maxStoryWords,
-      serviceItems: services.map((s) => ({ value: s.id, text: s.name, hint: { text: `${s.organisationName} · ${s.areas.map((a) => a.name).join(', ')}` }, checked: chosen.has(s.id) })),
+      serviceItems: services.map((s) => ({ value: s.id, text: s.name, hint: { text: `${s.organisationName}${s.organisationVerified ? '' : ' (not verified)'} · ${s.areas.map((a) => a.name).join(', ')}` }, checked: chosen.has(s.id) })),
     }, { status, form: true });
   }
 
@@ -351,18 +354,20 @@ export function voicePages(app: App, ctx: AppContext): void {
     return reply.redirect('/voice/alerts', 303);
   });
 
-  // Atom feeds: published stories and published responses only.
+  // Atom feeds: published stories and published responses only. An organisation is named with "not
+  // verified" when a site administrator has not verified it, as on the pages.
+  const orgLabel = (o: { name: string; verified: boolean }) => (o.verified ? o.name : `${o.name}, not verified`);
 
   async function feed(reply: FastifyReply, scope: service.FeedScope, page: string, self: string) {
     const content = await service.feedContent(db, scope);
     const entries: AtomEntry[] = [
       ...content.stories.map((s) => ({
         id: `${baseUrl}/voice/stories/${s.id}`, title: s.title, link: `${baseUrl}/voice/stories/${s.id}`, updated: s.publishedAt, published: s.publishedAt,
-        author: { name: s.pseudonym }, summary: `About: ${s.services.join(', ')}`, content: s.body, categories: s.tags.map((t) => ({ term: t })),
+        author: { name: s.pseudonym }, summary: `About: ${s.services.map((x) => `${x.name} (${orgLabel(x.organisation)})`).join(', ')}`, content: s.body, categories: s.tags.map((t) => ({ term: t })),
       })),
       ...content.responses.map((r) => ({
         id: `${baseUrl}/voice/stories/${r.storyId}#response-${r.id}`, title: `Response to: ${r.storyTitle}`, link: `${baseUrl}/voice/stories/${r.storyId}#response-${r.id}`,
-        updated: r.publishedAt, published: r.publishedAt, author: { name: r.responderName }, content: r.body,
+        updated: r.publishedAt, published: r.publishedAt, author: { name: `${r.responderName}, ${orgLabel(r.organisation)}` }, summary: `From ${orgLabel(r.organisation)}`, content: r.body,
       })),
     ].sort((a, b) => new Date(b.updated).getTime() - new Date(a.updated).getTime());
     return sendAtom(reply, { id: `${baseUrl}${self}`, title: content.title, link: `${baseUrl}${page}`, selfLink: `${baseUrl}${self}`, fallbackUpdated: '2026-01-01', entries });

@@ -92,15 +92,23 @@ export async function moderatingOrganisation(db: Db) {
 // Services directory
 
 export interface ServiceView {
-  id: string; organisationId: string; organisationName: string; organisationSlug: string; name: string; description: string;
+  id: string; organisationId: string; organisationName: string; organisationSlug: string;
+  /** False for an organisation a site administrator has not verified: shown with a "Not verified" tag. */
+  organisationVerified: boolean; name: string; description: string;
   decisionType: DecisionType; decisionTypeLabel: string; areas: { code: string; kind: string; name: string }[];
 }
 
 async function presentServices(db: Db, rows: repo.ServiceRow[]): Promise<ServiceView[]> {
   const names = await organisationNames(db, [...new Set(rows.map((r) => r.organisation_id))]);
   const areas = await repo.areasOfServices(db, rows.map((r) => r.id));
-  return rows.map((r) => ({
+  // Where names collide, the service of a verified organisation comes first (issue 14).
+  const firstOfName = new Map<string, number>();
+  rows.forEach((r, i) => { if (!firstOfName.has(r.name)) firstOfName.set(r.name, i); });
+  const sorted = rows.map((r, i) => ({ r, i, group: firstOfName.get(r.name)!, v: names.get(r.organisation_id)?.verified ? 0 : 1 }))
+    .sort((a, b) => a.group - b.group || a.v - b.v || a.i - b.i).map((x) => x.r);
+  return sorted.map((r) => ({
     id: r.id, organisationId: r.organisation_id, organisationName: names.get(r.organisation_id)?.name ?? '', organisationSlug: names.get(r.organisation_id)?.slug ?? '',
+    organisationVerified: names.get(r.organisation_id)?.verified ?? false,
     name: r.name, description: r.description, decisionType: r.decision_type, decisionTypeLabel: decisionTypeLabels[r.decision_type],
     areas: areas.filter((a) => a.service_id === r.id).map((a) => ({ code: a.area_code, kind: a.area_kind, name: a.area_name })),
   }));
@@ -199,7 +207,7 @@ export async function coveredAreas(db: Db) {
 // Stories
 
 export interface ResponseView {
-  id: string; storyId: string; organisationId: string; organisationName: string; responderName: string; body: string;
+  id: string; storyId: string; organisationId: string; organisationName: string; organisationVerified: boolean; responderName: string; body: string;
   claimsChange: boolean; changeConfirmed: boolean; status: 'pending' | 'published' | 'rejected'; rejectReason: string | null;
   publishedAt: string | null; createdAt: string;
 }
@@ -208,7 +216,7 @@ export interface StoryView {
   id: string; title: string; body: string; pseudonym: string; status: 'pending' | 'published' | 'rejected';
   rejectReason: string | null; rejectReasonLabel: string | null; assisted: boolean; meToo: number;
   submittedAt: string; publishedAt: string | null;
-  services: { id: string; name: string; organisationId: string; organisationName: string }[];
+  services: { id: string; name: string; organisationId: string; organisationName: string; organisationVerified: boolean }[];
   tags: string[];
   responses: ResponseView[];
   /** Staff-only: shown to moderators and to staff of an organisation the story is about; null otherwise. */
@@ -217,9 +225,10 @@ export interface StoryView {
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
-function presentResponse(r: repo.ResponseRow, orgNames: Map<string, { name: string }>): ResponseView {
+function presentResponse(r: repo.ResponseRow, orgNames: Map<string, { name: string; verified: boolean }>): ResponseView {
   return {
     id: r.id, storyId: r.story_id, organisationId: r.organisation_id, organisationName: orgNames.get(r.organisation_id)?.name ?? '',
+    organisationVerified: orgNames.get(r.organisation_id)?.verified ?? false,
     responderName: r.responder_name, body: r.body, claimsChange: r.claims_change, changeConfirmed: r.change_confirmed_at !== null,
     status: r.status, rejectReason: r.reject_reason, publishedAt: iso(r.published_at), createdAt: iso(r.created_at)!,
   };
@@ -245,7 +254,7 @@ async function presentStories(db: Db, rows: repo.StoryRow[], reader: { moderator
       id: r.id, title: r.title, body: r.body, pseudonym: r.pseudonym, status: r.status, rejectReason: r.reject_reason,
       rejectReasonLabel: r.reject_reason ? storyRejectReasons[r.reject_reason as StoryRejectReason] ?? r.reject_reason : null,
       assisted: r.assisted_by !== null, meToo: r.me_too, submittedAt: iso(r.submitted_at)!, publishedAt: iso(r.published_at),
-      services: mine.map((s) => ({ id: s.id, name: s.name, organisationId: s.organisation_id, organisationName: orgNames.get(s.organisation_id)?.name ?? '' })),
+      services: mine.map((s) => ({ id: s.id, name: s.name, organisationId: s.organisation_id, organisationName: orgNames.get(s.organisation_id)?.name ?? '', organisationVerified: orgNames.get(s.organisation_id)?.verified ?? false })),
       tags: tags.filter((t) => t.story_id === r.id).map((t) => t.tag),
       responses: visible.filter((x) => x.story_id === r.id).map((x) => presentResponse(x, orgNames)),
       criticality: reader.moderator || staff ? r.criticality : null,
@@ -680,11 +689,11 @@ export async function feedContent(db: Db, scope: FeedScope) {
   const filter: Omit<repo.StoryFilter, 'status' | 'q'> = { limit: 50 };
   if (scope.kind === 'service') {
     const s = await getService(db, scope.value ?? '');
-    title = `Stories about ${s.name} (${s.organisationName})`;
+    title = `Stories about ${s.name} (${s.organisationName}${s.organisationVerified ? '' : ', not verified'})`;
     filter.serviceId = s.id;
   } else if (scope.kind === 'organisation') {
     const o = await getOrganisation(db, scope.value ?? '');
-    title = `Stories about services of ${o.name}`;
+    title = `Stories about services of ${o.name}${o.verified ? '' : ' (not verified)'}`;
     filter.organisationId = o.id;
   } else if (scope.kind === 'area') {
     const code = (scope.value ?? '').toUpperCase();
@@ -701,13 +710,16 @@ export async function feedContent(db: Db, scope: FeedScope) {
   const { stories, responses } = await repo.feedItems(db, filter);
   const services = await repo.servicesOfStories(db, stories.map((s) => s.id));
   const tags = await repo.tagsOfStories(db, stories.map((s) => s.id));
+  // Each organisation named with its verification, so an impostor of a council's name is marked in feeds too.
+  const orgs = await organisationNames(db, [...new Set([...services.map((x) => x.organisation_id), ...responses.map((r) => r.organisation_id)])]);
+  const org = (id: string) => ({ name: orgs.get(id)?.name ?? '', verified: orgs.get(id)?.verified ?? false });
   return {
     title,
     stories: stories.map((s) => ({
       id: s.id, title: s.title, body: s.body, pseudonym: s.pseudonym, publishedAt: s.published_at!,
-      services: services.filter((x) => x.story_id === s.id).map((x) => x.name), tags: tags.filter((t) => t.story_id === s.id).map((t) => t.tag),
+      services: services.filter((x) => x.story_id === s.id).map((x) => ({ name: x.name, organisation: org(x.organisation_id) })), tags: tags.filter((t) => t.story_id === s.id).map((t) => t.tag),
     })),
-    responses: responses.map((r) => ({ id: r.id, storyId: r.story_id, storyTitle: r.story_title, responderName: r.responder_name, body: r.body, publishedAt: r.published_at! })),
+    responses: responses.map((r) => ({ id: r.id, storyId: r.story_id, storyTitle: r.story_title, responderName: r.responder_name, organisation: org(r.organisation_id), body: r.body, publishedAt: r.published_at! })),
   };
 }
 

@@ -16,6 +16,8 @@ import { createContract } from '../outcomes/outcomes.service.ts';
 import { addSalaryPost } from '../spend/spend.salaries.ts';
 import { createPetition } from '../voice/voice.petitions.ts';
 import { verifiedPublicBody } from './organisations.test-support.ts';
+import * as voice from '../voice/voice.service.ts';
+import { loadPlaces, NEWCASTLE } from '../voice/voice.test-support.ts';
 
 const password = 'a long enough password';
 const csv = 'Date,Supplier,Amount\n01/01/2021,TYNE LIFTS LTD,600\n';
@@ -327,5 +329,74 @@ eachEngine('verified publishers', (t) => {
     await assert.rejects(service.requireVerifiedOrganisation(ctx.db, unverified.id, 'receive grants'), (e) => isAppError(e) && e.code === 'forbidden');
     await assert.rejects(service.createOrganisation(ctx.db, cliActor, { name: 'No Identifier Council', legalForm: 'local-authority', verified: true }),
       (e) => isAppError(e) && e.fieldErrors[0]?.field === 'identifiers');
+  });
+});
+
+eachEngine('verified publishers in voice', (t) => {
+  it('marks the impostor "Newcastle City Council" in the services directory, stories, responses, the voice API and its feeds, the verified one first', async () => {
+    const { app, ctx } = t();
+    const db = ctx.db;
+    await loadPlaces(ctx);
+    const real = await verifiedPublicBody(db, 'Newcastle City Council');
+    const asUser = async (email: string) => ({ userId: (await registerUser(db, cliActor, { email, name: email, password })).id, tokenId: null, isAdmin: false, via: 'session' as const });
+    const impostor = await asUser('voice-impostor@example.org');
+    const fake = await service.createOrganisation(db, impostor, { name: 'Newcastle City Council', legalForm: 'local-authority' });
+    const realStaff = await asUser('voice-real-staff@example.org');
+    await service.addMember(db, cliActor, real.id, { email: 'voice-real-staff@example.org', role: 'staff' });
+    const moderating = await service.createOrganisation(db, cliActor, { name: 'Voice Moderators', legalForm: 'community-group' });
+    await voice.setModeratingOrganisation(db, cliActor, moderating.id);
+    const moderator = await asUser('voice-moderator@example.org');
+    await service.addMember(db, cliActor, moderating.id, { email: 'voice-moderator@example.org', role: 'moderator' });
+    const opts = { baseUrl: ctx.config.baseUrl };
+
+    // The impostor registers first and runs a service with the same name as the real council's.
+    const fakeLights = await voice.createService(db, impostor, { organisation: fake.id, name: 'Street lighting', decisionType: 'technical', areas: [NEWCASTLE] });
+    const realLights = await voice.createService(db, realStaff, { organisation: real.id, name: 'Street lighting', decisionType: 'technical', areas: [NEWCASTLE] });
+    const { id: storyId } = await voice.submitStory(db, cliActor, { title: 'The lamp is out', body: 'The street lamp outside has been out for weeks.', pseudonym: 'Resident', email: 'resident@example.org', services: [fakeLights.id, realLights.id] }, opts);
+    await voice.moderateStory(db, moderator, storyId, { decision: 'publish' }, opts);
+    const answer = await voice.respondToStory(db, impostor, storyId, { organisation: fake.id, body: 'Fixed it, pay us at this link.' }, opts);
+    await voice.moderateResponse(db, moderator, answer.id, { decision: 'publish' }, opts);
+
+    // The voice API: every organisation carries organisationVerified, and the verified namesake comes first.
+    const services = (await app.inject({ method: 'GET', url: '/api/v1/voice/services' })).json() as { id: string; organisationVerified: boolean }[];
+    assert.deepEqual(services.map((s) => [s.id, s.organisationVerified]), [[realLights.id, true], [fakeLights.id, false]]);
+    const one = (await app.inject({ method: 'GET', url: `/api/v1/voice/services/${fakeLights.id}` })).json();
+    assert.equal(one.organisationVerified, false);
+    const story = (await app.inject({ method: 'GET', url: `/api/v1/voice/stories/${storyId}` })).json();
+    assert.deepEqual(story.services.map((s: { organisationId: string; organisationVerified: boolean }) => [s.organisationId, s.organisationVerified]),
+      [[real.id, true], [fake.id, false]], 'the verified council’s service first');
+    assert.deepEqual(story.responses.map((r: { organisationVerified: boolean }) => r.organisationVerified), [false]);
+    const metrics = (await app.inject({ method: 'GET', url: `/api/v1/voice/organisations/${fake.id}/metrics` })).json();
+    assert.equal(metrics.organisation.verified, false);
+    const openapi = JSON.stringify((await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json());
+    assert.ok(openapi.includes('"organisationVerified"'), 'the OpenAPI document describes organisationVerified');
+
+    // The pages: the directory, the service, the story with its response, the organisation's record.
+    const directory = await app.inject({ method: 'GET', url: '/voice/services' });
+    const realAt = directory.body.indexOf(`/voice/services/${realLights.id}"`);
+    const fakeAt = directory.body.indexOf(`/voice/services/${fakeLights.id}"`);
+    assert.ok(realAt > 0 && fakeAt > realAt, 'the verified council’s service is listed first');
+    assert.match(directory.body.slice(fakeAt), /Not verified/);
+    assert.doesNotMatch(directory.body.slice(realAt, fakeAt), /Not verified/);
+    assert.match((await app.inject({ method: 'GET', url: `/voice/services/${fakeLights.id}` })).body, /Not verified/);
+    assert.match((await app.inject({ method: 'GET', url: `/voice/services/${realLights.id}` })).body, new RegExp(`/voice/organisations/${real.slug}">Newcastle City Council</a></span>`));
+    const storyPage = await app.inject({ method: 'GET', url: `/voice/stories/${storyId}` });
+    assert.equal((storyPage.body.match(/Not verified/g) ?? []).length, 2, 'the impostor’s service and its response, not the real council');
+    assert.match((await app.inject({ method: 'GET', url: `/voice/organisations/${fake.slug}` })).body, /Not verified/);
+    const filters = (await app.inject({ method: 'GET', url: '/voice' })).body;
+    assert.ok(filters.indexOf(`value="${real.slug}"`) < filters.indexOf(`value="${fake.slug}"`), 'the verified council first in the filter');
+    assert.match(filters, new RegExp(`value="${fake.slug}"[^>]*>Newcastle City Council \\(not verified\\)<`));
+
+    // The feeds: all stories, one service's, the organisation's.
+    const all = await app.inject({ method: 'GET', url: '/voice/feed.atom' });
+    assert.equal(all.statusCode, 200);
+    assert.match(all.body, /About: Street lighting \(Newcastle City Council\), Street lighting \(Newcastle City Council, not verified\)/, 'the verified council first');
+    assert.match(all.body, /<name>voice-impostor@example.org, Newcastle City Council, not verified<\/name>/);
+    const fakeFeed = await app.inject({ method: 'GET', url: `/voice/services/${fakeLights.id}/feed.atom` });
+    assert.match(fakeFeed.body, /<title[^>]*>Stories about Street lighting \(Newcastle City Council, not verified\)<\/title>/);
+    const realFeed = await app.inject({ method: 'GET', url: `/voice/services/${realLights.id}/feed.atom` });
+    assert.match(realFeed.body, /<title[^>]*>Stories about Street lighting \(Newcastle City Council\)<\/title>/);
+    const orgFeed = await app.inject({ method: 'GET', url: `/voice/organisations/${fake.slug}/feed.atom` });
+    assert.match(orgFeed.body, /<title[^>]*>Stories about services of Newcastle City Council \(not verified\)<\/title>/);
   });
 });

@@ -10,14 +10,14 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => T
 const DateTime = Type.String({ format: 'date-time' });
 
 const Service = Type.Object({
-  id: Uuid, organisationId: Uuid, organisationName: Type.String(), organisationSlug: Type.String(), name: Type.String(), description: Type.String(),
+  id: Uuid, organisationId: Uuid, organisationName: Type.String(), organisationSlug: Type.String(), organisationVerified: Type.Boolean({ description: 'False for an organisation a site administrator has not verified (shown “Not verified”); of two with the same name the verified one is listed first' }), name: Type.String(), description: Type.String(),
   decisionType: Type.Union([Type.Literal('involvement'), Type.Literal('joined-up'), Type.Literal('technical'), Type.Literal('framework')], { description: 'How decisions about the service should be made' }),
   decisionTypeLabel: Type.String(),
   areas: Type.Array(Type.Object({ code: Type.String({ description: 'GSS code' }), kind: Type.String(), name: Type.String() })),
 }, { $id: 'VoiceService' });
 
 const Response = Type.Object({
-  id: Uuid, storyId: Uuid, organisationId: Uuid, organisationName: Type.String(), responderName: Type.String(), body: Type.String({ description: 'Plain text' }),
+  id: Uuid, storyId: Uuid, organisationId: Uuid, organisationName: Type.String(), organisationVerified: Type.Boolean({ description: 'False for an organisation a site administrator has not verified (shown “Not verified”); of two with the same name the verified one is listed first' }), responderName: Type.String(), body: Type.String({ description: 'Plain text' }),
   claimsChange: Type.Boolean({ description: 'The response says a change was made' }),
   changeConfirmed: Type.Boolean({ description: 'The story’s author confirmed the change' }),
   status: Type.Union([Type.Literal('pending'), Type.Literal('published'), Type.Literal('rejected')]),
@@ -30,13 +30,13 @@ const Story = Type.Object({
   rejectReason: Nullable(Type.String({ description: 'Published reason code when not published' })), rejectReasonLabel: Nullable(Type.String()),
   assisted: Type.Boolean({ description: 'Submitted by staff on the author’s behalf' }), meToo: Type.Integer(),
   submittedAt: DateTime, publishedAt: Nullable(DateTime),
-  services: Type.Array(Type.Object({ id: Uuid, name: Type.String(), organisationId: Uuid, organisationName: Type.String() })),
+  services: Type.Array(Type.Object({ id: Uuid, name: Type.String(), organisationId: Uuid, organisationName: Type.String(), organisationVerified: Type.Boolean({ description: 'False for an organisation a site administrator has not verified (shown “Not verified”); of two with the same name the verified one is listed first' }) })),
   tags: Type.Array(Type.String()), responses: Type.Array(Response),
   criticality: Nullable(Type.Integer({ minimum: 0, maximum: 5, description: 'Staff only: 0 not critical … 5 severely critical; null for others' })),
 }, { $id: 'VoiceStory' });
 
 const Petition = Type.Object({
-  id: Uuid, organisationId: Uuid, organisationName: Type.String(), organisationSlug: Type.String(), title: Type.String(), background: Type.String(), creatorName: Type.String(),
+  id: Uuid, organisationId: Uuid, organisationName: Type.String(), organisationSlug: Type.String(), organisationVerified: Type.Boolean({ description: 'False for an organisation a site administrator has not verified (shown “Not verified”); of two with the same name the verified one is listed first' }), title: Type.String(), background: Type.String(), creatorName: Type.String(),
   state: Type.Union([Type.Literal('collecting'), Type.Literal('pending'), Type.Literal('open'), Type.Literal('closed'), Type.Literal('rejected')]), stateLabel: Type.String(),
   rejectReason: Nullable(Type.String()), rejectReasonLabel: Nullable(Type.String()),
   requiredSupporters: Type.Integer(), responseThreshold: Type.Integer(), debateThreshold: Type.Integer(), openDays: Type.Integer(),
@@ -47,7 +47,7 @@ const Petition = Type.Object({
 });
 
 const Metrics = Type.Object({
-  organisation: Type.Object({ id: Uuid, name: Type.String(), slug: Type.String() }),
+  organisation: Type.Object({ id: Uuid, name: Type.String(), slug: Type.String(), verified: Type.Boolean({ description: 'False until a site administrator verifies the organisation' }) }),
   stories: Type.Integer({ description: 'Published stories about its services' }),
   exampleStories: Type.Integer({ description: 'How many of those stories are examples invented for the demonstration (not a real record)' }),
   answered: Type.Integer(),

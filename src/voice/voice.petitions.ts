@@ -47,6 +47,8 @@ export const petitionStateLabels: Record<PetitionState, string> = {
 
 export interface PetitionView {
   id: string; organisationId: string; organisationName: string; organisationSlug: string;
+  /** Whether the organisation petitioned is verified (always true for new petitions; false once verification is withdrawn). */
+  organisationVerified: boolean;
   title: string; background: string; creatorName: string; state: PetitionState; stateLabel: string;
   rejectReason: string | null; rejectReasonLabel: string | null;
   requiredSupporters: number; responseThreshold: number; debateThreshold: number; openDays: number;
@@ -68,6 +70,7 @@ async function presentPetitions(db: Db, rows: repo.PetitionRow[]): Promise<Petit
     const rejected = state === 'rejected';
     return {
       id: p.id, organisationId: p.organisation_id, organisationName: names.get(p.organisation_id)?.name ?? '', organisationSlug: names.get(p.organisation_id)?.slug ?? '',
+      organisationVerified: names.get(p.organisation_id)?.verified ?? false,
       // A rejected petition keeps only its title and published reason code.
       title: p.title, background: rejected ? '' : p.background, creatorName: rejected ? '' : p.creator_name, state, stateLabel: petitionStateLabels[state],
       rejectReason: p.reject_reason, rejectReasonLabel: p.reject_reason ? petitionRejectReasons[p.reject_reason as PetitionRejectReason] ?? p.reject_reason : null,

@@ -98,6 +98,11 @@ export interface ServiceView {
   decisionType: DecisionType; decisionTypeLabel: string; areas: { code: string; kind: string; name: string }[];
 }
 
+/** Services in name order, a verified organisation's before an unverified namesake's (issue 14). */
+function verifiedFirst<T extends { name: string; organisation_id: string }>(list: T[], orgs: Map<string, { verified: boolean }>): T[] {
+  return [...list].sort((a, b) => a.name.localeCompare(b.name) || Number(orgs.get(b.organisation_id)?.verified ?? false) - Number(orgs.get(a.organisation_id)?.verified ?? false));
+}
+
 async function presentServices(db: Db, rows: repo.ServiceRow[]): Promise<ServiceView[]> {
   const names = await organisationNames(db, [...new Set(rows.map((r) => r.organisation_id))]);
   const areas = await repo.areasOfServices(db, rows.map((r) => r.id));
@@ -248,7 +253,7 @@ async function presentStories(db: Db, rows: repo.StoryRow[], reader: { moderator
   const visible = responses.filter((x) => x.status === 'published' || reader.moderator || reader.staffOf.has(x.organisation_id));
   const orgNames = await organisationNames(db, [...new Set([...services.map((s) => s.organisation_id), ...responses.map((r) => r.organisation_id)])]);
   return rows.map((r) => {
-    const mine = services.filter((s) => s.story_id === r.id);
+    const mine = verifiedFirst(services.filter((s) => s.story_id === r.id), orgNames);
     const staff = mine.some((s) => reader.staffOf.has(s.organisation_id));
     return {
       id: r.id, title: r.title, body: r.body, pseudonym: r.pseudonym, status: r.status, rejectReason: r.reject_reason,
@@ -671,11 +676,11 @@ export interface OrganisationMetrics {
 }
 
 /** Published stories about an organisation's services, the share answered, the median time to a first published answer, changes made and confirmed. */
-export async function organisationMetrics(db: Db, organisationRef: string): Promise<OrganisationMetrics & { organisation: { id: string; name: string; slug: string } }> {
+export async function organisationMetrics(db: Db, organisationRef: string): Promise<OrganisationMetrics & { organisation: { id: string; name: string; slug: string; verified: boolean } }> {
   const org = await getOrganisation(db, organisationRef);
   const m = await repo.organisationMetrics(db, org.id);
   return {
-    organisation: { id: org.id, name: org.name, slug: org.slug },
+    organisation: { id: org.id, name: org.name, slug: org.slug, verified: org.verified },
     stories: m.stories, exampleStories: m.examples, answered: m.answered, shareAnswered: m.stories ? m.answered / m.stories : null,
     medianMinutesToFirstResponse: m.medianMinutes, changesMade: m.changes, changesConfirmed: m.confirmed,
   };
@@ -717,7 +722,7 @@ export async function feedContent(db: Db, scope: FeedScope) {
     title,
     stories: stories.map((s) => ({
       id: s.id, title: s.title, body: s.body, pseudonym: s.pseudonym, publishedAt: s.published_at!,
-      services: services.filter((x) => x.story_id === s.id).map((x) => ({ name: x.name, organisation: org(x.organisation_id) })), tags: tags.filter((t) => t.story_id === s.id).map((t) => t.tag),
+      services: verifiedFirst(services.filter((x) => x.story_id === s.id), orgs).map((x) => ({ name: x.name, organisation: org(x.organisation_id) })), tags: tags.filter((t) => t.story_id === s.id).map((t) => t.tag),
     })),
     responses: responses.map((r) => ({ id: r.id, storyId: r.story_id, storyTitle: r.story_title, responderName: r.responder_name, organisation: org(r.organisation_id), body: r.body, publishedAt: r.published_at! })),
   };

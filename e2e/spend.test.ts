@@ -72,7 +72,7 @@ describe('spend in a browser', { skip: enabled ? false : 'Chromium not found (se
     assert.deepEqual(violations, []);
   });
 
-  it('a finance officer adds a senior post through the form, seeing errors first', { timeout: 120_000 }, async () => {
+  it('a finance officer adds a senior post through the form, seeing errors first, and checks it before it is published', { timeout: 120_000 }, async () => {
     const newcastle = await getOrganisation(ctx.db, 'GB-LAE-NET');
     await registerUser(ctx.db, cliActor, { email: 'finance@newcastle.example', name: 'Finance Officer', password });
     await addMember(ctx.db, cliActor, newcastle.id, { email: 'finance@newcastle.example', role: 'finance' });
@@ -80,7 +80,7 @@ describe('spend in a browser', { skip: enabled ? false : 'Chromium not found (se
     await page.goto(`${baseUrl}/spend/newcastle-city-council/salaries`);
     await page.getByRole('link', { name: 'Add a post' }).click();
     await check(page, 'salary-new');
-    await page.getByRole('button', { name: 'Add post' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
     assert.match(await page.title(), /^Error: /);
     await check(page, 'salary-new-errors');
     await page.getByLabel('Correct at').fill('31/03/2018');
@@ -88,8 +88,20 @@ describe('spend in a browser', { skip: enabled ? false : 'Chromium not found (se
     await page.getByLabel('Salary band from, in pounds').fill('125,000');
     await page.getByLabel('Budget held, in pounds (optional)').fill('40,000,000');
     await page.getByLabel('Staff managed (optional)').fill('900');
-    await page.getByRole('button', { name: 'Add post' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // The check page: what will be public, nothing written yet; change it, then publish.
+    assert.match(await page.title(), /^Check the senior post before you publish it/);
+    assert.ok(await page.getByText('£125,000.00 to £129,999.00').isVisible());
+    await check(page, 'salary-check');
+    assert.equal((await ctx.db.selectFrom('spend_salary_posts').select('id').where('organisation_id', '=', newcastle.id).where('as_at', '=', '2018-03-31').execute()).length, 0, 'nothing written before it is published');
+    await page.getByRole('button', { name: 'Change the post' }).click();
+    assert.equal(await page.getByLabel('Job title').inputValue(), 'Director of Place');
+    await page.getByLabel('Job title').fill('Director of Place and Economy');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    assert.ok(await page.getByText('Director of Place and Economy').isVisible());
+    await page.getByRole('button', { name: 'Publish post' }).click();
     await page.waitForURL(/salaries\?asAt=2018-03-31/);
+    assert.ok(await page.getByText('The senior post is published.').isVisible());
     assert.ok(await page.getByText('£125,000.00 to £129,999.00').isVisible());
     await check(page, 'salaries-published');
     await page.getByRole('link', { name: 'Publish a list from a CSV file' }).click();

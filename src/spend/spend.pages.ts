@@ -432,7 +432,8 @@ export function spendPages(app: App, ctx: AppContext): void {
     const example = s.posts.length > 0 && s.posts.every((p) => /\(example\)$/i.test(p.jobTitle));
     const head = [{ text: 'Job title' }, { text: 'Salary band', format: 'numeric' }, { text: 'Budget held', format: 'numeric' }, { text: 'Staff managed', format: 'numeric' },
       { text: 'Bonuses', format: 'numeric' }, { text: 'Benefits in kind', format: 'numeric' }, ...(mayPublish ? [{ text: 'Change' }] : [])];
-    return reply.page('spend/views/salaries.njk', { ...s, head, rows, mayPublish, example, api: `/api/v1/spend/publishers/${s.publisher.slug}/salaries` });
+    const notice = q.added === '1' && mayPublish ? 'The senior post is published.' : undefined;
+    return reply.page('spend/views/salaries.njk', { ...s, head, rows, mayPublish, example, notice, api: `/api/v1/spend/publishers/${s.publisher.slug}/salaries` });
   });
 
   const salaryForm = (template: string, path: string, work: (publisher: string, body: Record<string, string>, request: { actor: Actor }) => Promise<unknown>) => {
@@ -457,7 +458,60 @@ export function spendPages(app: App, ctx: AppContext): void {
       return reply.redirect(`/spend/${publisher.slug}/salaries${asAt ? `?asAt=${asAt}` : ''}`, 303);
     });
   };
-  salaryForm('spend/views/salary-new.njk', 'new', (id, body, request) => salaries.addSalaryPost(db, request.actor, id, body));
+  // One senior post: the form, then a check page (GOV.UK "check your answers") showing exactly what will be
+  // public, then publish. Nothing is written until the publisher presses "Publish post"; the values travel in
+  // the check page's hidden fields and are read and checked again when published.
+  const postFields = ['asAt', 'jobTitle', 'department', 'salaryFrom', 'salaryTo', 'name', 'responsibilities', 'budgetHeld', 'staffManaged', 'bonuses', 'benefitsInKind'] as const;
+  const postValues = (raw: unknown) => {
+    const body: Record<string, string> = {};
+    for (const k of postFields) { const v = (raw as Record<string, unknown> | undefined)?.[k]; if (typeof v === 'string') body[k] = v; }
+    return body;
+  };
+  app.get('/spend/:publisher/salaries/new', { config: { access: publisherOf } }, async (request, reply) => {
+    const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
+    return reply.page('spend/views/salary-new.njk', { publisher, values: {} });
+  });
+  app.post('/spend/:publisher/salaries/new', { config: { access: publisherOf } }, async (request, reply) => {
+    const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
+    const body = postValues(request.body);
+    if ((request.body as Record<string, unknown> | undefined)?.change === 'yes') return reply.page('spend/views/salary-new.njk', { publisher, values: body });
+    try {
+      const checked = await salaries.checkSalaryPost(db, request.actor, publisher.id, body);
+      const p = checked.post;
+      const money = (pence: number | null) => ({ text: pence === null ? 'Not given' : pounds(pence) });
+      const rows = [
+        { key: { text: 'Correct at' }, value: { text: new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${checked.asAt}T12:00:00Z`)) } },
+        { key: { text: 'Job title' }, value: { text: p.jobTitle } },
+        { key: { text: 'Department or directorate' }, value: { text: p.department ?? 'Not given' } },
+        { key: { text: 'Salary band' }, value: { text: `${pounds(p.salaryFromPence)} to ${pounds(p.salaryToPence)}` } },
+        { key: { text: 'Post-holder’s name' }, value: { text: p.name ?? 'Not named' } },
+        { key: { text: 'Responsibilities' }, value: { text: p.responsibilities ?? 'Not given' } },
+        { key: { text: 'Budget held' }, value: money(p.budgetHeldPence) },
+        { key: { text: 'Staff managed' }, value: { text: p.staffManaged === null ? 'Not given' : integer.format(p.staffManaged) } },
+        { key: { text: 'Bonuses' }, value: money(p.bonusesPence) },
+        { key: { text: 'Benefits in kind' }, value: money(p.benefitsInKindPence) },
+      ];
+      return reply.page('spend/views/salary-check.njk', { publisher, checked, rows, hidden: Object.entries(body).map(([name, value]) => ({ name, value })) });
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) {
+        return reply.page('spend/views/salary-new.njk', { publisher, values: body, errors: error.fieldErrors }, { status: error.status });
+      }
+      throw error;
+    }
+  });
+  app.post('/spend/:publisher/salaries/new/publish', { config: { access: publisherOf } }, async (request, reply) => {
+    const publisher = await service.resolvePublisher(db, (request.params as { publisher: string }).publisher);
+    const body = postValues(request.body);
+    try {
+      const post = await salaries.addSalaryPost(db, request.actor, publisher.id, body);
+      return reply.redirect(`/spend/${publisher.slug}/salaries?asAt=${post.asAt}&added=1`, 303);
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) {
+        return reply.page('spend/views/salary-new.njk', { publisher, values: body, errors: error.fieldErrors }, { status: error.status });
+      }
+      throw error;
+    }
+  });
   salaryForm('spend/views/pay-multiple.njk', 'pay-multiple', (id, body, request) => salaries.setPayMultiple(db, request.actor, id, body));
 
   app.get('/spend/:publisher/salaries/upload', { config: { access: publisherOf } }, async (request, reply) => {

@@ -143,8 +143,30 @@ eachEngine('spend senior salaries', (t) => {
       asAt: '31/03/2017', jobTitle: 'Chief Executive', department: 'Chief Executive’s Office', salaryFrom: '181,250', name: '<b>E Person</b>',
       responsibilities: 'Head of paid service', budgetHeld: '1,200,000', staffManaged: '12', bonuses: '0', benefitsInKind: '',
     });
-    assert.equal(ok.statusCode, 303, ok.body.slice(0, 300));
-    assert.equal(ok.headers.location, '/spend/newcastle-city-council/salaries?asAt=2017-03-31');
+    // The form shows a check page first: what will be public, nothing written yet.
+    assert.equal(ok.statusCode, 200, ok.body.slice(0, 300));
+    assert.match(ok.body, /Check the senior post before you publish it/);
+    assert.match(ok.body, /£180,000.00 to £184,999.00/);
+    assert.match(ok.body, /&lt;b&gt;E Person&lt;\/b&gt;/, 'escaped on the check page');
+    assert.match(ok.body, /The post-holder is named/);
+    assert.equal((await publisherSalaries(ctx.db, 'GB-LAE-NET', '2017-03-31').catch(() => ({ posts: [] }))).posts.length, 0, 'not public until published');
+    assert.equal((await ctx.db.selectFrom('audit_log').select('id').where('action', '=', 'spend.salary.added').execute()).length, 0);
+    const fields = [...ok.body.matchAll(/<input type="hidden" name="(\w+)" value="([^"]*)">/g)].filter((m) => m[1] !== '_csrf' && m[1] !== 'change');
+    const carried = Object.fromEntries(fields.map((m) => [m[1]!, m[2]!.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&')]));
+    assert.equal(carried.jobTitle, 'Chief Executive');
+    // "Change the post" brings the form back filled in.
+    const change = await agent.post('/spend/newcastle-city-council/salaries/new', { ...carried, change: 'yes' });
+    assert.equal(change.statusCode, 200);
+    assert.match(change.body, /value="Chief Executive"/);
+    // A tampered publish is checked again and refused by field, writing nothing.
+    const tampered = await agent.post('/spend/newcastle-city-council/salaries/new/publish', { ...carried, salaryFrom: 'lots' });
+    assert.equal(tampered.statusCode, 400);
+    assert.match(tampered.body, /href="#salaryFrom"/);
+    assert.equal((await outsider.post('/spend/newcastle-city-council/salaries/new/publish', carried)).statusCode, 403, 'another council’s officer cannot publish it');
+    const published = await agent.post('/spend/newcastle-city-council/salaries/new/publish', carried);
+    assert.equal(published.statusCode, 303, published.body.slice(0, 300));
+    assert.equal(published.headers.location, '/spend/newcastle-city-council/salaries?asAt=2017-03-31&added=1');
+    assert.match((await agent.get(published.headers.location as string)).body, /The senior post is published/);
     const multiple = await agent.post('/spend/newcastle-city-council/salaries/pay-multiple', { asAt: '31/03/2017', highest: '182,500', median: '24,313' });
     assert.equal(multiple.statusCode, 303);
     const badMultiple = await agent.post('/spend/newcastle-city-council/salaries/pay-multiple', { asAt: '31/03/2017', highest: '20,000', median: '24,313' });

@@ -298,7 +298,20 @@ function newRow(organisationId: string, asAt: string, position: number, p: Salar
 }
 
 /** Adds one post to a publisher's list for a date (the form). */
-export async function addSalaryPost(db: Db, actor: Actor, publisherRef: string, input: SalaryPostText & { asAt?: string }): Promise<SalaryPostView> {
+/** One post read from the form and checked, not yet written: what the check page shows before it is public. */
+export interface SalaryPostCheck {
+  publisher: { id: string; name: string; slug: string };
+  asAt: string;
+  post: SalaryPostInput;
+  /** How many posts the list for that date has now (the new post is added to them). */
+  listedNow: number;
+}
+
+/**
+ * Reads and checks one post as `addSalaryPost` would, writing nothing: the publisher's staff see it on a check
+ * page (GOV.UK "check your answers") before they publish it. Same roles, verified-body gate and field errors.
+ */
+export async function checkSalaryPost(db: Db, actor: Actor, publisherRef: string, input: SalaryPostText & { asAt?: string }): Promise<SalaryPostCheck> {
   const publisher = await resolvePublisher(db, publisherRef);
   await requireOrganisationRole(db, actor, publisher.id, PUBLISHING_ROLES);
   await requireVerifiedPublicBody(db, publisher.id, 'publish senior salaries');
@@ -313,11 +326,17 @@ export async function addSalaryPost(db: Db, actor: Actor, publisherRef: string, 
     if (!errors.some((e) => e.field === field)) errors.push({ field, message });
   });
   if (errors.length) throw AppError.validation(errors);
+  const { nameDropped: _, ...fields } = post;
+  return { publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug }, asAt, post: fields, listedNow: await salaryListSize(db, publisher.id, asAt) };
+}
+
+/** Publishes one post (after its check), added at the end of the publisher's list for its date. Audited. */
+export async function addSalaryPost(db: Db, actor: Actor, publisherRef: string, input: SalaryPostText & { asAt?: string }): Promise<SalaryPostView> {
+  const { publisher, asAt, post } = await checkSalaryPost(db, actor, publisherRef, input);
   return inTransaction(db, async (trx) => {
     await repo.lockSalaryList(trx, publisher.id, asAt);
     const position = await repo.nextSalaryPosition(trx, publisher.id, asAt);
-    const { nameDropped: _, ...fields } = post;
-    const [row] = await repo.insertSalaryPosts(trx, [newRow(publisher.id, asAt, position, fields, actor)]);
+    const [row] = await repo.insertSalaryPosts(trx, [newRow(publisher.id, asAt, position, post, actor)]);
     const view = presentPost(row!);
     await recordAudit(trx, actor, { action: 'spend.salary.added', entityType: 'spend_salary_post', entityId: view.id, organisationId: publisher.id, after: view });
     return view;

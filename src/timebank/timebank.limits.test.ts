@@ -5,6 +5,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { eachEngine } from '../platform/testing.ts';
+import { openPostgres } from '../platform/db.ts';
 import { cliActor } from '../platform/actor.ts';
 import { registerUser } from '../platform/auth/auth.service.ts';
 import { addMember as addOrganisationMember } from '../organisations/organisations.service.ts';
@@ -24,7 +25,14 @@ eachEngine('time bank default limits (migration 0028)', (t) => {
     const kept = await service.createBank(ctx.db, cliActor, { name: 'Generous Time Bank', memberLimitHours: '10' });
     // As migration 0023 left banks opened before it.
     await ctx.db.updateTable('timebank_banks').set({ member_min_balance: 0 }).where('id', '=', old.id).execute();
-    await ctx.db.transaction().execute(async (trx) => { for (const s of statements) await sql.raw(s).execute(trx); });
+    // The migration runs as the schema's owner (on a server the app's own role may not ALTER the table).
+    const ownerUrl = (ctx.handle as { ownerUrl?: string }).ownerUrl;
+    const owner = ownerUrl ? openPostgres(ownerUrl, { max: 1 }) : null;
+    try {
+      await (owner?.db ?? ctx.db).transaction().execute(async (trx) => { for (const s of statements) await sql.raw(s).execute(trx); });
+    } finally {
+      await owner?.close();
+    }
     assert.equal((await service.getBank(ctx.db, old.id)).memberMinBalance, -300);
     assert.equal((await service.getBank(ctx.db, chosen.id)).memberMinBalance, 0, 'a coordinator chose 0: kept');
     assert.equal((await service.getBank(ctx.db, kept.id)).memberMinBalance, -600);

@@ -158,7 +158,7 @@ export function timebankApi(app: App, ctx: AppContext): void {
     config: { access: 'signed-in' },
     schema: {
       tags, security, summary: 'Open a time bank for an organisation you administer or coordinate',
-      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), organisation: Type.String({ description: 'Organisation id, org-id identifier or slug' }), requiresApproval: Type.Optional(Type.Boolean()), memberLimitHours: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'Hours a new member may go below zero (so they can be helped before they give); 5 when not given' })) }, { additionalProperties: false }),
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), organisation: Type.String({ description: 'Organisation id, org-id identifier or slug' }), requiresApproval: Type.Optional(Type.Boolean()), memberLimitHours: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'Hours a new member may go below zero (so they can be helped before they give); 0 when not given (the page offers 5)' })) }, { additionalProperties: false }),
       response: { 201: Bank, ...errors },
     },
   }, async (request, reply) => reply.status(201).send(await service.createBank(db, request.actor, request.body)));

@@ -148,8 +148,9 @@ export async function getBank(db: Db, id: string): Promise<BankView> {
 }
 
 /**
- * The limit a bank's new members open with when the bank sets none: 5 hours below zero, so a newcomer can be
- * helped before they have given (migration 0028 gave it to the banks that had 0 without choosing it).
+ * The platform's default limit for a bank's new members: 5 hours below zero, so a newcomer can be helped before
+ * they have given. The form that opens a bank offers it, and migration 0028 gave it to the banks left at 0
+ * without a coordinator choosing it. (The API and CLI open a bank with the limit they are given, 0 if none.)
  */
 export const TIMEBANK_DEFAULT_MEMBER_LIMIT_MINUTES = -300;
 
@@ -162,7 +163,7 @@ export async function createBank(db: Db, actor: Actor, input: { name?: unknown; 
   const check = new Checker();
   const name = check.text(input.name, 'name', 'the time bank’s name', { max: 200 });
   const requiresApproval = input.requiresApproval === true || input.requiresApproval === 'true' || input.requiresApproval === 'yes';
-  const memberMinBalance = input.memberLimitHours === undefined ? TIMEBANK_DEFAULT_MEMBER_LIMIT_MINUTES : readLimitHours(check, input.memberLimitHours, 'memberLimitHours');
+  const memberMinBalance = input.memberLimitHours === undefined ? 0 : readLimitHours(check, input.memberLimitHours, 'memberLimitHours');
   check.done();
   return inTransaction(db, async (trx) => {
     const org = typeof input.organisation === 'string' && input.organisation.trim()

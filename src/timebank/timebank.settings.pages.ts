@@ -51,7 +51,7 @@ export function timebankSettingsPages(app: App, ctx: AppContext): void {
     if (!(await organisationsFor(request.actor)).length && !request.actor.isAdmin) {
       throw new AppError('forbidden', 'Only an organisation’s administrators can open a time bank for it. Register your organisation first, or ask its administrators.');
     }
-    return reply.page('timebank/views/bank-new.njk', await newBankPage(request.actor, { memberLimitHours: '5', requiresApproval: 'yes' }));
+    return reply.page('timebank/views/bank-new.njk', await newBankPage(request.actor, { memberLimitHours: String(-service.TIMEBANK_DEFAULT_MEMBER_LIMIT_MINUTES / 60), requiresApproval: 'yes' }));
   });
 
   app.post('/timebank/banks/new', { config: { access: 'signed-in' } }, async (request, reply) => {

@@ -5,7 +5,8 @@
 import { it, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, TestAgent, userWithToken } from '../platform/testing.ts';
+import { addMember } from '../organisations/organisations.service.ts';
 import { listOutbox } from '../platform/outbox.repository.ts';
 import { isAppError } from '../platform/errors.ts';
 import { anonymous, type Actor } from '../platform/actor.ts';
@@ -300,6 +301,14 @@ eachEngine('voice petitions: creators, signers anywhere, links, fraud tools', (t
     assert.doesNotMatch((await outsider.get(`/voice/petitions/${p.id}`)).body, /Surge report/);
     const api = await new TestAgent(t().app, '10.40.0.8').get(`/api/v1/voice/petitions/${p.id}/surge`);
     assert.equal(api.statusCode, 401);
+    // The API gives moderators the same report.
+    const modApi = await userWithToken(db, 'surge.api.s@example.org');
+    await addMember(db, cliActor, w.moderating.id, { email: modApi.user.email, role: 'moderator' });
+    const doc = await t().app.inject({ method: 'GET', url: `/api/v1/voice/petitions/${p.id}/surge?window=day`, headers: modApi.auth });
+    assert.equal(doc.statusCode, 200, doc.body);
+    assert.deepEqual(JSON.parse(doc.body).byNetwork.map((g: { key: string; signatures: number }) => [g.key, g.signatures]), [['198.51.100.0/24', 5], ['2001:db8:abcd::/48', 1]]);
+    const preview = await t().app.inject({ method: 'POST', url: `/api/v1/voice/petitions/${p.id}/invalidations/preview`, headers: modApi.auth, payload: { ipPrefix: '198.51.100.0/24' } });
+    assert.deepEqual(JSON.parse(preview.body), { signatures: 5, counted: 4 });
   });
 
   it('before a bulk invalidation runs, moderators see how many it would remove; the count removed is the count shown', async () => {

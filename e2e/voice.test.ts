@@ -110,7 +110,7 @@ describe('voice journeys', { skip: enabled ? false : 'Chromium not found (set RE
     await check(page, 'confirm-signature');
     await page.getByRole('button', { name: 'Confirm my signature' }).click();
     assert.ok(await page.getByRole('heading', { name: 'Signature confirmed' }).isVisible());
-    assert.ok(await page.getByText('6 signatures').isVisible());
+    assert.ok(await page.getByText('7 signatures').isVisible());
     await check(page);
   });
 

@@ -100,8 +100,8 @@ describe('voice journeys', { skip: enabled ? false : 'Chromium not found (set RE
     await page.getByLabel('Name', { exact: true }).fill('Robin Signer');
     await page.getByLabel('Email address', { exact: true }).fill('robin@example.org');
     await page.getByLabel('UK postcode').fill('ne4 5pl');
-    await page.getByLabel('Local authority you live in').selectOption('E08000021');
-    await page.getByLabel(/I am a UK resident/).check();
+    await page.getByLabel(/Local authority you live in/).selectOption('E08000021');
+    await page.getByLabel(/I am a British citizen or UK resident/).check();
     await page.getByRole('button', { name: 'Sign this petition' }).click();
     assert.ok(await page.getByText('Check your email').isVisible());
     const [email] = await listOutbox(server.ctx.db, { to: 'robin@example.org', limit: 1 });
@@ -109,8 +109,8 @@ describe('voice journeys', { skip: enabled ? false : 'Chromium not found (set RE
     await page.goto(link);
     await check(page, 'confirm-signature');
     await page.getByRole('button', { name: 'Confirm my signature' }).click();
-    assert.ok(await page.getByText('Your signature has been counted').isVisible());
-    assert.ok(await page.getByRole('cell', { name: '6', exact: true }).isVisible());
+    assert.ok(await page.getByRole('heading', { name: 'Signature confirmed' }).isVisible());
+    assert.ok(await page.getByText('7 signatures').isVisible());
     await check(page);
   });
 

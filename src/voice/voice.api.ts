@@ -165,8 +165,13 @@ export function voiceApi(app: App, ctx: AppContext): void {
 
   app.get('/api/v1/voice/petitions/:id.json', {
     schema: {
-      tags, summary: 'A petition with its counts (confirmed signatures, in total and by local authority)', params: Id,
-      response: { 200: Type.Object({ ...Petition.properties, byLocalAuthority: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), signatures: Type.Integer() })) }), ...errors },
+      tags, summary: 'A petition with its counts (confirmed signatures, in total, by local authority, by nation and by country outside the UK)', params: Id,
+      response: { 200: Type.Object({
+        ...Petition.properties,
+        byLocalAuthority: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), signatures: Type.Integer() })),
+        byNation: Type.Array(Type.Object({ code: Type.String({ description: 'E, W, S, N, or unknown (a postcode not found where postcodes are not loaded)' }), name: Type.String(), signatures: Type.Integer() })),
+        byCountry: Type.Array(Type.Object({ code: Type.String({ description: 'ISO 3166 alpha-2 code of a country outside the UK' }), name: Type.String(), signatures: Type.Integer() })),
+      }), ...errors },
     },
   }, async (request) => petitions.petitionWithCounts(db, request.params.id));
 
@@ -174,7 +179,10 @@ export function voiceApi(app: App, ctx: AppContext): void {
     config: { access: 'signed-in', rateLimit: submissionRateLimit },
     schema: {
       tags, security, summary: 'Start a petition to an organisation (it gathers its supporters, then goes to moderation)',
-      body: Type.Object({ organisation: Type.String({ maxLength: 200 }), title: Type.String({ maxLength: 150 }), background: Type.String({ maxLength: 3000 }) }, { additionalProperties: false }),
+      body: Type.Object({
+        organisation: Type.String({ maxLength: 200 }), title: Type.String({ maxLength: 150 }), background: Type.String({ maxLength: 3000 }),
+        creatorName: Type.Optional(Type.String({ maxLength: 100, description: 'The name shown as the petition’s creator (default: the account’s name)' })),
+      }, { additionalProperties: false }),
       response: { 201: Petition, ...errors },
     },
   }, async (request, reply) => reply.status(201).send(await petitions.createPetition(db, request.actor, request.body)));
@@ -195,6 +203,7 @@ export function voiceApi(app: App, ctx: AppContext): void {
       body: Type.Object({
         reason: Type.String({ maxLength: 500 }), emailDomain: Type.Optional(Type.String({ maxLength: 253 })),
         signedFrom: Type.Optional(Type.String({ format: 'date-time' })), signedTo: Type.Optional(Type.String({ format: 'date-time' })), localAuthority: Type.Optional(Type.String({ maxLength: 12 })),
+        ipPrefix: Type.Optional(Type.String({ maxLength: 64, description: 'A network as the surge report shows it (IPv4 /24, IPv6 /48)' })),
       }, { additionalProperties: false }),
       response: { 201: Type.Object({ invalidationId: Uuid, signatures: Type.Integer(), reason: Type.String() }), ...errors },
     },
@@ -214,11 +223,41 @@ export function voiceApi(app: App, ctx: AppContext): void {
     schema: {
       tags, summary: 'Sign a petition: a link is emailed, and the signature counts once it is followed', params: Id,
       body: Type.Object({
-        name: Type.String({ maxLength: 100 }), email: Type.String({ maxLength: 254 }), postcode: Type.String({ maxLength: 10 }),
-        localAuthority: Type.String({ maxLength: 12, description: 'GSS code of the signer’s local authority' }),
-        consent: Type.Boolean({ description: 'UK resident or British citizen; own name and email' }),
+        name: Type.String({ maxLength: 100 }), email: Type.String({ maxLength: 254 }),
+        postcode: Type.Optional(Type.String({ maxLength: 10, description: 'A UK postcode (not with outsideUk)' })),
+        localAuthority: Type.Optional(Type.String({ maxLength: 12, description: 'GSS code of the signer’s local authority: used when the postcode is not in the postcodes loaded' })),
+        outsideUk: Type.Optional(Type.Boolean({ description: 'The signer lives outside the UK; then give country' })),
+        country: Type.Optional(Type.String({ maxLength: 60, description: 'ISO 3166 alpha-2 code or English name of the country, with outsideUk' })),
+        consent: Type.Boolean({ description: 'British citizen or UK resident; own name and email' }),
       }, { additionalProperties: false }),
-      response: { 202: Type.Object({ petitionId: Uuid, emailSentTo: Type.String() }), ...errors },
+      response: { 202: Type.Object({ petitionId: Uuid, emailSentTo: Type.String(), placeNote: Type.Union([Type.String(), Type.Null()], { description: 'Said when the postcode was accepted by its shape, not found' }) }), ...errors },
     },
-  }, async (request, reply) => reply.status(202).send(await petitions.signPetition(db, request.actor, request.params.id, request.body, { baseUrl })));
+  }, async (request, reply) => reply.status(202).send(await petitions.signPetition(db, request.actor, request.params.id, request.body, { baseUrl, ip: request.ip })));
+
+  app.get('/api/v1/voice/petitions/:id/surge', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'The surge report: signatures over a time window by network, email domain and area (moderators)', params: Id,
+      querystring: Type.Object({ window: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day'), Type.Literal('week'), Type.Literal('all')])) }),
+      response: { 200: Type.Object({
+        window: Type.String(), since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]), signatures: Type.Integer(),
+        ...Object.fromEntries(['byNetwork', 'byEmailDomain', 'byArea'].map((k) => [k, Type.Array(Type.Object({
+          key: Type.Union([Type.String(), Type.Null()]), label: Type.String(), signatures: Type.Integer(), counted: Type.Integer(), share: Type.Number(),
+          first: Type.String({ format: 'date-time' }), last: Type.String({ format: 'date-time' }),
+        }))])),
+      }), ...errors },
+    },
+  }, async (request) => petitions.surgeReport(db, request.actor, request.params.id, request.query));
+
+  app.post('/api/v1/voice/petitions/:id/invalidations/preview', {
+    config: { access: 'signed-in' },
+    schema: {
+      tags, security, summary: 'How many signatures an invalidation would remove, before it runs (moderators; changes nothing)', params: Id,
+      body: Type.Object({
+        emailDomain: Type.Optional(Type.String({ maxLength: 253 })), signedFrom: Type.Optional(Type.String({ format: 'date-time' })), signedTo: Type.Optional(Type.String({ format: 'date-time' })),
+        localAuthority: Type.Optional(Type.String({ maxLength: 12 })), ipPrefix: Type.Optional(Type.String({ maxLength: 64 })),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ signatures: Type.Integer(), counted: Type.Integer() }), ...errors },
+    },
+  }, async (request) => petitions.previewInvalidation(db, request.actor, request.params.id, request.body));
 }

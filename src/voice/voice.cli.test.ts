@@ -45,5 +45,9 @@ describeCli('the voice command line', (ws) => {
     assert.equal(metrics.json.stories, 0);
     assert.equal(metrics.json.shareAnswered, null);
     assert.notEqual((await run('voice', 'petition', 'show', 'not-an-id')).code, 0);
+    const dry = await run('voice', 'petition', 'invalidate', 'not-an-id', '--dry-run', '--network', '10.0.0.1');
+    assert.notEqual(dry.code, 0);
+    assert.match(dry.stderr, /network as the surge report shows it/);
+    assert.notEqual((await run('voice', 'petition', 'surge', 'not-an-id')).code, 0);
   });
 });

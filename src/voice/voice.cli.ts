@@ -75,12 +75,24 @@ export const voiceCommands: CliCommand[] = [
   {
     name: ['voice', 'petition', 'invalidate'],
     summary: 'Invalidate a petition’s signatures in bulk, with a recorded reason',
-    usage: 'commonweal voice petition invalidate ID --reason TEXT [--email-domain DOMAIN] [--from ISO-TIME] [--to ISO-TIME] [--la CODE]',
-    options: { reason: { type: 'string' }, 'email-domain': { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, la: { type: 'string' } },
+    usage: 'commonweal voice petition invalidate ID (--reason TEXT | --dry-run) [--email-domain DOMAIN] [--network PREFIX] [--from ISO-TIME] [--to ISO-TIME] [--la CODE]',
+    options: { reason: { type: 'string' }, 'email-domain': { type: 'string' }, network: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, la: { type: 'string' }, 'dry-run': { type: 'boolean' } },
     async run(ctx, { values, positionals }) {
-      return petitions.invalidateSignatures(ctx.db, cliActor, need(positionals[0], 'id', 'Give the petition’s id'), {
-        reason: values.reason, emailDomain: values['email-domain'], signedFrom: values.from, signedTo: values.to, localAuthority: values.la,
-      });
+      const id = need(positionals[0], 'id', 'Give the petition’s id');
+      const criteria = { emailDomain: values['email-domain'], ipPrefix: values.network, signedFrom: values.from, signedTo: values.to, localAuthority: values.la };
+      // --dry-run: how many it would remove (and how many of those count now), changing nothing.
+      if (values['dry-run']) return petitions.previewInvalidation(ctx.db, cliActor, id, criteria);
+      return petitions.invalidateSignatures(ctx.db, cliActor, id, { reason: values.reason, ...criteria });
+    },
+  },
+  {
+    name: ['voice', 'petition', 'surge'],
+    summary: 'A petition’s surge report: signatures by network (/24, /48), email domain and area over a time window',
+    usage: 'commonweal voice petition surge ID [--window hour|day|week|all]',
+    options: { window: { type: 'string' } },
+    async run(ctx, { values, positionals }) {
+      const { petition, ...report } = await petitions.surgeReport(ctx.db, cliActor, need(positionals[0], 'id', 'Give the petition’s id'), { window: values.window });
+      return { petition: { id: petition.id, title: petition.title, signatures: petition.signatures }, ...report };
     },
   },
 ];

@@ -5,7 +5,7 @@ import { sendAtom, type AtomEntry } from '../platform/atom.ts';
 import { findOrganisation, searchOrganisations } from '../organisations/organisations.service.ts';
 import * as service from './voice.service.ts';
 import { submissionRateLimit } from './voice.api.ts';
-import { petitionQueue } from './voice.petitions.ts';
+import { listPetitions, petitionQueue } from './voice.petitions.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { decisionTypes } from './voice.table.ts';
 import { own } from '../platform/sanitise.ts';
@@ -295,7 +295,7 @@ export function voicePages(app: App, ctx: AppContext): void {
 
   app.get('/voice/moderation', { config: { access: 'signed-in' } }, async (request, reply) => {
     const queue = await service.moderationQueue(db, request.actor);
-    return reply.page('voice/views/moderation.njk', { queue, petitions: await petitionQueue(db, request.actor), moderators: await service.moderatingOrganisation(db), notice: one((request.query as Form).notice) === 'done' ? 'Your decision has been saved.' : undefined }, { form: true });
+    return reply.page('voice/views/moderation.njk', { queue, petitions: await petitionQueue(db, request.actor), openPetitions: await listPetitions(db, { state: 'open' }), moderators: await service.moderatingOrganisation(db), notice: one((request.query as Form).notice) === 'done' ? 'Your decision has been saved.' : undefined }, { form: true });
   });
 
   async function moderateStoryPage(request: FastifyRequest, reply: FastifyReply, id: string, values?: Form, errors?: FieldError[], status = 200) {

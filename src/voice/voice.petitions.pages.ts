@@ -3,12 +3,15 @@ import type { App, AppContext } from '../platform/module.ts';
 import { isAppError, type FieldError } from '../platform/errors.ts';
 import { getOrganisation, searchOrganisations } from '../organisations/organisations.service.ts';
 import * as petitions from './voice.petitions.ts';
-import { isModerator, isStaffOf } from './voice.service.ts';
+import { isModerator, isStaffOf, requireModerator } from './voice.service.ts';
 import { localAuthorityChoices } from './voice.places.ts';
+import { countries } from './voice.petitions.where.ts';
 import { submissionRateLimit } from './voice.api.ts';
 import { own } from '../platform/sanitise.ts';
 
 type Form = Record<string, string | undefined>;
+
+const criteriaFields = ['emailDomain', 'ipPrefix', 'localAuthority', 'signedFrom', 'signedTo'] as const;
 
 export function voicePetitionPages(app: App, ctx: AppContext): void {
   const { db, config } = ctx;
@@ -28,8 +31,29 @@ export function voicePetitionPages(app: App, ctx: AppContext): void {
     return [{ value: '', text: 'Choose who the petition is to' }, ...orgs.map((o) => ({ value: o.slug, text: o.name, selected: o.slug === selected }))];
   }
 
+  async function petitionForm(request: FastifyRequest, reply: FastifyReply, values: Form, errors?: FieldError[]) {
+    const shown = { ...values, creatorName: values.creatorName ?? request.user?.name };
+    return reply.page('voice/views/petition-form.njk', { values: shown, errors, organisationItems: await organisationItems(values.organisation) }, { status: errors ? 400 : 200 });
+  }
+
   app.get('/voice/petitions/new', { config: { access: 'signed-in' } }, async (request, reply) =>
-    reply.page('voice/views/petition-form.njk', { values: { organisation: (request.query as Form).organisation }, organisationItems: await organisationItems((request.query as Form).organisation) }));
+    petitionForm(request, reply, { organisation: (request.query as Form).organisation }));
+
+  // "Change your petition" on the check page: the form again, filled in with what was typed (nothing is saved).
+  app.post('/voice/petitions/new', { config: { access: 'signed-in' } }, async (request, reply) =>
+    petitionForm(request, reply, (request.body ?? {}) as Form));
+
+  // Check your answers: what the petition will say and who it is to, before it is created and goes to supporters.
+  app.post('/voice/petitions/check', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      const checked = await petitions.checkPetition(db, request.actor, form);
+      return reply.page('voice/views/petition-check.njk', { checked, values: { ...form, organisation: checked.organisation.slug, creatorName: checked.creatorName } });
+    } catch (error) {
+      if (!isAppError(error) || !error.fieldErrors.length) throw error;
+      return petitionForm(request, reply, form, error.fieldErrors);
+    }
+  });
 
   app.post('/voice/petitions', { config: { access: 'signed-in', rateLimit: submissionRateLimit } }, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
@@ -38,15 +62,16 @@ export function voicePetitionPages(app: App, ctx: AppContext): void {
       return reply.redirect(`/voice/petitions/${p.id}?notice=created`, 303);
     } catch (error) {
       if (!isAppError(error) || !error.fieldErrors.length) throw error;
-      return reply.page('voice/views/petition-form.njk', { values: form, errors: error.fieldErrors, organisationItems: await organisationItems(form.organisation) }, { status: 400 });
+      return petitionForm(request, reply, form, error.fieldErrors);
     }
   });
 
+  // The petitions the signed-in person started, in every state (linked from their account).
+  app.get('/voice/petitions/yours', { config: { access: 'signed-in' } }, async (request, reply) =>
+    reply.page('voice/views/petitions-yours.njk', { mine: await petitions.myPetitions(db, request.actor) }));
+
   const notices: Record<string, string> = {
-    created: 'Your petition has been created. Sign it yourself, then share this page’s address: it goes to moderation once it has its supporters.',
-    signed: 'Check your email. We have sent you a link: your signature counts once you open it.',
-    confirmed: 'Thank you. Your signature has been counted.',
-    'already-confirmed': 'Your signature was already counted.',
+    created: 'Your petition has been created. Sign it yourself, then share this page’s address: it goes to moderation once it has its supporters. You can find it again under “Your petitions” in your account.',
     moderated: 'Your decision has been saved.',
     invalidated: 'The signatures have been invalidated and no longer count.',
     responded: 'The response is published and the signers have been emailed.',
@@ -58,10 +83,12 @@ export function voicePetitionPages(app: App, ctx: AppContext): void {
     const canRespond = (petition.state === 'open' || petition.state === 'closed') && (await isStaffOf(db, request.actor, petition.organisationId));
     const signing = petition.state === 'open' || petition.state === 'collecting';
     const las = signing ? await localAuthorityChoices(db) : [];
+    const values = extra.values ?? {};
     return reply.page('voice/views/petition.njk', {
-      petition, moderator, canRespond, signing, values: extra.values ?? {}, errors: extra.errors, notice: extra.notice,
+      petition, moderator, canRespond, signing, values, errors: extra.errors, notice: extra.notice,
       invalidations: moderator ? await petitions.invalidations(db, request.actor, petition.id) : [],
-      laItems: [{ value: '', text: 'Choose your local authority' }, ...las.map((l) => ({ value: l.code, text: l.name, selected: l.code === extra.values?.localAuthority }))],
+      laItems: [{ value: '', text: 'Choose your local authority (optional)' }, ...las.map((l) => ({ value: l.code, text: l.name, selected: l.code === values.localAuthority }))],
+      countryItems: [{ value: '', text: 'Choose your country' }, ...(signing ? countries : []).map((c) => ({ value: c.code, text: c.name, selected: c.code === values.country }))],
       reasonItems: [{ value: '', text: 'Choose a reason (only when rejecting)' }, ...Object.entries(petitions.petitionRejectReasons).map(([value, text]) => ({ value, text }))],
       responsePercent: Math.min(100, Math.round((petition.signatures / petition.responseThreshold) * 100)),
     }, { status: extra.status ?? 200, form: signing || moderator || canRespond });
@@ -88,14 +115,25 @@ export function voicePetitionPages(app: App, ctx: AppContext): void {
     }
   });
 
-  app.get('/voice/petitions/confirm', async (request, reply) => {
-    const token = (request.query as Form).token ?? '';
-    return reply.page('voice/views/confirm-signature.njk', { token }, { form: true });
-  });
+  // The emailed link opens a page with one button: a mail scanner that fetches links changes nothing. A link
+  // used, expired, replaced or removed says which, plainly.
+  const linkStatus: Record<petitions.SignatureLinkState, number> = { ready: 200, counted: 200, expired: 410, removed: 410, closed: 410, unknown: 404 };
+  async function confirmPage(reply: FastifyReply, token: string, message?: string) {
+    const link = await petitions.signatureLink(db, token);
+    return reply.page('voice/views/confirm-signature.njk', { token, link, message, linkDays: petitions.signatureLinkDays }, { status: linkStatus[link.state], form: link.state === 'ready' });
+  }
+
+  app.get('/voice/petitions/confirm', async (request, reply) => confirmPage(reply, (request.query as Form).token ?? ''));
 
   app.post('/voice/petitions/confirm', { config: { access: 'public' } }, async (request, reply) => {
-    const r = await petitions.confirmSignature(db, request.actor, ((request.body ?? {}) as Form).token, opts);
-    return reply.redirect(`/voice/petitions/${r.petitionId}?notice=${r.alreadyConfirmed ? 'already-confirmed' : 'confirmed'}`, 303);
+    const token = ((request.body ?? {}) as Form).token ?? '';
+    try {
+      const r = await petitions.confirmSignature(db, request.actor, token, opts);
+      return reply.redirect(`/voice/petitions/${r.petitionId}/confirmed${r.alreadyConfirmed ? '?already=yes' : ''}`, 303);
+    } catch (error) {
+      if (!isAppError(error) || !['not_found', 'unprocessable'].includes(error.code)) throw error;
+      return confirmPage(reply, token, error.message);
+    }
   });
 
   app.get('/voice/petitions/:id', async (request, reply) =>
@@ -105,12 +143,24 @@ export function voicePetitionPages(app: App, ctx: AppContext): void {
     const id = (request.params as { id: string }).id;
     const form = (request.body ?? {}) as Form;
     try {
-      await petitions.signPetition(db, request.actor, id, form, opts);
-      return reply.redirect(`/voice/petitions/${id}?notice=signed`, 303);
+      const r = await petitions.signPetition(db, request.actor, id, form, { ...opts, ip: request.ip });
+      return reply.redirect(`/voice/petitions/${r.petitionId}/signed${r.placeNote ? '?postcode=not-found' : ''}`, 303);
     } catch (error) {
       if (!isAppError(error) || !error.fieldErrors.length) throw error;
       return petitionPage(request, reply, id, { values: form, errors: error.fieldErrors, status: 400 });
     }
+  });
+
+  // After signing: check your email (the address is not put in the address bar).
+  app.get('/voice/petitions/:id/signed', async (request, reply) => {
+    const petition = await petitions.getPetition(db, (request.params as { id: string }).id);
+    return reply.page('voice/views/petition-signed.njk', { petition, postcodeNotFound: (request.query as Form).postcode === 'not-found', linkDays: petitions.signatureLinkDays });
+  });
+
+  // After the link's button: the count.
+  app.get('/voice/petitions/:id/confirmed', async (request, reply) => {
+    const petition = await petitions.getPetition(db, (request.params as { id: string }).id);
+    return reply.page('voice/views/petition-confirmed.njk', { petition, already: (request.query as Form).already === 'yes', address: `${config.baseUrl}/voice/petitions/${petition.id}` });
   });
 
   app.post('/voice/petitions/:id/moderate', { config: { access: 'signed-in' } }, async (request, reply) => {
@@ -125,15 +175,52 @@ export function voicePetitionPages(app: App, ctx: AppContext): void {
     }
   });
 
+  // Fraud tools (moderators): the surge report, and bulk invalidation that always shows its count first.
+  app.get('/voice/petitions/:id/surge', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const report = await petitions.surgeReport(db, request.actor, (request.params as { id: string }).id, request.query as Form);
+    return reply.page('voice/views/petition-surge.njk', { report, windows: Object.keys(petitions.surgeWindows) });
+  });
+
+  async function invalidatePage(request: FastifyRequest, reply: FastifyReply, id: string, values: Form, extra: { errors?: FieldError[]; preview?: { signatures: number; counted: number }; changed?: boolean } = {}) {
+    await requireModerator(db, request.actor);
+    const petition = await petitions.getPetition(db, id);
+    const las = await localAuthorityChoices(db);
+    return reply.page('voice/views/petition-invalidate.njk', {
+      petition, values, ...extra,
+      criteria: criteriaFields.filter((f) => values[f]).map((f) => ({ name: f, value: values[f] })),
+      laItems: [{ value: '', text: 'Any local authority' }, ...las.map((l) => ({ value: l.code, text: l.name, selected: l.code === values.localAuthority }))],
+      invalidations: await petitions.invalidations(db, request.actor, petition.id),
+    }, { status: extra.errors ? 400 : 200, form: true });
+  }
+
+  app.get('/voice/petitions/:id/invalidate', { config: { access: 'signed-in' } }, async (request, reply) =>
+    invalidatePage(request, reply, (request.params as { id: string }).id, Object.fromEntries(criteriaFields.map((f) => [f, (request.query as Form)[f]]))));
+
+  app.post('/voice/petitions/:id/invalidate/preview', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const form = (request.body ?? {}) as Form;
+    try {
+      const preview = await petitions.previewInvalidation(db, request.actor, id, form);
+      return invalidatePage(request, reply, id, form, { preview });
+    } catch (error) {
+      if (!isAppError(error) || !error.fieldErrors.length) throw error;
+      return invalidatePage(request, reply, id, form, { errors: error.fieldErrors });
+    }
+  });
+
   app.post('/voice/petitions/:id/invalidate', { config: { access: 'signed-in' } }, async (request, reply) => {
     const id = (request.params as { id: string }).id;
     const form = (request.body ?? {}) as Form;
     try {
+      // The count shown must still be the count removed: if more matched since the preview, show it again.
+      const preview = await petitions.previewInvalidation(db, request.actor, id, form);
+      if (form.expected !== undefined && form.expected !== String(preview.signatures)) return invalidatePage(request, reply, id, form, { preview, changed: true });
       await petitions.invalidateSignatures(db, request.actor, id, form);
       return reply.redirect(`/voice/petitions/${id}?notice=invalidated`, 303);
     } catch (error) {
       if (!isAppError(error) || !error.fieldErrors.length) throw error;
-      return petitionPage(request, reply, id, { values: form, errors: error.fieldErrors, status: 400 });
+      const preview = error.fieldErrors.every((f) => f.field === 'reason') ? await petitions.previewInvalidation(db, request.actor, id, form) : undefined;
+      return invalidatePage(request, reply, id, form, { errors: error.fieldErrors, preview });
     }
   });
 

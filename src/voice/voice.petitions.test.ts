@@ -76,7 +76,7 @@ eachEngine('voice petitions', (t) => {
     await assert.rejects(petitions.signPetition(db, anonymous, bad.id, { name: 'A', email: 'late@example.org', postcode: 'NE1 4ST', localAuthority: NEWCASTLE, consent: 'yes' }, opts), rejectsWith('unprocessable'));
   });
 
-  it('signing checks name, email, UK postcode, local authority and consent; a signature counts only after its link is followed', async () => {
+  it('signing checks name, email, UK postcode (or a country), local authority and consent; a signature counts only after its link is followed', async () => {
     const w = await setup();
     const { db } = t().ctx;
     const p = await openPetition(w);
@@ -248,6 +248,6 @@ eachEngine('voice petitions', (t) => {
     // Confirming through the page.
     const token = tokenFor(await listOutbox(db, { to: 'b@example.org', limit: 1 }));
     await other.get(`/voice/petitions/confirm?token=${token}`);
-    assert.equal((await other.post('/voice/petitions/confirm', { token })).headers.location, `/voice/petitions/${p.id}?notice=confirmed`);
+    assert.equal((await other.post('/voice/petitions/confirm', { token })).headers.location, `/voice/petitions/${p.id}/confirmed`);
   });
 });

@@ -397,12 +397,13 @@ export async function signatureCounts(db: Db, petitions: { organisation_id: stri
   return new Map(rows.map((r) => [r.petition_id, Number(r.n)]));
 }
 
-export async function countsByLocalAuthority(db: Db, p: { organisation_id: string; id: string }) {
-  const rows = await db.selectFrom('voice_signatures').select(['la_code', (eb) => eb.fn.countAll<string>().as('n')])
+/** Counted signatures by where the signers live: local authority, nation (when the authority is unknown) or country outside the UK. */
+export async function countsByArea(db: Db, p: { organisation_id: string; id: string }) {
+  const rows = await db.selectFrom('voice_signatures').select(['la_code', 'nation', 'country', (eb) => eb.fn.countAll<string>().as('n')])
     .where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id)
     .where('confirmed_at', 'is not', null).where('invalidation_id', 'is', null)
-    .groupBy('la_code').orderBy('la_code').execute();
-  return rows.map((r) => ({ laCode: r.la_code, signatures: Number(r.n) }));
+    .groupBy(['la_code', 'nation', 'country']).execute();
+  return rows.map((r) => ({ laCode: r.la_code, nation: r.nation, country: r.country, signatures: Number(r.n) }));
 }
 
 export async function findSignatureByEmail(db: Db, p: PetitionRow, canonical: string): Promise<SignatureRow | null> {
@@ -411,15 +412,30 @@ export async function findSignatureByEmail(db: Db, p: PetitionRow, canonical: st
 }
 
 /** Inserts a signature; null when that canonical email has already signed (the unique index decides). */
-export async function insertSignature(db: Db, s: { petition: PetitionRow; name: string; email: string; canonicalEmail: string; postcode: string; laCode: string; tokenHash: string }): Promise<SignatureRow | null> {
+export async function insertSignature(db: Db, s: {
+  petition: PetitionRow; name: string; email: string; canonicalEmail: string; tokenHash: string;
+  postcode: string | null; laCode: string | null; nation: string | null; country: string | null; postcodeFound: boolean; ipPrefix: string | null;
+}): Promise<SignatureRow | null> {
   return (await db.insertInto('voice_signatures').values({
     organisation_id: s.petition.organisation_id, petition_id: s.petition.id, name: s.name, email: s.email, canonical_email: s.canonicalEmail,
-    postcode: s.postcode, la_code: s.laCode, token_hash: s.tokenHash, confirmed_at: null, invalidation_id: null,
+    postcode: s.postcode, la_code: s.laCode, nation: s.nation, country: s.country, postcode_found: s.postcodeFound, ip_prefix: s.ipPrefix,
+    token_hash: s.tokenHash, confirmed_at: null, invalidation_id: null,
   }).onConflict((oc) => oc.columns(['organisation_id', 'petition_id', 'canonical_email']).doNothing()).returningAll().executeTakeFirst()) ?? null;
 }
 
 export async function findSignatureByToken(db: Db, tokenHash: string): Promise<SignatureRow | null> {
   return (await db.selectFrom('voice_signatures').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst()) ?? null;
+}
+
+/**
+ * Replaces the link of a signature not yet confirmed (the old link stops working), unless its link was sent after
+ * `sentBefore` (so a burst of signings sends one email); false if nothing was replaced.
+ */
+export async function reissueSignatureToken(db: Db, s: SignatureRow, tokenHash: string, sentBefore: Date): Promise<boolean> {
+  const r = await db.updateTable('voice_signatures').set({ token_hash: tokenHash, token_issued_at: new Date() })
+    .where('organisation_id', '=', s.organisation_id).where('petition_id', '=', s.petition_id).where('id', '=', s.id)
+    .where('confirmed_at', 'is', null).where('invalidation_id', 'is', null).where('token_issued_at', '<', sentBefore).returning('id').executeTakeFirst();
+  return !!r;
 }
 
 /** Confirms a signature and adds it to the petition's counter; returns the new count, or null if it was already confirmed. Call with the petition locked. */
@@ -439,21 +455,37 @@ export async function signerEmails(db: Db, p: PetitionRow): Promise<{ email: str
     .where('confirmed_at', 'is not', null).where('invalidation_id', 'is', null).orderBy('created_at').execute();
 }
 
-export interface InvalidationCriteria { emailDomain?: string; signedFrom?: Date; signedTo?: Date; laCode?: string }
+export interface InvalidationCriteria { emailDomain?: string; signedFrom?: Date; signedTo?: Date; laCode?: string; ipPrefix?: string }
+
+/** The ids of a petition's signatures, not yet invalid, that match the criteria (what an invalidation would remove). */
+function matching(db: Db, p: PetitionRow, c: InvalidationCriteria) {
+  let q = db.selectFrom('voice_signatures').where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id).where('invalidation_id', 'is', null);
+  if (c.emailDomain) q = q.where('canonical_email', 'like', `%@${c.emailDomain.replace(/[\\%_]/g, (x) => `\\${x}`)}`);
+  if (c.signedFrom) q = q.where('created_at', '>=', c.signedFrom);
+  if (c.signedTo) q = q.where('created_at', '<', c.signedTo);
+  if (c.laCode) q = q.where('la_code', '=', c.laCode);
+  if (c.ipPrefix) q = q.where('ip_prefix', '=', c.ipPrefix);
+  return q;
+}
+
+/** How many signatures an invalidation with these criteria would remove, and how many of them are counted now. */
+export async function previewInvalidation(db: Db, p: PetitionRow, c: InvalidationCriteria): Promise<{ signatures: number; counted: number }> {
+  const r = await matching(db, p, c).select([
+    (eb) => eb.fn.countAll<string>().as('n'),
+    (eb) => eb.fn.count<string>('confirmed_at').as('counted'),
+  ]).executeTakeFirstOrThrow();
+  return { signatures: Number(r.n), counted: Number(r.counted) };
+}
 
 /** Marks every counted-or-pending signature matching the criteria as invalid, with one recorded reason. */
 export async function invalidateSignatures(db: Db, p: PetitionRow, input: { reason: string; criteria: InvalidationCriteria; byUserId: string | null }): Promise<{ id: string; signatures: number }> {
   const inv = await db.insertInto('voice_signature_invalidations').values({
     organisation_id: p.organisation_id, petition_id: p.id, reason: input.reason, criteria: JSON.stringify(input.criteria), signatures: 0, by_user_id: input.byUserId,
   }).returning('id').executeTakeFirstOrThrow();
-  let q = db.updateTable('voice_signatures').set({ invalidation_id: inv.id })
-    .where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id).where('invalidation_id', 'is', null);
-  const c = input.criteria;
-  if (c.emailDomain) q = q.where('canonical_email', 'like', `%@${c.emailDomain.replace(/[\\%_]/g, (x) => `\\${x}`)}`);
-  if (c.signedFrom) q = q.where('created_at', '>=', c.signedFrom);
-  if (c.signedTo) q = q.where('created_at', '<', c.signedTo);
-  if (c.laCode) q = q.where('la_code', '=', c.laCode);
-  const changed = await q.returning(['id', 'confirmed_at']).execute();
+  const changed = await db.updateTable('voice_signatures').set({ invalidation_id: inv.id })
+    .where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id).where('invalidation_id', 'is', null)
+    .where('id', 'in', matching(db, p, input.criteria).select('id'))
+    .returning(['id', 'confirmed_at']).execute();
   await db.updateTable('voice_signature_invalidations').set({ signatures: changed.length })
     .where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id).where('id', '=', inv.id).execute();
   const counted = changed.filter((c) => c.confirmed_at !== null).length;
@@ -462,6 +494,38 @@ export async function invalidateSignatures(db: Db, p: PetitionRow, input: { reas
       .where('organisation_id', '=', p.organisation_id).where('id', '=', p.id).execute();
   }
   return { id: inv.id, signatures: changed.length };
+}
+
+export type SurgeDimension = 'ip' | 'domain' | 'area';
+
+/**
+ * The surge report: a petition's signatures (not yet invalid) since `since`, grouped by network, email domain or
+ * area, biggest groups first, with how many are counted and when the group's first and last came.
+ */
+export async function signatureSurge(db: Db, p: PetitionRow, by: SurgeDimension, since: Date | null, limit = 20) {
+  const key = by === 'ip' ? sql<string | null>`ip_prefix` : by === 'domain' ? sql<string>`split_part(canonical_email, '@', 2)` : sql<string>`coalesce(la_code, 'nation:' || nation, 'country:' || country, 'unknown')`;
+  let q = db.selectFrom('voice_signatures').where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id).where('invalidation_id', 'is', null);
+  if (since) q = q.where('created_at', '>=', since);
+  const rows = await q.select([
+    key.as('k'),
+    (eb) => eb.fn.countAll<string>().as('n'),
+    (eb) => eb.fn.count<string>('confirmed_at').as('counted'),
+    (eb) => eb.fn.min('created_at').as('first'),
+    (eb) => eb.fn.max('created_at').as('last'),
+  ]).groupBy(key).orderBy(sql`count(*)`, 'desc').orderBy(key).limit(limit).execute();
+  return rows.map((r) => ({ key: r.k, signatures: Number(r.n), counted: Number(r.counted), first: new Date(r.first as Date), last: new Date(r.last as Date) }));
+}
+
+/** Signatures of a petition not yet invalid, since `since` (the surge report's denominator). */
+export async function signaturesSince(db: Db, p: PetitionRow, since: Date | null): Promise<number> {
+  let q = db.selectFrom('voice_signatures').where('organisation_id', '=', p.organisation_id).where('petition_id', '=', p.id).where('invalidation_id', 'is', null);
+  if (since) q = q.where('created_at', '>=', since);
+  return Number((await q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+}
+
+/** Petitions a person started, newest first (every state). */
+export async function petitionsByCreator(db: Db, userId: string): Promise<PetitionRow[]> {
+  return db.selectFrom('voice_petitions').selectAll().where('creator_user_id', '=', userId).orderBy('created_at', 'desc').limit(200).execute();
 }
 
 export async function invalidationsOf(db: Db, p: PetitionRow) {

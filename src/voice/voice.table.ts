@@ -161,9 +161,18 @@ export interface VoiceSignaturesTable {
   name: string;
   email: string;
   canonical_email: string;
-  postcode: string;
-  la_code: string;
+  postcode: string | null;
+  la_code: string | null;
+  /** E, W, S or N; null outside the UK, or when neither the postcode nor a local authority says. */
+  nation: string | null;
+  /** ISO 3166 alpha-2, for a signer outside the UK (then postcode is null). */
+  country: string | null;
+  /** Whether the place finder found the postcode (false: accepted by its shape). */
+  postcode_found: Generated<boolean>;
+  /** The signer's network (IPv4 /24, IPv6 /48), never their address. */
+  ip_prefix: string | null;
   token_hash: string;
+  token_issued_at: Generated<Date>;
   confirmed_at: Date | null;
   invalidation_id: string | null;
   created_at: Generated<Date>;

@@ -72,6 +72,28 @@ describe('spend in a browser', { skip: enabled ? false : 'Chromium not found (se
     assert.deepEqual(violations, []);
   });
 
+  it('a visitor finds a supplier from /spend and sees its lines under its name', { timeout: 120_000 }, async () => {
+    const page = await newPage();
+    await page.goto(`${baseUrl}/spend`);
+    assert.ok(await page.getByRole('table', { name: 'Net spending by year, all publishers' }).isVisible(), 'years shown apart');
+    await page.getByLabel('Find a supplier').fill('x'.repeat(101));
+    await page.getByRole('button', { name: 'Search suppliers' }).click();
+    assert.match(await page.title(), /^Error: /);
+    assert.equal(await page.locator('.govuk-error-summary').count(), 1, 'one error summary');
+    await check(page, 'supplier-search-error');
+    await page.getByLabel('Find a supplier').fill('durham businesswear');
+    await page.getByRole('button', { name: 'Search suppliers' }).click();
+    await check(page, 'supplier-search');
+    await page.getByRole('link', { name: 'DURHAM BUSINESSWEAR LTD' }).click();
+    await page.waitForURL(/\/spend\/suppliers\//);
+    await check(page, 'supplier');
+    await page.getByRole('link', { name: 'Newcastle City Council' }).first().click();
+    await page.waitForURL(/lines\?supplier=/);
+    assert.ok(await page.getByText('supplier “DURHAM BUSINESSWEAR LTD”').isVisible(), 'the name, not the slug');
+    await check(page, 'supplier-lines');
+    assert.deepEqual(violations, []);
+  });
+
   it('a finance officer adds a senior post through the form, seeing errors first', { timeout: 120_000 }, async () => {
     const newcastle = await getOrganisation(ctx.db, 'GB-LAE-NET');
     await registerUser(ctx.db, cliActor, { email: 'finance@newcastle.example', name: 'Finance Officer', password });
@@ -90,7 +112,7 @@ describe('spend in a browser', { skip: enabled ? false : 'Chromium not found (se
     await page.getByLabel('Staff managed (optional)').fill('900');
     await page.getByRole('button', { name: 'Add post' }).click();
     await page.waitForURL(/salaries\?asAt=2018-03-31/);
-    assert.ok(await page.getByText('£125,000.00 to £129,999.00').isVisible());
+    assert.ok(await page.getByText('£125,000 to £129,999').isVisible());
     await check(page, 'salaries-published');
     await page.getByRole('link', { name: 'Publish a list from a CSV file' }).click();
     await check(page, 'salary-upload');

@@ -72,6 +72,28 @@ describe('spend in a browser', { skip: enabled ? false : 'Chromium not found (se
     assert.deepEqual(violations, []);
   });
 
+  it('a visitor finds a supplier from /spend and sees its lines under its name', { timeout: 120_000 }, async () => {
+    const page = await newPage();
+    await page.goto(`${baseUrl}/spend`);
+    assert.ok(await page.getByRole('table', { name: 'Net spending by year, all publishers' }).isVisible(), 'years shown apart');
+    await page.getByLabel('Find a supplier').fill('x'.repeat(101));
+    await page.getByRole('button', { name: 'Search suppliers' }).click();
+    assert.match(await page.title(), /^Error: /);
+    assert.equal(await page.locator('.govuk-error-summary').count(), 1, 'one error summary');
+    await check(page, 'supplier-search-error');
+    await page.getByLabel('Find a supplier').fill('durham businesswear');
+    await page.getByRole('button', { name: 'Search suppliers' }).click();
+    await check(page, 'supplier-search');
+    await page.getByRole('link', { name: 'DURHAM BUSINESSWEAR LTD' }).click();
+    await page.waitForURL(/\/spend\/suppliers\//);
+    await check(page, 'supplier');
+    await page.getByRole('link', { name: 'Newcastle City Council' }).first().click();
+    await page.waitForURL(/lines\?supplier=/);
+    assert.ok(await page.getByText('supplier “DURHAM BUSINESSWEAR LTD”').isVisible(), 'the name, not the slug');
+    await check(page, 'supplier-lines');
+    assert.deepEqual(violations, []);
+  });
+
   it('a finance officer adds a senior post through the form, seeing errors first, and checks it before it is published', { timeout: 120_000 }, async () => {
     const newcastle = await getOrganisation(ctx.db, 'GB-LAE-NET');
     await registerUser(ctx.db, cliActor, { email: 'finance@newcastle.example', name: 'Finance Officer', password });
@@ -91,7 +113,7 @@ describe('spend in a browser', { skip: enabled ? false : 'Chromium not found (se
     await page.getByRole('button', { name: 'Continue' }).click();
     // The check page: what will be public, nothing written yet; change it, then publish.
     assert.match(await page.title(), /^Check the senior post before you publish it/);
-    assert.ok(await page.getByText('£125,000.00 to £129,999.00').isVisible());
+    assert.ok(await page.getByText('£125,000 to £129,999').isVisible());
     await check(page, 'salary-check');
     assert.equal((await ctx.db.selectFrom('spend_salary_posts').select('id').where('organisation_id', '=', newcastle.id).where('as_at', '=', '2018-03-31').execute()).length, 0, 'nothing written before it is published');
     await page.getByRole('button', { name: 'Change the post' }).click();
@@ -102,7 +124,7 @@ describe('spend in a browser', { skip: enabled ? false : 'Chromium not found (se
     await page.getByRole('button', { name: 'Publish post' }).click();
     await page.waitForURL(/salaries\?asAt=2018-03-31/);
     assert.ok(await page.getByText('The senior post is published.').isVisible());
-    assert.ok(await page.getByText('£125,000.00 to £129,999.00').isVisible());
+    assert.ok(await page.getByText('£125,000 to £129,999').isVisible());
     await check(page, 'salaries-published');
     await page.getByRole('link', { name: 'Publish a list from a CSV file' }).click();
     await check(page, 'salary-upload');

@@ -142,3 +142,50 @@ describe('mapColumns with a confirmed mapping', () => {
     assert.match(m.notes[0] ?? '', /"Amount \(net\)", which this file does not have/);
   });
 });
+
+describe('mapColumns: amount headers with VAT, and amounts found by content', () => {
+  it('"Total (excludes VAT)" is the net amount, with high confidence', () => {
+    const m = mapText('Date,Supplier,Total (excludes VAT),VAT\n01/04/2016,ACME LTD,100.00,20.00\n02/04/2016,BETA LTD,250.00,50.00\n');
+    assert.equal(headerOf(m, 'netAmount'), 'Total (excludes VAT)');
+    assert.equal(m.fields.netAmount?.confidence, 'high');
+  });
+
+  it('"Amount (inc VAT)" is the amount when nothing else is, at medium confidence, and never the irrecoverable VAT', () => {
+    const m = mapText('Date,Supplier,Amount (inc VAT)\n01/04/2016,ACME LTD,120.00\n02/04/2016,BETA LTD,300.00\n');
+    assert.equal(headerOf(m, 'netAmount'), 'Amount (inc VAT)');
+    assert.equal(m.fields.netAmount?.confidence, 'medium');
+    assert.equal(m.fields.irrecoverableVat, undefined);
+  });
+
+  it('a net amount beats one that includes VAT', () => {
+    const m = mapText('Date,Supplier,Gross (inc VAT),Net Amount\n01/04/2016,ACME LTD,120.00,100.00\n');
+    assert.equal(headerOf(m, 'netAmount'), 'Net Amount');
+  });
+
+  it('finds an amount of whole pounds under an unknown header', () => {
+    const m = mapText('Paid,Supplier,Pounds\n01/04/2016,ACME LTD,642\n02/04/2016,BETA LTD,1500\n03/04/2016,GAMMA LTD,"2,017.59"\n04/04/2016,DELTA LTD,510\n05/04/2016,EPSILON LTD,9800\n');
+    assert.equal(headerOf(m, 'netAmount'), 'Pounds');
+    assert.match(m.fields.netAmount?.reason ?? '', /whole pounds/);
+  });
+
+  it('does not take a column of transaction numbers, sequential or long integers for the amount', () => {
+    const rows = [
+      ['01/04/2016', 'ACME LTD', '57011389', '1', '0080020624', '1001', '640.50'],
+      ['02/04/2016', 'BETA LTD', '57011569', '1', '0080020625', '1002', '1500.00'],
+      ['03/04/2016', 'GAMMA LTD', '57012009', '1', '0080020626', '1003', '2017.59'],
+      ['04/04/2016', 'DELTA LTD', '57011886', '1', '0080020627', '1004', '510.00'],
+      ['05/04/2016', 'EPSILON LTD', '57011884', '1', '0080020628', '1005', '9800.10'],
+    ];
+    const m = mapText(`When,Supplier,Doc,Line,Code,Seq,Money\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    assert.equal(headerOf(m, 'netAmount'), 'Money');
+    // With the real amount gone, none of the identifiers is taken for it.
+    const without = mapText(`When,Supplier,Doc,Line,Code,Seq\n${rows.map((r) => r.slice(0, 6).join(',')).join('\n')}\n`);
+    assert.equal(without.fields.netAmount, undefined);
+  });
+
+  it('a bare "Name" header is the supplier, but "Body Name" is not', () => {
+    const m = mapText('Body Name,Name,Payment Date,Amount\nAnytown,ACME LTD,01/04/2016,100.00\n');
+    assert.equal(headerOf(m, 'supplierName'), 'Name');
+    assert.equal(headerOf(m, 'bodyName'), 'Body Name');
+  });
+});

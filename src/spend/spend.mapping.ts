@@ -95,7 +95,7 @@ const SYNONYMS: Readonly<Record<SpendField, readonly Rule[]>> = {
   date: [['date', 1], ['payment date', 1], ['paid date', 1], ['date paid', 1], ['date of payment', 1], ['transaction date', 1], ['posting date', 0.9], ['posted date', 0.9], ['invoice date', 0.8], ['effective date', 0.8], ['date posted', 0.9]],
   department: [['department', 1], ['dept', 1], ['directorate', 1], ['service label', 1], ['expense area', 1], ['organisational unit', 1], ['organisation unit', 1], ['strategic group', 0.9], ['portfolio', 0.8], ['service area', 0.8], ['service', 0.7], ['division', 0.6]],
   serviceArea: [['service area', 1], ['service division', 1], ['service division label', 1], ['service', 0.9], ['sub service', 0.9], ['service unit', 0.9], ['cost centre name', 0.6], ['cost centre description', 0.6]],
-  supplierName: [['supplier name', 1], ['supplier', 1], ['supplier beneficiary name', 1], ['beneficiary', 1], ['beneficiary name', 1], ['payee', 1], ['payee name', 1], ['vendor', 1], ['vendor name', 1], ['creditor', 0.9], ['creditor name', 1], ['merchant name', 0.9], ['supplier beneficiary', 1]],
+  supplierName: [['supplier name', 1], ['supplier', 1], ['supplier beneficiary name', 1], ['beneficiary', 1], ['beneficiary name', 1], ['payee', 1], ['payee name', 1], ['vendor', 1], ['vendor name', 1], ['creditor', 0.9], ['creditor name', 1], ['merchant name', 0.9], ['supplier beneficiary', 1], ['name', 0.7]],
   supplierId: [['supplier id', 1], ['supplier number', 1], ['supplier no', 1], ['supplier code', 1], ['supplier ref', 0.9], ['supplier reference', 0.9], ['vendor id', 1], ['vendor number', 1], ['creditor id', 1], ['creditor number', 1], ['creditor no', 1], ['payee id', 1]],
   companyNumber: [['company number', 1], ['company no', 1], ['company registration number', 1], ['registered company number', 1], ['supplier registered company number', 1], ['companies house number', 1]],
   charityNumber: [['charity number', 1], ['charity no', 1], ['registered charity number', 1], ['supplier registered charity number', 1], ['charity registration number', 1]],
@@ -105,7 +105,7 @@ const SYNONYMS: Readonly<Record<SpendField, readonly Rule[]>> = {
   expenseCode: [['expense code', 1], ['expenditure code', 1], ['detailed expenditure code', 1], ['account code', 1], ['subjective code', 1], ['cost code', 0.7]],
   sercopCode: [['sercop code', 1], ['sercop', 1], ['bvacop', 1], ['bvacop code', 1], ['sercop detailed expenditure code', 1]],
   sercopCategoryCode: [['sercop expenditure code', 1], ['sercop expenditure category code', 1], ['sercop category code', 1]],
-  netAmount: [['net amount', 1], ['amount', 1], ['net', 0.9], ['net value', 1], ['value', 0.8], ['net of vat', 1], ['amount excluding vat', 1], ['amount exc vat', 1], ['amount ex vat', 1], ['payment amount', 1], ['amount paid', 1], ['paid amount', 1], ['transaction amount', 1], ['invoice amount', 0.9], ['line amount', 0.9], ['total', 0.8], ['total amount', 0.9], ['spend', 0.7], ['sum', 0.6], ['cost', 0.5], ['gross amount', 0.5], ['gross', 0.4]],
+  netAmount: [['net amount', 1], ['amount', 1], ['net', 0.9], ['net value', 1], ['value', 0.8], ['net of vat', 1], ['amount excluding vat', 1], ['amount exc vat', 1], ['amount ex vat', 1], ['payment amount', 1], ['amount paid', 1], ['paid amount', 1], ['transaction amount', 1], ['invoice amount', 0.9], ['line amount', 0.9], ['total', 0.8], ['total amount', 0.9], ['spend', 0.7], ['sum', 0.6], ['cost', 0.5], ['gross amount', 0.5], ['gross', 0.4], ['amount inc vat', 0.6], ['total inc vat', 0.6], ['value inc vat', 0.6]],
   irrecoverableVat: [['irrecoverable vat', 1], ['non recoverable vat', 1], ['irrecoverable vat amount', 1], ['vat that cannot be recovered', 1], ['vat', 0.6], ['vat amount', 0.6]],
   merchantCategory: [['merchant category', 1], ['merchant category code', 1], ['mcc', 1], ['procurement category', 1], ['procurement category name', 1], ['procurement classification', 1], ['proclass', 1], ['category name', 0.7], ['classification', 0.7]],
   transactionNumber: [['transaction number', 1], ['transaction no', 1], ['trans no', 1], ['transno', 1], ['transaction id', 1], ['transaction reference', 1], ['transaction ref', 1], ['internal ref', 0.9], ['internal reference', 0.9], ['internal ref number', 0.9], ['payment reference', 0.9], ['payment number', 0.9], ['payment ref', 0.9], ['document number', 0.8], ['doc no', 0.8], ['voucher number', 0.8], ['reference', 0.7], ['ref', 0.6], ['invoice number', 0.5]],
@@ -122,8 +122,13 @@ const EXCLUDED: Partial<Record<SpendField, readonly string[]>> = {
   bodyName: ['uri', 'code', 'id'],
 };
 
-// "Net of VAT", "excluding VAT"... keep VAT from disqualifying a net amount header.
-const NET_OF_VAT = /\b(net of|excluding|exclusive of|excl|exc|ex|before|less) vat\b/;
+// "Net of VAT", "excluding VAT", "Total (excludes VAT)"... keep VAT from disqualifying a net amount header.
+const NET_OF_VAT = /\b(net of|excluding|excludes|exclude|exclusive of|exclusive|excl|exc|ex|before|less|without|not including|pre) vat\b/;
+// "(inc VAT)", "including VAT", "gross of VAT": an amount with the VAT in it. It may be the amount column when
+// nothing else is (medium at best, so the publisher checks), and it is never the irrecoverable VAT.
+const WITH_VAT = /\b(inc|incl|including|includes|inclusive of|inclusive|gross of|plus|with) vat\b/;
+// Phrases that count only as the whole header: "Name" is the supplier, but "Body Name" is not.
+const WHOLE_HEADER_ONLY: ReadonlySet<string> = new Set(['name']);
 
 const VOCABULARY: ReadonlySet<string> = new Set(
   Object.values(SYNONYMS).flatMap((rules) => rules.flatMap(([phrase]) => phrase.split(' '))),
@@ -204,13 +209,18 @@ function headerScore(field: SpendField, h: string): number {
   const words = ` ${h} `;
   const excluded = EXCLUDED[field];
   if (excluded?.some((w) => words.includes(` ${w} `))) return 0;
-  if (field === 'netAmount' && words.includes(' vat ') && !NET_OF_VAT.test(h)) return 0;
-  if (field === 'irrecoverableVat' && NET_OF_VAT.test(h)) return 0;
+  const withVat = WITH_VAT.test(h);
+  if (field === 'netAmount' && words.includes(' vat ') && !NET_OF_VAT.test(h) && !withVat) return 0;
+  if (field === 'irrecoverableVat' && (NET_OF_VAT.test(h) || withVat)) return 0;
   let best = 0;
   for (const [phrase, score] of SYNONYMS[field]) {
     if (h === phrase) best = Math.max(best, score);
-    else if (words.includes(` ${phrase} `)) best = Math.max(best, score * 0.9);
+    else if (!WHOLE_HEADER_ONLY.has(phrase) && words.includes(` ${phrase} `)) best = Math.max(best, score * 0.9);
   }
+  // An amount that includes VAT is not the net amount the Code asks for: at most medium, whatever it is called.
+  if (field === 'netAmount' && withVat) return Math.min(best === 0 ? 0.6 : best, 0.6);
+  // "Total (excludes VAT)": saying the VAT is left out is saying it is the net amount.
+  if (field === 'netAmount' && best > 0 && NET_OF_VAT.test(h)) return Math.max(best, 0.9);
   return best;
 }
 
@@ -232,6 +242,11 @@ interface ColumnProfile {
   example: string;
   firstOver12: boolean;
   secondOver12: boolean;
+  /** Values that are bare whole numbers: digits only, no sign, separator, symbol or decimals. */
+  integers: number;
+  /** Whole numbers written with a leading zero ("0080020624"): a code, never an amount. */
+  leadingZeros: number;
+  digitLengths: number[];
 }
 
 const NUMERIC_DATE_PARTS = /^(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}\b/;
@@ -246,7 +261,7 @@ function profile(column: SpendColumn, sample: readonly (readonly string[])[]): C
   }
   const p: ColumnProfile = {
     values, dates: 0, serials: 0, amounts: 0, decimals: 0, names: 0, capitalRevenue: 0,
-    example: values[0] ?? '', firstOver12: false, secondOver12: false,
+    example: values[0] ?? '', firstOver12: false, secondOver12: false, integers: 0, leadingZeros: 0, digitLengths: [],
   };
   for (const v of values) {
     if (looksLikeDate(v)) p.dates++;
@@ -256,6 +271,11 @@ function profile(column: SpendColumn, sample: readonly (readonly string[])[]): C
     if (/\.\d\d\s*\)?-?$/.test(v)) p.decimals++;
     if (NAME_LIKE.test(v)) p.names++;
     if (CAPITAL_REVENUE.test(v)) p.capitalRevenue++;
+    if (/^\d+$/.test(v)) {
+      p.integers++;
+      p.digitLengths.push(v.length);
+      if (v.length > 1 && v.startsWith('0')) p.leadingZeros++;
+    }
     const parts = NUMERIC_DATE_PARTS.exec(v);
     if (parts) {
       if (Number(parts[1]) > 12) p.firstOver12 = true;
@@ -408,8 +428,19 @@ function contentCandidates(
     if (!strong('date') && ratio(p.dates, n) >= 0.9) {
       out.push({ field: 'date', column, score: 0.6, reason: `values of "${column.name}" are dates, e.g. ${quoted(p.example)}` });
     }
-    if (!strong('netAmount') && ratio(p.amounts, n) >= 0.95 && ratio(p.decimals, n) >= 0.5 && p.dates === 0) {
-      out.push({ field: 'netAmount', column, score: 0.5, reason: `values of "${column.name}" are amounts in pounds and pence, e.g. ${quoted(p.example)}` });
+    if (!strong('netAmount') && ratio(p.amounts, n) >= 0.95 && p.dates === 0 && p.serials < n / 2) {
+      const idLike = identifierLike(p);
+      if (idLike === null) {
+        // Pounds and pence rank above whole pounds, which rank above nothing: a council that rounds to the pound
+        // still publishes amounts, but a column of decimals is the likelier one when there are two.
+        const pence = ratio(p.decimals, n) >= 0.5;
+        out.push({
+          field: 'netAmount', column, score: pence ? 0.5 : 0.45,
+          reason: pence
+            ? `values of "${column.name}" are amounts in pounds and pence, e.g. ${quoted(p.example)}`
+            : `values of "${column.name}" are amounts, mostly whole pounds, e.g. ${quoted(p.example)}`,
+        });
+      }
     }
     if (!strong('supplierName') && ratio(p.names, n) > 0.5 &&
         byHeader.some((c) => c.column === column && c.field === 'supplierId')) {
@@ -420,6 +451,36 @@ function contentCandidates(
     }
   }
   return out;
+}
+
+/**
+ * Why a column of numbers is an identifier, not money, or null when it may be money. Only bare whole numbers
+ * can be identifiers: a decimal point, a sign, a thousands comma or a £ says amount. Then: a leading zero
+ * ("0080020624"); the same value on every line (a line number of 1); the same number of digits on every line
+ * with five or more (transaction numbers, supplier codes); a typical value of seven or more digits (a council
+ * pays £1,000,000 in one line rarely, a document number is that long always); or values that climb in steps.
+ */
+export function identifierLike(p: Pick<ColumnProfile, 'values' | 'integers' | 'leadingZeros' | 'digitLengths'>): string | null {
+  const n = p.values.length;
+  if (n === 0 || p.integers < n) return null;
+  if (p.leadingZeros > 0) return 'has leading zeros';
+  if (n >= 5 && new Set(p.values).size === 1) return 'is the same number on every line';
+  const lengths = [...p.digitLengths].sort((a, b) => a - b);
+  const median = lengths[Math.floor(lengths.length / 2)] ?? 0;
+  if (n >= 5 && median >= 5 && lengths[0] === lengths[lengths.length - 1]) return `always has ${median} digits`;
+  if (median >= 7) return `typically has ${median} digits`;
+  if (n >= 5) {
+    const numbers = p.values.map(Number);
+    let up = 0;
+    let down = 0;
+    for (let i = 1; i < numbers.length; i++) {
+      const step = (numbers[i] ?? 0) - (numbers[i - 1] ?? 0);
+      if (step > 0 && step <= 10) up++;
+      else if (step < 0 && step >= -10) down++;
+    }
+    if (Math.max(up, down) >= 0.8 * (numbers.length - 1)) return 'counts up or down in small steps';
+  }
+  return null;
 }
 
 function confidenceOf(score: number): Confidence {

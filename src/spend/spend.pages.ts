@@ -34,6 +34,11 @@ function esc(text: string): string {
 
 const integer = new Intl.NumberFormat('en-GB');
 
+/** Pence → "£150,000" when whole pounds (salary bands are), else "£1,234.56". */
+function wholePounds(pence: number): string {
+  return pence % 100 === 0 ? `${pence < 0 ? '-' : ''}£${integer.format(Math.abs(pence) / 100)}` : pounds(pence);
+}
+
 /** Pence → "£1,234.56" exactly (integer arithmetic). */
 function pounds(pence: number): string {
   const sign = pence < 0 ? '-' : '';
@@ -93,8 +98,10 @@ export function spendPages(app: App, ctx: AppContext): void {
     }
   }
 
-  app.get('/spend', async (_request, reply) => {
-    const publishers = await service.listPublishers(db);
+  app.get('/spend', async (request, reply) => {
+    const q = request.query as Query;
+    const supplierQuery = typeof q.supplier === 'string' ? q.supplier : '';
+    const [publishers, years] = await Promise.all([service.listPublishers(db), service.spendByYear(db)]);
     const rows = publishers.map((p) => [
       // The identifier and a "Not verified" tag tell apart two publishers with the same or a confusable name.
       { html: link(`/spend/${p.slug}`, p.name) + (p.identifiers.length ? ` <span class="govuk-body-s">${esc(p.identifiers.join(', '))}</span>` : '')
@@ -104,7 +111,19 @@ export function spendPages(app: App, ctx: AppContext): void {
       num(integer.format(p.lines)),
       num(pounds(p.netTotalPence)),
     ]);
-    return reply.page('spend/views/index.njk', { rows, total: publishers.reduce((s, p) => s + p.netTotalPence, 0), count: publishers.length });
+    // Each year its own figure: a total across years would add a council's 2011 to another's 2025.
+    const yearRows = years.map((y) => [{ text: y.year ?? 'Undated' }, num(integer.format(y.lines)), num(pounds(y.netTotalPence))]);
+    const base = { rows, yearRows, count: publishers.length, values: { supplier: supplierQuery } };
+    if (supplierQuery.trim() === '') return reply.page('spend/views/index.njk', base);
+    try {
+      const found = await service.findSuppliers(db, supplierQuery);
+      return reply.page('spend/views/index.njk', { ...base, searched: true, found: found.map((f) => ({ ...f, href: `/spend/suppliers/${f.slug}` })) });
+    } catch (error) {
+      if (isAppError(error) && error.code === 'validation_failed') {
+        return reply.page('spend/views/index.njk', { ...base, errors: error.fieldErrors as FieldError[] }, { status: 400 });
+      }
+      throw error;
+    }
   });
 
   app.get('/spend/suppliers/:slug', async (request, reply) => {
@@ -201,7 +220,9 @@ export function spendPages(app: App, ctx: AppContext): void {
     const input = filterInput(q);
     const page = Math.max(1, Number.parseInt(q.page ?? '1', 10) || 1);
     const sort = q.sort === 'amount' ? 'amount' : 'date';
-    return filtered(reply, 'spend/views/lines.njk', { publisher, values: q, sort }, async () => {
+    // The filter names the supplier as its register does, not by the slug in the address.
+    const supplierName = q.supplier ? (await service.supplierNameOf(db, q.supplier)) ?? q.supplier : null;
+    return filtered(reply, 'spend/views/lines.njk', { publisher, values: q, sort, supplierName }, async () => {
       const result = await service.publisherLines(db, publisher.slug, { ...input, sort, page, pageSize: 50 });
       const qs = (extra: Record<string, string | number> = {}) => service.filterQuery(input, { sort, ...extra });
       const rows = result.items.map((l) => [
@@ -422,10 +443,10 @@ export function spendPages(app: App, ctx: AppContext): void {
     const q = request.query as Query;
     const s = await salaries.publisherSalaries(db, ref, q.asAt || undefined);
     const mayPublish = await canPublish(request, s.publisher.id);
-    const money = (p: number | null) => num(p === null ? '' : pounds(p));
+    const money = (p: number | null) => num(p === null ? '' : wholePounds(p));
     const rows = s.posts.map((p) => [
       { html: `<strong>${esc(p.jobTitle)}</strong>${p.name ? `<br>${esc(p.name)}` : ''}${p.department ? `<br><span class="govuk-body-s">${esc(p.department)}</span>` : ''}${p.responsibilities ? `<br><span class="govuk-body-s">${esc(p.responsibilities)}</span>` : ''}` },
-      num(`${pounds(p.salaryFromPence)} to ${pounds(p.salaryToPence)}`), money(p.budgetHeldPence),
+      num(`${wholePounds(p.salaryFromPence)} to ${wholePounds(p.salaryToPence)}`), money(p.budgetHeldPence),
       num(p.staffManaged === null ? '' : integer.format(p.staffManaged)), money(p.bonusesPence), money(p.benefitsInKindPence),
       ...(mayPublish ? [{ html: `<form method="post" action="/spend/${esc(s.publisher.slug)}/salaries/${esc(p.id)}/remove"><input type="hidden" name="_csrf" value="${esc(request.csrfToken ?? '')}"><button type="submit" class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button">Remove<span class="govuk-visually-hidden"> ${esc(p.jobTitle)}</span></button></form>` }] : []),
     ]);
@@ -548,9 +569,9 @@ export function spendPages(app: App, ctx: AppContext): void {
   app.get('/spend/:publisher/salaries/drafts/:id', { config: { access: publisherOf } }, async (request, reply) => {
     const { publisher, draft } = await salaryDraftOf(request);
     if (draft.state === 'published') return reply.redirect(`/spend/${publisher.slug}/salaries?asAt=${draft.check.asAt}`, 303);
-    const money = (p: number | null) => num(p === null ? '' : pounds(p));
+    const money = (p: number | null) => num(p === null ? '' : wholePounds(p));
     const rows = draft.check.rows.map((p) => [
-      { text: p.jobTitle + (p.name ? ` (${p.name})` : '') }, { text: p.department ?? '' }, num(`${pounds(p.salaryFromPence)} to ${pounds(p.salaryToPence)}`),
+      { text: p.jobTitle + (p.name ? ` (${p.name})` : '') }, { text: p.department ?? '' }, num(`${wholePounds(p.salaryFromPence)} to ${wholePounds(p.salaryToPence)}`),
       money(p.budgetHeldPence), num(p.staffManaged === null ? '' : integer.format(p.staffManaged)), money(p.bonusesPence), money(p.benefitsInKindPence),
     ]);
     const columns = Object.entries(draft.check.columns).map(([field, column]) => [{ text: field }, { text: column }]);

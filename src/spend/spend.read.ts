@@ -145,6 +145,8 @@ const BUFFER_CHUNK = 1024 * 1024;
 const PIECE = 64 * 1024;
 const MAX_WARNINGS = 100;
 const TOTAL_LABEL = /^(grand\s*|sub[\s-]*)?totals?\b/i;
+// In the supplier column only a bare label, or "Total for …", is a total: "TOTAL HYGIENE LTD" is a supplier.
+const SUPPLIER_TOTAL_LABEL = /^(grand\s*|sub[\s-]*)?totals?\s*(:|$|(for|of)\b)/i;
 
 /**
  * Opens a spend file: reads just enough of it to detect compression, encoding, delimiter, header and columns,
@@ -565,7 +567,7 @@ function clip(value: string): string {
 function mayBeTotalRow(fields: readonly string[], supplierAt: number): boolean {
   if (supplierAt < 0) return true;
   const supplier = fields[supplierAt] ?? '';
-  return supplier.trim() === '' || TOTAL_LABEL.test(supplier.trim());
+  return supplier.trim() === '' || SUPPLIER_TOTAL_LABEL.test(supplier.trim());
 }
 
 // A total row labels itself "Total", "Grand total" or "Sub-total" and names no supplier (or names "Total")
@@ -579,7 +581,7 @@ function isTotalRow(fields: readonly string[], amountAt: number, supplierAt: num
   }
   if (!labelled) return false;
   const supplier = supplierAt >= 0 ? (fields[supplierAt] ?? '').trim() : '';
-  if (supplier !== '' && !TOTAL_LABEL.test(supplier)) return false;
+  if (supplier !== '' && !SUPPLIER_TOTAL_LABEL.test(supplier)) return false;
   if (supplier !== '' && supplier.length > 20) return false;
   return dateAt < 0 || (fields[dateAt] ?? '').trim() === '';
 }

@@ -584,8 +584,20 @@ export async function supplierPayments(db: Db, key: string): Promise<{ organisat
   return rows.map((r) => ({ ...r, lines: Number(r.lines), pence: Number(r.pence) }));
 }
 
-export async function searchSuppliers(db: Db, q: string, limit: number) {
-  return db.selectFrom('spend_suppliers').selectAll().where('key', 'like', `%${escapeLike(q.toLowerCase())}%`).orderBy('key').limit(limit).execute();
+/** Suppliers whose key holds the words asked for: the whole key first, then those it begins, then the rest. */
+export async function searchSuppliers(db: Db, key: string, limit: number): Promise<{ key: string; name: string }[]> {
+  const like = escapeLike(key);
+  return (await sql<{ key: string; name: string }>`
+    SELECT key, name FROM spend_suppliers WHERE key LIKE ${`%${like}%`}
+    ORDER BY (key = ${key}) DESC, (key LIKE ${`${like}%`}) DESC, key LIMIT ${limit}`.execute(db)).rows;
+}
+
+/** Net spending of every publisher by calendar year (null: undated lines), from the month totals. */
+export async function spendByYear(db: Db): Promise<{ year: string | null; lines: number; pence: number }[]> {
+  return (await sql<{ year: string | null; lines: number; pence: number }>`
+    SELECT to_char(month, 'YYYY') AS year, sum(lines)::bigint AS lines, sum(pence)::bigint AS pence FROM spend_totals
+    WHERE dimension = 'month' AND span = 'month' GROUP BY 1 ORDER BY 1 NULLS LAST`.execute(db)).rows
+    .map((r) => ({ year: r.year, lines: Number(r.lines), pence: Number(r.pence) }));
 }
 
 // Senior salaries

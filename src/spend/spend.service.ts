@@ -5,7 +5,7 @@ import type { Db } from '../platform/db.ts';
 import { AppError } from '../platform/errors.ts';
 import { getOrganisation, organisationNames } from '../organisations/organisations.service.ts';
 import { parseAmount } from './spend.values.ts';
-import { isIndividualPayee, isRedactedSupplier, keyFromSlug, supplierSlug } from './spend.suppliers.ts';
+import { isIndividualPayee, isRedactedSupplier, keyFromSlug, supplierKey, supplierSlug } from './spend.suppliers.ts';
 import * as repo from './spend.repository.ts';
 
 export type { GroupBy } from './spend.repository.ts';
@@ -125,7 +125,9 @@ export interface GroupRow {
 function presentGroups(by: repo.GroupBy, rows: repo.Total[]): GroupRow[] {
   const missing: Record<repo.GroupBy, string> = { month: 'Undated', department: 'No department given', purpose: 'No expense type given', supplier: 'Redacted or not named' };
   return rows.map((r) => ({
-    key: r.key, label: r.label ?? missing[by], lines: r.lines, netTotalPence: r.pence,
+    // Lines with no supplier and lines whose payee was redacted share the group without a key: its label is
+    // never one payee's name ("Redacted Personal Data"), which would count the unnamed lines as redacted.
+    key: r.key, label: (by === 'supplier' && r.key === null ? null : r.label) ?? missing[by], lines: r.lines, netTotalPence: r.pence,
     ...(by === 'supplier' ? { slug: r.key ? supplierSlug(r.key) : null } : {}),
   }));
 }
@@ -367,3 +369,30 @@ export function poundsShort(pence: number): string {
   if (abs >= 1e3) return `£${(pounds / 1e3).toFixed(0)}k`;
   return `£${pounds.toFixed(0)}`;
 }
+
+/** Every publisher's net spending by calendar year: years are never added into one figure. */
+export async function spendByYear(db: Db): Promise<{ year: string | null; lines: number; netTotalPence: number }[]> {
+  return (await repo.spendByYear(db)).map((r) => ({ year: r.year, lines: r.lines, netTotalPence: r.pence }));
+}
+
+export const SUPPLIER_QUERY_MAX = 100;
+
+/**
+ * Suppliers paid by any publisher whose name holds the words asked for (matched as supplier keys are made, so
+ * "Acme Ltd" finds "ACME LIMITED"). Redacted payees have no key and are never found.
+ */
+export async function findSuppliers(db: Db, q: string, limit = 50): Promise<{ name: string; slug: string }[]> {
+  const text = q.trim();
+  if (text.length > SUPPLIER_QUERY_MAX) {
+    throw new AppError('validation_failed', 'Check the supplier search', { fieldErrors: [{ field: 'supplier', message: `Enter a supplier name of ${SUPPLIER_QUERY_MAX} characters or fewer` }] });
+  }
+  const key = supplierKey(text);
+  if (!key) return [];
+  return (await repo.searchSuppliers(db, key, limit)).map((r) => ({ name: r.name, slug: supplierSlug(r.key) }));
+}
+
+/** The name of the supplier behind a slug, for saying which supplier a filter shows; null when unknown. */
+export async function supplierNameOf(db: Db, slug: string): Promise<string | null> {
+  return (await repo.findSupplier(db, keyFromSlug(slug.slice(0, 500))))?.name ?? null;
+}
+

@@ -266,7 +266,8 @@ export function commissioningPages(app: App, ctx: AppContext): void {
       opportunity: o, role: list.role, sealed: list.sealed,
       bids: list.bids.map((b) => ({ ...b, lotTitle: lotTitle(b.lotId), priceText: b.content ? poundsText(b.content.pricePence) : '' })),
       ranked: results?.ranked.map((r) => ({ ...r, lotTitle: lotTitle(r.lotId), totalText: (r.totalHundredths / 100).toFixed(2) })) ?? [],
-      criteria: o.criteria, scoreItems: Array.from({ length: service.maxScore + 1 }, (_, i) => ({ value: String(i), text: String(i) })),
+      criteria: o.criteria, // A score starts unchosen: a 0 already selected would be recorded by anyone who pressed the button unread.
+      scoreItems: [{ value: '', text: 'Choose a score', selected: true }, ...Array.from({ length: service.maxScore + 1 }, (_, i) => ({ value: String(i), text: String(i) }))],
       errors: extra.errors, values: extra.values ?? {}, notice: extra.notice ? notices[extra.notice] : undefined,
     };
   }
@@ -296,7 +297,10 @@ export function commissioningPages(app: App, ctx: AppContext): void {
   });
   evaluationAction('scores', 'scores', async (actor, id, form) => {
     const o = await service.getOpportunity(db, actor, id);
-    await service.scoreBid(db, actor, one(form.bidId) ?? '', { scores: o.criteria.map((c) => ({ criterionId: c.id, score: one(form[`score-${c.id}`]), reason: one(form[`reason-${c.id}`]) })) });
+    // A criterion left unchosen and without a reason is not scored this time; the service asks for at least one.
+    const scores = o.criteria.map((c) => ({ criterionId: c.id, score: one(form[`score-${c.id}`]), reason: one(form[`reason-${c.id}`]) }))
+      .filter((s) => (s.score ?? '').trim() !== '' || (s.reason ?? '').trim() !== '');
+    await service.scoreBid(db, actor, one(form.bidId) ?? '', { scores });
     return `/commissioning/opportunities/${id}/evaluation?notice=scored`;
   });
   evaluationAction('conflicts', 'note', async (actor, id, form) => {

@@ -1,0 +1,62 @@
+// Rough edges of evaluation and open data, on both engines: a score starts unchosen (never a 0 already
+// selected), a criterion left unchosen is not scored, and the OCDS after an award of one lot leaves the other
+// lot and the tender active.
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { eachEngine, TestAgent } from '../platform/testing.ts';
+import * as service from './commissioning.service.ts';
+import * as repo from './commissioning.repository.ts';
+import { assertValidOcds, cast, opportunityBody, waitUntil } from './commissioning.test-support.ts';
+
+const password = 'a long enough password';
+
+async function signedIn(app: ConstructorParameters<typeof TestAgent>[0], email: string, ip: string) {
+  const agent = new TestAgent(app, ip);
+  await agent.get('/sign-in');
+  const r = await agent.post('/sign-in', { email, password });
+  assert.equal(r.statusCode, 303, r.body);
+  return agent;
+}
+
+eachEngine('commissioning rough edges', (t) => {
+  it('scores start unchosen; one lot awarded leaves the other lot and the tender active in the OCDS', async () => {
+    const { app, ctx } = t();
+    const c = await cast(ctx);
+    const deadline = new Date(Date.now() + 6000);
+    const { id, ocid } = await service.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, deadline));
+    await service.publishProcess(ctx.db, c.commissioner.actor, id);
+    const lots = await repo.listLots(ctx.db, { organisation_id: c.buyer.id, id });
+    const first = await service.submitBid(ctx.db, c.charityAdmin.actor, id, { lotId: lots[0]!.id, organisation: c.charity.id, pricePence: 9_000_000, approach: 'Befriending', socialValue: 'Local volunteers' });
+    await service.submitBid(ctx.db, c.companyAdmin.actor, id, { lotId: lots[1]!.id, organisation: c.company.id, pricePence: 19_000_000, approach: 'A phone line', socialValue: 'Jobs' });
+    await service.assignEvaluator(ctx.db, c.commissioner.actor, first.bidId, { email: c.evaluator1.email }, { baseUrl: 'http://localhost:3000' });
+    await waitUntil(deadline);
+
+    const evaluator = await signedIn(app, c.evaluator1.email, '10.71.0.1');
+    const page = await evaluator.get(`/commissioning/opportunities/${id}/evaluation`);
+    assert.equal(page.statusCode, 200);
+    const criteria = await repo.listCriteria(ctx.db, { organisation_id: c.buyer.id, id });
+    for (const cr of criteria) {
+      const select = new RegExp(`<select class="govuk-select" id="score-${cr.id}-${first.bidId}" name="score-${cr.id}">\\s*<option value="" selected>Choose a score</option>\\s*<option value="0">0</option>`);
+      assert.match(page.body, select, `the ${cr.title} score starts unchosen`);
+    }
+    assert.doesNotMatch(page.body, /<option value="0" selected>/);
+    const form: Record<string, string> = { bidId: first.bidId };
+    for (const cr of criteria) { form[`score-${cr.id}`] = ''; form[`reason-${cr.id}`] = ''; }
+    const nothing = await evaluator.post(`/commissioning/opportunities/${id}/evaluation/scores`, form);
+    assert.equal(nothing.statusCode, 400, 'nothing chosen is not a score of 0');
+    form[`score-${criteria[0]!.id}`] = '8'; form[`reason-${criteria[0]!.id}`] = 'Strong local links';
+    assert.equal((await evaluator.post(`/commissioning/opportunities/${id}/evaluation/scores`, form)).statusCode, 303);
+    const results = await service.evaluationResults(ctx.db, c.commissioner.actor, id);
+    const mine = results.ranked.find((r) => r.bidId === first.bidId)!;
+    assert.deepEqual(mine.criteria.map((cr) => cr.evaluatorScores.map((s) => s.score)), [[8], [], []], 'only the chosen criterion is scored');
+
+    await service.awardLot(ctx.db, c.commissioner.actor, id, { bidId: first.bidId, rationale: 'Best for the wards' });
+    const pkg = (await app.inject({ method: 'GET', url: `/api/v1/commissioning/ocds/releases/${ocid}.json` })).json();
+    assertValidOcds(pkg);
+    const latest = pkg.releases.at(-1) as { tag: string[]; tender: { status: string; lots: { status: string }[] }; awards: { relatedLots: string[] }[] };
+    assert.deepEqual(latest.tag, ['award']);
+    assert.equal(latest.tender.status, 'active', 'the tender stays active while a lot is still to be awarded');
+    assert.deepEqual(latest.tender.lots.map((l) => l.status), ['complete', 'active']);
+    assert.equal(latest.awards.length, 1);
+  });
+});

@@ -7,6 +7,8 @@ import { eachEngine, TestAgent } from '../platform/testing.ts';
 import * as service from './commissioning.service.ts';
 import * as repo from './commissioning.repository.ts';
 import { assertValidOcds, cast, opportunityBody, waitUntil } from './commissioning.test-support.ts';
+import { createOrganisation } from '../organisations/organisations.service.ts';
+import { cliActor } from '../platform/actor.ts';
 
 const password = 'a long enough password';
 
@@ -58,5 +60,36 @@ eachEngine('commissioning rough edges', (t) => {
     assert.equal(latest.tender.status, 'active', 'the tender stays active while a lot is still to be awarded');
     assert.deepEqual(latest.tender.lots.map((l) => l.status), ['complete', 'active']);
     assert.equal(latest.awards.length, 1);
+  });
+
+  it('a consortium member is named by its registered name, with a choice when several organisations match', async () => {
+    const { app, ctx } = t();
+    const c = await cast(ctx);
+    const { id } = await service.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, new Date(Date.now() + 3_600_000)));
+    await service.publishProcess(ctx.db, c.commissioner.actor, id);
+    const lotId = (await repo.listLots(ctx.db, { organisation_id: c.buyer.id, id }))[0]!.id;
+    const twin = `Byker Community Trust ${Date.now()}`;
+    const a = await createOrganisation(ctx.db, cliActor, { name: twin, legalForm: 'charitable-company' });
+    const b = await createOrganisation(ctx.db, cliActor, { name: twin, legalForm: 'community-group' });
+    const agent = await signedIn(app, c.charityAdmin.email, '10.71.1.1');
+    const page = await agent.get(`/commissioning/opportunities/${id}`);
+    assert.doesNotMatch(page.body, /org-id identifier|address on this site/);
+    const bid = { lotId, organisation: c.charity.id, price: '90,000', approach: 'Befriending', socialValue: 'Volunteers', leadSharePercent: '60', member0Share: '40' };
+    const ask = await agent.post(`/commissioning/opportunities/${id}/bids`, { ...bid, member0: twin.toLowerCase() });
+    assert.equal(ask.statusCode, 400);
+    assert.match(ask.body, /2 organisations match member 1/);
+    assert.match(ask.body, /Which organisation is member 1\?/);
+    assert.ok(ask.body.includes(`value="${a.id}"`) && ask.body.includes(`value="${b.id}"`));
+    assert.match(ask.body, /value="Befriending"|>Befriending</, 'what was typed is kept');
+    const chose = await agent.post(`/commissioning/opportunities/${id}/bids`, { ...bid, member0: twin, member0Choice: b.id });
+    assert.equal(chose.statusCode, 303, chose.body);
+    const members = await repo.bidMembers(ctx.db, (await repo.listBids(ctx.db, { organisation_id: c.buyer.id, id })).map((x) => x.id));
+    assert.ok(members.some((m) => m.member_organisation_id === b.id && !m.is_lead));
+    // An exact registered name, in any case, is enough when it is the only one.
+    const byName = await service.memberChoices(ctx.db, c.cic.name.toUpperCase());
+    assert.deepEqual(byName.map((o) => o.id), [c.cic.id]);
+    const none = await agent.post(`/commissioning/opportunities/${id}/bids`, { ...bid, member0: 'Nobody Registered By This Name' });
+    assert.equal(none.statusCode, 400);
+    assert.match(none.body, /No organisation called “Nobody Registered By This Name” is registered \(member 1\)/);
   });
 });

@@ -213,7 +213,16 @@ export function commissioningPages(app: App, ctx: AppContext): void {
         return reply.redirect(await run(request.actor, id, form), 303);
       } catch (error) {
         const { errors, status } = errorsOf(error, field);
-        return reply.page('commissioning/views/opportunity.njk', await opportunityPage(request.actor, id, { values: form, errors }), { status });
+        // A consortium member named ambiguously: offer the registered organisations that match, to choose from.
+        const choices: Record<string, { value: string; text: string }[]> = {};
+        if (path === 'bids') {
+          for (const e of errors ?? []) {
+            const i = /^members\[(\d)\]\.organisation$/.exec(e.field)?.[1];
+            if (i === undefined || !/choose one$/.test(e.message)) continue;
+            choices[i] = (await service.memberChoices(db, one(form[`member${i}`]) ?? '')).map((o) => ({ value: o.id, text: o.name + (o.identifiers?.[0] ? ` (${o.identifiers[0]})` : '') }));
+          }
+        }
+        return reply.page('commissioning/views/opportunity.njk', { ...(await opportunityPage(request.actor, id, { values: form, errors })), memberChoices: choices }, { status });
       }
     });
   }
@@ -223,7 +232,7 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     return `/commissioning/opportunities/${id}?notice=published`;
   });
   opportunityAction('bids', 'approach', async (actor, id, form) => {
-    const members = [0, 1, 2].map((i) => ({ organisation: one(form[`member${i}`]), sharePercent: one(form[`member${i}Share`]) })).filter((m) => (m.organisation ?? '').trim() !== '');
+    const members = [0, 1, 2].map((i) => ({ organisation: one(form[`member${i}Choice`]) || one(form[`member${i}`]), sharePercent: one(form[`member${i}Share`]) })).filter((m) => (m.organisation ?? '').trim() !== '');
     const r = await service.submitBid(db, actor, id, { lotId: one(form.lotId), organisation: one(form.organisation), price: one(form.price), approach: one(form.approach), socialValue: one(form.socialValue), leadSharePercent: one(form.leadSharePercent), members });
     return `/commissioning/opportunities/${id}?notice=${r.status === 'submitted' ? 'bid' : 'bid-awaiting'}&receipt=${r.receipt}`;
   });

@@ -12,7 +12,7 @@ import { requireOrganisationRole, type Role } from '../platform/auth/policy.ts';
 import { findUserById, hasRole, listMembershipsOfOrganisation, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
 import { enqueueEmail } from '../platform/outbox.repository.ts';
 import { findUserByEmail } from '../platform/auth/auth.service.ts';
-import { findOrganisation, getOrganisation, organisationNames, requireVerifiedPublicBody, type OrganisationView } from '../organisations/organisations.service.ts';
+import { findOrganisation, getOrganisation, organisationNames, requireVerifiedPublicBody, searchOrganisations, type OrganisationView } from '../organisations/organisations.service.ts';
 import { areaNeed, type AreaNeedView } from '../places/places.service.ts';
 import { publisherLines } from '../spend/spend.service.ts';
 import { supplierKey, supplierSlug } from '../spend/spend.suppliers.ts';
@@ -611,6 +611,21 @@ export interface BidReceipt {
  * and sealed, but not submitted: not evaluated, counted, published or awardable, and void if the deadline comes
  * first. A member who accepted keeps its acceptance when the lead resubmits with the same share.
  */
+/**
+ * The registered organisations a consortium member may be, from what a bidder typed: its registered name (any
+ * case), or the identifier or address it is registered under. One exact name wins over names that merely
+ * contain the text; several are a choice for the bidder (at most 10).
+ */
+export async function memberChoices(db: Db, ref: string): Promise<OrganisationView[]> {
+  const text = ref.trim();
+  if (!text) return [];
+  const exact = await findOrganisation(db, text);
+  if (exact) return [exact];
+  const items = (await searchOrganisations(db, { q: text, pageSize: 10 })).items;
+  const named = items.filter((o) => o.name.toLowerCase() === text.toLowerCase());
+  return named.length ? named : items;
+}
+
 export async function submitBid(db: Db, actor: Actor, processId: string, input: BidInput): Promise<BidReceipt> {
   const check = new Checker();
   const lotId = typeof input.lotId === 'string' && isUuid(input.lotId.trim()) ? input.lotId.trim().toLowerCase() : '';
@@ -641,8 +656,10 @@ export async function submitBid(db: Db, actor: Actor, processId: string, input: 
     const memberOrgs: repo.MemberInput[] = [{ organisationId: lead.id, isLead: true, sharePercent: leadShare, consent: 'accepted', invitedAt: now, respondedBy: actor.userId, respondedAt: now }];
     const invited: OrganisationView[] = [];
     for (const [i, m] of members.entries()) {
-      const org = await findOrganisation(trx, m.ref);
-      if (!org) throw AppError.validation([{ field: `members[${i}].organisation`, message: `Member ${i + 1} (“${m.ref}”) is not registered` }]);
+      const found = await memberChoices(trx, m.ref);
+      if (found.length > 1) throw AppError.validation([{ field: `members[${i}].organisation`, message: `${found.length} organisations match member ${i + 1} (“${m.ref}”): choose one` }]);
+      const org = found[0];
+      if (!org) throw AppError.validation([{ field: `members[${i}].organisation`, message: `No organisation called “${m.ref}” is registered (member ${i + 1}): check its registered name` }]);
       if (memberOrgs.some((x) => x.organisationId === org.id)) throw AppError.validation([{ field: `members[${i}].organisation`, message: `${org.name} is named twice` }]);
       if (org.id === p.organisation_id) throw AppError.validation([{ field: `members[${i}].organisation`, message: 'The commissioning organisation cannot be a member of a bid' }]);
       // An acceptance holds for the share it was given: a changed share is a new invitation.

@@ -209,6 +209,7 @@ const cases: Record<string, Case> = {
   'POST /timebank/accounts/:id/refuse': { as: 'coordinator', url: (w) => `/timebank/accounts/${w.ids.refusePage}/refuse`, body: () => ({ reason: 'Not in the area we serve' }), status: 303 },
   'POST /timebank/banks/:id/listings': { as: 'member1', url: (w) => `/timebank/banks/${w.ids.bankId}/listings`, body: () => ({ kind: 'request', category: 'garden', title: 'Help with a hedge', area: 'Byker' }), status: 303 },
   'POST /timebank/listings/:id/exchanges': { as: 'member1', url: (w) => `/timebank/listings/${w.ids.listingOpen}/exchanges`, body: () => ({ id: randomUUID(), minutes: '20', description: 'A short lift' }), status: 303 },
+  'POST /timebank/listings/:id/messages': { as: 'member1', url: (w) => `/timebank/listings/${w.ids.listingOpen}/messages`, body: () => ({ body: 'Could you help on Saturday morning?' }), status: 303 },
   'POST /timebank/listings/:id/close': { as: 'member0', url: (w) => `/timebank/listings/${w.ids.listingPage}/close`, status: 303 },
   'POST /timebank/accounts/:id/exchanges': { as: 'member0', url: (w) => `/timebank/accounts/${w.ids.account0}/exchanges`, body: (w) => ({ id: randomUUID(), role: 'gave', with: w.ids.account1, minutes: '30', category: 'company', description: 'A cup of tea and a chat' }), status: 303 },
   'POST /timebank/exchanges/:id/:decision': { as: 'member0', url: (w) => `/timebank/exchanges/${w.ids.exchangePage}/confirm`, status: 303 },

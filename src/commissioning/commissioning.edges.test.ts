@@ -60,6 +60,25 @@ eachEngine('commissioning rough edges', (t) => {
     assert.equal(latest.tender.status, 'active', 'the tender stays active while a lot is still to be awarded');
     assert.deepEqual(latest.tender.lots.map((l) => l.status), ['complete', 'active']);
     assert.equal(latest.awards.length, 1);
+
+    // The bidders read back what they sent; the one whose lot is awarded also reads its scores and the reasons.
+    const charity = await signedIn(app, c.charityAdmin.email, '10.71.0.2');
+    const own = await charity.get(`/commissioning/opportunities/${id}`);
+    assert.match(own.body, /Your bid for Lot 1: Neighbourhood befriending/);
+    assert.match(own.body, /£90,000/);
+    assert.match(own.body, /Local volunteers/);
+    assert.match(own.body, /Your bid won this lot/);
+    assert.match(own.body, /Your weighted total is 40\.00 out of 100, ranked 1 of 1\. The reason for the award: Best for the wards/);
+    assert.match(own.body, /Strong local links/);
+    assert.match(own.body, /Not scored/);
+    assert.doesNotMatch(own.body, /A phone line/, 'not another bidder’s bid');
+    const company = await signedIn(app, c.companyAdmin.email, '10.71.0.3');
+    const theirs = await company.get(`/commissioning/opportunities/${id}`);
+    assert.match(theirs.body, /Your bid for Lot 2: City-wide telephone line/);
+    assert.doesNotMatch(theirs.body, /Your scores and the reasons|Strong local links/, 'no scores before its own lot is awarded, nor another bid’s');
+    const readback = await service.myBidReadback(ctx.db, c.companyAdmin.actor, id);
+    assert.equal(readback[0]!.feedback, null);
+    assert.deepEqual(await service.myBidReadback(ctx.db, c.cicAdmin.actor, id), [], 'nothing for an organisation that did not bid');
   });
 
   it('a consortium member is named by its registered name, with a choice when several organisations match', async () => {

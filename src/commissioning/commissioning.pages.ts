@@ -187,8 +187,11 @@ export function commissioningPages(app: App, ctx: AppContext): void {
       'bid-awaiting': 'Your bid is sealed but not yet submitted: it is submitted when every consortium member has accepted. Their administrators have been emailed. If they have not all accepted by the deadline, the bid is void.', interest: 'Your interest is registered.', asked: 'Your question is sent. The answer will be published here for everyone, without your name.',
       answered: 'The answer is published.', withdrawn: 'Your bid is withdrawn. You can send a new one before the deadline.', awarded: 'The lot is awarded. The standstill period has started.', signed: 'The contract is signed and published.', amended: 'The amendment is published as a new release; the earlier release stays as it was.',
     };
+    const readback = await service.myBidReadback(db, actor, id);
+    const lotName = (lotId: string) => { const l = o.lots.find((x) => x.id === lotId); return l ? `Lot ${l.number}: ${l.title}` : ''; };
     return {
       ...o, valueText: poundsText(o.valuePence), chart,
+      readback: readback.map((r) => ({ ...r, lotTitle: lotName(r.lotId), priceText: r.content ? poundsText(r.content.pricePence) : '', totalText: r.feedback ? (r.feedback.totalHundredths / 100).toFixed(2) : '' })),
       lots: o.lots.map((l) => ({ ...l, valueText: poundsText(l.valuePence) })),
       awards: o.awards.map((a) => ({ ...a, valueText: poundsText(a.valuePence), lotTitle: o.lots.find((l) => l.id === a.lotId)?.title ?? '', signable: new Date(a.standstillEnds).getTime() <= Date.now(), hasContract: o.contracts.length > 0 })),
       lotItems: [{ value: '', text: 'Choose a lot' }, ...o.lots.map((l) => ({ value: l.id, text: `Lot ${l.number}: ${l.title}`, selected: l.id === one(extra.values?.lotId) }))],

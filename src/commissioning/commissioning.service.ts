@@ -998,6 +998,61 @@ export function rankBids(criteria: { id: string; title: string; weight: number }
   return out.sort((a, b) => (a.lotId === b.lotId ? a.rank - b.rank : a.lotId.localeCompare(b.lotId)));
 }
 
+export interface BidReadback {
+  bidId: string; lotId: string; status: string;
+  /** What the bid said (its latest version), once the deadline has passed; null while it is sealed. */
+  content: { pricePence: number; approach: string; socialValue: string; version: number } | null;
+  /** Once its lot is awarded: this bid's agreed scores with the reasons, its weighted total and rank, and whether it won. */
+  feedback: {
+    won: boolean; rank: number; of: number; totalHundredths: number; awardRationale: string | null;
+    criteria: { title: string; weight: number; agreed: number | null; reasons: string[] }[];
+  } | null;
+}
+
+/**
+ * A bidder's own bids, read back: the content once the deadline has passed (before it, the seal holds for the
+ * bidder too), and once the lot is awarded, the bid's scores and the reasons given (the moderated reason where
+ * there is one, else each evaluator's, without who gave it), its total and rank. For the administrators and
+ * staff of the bid's accepted members only; everyone else gets an empty list.
+ */
+export async function myBidReadback(db: Db, actor: Actor, processId: string): Promise<BidReadback[]> {
+  const p = await requireProcess(db, processId);
+  await requireVisible(db, actor, p);
+  const mine = new Set(await actingOrganisations(db, actor));
+  if (mine.size === 0) return [];
+  const bids = await repo.listBids(db, p);
+  const members = await repo.bidMembers(db, bids.map((b) => b.id));
+  const myBids = bids.filter((b) => members.some((m) => m.bid_id === b.id && m.consent === 'accepted' && mine.has(m.member_organisation_id)));
+  if (myBids.length === 0) return [];
+  const unsealed = p.bid_deadline.getTime() <= Date.now();
+  const contents = unsealed ? await repo.unsealedContents(db, p.organisation_id, p.id, myBids.map((b) => b.id)) : [];
+  const awards = await repo.listAwards(db, p);
+  const awardedLots = new Set(awards.map((a) => a.lot_id));
+  let ranked: RankedBid[] = [];
+  if (myBids.some((b) => awardedLots.has(b.lot_id))) {
+    const [criteria, scores, evaluators] = await Promise.all([repo.listCriteria(db, p), repo.scoresOf(db, p), repo.evaluatorsOf(db, p)]);
+    ranked = rankBids(criteria, bids.filter((b) => b.status === 'submitted').map((b) => ({ id: b.id, lotId: b.lot_id, lead: '' })), scores, evaluators);
+  }
+  return myBids.map((b) => {
+    const c = contents.filter((x) => x.bid_id === b.id).sort((x, y) => y.version - x.version)[0];
+    const r = awardedLots.has(b.lot_id) ? ranked.find((x) => x.bidId === b.id) : undefined;
+    const award = awards.find((a) => a.lot_id === b.lot_id);
+    return {
+      bidId: b.id, lotId: b.lot_id, status: b.status,
+      content: c ? { pricePence: Number(c.price_pence), approach: c.approach, socialValue: c.social_value, version: c.version } : null,
+      feedback: r && award ? {
+        won: award.bid_id === b.id, rank: r.rank, of: ranked.filter((x) => x.lotId === b.lot_id).length, totalHundredths: r.totalHundredths,
+        awardRationale: award.bid_id === b.id ? award.rationale : null,
+        criteria: r.criteria.map((cr) => {
+          const moderation = cr.evaluatorScores.filter((x) => x.kind === 'moderation').at(-1);
+          const reasons = moderation ? [moderation.reason] : cr.evaluatorScores.filter((x) => x.kind === 'evaluation' && !x.conflict).map((x) => x.reason);
+          return { title: cr.title, weight: cr.weight, agreed: cr.agreed, reasons: [...new Set(reasons.filter(Boolean))] };
+        }),
+      } : null,
+    };
+  });
+}
+
 /** The evaluation of a process for its commissioners: ranks, totals, every score and every conflict. */
 export async function evaluationResults(db: Db, actor: Actor, processId: string) {
   const p = await requireProcess(db, processId);

@@ -249,6 +249,14 @@ const cases: Record<string, Case> = {
       };
     },
   },
+  'POST /commissioning/opportunities/:id/edit': {
+    as: 'commissioner', url: (w) => `/commissioning/opportunities/${w.ids.draftEdit}/edit`, status: 303,
+    body: (w) => ({
+      organisation: w.buyer.id, title: 'Befriending, edited', description: 'Fewer people lonely.', value: '100000', deadlineDate: new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10), deadlineTime: '12:00',
+      standstillDays: '0', lot0Title: 'Befriending', lot0Value: '100000', lot0Sme: 'yes', lot0Vcse: 'yes',
+      criterion0Kind: 'quality', criterion0Title: 'Quality', criterion0Weight: '70', criterion1Kind: 'social-value', criterion1Title: 'Social value', criterion1Weight: '30',
+    }),
+  },
   'POST /commissioning/opportunities/:id/publish': { as: 'commissioner', url: (w) => `/commissioning/opportunities/${w.ids.draftPage}/publish`, status: 303 },
   'POST /commissioning/opportunities/:id/bids': { as: 'providerAdmin', url: (w) => `/commissioning/opportunities/${w.ids.openProcess}/bids`, body: (w) => ({ lotId: w.ids.openLot1, organisation: w.provider.id, price: '90000', approach: 'Befrienders', socialValue: 'Volunteering' }), status: 303 },
   'POST /commissioning/opportunities/:id/withdrawals': { as: 'rivalAdmin', url: (w) => `/commissioning/opportunities/${w.ids.openProcess}/withdrawals`, body: (w) => ({ bidId: w.ids.openBidPage }), status: 303 },
@@ -528,6 +536,7 @@ async function buildWorld(ctx: AppContext) {
   await commissioning.publishProcess(db, cm, openProcess);
   const draftApi = await process(new Date(Date.now() + 86_400_000));
   const draftPage = await process(new Date(Date.now() + 86_400_000));
+  const draftEdit = await process(new Date(Date.now() + 86_400_000));
   const openOpp = await commissioning.getOpportunity(db, cm, openProcess);
   const bid = async (processId: string, lotId: string, who: Caller, orgId: string) =>
     (await commissioning.submitBid(db, as(who), processId, { lotId, organisation: orgId, pricePence: 900_000, approach: 'Our approach', socialValue: 'Our social value' })).bidId;
@@ -600,7 +609,7 @@ async function buildWorld(ctx: AppContext) {
       bankId: bank.id, issuer, account0: members[0]!.accountId, account1: members[1]!.accountId, account2: members[2]!.accountId, transferId: transfer.transfer.id, transferPage: transferPage.transfer.id,
       pendingApi, pendingPage, earnPartner: earn.accountId, spendPartner: spendPartner.accountId, activityId: activity.id, memberCode0: account0.memberCode!,
       listingOpen, listingApi, listingPage, exchangeApi, exchangeDecline, exchangePage,
-      openProcess, draftApi, draftPage, openLot1: openOpp.lots[0]!.id, openLot2: openOpp.lots[1]!.id, openBidApi, openBidPage, questionApi, questionPage,
+      openProcess, draftApi, draftPage, draftEdit, openLot1: openOpp.lots[0]!.id, openLot2: openOpp.lots[1]!.id, openBidApi, openBidPage, questionApi, questionPage,
       closedProcess, closedBid1, closedBid2, closedBid3, criteria: closed.criteria.map((c) => c.id), openCallId: openCall.id, proposalApi, proposalPage,
       awardId: award.awardId, contractId: contract.contractId, milestoneId: contractView.milestones[0]!.id,
       outcomesContract: outcomesContract.id, claimApi, claimPage, claimAccepted, claimAcceptedPage, investmentId: investment.id,

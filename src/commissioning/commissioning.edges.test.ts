@@ -111,4 +111,45 @@ eachEngine('commissioning rough edges', (t) => {
     assert.equal(none.statusCode, 400);
     assert.match(none.body, /No organisation called “Nobody Registered By This Name” is registered \(member 1\)/);
   });
+
+  it('a draft is edited until it is published, through the same form filled with what it holds; then only amended', async () => {
+    const { app, ctx } = t();
+    const c = await cast(ctx);
+    const { id } = await service.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, new Date(Date.now() + 86_400_000)));
+    const commissioner = await signedIn(app, c.commissioner.email, '10.71.2.1');
+    const draft = await commissioner.get(`/commissioning/opportunities/${id}`);
+    assert.match(draft.body, new RegExp(`href="/commissioning/opportunities/${id}/edit">Edit the draft`));
+    const form = await commissioner.get(`/commissioning/opportunities/${id}/edit`);
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /Edit the draft opportunity/);
+    assert.match(form.body, /name="title" type="text" value="Reducing loneliness among older people"/);
+    assert.match(form.body, /name="lot1Title" type="text" value="City-wide telephone line"/);
+    assert.match(form.body, /name="value" type="text" value="300000"/);
+    const fields: Record<string, string> = {};
+    for (const m of form.body.matchAll(/<input\s+class="govuk-input[^"]*" id="[^"]+" name="([^"]+)" type="text"(?: [a-z]+="[^"]*")* value="([^"]*)"/g)) fields[m[1]!] = m[2]!.replace(/&amp;/g, '&');
+    for (const m of form.body.matchAll(/<textarea\s+class="govuk-textarea" id="[^"]+" name="([^"]+)"[^>]*>([^<]*)<\/textarea>/g)) fields[m[1]!] = m[2]!.trim();
+    for (const m of form.body.matchAll(/<select\s+class="govuk-select[^"]*" id="[^"]+" name="([^"]+)">([\s\S]*?)<\/select>/g)) fields[m[1]!] = /<option value="([^"]*)" selected>/.exec(m[2]!)?.[1] ?? '';
+    for (const m of form.body.matchAll(/<input\s+class="govuk-checkboxes__input" id="[^"]+" name="([^"]+)" type="checkbox" value="yes" checked>/g)) fields[m[1]!] = 'yes';
+    assert.equal(fields.lot0Sme, 'yes');
+    assert.equal(fields.criterion1Kind, 'social-value');
+    const bad = await commissioner.post(`/commissioning/opportunities/${id}/edit`, { ...fields, criterion0Weight: '60' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /The weights must add up to 100; they add up to 110/);
+    const saved = await commissioner.post(`/commissioning/opportunities/${id}/edit`, { ...fields, title: 'Fewer lonely older people', lot1Title: '', lot1Value: '', lot0Value: '120000' });
+    assert.equal(saved.statusCode, 303, saved.body.slice(0, 2000));
+    const o = await service.getOpportunity(ctx.db, c.commissioner.actor, id);
+    assert.equal(o.title, 'Fewer lonely older people');
+    assert.deepEqual(o.lots.map((l) => [l.title, l.valuePence]), [['Neighbourhood befriending', 12_000_000]]);
+    assert.equal(o.criteria.length, 3);
+    assert.equal(o.status, 'draft');
+    // Not for anyone else; not after publishing.
+    const other = await signedIn(app, c.charityAdmin.email, '10.71.2.2');
+    assert.equal((await other.get(`/commissioning/opportunities/${id}/edit`)).statusCode, 404);
+    assert.equal((await other.post(`/commissioning/opportunities/${id}/edit`, { ...fields })).statusCode, 404, 'a draft is not even visible to others');
+    await service.publishProcess(ctx.db, c.commissioner.actor, id);
+    assert.equal((await commissioner.get(`/commissioning/opportunities/${id}/edit`)).statusCode, 409);
+    const late = await commissioner.post(`/commissioning/opportunities/${id}/edit`, { ...fields, title: 'Changed after publishing' });
+    assert.equal(late.statusCode, 409);
+    assert.equal((await service.getOpportunity(ctx.db, c.commissioner.actor, id)).title, 'Fewer lonely older people', 'nothing changed');
+  });
 });

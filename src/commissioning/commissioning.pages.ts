@@ -148,29 +148,79 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     return reply.page('commissioning/views/opportunity-new.njk', { organisations: mine.commissioning, needs, values: { needId: (request.query as Form).need ?? '' }, criterionKinds: service.criterionKinds }, { form: true });
   });
 
-  app.post('/commissioning/opportunities', { config: { access: 'signed-in' } }, async (request, reply) => {
-    const form = (request.body ?? {}) as Form;
+  /** The opportunity form (new or a draft's edit) as the service takes it. */
+  function processFromForm(form: Form): service.ProcessInput {
     const lots = [0, 1, 2].map((i) => ({
       title: one(form[`lot${i}Title`]), description: one(form[`lot${i}Description`]), value: one(form[`lot${i}Value`]),
       suitableForSme: one(form[`lot${i}Sme`]), suitableForVcse: one(form[`lot${i}Vcse`]), unsuitableReason: one(form[`lot${i}Reason`]),
     })).filter((l, i) => i === 0 || (l.title ?? '').trim() !== '');
     const criteria = [0, 1, 2, 3].map((i) => ({ kind: one(form[`criterion${i}Kind`]), title: one(form[`criterion${i}Title`]), weight: one(form[`criterion${i}Weight`]) })).filter((c) => (c.title ?? '').trim() !== '');
     const documents = (one(form.documentUrl) ?? '').trim() ? [{ title: one(form.documentTitle), url: one(form.documentUrl) }] : [];
+    return {
+      organisation: one(form.organisation), needId: one(form.needId), title: one(form.title), description: one(form.description), value: one(form.value),
+      bidDeadline: deadlineFromForm(form) ?? '', contractStart: one(form.contractStart), contractEnd: one(form.contractEnd), standstillDays: one(form.standstillDays),
+      lots, criteria, documents,
+    };
+  }
+
+  // Field names from the service (lots[0].title) are mapped to the form's (lot0Title), so each error links to its field.
+  const formField = (field: string) => field.replace(/^lots\[(\d+)\]\.(\w)(\w*)$/, (_m, i, a, b) => `lot${i}${a.toUpperCase()}${b}`.replace('UnsuitableReason', 'Reason'))
+    .replace(/^criteria\[(\d+)\]\.(\w)(\w*)$/, (_m, i, a, b) => `criterion${i}${a.toUpperCase()}${b}`).replace(/^criteria$/, 'criterion0Weight').replace(/^lots$/, 'lot0Title').replace(/^bidDeadline$/, 'deadlineDate');
+
+  async function processFormPage(actor: Actor, extra: { values: Form; errors?: FieldError[]; editing?: { id: string; title: string } }) {
+    const mine = await myOrganisations(ctx, actor);
+    const needs = (await Promise.all(mine.commissioning.map((o) => service.listNeeds(db, o.value)))).flat();
+    return { organisations: mine.commissioning, needs, values: extra.values, errors: extra.errors, criterionKinds: service.criterionKinds, editing: extra.editing };
+  }
+
+  app.post('/commissioning/opportunities', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
     try {
-      const created = await service.createProcess(db, request.actor, {
-        organisation: one(form.organisation), needId: one(form.needId), title: one(form.title), description: one(form.description), value: one(form.value),
-        bidDeadline: deadlineFromForm(form) ?? '', contractStart: one(form.contractStart), contractEnd: one(form.contractEnd), standstillDays: one(form.standstillDays),
-        lots, criteria, documents,
-      });
+      const created = await service.createProcess(db, request.actor, processFromForm(form));
       return reply.redirect(`${created.href}?notice=created`, 303);
     } catch (error) {
       const { errors, status } = errorsOf(error, 'title');
-      const mine = await myOrganisations(ctx, request.actor);
-      const needs = (await Promise.all(mine.commissioning.map((o) => service.listNeeds(db, o.value)))).flat();
-      // Field names from the service (lots[0].title) are mapped to the form's (lot0Title), so each error links to its field.
-      const mapped = errors.map((e) => ({ ...e, field: e.field.replace(/^lots\[(\d+)\]\.(\w)(\w*)$/, (_m, i, a, b) => `lot${i}${a.toUpperCase()}${b}`.replace('UnsuitableReason', 'Reason'))
-        .replace(/^criteria\[(\d+)\]\.(\w)(\w*)$/, (_m, i, a, b) => `criterion${i}${a.toUpperCase()}${b}`).replace(/^criteria$/, 'criterion0Weight').replace(/^lots$/, 'lot0Title').replace(/^bidDeadline$/, 'deadlineDate') }));
-      return reply.page('commissioning/views/opportunity-new.njk', { organisations: mine.commissioning, needs, values: form, errors: mapped, criterionKinds: service.criterionKinds }, { status });
+      return reply.page('commissioning/views/opportunity-new.njk', await processFormPage(request.actor, { values: form, errors: errors.map((e) => ({ ...e, field: formField(e.field) })) }), { status });
+    }
+  });
+
+  /** A draft's fields as the form shows them: pounds, the deadline's date and time (UTC), each lot and criterion. */
+  function formValuesOf(o: Awaited<ReturnType<typeof service.getOpportunity>>): Form {
+    const pounds = (pence: number) => (pence % 100 ? (pence / 100).toFixed(2) : String(pence / 100));
+    const v: Form = {
+      organisation: o.organisation.id, needId: o.need?.id ?? '', title: o.title, description: o.description, value: pounds(o.valuePence),
+      deadlineDate: o.bidDeadline.slice(0, 10), deadlineTime: o.bidDeadline.slice(11, 16), contractStart: o.contractStart ?? '', contractEnd: o.contractEnd ?? '',
+      standstillDays: String(o.standstillDays), documentTitle: o.documents[0]?.title ?? '', documentUrl: o.documents[0]?.url ?? '',
+    };
+    o.lots.forEach((l, i) => {
+      Object.assign(v, { [`lot${i}Title`]: l.title, [`lot${i}Description`]: l.description, [`lot${i}Value`]: pounds(l.valuePence), [`lot${i}Reason`]: l.unsuitableReason ?? '' });
+      if (l.suitableForSme) v[`lot${i}Sme`] = 'yes';
+      if (l.suitableForVcse) v[`lot${i}Vcse`] = 'yes';
+    });
+    [0, 1, 2, 3].forEach((i) => {
+      const c = o.criteria[i];
+      Object.assign(v, { [`criterion${i}Kind`]: c?.kind ?? '', [`criterion${i}Title`]: c?.title ?? '', [`criterion${i}Weight`]: c ? String(c.weight) : '' });
+    });
+    return v;
+  }
+
+  app.get('/commissioning/opportunities/:id/edit', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const o = await service.getOpportunity(db, request.actor, (request.params as { id: string }).id);
+    if (!o.you.commissioner) throw new AppError('forbidden', 'Only the organisation’s commissioners can edit its drafts');
+    if (o.status !== 'draft') throw new AppError('conflict', 'This opportunity is published: amend it instead (an amendment is published as a new release)');
+    return reply.page('commissioning/views/opportunity-new.njk', await processFormPage(request.actor, { values: formValuesOf(o), editing: { id: o.id, title: o.title } }), { form: true });
+  });
+
+  app.post('/commissioning/opportunities/:id/edit', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const form = (request.body ?? {}) as Form;
+    try {
+      const saved = await service.updateDraftProcess(db, request.actor, id, processFromForm(form));
+      return reply.redirect(`${saved.href}?notice=edited`, 303);
+    } catch (error) {
+      const { errors, status } = errorsOf(error, 'title');
+      if (status === 403 || status === 404 || status === 409) throw error;
+      return reply.page('commissioning/views/opportunity-new.njk', await processFormPage(request.actor, { values: form, errors: errors.map((e) => ({ ...e, field: formField(e.field) })), editing: { id, title: one(form.title) ?? '' } }), { status });
     }
   });
 
@@ -182,7 +232,7 @@ export function commissioningPages(app: App, ctx: AppContext): void {
       categories: o.criteria.map((c) => c.title), series: [{ name: 'Weight', values: o.criteria.map((c) => c.weight) }], max: 100, format: (v) => `${v}%`, labelWidth: 260,
     });
     const notices: Record<string, string> = {
-      created: 'The opportunity is saved as a draft. Check it, then publish it.', published: 'The opportunity is published: it is open for bids, in the feed and in the open data.',
+      created: 'The opportunity is saved as a draft. Check it, then publish it.', edited: 'Your changes to the draft are saved. Check it, then publish it.', published: 'The opportunity is published: it is open for bids, in the feed and in the open data.',
       bid: 'Your bid is sealed. Nobody, including you, can read it before the deadline.',
       'bid-awaiting': 'Your bid is sealed but not yet submitted: it is submitted when every consortium member has accepted. Their administrators have been emailed. If they have not all accepted by the deadline, the bid is void.', interest: 'Your interest is registered.', asked: 'Your question is sent. The answer will be published here for everyone, without your name.',
       answered: 'The answer is published.', withdrawn: 'Your bid is withdrawn. You can send a new one before the deadline.', awarded: 'The lot is awarded. The standstill period has started.', signed: 'The contract is signed and published.', amended: 'The amendment is published as a new release; the earlier release stays as it was.',

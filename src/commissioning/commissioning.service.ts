@@ -275,8 +275,8 @@ export interface ProcessInput {
   lots?: LotInput[]; criteria?: CriterionInput[]; documents?: { title?: unknown; url?: unknown }[];
 }
 
-/** Creates a draft opportunity with its lots, weighted award criteria (summing to 100) and documents. */
-export async function createProcess(db: Db, actor: Actor, input: ProcessInput, options: { fromProposalId?: string } = {}) {
+/** Reads and checks an opportunity as a commissioner gives it (to create a draft or to edit one). */
+function readProcessInput(input: ProcessInput) {
   const check = new Checker();
   const orgRef = check.text(input.organisation, 'organisation', 'the commissioning organisation', { max: 200 });
   const title = check.text(input.title, 'title', 'a title', { max: 200 });
@@ -324,6 +324,12 @@ export async function createProcess(db: Db, actor: Actor, input: ProcessInput, o
     return { title: check.text(d.title, `documents[${i}].title`, `a title for document ${i + 1}`, { max: 200 }), url };
   });
   check.done();
+  return { orgRef, title, description, valuePence, bidDeadline: bidDeadline!, contractStart, contractEnd, standstillDays, needId, lots, criteria, docs };
+}
+
+/** Creates a draft opportunity with its lots, weighted award criteria (summing to 100) and documents. */
+export async function createProcess(db: Db, actor: Actor, input: ProcessInput, options: { fromProposalId?: string } = {}) {
+  const { orgRef, title, description, valuePence, bidDeadline, contractStart, contractEnd, standstillDays, needId, lots, criteria, docs } = readProcessInput(input);
   return inTransaction(db, async (trx) => {
     const org = await getOrganisation(trx, orgRef);
     await requireCommissioner(trx, actor, org.id);
@@ -333,7 +339,7 @@ export async function createProcess(db: Db, actor: Actor, input: ProcessInput, o
     }
     const id = randomUUID();
     const process = await repo.insertProcess(trx, {
-      organisationId: org.id, id, ocid: `${ocidPrefix()}-${id}`, needId, title, description, valuePence, bidDeadline: bidDeadline!,
+      organisationId: org.id, id, ocid: `${ocidPrefix()}-${id}`, needId, title, description, valuePence, bidDeadline,
       contractStart, contractEnd, standstillDays, createdBy: actor.userId,
     });
     for (const l of lots) await repo.insertLot(trx, { organisationId: org.id, processId: id, ...l });
@@ -346,6 +352,36 @@ export async function createProcess(db: Db, actor: Actor, input: ProcessInput, o
     }
     await recordAudit(trx, actor, { action: 'commissioning.process.created', entityType: 'commissioning_process', entityId: id, organisationId: org.id, after: { ocid: process.ocid, title, valuePence, lots, criteria } });
     return { id, ocid: process.ocid, status: 'draft', href: `/commissioning/opportunities/${id}` };
+  });
+}
+
+/**
+ * Edits a draft opportunity: everything it was created with, checked the same way; its lots, criteria and
+ * documents are replaced. Once published it can only be amended (a new release), never edited: 409.
+ */
+export async function updateDraftProcess(db: Db, actor: Actor, id: string, input: ProcessInput) {
+  const v = readProcessInput(input);
+  return inTransaction(db, async (trx) => {
+    const found = await requireProcess(trx, id);
+    await requireVisible(trx, actor, found);
+    await requireCommissioner(trx, actor, found.organisation_id);
+    const p = await repo.lockProcess(trx, found);
+    if (p.status !== 'draft') throw new AppError('conflict', 'This opportunity is published: amend it instead (an amendment is published as a new release)');
+    const org = await getOrganisation(trx, v.orgRef);
+    if (org.id !== p.organisation_id) throw AppError.validation([{ field: 'organisation', message: 'A draft stays with the organisation that created it' }]);
+    if (v.needId) {
+      const need = await repo.findNeed(trx, v.needId);
+      if (!need || need.organisation_id !== org.id) throw AppError.validation([{ field: 'needId', message: 'That need was not recorded by this organisation' }]);
+    }
+    const before = { title: p.title, valuePence: p.value_pence, lots: (await repo.listLots(trx, p)).map(presentLot), criteria: (await repo.listCriteria(trx, p)).map(presentCriterion) };
+    await repo.updateDraft(trx, p, { needId: v.needId, title: v.title, description: v.description, valuePence: v.valuePence, bidDeadline: v.bidDeadline, contractStart: v.contractStart, contractEnd: v.contractEnd, standstillDays: v.standstillDays });
+    await repo.deleteDraftParts(trx, p);
+    for (const l of v.lots) await repo.insertLot(trx, { organisationId: org.id, processId: p.id, ...l });
+    let position = 0;
+    for (const c of v.criteria) await repo.insertCriterion(trx, { organisationId: org.id, processId: p.id, ...c, position: position++ });
+    for (const d of v.docs) await repo.insertDocument(trx, { organisationId: org.id, processId: p.id, ...d });
+    await recordAudit(trx, actor, { action: 'commissioning.process.edited', entityType: 'commissioning_process', entityId: p.id, organisationId: org.id, before, after: { title: v.title, valuePence: v.valuePence, lots: v.lots, criteria: v.criteria } });
+    return { id: p.id, ocid: p.ocid, status: 'draft', href: `/commissioning/opportunities/${p.id}` };
   });
 }
 

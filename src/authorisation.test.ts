@@ -166,6 +166,7 @@ const cases: Record<string, Case> = {
   'POST /voice/moderation/stories/:id': { as: 'moderator', url: (w) => `/voice/moderation/stories/${w.ids.pendingStoryPage}`, body: () => ({ decision: 'publish' }), status: 303 },
   'POST /voice/moderation/responses/:id': { as: 'moderator', url: (w) => `/voice/moderation/responses/${w.ids.pendingResponsePage}`, body: () => ({ decision: 'publish' }), status: 303 },
   'POST /voice/moderators': { as: 'siteAdmin', url: () => '/voice/moderators', body: (w) => ({ organisation: w.ids.moderatingSlug }), status: 303 },
+  'POST /feedback': { as: 'anonymous', refused: [], url: () => '/feedback', body: () => ({ page: '/spend', body: 'The totals are hard to read on a phone.' }), status: 200 },
   'POST /voice/alerts': { as: 'unrelated', refused: ['anonymous'], url: () => '/voice/alerts', body: (w) => ({ scope: 'service', value: w.ids.serviceId }), status: 303 },
   'POST /voice/alerts/:id/remove': { as: 'orgStaff', url: (w) => `/voice/alerts/${w.ids.alertId}/remove`, status: 303 },
   'POST /voice/petitions': { as: 'unrelated', refused: ['anonymous'], url: () => '/voice/petitions', body: (w) => ({ organisation: w.org.id, title: 'More benches in the park', background: 'Older people need to rest.' }), status: 303 },

@@ -1,4 +1,5 @@
-// Issue 16: a member writes to the member behind an offer or request through the platform, never seeing their
+// Issue 16: feedback from the phase banner's link, kept for the site's administrators (who are also emailed it);
+// and a member writes to the member behind an offer or request through the platform, never seeing their
 // email address. A message is kept so that its recipient can answer it (the email carries a link to it, not the
 // sender's address), and an answer is a message the other way, naming the one it answers.
 export const statements = [
@@ -21,4 +22,13 @@ export const statements = [
    )`,
   `CREATE UNIQUE INDEX timebank_messages_id ON timebank_messages (id)`,
   `CREATE INDEX timebank_messages_thread ON timebank_messages (organisation_id, bank_id, listing_id, created_at)`,
+  `CREATE TABLE feedback (
+     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+     page text NOT NULL DEFAULT '' CHECK (length(page) <= 500),
+     body text NOT NULL CHECK (length(body) BETWEEN 1 AND 5000),
+     email text CHECK (length(email) <= 320),
+     user_id uuid REFERENCES users(id) ON DELETE SET NULL,
+     created_at timestamptz NOT NULL DEFAULT now()
+   )`,
+  `CREATE INDEX feedback_created ON feedback (created_at)`,
 ];

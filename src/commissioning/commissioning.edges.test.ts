@@ -131,16 +131,24 @@ eachEngine('commissioning rough edges', (t) => {
     for (const m of form.body.matchAll(/<select\s+class="govuk-select[^"]*" id="[^"]+" name="([^"]+)">([\s\S]*?)<\/select>/g)) fields[m[1]!] = /<option value="([^"]*)" selected>/.exec(m[2]!)?.[1] ?? '';
     for (const m of form.body.matchAll(/<input\s+class="govuk-checkboxes__input" id="[^"]+" name="([^"]+)" type="checkbox" value="yes" checked>/g)) fields[m[1]!] = 'yes';
     assert.equal(fields.lot0Sme, 'yes');
+    // The dates are GOV.UK date inputs, filled with the draft's dates.
+    assert.deepEqual([fields['contractStart-day'], fields['contractStart-month'], fields['contractStart-year']], ['1', '4', '2027']);
+    assert.equal(fields.contractStart, undefined);
     assert.equal(fields.criterion1Kind, 'social-value');
     const bad = await commissioner.post(`/commissioning/opportunities/${id}/edit`, { ...fields, criterion0Weight: '60' });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /The weights must add up to 100; they add up to 110/);
-    const saved = await commissioner.post(`/commissioning/opportunities/${id}/edit`, { ...fields, title: 'Fewer lonely older people', lot1Title: '', lot1Value: '', lot0Value: '120000' });
+    const notReal = await commissioner.post(`/commissioning/opportunities/${id}/edit`, { ...fields, 'contractEnd-day': '31', 'contractEnd-month': '2', 'contractEnd-year': '2029' });
+    assert.equal(notReal.statusCode, 400);
+    assert.match(notReal.body, /The contract end date must be a real date, like 28 11 2026 or 28\/11\/2026/);
+    assert.match(notReal.body, /href="#contractEnd"/);
+    const saved = await commissioner.post(`/commissioning/opportunities/${id}/edit`, { ...fields, title: 'Fewer lonely older people', lot1Title: '', lot1Value: '', lot0Value: '120000', 'contractEnd-day': '30', 'contractEnd-month': 'June', 'contractEnd-year': '2029' });
     assert.equal(saved.statusCode, 303, saved.body.slice(0, 2000));
     const o = await service.getOpportunity(ctx.db, c.commissioner.actor, id);
     assert.equal(o.title, 'Fewer lonely older people');
     assert.deepEqual(o.lots.map((l) => [l.title, l.valuePence]), [['Neighbourhood befriending', 12_000_000]]);
     assert.equal(o.criteria.length, 3);
+    assert.equal(o.contractEnd, '2029-06-30', 'the date input’s parts, read by the shared parser');
     assert.equal(o.status, 'draft');
     // Not for anyone else; not after publishing.
     const other = await signedIn(app, c.charityAdmin.email, '10.71.2.2');

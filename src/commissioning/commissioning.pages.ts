@@ -8,6 +8,7 @@ import { sendAtom } from '../platform/atom.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
 import * as service from './commissioning.service.ts';
+import { parseDateText } from '../platform/dates.ts';
 
 type Form = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
@@ -35,7 +36,8 @@ async function myOrganisations(ctx: AppContext, actor: Actor) {
 }
 
 function deadlineFromForm(form: Form): string | undefined {
-  const date = one(form.deadlineDate)?.trim();
+  const typed = one(form.deadlineDate)?.trim();
+  const date = typed ? parseDateText(typed) ?? typed : typed;
   const time = one(form.deadlineTime)?.trim() || '12:00';
   if (!date) return undefined;
   return /^\d{2}:\d{2}$/.test(time) ? `${date}T${time}:00Z` : `${date}T${time}`;
@@ -192,6 +194,11 @@ export function commissioningPages(app: App, ctx: AppContext): void {
       deadlineDate: o.bidDeadline.slice(0, 10), deadlineTime: o.bidDeadline.slice(11, 16), contractStart: o.contractStart ?? '', contractEnd: o.contractEnd ?? '',
       standstillDays: String(o.standstillDays), documentTitle: o.documents[0]?.title ?? '', documentUrl: o.documents[0]?.url ?? '',
     };
+    // The GOV.UK date inputs show each date as its day, month and year.
+    for (const [name, iso] of [['deadlineDate', v.deadlineDate], ['contractStart', v.contractStart], ['contractEnd', v.contractEnd]] as const) {
+      const [y, mo, d] = String(iso ?? '').split('-');
+      if (y && mo && d) Object.assign(v, { [`${name}-day`]: String(Number(d)), [`${name}-month`]: String(Number(mo)), [`${name}-year`]: y });
+    }
     o.lots.forEach((l, i) => {
       Object.assign(v, { [`lot${i}Title`]: l.title, [`lot${i}Description`]: l.description, [`lot${i}Value`]: pounds(l.valuePence), [`lot${i}Reason`]: l.unsuitableReason ?? '' });
       if (l.suitableForSme) v[`lot${i}Sme`] = 'yes';

@@ -4,6 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../platform/db.ts';
 import type { Actor } from '../platform/actor.ts';
+import { parseDateText, dateMessage } from '../platform/dates.ts';
 import { AppError, isAppError } from '../platform/errors.ts';
 import { Checker, isWebAddress } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
@@ -58,10 +59,10 @@ function readPence(check: Checker, input: unknown, field: string, label: string)
 function readDate(check: Checker, input: unknown, field: string, label: string, optional = true): string | null {
   const text = typeof input === 'string' ? input.trim() : '';
   if (text === '') { if (!optional) check.fail(field, `Enter ${label}`); return null; }
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
-  if (!m || !d || d.toISOString().slice(0, 10) !== text) { check.fail(field, `Enter ${label} as a real date, like 2027-04-01`); return null; }
-  return text;
+  // The platform's one reader of typed dates: "2027-04-01", "1/4/2027", "1 April 2027" are the same date.
+  const iso = parseDateText(text);
+  if (!iso) { check.fail(field, dateMessage(label)); return null; }
+  return iso;
 }
 
 function readDateTime(check: Checker, input: unknown, field: string, label: string): Date | null {

@@ -416,7 +416,10 @@ eachEngine('timebank impact by deprivation decile and the API', (t) => {
     assert.equal(listing.statusCode, 201, listing.body);
     const search = await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/listings?q=hedge`, headers: bob.auth });
     assert.equal(search.json().total, 1);
-    assert.equal((await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/listings` })).statusCode, 401);
+    const outside = await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/listings` });
+    assert.equal(outside.statusCode, 200, 'anyone sees what is offered');
+    assert.equal(outside.json().insider, false);
+    assert.deepEqual(outside.json().items.map((l: { title: string; accountName: string }) => [l.title, l.accountName]), [['Hedge trimming', '']], 'but not who');
     const id = randomUUID();
     const recorded = await post(bob.auth, '/api/v1/timebank/exchanges', { id, listingId: listing.json().id, minutes: 40, description: 'Trimmed the hedge' });
     assert.equal(recorded.statusCode, 201, recorded.body);

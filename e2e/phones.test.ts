@@ -36,7 +36,7 @@ describe('phones: no page scrolls sideways at 375 px', { skip: enabled ? false :
       seen.add(path);
       const res = await page.goto(`${server!.baseUrl}${path}`);
       assert.ok(res && res.status() < 500, `${path}: ${res?.status()}`);
-      const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      const { scrollWidth, innerWidth } = await page.evaluate('({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })') as { scrollWidth: number; innerWidth: number };
       if (scrollWidth > innerWidth) wide.push(`${path} is ${scrollWidth} px wide at ${innerWidth} px`);
       await journey.check(page, path === '/' ? 'home' : path.slice(1).replace(/[^a-z0-9]+/gi, '-'));
     };

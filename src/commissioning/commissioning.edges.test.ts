@@ -9,6 +9,7 @@ import * as repo from './commissioning.repository.ts';
 import { assertValidOcds, cast, opportunityBody, waitUntil } from './commissioning.test-support.ts';
 import { createOrganisation } from '../organisations/organisations.service.ts';
 import { cliActor } from '../platform/actor.ts';
+import { seedPlaces } from '../places/places.demo.ts';
 
 const password = 'a long enough password';
 
@@ -159,5 +160,24 @@ eachEngine('commissioning rough edges', (t) => {
     const late = await commissioner.post(`/commissioning/opportunities/${id}/edit`, { ...fields, title: 'Changed after publishing' });
     assert.equal(late.statusCode, 409);
     assert.equal((await service.getOpportunity(ctx.db, c.commissioner.actor, id)).title, 'Fewer lonely older people', 'nothing changed');
+  });
+
+  it('a need’s local authority is given by its name or a postcode in it, never its code', async () => {
+    const { app, ctx } = t();
+    await seedPlaces(ctx);
+    const c = await cast(ctx);
+    const commissioner = await signedIn(app, c.commissioner.email, '10.71.3.1');
+    const form = await commissioner.get('/commissioning/needs/new');
+    assert.doesNotMatch(form.body, /GSS code/);
+    const need = { organisation: c.buyer.id, title: 'Isolation', description: 'People are isolated.', outcomes: 'Fewer people isolated', decisionType: 'technical', measures: 'Isolation score | 10% lower | national survey' };
+    const unknown = await commissioner.post('/commissioning/needs', { ...need, laCode: 'Atlantis' });
+    assert.equal(unknown.statusCode, 400);
+    assert.match(unknown.body, /No local authority is called “Atlantis”/);
+    const byName = await commissioner.post('/commissioning/needs', { ...need, laCode: 'sunderland' });
+    assert.equal(byName.statusCode, 303, byName.body.slice(0, 1500));
+    const byPostcode = await commissioner.post('/commissioning/needs', { ...need, title: 'Isolation 2', laCode: 'SR1 1AE' });
+    assert.equal(byPostcode.statusCode, 303);
+    const codes = (await service.listNeeds(ctx.db, c.buyer.id)).map((n) => n.laCode);
+    assert.deepEqual(codes.sort(), ['E08000024', 'E08000024']);
   });
 });

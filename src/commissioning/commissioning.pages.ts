@@ -9,6 +9,7 @@ import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
 import * as service from './commissioning.service.ts';
 import { parseDateText } from '../platform/dates.ts';
+import { findPlace } from '../places/places.finder.ts';
 
 type Form = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
@@ -90,7 +91,18 @@ export function commissioningPages(app: App, ctx: AppContext): void {
   app.post('/commissioning/needs', { config: { access: 'signed-in' } }, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
     try {
-      const need = await service.createNeed(db, request.actor, { ...form, outcomes: one(form.outcomes), areaCodes: one(form.areaCodes), sharedOutcomes: one(form.sharedOutcomes), measures: one(form.measures), priorities: one(form.priorities), partnerOrganisations: one(form.partnerOrganisations) });
+      // The local authority is given by its name (or a postcode in it), through the place finder.
+      const laText = (one(form.laCode) ?? '').trim();
+      let laCode = laText;
+      if (laText && !/^[ESWN]\d{8}$/i.test(laText)) {
+        const found = await findPlace(db, laText);
+        const las = found.kind === 'local-authority' ? [found.localAuthority] : found.kind === 'postcode' ? [found.localAuthority]
+          : found.kind === 'names' ? found.localAuthorities.filter((l) => l.name.toLowerCase() === laText.toLowerCase()).concat(found.localAuthorities.length === 1 ? found.localAuthorities : []) : [];
+        const codes = [...new Set(las.map((l) => l.code))];
+        if (codes.length !== 1) throw AppError.validation([{ field: 'laCode', message: codes.length ? `Several local authorities match “${laText}”: give its full name` : `No local authority is called “${laText}”: give its name, like Newcastle upon Tyne` }]);
+        laCode = codes[0]!;
+      }
+      const need = await service.createNeed(db, request.actor, { ...form, laCode, outcomes: one(form.outcomes), areaCodes: one(form.areaCodes), sharedOutcomes: one(form.sharedOutcomes), measures: one(form.measures), priorities: one(form.priorities), partnerOrganisations: one(form.partnerOrganisations) });
       return reply.redirect(need.href, 303);
     } catch (error) {
       const { errors, status } = errorsOf(error, 'title');

@@ -168,6 +168,7 @@ const cases: Record<string, Case> = {
   'POST /voice/moderation/stories/:id': { as: 'moderator', url: (w) => `/voice/moderation/stories/${w.ids.pendingStoryPage}`, body: () => ({ decision: 'publish' }), status: 303 },
   'POST /voice/moderation/responses/:id': { as: 'moderator', url: (w) => `/voice/moderation/responses/${w.ids.pendingResponsePage}`, body: () => ({ decision: 'publish' }), status: 303 },
   'POST /voice/moderators': { as: 'siteAdmin', url: () => '/voice/moderators', body: (w) => ({ organisation: w.ids.moderatingSlug }), status: 303 },
+  'POST /feedback': { as: 'anonymous', refused: [], url: () => '/feedback', body: () => ({ page: '/spend', body: 'The totals are hard to read on a phone.' }), status: 200 },
   'POST /voice/alerts': { as: 'unrelated', refused: ['anonymous'], url: () => '/voice/alerts', body: (w) => ({ scope: 'service', value: w.ids.serviceId }), status: 303 },
   'POST /voice/alerts/:id/remove': { as: 'orgStaff', url: (w) => `/voice/alerts/${w.ids.alertId}/remove`, status: 303 },
   'POST /voice/petitions': { as: 'unrelated', refused: ['anonymous'], url: () => '/voice/petitions', body: (w) => ({ organisation: w.org.id, title: 'More benches in the park', background: 'Older people need to rest.' }), status: 303 },
@@ -214,6 +215,7 @@ const cases: Record<string, Case> = {
   'POST /timebank/accounts/:id/refuse': { as: 'coordinator', url: (w) => `/timebank/accounts/${w.ids.refusePage}/refuse`, body: () => ({ reason: 'Not in the area we serve' }), status: 303 },
   'POST /timebank/banks/:id/listings': { as: 'member1', url: (w) => `/timebank/banks/${w.ids.bankId}/listings`, body: () => ({ kind: 'request', category: 'garden', title: 'Help with a hedge', area: 'Byker' }), status: 303 },
   'POST /timebank/listings/:id/exchanges': { as: 'member1', url: (w) => `/timebank/listings/${w.ids.listingOpen}/exchanges`, body: () => ({ id: randomUUID(), minutes: '20', description: 'A short lift' }), status: 303 },
+  'POST /timebank/listings/:id/messages': { as: 'member1', url: (w) => `/timebank/listings/${w.ids.listingOpen}/messages`, body: () => ({ body: 'Could you help on Saturday morning?' }), status: 303 },
   'POST /timebank/listings/:id/close': { as: 'member0', url: (w) => `/timebank/listings/${w.ids.listingPage}/close`, status: 303 },
   'POST /timebank/accounts/:id/exchanges': { as: 'member0', url: (w) => `/timebank/accounts/${w.ids.account0}/exchanges`, body: (w) => ({ id: randomUUID(), role: 'gave', with: w.ids.account1, minutes: '30', category: 'company', description: 'A cup of tea and a chat' }), status: 303 },
   'POST /timebank/exchanges/:id/:decision': { as: 'member0', url: (w) => `/timebank/exchanges/${w.ids.exchangePage}/confirm`, status: 303 },
@@ -252,6 +254,14 @@ const cases: Record<string, Case> = {
         criterion0Kind: 'quality', criterion0Title: 'Quality', criterion0Weight: '70', criterion1Kind: 'social-value', criterion1Title: 'Social value', criterion1Weight: '30',
       };
     },
+  },
+  'POST /commissioning/opportunities/:id/edit': {
+    as: 'commissioner', url: (w) => `/commissioning/opportunities/${w.ids.draftEdit}/edit`, status: 303,
+    body: (w) => ({
+      organisation: w.buyer.id, title: 'Befriending, edited', description: 'Fewer people lonely.', value: '100000', deadlineDate: new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10), deadlineTime: '12:00',
+      standstillDays: '0', lot0Title: 'Befriending', lot0Value: '100000', lot0Sme: 'yes', lot0Vcse: 'yes',
+      criterion0Kind: 'quality', criterion0Title: 'Quality', criterion0Weight: '70', criterion1Kind: 'social-value', criterion1Title: 'Social value', criterion1Weight: '30',
+    }),
   },
   'POST /commissioning/opportunities/:id/publish': { as: 'commissioner', url: (w) => `/commissioning/opportunities/${w.ids.draftPage}/publish`, status: 303 },
   'POST /commissioning/opportunities/:id/bids': { as: 'providerAdmin', url: (w) => `/commissioning/opportunities/${w.ids.openProcess}/bids`, body: (w) => ({ lotId: w.ids.openLot1, organisation: w.provider.id, price: '90000', approach: 'Befrienders', socialValue: 'Volunteering' }), status: 303 },
@@ -532,6 +542,7 @@ async function buildWorld(ctx: AppContext) {
   await commissioning.publishProcess(db, cm, openProcess);
   const draftApi = await process(new Date(Date.now() + 86_400_000));
   const draftPage = await process(new Date(Date.now() + 86_400_000));
+  const draftEdit = await process(new Date(Date.now() + 86_400_000));
   const openOpp = await commissioning.getOpportunity(db, cm, openProcess);
   const bid = async (processId: string, lotId: string, who: Caller, orgId: string) =>
     (await commissioning.submitBid(db, as(who), processId, { lotId, organisation: orgId, pricePence: 900_000, approach: 'Our approach', socialValue: 'Our social value' })).bidId;
@@ -604,7 +615,7 @@ async function buildWorld(ctx: AppContext) {
       bankId: bank.id, issuer, account0: members[0]!.accountId, account1: members[1]!.accountId, account2: members[2]!.accountId, transferId: transfer.transfer.id, transferPage: transferPage.transfer.id,
       pendingApi, pendingPage, earnPartner: earn.accountId, spendPartner: spendPartner.accountId, activityId: activity.id, memberCode0: account0.memberCode!,
       listingOpen, listingApi, listingPage, exchangeApi, exchangeDecline, exchangePage,
-      openProcess, draftApi, draftPage, openLot1: openOpp.lots[0]!.id, openLot2: openOpp.lots[1]!.id, openBidApi, openBidPage, questionApi, questionPage,
+      openProcess, draftApi, draftPage, draftEdit, openLot1: openOpp.lots[0]!.id, openLot2: openOpp.lots[1]!.id, openBidApi, openBidPage, questionApi, questionPage,
       closedProcess, closedBid1, closedBid2, closedBid3, criteria: closed.criteria.map((c) => c.id), openCallId: openCall.id, proposalApi, proposalPage,
       awardId: award.awardId, contractId: contract.contractId, milestoneId: contractView.milestones[0]!.id,
       outcomesContract: outcomesContract.id, claimApi, claimPage, claimAccepted, claimAcceptedPage, investmentId: investment.id,

@@ -8,6 +8,8 @@ import { sendAtom } from '../platform/atom.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
 import * as service from './commissioning.service.ts';
+import { parseDateText } from '../platform/dates.ts';
+import { findPlace } from '../places/places.finder.ts';
 
 type Form = Record<string, string | string[] | undefined>;
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
@@ -35,7 +37,8 @@ async function myOrganisations(ctx: AppContext, actor: Actor) {
 }
 
 function deadlineFromForm(form: Form): string | undefined {
-  const date = one(form.deadlineDate)?.trim();
+  const typed = one(form.deadlineDate)?.trim();
+  const date = typed ? parseDateText(typed) ?? typed : typed;
   const time = one(form.deadlineTime)?.trim() || '12:00';
   if (!date) return undefined;
   return /^\d{2}:\d{2}$/.test(time) ? `${date}T${time}:00Z` : `${date}T${time}`;
@@ -88,7 +91,18 @@ export function commissioningPages(app: App, ctx: AppContext): void {
   app.post('/commissioning/needs', { config: { access: 'signed-in' } }, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
     try {
-      const need = await service.createNeed(db, request.actor, { ...form, outcomes: one(form.outcomes), areaCodes: one(form.areaCodes), sharedOutcomes: one(form.sharedOutcomes), measures: one(form.measures), priorities: one(form.priorities), partnerOrganisations: one(form.partnerOrganisations) });
+      // The local authority is given by its name (or a postcode in it), through the place finder.
+      const laText = (one(form.laCode) ?? '').trim();
+      let laCode = laText;
+      if (laText && !/^[ESWN]\d{8}$/i.test(laText)) {
+        const found = await findPlace(db, laText);
+        const las = found.kind === 'local-authority' ? [found.localAuthority] : found.kind === 'postcode' ? [found.localAuthority]
+          : found.kind === 'names' ? found.localAuthorities.filter((l) => l.name.toLowerCase() === laText.toLowerCase()).concat(found.localAuthorities.length === 1 ? found.localAuthorities : []) : [];
+        const codes = [...new Set(las.map((l) => l.code))];
+        if (codes.length !== 1) throw AppError.validation([{ field: 'laCode', message: codes.length ? `Several local authorities match “${laText}”: give its full name` : `No local authority is called “${laText}”: give its name, like Newcastle upon Tyne` }]);
+        laCode = codes[0]!;
+      }
+      const need = await service.createNeed(db, request.actor, { ...form, laCode, outcomes: one(form.outcomes), areaCodes: one(form.areaCodes), sharedOutcomes: one(form.sharedOutcomes), measures: one(form.measures), priorities: one(form.priorities), partnerOrganisations: one(form.partnerOrganisations) });
       return reply.redirect(need.href, 303);
     } catch (error) {
       const { errors, status } = errorsOf(error, 'title');
@@ -148,29 +162,84 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     return reply.page('commissioning/views/opportunity-new.njk', { organisations: mine.commissioning, needs, values: { needId: (request.query as Form).need ?? '' }, criterionKinds: service.criterionKinds }, { form: true });
   });
 
-  app.post('/commissioning/opportunities', { config: { access: 'signed-in' } }, async (request, reply) => {
-    const form = (request.body ?? {}) as Form;
+  /** The opportunity form (new or a draft's edit) as the service takes it. */
+  function processFromForm(form: Form): service.ProcessInput {
     const lots = [0, 1, 2].map((i) => ({
       title: one(form[`lot${i}Title`]), description: one(form[`lot${i}Description`]), value: one(form[`lot${i}Value`]),
       suitableForSme: one(form[`lot${i}Sme`]), suitableForVcse: one(form[`lot${i}Vcse`]), unsuitableReason: one(form[`lot${i}Reason`]),
     })).filter((l, i) => i === 0 || (l.title ?? '').trim() !== '');
     const criteria = [0, 1, 2, 3].map((i) => ({ kind: one(form[`criterion${i}Kind`]), title: one(form[`criterion${i}Title`]), weight: one(form[`criterion${i}Weight`]) })).filter((c) => (c.title ?? '').trim() !== '');
     const documents = (one(form.documentUrl) ?? '').trim() ? [{ title: one(form.documentTitle), url: one(form.documentUrl) }] : [];
+    return {
+      organisation: one(form.organisation), needId: one(form.needId), title: one(form.title), description: one(form.description), value: one(form.value),
+      bidDeadline: deadlineFromForm(form) ?? '', contractStart: one(form.contractStart), contractEnd: one(form.contractEnd), standstillDays: one(form.standstillDays),
+      lots, criteria, documents,
+    };
+  }
+
+  // Field names from the service (lots[0].title) are mapped to the form's (lot0Title), so each error links to its field.
+  const formField = (field: string) => field.replace(/^lots\[(\d+)\]\.(\w)(\w*)$/, (_m, i, a, b) => `lot${i}${a.toUpperCase()}${b}`.replace('UnsuitableReason', 'Reason'))
+    .replace(/^criteria\[(\d+)\]\.(\w)(\w*)$/, (_m, i, a, b) => `criterion${i}${a.toUpperCase()}${b}`).replace(/^criteria$/, 'criterion0Weight').replace(/^lots$/, 'lot0Title').replace(/^bidDeadline$/, 'deadlineDate');
+
+  async function processFormPage(actor: Actor, extra: { values: Form; errors?: FieldError[]; editing?: { id: string; title: string } }) {
+    const mine = await myOrganisations(ctx, actor);
+    const needs = (await Promise.all(mine.commissioning.map((o) => service.listNeeds(db, o.value)))).flat();
+    return { organisations: mine.commissioning, needs, values: extra.values, errors: extra.errors, criterionKinds: service.criterionKinds, editing: extra.editing };
+  }
+
+  app.post('/commissioning/opportunities', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
     try {
-      const created = await service.createProcess(db, request.actor, {
-        organisation: one(form.organisation), needId: one(form.needId), title: one(form.title), description: one(form.description), value: one(form.value),
-        bidDeadline: deadlineFromForm(form) ?? '', contractStart: one(form.contractStart), contractEnd: one(form.contractEnd), standstillDays: one(form.standstillDays),
-        lots, criteria, documents,
-      });
+      const created = await service.createProcess(db, request.actor, processFromForm(form));
       return reply.redirect(`${created.href}?notice=created`, 303);
     } catch (error) {
       const { errors, status } = errorsOf(error, 'title');
-      const mine = await myOrganisations(ctx, request.actor);
-      const needs = (await Promise.all(mine.commissioning.map((o) => service.listNeeds(db, o.value)))).flat();
-      // Field names from the service (lots[0].title) are mapped to the form's (lot0Title), so each error links to its field.
-      const mapped = errors.map((e) => ({ ...e, field: e.field.replace(/^lots\[(\d+)\]\.(\w)(\w*)$/, (_m, i, a, b) => `lot${i}${a.toUpperCase()}${b}`.replace('UnsuitableReason', 'Reason'))
-        .replace(/^criteria\[(\d+)\]\.(\w)(\w*)$/, (_m, i, a, b) => `criterion${i}${a.toUpperCase()}${b}`).replace(/^criteria$/, 'criterion0Weight').replace(/^lots$/, 'lot0Title').replace(/^bidDeadline$/, 'deadlineDate') }));
-      return reply.page('commissioning/views/opportunity-new.njk', { organisations: mine.commissioning, needs, values: form, errors: mapped, criterionKinds: service.criterionKinds }, { status });
+      return reply.page('commissioning/views/opportunity-new.njk', await processFormPage(request.actor, { values: form, errors: errors.map((e) => ({ ...e, field: formField(e.field) })) }), { status });
+    }
+  });
+
+  /** A draft's fields as the form shows them: pounds, the deadline's date and time (UTC), each lot and criterion. */
+  function formValuesOf(o: Awaited<ReturnType<typeof service.getOpportunity>>): Form {
+    const pounds = (pence: number) => (pence % 100 ? (pence / 100).toFixed(2) : String(pence / 100));
+    const v: Form = {
+      organisation: o.organisation.id, needId: o.need?.id ?? '', title: o.title, description: o.description, value: pounds(o.valuePence),
+      deadlineDate: o.bidDeadline.slice(0, 10), deadlineTime: o.bidDeadline.slice(11, 16), contractStart: o.contractStart ?? '', contractEnd: o.contractEnd ?? '',
+      standstillDays: String(o.standstillDays), documentTitle: o.documents[0]?.title ?? '', documentUrl: o.documents[0]?.url ?? '',
+    };
+    // The GOV.UK date inputs show each date as its day, month and year.
+    for (const [name, iso] of [['deadlineDate', v.deadlineDate], ['contractStart', v.contractStart], ['contractEnd', v.contractEnd]] as const) {
+      const [y, mo, d] = String(iso ?? '').split('-');
+      if (y && mo && d) Object.assign(v, { [`${name}-day`]: String(Number(d)), [`${name}-month`]: String(Number(mo)), [`${name}-year`]: y });
+    }
+    o.lots.forEach((l, i) => {
+      Object.assign(v, { [`lot${i}Title`]: l.title, [`lot${i}Description`]: l.description, [`lot${i}Value`]: pounds(l.valuePence), [`lot${i}Reason`]: l.unsuitableReason ?? '' });
+      if (l.suitableForSme) v[`lot${i}Sme`] = 'yes';
+      if (l.suitableForVcse) v[`lot${i}Vcse`] = 'yes';
+    });
+    [0, 1, 2, 3].forEach((i) => {
+      const c = o.criteria[i];
+      Object.assign(v, { [`criterion${i}Kind`]: c?.kind ?? '', [`criterion${i}Title`]: c?.title ?? '', [`criterion${i}Weight`]: c ? String(c.weight) : '' });
+    });
+    return v;
+  }
+
+  app.get('/commissioning/opportunities/:id/edit', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const o = await service.getOpportunity(db, request.actor, (request.params as { id: string }).id);
+    if (!o.you.commissioner) throw new AppError('forbidden', 'Only the organisation’s commissioners can edit its drafts');
+    if (o.status !== 'draft') throw new AppError('conflict', 'This opportunity is published: amend it instead (an amendment is published as a new release)');
+    return reply.page('commissioning/views/opportunity-new.njk', await processFormPage(request.actor, { values: formValuesOf(o), editing: { id: o.id, title: o.title } }), { form: true });
+  });
+
+  app.post('/commissioning/opportunities/:id/edit', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const form = (request.body ?? {}) as Form;
+    try {
+      const saved = await service.updateDraftProcess(db, request.actor, id, processFromForm(form));
+      return reply.redirect(`${saved.href}?notice=edited`, 303);
+    } catch (error) {
+      const { errors, status } = errorsOf(error, 'title');
+      if (status === 403 || status === 404 || status === 409) throw error;
+      return reply.page('commissioning/views/opportunity-new.njk', await processFormPage(request.actor, { values: form, errors: errors.map((e) => ({ ...e, field: formField(e.field) })), editing: { id, title: one(form.title) ?? '' } }), { status });
     }
   });
 
@@ -182,13 +251,16 @@ export function commissioningPages(app: App, ctx: AppContext): void {
       categories: o.criteria.map((c) => c.title), series: [{ name: 'Weight', values: o.criteria.map((c) => c.weight) }], max: 100, format: (v) => `${v}%`, labelWidth: 260,
     });
     const notices: Record<string, string> = {
-      created: 'The opportunity is saved as a draft. Check it, then publish it.', published: 'The opportunity is published: it is open for bids, in the feed and in the open data.',
+      created: 'The opportunity is saved as a draft. Check it, then publish it.', edited: 'Your changes to the draft are saved. Check it, then publish it.', published: 'The opportunity is published: it is open for bids, in the feed and in the open data.',
       bid: 'Your bid is sealed. Nobody, including you, can read it before the deadline.',
       'bid-awaiting': 'Your bid is sealed but not yet submitted: it is submitted when every consortium member has accepted. Their administrators have been emailed. If they have not all accepted by the deadline, the bid is void.', interest: 'Your interest is registered.', asked: 'Your question is sent. The answer will be published here for everyone, without your name.',
       answered: 'The answer is published.', withdrawn: 'Your bid is withdrawn. You can send a new one before the deadline.', awarded: 'The lot is awarded. The standstill period has started.', signed: 'The contract is signed and published.', amended: 'The amendment is published as a new release; the earlier release stays as it was.',
     };
+    const readback = await service.myBidReadback(db, actor, id);
+    const lotName = (lotId: string) => { const l = o.lots.find((x) => x.id === lotId); return l ? `Lot ${l.number}: ${l.title}` : ''; };
     return {
       ...o, valueText: poundsText(o.valuePence), chart,
+      readback: readback.map((r) => ({ ...r, lotTitle: lotName(r.lotId), priceText: r.content ? poundsText(r.content.pricePence) : '', totalText: r.feedback ? (r.feedback.totalHundredths / 100).toFixed(2) : '' })),
       lots: o.lots.map((l) => ({ ...l, valueText: poundsText(l.valuePence) })),
       awards: o.awards.map((a) => ({ ...a, valueText: poundsText(a.valuePence), lotTitle: o.lots.find((l) => l.id === a.lotId)?.title ?? '', signable: new Date(a.standstillEnds).getTime() <= Date.now(), hasContract: o.contracts.length > 0 })),
       lotItems: [{ value: '', text: 'Choose a lot' }, ...o.lots.map((l) => ({ value: l.id, text: `Lot ${l.number}: ${l.title}`, selected: l.id === one(extra.values?.lotId) }))],
@@ -213,7 +285,16 @@ export function commissioningPages(app: App, ctx: AppContext): void {
         return reply.redirect(await run(request.actor, id, form), 303);
       } catch (error) {
         const { errors, status } = errorsOf(error, field);
-        return reply.page('commissioning/views/opportunity.njk', await opportunityPage(request.actor, id, { values: form, errors }), { status });
+        // A consortium member named ambiguously: offer the registered organisations that match, to choose from.
+        const choices: Record<string, { value: string; text: string }[]> = {};
+        if (path === 'bids') {
+          for (const e of errors ?? []) {
+            const i = /^members\[(\d)\]\.organisation$/.exec(e.field)?.[1];
+            if (i === undefined || !/choose one$/.test(e.message)) continue;
+            choices[i] = (await service.memberChoices(db, one(form[`member${i}`]) ?? '')).map((o) => ({ value: o.id, text: o.name + (o.identifiers?.[0] ? ` (${o.identifiers[0]})` : '') }));
+          }
+        }
+        return reply.page('commissioning/views/opportunity.njk', { ...(await opportunityPage(request.actor, id, { values: form, errors })), memberChoices: choices }, { status });
       }
     });
   }
@@ -223,7 +304,7 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     return `/commissioning/opportunities/${id}?notice=published`;
   });
   opportunityAction('bids', 'approach', async (actor, id, form) => {
-    const members = [0, 1, 2].map((i) => ({ organisation: one(form[`member${i}`]), sharePercent: one(form[`member${i}Share`]) })).filter((m) => (m.organisation ?? '').trim() !== '');
+    const members = [0, 1, 2].map((i) => ({ organisation: one(form[`member${i}Choice`]) || one(form[`member${i}`]), sharePercent: one(form[`member${i}Share`]) })).filter((m) => (m.organisation ?? '').trim() !== '');
     const r = await service.submitBid(db, actor, id, { lotId: one(form.lotId), organisation: one(form.organisation), price: one(form.price), approach: one(form.approach), socialValue: one(form.socialValue), leadSharePercent: one(form.leadSharePercent), members });
     return `/commissioning/opportunities/${id}?notice=${r.status === 'submitted' ? 'bid' : 'bid-awaiting'}&receipt=${r.receipt}`;
   });
@@ -266,7 +347,8 @@ export function commissioningPages(app: App, ctx: AppContext): void {
       opportunity: o, role: list.role, sealed: list.sealed,
       bids: list.bids.map((b) => ({ ...b, lotTitle: lotTitle(b.lotId), priceText: b.content ? poundsText(b.content.pricePence) : '' })),
       ranked: results?.ranked.map((r) => ({ ...r, lotTitle: lotTitle(r.lotId), totalText: (r.totalHundredths / 100).toFixed(2) })) ?? [],
-      criteria: o.criteria, scoreItems: Array.from({ length: service.maxScore + 1 }, (_, i) => ({ value: String(i), text: String(i) })),
+      criteria: o.criteria, // A score starts unchosen: a 0 already selected would be recorded by anyone who pressed the button unread.
+      scoreItems: [{ value: '', text: 'Choose a score', selected: true }, ...Array.from({ length: service.maxScore + 1 }, (_, i) => ({ value: String(i), text: String(i) }))],
       errors: extra.errors, values: extra.values ?? {}, notice: extra.notice ? notices[extra.notice] : undefined,
     };
   }
@@ -296,7 +378,10 @@ export function commissioningPages(app: App, ctx: AppContext): void {
   });
   evaluationAction('scores', 'scores', async (actor, id, form) => {
     const o = await service.getOpportunity(db, actor, id);
-    await service.scoreBid(db, actor, one(form.bidId) ?? '', { scores: o.criteria.map((c) => ({ criterionId: c.id, score: one(form[`score-${c.id}`]), reason: one(form[`reason-${c.id}`]) })) });
+    // A criterion left unchosen and without a reason is not scored this time; the service asks for at least one.
+    const scores = o.criteria.map((c) => ({ criterionId: c.id, score: one(form[`score-${c.id}`]), reason: one(form[`reason-${c.id}`]) }))
+      .filter((s) => (s.score ?? '').trim() !== '' || (s.reason ?? '').trim() !== '');
+    await service.scoreBid(db, actor, one(form.bidId) ?? '', { scores });
     return `/commissioning/opportunities/${id}/evaluation?notice=scored`;
   });
   evaluationAction('conflicts', 'note', async (actor, id, form) => {

@@ -65,8 +65,11 @@ export interface ProcessSnapshot {
   deadlinePassed: boolean;
 }
 
-const tenderStatus = (p: repo.ProcessRow, deadlinePassed: boolean) =>
-  p.status === 'cancelled' ? 'cancelled' : p.status === 'awarded' ? 'complete' : p.status === 'draft' ? 'planning' : deadlinePassed ? 'complete' : 'active';
+// OCDS tenderStatus: a tender stays `active` through evaluation and while any lot is still to be awarded (the
+// passing of the deadline does not complete it); `complete` once every lot is awarded, and a lot is `complete`
+// once it is awarded while the others stay active.
+const tenderStatus = (p: repo.ProcessRow) =>
+  p.status === 'cancelled' ? 'cancelled' : p.status === 'awarded' ? 'complete' : p.status === 'draft' ? 'planning' : 'active';
 
 /** One release for the process as it stands, with the given tags. */
 export function buildRelease(s: ProcessSnapshot, o: { releaseId: string; date: Date; tags: ReleaseTag[] }): Record<string, unknown> {
@@ -94,7 +97,7 @@ export function buildRelease(s: ProcessSnapshot, o: { releaseId: string; date: D
       ...(s.need ? { outcomes: s.need.outcomes, decisionType: s.need.decision_type } : {}),
     },
     tender: {
-      id: p.id, title: p.title, description: p.description, status: tenderStatus(p, s.deadlinePassed),
+      id: p.id, title: p.title, description: p.description, status: tenderStatus(p),
       procuringEntity: ref(s.buyer), value: amount(p.value_pence), procurementMethod: 'open',
       procurementMethodDetails: 'Open procedure for services to people (UK Procurement Act 2023, light-touch regime where it applies)',
       mainProcurementCategory: 'services', awardCriteria: 'ratedCriteria', awardCriteriaDetails: criteriaText,
@@ -105,7 +108,7 @@ export function buildRelease(s: ProcessSnapshot, o: { releaseId: string; date: D
       documents: s.documents.map((d) => ({ id: d.id, title: d.title, url: d.url, documentType: 'tenderNotice', datePublished: dateTime(d.created_at) })),
       lots: s.lots.map((l) => ({
         id: l.id, title: `Lot ${l.number}: ${l.title}`, description: l.description, value: amount(l.value_pence),
-        status: s.awards.some((a) => a.award.lot_id === l.id) ? 'complete' : tenderStatus(p, s.deadlinePassed),
+        status: s.awards.some((a) => a.award.lot_id === l.id) ? 'complete' : tenderStatus(p),
         suitability: { sme: l.suitable_sme, vcso: l.suitable_vcse },
         ...(l.unsuitable_reason ? { suitabilityDetails: l.unsuitable_reason } : {}),
       })),

@@ -94,6 +94,23 @@ export async function updateProcess(db: Db, p: { organisation_id: string; id: st
     .where('organisation_id', '=', p.organisation_id).where('id', '=', p.id).returningAll().executeTakeFirstOrThrow();
 }
 
+/** Rewrites a draft's own fields (a published process is only ever amended). */
+export async function updateDraft(db: Db, p: { organisation_id: string; id: string }, v: {
+  needId: string | null; title: string; description: string; valuePence: number; bidDeadline: Date; contractStart: string | null; contractEnd: string | null; standstillDays: number;
+}): Promise<void> {
+  await db.updateTable('commissioning_processes').set({
+    need_id: v.needId, title: v.title, description: v.description, value_pence: v.valuePence, bid_deadline: v.bidDeadline,
+    contract_start: v.contractStart, contract_end: v.contractEnd, standstill_days: v.standstillDays, updated_at: new Date(),
+  }).where('organisation_id', '=', p.organisation_id).where('id', '=', p.id).where('status', '=', 'draft').execute();
+}
+
+/** Removes a draft's lots, criteria and documents, to be written again (a draft has no bids, scores or releases). */
+export async function deleteDraftParts(db: Db, p: { organisation_id: string; id: string }): Promise<void> {
+  for (const table of ['commissioning_documents', 'commissioning_criteria', 'commissioning_lots'] as const) {
+    await db.deleteFrom(table).where('organisation_id', '=', p.organisation_id).where('process_id', '=', p.id).execute();
+  }
+}
+
 export async function insertLot(db: Db, l: {
   organisationId: string; processId: string; number: number; title: string; description: string; valuePence: number;
   suitableSme: boolean; suitableVcse: boolean; unsuitableReason: string | null;

@@ -4,6 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../platform/db.ts';
 import type { Actor } from '../platform/actor.ts';
+import { parseDateText, dateMessage } from '../platform/dates.ts';
 import { AppError, isAppError } from '../platform/errors.ts';
 import { Checker, isWebAddress } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
@@ -12,7 +13,7 @@ import { requireOrganisationRole, type Role } from '../platform/auth/policy.ts';
 import { findUserById, hasRole, listMembershipsOfOrganisation, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
 import { enqueueEmail } from '../platform/outbox.repository.ts';
 import { findUserByEmail } from '../platform/auth/auth.service.ts';
-import { findOrganisation, getOrganisation, organisationNames, requireVerifiedPublicBody, type OrganisationView } from '../organisations/organisations.service.ts';
+import { findOrganisation, getOrganisation, organisationNames, requireVerifiedPublicBody, searchOrganisations, type OrganisationView } from '../organisations/organisations.service.ts';
 import { areaNeed, type AreaNeedView } from '../places/places.service.ts';
 import { publisherLines } from '../spend/spend.service.ts';
 import { supplierKey, supplierSlug } from '../spend/spend.suppliers.ts';
@@ -58,10 +59,10 @@ function readPence(check: Checker, input: unknown, field: string, label: string)
 function readDate(check: Checker, input: unknown, field: string, label: string, optional = true): string | null {
   const text = typeof input === 'string' ? input.trim() : '';
   if (text === '') { if (!optional) check.fail(field, `Enter ${label}`); return null; }
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
-  if (!m || !d || d.toISOString().slice(0, 10) !== text) { check.fail(field, `Enter ${label} as a real date, like 2027-04-01`); return null; }
-  return text;
+  // The platform's one reader of typed dates: "2027-04-01", "1/4/2027", "1 April 2027" are the same date.
+  const iso = parseDateText(text);
+  if (!iso) { check.fail(field, dateMessage(label)); return null; }
+  return iso;
 }
 
 function readDateTime(check: Checker, input: unknown, field: string, label: string): Date | null {
@@ -275,8 +276,8 @@ export interface ProcessInput {
   lots?: LotInput[]; criteria?: CriterionInput[]; documents?: { title?: unknown; url?: unknown }[];
 }
 
-/** Creates a draft opportunity with its lots, weighted award criteria (summing to 100) and documents. */
-export async function createProcess(db: Db, actor: Actor, input: ProcessInput, options: { fromProposalId?: string } = {}) {
+/** Reads and checks an opportunity as a commissioner gives it (to create a draft or to edit one). */
+function readProcessInput(input: ProcessInput) {
   const check = new Checker();
   const orgRef = check.text(input.organisation, 'organisation', 'the commissioning organisation', { max: 200 });
   const title = check.text(input.title, 'title', 'a title', { max: 200 });
@@ -324,6 +325,12 @@ export async function createProcess(db: Db, actor: Actor, input: ProcessInput, o
     return { title: check.text(d.title, `documents[${i}].title`, `a title for document ${i + 1}`, { max: 200 }), url };
   });
   check.done();
+  return { orgRef, title, description, valuePence, bidDeadline: bidDeadline!, contractStart, contractEnd, standstillDays, needId, lots, criteria, docs };
+}
+
+/** Creates a draft opportunity with its lots, weighted award criteria (summing to 100) and documents. */
+export async function createProcess(db: Db, actor: Actor, input: ProcessInput, options: { fromProposalId?: string } = {}) {
+  const { orgRef, title, description, valuePence, bidDeadline, contractStart, contractEnd, standstillDays, needId, lots, criteria, docs } = readProcessInput(input);
   return inTransaction(db, async (trx) => {
     const org = await getOrganisation(trx, orgRef);
     await requireCommissioner(trx, actor, org.id);
@@ -333,7 +340,7 @@ export async function createProcess(db: Db, actor: Actor, input: ProcessInput, o
     }
     const id = randomUUID();
     const process = await repo.insertProcess(trx, {
-      organisationId: org.id, id, ocid: `${ocidPrefix()}-${id}`, needId, title, description, valuePence, bidDeadline: bidDeadline!,
+      organisationId: org.id, id, ocid: `${ocidPrefix()}-${id}`, needId, title, description, valuePence, bidDeadline,
       contractStart, contractEnd, standstillDays, createdBy: actor.userId,
     });
     for (const l of lots) await repo.insertLot(trx, { organisationId: org.id, processId: id, ...l });
@@ -346,6 +353,36 @@ export async function createProcess(db: Db, actor: Actor, input: ProcessInput, o
     }
     await recordAudit(trx, actor, { action: 'commissioning.process.created', entityType: 'commissioning_process', entityId: id, organisationId: org.id, after: { ocid: process.ocid, title, valuePence, lots, criteria } });
     return { id, ocid: process.ocid, status: 'draft', href: `/commissioning/opportunities/${id}` };
+  });
+}
+
+/**
+ * Edits a draft opportunity: everything it was created with, checked the same way; its lots, criteria and
+ * documents are replaced. Once published it can only be amended (a new release), never edited: 409.
+ */
+export async function updateDraftProcess(db: Db, actor: Actor, id: string, input: ProcessInput) {
+  const v = readProcessInput(input);
+  return inTransaction(db, async (trx) => {
+    const found = await requireProcess(trx, id);
+    await requireVisible(trx, actor, found);
+    await requireCommissioner(trx, actor, found.organisation_id);
+    const p = await repo.lockProcess(trx, found);
+    if (p.status !== 'draft') throw new AppError('conflict', 'This opportunity is published: amend it instead (an amendment is published as a new release)');
+    const org = await getOrganisation(trx, v.orgRef);
+    if (org.id !== p.organisation_id) throw AppError.validation([{ field: 'organisation', message: 'A draft stays with the organisation that created it' }]);
+    if (v.needId) {
+      const need = await repo.findNeed(trx, v.needId);
+      if (!need || need.organisation_id !== org.id) throw AppError.validation([{ field: 'needId', message: 'That need was not recorded by this organisation' }]);
+    }
+    const before = { title: p.title, valuePence: p.value_pence, lots: (await repo.listLots(trx, p)).map(presentLot), criteria: (await repo.listCriteria(trx, p)).map(presentCriterion) };
+    await repo.updateDraft(trx, p, { needId: v.needId, title: v.title, description: v.description, valuePence: v.valuePence, bidDeadline: v.bidDeadline, contractStart: v.contractStart, contractEnd: v.contractEnd, standstillDays: v.standstillDays });
+    await repo.deleteDraftParts(trx, p);
+    for (const l of v.lots) await repo.insertLot(trx, { organisationId: org.id, processId: p.id, ...l });
+    let position = 0;
+    for (const c of v.criteria) await repo.insertCriterion(trx, { organisationId: org.id, processId: p.id, ...c, position: position++ });
+    for (const d of v.docs) await repo.insertDocument(trx, { organisationId: org.id, processId: p.id, ...d });
+    await recordAudit(trx, actor, { action: 'commissioning.process.edited', entityType: 'commissioning_process', entityId: p.id, organisationId: org.id, before, after: { title: v.title, valuePence: v.valuePence, lots: v.lots, criteria: v.criteria } });
+    return { id: p.id, ocid: p.ocid, status: 'draft', href: `/commissioning/opportunities/${p.id}` };
   });
 }
 
@@ -611,6 +648,21 @@ export interface BidReceipt {
  * and sealed, but not submitted: not evaluated, counted, published or awardable, and void if the deadline comes
  * first. A member who accepted keeps its acceptance when the lead resubmits with the same share.
  */
+/**
+ * The registered organisations a consortium member may be, from what a bidder typed: its registered name (any
+ * case), or the identifier or address it is registered under. One exact name wins over names that merely
+ * contain the text; several are a choice for the bidder (at most 10).
+ */
+export async function memberChoices(db: Db, ref: string): Promise<OrganisationView[]> {
+  const text = ref.trim();
+  if (!text) return [];
+  const exact = await findOrganisation(db, text);
+  if (exact) return [exact];
+  const items = (await searchOrganisations(db, { q: text, pageSize: 10 })).items;
+  const named = items.filter((o) => o.name.toLowerCase() === text.toLowerCase());
+  return named.length ? named : items;
+}
+
 export async function submitBid(db: Db, actor: Actor, processId: string, input: BidInput): Promise<BidReceipt> {
   const check = new Checker();
   const lotId = typeof input.lotId === 'string' && isUuid(input.lotId.trim()) ? input.lotId.trim().toLowerCase() : '';
@@ -641,8 +693,10 @@ export async function submitBid(db: Db, actor: Actor, processId: string, input: 
     const memberOrgs: repo.MemberInput[] = [{ organisationId: lead.id, isLead: true, sharePercent: leadShare, consent: 'accepted', invitedAt: now, respondedBy: actor.userId, respondedAt: now }];
     const invited: OrganisationView[] = [];
     for (const [i, m] of members.entries()) {
-      const org = await findOrganisation(trx, m.ref);
-      if (!org) throw AppError.validation([{ field: `members[${i}].organisation`, message: `Member ${i + 1} (“${m.ref}”) is not registered` }]);
+      const found = await memberChoices(trx, m.ref);
+      if (found.length > 1) throw AppError.validation([{ field: `members[${i}].organisation`, message: `${found.length} organisations match member ${i + 1} (“${m.ref}”): choose one` }]);
+      const org = found[0];
+      if (!org) throw AppError.validation([{ field: `members[${i}].organisation`, message: `No organisation called “${m.ref}” is registered (member ${i + 1}): check its registered name` }]);
       if (memberOrgs.some((x) => x.organisationId === org.id)) throw AppError.validation([{ field: `members[${i}].organisation`, message: `${org.name} is named twice` }]);
       if (org.id === p.organisation_id) throw AppError.validation([{ field: `members[${i}].organisation`, message: 'The commissioning organisation cannot be a member of a bid' }]);
       // An acceptance holds for the share it was given: a changed share is a new invitation.
@@ -979,6 +1033,61 @@ export function rankBids(criteria: { id: string; title: string; weight: number }
     inLot.forEach((r, i) => { r.rank = i > 0 && inLot[i - 1]!.totalHundredths === r.totalHundredths ? inLot[i - 1]!.rank : i + 1; });
   }
   return out.sort((a, b) => (a.lotId === b.lotId ? a.rank - b.rank : a.lotId.localeCompare(b.lotId)));
+}
+
+export interface BidReadback {
+  bidId: string; lotId: string; status: string;
+  /** What the bid said (its latest version), once the deadline has passed; null while it is sealed. */
+  content: { pricePence: number; approach: string; socialValue: string; version: number } | null;
+  /** Once its lot is awarded: this bid's agreed scores with the reasons, its weighted total and rank, and whether it won. */
+  feedback: {
+    won: boolean; rank: number; of: number; totalHundredths: number; awardRationale: string | null;
+    criteria: { title: string; weight: number; agreed: number | null; reasons: string[] }[];
+  } | null;
+}
+
+/**
+ * A bidder's own bids, read back: the content once the deadline has passed (before it, the seal holds for the
+ * bidder too), and once the lot is awarded, the bid's scores and the reasons given (the moderated reason where
+ * there is one, else each evaluator's, without who gave it), its total and rank. For the administrators and
+ * staff of the bid's accepted members only; everyone else gets an empty list.
+ */
+export async function myBidReadback(db: Db, actor: Actor, processId: string): Promise<BidReadback[]> {
+  const p = await requireProcess(db, processId);
+  await requireVisible(db, actor, p);
+  const mine = new Set(await actingOrganisations(db, actor));
+  if (mine.size === 0) return [];
+  const bids = await repo.listBids(db, p);
+  const members = await repo.bidMembers(db, bids.map((b) => b.id));
+  const myBids = bids.filter((b) => members.some((m) => m.bid_id === b.id && m.consent === 'accepted' && mine.has(m.member_organisation_id)));
+  if (myBids.length === 0) return [];
+  const unsealed = p.bid_deadline.getTime() <= Date.now();
+  const contents = unsealed ? await repo.unsealedContents(db, p.organisation_id, p.id, myBids.map((b) => b.id)) : [];
+  const awards = await repo.listAwards(db, p);
+  const awardedLots = new Set(awards.map((a) => a.lot_id));
+  let ranked: RankedBid[] = [];
+  if (myBids.some((b) => awardedLots.has(b.lot_id))) {
+    const [criteria, scores, evaluators] = await Promise.all([repo.listCriteria(db, p), repo.scoresOf(db, p), repo.evaluatorsOf(db, p)]);
+    ranked = rankBids(criteria, bids.filter((b) => b.status === 'submitted').map((b) => ({ id: b.id, lotId: b.lot_id, lead: '' })), scores, evaluators);
+  }
+  return myBids.map((b) => {
+    const c = contents.filter((x) => x.bid_id === b.id).sort((x, y) => y.version - x.version)[0];
+    const r = awardedLots.has(b.lot_id) ? ranked.find((x) => x.bidId === b.id) : undefined;
+    const award = awards.find((a) => a.lot_id === b.lot_id);
+    return {
+      bidId: b.id, lotId: b.lot_id, status: b.status,
+      content: c ? { pricePence: Number(c.price_pence), approach: c.approach, socialValue: c.social_value, version: c.version } : null,
+      feedback: r && award ? {
+        won: award.bid_id === b.id, rank: r.rank, of: ranked.filter((x) => x.lotId === b.lot_id).length, totalHundredths: r.totalHundredths,
+        awardRationale: award.bid_id === b.id ? award.rationale : null,
+        criteria: r.criteria.map((cr) => {
+          const moderation = cr.evaluatorScores.filter((x) => x.kind === 'moderation').at(-1);
+          const reasons = moderation ? [moderation.reason] : cr.evaluatorScores.filter((x) => x.kind === 'evaluation' && !x.conflict).map((x) => x.reason);
+          return { title: cr.title, weight: cr.weight, agreed: cr.agreed, reasons: [...new Set(reasons.filter(Boolean))] };
+        }),
+      } : null,
+    };
+  });
 }
 
 /** The evaluation of a process for its commissioners: ranks, totals, every score and every conflict. */

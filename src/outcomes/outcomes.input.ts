@@ -1,6 +1,7 @@
 // Reading untrusted input for outcomes: dates, money in pence, ids and references, each failing with a
 // message that names the field.
 import type { Checker } from '../platform/validate.ts';
+import { dateMessage, parseDateText } from '../platform/dates.ts';
 import { daysBetween, parsePounds } from './outcomes.compute.ts';
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -16,13 +17,13 @@ export function readDate(check: Checker, input: unknown, field: string, label: s
     if (!options.optional) check.fail(field, `Enter ${label}`);
     return null;
   }
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const valid = m && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
-  if (!valid || Number(m![1]) < 1990 || Number(m![1]) > 2100) {
-    check.fail(field, `${capitalise(label)} must be a real date, like 2026-04-01`);
+  // The platform's one reader of typed dates: "2026-04-01", "1/4/2026", "1 April 2026" are the same date.
+  const iso = parseDateText(value);
+  if (!iso || Number(iso.slice(0, 4)) < 1990 || Number(iso.slice(0, 4)) > 2100) {
+    check.fail(field, dateMessage(label));
     return null;
   }
-  return value;
+  return iso;
 }
 
 /**

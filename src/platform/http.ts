@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
+import { foldDateParts } from './dates.ts';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
@@ -314,6 +315,8 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
     if (!request.csrfPending) return;
     const body = request.body as Record<string, unknown> | undefined;
     checkFormToken(request, body);
+    // A page's GOV.UK date inputs (start-day, start-month, start-year) reach its route as one field (start).
+    if (body && typeof body === 'object') foldDateParts(body);
   });
 
   function checkFormToken(request: FastifyRequest, body: Record<string, unknown> | undefined): void {

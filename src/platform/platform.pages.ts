@@ -4,6 +4,8 @@ import { listAudit } from './audit.repository.ts';
 import { getOutboxEmail, listOutbox } from './outbox.repository.ts';
 import { listUsers } from './auth/auth.service.ts';
 import { own } from './sanitise.ts';
+import { isAppError } from './errors.ts';
+import { feedbackPage, latestFeedback, submitFeedback } from './feedback.ts';
 
 /** Site-wide pages (home, statements) and the administrator's views of users, outbox and audit log. */
 export function platformPages(app: App, ctx: AppContext, home: { moduleCards: () => { href: string; text: string }[]; counts: () => Promise<Record<string, number>> }): void {
@@ -23,6 +25,23 @@ export function platformPages(app: App, ctx: AppContext, home: { moduleCards: ()
   app.get('/accessibility', async (_request, reply) => reply.page('platform/views/accessibility.njk'));
   app.get('/cookies', async (_request, reply) => reply.page('platform/views/cookies.njk'));
   app.get('/about-the-data', async (_request, reply) => reply.page('platform/views/about-the-data.njk'));
+
+  // Feedback, from the phase banner's link on every page.
+  app.get('/feedback', async (request, reply) => {
+    const from = feedbackPage((request.query as Record<string, string>).from);
+    return reply.page('platform/views/feedback.njk', { values: { page: from } }, { form: true });
+  });
+  app.post('/feedback', { config: { access: 'public', rateLimit: { max: 10, timeWindow: '10 minutes' } } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Record<string, string>;
+    try {
+      await submitFeedback(db, request.actor, { body: form.body, email: form.email, page: form.page }, { baseUrl: ctx.config.baseUrl });
+      return reply.page('platform/views/feedback-sent.njk', { back: feedbackPage(form.page) || '/' });
+    } catch (error) {
+      if (!isAppError(error) || error.code !== 'validation_failed') throw error;
+      return reply.page('platform/views/feedback.njk', { values: { ...form, page: feedbackPage(form.page) }, errors: error.fieldErrors }, { status: 400, form: true });
+    }
+  });
+  app.get('/admin/feedback', { config: { access: 'admin' } }, async (_request, reply) => reply.page('platform/admin/feedback.njk', { feedback: await latestFeedback(db) }));
 
   app.get('/admin', { config: { access: 'admin' } }, async (_request, reply) => {
     const [users, emails, audit] = await Promise.all([listUsers(db, { userId: null, tokenId: null, isAdmin: true, via: 'system' }), listOutbox(db, { limit: 5 }), listAudit(db, { limit: 10 })]);

@@ -121,7 +121,18 @@ export interface DraftBytesTable {
   data: Uint8Array;
 }
 
+/** Migration 0029: what people say through the phase banner's feedback link. */
+export interface FeedbackTable {
+  id: Generated<string>;
+  page: Generated<string>;
+  body: string;
+  email: string | null;
+  user_id: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface PlatformTables {
+  feedback: FeedbackTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

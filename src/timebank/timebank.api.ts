@@ -206,12 +206,12 @@ export function timebankApi(app: App, ctx: AppContext): void {
 
   app.get('/api/v1/timebank/banks/:id/listings', {
     schema: {
-      tags, security, summary: 'Open offers and requests of a bank (its members and coordinators), newest first', params: Id,
+      tags, security, summary: 'Open offers and requests of a bank, newest first: to its members and coordinators with who listed each and its description (insider), to anyone else without them', params: Id,
       querystring: Type.Object({
         q: Type.Optional(Type.String({ maxLength: 100 })), kind: Type.Optional(Type.Union([Type.Literal('offer'), Type.Literal('request')])),
         category: Type.Optional(Category), area: Type.Optional(Type.String({ maxLength: 100 })), page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
       }),
-      response: { 200: Type.Object({ items: Type.Array(Listing), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer(), areas: Type.Array(Type.String()) }), ...errors },
+      response: { 200: Type.Object({ items: Type.Array(Listing), total: Type.Integer(), page: Type.Integer(), pageSize: Type.Integer(), areas: Type.Array(Type.String()), insider: Type.Boolean() }), ...errors },
     },
   }, async (request) => exchanges.searchListings(db, request.actor, request.params.id, request.query));
 

@@ -229,15 +229,18 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
     const mine = await service.myAccountIn(db, actor, listing.bankId);
     const own = mine?.id === listing.accountId;
     const others = own ? await exchanges.exchangePartners(db, actor, listing.bankId) : [];
+    const active = !!mine && mine.status === 'active';
+    const messages = active ? await exchanges.listingMessages(db, actor, id) : [];
     return {
-      listing, own, canRecord: !!mine && mine.status === 'active',
+      listing, own, canRecord: active, messages,
+      canMessage: active && !own && listing.status === 'open', signedIn: !!actor.userId,
       withItems: [{ value: '', text: 'Choose a member' }, ...others.map((o) => ({ value: o.id, text: o.name, selected: o.id === extra.values?.with }))],
       values: { id: randomUUID(), ...extra.values }, errors: extra.errors, notice: extra.notice,
     };
   }
 
   app.get('/timebank/listings/:id', async (request, reply) => {
-    const notices: Record<string, string> = { listed: 'Your listing is published to the bank’s members.', recorded: 'The exchange is recorded. The other member will be asked to confirm it (we have emailed them); the time moves when they do.' };
+    const notices: Record<string, string> = { listed: 'Your listing is published to the bank’s members.', recorded: 'The exchange is recorded. The other member will be asked to confirm it (we have emailed them); the time moves when they do.', sent: 'Your message is sent. We have emailed it to them; their answer will come to you by email and on this page.' };
     return reply.page('timebank/views/listing.njk', await listingPage(request.actor, param(request), { notice: own(notices, (request.query as Form).notice) }), { form: true });
   });
 
@@ -249,6 +252,18 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
     } catch (error) {
       const { errors, status } = formErrors(error, 'description');
       return reply.page('timebank/views/listing.njk', await listingPage(request.actor, param(request), { values: form, errors }), { status });
+    }
+  });
+
+  app.post('/timebank/listings/:id/messages', signedIn, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      await exchanges.sendMessage(db, request.actor, param(request), { body: form.body, inReplyTo: form.inReplyTo || undefined }, emailOptions);
+      return reply.redirect(`/timebank/listings/${param(request)}?notice=sent#messages`, 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'body');
+      const field = form.inReplyTo ? `reply-${form.inReplyTo}` : 'body';
+      return reply.page('timebank/views/listing.njk', await listingPage(request.actor, param(request), { values: form, errors: errors?.map((e) => (e.field === 'body' ? { ...e, field } : e)) }), { status });
     }
   });
 

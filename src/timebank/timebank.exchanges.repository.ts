@@ -2,7 +2,8 @@
 import { sql, type Insertable } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { ActivityRow, BankRow, ExchangeRow, ListingRow, AccountRow } from './timebank.repository.ts';
-import type { TimebankActivitiesTable, TimebankExchangesTable, TimebankListingsTable } from './timebank.table.ts';
+import type { TimebankActivitiesTable, TimebankExchangesTable, TimebankListingsTable, TimebankMessagesTable } from './timebank.table.ts';
+import type { Selectable } from 'kysely';
 
 export type ListingWithName = ListingRow & { account_name: string };
 export type ExchangeWithNames = ExchangeRow & { provider_name: string; receiver_name: string };
@@ -26,7 +27,7 @@ function likePattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-export async function searchListings(db: Db, bank: BankRow, f: { q?: string; kind?: 'offer' | 'request'; category?: string; area?: string; limit: number; offset: number }) {
+export async function searchListings(db: Db, bank: BankRow, f: { q?: string; titlesOnly?: boolean; kind?: 'offer' | 'request'; category?: string; area?: string; limit: number; offset: number }) {
   let q = listingsWithNames(db).where('l.organisation_id', '=', bank.organisation_id).where('l.bank_id', '=', bank.id)
     .where('l.status', '=', 'open').where('a.status', '=', 'active');
   if (f.kind) q = q.where('l.kind', '=', f.kind);
@@ -35,7 +36,7 @@ export async function searchListings(db: Db, bank: BankRow, f: { q?: string; kin
   if (f.q) {
     for (const word of f.q.split(/\s+/).filter(Boolean).slice(0, 8)) {
       const p = likePattern(word);
-      q = q.where((eb) => eb.or([eb('l.title', 'ilike', p), eb('l.description', 'ilike', p), eb('a.name', 'ilike', p)]));
+      q = f.titlesOnly ? q.where('l.title', 'ilike', p) : q.where((eb) => eb.or([eb('l.title', 'ilike', p), eb('l.description', 'ilike', p), eb('a.name', 'ilike', p)]));
     }
   }
   const [rows, count] = await Promise.all([
@@ -130,4 +131,34 @@ export async function listActivities(db: Db, bank: { organisation_id: string; id
 export async function withdrawActivity(db: Db, a: ActivityRow): Promise<void> {
   await db.updateTable('timebank_activities').set({ status: 'withdrawn' }).where('organisation_id', '=', a.organisation_id)
     .where('bank_id', '=', a.bank_id).where('id', '=', a.id).execute();
+}
+
+export type MessageRow = Selectable<TimebankMessagesTable> & { from_name: string; to_name: string };
+
+export async function insertMessage(db: Db, m: Insertable<TimebankMessagesTable>): Promise<{ id: string }> {
+  return db.insertInto('timebank_messages').values(m).returning('id').executeTakeFirstOrThrow();
+}
+
+function messagesWithNames(db: Db) {
+  return db.selectFrom('timebank_messages as m')
+    .innerJoin('timebank_accounts as f', (j) => j.onRef('f.organisation_id', '=', 'm.organisation_id').onRef('f.bank_id', '=', 'm.bank_id').onRef('f.id', '=', 'm.from_account_id'))
+    .innerJoin('timebank_accounts as t', (j) => j.onRef('t.organisation_id', '=', 'm.organisation_id').onRef('t.bank_id', '=', 'm.bank_id').onRef('t.id', '=', 'm.to_account_id'))
+    .selectAll('m').select(['f.name as from_name', 't.name as to_name']);
+}
+
+export async function findMessage(db: Db, id: string): Promise<MessageRow | null> {
+  return (await messagesWithNames(db).where('m.id', '=', id).executeTakeFirst()) ?? null;
+}
+
+/** The messages about a listing between one account and anyone, oldest first (at most 200). */
+export async function messagesOf(db: Db, l: ListingRow, accountId: string): Promise<MessageRow[]> {
+  return messagesWithNames(db).where('m.organisation_id', '=', l.organisation_id).where('m.bank_id', '=', l.bank_id).where('m.listing_id', '=', l.id)
+    .where((eb) => eb.or([eb('m.from_account_id', '=', accountId), eb('m.to_account_id', '=', accountId)]))
+    .orderBy('m.created_at').orderBy('m.id').limit(200).execute();
+}
+
+export async function countMessagesFrom(db: Db, bank: BankRow, accountId: string, since: Date): Promise<number> {
+  const r = await db.selectFrom('timebank_messages').select((eb) => eb.fn.countAll<number>().as('n')).where('organisation_id', '=', bank.organisation_id)
+    .where('bank_id', '=', bank.id).where('from_account_id', '=', accountId).where('created_at', '>=', since).executeTakeFirstOrThrow();
+  return Number(r.n);
 }

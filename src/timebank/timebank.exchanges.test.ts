@@ -93,7 +93,14 @@ eachEngine('timebank members, exchanges and partners', (t) => {
     await exchanges.createListing(ctx.db, bob, bank.id, { kind: 'offer', category: 'technology', title: 'Setting up a smartphone 100%', area: 'Byker' });
     await rejects(exchanges.createListing(ctx.db, ann, bank.id, { kind: 'swap', category: 'nonsense', title: '' }), 'validation_failed', /kind.*category.*title|title/);
     await rejects(exchanges.createListing(ctx.db, outsider, bank.id, { kind: 'offer', category: 'garden', title: 'x' }), 'forbidden');
-    await rejects(exchanges.searchListings(ctx.db, outsider, bank.id, {}), 'forbidden');
+    // Someone who has not joined sees what is offered and asked, not who or what they wrote, and finds by title only.
+    const seen = await exchanges.searchListings(ctx.db, outsider, bank.id, {});
+    assert.equal(seen.insider, false);
+    assert.equal(seen.total, 3);
+    assert.ok(seen.items.every((l) => l.accountName === '' && l.accountId === '' && l.description === ''));
+    assert.equal((await exchanges.searchListings(ctx.db, outsider, bank.id, { q: 'ann' })).total, 0, 'a member’s name is not searchable from outside');
+    assert.equal((await exchanges.searchListings(ctx.db, outsider, bank.id, { q: 'car' })).total, 0, 'nor a description');
+    assert.equal((await exchanges.getListing(ctx.db, outsider, lift.id)).accountName, '');
 
     const all = await exchanges.searchListings(ctx.db, ann, bank.id, {});
     assert.equal(all.total, 3);
@@ -409,7 +416,10 @@ eachEngine('timebank impact by deprivation decile and the API', (t) => {
     assert.equal(listing.statusCode, 201, listing.body);
     const search = await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/listings?q=hedge`, headers: bob.auth });
     assert.equal(search.json().total, 1);
-    assert.equal((await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/listings` })).statusCode, 401);
+    const outside = await app.inject({ method: 'GET', url: `/api/v1/timebank/banks/${bank.id}/listings` });
+    assert.equal(outside.statusCode, 200, 'anyone sees what is offered');
+    assert.equal(outside.json().insider, false);
+    assert.deepEqual(outside.json().items.map((l: { title: string; accountName: string }) => [l.title, l.accountName]), [['Hedge trimming', '']], 'but not who');
     const id = randomUUID();
     const recorded = await post(bob.auth, '/api/v1/timebank/exchanges', { id, listingId: listing.json().id, minutes: 40, description: 'Trimmed the hedge' });
     assert.equal(recorded.statusCode, 201, recorded.body);

@@ -7,6 +7,7 @@ import { AppError } from '../platform/errors.ts';
 import { Checker } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { enqueueEmail } from '../platform/outbox.repository.ts';
+import { findUserById } from '../platform/auth/auth.repository.ts';
 import { notifyWork } from '../platform/inbox.ts';
 import { confirmKind, durationText } from './timebank.work.ts';
 import { inTransaction } from '../platform/transaction.ts';
@@ -84,19 +85,30 @@ async function requireInsider(db: Db, actor: Actor, bank: repo.BankRow) {
 }
 
 /** Open offers and requests of a bank, newest first, filtered by words, kind, category and area. */
+/**
+ * Open offers and requests of a bank, newest first, filtered by words, kind, category and area. Anyone may look
+ * (people deciding whether to join want to see what is offered); only its members and coordinators see who
+ * listed each one and what they wrote about it (`insider`), and only they may search by those words.
+ */
 export async function searchListings(db: Db, actor: Actor, bankId: string, filter: { q?: string; kind?: string; category?: string; area?: string; page?: number }) {
   const bank = await requireBank(db, bankId);
-  await requireInsider(db, actor, bank);
+  const s = await standing(db, actor, bank);
+  const insider = !!(s.account || s.coordinator);
   const pageSize = 25;
   const page = Math.max(1, Math.min(Number(filter.page) || 1, 1000));
   const { rows, total } = await listings.searchListings(db, bank, {
-    q: filter.q?.trim().slice(0, 100) || undefined,
+    q: filter.q?.trim().slice(0, 100) || undefined, titlesOnly: !insider,
     kind: filter.kind === 'offer' || filter.kind === 'request' ? filter.kind : undefined,
     category: categories.some((c) => c.value === filter.category) ? filter.category : undefined,
     area: filter.area?.trim().slice(0, 100) || undefined,
     limit: pageSize, offset: (page - 1) * pageSize,
   });
-  return { items: rows.map(presentListing), total, page, pageSize, areas: await listings.listingAreas(db, bank) };
+  return { items: rows.map((r) => (insider ? presentListing(r) : outsiderView(presentListing(r)))), total, page, pageSize, areas: await listings.listingAreas(db, bank), insider };
+}
+
+/** What someone who has not joined sees of a listing: what is offered or asked, not who or their own words. */
+function outsiderView(l: ListingView): ListingView {
+  return { ...l, accountId: '', accountName: '', description: '' };
 }
 
 /** A member (or a coordinator, for a member) lists an offer of help or a request for it. */
@@ -129,12 +141,15 @@ export async function createListing(db: Db, actor: Actor, bankId: string, input:
   });
 }
 
-export async function getListing(db: Db, actor: Actor, id: string): Promise<ListingView> {
+export async function getListing(db: Db, actor: Actor, id: string): Promise<ListingView & { insider: boolean }> {
   const l = uuidPattern.test(id) ? await listings.findListing(db, id.toLowerCase()) : null;
   if (!l) throw new AppError('not_found', `No offer or request has the id ${id}`);
   const bank = (await repo.findBank(db, l.bank_id))!;
-  await requireInsider(db, actor, bank);
-  return presentListing(l);
+  const s = await standing(db, actor, bank);
+  const insider = !!(s.account || s.coordinator);
+  // Someone who has not joined sees an open listing without its member; a closed one is the members' record.
+  if (!insider && l.status !== 'open') throw new AppError('not_found', `No offer or request has the id ${id}`);
+  return { ...(insider ? presentListing(l) : outsiderView(presentListing(l))), insider };
 }
 
 /** Its member or a coordinator closes an offer or request (it stays on record, out of the search). */
@@ -408,4 +423,75 @@ async function noticeDecided(trx: Db, actor: Actor, x: {
       ].join('\n') + '\n',
     });
   }
+}
+
+// Messages: a member writes to the member behind an offer or request. The platform carries the message (an
+// email to the recipient with a link back to it, never either address), and the recipient answers on the page.
+
+export interface MessageView {
+  id: string; listingId: string; fromName: string; toName: string; mine: boolean; inReplyTo: string | null; body: string; createdAt: string;
+}
+
+/** Messages one account may send in a day, so the platform is not a way to spam a bank's members. */
+export const messagesPerDay = 30;
+
+/** The messages about a listing that the actor's account sent or received, oldest first (none for outsiders). */
+export async function listingMessages(db: Db, actor: Actor, listingId: string): Promise<MessageView[]> {
+  if (!actor.userId || !uuidPattern.test(listingId)) return [];
+  const l = await listings.findListing(db, listingId.toLowerCase());
+  if (!l) return [];
+  const bank = (await repo.findBank(db, l.bank_id))!;
+  const s = await standing(db, actor, bank);
+  if (!s.account) return [];
+  return (await listings.messagesOf(db, l, s.account.id)).map((m) => ({
+    id: m.id, listingId: m.listing_id, fromName: m.from_name, toName: m.to_name, mine: m.from_account_id === s.account!.id,
+    inReplyTo: m.in_reply_to, body: m.body, createdAt: new Date(m.created_at).toISOString(),
+  }));
+}
+
+/**
+ * An active member writes to the member behind a listing, or answers a message they received about it. The
+ * recipient is emailed the message with a link to answer it here; neither sees the other's email address.
+ */
+export async function sendMessage(db: Db, actor: Actor, listingId: string, input: { body?: unknown; inReplyTo?: unknown }, options: { baseUrl?: string } = {}): Promise<{ id: string }> {
+  authenticated(actor);
+  const check = new Checker();
+  const body = check.text(input.body, 'body', 'your message', { max: 2000 });
+  const replyTo = input.inReplyTo === undefined || input.inReplyTo === '' ? null : readUuid(check, input.inReplyTo, 'inReplyTo', 'the message you are answering');
+  check.done();
+  return inTransaction(db, async (trx) => {
+    const l = uuidPattern.test(listingId) ? await listings.findListing(trx, listingId.toLowerCase()) : null;
+    if (!l) throw new AppError('not_found', `No offer or request has the id ${listingId}`);
+    const bank = (await repo.findBank(trx, l.bank_id))!;
+    const s = await standing(trx, actor, bank);
+    if (!s.account) throw new AppError('forbidden', 'Only active members of this time bank can send messages to its members: join it first');
+    let toAccountId = l.account_id;
+    if (replyTo) {
+      const m = await listings.findMessage(trx, replyTo);
+      if (!m || m.listing_id !== l.id || m.to_account_id !== s.account.id) throw AppError.validation([{ field: 'inReplyTo', message: 'You can only answer a message that was sent to you about this listing' }]);
+      toAccountId = m.from_account_id;
+    } else {
+      if (l.account_id === s.account.id) throw new AppError('unprocessable', 'This is your own listing: answer the messages you received about it instead');
+      if (l.status !== 'open') throw new AppError('unprocessable', 'This listing is closed: its member is no longer taking messages about it');
+    }
+    const to = await repo.findAccount(trx, toAccountId);
+    if (!to || to.status !== 'active' || !to.user_id) throw new AppError('unprocessable', 'That member cannot receive messages now');
+    const since = new Date(Date.now() - 86_400_000);
+    if ((await listings.countMessagesFrom(trx, bank, s.account.id, since)) >= messagesPerDay) {
+      throw new AppError('rate_limited', `You have sent ${messagesPerDay} messages today: try again tomorrow`);
+    }
+    const row = await listings.insertMessage(trx, { organisation_id: l.organisation_id, bank_id: l.bank_id, listing_id: l.id, from_account_id: s.account.id, to_account_id: to.id, in_reply_to: replyTo, body });
+    const user = await findUserById(trx, to.user_id);
+    if (user) {
+      const link = `${options.baseUrl ?? ''}/timebank/listings/${l.id}#message-${row.id}`;
+      await enqueueEmail(trx, {
+        to: user.email, kind: 'timebank-message',
+        subject: replyTo ? `${s.account.name} answered you about “${l.title.slice(0, 80)}”` : `${s.account.name} wrote about “${l.title.slice(0, 80)}”`,
+        text: `${s.account.name}, a member of ${bank.name}, wrote to you about “${l.title}”:\n\n${body}\n\nAnswer them through Commonweal (they do not see your email address, and you do not see theirs):\n${link}\n`,
+      });
+    }
+    // The audit records who wrote to whom about what, not what they wrote.
+    await recordAudit(trx, actor, { action: 'timebank.message.sent', entityType: 'timebank_message', entityId: row.id, organisationId: l.organisation_id, after: { listingId: l.id, from: s.account.id, to: to.id, inReplyTo: replyTo } });
+    return { id: row.id };
+  });
 }

@@ -119,7 +119,21 @@ export interface TimebankActivitiesTable {
   created_at: Generated<Date>;
 }
 
+/** Migration 0029: a message between two members about a listing (the platform carries it; no address is shown). */
+export interface TimebankMessagesTable {
+  organisation_id: string;
+  bank_id: string;
+  id: Generated<string>;
+  listing_id: string;
+  from_account_id: string;
+  to_account_id: string;
+  in_reply_to: string | null;
+  body: string;
+  created_at: Generated<Date>;
+}
+
 export interface TimebankTables {
+  timebank_messages: TimebankMessagesTable;
   timebank_listings: TimebankListingsTable;
   timebank_exchanges: TimebankExchangesTable;
   timebank_activities: TimebankActivitiesTable;

@@ -340,7 +340,19 @@ export function voicePages(app: App, ctx: AppContext): void {
   app.post('/voice/alerts', { config: { access: 'signed-in' } }, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
     try {
-      await service.subscribe(db, request.actor, { scope: one(form.scope), value: one(form.value), minCriticality: one(form.minCriticality) });
+      // A choice among several matches carries the chosen one's value; otherwise what was typed is looked up by
+      // name, and several matches are offered as a choice (nobody is asked for an id or a code).
+      const scope = one(form.scope);
+      let value = one(form.choice) || one(form.value);
+      if (!one(form.choice) && (service.subscriptionScopes as readonly string[]).includes(scope ?? '')) {
+        const found = await service.alertTargets(db, scope as service.SubscriptionScope, (value ?? '').trim().slice(0, 200));
+        if (found.choices.length > 1) {
+          const errors = [{ field: 'choice', message: `${found.choices.length} matches for “${(value ?? '').trim()}”: choose one` }];
+          return reply.page('voice/views/alerts.njk', { subscriptions: await service.mySubscriptions(db, request.actor), values: form, choices: found.choices, errors }, { status: 400 });
+        }
+        if (found.choices.length === 1) value = found.choices[0]!.value;
+      }
+      await service.subscribe(db, request.actor, { scope, value, minCriticality: one(form.minCriticality) });
       return reply.redirect('/voice/alerts', 303);
     } catch (error) {
       const errors = formErrors(error);

@@ -3,8 +3,13 @@
 // the name of a small area.
 import type { Db } from '../platform/db.ts';
 import { areaNeed, listLocalAuthorities } from '../places/places.service.ts';
+import { findPlace, type AreaNeedView } from '../places/places.finder.ts';
 
-export interface PlaceRef { code: string; kind: 'local-authority' | 'small-area'; name: string; laCode: string }
+export interface PlaceRef {
+  code: string; kind: 'local-authority' | 'small-area'; name: string; laCode: string;
+  /** What a person reads: for a small area its ward then its name ("Byker (Newcastle upon Tyne 026C)"). */
+  label?: string;
+}
 
 const cache = new WeakMap<object, { at: number; list: { code: string; name: string }[] }>();
 const cacheMs = 10 * 60 * 1000;
@@ -28,8 +33,41 @@ export async function resolvePlace(db: Db, code: string): Promise<PlaceRef | nul
   const c = code.trim().toUpperCase();
   if (/^[ES]01[0-9]{6}$/.test(c)) {
     const a = await areaNeed(db, c);
-    return a ? { code: a.code, kind: 'small-area', name: a.name, laCode: a.localAuthority.code } : null;
+    return a ? { code: a.code, kind: 'small-area', name: a.name, label: a.label, laCode: a.localAuthority.code } : null;
   }
   const la = (await localAuthorityChoices(db)).find((l) => l.code === c);
   return la ? { code: la.code, kind: 'local-authority', name: la.name, laCode: la.code } : null;
+}
+
+/**
+ * The places a person may mean by what they typed ("NE6 1AA", "Byker", "Gateshead", a code), through the
+ * place finder: a postcode → its small area; a local authority or small area → itself; a ward → its local
+ * authority and its small areas; other names → the local authorities and small areas that match. `summary` is
+ * the finder's sentence, for when nothing matches.
+ */
+export async function placeChoices(db: Db, text: string): Promise<{ choices: PlaceRef[]; summary: string; invalid?: string }> {
+  const found = await findPlace(db, text, { limit: 10 });
+  const small = (a: AreaNeedView): PlaceRef => ({ code: a.code, kind: 'small-area', name: a.name, label: a.label, laCode: a.localAuthority.code });
+  const la = (l: { code: string; name: string }): PlaceRef => ({ code: l.code, kind: 'local-authority', name: l.name, laCode: l.code });
+  const choices: PlaceRef[] = [];
+  switch (found.kind) {
+    case 'invalid': return { choices, summary: found.summary, invalid: found.message };
+    case 'postcode': choices.push(small(found.area)); break;
+    case 'postcode-elsewhere': if (found.localAuthority) { const r = await resolvePlace(db, found.localAuthority.code); if (r) choices.push(r); } break;
+    case 'postcode-unknown': if (found.sector) choices.push(...found.sector.areas.map(small)); break;
+    case 'sector': case 'outward': choices.push(...found.areas.map(small)); break;
+    case 'area': choices.push(small(found.area)); break;
+    case 'local-authority': choices.push(la(found.localAuthority)); break;
+    case 'names':
+      choices.push(...found.localAuthorities.map(la));
+      for (const w of found.wards) {
+        if (w.localAuthority) choices.push(la(w.localAuthority));
+        choices.push(...w.areas.map(small));
+      }
+      choices.push(...found.areas.map(small));
+      break;
+    default: break;
+  }
+  const seen = new Set<string>();
+  return { choices: choices.filter((c) => !seen.has(c.code) && seen.add(c.code)).slice(0, 30), summary: found.summary };
 }

@@ -59,6 +59,12 @@ export async function findServiceByName(db: Db, organisationId: string, name: st
     .where(sql`lower(name)`, '=', name.toLowerCase()).executeTakeFirst()) ?? null;
 }
 
+/** Services whose name contains the text (case-insensitive), by name; at most `limit`. */
+export async function servicesNamed(db: Db, text: string, limit = 20): Promise<ServiceRow[]> {
+  const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db.selectFrom('voice_services').selectAll().where(sql`lower(name)`, 'like', pattern).orderBy('name').orderBy('id').limit(limit).execute();
+}
+
 export async function listServices(db: Db, filter: { organisationId?: string; area?: string; ids?: string[] } = {}): Promise<ServiceRow[]> {
   let q = db.selectFrom('voice_services as s').selectAll('s').orderBy('s.name');
   if (filter.organisationId) q = q.where('s.organisation_id', '=', filter.organisationId);

@@ -14,10 +14,10 @@ import { enqueueEmail } from '../platform/outbox.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import { requireOrganisationRole } from '../platform/auth/policy.ts';
 import { hasRole, findUserById, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
-import { findOrganisation, getOrganisation, organisationNames } from '../organisations/organisations.service.ts';
+import { findOrganisation, getOrganisation, organisationNames, searchOrganisations } from '../organisations/organisations.service.ts';
 import * as repo from './voice.repository.ts';
 import { canonicalEmail, countWords, normalisePostcode, normaliseTag } from './voice.rules.ts';
-import { resolvePlace, type PlaceRef } from './voice.places.ts';
+import { placeChoices, resolvePlace, type PlaceRef } from './voice.places.ts';
 import { decisionTypes, type DecisionType } from './voice.table.ts';
 import { noticeResponseToModerate, noticeStoryToAnswer, noticeStoryToModerate } from './voice.work.ts';
 
@@ -732,6 +732,7 @@ export async function feedContent(db: Db, scope: FeedScope) {
 // Alerts
 
 export const subscriptionScopes = ['all', 'service', 'organisation', 'area', 'tag'] as const;
+export type SubscriptionScope = (typeof subscriptionScopes)[number];
 
 /**
  * Subscribes a signed-in person to email alerts for new stories and responses in a scope. A minimum
@@ -752,22 +753,11 @@ export async function subscribe(db: Db, actor: Actor, input: { scope?: unknown; 
   let value = '';
   let label = 'All new stories and responses';
   let organisationId: string | null = null;
-  if (scope === 'service') {
-    const s = await getService(db, rawValue).catch(() => null);
-    if (!s) throw AppError.validation([{ field: 'value', message: 'Choose a service' }]);
-    value = s.id; label = `${s.name} (${s.organisationName})`; organisationId = s.organisationId;
-  } else if (scope === 'organisation') {
-    const o = await findOrganisation(db, rawValue);
-    if (!o) throw AppError.validation([{ field: 'value', message: 'Choose an organisation' }]);
-    value = o.id; label = o.name; organisationId = o.id;
-  } else if (scope === 'area') {
-    const p = rawValue ? await resolvePlace(db, rawValue) : null;
-    if (!p) throw AppError.validation([{ field: 'value', message: 'Give a local authority or small area code, like E08000021' }]);
-    value = p.code; label = p.name;
-  } else if (scope === 'tag') {
-    const t = normaliseTag(rawValue);
-    if (!t) throw AppError.validation([{ field: 'value', message: 'Give a tag' }]);
-    value = t; label = `Tagged ${t}`;
+  if (scope !== 'all') {
+    const target = await alertTargets(db, scope, rawValue);
+    if (target.choices.length !== 1) throw AppError.validation([{ field: 'value', message: target.choices.length ? `${target.choices.length} ${scopeWords[scope].many} match “${rawValue}”: choose one` : target.message }]);
+    const chosen = target.choices[0]!;
+    value = chosen.value; label = chosen.label; organisationId = chosen.organisationId;
   }
   if (minCriticality !== null && !(await isModerator(db, actor)) && !(organisationId && (await isStaffOf(db, actor, organisationId)))) {
     throw new AppError('forbidden', 'Only staff of the organisation and moderators can filter alerts by criticality', { fieldErrors: [{ field: 'minCriticality', message: 'Only staff of the organisation and moderators can filter by criticality' }] });
@@ -777,6 +767,56 @@ export async function subscribe(db: Db, actor: Actor, input: { scope?: unknown; 
     await recordAudit(trx, actor, { action: 'voice.subscription.saved', entityType: 'voice_subscription', entityId: row.id, organisationId, after: { scope, value, minCriticality } });
     return { id: row.id, scope, value, label, minCriticality };
   });
+}
+
+export interface AlertTarget { value: string; label: string; organisationId: string | null }
+
+const scopeWords: Record<Exclude<(typeof subscriptionScopes)[number], 'all'>, { many: string; none: string }> = {
+  service: { many: 'services', none: 'Enter the name of a service, like Libraries' },
+  organisation: { many: 'organisations', none: 'Enter the name of an organisation, like Newcastle City Council' },
+  area: { many: 'places', none: 'Enter a postcode, like NE6 1AA, or the name of a place, like Byker or Gateshead' },
+  tag: { many: 'tags', none: 'Enter a tag, like recycling' },
+};
+
+/**
+ * What an alert's "which one" may mean, from what a person typed: a service or organisation by its name (or the
+ * value a choice on the page carries), a place through the place finder (a postcode, a ward, a town, a local
+ * authority), or a tag. One choice is the answer; several are offered on the page to choose from; none comes
+ * with a message for the field saying what to enter.
+ */
+export async function alertTargets(db: Db, scope: (typeof subscriptionScopes)[number], text: string): Promise<{ choices: AlertTarget[]; message: string }> {
+  if (scope === 'all') return { choices: [{ value: '', label: 'All new stories and responses', organisationId: null }], message: '' };
+  const words = scopeWords[scope];
+  if (!text) return { choices: [], message: words.none };
+  if (scope === 'service') {
+    const exact = isUuid(text) ? await repo.findService(db, text.toLowerCase()) : null;
+    let rows = exact ? [exact] : await repo.servicesNamed(db, text);
+    const same = rows.filter((r) => r.name.toLowerCase() === text.toLowerCase());
+    if (same.length === 1) rows = same;
+    const views = await presentServices(db, rows);
+    return { choices: views.map((s) => ({ value: s.id, label: `${s.name} (${s.organisationName})`, organisationId: s.organisationId })), message: `No service is called “${text}”. ${words.none}` };
+  }
+  if (scope === 'organisation') {
+    const o = await findOrganisation(db, text);
+    if (o) return { choices: [{ value: o.id, label: o.name, organisationId: o.id }], message: '' };
+    let items = (await searchOrganisations(db, { q: text, pageSize: 20 })).items;
+    const same = items.filter((i) => i.name.toLowerCase() === text.toLowerCase());
+    if (same.length === 1) items = same;
+    return { choices: items.map((i) => ({ value: i.id, label: i.name, organisationId: i.id })), message: `No organisation is called “${text}”. ${words.none}` };
+  }
+  if (scope === 'area') {
+    const exact = await resolvePlace(db, text);
+    if (exact) return { choices: [{ value: exact.code, label: exact.kind === 'small-area' ? `${exact.label ?? exact.name}, a small area` : exact.name, organisationId: null }], message: '' };
+    const found = await placeChoices(db, text);
+    const named = found.choices.filter((p) => p.kind === 'local-authority' && p.name.toLowerCase() === text.toLowerCase());
+    if (named.length === 1) found.choices = named;
+    return {
+      choices: found.choices.map((p) => ({ value: p.code, label: p.kind === 'local-authority' ? p.name : `${p.label ?? p.name}, a small area`, organisationId: null })),
+      message: found.invalid ?? `${found.summary} ${words.none}`,
+    };
+  }
+  const t = normaliseTag(text);
+  return { choices: t ? [{ value: t, label: `Tagged ${t}`, organisationId: null }] : [], message: words.none };
 }
 
 export async function unsubscribe(db: Db, actor: Actor, id: string): Promise<void> {

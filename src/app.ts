@@ -9,6 +9,7 @@ import { allModules } from './modules.ts';
 import { purgeExpiredSessions } from './platform/auth/auth.service.ts';
 import { smtpTransport, startOutboxDelivery } from './platform/outbox.delivery.ts';
 import { startDraftExpiry } from './platform/drafts.ts';
+import { purgeRateLimits } from './platform/rate-limit-store.ts';
 
 /** The app's logger. A request is logged by its method, address and URL, with every secret in the URL redacted. */
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
@@ -53,7 +54,9 @@ export async function serve(ctx: AppContext): Promise<{ app: App; stop: () => Pr
   const stopDelivery = ctx.config.smtpUrl
     ? startOutboxDelivery(ctx.db, smtpTransport(ctx.config.smtpUrl), ctx.config.mailFrom, ctx.log)
     : null;
-  const purge = setInterval(() => void purgeExpiredSessions(ctx.db).catch((err) => ctx.log.error({ err }, 'session purge')), 3600_000);
+  await purgeRateLimits(ctx.db);
+  // Every process purges; a DELETE of what has expired is the same work whichever process does it first.
+  const purge = setInterval(() => void Promise.all([purgeExpiredSessions(ctx.db), purgeRateLimits(ctx.db)]).catch((err) => ctx.log.error({ err }, 'session purge')), 3600_000);
   purge.unref();
   // Upload drafts past their expiry are cleaned up by every server process; each takes drafts no other holds.
   const stopDraftExpiry = startDraftExpiry(ctx.db, ctx.log);

@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from './platform/config.ts';
-import type { DatabaseHandle } from './platform/db.ts';
+import { openPostgres, type DatabaseHandle } from './platform/db.ts';
+import { routedDatabase } from './platform/replica.ts';
 import { migrateOrCheck, openDatabaseForApp, roleWarning } from './platform/roles.ts';
 import { buildApp } from './platform/http.ts';
 import { redactUrl } from './platform/redact.ts';
@@ -33,6 +34,14 @@ export async function createContext(config: Config, log: Logger = createLogger(c
   const db = opened.handle;
   const { applied } = opened;
   if (applied.length) log.info({ applied }, 'database migrated');
+  // DATABASE_REPLICA_URL: anonymous GETs read from the standby (platform/replica.ts); all else from the primary.
+  if (config.databaseReplicaUrl && db.pool) {
+    const replica = openPostgres(config.databaseReplicaUrl, { max: config.databasePoolSize, role: config.databaseAppRole, onIdleError: () => {} });
+    const routed = routedDatabase(db.pool, replica.pool!);
+    db.db = routed.db;
+    db.close = () => routed.db.destroy();
+    log.info({ replica: replica.location }, 'anonymous reads go to the replica');
+  }
   return { db: db.db, handle: db, config, log, lookups: {} };
 }
 

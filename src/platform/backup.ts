@@ -17,7 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { openPGliteFrom, redactUrl, type Engine } from './db.ts';
+import { redactUrl, type Engine } from './db.ts';
 import { AppError } from './errors.ts';
 
 const magic = 'COMMONWEAL-BACKUP 1';
@@ -107,27 +107,24 @@ async function sha256OfFile(path: string, start = 0): Promise<{ sha256: string; 
 /** Backs up the PGlite data folder `dataDir` (the server must not be running on it) to `to`. */
 export async function backupPGlite(dataDir: string, to: string, progress: Progress = () => {}): Promise<BackupHeader> {
   if (!existsSync(join(dataDir, 'PG_VERSION'))) throw refuse('data-dir', `${dataDir} holds no Commonweal database to back up`);
-  progress('opening the database');
-  const handle = await openPGliteFrom({ dataDir });
+  const tmp = join(dirname(resolve(to)), `.${basename(to)}.payload-${randomBytes(4).toString('hex')}`);
   try {
-    const migrations = (await handle.pglite!.query<{ name: string }>(`SELECT name FROM kysely_migration ORDER BY name`).catch(() => ({ rows: [] as { name: string }[] }))).rows.map((r) => r.name);
     progress('dumping the data folder');
-    const dump = Buffer.from(await (await handle.pglite!.dumpDataDir('gzip')).arrayBuffer());
-    const header: BackupHeader = {
-      engine: 'pglite', createdAt: new Date().toISOString(), migrations, payloadBytes: dump.length,
-      sha256: createHash('sha256').update(dump).digest('hex'),
-    };
-    const tmp = join(dirname(resolve(to)), `.${basename(to)}.payload-${randomBytes(4).toString('hex')}`);
-    try {
-      writeFileSync(tmp, dump);
-      progress(`writing ${to} (${(dump.length / 1048576).toFixed(1)} MB)`);
-      await writeBackupFile(to, header, tmp);
-    } finally {
-      rmSync(tmp, { force: true });
-    }
+    const migrations = await inPGliteWorker<string[]>(`
+      const db = new PGlite({ dataDir: workerData.dataDir });
+      await db.waitReady;
+      const { rows } = await db.query('SELECT name FROM kysely_migration ORDER BY name').catch(() => ({ rows: [] }));
+      const dump = await db.dumpDataDir('gzip');
+      require('node:fs').writeFileSync(workerData.tmp, Buffer.from(await dump.arrayBuffer()));
+      await db.close();
+      return rows.map((r) => r.name);`, { dataDir, tmp });
+    const { sha256, bytes } = await sha256OfFile(tmp);
+    const header: BackupHeader = { engine: 'pglite', createdAt: new Date().toISOString(), migrations, payloadBytes: bytes, sha256 };
+    progress(`writing ${to} (${(bytes / 1048576).toFixed(1)} MB)`);
+    await writeBackupFile(to, header, tmp);
     return header;
   } finally {
-    await handle.close();
+    rmSync(tmp, { force: true });
   }
 }
 
@@ -266,14 +263,18 @@ export async function restorePostgres(from: string, url: string, options: { repl
     await pipeline(createReadStream(from, { start: offset }), createWriteStream(tmp));
     let done = 0;
     const tables = await countDumpTables(pgRestore, tmp);
-    progress(`restoring ${tables} tables`);
-    await runTool(pgRestore, [
-      '--single-transaction', '--exit-on-error', '--no-owner', '--no-privileges', '--verbose',
-      ...(options.replace ? ['--clean', '--if-exists'] : []), `--dbname=${url}`, tmp,
-    ], process.env, (line) => {
-      const table = /processing data for table "?([\w."]+)"?/.exec(line)?.[1];
-      if (table) progress(`restoring ${table.replace(/"/g, '')} (${(done += 1)}/${tables})`);
-    });
+    if (options.replace) {
+      // pg_restore --clean cannot drop a partition's inherited constraints (spend_lines): the schema is dropped
+      // and made again instead, in the one transaction that restores, so a failure leaves the old database.
+      progress(`replacing the database with ${tables} tables`);
+      await replaceWithDump(pgRestore, url, tmp);
+    } else {
+      progress(`restoring ${tables} tables`);
+      await runTool(pgRestore, ['--single-transaction', '--exit-on-error', '--no-owner', '--no-privileges', '--verbose', `--dbname=${url}`, tmp], process.env, (line) => {
+        const table = /processing data for table "?([\w."]+)"?/.exec(line)?.[1];
+        if (table) progress(`restoring ${table.replace(/"/g, '')} (${(done += 1)}/${tables})`);
+      });
+    }
     return header;
   } finally {
     rmSync(tmp, { force: true });
@@ -281,38 +282,75 @@ export async function restorePostgres(from: string, url: string, options: { repl
 }
 
 /**
- * Loads a dumped data folder into the empty folder `dataDir` and returns how many migrations it holds. It runs
- * in a worker thread that is ended afterwards: a PGlite that loaded a dump into a folder keeps the process
- * alive after it is closed (seen with PGlite 0.5), and the worker's memory goes with it.
+ * Runs `body` (the text of an async function of PGlite, workerData and require) in a worker thread that is
+ * ended afterwards. PGlite on a data folder can keep the process alive after it is closed (seen with 0.5 after
+ * loading or dumping a data folder), and the worker's memory goes with it.
  */
-async function loadPGliteDataDir(dataDir: string, from: string, offset: number): Promise<number> {
+async function inPGliteWorker<T>(body: string, data: Record<string, unknown>): Promise<T> {
   const code = `
     const { workerData, parentPort } = require('node:worker_threads');
-    const { readFileSync } = require('node:fs');
     import(workerData.module).then(async ({ PGlite }) => {
       try {
-        const loadDataDir = new Blob([readFileSync(workerData.from).subarray(workerData.offset)]);
-        const db = new PGlite({ dataDir: workerData.dataDir, loadDataDir });
-        await db.waitReady;
-        const { rows } = await db.query('SELECT count(*)::int AS n FROM kysely_migration');
-        await db.close();
-        parentPort.postMessage({ migrations: rows[0].n });
+        const result = await (async () => { ${body} })();
+        parentPort.postMessage({ result });
       } catch (error) {
         parentPort.postMessage({ error: String(error && error.message || error) });
       }
     });`;
-  const worker = new Worker(code, { eval: true, workerData: { module: import.meta.resolve('@electric-sql/pglite'), dataDir, from, offset } });
+  const worker = new Worker(code, { eval: true, workerData: { module: import.meta.resolve('@electric-sql/pglite'), ...data } });
   try {
-    const answer = await new Promise<{ migrations?: number; error?: string }>((done, fail) => {
+    const answer = await new Promise<{ result?: T; error?: string }>((done, fail) => {
       worker.once('message', done);
       worker.once('error', fail);
-      worker.once('exit', (exit) => fail(new Error(`Loading the backup stopped (worker exit ${exit})`)));
+      worker.once('exit', (exit) => fail(new Error(`The database worker stopped (exit ${exit})`)));
     });
-    if (answer.error !== undefined) throw new AppError('unprocessable', `The backup's data folder does not load: ${answer.error}. Nothing was restored.`);
-    return answer.migrations!;
+    if (answer.error !== undefined) throw new AppError('unprocessable', answer.error);
+    return answer.result as T;
   } finally {
     await worker.terminate();
   }
+}
+
+/** Loads a dumped data folder into the empty folder `dataDir` and returns how many migrations it holds. */
+async function loadPGliteDataDir(dataDir: string, from: string, offset: number): Promise<number> {
+  try {
+    return await inPGliteWorker<number>(`
+      const loadDataDir = new Blob([require('node:fs').readFileSync(workerData.from).subarray(workerData.offset)]);
+      const db = new PGlite({ dataDir: workerData.dataDir, loadDataDir });
+      await db.waitReady;
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM kysely_migration');
+      await db.close();
+      return rows[0].n;`, { dataDir, from, offset });
+  } catch (error) {
+    throw new AppError('unprocessable', `The backup's data folder does not load: ${(error as Error).message}. Nothing was restored.`);
+  }
+}
+
+/** `DROP SCHEMA public CASCADE`, then the dump as SQL, through psql in one transaction that stops at an error. */
+async function replaceWithDump(pgRestore: string, url: string, file: string): Promise<void> {
+  const psql = await new Promise<boolean>((done) => {
+    const child = spawn('psql', ['--version'], { stdio: 'ignore' });
+    child.on('error', () => done(false));
+    child.on('close', (code) => done(code === 0));
+  });
+  if (!psql) throw new AppError('unprocessable', 'psql is not on PATH: restore --replace on a server needs it (Debian: apt-get install postgresql-client); or restore into an empty database');
+  await new Promise<void>((done, fail) => {
+    const restore = spawn(pgRestore, ['--no-owner', '--no-privileges', '--file=-', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const apply = spawn('psql', ['--no-psqlrc', '--quiet', '--single-transaction', '--set=ON_ERROR_STOP=1', `--dbname=${url}`, '--file=-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let errors = '';
+    restore.stderr.on('data', (d) => (errors += d));
+    apply.stderr.on('data', (d) => (errors += d));
+    apply.stdin.write('DROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\n');
+    restore.stdout.pipe(apply.stdin);
+    let restoreCode: number | null = null;
+    restore.on('close', (code) => (restoreCode = code));
+    restore.on('error', fail);
+    apply.on('error', fail);
+    apply.on('close', (code) => {
+      if (code === 0 && restoreCode === 0) done();
+      else fail(new AppError('unprocessable', `Replacing the database failed (pg_restore ${restoreCode}, psql ${code}); the database is as it was: ${errors.split('\n').filter((l) => /ERROR|error/.test(l)).slice(0, 3).join(' | ') || errors.slice(0, 500)}`));
+    });
+  });
 }
 
 async function countDumpTables(pgRestore: string, file: string): Promise<number> {

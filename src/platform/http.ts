@@ -22,6 +22,7 @@ import { listenForAuthChanges, TokenCache } from './auth/token-cache.ts';
 import { inboxCount } from './inbox.ts';
 import { isUnavailable } from './db.ts';
 import pg from 'pg';
+import { replicaReads } from './replica.ts';
 import { answerMetricsCalls, observeRequest, renderMetrics, watchPool } from './metrics.ts';
 import { postgresRateLimitStore } from './rate-limit-store.ts';
 import { removeAbandonedUploads, RequestUploads, UploadSlots } from './uploads.ts';
@@ -164,6 +165,16 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     schemaController: { compilersFactory: { buildValidator } } as unknown as FastifyServerOptions['schemaController'],
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // An anonymous GET may be answered from the replica (DATABASE_REPLICA_URL; platform/replica.ts): nobody is
+  // signed in to expect their own writes, and a page that must write (a form's session) writes to the primary.
+  // First of the hooks, so the whole request runs in its scope.
+  if (config.databaseReplicaUrl) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      const anonymous = request.method === 'GET' && request.headers.authorization === undefined && !(request.headers.cookie ?? '').includes(`${sessionCookie}=`);
+      if (anonymous) replicaReads(done);
+      else done();
+    });
+  }
   const uploadSlots = new UploadSlots(config.uploadsPerClient, config.uploadsTotal);
   removeAbandonedUploads();
 

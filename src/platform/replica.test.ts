@@ -16,7 +16,7 @@ describe('reads from a replica', { skip: !process.env.DATABASE_URL && 'needs DAT
   let app: App;
   before(async () => {
     replica = await openTestDatabase('postgres');
-    await createOrganisation(replica.db, cliActor, { name: 'Only On The Replica Trust' });
+    await createOrganisation(replica.db, cliActor, { name: 'Only On The Replica Trust', legalForm: 'charitable-company' });
     const readOnly = new URL(replica.url!);
     readOnly.searchParams.set('options', '-c default_transaction_read_only=on');
     ctx = await openTestContext('postgres', { DATABASE_REPLICA_URL: readOnly.toString() });

@@ -134,3 +134,62 @@ describe('three app processes on one PostgreSQL database', { skip: !process.env.
     }
   });
 });
+
+describe('serve --workers 3', { skip: !process.env.DATABASE_URL && 'needs DATABASE_URL (a PostgreSQL server)' }, () => {
+  let handle: DatabaseHandle & { url?: string; ownerUrl?: string };
+  let child: ChildProcess;
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  before(async () => {
+    handle = await openTestDatabase('postgres');
+    child = spawn(process.execPath, [bin, 'serve', '--workers', '3', '--port', String(port), '--host', '127.0.0.1'], {
+      env: { ...process.env, DATABASE_URL: handle.url, DATABASE_OWNER_URL: handle.ownerUrl, LOG_LEVEL: 'error', COMMONWEAL_DATA_DIR: undefined },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    await waitForHealth(port, child, () => out);
+    // Every worker listening: the primary hands each new connection to the next.
+    for (let i = 0; i < 60; i += 1) {
+      if (/^commonweal_processes 3$/m.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+  after(async () => {
+    if (child && child.exitCode === null) {
+      await new Promise<void>((done) => {
+        const force = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          done();
+        });
+        child.kill('SIGTERM');
+      });
+    }
+    await handle?.close();
+  });
+
+  it('serves from three processes whose /metrics add up, and whose sign-in limit is one', async () => {
+    const page = await fetch(`http://127.0.0.1:${port}/sign-in`, { headers: { connection: 'close' } });
+    const cookie = (page.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i += 1) {
+      const res = await fetch(`http://127.0.0.1:${port}/sign-in`, {
+        method: 'POST', redirect: 'manual',
+        headers: { cookie, connection: 'close', 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrf!, email: 'nobody@example.org', password: 'not a password' }).toString(),
+      });
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    assert.equal(statuses[10], 429, `${statuses}`);
+    assert.equal(statuses.slice(0, 10).filter((s) => s === 429).length, 0, `${statuses}`);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /^commonweal_processes 3$/m);
+    assert.match(metrics, /^commonweal_http_requests_total\{method="POST",route="\/sign-in",status="429"\} 1$/m);
+    const answered = [...metrics.matchAll(/^commonweal_http_requests_total\{method="POST",route="\/sign-in",status="(\d+)"\} (\d+)$/gm)]
+      .reduce((n, m) => n + Number(m[2]), 0);
+    assert.equal(answered, 11, 'every worker\'s count is in the one scrape');
+  });
+});

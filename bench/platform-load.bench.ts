@@ -24,7 +24,7 @@ await admin.query(`CREATE DATABASE ${name}`);
 await admin.end();
 
 const kinds: Record<string, string[]> = {
-  page: ['/', '/organisations', '/spend', '/voice/stories', '/voice/petitions', '/timebank', '/commissioning', '/outcomes', '/places'],
+  page: ['/', '/organisations', '/spend', '/voice', '/voice/petitions', '/timebank', '/commissioning', '/outcomes', '/places'],
   api: ['/api/v1/organisations?q=newcastle', '/api/v1/spend/publishers', '/api/v1/voice/stories', '/api/v1/voice/petitions', '/api/v1/commissioning/opportunities', '/api/v1/places/local-authorities'],
 };
 
@@ -54,6 +54,7 @@ try {
       await new Promise((r) => setTimeout(r, 2000 * workers));
       const times: Record<string, number[]> = { page: [], api: [] };
       let errors = 0;
+      const failures = new Map<string, number>();
       let sent = 0;
       const until = performance.now() + seconds * 1000;
       await Promise.all(Array.from({ length: connections }, async (_, c) => {
@@ -65,15 +66,19 @@ try {
           try {
             const res = await fetch(`http://127.0.0.1:${port}${path}`);
             await res.arrayBuffer();
-            if (res.status !== 200) errors += 1;
-          } catch {
+            if (res.status !== 200) {
+              errors += 1;
+              failures.set(`${res.status} ${path}`, (failures.get(`${res.status} ${path}`) ?? 0) + 1);
+            }
+          } catch (error) {
             errors += 1;
+            failures.set(`${(error as Error).message} ${path}`, (failures.get(`${(error as Error).message} ${path}`) ?? 0) + 1);
           }
           times[kind]!.push(performance.now() - started);
           sent += 1;
         }
       }));
-      const line = [`${workers} process${workers > 1 ? 'es' : ''}: ${(sent / seconds).toFixed(0)} requests/s, ${errors} errors`,
+      const line = [`${workers} process${workers > 1 ? 'es' : ''}: ${(sent / seconds).toFixed(0)} requests/s, ${errors} errors${failures.size ? ` (${[...failures].map(([k, n]) => `${k}: ${n}`).join('; ')})` : ''}`,
         ...Object.entries(times).map(([k, xs]) => {
           xs.sort((a, b) => a - b);
           return `  ${k.padEnd(5)} n=${xs.length} p50 ${percentile(xs, 0.5).toFixed(1)} ms, p95 ${percentile(xs, 0.95).toFixed(1)} ms, p99 ${percentile(xs, 0.99).toFixed(1)} ms`;

@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import type { Config } from './platform/config.ts';
-import type { DatabaseHandle } from './platform/db.ts';
+import { openPostgres, type DatabaseHandle } from './platform/db.ts';
+import { routedDatabase } from './platform/replica.ts';
 import { migrateOrCheck, openDatabaseForApp, roleWarning } from './platform/roles.ts';
 import { buildApp } from './platform/http.ts';
 import { redactUrl } from './platform/redact.ts';
@@ -9,6 +10,7 @@ import { allModules } from './modules.ts';
 import { purgeExpiredSessions } from './platform/auth/auth.service.ts';
 import { smtpTransport, startOutboxDelivery } from './platform/outbox.delivery.ts';
 import { startDraftExpiry } from './platform/drafts.ts';
+import { purgeRateLimits } from './platform/rate-limit-store.ts';
 
 /** The app's logger. A request is logged by its method, address and URL, with every secret in the URL redacted. */
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
@@ -32,6 +34,14 @@ export async function createContext(config: Config, log: Logger = createLogger(c
   const db = opened.handle;
   const { applied } = opened;
   if (applied.length) log.info({ applied }, 'database migrated');
+  // DATABASE_REPLICA_URL: anonymous GETs read from the standby (platform/replica.ts); all else from the primary.
+  if (config.databaseReplicaUrl && db.pool) {
+    const replica = openPostgres(config.databaseReplicaUrl, { max: config.databasePoolSize, role: config.databaseAppRole, onIdleError: () => {} });
+    const routed = routedDatabase(db.pool, replica.pool!);
+    db.db = routed.db;
+    db.close = () => routed.db.destroy();
+    log.info({ replica: replica.location }, 'anonymous reads go to the replica');
+  }
   return { db: db.db, handle: db, config, log, lookups: {} };
 }
 
@@ -53,7 +63,9 @@ export async function serve(ctx: AppContext): Promise<{ app: App; stop: () => Pr
   const stopDelivery = ctx.config.smtpUrl
     ? startOutboxDelivery(ctx.db, smtpTransport(ctx.config.smtpUrl), ctx.config.mailFrom, ctx.log)
     : null;
-  const purge = setInterval(() => void purgeExpiredSessions(ctx.db).catch((err) => ctx.log.error({ err }, 'session purge')), 3600_000);
+  await purgeRateLimits(ctx.db);
+  // Every process purges; a DELETE of what has expired is the same work whichever process does it first.
+  const purge = setInterval(() => void Promise.all([purgeExpiredSessions(ctx.db), purgeRateLimits(ctx.db)]).catch((err) => ctx.log.error({ err }, 'session purge')), 3600_000);
   purge.unref();
   // Upload drafts past their expiry are cleaned up by every server process; each takes drafts no other holds.
   const stopDraftExpiry = startDraftExpiry(ctx.db, ctx.log);

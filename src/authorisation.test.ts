@@ -624,7 +624,8 @@ async function buildWorld(ctx: AppContext) {
   };
 }
 
-/** A fingerprint of every table's rows (sessions and tokens without their last-used times, which any request moves). */
+/** A fingerprint of every table's rows (sessions and tokens without their last-used times, which any request moves;
+ * rate-limit counters, which count refused requests too). */
 async function snapshot(ctx: AppContext): Promise<Record<string, string>> {
   const { rows: tables } = await sql<{ name: string }>`
     SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -633,6 +634,7 @@ async function snapshot(ctx: AppContext): Promise<Record<string, string>> {
   const source: Record<string, string> = {
     sessions: '(SELECT id_hash, user_id FROM sessions WHERE user_id IS NOT NULL)',
     api_tokens: '(SELECT id, user_id, name, token_hash, revoked_at FROM api_tokens)',
+    platform_rate_limits: '(SELECT 1 WHERE false)',
   };
   const columns = tables.map(({ name }) => `(SELECT md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) FROM ${source[name] ?? `"${name}"`} x) AS "${name}"`);
   const { rows } = await sql.raw<Record<string, string>>(`SELECT ${columns.join(', ')}`).execute(ctx.db);

@@ -1,4 +1,6 @@
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
+import { serveCluster } from './platform/workers.ts';
 import { loadConfig, type Config } from './platform/config.ts';
 import { isAppError } from './platform/errors.ts';
 import type { AppContext, CliCommand } from './platform/module.ts';
@@ -16,8 +18,8 @@ const builtins: CliCommand[] = [
   {
     name: ['serve'],
     summary: 'Serve Commonweal over HTTP (migrates first)',
-    usage: 'commonweal serve [--port 3000] [--host 0.0.0.0] [--seed-demo] [--data-dir DIR]',
-    options: { port: { type: 'string' }, host: { type: 'string' }, 'seed-demo': { type: 'boolean' } },
+    usage: 'commonweal serve [--port 3000] [--host 0.0.0.0] [--seed-demo] [--workers N] [--data-dir DIR]',
+    options: { port: { type: 'string' }, host: { type: 'string' }, 'seed-demo': { type: 'boolean' }, workers: { type: 'string' } },
     needsDatabase: false,
     async run() {
       throw new Error('handled in main');
@@ -119,17 +121,44 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger({ logLevel: command.name[0] === 'serve' ? config.logLevel : process.env.LOG_LEVEL ?? 'warn' });
 
   let ctx: AppContext | null = null;
+  // `serve --workers N`: this process migrates (and seeds), then N worker processes serve on the one port.
+  if (command.name[0] === 'serve' && values.workers !== undefined && cluster.isPrimary) {
+    const workers = Number(values.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+      process.stderr.write(`--workers must be a whole number from 1 to 64, got "${values.workers}"\n`);
+      return 2;
+    }
+    if (workers > 1 && !config.databaseUrl) {
+      process.stderr.write('--workers needs a PostgreSQL server (DATABASE_URL): PGlite is one database in one process\n');
+      return 2;
+    }
+    try {
+      const prepared = await createContext(config, log);
+      if (values['seed-demo']) await seedDemo(prepared);
+      await prepared.handle.close();
+    } catch (error) {
+      process.stderr.write(`Error: ${(error as Error).message}\n`);
+      return 1;
+    }
+    return serveCluster(workers, config, log);
+  }
   try {
     // A server on PGlite runs for long: its WebAssembly is worth compiling for speed and memory from the start.
     if (command.name[0] === 'serve' && !config.databaseUrl && !config.pgliteBaselineCompiler) optimisePGliteCode();
+    // A command that opens its own connection (backup, restore) is given the configuration only.
+    if (command.needsDatabase === false && command.name[0] !== 'serve') {
+      const result = await command.run({ config, log, lookups: {} } as unknown as AppContext, { values, positionals, stdin: readStdin });
+      print(result, json);
+      return 0;
+    }
     ctx = await createContext(config, log);
     if (command.name[0] === 'serve') {
-      if (values['seed-demo']) await seedDemo(ctx);
+      if (values['seed-demo'] && !cluster.isWorker) await seedDemo(ctx);
       const { stop } = await serve(ctx);
       const where = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
-      log.info({ engine: ctx.handle.engine, data: ctx.handle.location }, `Commonweal is serving at ${where}`);
+      log.info({ engine: ctx.handle.engine, data: ctx.handle.location, ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}) }, `Commonweal is serving at ${where}`);
       // The logs are JSON for machines; a person at a terminal also gets one plain line.
-      if (process.stderr.isTTY) process.stderr.write(`\nCommonweal is serving at ${where} (${ctx.handle.engine === 'pglite' ? `PGlite in ${ctx.handle.location}` : ctx.handle.location}). Ctrl-C stops it.\n\n`);
+      if (process.stderr.isTTY && !cluster.isWorker) process.stderr.write(`\nCommonweal is serving at ${where} (${ctx.handle.engine === 'pglite' ? `PGlite in ${ctx.handle.location}` : ctx.handle.location}). Ctrl-C stops it.\n\n`);
       await new Promise<void>((resolve) => {
         const shutdown = () => resolve();
         process.once('SIGINT', shutdown);

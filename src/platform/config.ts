@@ -43,6 +43,11 @@ export interface Config {
   /** Days an upload waits as a draft for its publisher to check and publish it before it expires and is
    * cleaned up (COMMONWEAL_DRAFT_DAYS; default 14). */
   draftDays: number;
+  /** A PostgreSQL hot standby (DATABASE_REPLICA_URL): /healthz reports it beside the primary. */
+  databaseReplicaUrl: string | null;
+  /** The bearer token /metrics asks for (METRICS_TOKEN); without one, /metrics answers only the machine itself
+   * (a connection from a loopback address, whatever TRUST_PROXY says). */
+  metricsToken: string | null;
 }
 
 export interface ConfigOverrides {
@@ -122,6 +127,12 @@ function roleFrom(value: string | undefined): string | null {
   return value;
 }
 
+function metricsTokenFrom(value: string | undefined): string | null {
+  if (!value) return null;
+  if (value.length < 16 || /\s/.test(value)) throw new Error('METRICS_TOKEN must be at least 16 characters with no spaces');
+  return value;
+}
+
 /** Reads the configuration from environment variables, with command-line overrides taking precedence. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): Config {
   const port = overrides.port ?? intFrom(env.PORT, 'PORT', 3000);
@@ -149,5 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     importMaxLines: limitFrom(env.COMMONWEAL_IMPORT_MAX_LINES, 'COMMONWEAL_IMPORT_MAX_LINES', 5_000_000),
     env: nodeEnv,
     draftDays: draftDaysFrom(env.COMMONWEAL_DRAFT_DAYS),
+    databaseReplicaUrl: env.DATABASE_REPLICA_URL || null,
+    metricsToken: metricsTokenFrom(env.METRICS_TOKEN),
   };
 }

@@ -22,6 +22,10 @@ import { safeEqual } from './auth/secrets.ts';
 import { listenForAuthChanges, TokenCache } from './auth/token-cache.ts';
 import { inboxCount } from './inbox.ts';
 import { isUnavailable } from './db.ts';
+import pg from 'pg';
+import { replicaReads } from './replica.ts';
+import { answerMetricsCalls, observeRequest, renderMetrics, watchPool } from './metrics.ts';
+import { postgresRateLimitStore } from './rate-limit-store.ts';
 import { removeAbandonedUploads, RequestUploads, UploadSlots } from './uploads.ts';
 import { redactUrl } from './redact.ts';
 import { checkBodyText, checkPathAndQuery } from './sanitise.ts';
@@ -162,6 +166,16 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     schemaController: { compilersFactory: { buildValidator } } as unknown as FastifyServerOptions['schemaController'],
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // An anonymous GET may be answered from the replica (DATABASE_REPLICA_URL; platform/replica.ts): nobody is
+  // signed in to expect their own writes, and a page that must write (a form's session) writes to the primary.
+  // First of the hooks, so the whole request runs in its scope.
+  if (config.databaseReplicaUrl) {
+    app.addHook('onRequest', (request, _reply, done) => {
+      const anonymous = request.method === 'GET' && request.headers.authorization === undefined && !(request.headers.cookie ?? '').includes(`${sessionCookie}=`);
+      if (anonymous) replicaReads(done);
+      else done();
+    });
+  }
   const uploadSlots = new UploadSlots(config.uploadsPerClient, config.uploadsTotal);
   removeAbandonedUploads();
 
@@ -225,8 +239,10 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
     hsts: config.secureCookies ? { maxAge: 31536000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,
   });
+  // Counted in the database, so each limit holds across every app process (platform/rate-limit-store.ts).
   await app.register(rateLimit, {
     global: false,
+    store: postgresRateLimitStore(db) as never,
     errorResponseBuilder: () => new AppError('rate_limited', 'Too many attempts. Wait a minute and try again.'),
   });
   await app.register(fastifyStatic, { root: `${govukDist}assets`, prefix: '/assets/', maxAge: '7d', decorateReply: false });
@@ -256,6 +272,8 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
   app.addHook('onRequest', async (request, reply) => {
     request.actor = anonymous;
     request.uploads = new RequestUploads(uploadSlots, request.ip);
+    // /metrics is for the monitoring system: its own token (not an API token) or the machine itself.
+    if (request.routeOptions.url === '/metrics') return;
     const querySchema = (request.routeOptions.schema as { querystring?: { properties?: Record<string, unknown> } } | undefined)?.querystring;
     checkPathAndQuery(request.params, request.query, { query: querySchema?.properties });
     await identify(request, reply);
@@ -414,14 +432,57 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
     return reply.page('platform/views/404.njk', { error }, { status: 404 });
   });
 
+  // Each database is reported on its own: the primary decides the status (503 when it is unreachable); a
+  // replica that is down is reported, and the app reads from the primary meanwhile.
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    const primary = await probe(db);
+    const replica = !config.databaseReplicaUrl ? { status: 'not configured' } : await probeReplica(config.databaseReplicaUrl);
+    const body = { status: primary.status === 'reachable' ? 'ok' : 'unavailable', engine: ctx.handle.engine, database: primary.status, primary, replica };
+    if (primary.status !== 'reachable') return reply.status(503).send(body);
+    return body;
+  });
+
+  async function probe(target: typeof db): Promise<{ status: string; latencyMs?: number }> {
+    const started = performance.now();
     try {
-      await sql`select 1`.execute(db);
-      return { status: 'ok', database: 'reachable', engine: ctx.handle.engine };
+      await sql`select 1`.execute(target);
+      return { status: 'reachable', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
     } catch (error) {
       ctx.log.error({ err: error }, 'health check failed');
-      return reply.status(503).send({ status: 'unavailable', database: 'unreachable', engine: ctx.handle.engine });
+      return { status: 'unreachable' };
     }
+  }
+
+  async function probeReplica(url: string): Promise<{ status: string; lagSeconds?: number | null; latencyMs?: number }> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000, query_timeout: 2000 });
+    const started = performance.now();
+    try {
+      await client.connect();
+      const { rows } = await client.query(`SELECT pg_is_in_recovery() AS standby,
+        CASE WHEN pg_is_in_recovery() THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag`);
+      return { status: rows[0].standby ? 'reachable' : 'not a standby', lagSeconds: rows[0].lag, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    } catch {
+      return { status: 'unreachable' };
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  // Prometheus metrics (platform/metrics.ts): by route pattern, so ids in URLs do not make series of their own.
+  watchPool(ctx.handle, config.databasePoolSize);
+  answerMetricsCalls();
+  app.addHook('onResponse', async (request, reply) => {
+    observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    const allowed = config.metricsToken
+      ? safeEqual(/^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1] ?? '', config.metricsToken)
+      : ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(request.socket.remoteAddress ?? '');
+    if (!allowed) {
+      return reply.status(config.metricsToken ? 401 : 403).type('text/plain; charset=utf-8')
+        .send(config.metricsToken ? 'Send METRICS_TOKEN as a bearer token.\n' : 'Metrics answer only this machine unless METRICS_TOKEN is set.\n');
+    }
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').header('cache-control', 'no-store').send(await renderMetrics(db));
   });
 
   for (const module of modules) await module.routes?.(app, ctx);

@@ -5,6 +5,7 @@
 // upload is held as a draft between the two (spend.drafts.ts), its table not part of spend_lines. Nothing is
 // visible to anyone until publishing commits, and a failure or a killed process leaves no trace. The same bytes
 // again (same SHA-256) change nothing.
+import { timedImport } from '../platform/metrics.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -403,6 +404,10 @@ export function partialOverlap(p: { from: string; to: string }, overlapping: rep
  * no period …); nothing is written then. The same bytes again change nothing (outcome "unchanged").
  */
 export async function importSpendFile(ctx: AppContext, actor: Actor, input: ImportInput): Promise<ImportResult> {
+  return timedImport('spend', () => importSpendFileUntimed(ctx, actor, input));
+}
+
+async function importSpendFileUntimed(ctx: AppContext, actor: Actor, input: ImportInput): Promise<ImportResult> {
   const prepared = await prepare(ctx, actor, input);
   if (prepared.existing) {
     await prepared.abandon();
@@ -430,6 +435,14 @@ export async function importSpendFile(ctx: AppContext, actor: Actor, input: Impo
  * part of spend_lines. The same bytes already published are a conflict, naming the file.
  */
 export async function loadSpendFile<T>(
+  ctx: AppContext, actor: Actor, input: ImportInput, mapping: MappingOverride | undefined,
+  work: (trx: Transaction<Database>, loaded: LoadedFile, suppliers: FileSuppliers, publisher: ImportResult['publisher']) => Promise<T>,
+  before?: (publisher: ImportResult['publisher'], sha256: string) => Promise<T | null>,
+): Promise<T> {
+  return timedImport('spend-draft', () => loadSpendFileUntimed(ctx, actor, input, mapping, work, before));
+}
+
+async function loadSpendFileUntimed<T>(
   ctx: AppContext, actor: Actor, input: ImportInput, mapping: MappingOverride | undefined,
   work: (trx: Transaction<Database>, loaded: LoadedFile, suppliers: FileSuppliers, publisher: ImportResult['publisher']) => Promise<T>,
   before?: (publisher: ImportResult['publisher'], sha256: string) => Promise<T | null>,

@@ -504,7 +504,7 @@ export function spendPages(app: App, ctx: AppContext): void {
         { key: { text: 'Correct at' }, value: { text: new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${checked.asAt}T12:00:00Z`)) } },
         { key: { text: 'Job title' }, value: { text: p.jobTitle } },
         { key: { text: 'Department or directorate' }, value: { text: p.department ?? 'Not given' } },
-        { key: { text: 'Salary band' }, value: { text: `${pounds(p.salaryFromPence)} to ${pounds(p.salaryToPence)}` } },
+        { key: { text: 'Salary band' }, value: { text: `${wholePounds(p.salaryFromPence)} to ${wholePounds(p.salaryToPence)}` } },
         { key: { text: 'Post-holder’s name' }, value: { text: p.name ?? 'Not named' } },
         { key: { text: 'Responsibilities' }, value: { text: p.responsibilities ?? 'Not given' } },
         { key: { text: 'Budget held' }, value: money(p.budgetHeldPence) },

@@ -8,6 +8,7 @@
 // Pure: no database. Locations are classified here (code, type, source, precision); the service resolves them
 // to small areas and local authorities through the places module.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { AppError } from '../platform/errors.ts';
 
@@ -79,12 +80,18 @@ export interface ReadFile {
 }
 
 const MINOR_DIGITS = new Map<string, number>();
-const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+// The currencies 360Giving 1.4.3 allows (its ISO 4217 codelist), from the schema the project ships.
+const GRANT_SCHEMA = JSON.parse(readFileSync(new URL('../../schemas/360giving-1.4.3/360-giving-schema.json', import.meta.url), 'utf8')) as { $defs: { currency: { enum: string[] } } };
+const CURRENCIES = new Set(GRANT_SCHEMA.$defs.currency.enum);
 
 function minorDigits(currency: string): number {
   let d = MINOR_DIGITS.get(currency);
   if (d === undefined) {
-    d = new Intl.NumberFormat('en-GB', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    try {
+      d = new Intl.NumberFormat('en-GB', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      d = 2; // a historic code Intl does not know
+    }
     MINOR_DIGITS.set(currency, d);
   }
   return d;
@@ -402,6 +409,7 @@ function readGrant(g: unknown, index: number, format: 'json' | 'csv', today: str
   const recipientType = org ? 'organisation' : 'individual';
   const recipient = (org ?? individual)!;
 
+  if (text(g.description) === null) problem('description', 'warning', 'no-description', 'The grant has no description: the schema requires one');
   for (const field of ['title', 'description'] as const) {
     const v = text(g[field]);
     if (v && EMAIL.test(v)) problem(field, 'warning', 'email-in-text', `The ${field} holds an email address: is it meant to be public?`);
@@ -433,6 +441,15 @@ function readGrant(g: unknown, index: number, format: 'json' | 'csv', today: str
   }
   if (recipientType === 'individual' && (location.precision === 'small-area' || location.precision === 'ward' || location.precision === 'postcode')) {
     problem(location.source === 'beneficiary' ? 'beneficiaryLocation' : 'recipientIndividual', 'warning', 'individual-precise-location', 'The grant is to an individual and gives a location finer than a local authority: it could identify them');
+  }
+
+  // Web addresses must be absolute (the schema's uri format): "www.example.org" is reported, not guessed at
+  // (http or https?), and kept as given.
+  const urls: [string, unknown][] = [['url', g.url], ...funders.map((f, i) => [`fundingOrganization/${i}/url`, f.url] as [string, unknown]),
+    ...(Array.isArray(g.recipientOrganization) ? g.recipientOrganization : []).map((o, i) => [`recipientOrganization/${i}/url`, isObject(o) ? o.url : undefined] as [string, unknown])];
+  for (const [field, u] of urls) {
+    if (u === undefined || u === null || u === '') continue;
+    if (typeof u !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^\s"<>\\^`{|}]+$/i.test(u.trim())) problem(field, 'warning', 'bad-url', `“${String(u).slice(0, 60)}” is not a full web address (https://…): kept as given`);
   }
 
   const related = Array.isArray(g.relatedActivity) ? g.relatedActivity.map(text).filter((x): x is string => x !== null) : text(g.relatedActivity) ? [text(g.relatedActivity)!] : [];

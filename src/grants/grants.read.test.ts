@@ -2,8 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { ValidateFunction } from 'ajv';
 import { isAppError } from '../platform/errors.ts';
 import { readDate, readGrantsFile, toMinorUnits } from './grants.read.ts';
 import { summarise } from './grants.service.ts';
@@ -31,7 +32,11 @@ function refusal(bytes: Uint8Array, limits?: Parameters<typeof readGrantsFile>[1
   assert.fail('the file was read');
 }
 
-function grantValidator() {
+// Both are CommonJS modules whose default export is the function itself.
+const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as unknown as new (options: object) => { compile(schema: object): ValidateFunction };
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: object) => void;
+
+function grantValidator(): ValidateFunction {
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
   addFormats(ajv);
   // The schema names its meta-schema by http://, which Ajv knows by https://: the draft is 2020-12 either way.

@@ -3,7 +3,7 @@ import Type from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppContext } from '../platform/module.ts';
 import { problemSchema } from '../platform/http.ts';
-import { acceptFileUploads, isUploadedFile } from '../platform/uploads.ts';
+import { acceptFileUploads, fileContentTypes, isUploadedFile } from '../platform/uploads.ts';
 import { draftOrganisation } from '../platform/drafts.ts';
 import { getOrganisation } from '../organisations/organisations.service.ts';
 import * as service from './grants.service.ts';
@@ -41,7 +41,9 @@ export function grantsApi(app: App, ctx: AppContext): void {
   const { db } = ctx;
   app.register(async (plugin) => {
     const scoped = plugin.withTypeProvider<TypeBoxTypeProvider>();
-    acceptFileUploads(scoped);
+    // A 360Giving package is JSON: here its bytes are the file, received to disk like any upload, not parsed.
+    scoped.removeContentTypeParser('application/json');
+    acceptFileUploads(scoped, [...fileContentTypes, 'application/json']);
     scoped.post('/api/v1/grants/files', {
       bodyLimit: GRANTS_UPLOAD_LIMIT,
       config: { access: { roles: service.GRANTS_PUBLISHING_ROLES, organisation: async (r) => (await getOrganisation(db, (r.query as { publisher: string }).publisher)).id } },

@@ -2,6 +2,7 @@ import type { CommonwealModule } from '../platform/module.ts';
 import { grantsApi } from './grants.api.ts';
 import { grantsPages } from './grants.pages.ts';
 import { grantsCommands } from './grants.cli.ts';
+import { seedGrants } from './grants.demo.ts';
 
 export const grantsModule: CommonwealModule = {
   name: 'grants',
@@ -12,4 +13,8 @@ export const grantsModule: CommonwealModule = {
     grantsPages(app, ctx);
   },
   commands: grantsCommands,
+  async seedDemo(ctx) {
+    const imported = await seedGrants(ctx);
+    if (imported) ctx.log.info({ imported }, 'demo grants files published');
+  },
 };

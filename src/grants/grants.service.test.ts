@@ -12,6 +12,7 @@ import { importPostcodes } from '../places/places.lookups.ts';
 import { loadPlaces } from '../voice/voice.test-support.ts';
 import type { AppContext } from '../platform/module.ts';
 import * as service from './grants.service.ts';
+import { seedGrants } from './grants.demo.ts';
 
 const datasetPath = (name: string) => new URL(`../../datasets/grants/${name}`, import.meta.url).pathname;
 const dataset = (name: string): Buffer => readFileSync(datasetPath(name));
@@ -152,6 +153,20 @@ eachEngine('grants: import, drafts and publishing', (t) => {
     const r = await service.importGrantsFile(ctx, actor, { publisher: org.id, source: { bytes: pkg([grant('d'), grant('d', { amountAwarded: 5 })]) } });
     assert.equal(r.grantsImported, 1);
     assert.deepEqual(r.rejected.map((x) => [x.index, x.id]), [[1, 'd']]);
+  });
+
+  it('publishes the demo funders’ real files once, however often the seed runs', async () => {
+    const { ctx } = t();
+    assert.equal(await seedGrants(ctx), 2);
+    const after1 = await counts(ctx);
+    assert.equal(await seedGrants(ctx), 0);
+    assert.deepEqual(await counts(ctx), after1);
+    const lloyds = await service.publisherGrants(ctx.db, 'GB-CHC-327114');
+    assert.equal(lloyds.totals.grants, 4116);
+    assert.equal(lloyds.totals.gbpPence, 11579563569);
+    const wolfson = await service.publisherGrants(ctx.db, 'GB-CHC-1156077');
+    assert.equal(wolfson.totals.gbpPence, 3117845600);
+    assert.equal(wolfson.files[0]!.grantsRead, 379);
   });
 
   it('uploads through the API as a draft, publishes it, and shows it on the public pages', async () => {

@@ -62,6 +62,12 @@ describe('grants in a browser', { skip: enabled ? false : 'Chromium not found (s
     await visitor.getByRole('link', { name: 'Wolfson Foundation' }).click();
     await visitor.getByRole('link', { name: /Next/ }).click();
     await check(visitor, 'publisher-page-2');
+    await visitor.goto(`${baseUrl}/grants/check`);
+    await check(visitor, 'check');
+    await visitor.getByLabel('360Giving file').setInputFiles(fileURLToPath(new URL('../datasets/grants/community-foundations-regrants.json', import.meta.url)));
+    await visitor.getByRole('button', { name: 'Check the file' }).click();
+    assert.ok(await visitor.getByText('individual-precise-location').first().isVisible());
+    await check(visitor, 'check-report');
     assert.deepEqual(violations, []);
   });
 });

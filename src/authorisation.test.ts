@@ -121,6 +121,7 @@ const cases: Record<string, Case> = {
   'POST /api/v1/grants/files': { as: 'orgStaff', url: (w) => `/api/v1/grants/files?publisher=${w.org.id}`, raw: () => ({ contentType: 'application/json', payload: grantsJson('upload-api') }), status: 201 },
   'POST /api/v1/grants/drafts/:id/publish': { as: 'orgStaff', url: (w) => `/api/v1/grants/drafts/${w.ids.grantsDraftPublishApi}/publish`, status: 201 },
   'DELETE /api/v1/grants/drafts/:id': { as: 'orgStaff', url: (w) => `/api/v1/grants/drafts/${w.ids.grantsDraftDiscardApi}`, status: 200 },
+  'POST /grants/check': { as: 'anonymous', refused: [], url: () => '/grants/check', file: () => ({ filename: 'grants.json', content: grantsJson('check-page') }), status: 200 },
   'POST /grants/:publisher/upload': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/upload`, file: () => ({ filename: 'grants.json', content: grantsJson('upload-page') }), status: 303 },
   'POST /grants/:publisher/drafts/:id/publish': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/drafts/${w.ids.grantsDraftPublishPage}/publish`, status: 303 },
   'POST /grants/:publisher/drafts/:id/discard': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/drafts/${w.ids.grantsDraftDiscardPage}/discard`, status: 303 },

@@ -22,6 +22,17 @@ export function money(minor: number, currency: string): string {
 const num = (text: string) => ({ text, format: 'numeric' });
 const others = (o: Record<string, { grants: number; total: number }>) => Object.entries(o).map(([c, v]) => `${money(v.total, c)} (${integer.format(v.grants)} grants)`).join('; ');
 
+/** The tables of a file's check: problems by kind, rejected grants, every problem (the first 500). */
+function reportOf(c: service.GrantsSummary) {
+  return {
+    problemRows: c.problems.slice(0, 500).map((p) => [{ text: p.id ?? '' }, { text: p.field }, { text: p.severity }, { text: p.message }]),
+    rejectedRows: c.rejected.slice(0, 500).map((r) => [num(String(r.index)), { text: r.id ?? 'No id' }, { text: r.reason }]),
+    countRows: Object.entries(c.problemCounts).map(([k, n]) => [{ text: k.split(':')[0]! }, { text: k.split(':')[1]! }, num(integer.format(n))]),
+    gbp: money(c.gbpTotalPence, 'GBP'),
+    otherText: Object.entries(c.otherCurrencies).map(([cur, v]) => money(v, cur)).join('; ') || 'None',
+  };
+}
+
 export function grantsPages(app: App, ctx: AppContext): void {
   const { db } = ctx;
 
@@ -33,6 +44,22 @@ export function grantsPages(app: App, ctx: AppContext): void {
       num(integer.format(p.grants)), num(money(p.gbpPence, 'GBP')), { text: others(p.otherCurrencies) || 'None' },
     ]);
     return reply.page('grants/views/index.njk', { rows, count: publishers.length });
+  });
+
+  // Anyone may check a file against the 360Giving rules: it is read and reported on, never stored.
+  app.get('/grants/check', async (_request, reply) => reply.page('grants/views/check.njk', { formLimitMb: uploadLimitBytes / 1024 / 1024 }, { form: true }));
+  app.post('/grants/check', { config: { access: 'public' } }, async (request, reply) => {
+    const body = (request.body ?? {}) as { file?: unknown };
+    try {
+      if (!Buffer.isBuffer(body.file) || body.file.length === 0) throw AppError.validation([{ field: 'file', message: 'Select the 360Giving file to check' }]);
+      const c = service.validateGrantsBytes(body.file, service.limitsOf(ctx));
+      return reply.page('grants/views/check.njk', { formLimitMb: uploadLimitBytes / 1024 / 1024, filename: uploadedFilename(request), c, ...reportOf(c) }, { form: true });
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) {
+        return reply.page('grants/views/check.njk', { formLimitMb: uploadLimitBytes / 1024 / 1024, errors: error.fieldErrors.map((e) => ({ field: 'file', message: e.message })) }, { status: error.status, form: true });
+      }
+      throw error;
+    }
   });
 
   const publisherOf = { roles: service.GRANTS_PUBLISHING_ROLES, organisation: async (r: { params: unknown }) => (await getOrganisation(db, (r.params as { publisher: string }).publisher)).id };
@@ -80,13 +107,7 @@ export function grantsPages(app: App, ctx: AppContext): void {
     const { org, draft } = await draftOf(request);
     if (draft.state === 'published') return reply.redirect(`/grants/${org.slug}?published=${draft.fileId}`, 303);
     const c = draft.check;
-    const problemRows = c.problems.slice(0, 500).map((p) => [{ text: p.id ?? '' }, { text: p.field }, { text: p.severity }, { text: p.message }]);
-    const rejectedRows = c.rejected.slice(0, 500).map((r) => [num(String(r.index)), { text: r.id ?? 'No id' }, { text: r.reason }]);
-    const countRows = Object.entries(c.problemCounts).map(([k, n]) => [{ text: k.split(':')[0]! }, { text: k.split(':')[1]! }, num(integer.format(n))]);
-    return reply.page('grants/views/draft.njk', {
-      publisher: { name: org.name, slug: org.slug }, draft, c, problemRows, rejectedRows, countRows, gbp: money(c.gbpTotalPence, 'GBP'),
-      otherText: Object.entries(c.otherCurrencies).map(([cur, v]) => money(v, cur)).join('; ') || 'None',
-    });
+    return reply.page('grants/views/draft.njk', { publisher: { name: org.name, slug: org.slug }, draft, c, ...reportOf(c) });
   });
 
   app.post('/grants/:publisher/drafts/:id/publish', { config: { access: publisherOf } }, async (request, reply) => {

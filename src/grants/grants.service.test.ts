@@ -198,6 +198,23 @@ eachEngine('grants: import, drafts and publishing', (t) => {
     assert.ok(list.body.includes(org.name.replace(/'/g, '&#39;')));
   });
 
+  it('checks a file for anyone on the check page, storing nothing', async () => {
+    const { ctx, app } = t();
+    const before = await counts(ctx);
+    const agent = new TestAgent(app, '10.17.0.3');
+    const form = await agent.get('/grants/check');
+    assert.equal(form.statusCode, 200);
+    const checked = await agent.postMultipart('/grants/check', {}, { filename: 'lloyds.json.gz', content: dataset('lloyds-bank-foundation.json.gz') });
+    assert.equal(checked.statusCode, 200, checked.body);
+    assert.match(checked.body, /What was read from lloyds.json.gz/);
+    assert.match(checked.body, /yes-no/);
+    assert.match(checked.body, /4,116/);
+    const bad = await agent.postMultipart('/grants/check', {}, { filename: 'bad.json', content: '{"grants": [' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /The file is not JSON/);
+    assert.deepEqual(await counts(ctx), before);
+  });
+
   it('takes a file through the upload page and the check page', async () => {
     const { ctx, app } = t();
     const { org, user } = await funder(ctx);

@@ -37,6 +37,7 @@ import { createSpendDraft } from './spend/spend.drafts.ts';
 import { createSalaryDraft } from './spend/spend.salarydrafts.ts';
 import { SPEND_FIELDS } from './spend/spend.mapping.ts';
 import { supplierSlug } from './spend/spend.suppliers.ts';
+import { createGrantsDraft } from './grants/grants.service.ts';
 import { listOutbox } from './platform/outbox.repository.ts';
 
 /** Someone who calls the app: an API token and a browser session (with its CSRF token). */
@@ -75,6 +76,10 @@ const spendCsv = (supplier: string) => csv([
   `Test Council,Adult Social Care,Consultancy,15/01/2024,T1,1200.00,${supplier}`,
   `Test Council,Adult Social Care,Consultancy,20/01/2024,T2,800.00,${supplier}`,
 ]);
+const grantsJson = (id: string) => JSON.stringify({ grants: [{
+  id: `360G-matrix-${id}`, title: 'A grant', description: 'For a project', currency: 'GBP', amountAwarded: 500, awardDate: '2024-04-01',
+  fundingOrganization: [{ id: 'GB-CHC-1', name: 'A Trust' }], recipientOrganization: [{ id: 'GB-CHC-2', name: 'A Group' }],
+}] });
 const salaryCsv = csv(['Job title,Salary from,Salary to,Name', 'Chief Executive,180000,184999,A Person']);
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
@@ -111,6 +116,15 @@ const cases: Record<string, Case> = {
   'POST /invitations/:token': { as: 'inviteePage', url: (w) => `/invitations/${w.ids.invitationPage}`, status: 303 },
   'POST /admin/organisations/claims/:id': { as: 'siteAdmin', url: (w) => `/admin/organisations/claims/${w.ids.verificationClaimPage}`, body: () => ({ decision: 'reject', reason: 'Not on the register' }), status: 303 },
   'POST /organisations/:slug/members/remove': { as: 'orgAdmin', url: (w) => `/organisations/${w.org.slug}/members/remove`, body: (w) => ({ userId: w.people.departing.userId!, role: 'staff' }), status: 303 },
+
+  // ---- grants (a verified organisation's staff publish) ----
+  'POST /api/v1/grants/files': { as: 'orgStaff', url: (w) => `/api/v1/grants/files?publisher=${w.org.id}`, raw: () => ({ contentType: 'application/json', payload: grantsJson('upload-api') }), status: 201 },
+  'POST /api/v1/grants/drafts/:id/publish': { as: 'orgStaff', url: (w) => `/api/v1/grants/drafts/${w.ids.grantsDraftPublishApi}/publish`, status: 201 },
+  'DELETE /api/v1/grants/drafts/:id': { as: 'orgStaff', url: (w) => `/api/v1/grants/drafts/${w.ids.grantsDraftDiscardApi}`, status: 200 },
+  'POST /grants/check': { as: 'anonymous', refused: [], url: () => '/grants/check', file: () => ({ filename: 'grants.json', content: grantsJson('check-page') }), status: 200 },
+  'POST /grants/:publisher/upload': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/upload`, file: () => ({ filename: 'grants.json', content: grantsJson('upload-page') }), status: 303 },
+  'POST /grants/:publisher/drafts/:id/publish': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/drafts/${w.ids.grantsDraftPublishPage}/publish`, status: 303 },
+  'POST /grants/:publisher/drafts/:id/discard': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/drafts/${w.ids.grantsDraftDiscardPage}/discard`, status: 303 },
 
   // ---- places (public calculations: nothing is stored) ----
   'POST /api/v1/places/fairness': { as: 'unrelated', refused: [], url: () => '/api/v1/places/fairness', body: () => ({ amounts: [{ areaCode: 'E01008300', amount: 100 }, { areaCode: 'E01008160', amount: 50 }] }), status: 200 },
@@ -456,6 +470,11 @@ async function buildWorld(ctx: AppContext) {
   const draftPublishPage = (await draft('07')).id;
   const draftDiscardApi = (await draft('08')).id;
   const draftDiscardPage = (await draft('09')).id;
+  const grantsDraft = async (id: string) => (await createGrantsDraft(ctx, as(people.orgStaff), { publisher: council.id, source: { bytes: Buffer.from(grantsJson(id)) } })).draft.id;
+  const grantsDraftPublishApi = await grantsDraft('publish-api');
+  const grantsDraftPublishPage = await grantsDraft('publish-page');
+  const grantsDraftDiscardApi = await grantsDraft('discard-api');
+  const grantsDraftDiscardPage = await grantsDraft('discard-page');
   const salaryDraft = async (asAt: string) => (await createSalaryDraft(ctx, as(people.orgFinance), council.id, { bytes: Buffer.from(salaryCsv), asAt })).id;
   const salaryDraftPublishApi = await salaryDraft('2019-03-31');
   const salaryDraftPublishPage = await salaryDraft('2020-03-31');
@@ -608,6 +627,7 @@ async function buildWorld(ctx: AppContext) {
     ids: {
       registrationToken, invitationApi, invitationPage, verificationClaimApi, verificationClaimPage, claimableApi, claimablePage,
       fileWithdrawApi, fileWithdrawPage, draftRemapApi: draftRemapApi.id, draftMapping, draftRemapPage, draftPublishApi, draftPublishPage, draftDiscardApi, draftDiscardPage,
+      grantsDraftPublishApi, grantsDraftPublishPage, grantsDraftDiscardApi, grantsDraftDiscardPage,
       salaryDraftPublishApi, salaryDraftPublishPage, salaryDraftDiscardApi, salaryDraftDiscardPage, meTooToken, moderatingSlug: moderating.slug,
       refuseApi, refusePage, rivalId: rival.id, consortiumBidApi, consortiumBidPage,
       spareTokenId: spareToken.id, supplierSlug: supplierSlug(supplierKey), supplierOrgId: supplierOrg.id, salaryPostId: salaryPost.id,

@@ -7,6 +7,7 @@ import type { TimebankTables } from './timebank/timebank.table.ts';
 import type { VoiceTables } from './voice/voice.table.ts';
 import type { CommissioningTables } from './commissioning/commissioning.table.ts';
 import type { OutcomesTables } from './outcomes/outcomes.table.ts';
+import type { GrantsTables } from './grants/grants.table.ts';
 
 export interface Database
   extends PlatformTables,
@@ -16,4 +17,5 @@ export interface Database
     VoiceTables,
     TimebankTables,
     CommissioningTables,
-    OutcomesTables {}
+    OutcomesTables,
+    GrantsTables {}

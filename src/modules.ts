@@ -5,6 +5,7 @@ import { platformModule } from './platform/platform.module.ts';
 import { organisationsModule } from './organisations/organisations.module.ts';
 import { placesModule } from './places/places.module.ts';
 import { spendModule } from './spend/spend.module.ts';
+import { grantsModule } from './grants/grants.module.ts';
 import { voiceModule } from './voice/voice.module.ts';
 import { timebankModule } from './timebank/timebank.module.ts';
 import { commissioningModule } from './commissioning/commissioning.module.ts';
@@ -15,6 +16,7 @@ const featureModules: CommonwealModule[] = [
   organisationsModule,
   placesModule,
   spendModule,
+  grantsModule,
   voiceModule,
   timebankModule,
   commissioningModule,

@@ -301,3 +301,15 @@ export async function postcodeWithArea(db: Db, compact: string) {
     .select(['a.code', 'a.name', 'a.kind', 'a.la_code', 'a.population', 'l.name as la_name', 'l.country', 'r.index_name', 'r.score', 'r.rank', 'r.decile', 'w.code as ward_code', 'w.name as ward_name'])
     .where('p.compact', '=', compact).executeTakeFirst();
 }
+
+/** Postcodes' small areas and local authorities by compact form (for grants' recipients). */
+export async function postcodePlaces(db: Db, compacts: readonly string[]) {
+  if (compacts.length === 0) return [];
+  return db.selectFrom('places_postcodes').select(['compact', 'area_code', 'la_code']).where('compact', 'in', [...compacts]).execute();
+}
+
+/** Small areas' local authorities by code (no index join: only the areas loaded). */
+export async function smallAreaAuthorities(db: Db, codes: readonly string[]) {
+  if (codes.length === 0) return [];
+  return db.selectFrom('places_small_areas').select(['code', 'la_code']).where('code', 'in', [...codes]).execute();
+}

@@ -673,3 +673,34 @@ export async function parseValuesCsv(text: string, field = 'file'): Promise<{ ar
   if (out.length === 0) throw AppError.validation([{ field, message: 'The file has no lines of an area code, a comma and a value' }]);
   return out;
 }
+
+/**
+ * Where grants (and other modules' records) are: the small area and local authority of each postcode the
+ * place finder knows, and the local authority of each small-area code that is loaded. Postcodes are keyed as
+ * given (any spacing or case); unknown postcodes and codes are simply absent, for the caller to report.
+ */
+export async function placesOf(db: Db, input: { postcodes: readonly string[]; areaCodes: readonly string[] }): Promise<{
+  postcodes: Map<string, { areaCode: string | null; laCode: string | null }>;
+  areas: Map<string, string>;
+}> {
+  const postcodes = new Map<string, { areaCode: string | null; laCode: string | null }>();
+  const byCompact = new Map<string, string[]>();
+  for (const p of new Set(input.postcodes)) {
+    const formatted = formatPostcode(p);
+    if (!formatted) continue;
+    const compact = postcodeParts(formatted).compact;
+    byCompact.set(compact, [...(byCompact.get(compact) ?? []), p]);
+  }
+  const compacts = [...byCompact.keys()];
+  for (let i = 0; i < compacts.length; i += 1000) {
+    for (const r of await repo.postcodePlaces(db, compacts.slice(i, i + 1000))) {
+      for (const given of byCompact.get(r.compact) ?? []) postcodes.set(given, { areaCode: r.area_code, laCode: r.la_code });
+    }
+  }
+  const areas = new Map<string, string>();
+  const codes = [...new Set(input.areaCodes.map((c) => c.toUpperCase()))];
+  for (let i = 0; i < codes.length; i += 1000) {
+    for (const r of await repo.smallAreaAuthorities(db, codes.slice(i, i + 1000))) areas.set(r.code, r.la_code);
+  }
+  return { postcodes, areas };
+}

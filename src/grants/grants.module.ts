@@ -1,0 +1,20 @@
+import type { CommonwealModule } from '../platform/module.ts';
+import { grantsApi } from './grants.api.ts';
+import { grantsPages } from './grants.pages.ts';
+import { grantsCommands } from './grants.cli.ts';
+import { seedGrants } from './grants.demo.ts';
+
+export const grantsModule: CommonwealModule = {
+  name: 'grants',
+  nav: { href: '/grants', text: 'Grants', summary: 'Grants as funders publish them in 360Giving: who gave what to whom, where, checked like the Data Quality Tool.' },
+  apiTags: [{ name: 'grants', description: 'Grants (360Giving 1.4.3): import as drafts, check, publish, and read.' }],
+  routes(app, ctx) {
+    grantsApi(app, ctx);
+    grantsPages(app, ctx);
+  },
+  commands: grantsCommands,
+  async seedDemo(ctx) {
+    const imported = await seedGrants(ctx);
+    if (imported) ctx.log.info({ imported }, 'demo grants files published');
+  },
+};

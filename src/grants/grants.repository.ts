@@ -1,0 +1,77 @@
+// The only place with the grants module's SQL.
+import { sql, type Insertable } from 'kysely';
+import type { Db } from '../platform/db.ts';
+import type { GrantsFilesTable, GrantsGrantsTable } from './grants.table.ts';
+
+/** Serialises imports of one publisher (across app processes) until the transaction ends. */
+export async function lockPublisher(trx: Db, organisationId: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`grants:${organisationId}`}, 0))`.execute(trx);
+}
+
+export async function findFileBySha(db: Db, organisationId: string, sha256: string) {
+  return db.selectFrom('grants_files').selectAll().where('organisation_id', '=', organisationId).where('sha256', '=', sha256).executeTakeFirst();
+}
+
+/** The current version of each of these grant ids the publisher has: id → version and raw JSON. */
+export async function currentVersions(db: Db, organisationId: string, ids: readonly string[]): Promise<Map<string, { version: number; raw: unknown }>> {
+  const out = new Map<string, { version: number; raw: unknown }>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const rows = await db.selectFrom('grants_grants').select(['grant_id', 'version', 'raw']).where('organisation_id', '=', organisationId)
+      .where('is_current', '=', true).where('grant_id', 'in', ids.slice(i, i + 1000)).execute();
+    for (const r of rows) out.set(r.grant_id, { version: r.version, raw: r.raw });
+  }
+  return out;
+}
+
+/** Highest version of each id ever stored (a withdrawn file's grants are no longer current but keep theirs). */
+export async function lastVersions(db: Db, organisationId: string, ids: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < ids.length; i += 1000) {
+    const rows = await db.selectFrom('grants_grants').select(['grant_id', sql<number>`max(version)`.as('version')]).where('organisation_id', '=', organisationId)
+      .where('grant_id', 'in', ids.slice(i, i + 1000)).groupBy('grant_id').execute();
+    for (const r of rows) out.set(r.grant_id, Number(r.version));
+  }
+  return out;
+}
+
+export async function markReplaced(trx: Db, organisationId: string, ids: readonly string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 1000) {
+    await trx.updateTable('grants_grants').set({ is_current: false, replaced_at: new Date() }).where('organisation_id', '=', organisationId)
+      .where('is_current', '=', true).where('grant_id', 'in', ids.slice(i, i + 1000)).execute();
+  }
+}
+
+export async function insertFile(trx: Db, row: Insertable<GrantsFilesTable>): Promise<string> {
+  const r = await trx.insertInto('grants_files').values(row).returning('id').executeTakeFirstOrThrow();
+  return r.id;
+}
+
+export async function insertGrants(trx: Db, rows: Insertable<GrantsGrantsTable>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) await trx.insertInto('grants_grants').values(rows.slice(i, i + 500)).execute();
+}
+
+/** Each publisher with current grants: how many, and totals by currency (minor units). */
+export async function publisherTotals(db: Db, organisationId?: string) {
+  let q = db.selectFrom('grants_grants').select(['organisation_id', 'currency', sql<number>`count(*)::int`.as('grants'), sql<number>`sum(amount_minor)`.as('total'),
+    sql<string>`min(award_date)::text`.as('first'), sql<string>`max(award_date)::text`.as('last')]).where('is_current', '=', true);
+  if (organisationId) q = q.where('organisation_id', '=', organisationId);
+  return q.groupBy(['organisation_id', 'currency']).orderBy('organisation_id').orderBy('currency').execute();
+}
+
+export async function listGrants(db: Db, organisationId: string, page: { limit: number; offset: number }) {
+  return db.selectFrom('grants_grants').select(['grant_id', 'version', 'title', 'amount_minor', 'currency', 'award_date', 'funder_name', 'recipient_name', 'recipient_type',
+    'programme', 'regrant_type', 'location_precision', 'location_source', 'la_code', 'small_area_code'])
+    .where('organisation_id', '=', organisationId).where('is_current', '=', true)
+    .orderBy('award_date', 'desc').orderBy('grant_id').limit(page.limit).offset(page.offset).execute();
+}
+
+export async function listFiles(db: Db, organisationId: string) {
+  return db.selectFrom('grants_files').select(['id', 'sha256', 'filename', 'format', 'status', 'grants_read', 'grants_rejected', 'grants_new', 'grants_changed', 'grants_unchanged',
+    'gbp_total_pence', 'other_currencies', 'first_award_date', 'last_award_date', 'created_at'])
+    .where('organisation_id', '=', organisationId).orderBy('created_at', 'desc').execute();
+}
+
+/** Versions of a grant, newest first. */
+export async function grantVersions(db: Db, organisationId: string, grantId: string) {
+  return db.selectFrom('grants_grants').selectAll().where('organisation_id', '=', organisationId).where('grant_id', '=', grantId).orderBy('version', 'desc').execute();
+}

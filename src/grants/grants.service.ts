@@ -1,0 +1,349 @@
+// Grants: 360Giving files in, as drafts to check, then published (issue 17, import).
+//
+// Who may publish: grants are published by funders, and most funders are charities or companies, not public
+// bodies, so the gate is a verified organisation (requireVerifiedOrganisation: its identifiers checked against
+// its register by a site administrator), not a verified public body as for spending. Anyone can type a
+// funder's name; only a verified organisation's staff can publish in its name.
+//
+// All or nothing per file: a file is read whole before anything is written, and is stored in one transaction.
+// The same bytes again change nothing. A newer file from the same publisher replaces the grants it holds, by
+// grant id: the old version stays (is_current false), a grant whose content is the same is left as it is.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { AppContext } from '../platform/module.ts';
+import type { Db } from '../platform/db.ts';
+import type { Actor } from '../platform/actor.ts';
+import { AppError } from '../platform/errors.ts';
+import { recordAudit } from '../platform/audit.repository.ts';
+import { requireOrganisationRole } from '../platform/auth/policy.ts';
+import {
+  closeDraft, createDraft, discardDraft, findOpenDraftByFingerprint, listOpenDrafts, lockOpenDraft, openDraft, readDraftBytes, registerDraftKind, saveDraftBytes, type Draft,
+} from '../platform/drafts.ts';
+import { getOrganisation, requireVerifiedOrganisation } from '../organisations/organisations.service.ts';
+import { placesOf } from '../places/places.service.ts';
+import { DEFAULT_GRANTS_LIMITS, readGrantsFile, type GrantProblem, type GrantsLimits, type ReadFile, type ReadGrant, type RejectedGrant } from './grants.read.ts';
+import * as repo from './grants.repository.ts';
+
+export const GRANTS_PUBLISHING_ROLES = ['admin', 'staff', 'finance'] as const;
+export const GRANTS_FILE_DRAFT = 'grants.file';
+
+/** The summary the issue names (`--json`), in its order. */
+export interface GrantsSummary {
+  grantsImported: number;
+  grantsRejected: number;
+  gbpTotalPence: number;
+  /** Currency → total in its minor units: never added to pounds. */
+  otherCurrencies: Record<string, number>;
+  funders: number;
+  recipients: number;
+  firstAwardDate: string | null;
+  lastAwardDate: string | null;
+  problems: GrantProblem[];
+  sha256: string;
+  rejected: RejectedGrant[];
+  format: 'json' | 'csv';
+  /** Problems by severity and code, for a quick look. */
+  problemCounts: Record<string, number>;
+}
+
+export interface Publisher {
+  id: string;
+  name: string;
+  slug: string;
+}
+
+export interface GrantsCheck extends GrantsSummary {
+  /** What publishing would do to the publisher's current grants, worked out at the upload. */
+  changes: { new: number; changed: number; unchanged: number };
+}
+
+export interface ImportOutcome extends GrantsSummary {
+  outcome: 'imported' | 'unchanged';
+  fileId: string;
+  publisher: Publisher;
+  changes: { new: number; changed: number; unchanged: number };
+}
+
+/** The summary of a file as read: nothing looked up, nothing written. */
+export function summarise(read: ReadFile): GrantsSummary {
+  let gbp = 0;
+  const other: Record<string, number> = {};
+  for (const g of read.grants) {
+    if (g.currency === 'GBP') gbp += g.amountMinor;
+    else other[g.currency] = (other[g.currency] ?? 0) + g.amountMinor;
+  }
+  const dates = read.grants.map((g) => g.awardDate).sort();
+  const problemCounts: Record<string, number> = {};
+  for (const p of read.problems) problemCounts[`${p.severity}:${p.code}`] = (problemCounts[`${p.severity}:${p.code}`] ?? 0) + 1;
+  return {
+    grantsImported: read.grants.length, grantsRejected: read.rejected.length, gbpTotalPence: gbp, otherCurrencies: other,
+    funders: new Set(read.grants.map((g) => g.funderOrgId ?? g.funderName).filter(Boolean)).size,
+    recipients: new Set(read.grants.map((g) => g.recipientOrgId ?? g.recipientName).filter(Boolean)).size,
+    firstAwardDate: dates[0] ?? null, lastAwardDate: dates[dates.length - 1] ?? null,
+    problems: read.problems, sha256: read.sha256, rejected: read.rejected, format: read.format, problemCounts,
+  };
+}
+
+/** Reads a file and refuses one that holds no grant that can be read. */
+function readChecked(bytes: Uint8Array, limits: GrantsLimits): ReadFile {
+  const read = readGrantsFile(bytes, limits);
+  if (read.grants.length === 0) {
+    const reasons = read.rejected.slice(0, 5).map((r) => `grant ${r.index}${r.id ? ` (${r.id})` : ''}: ${r.reason}`);
+    throw AppError.validation([{ field: 'grants', message: read.rejected.length ? `No grant in the file can be read: ${reasons.join('; ')}${read.rejected.length > 5 ? '; …' : ''}` : 'The file holds no grants' }]);
+  }
+  return read;
+}
+
+export function limitsOf(ctx: AppContext): GrantsLimits {
+  return { maxBytes: Math.min(ctx.config.importMaxBytes ?? DEFAULT_GRANTS_LIMITS.maxBytes, DEFAULT_GRANTS_LIMITS.maxBytes), maxGrants: DEFAULT_GRANTS_LIMITS.maxGrants };
+}
+
+/** `commonweal grants validate`: the problems of a file, without importing anything. */
+export function validateGrantsBytes(bytes: Uint8Array, limits: GrantsLimits = DEFAULT_GRANTS_LIMITS): GrantsSummary {
+  return summarise(readGrantsFile(bytes, limits));
+}
+
+async function bytesOf(source: { bytes: Uint8Array } | { path: string }): Promise<Uint8Array> {
+  if ('bytes' in source) return source.bytes;
+  return readFile(source.path).catch(() => {
+    throw AppError.validation([{ field: 'file', message: `No file at ${source.path}` }]);
+  });
+}
+
+async function publisherFor(db: Db, actor: Actor, ref: string): Promise<Publisher> {
+  const org = await getOrganisation(db, ref);
+  await requireOrganisationRole(db, actor, org.id, GRANTS_PUBLISHING_ROLES);
+  await requireVerifiedOrganisation(db, org.id, 'publish grants');
+  return { id: org.id, name: org.name, slug: org.slug };
+}
+
+const canonical = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
+
+async function changesOf(db: Db, organisationId: string, grants: readonly ReadGrant[]) {
+  const current = await repo.currentVersions(db, organisationId, grants.map((g) => g.id));
+  let changed = 0;
+  let unchanged = 0;
+  const same = new Set<string>();
+  for (const g of grants) {
+    const c = current.get(g.id);
+    if (!c) continue;
+    if (canonical(c.raw) === canonical(g.raw)) { unchanged++; same.add(g.id); } else changed++;
+  }
+  return { counts: { new: grants.length - changed - unchanged, changed, unchanged }, same, current };
+}
+
+/**
+ * Stores a read file for its publisher, in the caller's transaction: the same bytes again change nothing
+ * (`unchanged`); otherwise the file row, new versions of changed grants (the old ones kept, no longer current)
+ * and the new grants, with their places resolved. Audited (`grants.file.imported`).
+ */
+async function storeFile(trx: Db, actor: Actor, publisher: Publisher, read: ReadFile, filename: string | null, draftId: string | null): Promise<ImportOutcome> {
+  await repo.lockPublisher(trx, publisher.id);
+  const summary = summarise(read);
+  const existing = await repo.findFileBySha(trx, publisher.id, read.sha256);
+  if (existing) {
+    return { ...summary, outcome: 'unchanged', fileId: existing.id, publisher, changes: { new: 0, changed: 0, unchanged: existing.grants_read } };
+  }
+  const { counts, same } = await changesOf(trx, publisher.id, read.grants);
+  const toWrite = read.grants.filter((g) => !same.has(g.id));
+  const places = await placesOf(trx, {
+    postcodes: toWrite.map((g) => g.location.postcode).filter((p): p is string => p !== null),
+    areaCodes: toWrite.filter((g) => g.location.precision === 'small-area').map((g) => g.location.code!),
+  });
+  const fileId = await repo.insertFile(trx, {
+    organisation_id: publisher.id, sha256: read.sha256, filename, format: read.format, grants_read: read.grants.length, grants_rejected: read.rejected.length,
+    grants_new: counts.new, grants_changed: counts.changed, grants_unchanged: counts.unchanged, gbp_total_pence: summary.gbpTotalPence,
+    other_currencies: JSON.stringify(summary.otherCurrencies), first_award_date: summary.firstAwardDate, last_award_date: summary.lastAwardDate,
+    problems: JSON.stringify(read.problems), rejected: JSON.stringify(read.rejected), draft_id: draftId, created_by: actor.userId,
+  });
+  const versions = await repo.lastVersions(trx, publisher.id, toWrite.map((g) => g.id));
+  await repo.markReplaced(trx, publisher.id, toWrite.filter((g) => versions.has(g.id)).map((g) => g.id));
+  await repo.insertGrants(trx, toWrite.map((g) => {
+    const l = g.location;
+    const fromPostcode = l.postcode ? places.postcodes.get(l.postcode) : undefined;
+    const smallArea = l.precision === 'small-area' ? l.code : fromPostcode?.areaCode ?? null;
+    const la = l.precision === 'local-authority' ? l.code : l.precision === 'small-area' ? places.areas.get(l.code!) ?? null : fromPostcode?.laCode ?? null;
+    return {
+      organisation_id: publisher.id, grant_id: g.id, version: (versions.get(g.id) ?? 0) + 1, file_id: fileId, title: g.title, description: g.description,
+      amount_minor: g.amountMinor, currency: g.currency, award_date: g.awardDate, funder_org_id: g.funderOrgId, funder_name: g.funderName,
+      recipient_org_id: g.recipientOrgId, recipient_name: g.recipientName, recipient_type: g.recipientType, programme: g.programme, regrant_type: g.regrantType,
+      related_activity: g.relatedActivity, location_code: l.code, location_code_type: l.codeType, location_name: l.name, location_postcode: l.postcode,
+      location_source: l.source, location_precision: l.precision, small_area_code: smallArea, la_code: la, raw: JSON.stringify(g.raw),
+    };
+  }));
+  await recordAudit(trx, actor, {
+    action: 'grants.file.imported', entityType: 'grants_file', entityId: fileId, organisationId: publisher.id,
+    after: { sha256: read.sha256, filename, grantsImported: read.grants.length, grantsRejected: read.rejected.length, changes: counts, gbpTotalPence: summary.gbpTotalPence, otherCurrencies: summary.otherCurrencies, draftId },
+  });
+  return { ...summary, outcome: 'imported', fileId, publisher, changes: counts };
+}
+
+/**
+ * Imports a file at once (the CLI's `--yes`): publisher staff, finance officers and administrators of a
+ * verified organisation, or a site administrator. All or nothing.
+ */
+export async function importGrantsFile(ctx: AppContext, actor: Actor, input: { publisher: string; source: { bytes: Uint8Array } | { path: string }; filename?: string | null }): Promise<ImportOutcome> {
+  const publisher = await publisherFor(ctx.db, actor, input.publisher);
+  const read = readChecked(await bytesOf(input.source), limitsOf(ctx));
+  const filename = input.filename ?? ('path' in input.source ? input.source.path.split('/').pop()! : null);
+  return ctx.db.transaction().execute((trx) => storeFile(trx, actor, publisher, read, filename, null));
+}
+
+// ---- drafts ----
+
+export interface GrantsDraftPayload {
+  publisher: Publisher;
+}
+
+export type GrantsDraft = Draft<GrantsDraftPayload, GrantsCheck>;
+
+export interface GrantsDraftView {
+  id: string;
+  state: GrantsDraft['state'];
+  publisher: Publisher;
+  title: string;
+  filename: string | null;
+  createdAt: string;
+  expiresAt: string;
+  link: string;
+  fileId: string | null;
+  check: GrantsCheck;
+}
+
+const draftLink = (d: Pick<GrantsDraft, 'id' | 'payload'>) => `/grants/${d.payload.publisher.slug}/drafts/${d.id}`;
+
+export function presentGrantsDraft(d: GrantsDraft): GrantsDraftView {
+  return {
+    id: d.id, state: d.state, publisher: d.payload.publisher, title: d.title, filename: d.filename, createdAt: d.createdAt.toISOString(),
+    expiresAt: d.expiresAt.toISOString(), link: draftLink(d), fileId: d.resultId, check: d.check,
+  };
+}
+
+registerDraftKind({ kind: GRANTS_FILE_DRAFT, label: 'Grants file', roles: GRANTS_PUBLISHING_ROLES, href: (d) => draftLink(d as GrantsDraft) });
+
+/**
+ * Holds an uploaded grants file as a draft for its publisher to check: read whole (a file that cannot be read
+ * is refused, and nothing is kept), its check worked out (summary, problems, what it would change), its bytes
+ * kept. The same bytes as an open draft give that draft back (`reused`); the same bytes as a published file
+ * are a conflict. Audited (`draft.created`).
+ */
+export async function createGrantsDraft(ctx: AppContext, actor: Actor, input: { publisher: string; source: { bytes: Uint8Array } | { path: string }; filename?: string | null }): Promise<{ draft: GrantsDraftView; reused: boolean }> {
+  const publisher = await publisherFor(ctx.db, actor, input.publisher);
+  const bytes = await bytesOf(input.source);
+  const read = readChecked(bytes, limitsOf(ctx));
+  const published = await repo.findFileBySha(ctx.db, publisher.id, read.sha256);
+  if (published) throw new AppError('conflict', `This file was published already on ${new Date(published.created_at).toISOString().slice(0, 10)}: the same bytes again change nothing`);
+  const open = await findOpenDraftByFingerprint<GrantsDraftPayload, GrantsCheck>(ctx.db, publisher.id, GRANTS_FILE_DRAFT, read.sha256);
+  if (open) return { draft: presentGrantsDraft(open), reused: true };
+  const filename = input.filename ?? ('path' in input.source ? input.source.path.split('/').pop()! : null);
+  const { counts } = await changesOf(ctx.db, publisher.id, read.grants);
+  const check: GrantsCheck = { ...summarise(read), changes: counts };
+  return ctx.db.transaction().execute(async (trx) => {
+    const draft = await createDraft<GrantsDraftPayload, GrantsCheck>(trx, actor, {
+      id: randomUUID(), organisationId: publisher.id, kind: GRANTS_FILE_DRAFT, title: `Grants ${check.firstAwardDate} to ${check.lastAwardDate}`,
+      filename, fingerprint: read.sha256, payload: { publisher }, check, days: ctx.config.draftDays,
+    });
+    await saveDraftBytes(trx, draft, bytes);
+    return { draft: presentGrantsDraft(draft), reused: false };
+  });
+}
+
+export async function getGrantsDraft(db: Db, actor: Actor, id: string): Promise<GrantsDraftView> {
+  return presentGrantsDraft(await openDraft<GrantsDraftPayload, GrantsCheck>(db, actor, id, GRANTS_FILE_DRAFT));
+}
+
+export async function listGrantsDrafts(db: Db, actor: Actor, publisherRef: string): Promise<GrantsDraftView[]> {
+  const org = await getOrganisation(db, publisherRef);
+  await requireOrganisationRole(db, actor, org.id, GRANTS_PUBLISHING_ROLES);
+  return (await listOpenDrafts<GrantsDraftPayload, GrantsCheck>(db, org.id, [GRANTS_FILE_DRAFT])).map(presentGrantsDraft);
+}
+
+/**
+ * Publishes a grants draft in one transaction: the kept bytes are read again and stored (as an import stores
+ * them) and the draft closed. The organisation must still be verified. Already published, discarded or
+ * expired: 409.
+ */
+export async function publishGrantsDraft(ctx: AppContext, actor: Actor, id: string): Promise<ImportOutcome & { draftId: string }> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const draft = await lockOpenDraft<GrantsDraftPayload, GrantsCheck>(trx, actor, id, GRANTS_FILE_DRAFT);
+    await requireVerifiedOrganisation(trx, draft.organisationId, 'publish grants');
+    const read = readChecked(await readDraftBytes(trx, draft), limitsOf(ctx));
+    const result = await storeFile(trx, actor, draft.payload.publisher, read, draft.filename, draft.id);
+    await closeDraft(trx, actor, draft, 'published', result.fileId);
+    return { ...result, draftId: draft.id };
+  });
+}
+
+export async function discardGrantsDraft(ctx: AppContext, actor: Actor, id: string): Promise<GrantsDraftView> {
+  return presentGrantsDraft((await discardDraft(ctx.db, actor, id, GRANTS_FILE_DRAFT)) as GrantsDraft);
+}
+
+// ---- reading what is published (public) ----
+
+export interface Totals {
+  grants: number;
+  gbpPence: number;
+  /** Other currencies, each in its own minor units: never added to pounds. */
+  otherCurrencies: Record<string, { grants: number; total: number }>;
+  firstAwardDate: string | null;
+  lastAwardDate: string | null;
+}
+
+function totalsOf(rows: { currency: string; grants: number; total: number; first: string; last: string }[]): Totals {
+  const t: Totals = { grants: 0, gbpPence: 0, otherCurrencies: {}, firstAwardDate: null, lastAwardDate: null };
+  for (const r of rows) {
+    t.grants += r.grants;
+    if (r.currency === 'GBP') t.gbpPence += Number(r.total);
+    else t.otherCurrencies[r.currency] = { grants: r.grants, total: Number(r.total) };
+    if (!t.firstAwardDate || r.first < t.firstAwardDate) t.firstAwardDate = r.first;
+    if (!t.lastAwardDate || r.last > t.lastAwardDate) t.lastAwardDate = r.last;
+  }
+  return t;
+}
+
+/** Every publisher with current grants, with totals (GBP and other currencies apart). */
+export async function listGrantPublishers(db: Db): Promise<(Publisher & Totals)[]> {
+  const rows = await repo.publisherTotals(db);
+  const byOrg = new Map<string, typeof rows>();
+  for (const r of rows) byOrg.set(r.organisation_id, [...(byOrg.get(r.organisation_id) ?? []), r]);
+  const out: (Publisher & Totals)[] = [];
+  for (const [orgId, list] of byOrg) {
+    const org = await getOrganisation(db, orgId);
+    out.push({ id: org.id, name: org.name, slug: org.slug, ...totalsOf(list) });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface GrantRow {
+  id: string;
+  version: number;
+  title: string;
+  amountMinor: number;
+  currency: string;
+  awardDate: string;
+  funder: string | null;
+  recipient: string | null;
+  recipientType: string;
+  programme: string | null;
+  regrantType: string | null;
+  location: { precision: string | null; source: string | null; laCode: string | null; smallAreaCode: string | null };
+}
+
+/** A publisher's current grants (newest award first, a page at a time), its totals and its files. */
+export async function publisherGrants(db: Db, ref: string, page = 1, pageSize = 50) {
+  const org = await getOrganisation(db, ref);
+  const p = Math.max(1, Math.floor(page) || 1);
+  const [totals, rows, files] = await Promise.all([repo.publisherTotals(db, org.id), repo.listGrants(db, org.id, { limit: pageSize, offset: (p - 1) * pageSize }), repo.listFiles(db, org.id)]);
+  const grants: GrantRow[] = rows.map((r) => ({
+    id: r.grant_id, version: r.version, title: r.title, amountMinor: Number(r.amount_minor), currency: r.currency, awardDate: r.award_date, funder: r.funder_name,
+    recipient: r.recipient_type === 'individual' ? 'An individual' : r.recipient_name, recipientType: r.recipient_type, programme: r.programme, regrantType: r.regrant_type,
+    location: { precision: r.location_precision, source: r.location_source, laCode: r.la_code, smallAreaCode: r.recipient_type === 'individual' ? null : r.small_area_code },
+  }));
+  return {
+    publisher: { id: org.id, name: org.name, slug: org.slug } as Publisher,
+    totals: totalsOf(totals), page: p, pageSize, grants,
+    files: files.map((f) => ({ id: f.id, sha256: f.sha256, filename: f.filename, format: f.format, status: f.status, grantsRead: f.grants_read, grantsRejected: f.grants_rejected,
+      changes: { new: f.grants_new, changed: f.grants_changed, unchanged: f.grants_unchanged }, gbpTotalPence: Number(f.gbp_total_pence), otherCurrencies: f.other_currencies as Record<string, number>,
+      firstAwardDate: f.first_award_date, lastAwardDate: f.last_award_date, importedAt: new Date(f.created_at).toISOString() })),
+  };
+}

@@ -1,0 +1,65 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Json = ColumnType<unknown, string, string>;
+
+export interface GrantsFilesTable {
+  organisation_id: string;
+  id: Generated<string>;
+  sha256: string;
+  filename: string | null;
+  format: 'json' | 'csv';
+  status: ColumnType<'current' | 'withdrawn', 'current' | 'withdrawn' | undefined, 'current' | 'withdrawn'>;
+  grants_read: number;
+  grants_rejected: number;
+  grants_new: number;
+  grants_changed: number;
+  grants_unchanged: number;
+  gbp_total_pence: number;
+  other_currencies: Json;
+  first_award_date: string | null;
+  last_award_date: string | null;
+  problems: Json;
+  rejected: Json;
+  draft_id: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  withdrawn_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  withdrawn_by: ColumnType<string | null, string | null | undefined, string | null>;
+  withdrawn_reason: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface GrantsGrantsTable {
+  organisation_id: string;
+  grant_id: string;
+  version: number;
+  file_id: string;
+  is_current: ColumnType<boolean, boolean | undefined, boolean>;
+  replaced_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  title: string;
+  description: string | null;
+  amount_minor: number;
+  currency: string;
+  award_date: string;
+  funder_org_id: string | null;
+  funder_name: string | null;
+  recipient_org_id: string | null;
+  recipient_name: string | null;
+  recipient_type: 'organisation' | 'individual';
+  programme: string | null;
+  regrant_type: string | null;
+  related_activity: ColumnType<string[], string[] | undefined, string[]>;
+  location_code: string | null;
+  location_code_type: string | null;
+  location_name: string | null;
+  location_postcode: string | null;
+  location_source: 'beneficiary' | 'recipient' | 'postcode' | null;
+  location_precision: 'small-area' | 'postcode' | 'ward' | 'local-authority' | 'region' | 'country' | null;
+  small_area_code: string | null;
+  la_code: string | null;
+  raw: Json;
+}
+
+export interface GrantsTables {
+  grants_files: GrantsFilesTable;
+  grants_grants: GrantsGrantsTable;
+}

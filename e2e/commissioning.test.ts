@@ -98,7 +98,10 @@ describe('commissioning in a browser', { skip: enabled ? false : 'Chromium not f
     await commissioner.getByLabel('Title', { exact: true }).fill('Holiday activities and food');
     await commissioner.getByLabel('Description and outcomes').fill('Children on free school meals eat well and stay active in the holidays.');
     await commissioner.getByLabel('Total value, in pounds').fill('40,000');
-    await commissioner.getByLabel('Deadline for bids: date').fill('2027-02-01');
+    const deadline = commissioner.getByRole('group', { name: 'Deadline for bids: date' });
+    await deadline.getByLabel('Day').fill('1');
+    await deadline.getByLabel('Month').fill('2');
+    await deadline.getByLabel('Year').fill('2027');
     await commissioner.getByLabel('Lot 1 title').fill('Holiday clubs in Walker');
     await commissioner.getByLabel('Lot 1 value, in pounds').fill('40000');
     await commissioner.getByRole('button', { name: 'Save as a draft' }).click();

@@ -111,15 +111,28 @@ eachEngine('spend import limits', (t) => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as AddressInfo;
     const path = '/api/v1/spend/files?publisher=GB-LAE-CLD&filename=calderdale.csv';
-    // Send the whole file, then hang up without waiting for the answer.
+    // The import is held (a lock on a table it reads first) until the client has sent the whole file and hung
+    // up, so the server cannot finish before it learns the client has gone: no race with the machine's speed.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holding = ctx.db.transaction().execute(async (trx) => {
+      await sql`LOCK TABLE spend_import_limits IN ACCESS EXCLUSIVE MODE`.execute(trx);
+      locked();
+      await held;
+    });
+    await isLocked;
     await new Promise<void>((resolve) => {
       const req = httpRequest({ host: '127.0.0.1', port, path, method: 'POST', headers: { ...staff.auth, 'content-type': 'text/csv', 'content-length': bytes.length } });
+      const hangUp = () => { req.destroy(); resolve(); };
       req.on('error', () => resolve());
-      req.end(bytes, () => setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 50));
+      req.end(bytes, () => setTimeout(hangUp, 100));
+      setTimeout(hangUp, 1_000); // a server blocked before reading the body may not take it all: hang up anyway
     });
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await holding;
     // The same file again, waited for: were the first import to have gone on, this would be "unchanged" (or
     // lose the race with 409); it is a new import.
     const again = await app.inject({ method: 'POST', url: path, headers: { ...staff.auth, 'content-type': 'text/csv' }, payload: bytes });

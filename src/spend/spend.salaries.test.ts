@@ -146,7 +146,7 @@ eachEngine('spend senior salaries', (t) => {
     // The form shows a check page first: what will be public, nothing written yet.
     assert.equal(ok.statusCode, 200, ok.body.slice(0, 300));
     assert.match(ok.body, /Check the senior post before you publish it/);
-    assert.match(ok.body, /£180,000.00 to £184,999.00/);
+    assert.match(ok.body, /£180,000 to £184,999/);
     assert.match(ok.body, /&lt;b&gt;E Person&lt;\/b&gt;/, 'escaped on the check page');
     assert.match(ok.body, /The post-holder is named/);
     assert.equal((await publisherSalaries(ctx.db, 'GB-LAE-NET', '2017-03-31').catch(() => ({ posts: [] }))).posts.length, 0, 'not public until published');

@@ -217,8 +217,9 @@ describe('grants: the CSV flattened layout', () => {
     assert.equal(a!.raw.fromOpenCall, 'Yes');
     assert.equal(b!.amountMinor, 30000);
     assert.equal(b!.location.precision, null);
-    // In a CSV every value is text: only the symbol and commas are a repair.
-    assert.deepEqual(r.problems.filter((p) => p.severity === 'repaired').map((p) => `${p.id} ${p.code}`), ['360G-csv-1 amount-format']);
+    // In a CSV every value is text: the symbol and commas are a repair, and so are dd/mm/yyyy and Y (which
+    // flatten-tool would pass through, invalid against the schema); a plain number is not.
+    assert.deepEqual(r.problems.filter((p) => p.severity === 'repaired').map((p) => `${p.id} ${p.field} ${p.code}`), ['360G-csv-1 amountAwarded amount-format', '360G-csv-1 awardDate date-format', '360G-csv-1 fromOpenCall yes-no']);
   });
 
   it('refuses a CSV without an Identifier column, and one that ends inside quotes', () => {

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { AppError } from '../platform/errors.ts';
+import { isZip, readXlsx, type XlsxSheet } from './grants.xlsx.ts';
 
 /** How much one grants file may hold, decompressed, and how many grants (a gzip bomb stops at the first). */
 export interface GrantsLimits {
@@ -71,8 +72,10 @@ export interface ReadGrant {
   raw: Record<string, unknown>;
 }
 
+export type GrantsFormat = 'json' | 'csv' | 'xlsx';
+
 export interface ReadFile {
-  format: 'json' | 'csv';
+  format: GrantsFormat;
   sha256: string;
   grants: ReadGrant[];
   rejected: RejectedGrant[];
@@ -131,14 +134,22 @@ export function decodeBytes(bytes: Uint8Array, limits: GrantsLimits): string {
 /** Reads a 360Giving file's bytes: a JSON package (by its first character) or a CSV. */
 export function readGrantsFile(bytes: Uint8Array, limits: GrantsLimits = DEFAULT_GRANTS_LIMITS, today = new Date().toISOString().slice(0, 10)): ReadFile {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const content = decodeBytes(bytes, limits);
-  const first = content.trimStart().charAt(0);
-  const format: 'json' | 'csv' = first === '{' || first === '[' ? 'json' : 'csv';
-  const objects = format === 'json' ? jsonGrants(content) : csvGrants(content, limits);
+  const fileProblems: GrantProblem[] = [];
+  let format: GrantsFormat;
+  let objects: unknown[];
+  if (isZip(bytes)) {
+    format = 'xlsx';
+    objects = xlsxGrants(readXlsx(bytes, { maxBytes: limits.maxBytes, maxRows: limits.maxGrants + 1 }), fileProblems);
+  } else {
+    const content = decodeBytes(bytes, limits);
+    const first = content.trimStart().charAt(0);
+    format = first === '{' || first === '[' ? 'json' : 'csv';
+    objects = format === 'json' ? jsonGrants(content) : csvGrants(content, limits);
+  }
   if (objects.length > limits.maxGrants) {
     throw AppError.validation([{ field: 'file', message: `The file holds ${objects.length.toLocaleString('en-GB')} grants, more than the ${limits.maxGrants.toLocaleString('en-GB')} one file may hold: split it` }]);
   }
-  const out: ReadFile = { format, sha256, grants: [], rejected: [], problems: [] };
+  const out: ReadFile = { format, sha256, grants: [], rejected: [], problems: fileProblems };
   const seen = new Map<string, number>();
   objects.forEach((g, index) => {
     const id = isObject(g) ? text(g.id) : null;
@@ -255,16 +266,70 @@ function csvGrants(content: string, limits: GrantsLimits): unknown[] {
   if (!paths.some((p) => p?.[0] === 'id')) {
     throw AppError.validation([{ field: 'file', message: 'The file is neither a 360Giving JSON package nor a 360Giving CSV: no column called “Identifier”' }]);
   }
-  return rows.slice(1).map((cells) => {
-    const g: Record<string, unknown> = {};
-    paths.forEach((p, i) => {
-      const v = cells[i]?.trim() ?? '';
-      if (!p || v === '') return;
-      setPath(g, p, v);
-    });
-    if (typeof g.relatedActivity === 'string') g.relatedActivity = g.relatedActivity.split(';').map((s) => s.trim()).filter(Boolean);
-    return g;
+  return rows.slice(1).map((cells) => rowObject(paths, cells));
+}
+
+/** One row of the flattened layout → a grant object (values as text, lists where the schema has them). */
+function rowObject(paths: ((string | number)[] | null)[], cells: string[]): Record<string, unknown> {
+  const g: Record<string, unknown> = {};
+  paths.forEach((p, i) => {
+    const v = cells[i]?.trim() ?? '';
+    if (!p || v === '') return;
+    setPath(g, p, v);
   });
+  if (typeof g.relatedActivity === 'string') g.relatedActivity = g.relatedActivity.split(';').map((s) => s.trim()).filter(Boolean);
+  return g;
+}
+
+const hasColumn = (paths: ((string | number)[] | null)[], first: string) => paths.some((p) => p?.[0] === first);
+
+/**
+ * The XLSX flattened layout, as 360Giving's templates and flatten-tool write it: a grants sheet (the one called
+ * “grants”, else the first with Identifier and Title columns) with the same column titles as the CSV, and
+ * optionally sheets of one-to-many details — for example beneficiary locations, one row each — joined to their
+ * grant by its Identifier and added to its lists in row order. A sheet that is not part of the layout (notes,
+ * a read-me) is reported and left; a detail row whose grant is not on the grants sheet is reported by sheet and
+ * row, never silently dropped.
+ */
+function xlsxGrants(sheets: XlsxSheet[], problems: GrantProblem[]): unknown[] {
+  const fileProblem = (field: string, code: string, message: string) => problems.push({ id: null, index: null, field, severity: 'warning', code, message });
+  const parsed = sheets.map((s) => ({ ...s, paths: (s.rows[0] ?? []).map((t) => pathOf(t.trim())) }));
+  const main = parsed.find((s) => s.name.trim().toLowerCase() === 'grants' && hasColumn(s.paths, 'id'))
+    ?? parsed.find((s) => hasColumn(s.paths, 'id') && hasColumn(s.paths, 'title'));
+  if (!main) {
+    throw AppError.validation([{ field: 'file', message: `The workbook has no grants sheet: no sheet has columns called “Identifier” and “Title” (sheets: ${sheets.map((s) => `“${s.name}”`).join(', ')})` }]);
+  }
+  const grants = main.rows.slice(1).map((cells) => rowObject(main.paths, cells));
+  const byId = new Map<string, Record<string, unknown>>();
+  for (const g of grants) if (typeof g.id === 'string' && !byId.has(g.id)) byId.set(g.id, g);
+  for (const s of parsed) {
+    if (s === main) continue;
+    if (!hasColumn(s.paths, 'id')) {
+      if (s.rows.length > 0) fileProblem(`sheet:${s.name}`, 'sheet-not-read', `The sheet “${s.name}” has no Identifier column, so it is not part of the 360Giving layout: not read`);
+      continue;
+    }
+    const unknown = (s.rows[0] ?? []).filter((t, i) => t.trim() !== '' && s.paths[i] === null);
+    if (unknown.length) fileProblem(`sheet:${s.name}`, 'columns-not-read', `The sheet “${s.name}” has columns that are not 360Giving titles, not read: ${unknown.slice(0, 5).map((t) => `“${t}”`).join(', ')}`);
+    s.rows.slice(1).forEach((cells, i) => {
+      const row = rowObject(s.paths, cells);
+      const id = typeof row.id === 'string' ? row.id : null;
+      const grant = id ? byId.get(id) : undefined;
+      if (!grant) {
+        fileProblem(`sheet:${s.name}`, 'detail-without-grant', id ? `Row ${i + 2} of the sheet “${s.name}” is for the grant ${id}, which is not on the grants sheet: not read` : `Row ${i + 2} of the sheet “${s.name}” has no Identifier: not read`);
+        return;
+      }
+      for (const [key, value] of Object.entries(row)) {
+        if (key === 'id') continue;
+        if (Array.isArray(value)) {
+          const list = Array.isArray(grant[key]) ? (grant[key] as unknown[]) : [];
+          list.push(...value.filter((v) => v !== undefined));
+          grant[key] = list;
+        } else if (grant[key] === undefined) grant[key] = value;
+        else if (grant[key] !== value) problems.push({ id, index: null, field: key, severity: 'warning', code: 'detail-conflict', message: `Row ${i + 2} of the sheet “${s.name}” gives ${key} “${String(value).slice(0, 40)}”, unlike the grants sheet: the grants sheet’s value is kept` });
+      }
+    });
+  }
+  return grants;
 }
 
 // ---- one grant ----
@@ -303,7 +368,13 @@ export function toMinorUnits(value: unknown, currency: string): { minor: number;
     if (Math.abs(value) > MAX_AMOUNT) return `is ${value}, more than ${MAX_AMOUNT.toLocaleString('en-GB')}: not a real grant`;
     s = Math.abs(value) < 1e-6 && value !== 0 ? value.toFixed(10) : String(value);
   } else if (typeof value === 'string') {
-    const cleaned = value.trim().replace(/^[£$€]/, '').replace(/,/g, '').trim();
+    let cleaned = value.trim().replace(/^[£$€]/, '').replace(/,/g, '').trim();
+    // Scientific notation (1.5E+3, as spreadsheets write large or small numbers): read through its size check.
+    if (/^-?\d+(\.\d+)?[eE][+-]?\d+$/.test(cleaned)) {
+      const n = Number(cleaned);
+      if (!Number.isFinite(n) || Math.abs(n) > MAX_AMOUNT) return `is ${cleaned}, more than ${MAX_AMOUNT.toLocaleString('en-GB')}: not a real grant`;
+      cleaned = Math.abs(n) < 1e-6 && n !== 0 ? n.toFixed(10) : String(n);
+    }
     if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return `“${value.slice(0, 40)}” is not a number`;
     if (cleaned !== value.trim()) repaired = `read “${value.trim()}” as ${cleaned}`;
     s = cleaned;
@@ -347,7 +418,7 @@ function firstOf(v: unknown): Record<string, unknown> | null {
   return isObject(v) ? v : null;
 }
 
-function readGrant(g: unknown, index: number, format: 'json' | 'csv', today: string, problems: GrantProblem[]): ReadGrant | string {
+function readGrant(g: unknown, index: number, format: GrantsFormat, today: string, problems: GrantProblem[]): ReadGrant | string {
   if (!isObject(g)) return 'The grant is not an object';
   const id = text(g.id);
   const problem = (field: string, severity: Severity, code: string, message: string) => problems.push({ id, index, field, severity, code, message });
@@ -368,7 +439,9 @@ function readGrant(g: unknown, index: number, format: 'json' | 'csv', today: str
 
   const amount = toMinorUnits(g.amountAwarded, currency);
   if (typeof amount === 'string') return `The amount awarded ${amount}`;
-  // In a CSV every value is text: only a symbol, commas or rounding are repairs there; in JSON text is one too.
+  // In a CSV or a spreadsheet every value is text (flatten-tool types amounts by the schema): only a symbol,
+  // commas or rounding are repairs there; in JSON text is one too. A dd/mm/yyyy date or Y/N is a repair in every
+  // layout: flatten-tool would pass it through, invalid against the schema.
   if (format === 'json' && typeof g.amountAwarded === 'string') problem('amountAwarded', 'repaired', 'amount-text', `The amount awarded is given as text “${g.amountAwarded.slice(0, 40)}”: read as ${amount.minor / 10 ** minorDigits(currency)}`);
   else if (amount.repaired) problem('amountAwarded', 'repaired', 'amount-format', `Amount awarded: ${amount.repaired}`);
   raw.amountAwarded = amount.minor / 10 ** minorDigits(currency);
@@ -376,7 +449,7 @@ function readGrant(g: unknown, index: number, format: 'json' | 'csv', today: str
 
   const award = readDate(g.awardDate);
   if (!award) return g.awardDate === undefined ? 'The grant has no award date' : `The award date “${String(g.awardDate).slice(0, 40)}” is not a date`;
-  if (award.repaired && format === 'json') problem('awardDate', 'repaired', 'date-format', `Read the award date “${String(g.awardDate)}” as ${award.date}: dates are written YYYY-MM-DD`);
+  if (award.repaired) problem('awardDate', 'repaired', 'date-format', `Read the award date “${String(g.awardDate)}” as ${award.date}: dates are written YYYY-MM-DD`);
   raw.awardDate = award.date;
   if (award.date > today) problem('awardDate', 'warning', 'future-award-date', `The award date ${award.date} is in the future`);
   if (award.date < '1990-01-01') problem('awardDate', 'warning', 'early-award-date', `The award date ${award.date} is before 1990`);
@@ -384,7 +457,7 @@ function readGrant(g: unknown, index: number, format: 'json' | 'csv', today: str
     const modified = readDate(g.dateModified);
     if (!modified) problem('dateModified', 'warning', 'bad-date', `The date modified “${String(g.dateModified).slice(0, 40)}” is not a date: kept as given`);
     else if (modified.repaired) {
-      if (format === 'json') problem('dateModified', 'repaired', 'date-format', `Read the date modified “${String(g.dateModified)}” as ${modified.date}: dates are written YYYY-MM-DD`);
+      problem('dateModified', 'repaired', 'date-format', `Read the date modified “${String(g.dateModified)}” as ${modified.date}: dates are written YYYY-MM-DD`);
       raw.dateModified = `${modified.date}T00:00:00+00:00`;
     }
   }
@@ -393,7 +466,7 @@ function readGrant(g: unknown, index: number, format: 'json' | 'csv', today: str
     const yes = ['y', 'yes', 'true'].includes(v);
     const no = ['n', 'no', 'false'].includes(v);
     if (g.fromOpenCall === 'Yes' || g.fromOpenCall === 'No') { /* as the schema asks */ } else if (yes || no) {
-      if (format === 'json') problem('fromOpenCall', 'repaired', 'yes-no', `Read “${String(g.fromOpenCall)}” as ${yes ? 'Yes' : 'No'}: the schema allows Yes or No`);
+      problem('fromOpenCall', 'repaired', 'yes-no', `Read “${String(g.fromOpenCall)}” as ${yes ? 'Yes' : 'No'}: the schema allows Yes or No`);
       raw.fromOpenCall = yes ? 'Yes' : 'No';
     } else problem('fromOpenCall', 'warning', 'bad-yes-no', `“${String(g.fromOpenCall).slice(0, 40)}” is not Yes or No: kept as given`);
   }

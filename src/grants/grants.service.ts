@@ -41,7 +41,7 @@ export interface GrantsSummary {
   problems: GrantProblem[];
   sha256: string;
   rejected: RejectedGrant[];
-  format: 'json' | 'csv';
+  format: 'json' | 'csv' | 'xlsx';
   /** Problems by severity and code, for a quick look. */
   problemCounts: Record<string, number>;
 }

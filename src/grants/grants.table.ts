@@ -7,7 +7,7 @@ export interface GrantsFilesTable {
   id: Generated<string>;
   sha256: string;
   filename: string | null;
-  format: 'json' | 'csv';
+  format: 'json' | 'csv' | 'xlsx';
   status: ColumnType<'current' | 'withdrawn', 'current' | 'withdrawn' | undefined, 'current' | 'withdrawn'>;
   grants_read: number;
   grants_rejected: number;

@@ -8,6 +8,9 @@ import { draftOrganisation } from '../platform/drafts.ts';
 import { getOrganisation } from '../organisations/organisations.service.ts';
 import * as service from './grants.service.ts';
 
+/** The content type of an Excel workbook (.xlsx). */
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 /** Largest upload accepted (bytes as sent; a gzip file inflates to at most the grants limit). */
 export const GRANTS_UPLOAD_LIMIT = 200 * 1024 * 1024;
 
@@ -32,7 +35,7 @@ const Changes = Type.Object({ new: Type.Integer(), changed: Type.Integer(), unch
 const Publisher = Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() });
 const DraftView = Type.Object({
   id: Type.String(), state: Type.String(), publisher: Publisher, title: Type.String(), filename: Nullable(Type.String()), createdAt: Type.String(),
-  expiresAt: Type.String(), link: Type.String(), fileId: Nullable(Type.String()), check: Type.Object({ ...Summary, changes: Changes }),
+  expiresAt: Type.String(), link: Type.String(), fileId: Nullable(Type.String()), check: Type.Object({ ...Summary, changes: Changes, difference: Type.Optional(Type.Any({ description: 'What publishing would change, grant by grant: added, changed (with the fields), unchanged, and current grants the file does not hold (kept)' })) }),
 });
 const Published = Type.Object({ ...Summary, outcome: Type.String(), fileId: Type.String(), publisher: Publisher, changes: Changes, draftId: Type.String() });
 const DraftRef = Type.Object({ id: Type.String({ maxLength: 64 }) });
@@ -43,12 +46,12 @@ export function grantsApi(app: App, ctx: AppContext): void {
     const scoped = plugin.withTypeProvider<TypeBoxTypeProvider>();
     // A 360Giving package is JSON: here its bytes are the file, received to disk like any upload, not parsed.
     scoped.removeContentTypeParser('application/json');
-    acceptFileUploads(scoped, [...fileContentTypes, 'application/json']);
+    acceptFileUploads(scoped, [...fileContentTypes, 'application/json', XLSX_TYPE]);
     scoped.post('/api/v1/grants/files', {
       bodyLimit: GRANTS_UPLOAD_LIMIT,
       config: { access: { roles: service.GRANTS_PUBLISHING_ROLES, organisation: async (r) => (await getOrganisation(db, (r.query as { publisher: string }).publisher)).id } },
       schema: {
-        tags: ['grants'], summary: 'Upload a 360Giving file (JSON package, gzip allowed, or CSV) for a publisher: held as a draft to check, then publish', security,
+        tags: ['grants'], summary: 'Upload a 360Giving file (JSON package, gzip allowed, CSV or XLSX) for a publisher: held as a draft to check, then publish', security,
         description: 'The file is read whole and checked: 201 with the draft (summary, problems, rejected grants, what it would change). Publish it with POST /api/v1/grants/drafts/{id}/publish. The same bytes as an open draft give that draft (200); as a published file, 409. Only a verified organisation’s staff, finance officers and administrators may.',
         querystring: Type.Object({ publisher: Type.String({ minLength: 1, maxLength: 200 }), filename: Type.Optional(Type.String({ maxLength: 200 })) }),
         response: { 200: DraftView, 201: DraftView, ...errors },
@@ -76,6 +79,17 @@ export function grantsApi(app: App, ctx: AppContext): void {
     config: { access: draftAccess },
     schema: { tags: ['grants'], summary: 'Discard a grants draft', security, params: DraftRef, response: { 200: DraftView, ...errors } },
   }, async (request) => service.discardGrantsDraft(ctx, request.actor, request.params.id));
+
+  app.post('/api/v1/grants/publishers/:publisher/files/:id/withdraw', {
+    config: { access: { roles: service.GRANTS_PUBLISHING_ROLES, organisation: async (r) => (await getOrganisation(db, (r.params as { publisher: string }).publisher)).id } },
+    schema: {
+      tags: ['grants'], summary: 'Withdraw a published grants file, with a reason everyone will see', security,
+      description: 'Its grants leave the totals at once (a version a grant had replaced, from a file still published, is counted again); the file stays in the record marked withdrawn, with when and why. Publisher staff, finance officers and administrators may.',
+      params: Type.Object({ publisher: Type.String({ maxLength: 200 }), id: Type.String({ maxLength: 64 }) }),
+      body: Type.Object({ reason: Type.String({ maxLength: 2000 }) }),
+      response: { 200: Type.Object({ fileId: Type.String(), publisher: Publisher, withdrawnAt: Type.String(), reason: Type.String(), grantsWithdrawn: Type.Integer(), grantsRestored: Type.Integer() }), ...errors },
+    },
+  }, async (request) => service.withdrawGrantsFile(ctx, request.actor, request.params.publisher, request.params.id, request.body.reason));
 
   const Totals = Type.Object({
     grants: Type.Integer(), gbpPence: Type.Integer(), otherCurrencies: Type.Record(Type.String(), Type.Object({ grants: Type.Integer(), total: Type.Integer() })),

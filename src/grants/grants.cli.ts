@@ -17,7 +17,7 @@ function summaryOf(s: service.GrantsSummary) {
 export const grantsCommands: CliCommand[] = [
   {
     name: ['grants', 'import'],
-    summary: 'Import 360Giving files (JSON, gzip, CSV) for a publisher: each is held as a draft to check, or published at once with --yes (all or nothing, per file)',
+    summary: 'Import 360Giving files (JSON, gzip, CSV, XLSX) for a publisher: each is held as a draft to check, or published at once with --yes (all or nothing, per file)',
     usage: 'commonweal grants import FILE… --publisher ORG [--yes] [--json]',
     options: { publisher: { type: 'string' }, yes: { type: 'boolean' } },
     async run(ctx, { values, positionals }) {
@@ -72,6 +72,17 @@ export const grantsCommands: CliCommand[] = [
       if (positionals.length !== 1) throw AppError.validation([{ field: 'draft', message: 'Name one draft by its id (from `commonweal grants drafts`)' }]);
       const r = await service.publishGrantsDraft(ctx, cliActor, positionals[0]!);
       return { ...summaryOf(r), outcome: r.outcome, fileId: r.fileId, publisher: r.publisher.name, changes: r.changes, draftId: r.draftId };
+    },
+  },
+  {
+    name: ['grants', 'withdraw'],
+    summary: 'Withdraw a published grants file with a reason: its grants leave the totals, the file stays in the record marked withdrawn',
+    usage: 'commonweal grants withdraw --publisher ORG --file FILE-ID --reason TEXT',
+    options: { publisher: { type: 'string' }, file: { type: 'string' }, reason: { type: 'string' } },
+    async run(ctx, { values }) {
+      if (!values.publisher) throw AppError.validation([{ field: 'publisher', message: 'Give --publisher' }]);
+      if (!values.file) throw AppError.validation([{ field: 'file', message: 'Give --file, the file id (from `commonweal grants import --yes` or the file’s page)' }]);
+      return service.withdrawGrantsFile(ctx, cliActor, values.publisher as string, values.file as string, values.reason);
     },
   },
 ];

@@ -4,6 +4,7 @@ import { uploadedFilename, uploadLimitBytes } from '../platform/http.ts';
 import { findDraft } from '../platform/drafts.ts';
 import { getOrganisation } from '../organisations/organisations.service.ts';
 import * as service from './grants.service.ts';
+import { changedRows, grantsFilePages } from './grants.files.pages.ts';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const integer = new Intl.NumberFormat('en-GB');
@@ -107,7 +108,7 @@ export function grantsPages(app: App, ctx: AppContext): void {
     const { org, draft } = await draftOf(request);
     if (draft.state === 'published') return reply.redirect(`/grants/${org.slug}?published=${draft.fileId}`, 303);
     const c = draft.check;
-    return reply.page('grants/views/draft.njk', { publisher: { name: org.name, slug: org.slug }, draft, c, ...reportOf(c) });
+    return reply.page('grants/views/draft.njk', { publisher: { name: org.name, slug: org.slug }, draft, c, ...reportOf(c), difference: c.difference, changedRows: changedRows(c.difference) });
   });
 
   app.post('/grants/:publisher/drafts/:id/publish', { config: { access: publisherOf } }, async (request, reply) => {
@@ -122,6 +123,8 @@ export function grantsPages(app: App, ctx: AppContext): void {
     return reply.redirect(`/grants/${org.slug}/upload?discarded=1`, 303);
   });
 
+  grantsFilePages(app, ctx);
+
   app.get('/grants/:publisher', async (request, reply) => {
     const { publisher } = request.params as { publisher: string };
     const q = request.query as { page?: string; published?: string };
@@ -131,7 +134,8 @@ export function grantsPages(app: App, ctx: AppContext): void {
       num(money(g.amountMinor, g.currency)), { text: g.regrantType ? `Regrant (${g.regrantType})` : '' },
     ]);
     const fileRows = data.files.map((f) => [
-      { text: f.importedAt.slice(0, 10) }, { text: f.filename ?? 'Not given' }, num(integer.format(f.grantsRead)), num(integer.format(f.grantsRejected)),
+      { text: f.importedAt.slice(0, 10) }, { html: `<a class="govuk-link" href="/grants/${esc(data.publisher.slug)}/files/${esc(f.id)}">${esc(f.filename ?? 'Not given')}</a>${f.withdrawn ? ` <strong class="govuk-tag govuk-tag--grey">Withdrawn</strong> ${esc(f.withdrawn.reason)}` : ''}` },
+      num(integer.format(f.grantsRead)), num(integer.format(f.grantsRejected)),
       { text: `${integer.format(f.changes.new)} new, ${integer.format(f.changes.changed)} changed, ${integer.format(f.changes.unchanged)} unchanged` },
     ]);
     const pages = Math.max(1, Math.ceil(data.totals.grants / data.pageSize));

@@ -66,7 +66,7 @@ export async function listGrants(db: Db, organisationId: string, page: { limit: 
 }
 
 export async function listFiles(db: Db, organisationId: string) {
-  return db.selectFrom('grants_files').select(['id', 'sha256', 'filename', 'format', 'status', 'grants_read', 'grants_rejected', 'grants_new', 'grants_changed', 'grants_unchanged',
+  return db.selectFrom('grants_files').select(['id', 'sha256', 'filename', 'format', 'status', 'withdrawn_at', 'withdrawn_reason', 'grants_read', 'grants_rejected', 'grants_new', 'grants_changed', 'grants_unchanged',
     'gbp_total_pence', 'other_currencies', 'first_award_date', 'last_award_date', 'created_at'])
     .where('organisation_id', '=', organisationId).orderBy('created_at', 'desc').execute();
 }
@@ -74,4 +74,46 @@ export async function listFiles(db: Db, organisationId: string) {
 /** Versions of a grant, newest first. */
 export async function grantVersions(db: Db, organisationId: string, grantId: string) {
   return db.selectFrom('grants_grants').selectAll().where('organisation_id', '=', organisationId).where('grant_id', '=', grantId).orderBy('version', 'desc').execute();
+}
+
+/** Every current grant id of a publisher (to tell which a new file does not hold). */
+export async function currentIds(db: Db, organisationId: string): Promise<string[]> {
+  const rows = await db.selectFrom('grants_grants').select('grant_id').where('organisation_id', '=', organisationId).where('is_current', '=', true).orderBy('grant_id').execute();
+  return rows.map((r) => r.grant_id);
+}
+
+export async function findFileForUpdate(trx: Db, organisationId: string, fileId: string) {
+  return trx.selectFrom('grants_files').selectAll().where('organisation_id', '=', organisationId).where('id', '=', fileId).forUpdate().executeTakeFirst();
+}
+
+export async function findFile(db: Db, organisationId: string, fileId: string) {
+  return db.selectFrom('grants_files').selectAll().where('organisation_id', '=', organisationId).where('id', '=', fileId).executeTakeFirst();
+}
+
+/**
+ * Takes a file's grants out of the count: its current versions stop being current (marked withdrawn), and for
+ * each, the version it had replaced becomes current again where that version's file is not itself withdrawn.
+ * Returns how many were withdrawn and how many earlier versions came back.
+ */
+export async function withdrawFileGrants(trx: Db, organisationId: string, fileId: string): Promise<{ withdrawn: number; restored: number }> {
+  const gone = await sql<{ grant_id: string; version: number }>`
+    UPDATE grants_grants SET is_current = false, withdrawn_at = now()
+     WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND is_current
+     RETURNING grant_id, version`.execute(trx);
+  if (gone.rows.length === 0) return { withdrawn: 0, restored: 0 };
+  const restored = await sql`
+    UPDATE grants_grants g SET is_current = true, replaced_at = NULL
+      FROM (SELECT DISTINCT ON (p.grant_id) p.grant_id, p.version
+              FROM grants_grants p JOIN grants_files f ON f.organisation_id = p.organisation_id AND f.id = p.file_id
+             WHERE p.organisation_id = ${organisationId} AND f.status = 'current' AND f.id <> ${fileId} AND p.withdrawn_at IS NULL
+               AND p.grant_id = ANY(${gone.rows.map((r) => r.grant_id)}::text[])
+             ORDER BY p.grant_id, p.version DESC) prev
+     WHERE g.organisation_id = ${organisationId} AND g.grant_id = prev.grant_id AND g.version = prev.version`.execute(trx);
+  return { withdrawn: gone.rows.length, restored: Number(restored.numAffectedRows ?? 0) };
+}
+
+export async function markFileWithdrawn(trx: Db, organisationId: string, fileId: string, userId: string | null, reason: string): Promise<Date> {
+  const r = await trx.updateTable('grants_files').set({ status: 'withdrawn', withdrawn_at: new Date(), withdrawn_by: userId, withdrawn_reason: reason })
+    .where('organisation_id', '=', organisationId).where('id', '=', fileId).returning('withdrawn_at').executeTakeFirstOrThrow();
+  return r.withdrawn_at!;
 }

@@ -55,6 +55,8 @@ export interface Publisher {
 export interface GrantsCheck extends GrantsSummary {
   /** What publishing would do to the publisher's current grants, worked out at the upload. */
   changes: { new: number; changed: number; unchanged: number };
+  /** The same, grant by grant (drafts made before it was kept have none). */
+  difference?: GrantsDifference;
 }
 
 export interface ImportOutcome extends GrantsSummary {
@@ -119,17 +121,50 @@ async function publisherFor(db: Db, actor: Actor, ref: string): Promise<Publishe
 
 const canonical = (v: unknown): string => JSON.stringify(v, (_k, x) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as object).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
 
+/** What a file changes for its publisher: counts, and the first ids of each kind (fields too, for a changed grant). */
+export interface GrantsDifference {
+  added: { count: number; ids: string[] };
+  changed: { count: number; grants: { id: string; fields: string[] }[] };
+  unchanged: { count: number };
+  /** The publisher's current grants this file does not hold: kept as they are, not removed. */
+  notInFile: { count: number; ids: string[] };
+}
+
+/** How many ids of each kind a difference lists (the counts are whole). */
+export const DIFFERENCE_LIST = 200;
+
+function changedFields(before: unknown, after: unknown): string[] {
+  const a = (before && typeof before === 'object' ? before : {}) as Record<string, unknown>;
+  const b = (after && typeof after === 'object' ? after : {}) as Record<string, unknown>;
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => canonical(a[k]) !== canonical(b[k])).sort();
+}
+
 async function changesOf(db: Db, organisationId: string, grants: readonly ReadGrant[]) {
   const current = await repo.currentVersions(db, organisationId, grants.map((g) => g.id));
   let changed = 0;
   let unchanged = 0;
   const same = new Set<string>();
+  const difference: GrantsDifference = { added: { count: 0, ids: [] }, changed: { count: 0, grants: [] }, unchanged: { count: 0 }, notInFile: { count: 0, ids: [] } };
   for (const g of grants) {
     const c = current.get(g.id);
-    if (!c) continue;
-    if (canonical(c.raw) === canonical(g.raw)) { unchanged++; same.add(g.id); } else changed++;
+    if (!c) {
+      if (difference.added.ids.length < DIFFERENCE_LIST) difference.added.ids.push(g.id);
+      continue;
+    }
+    if (canonical(c.raw) === canonical(g.raw)) { unchanged++; same.add(g.id); } else {
+      changed++;
+      if (difference.changed.grants.length < DIFFERENCE_LIST) difference.changed.grants.push({ id: g.id, fields: changedFields(c.raw, g.raw) });
+    }
   }
-  return { counts: { new: grants.length - changed - unchanged, changed, unchanged }, same, current };
+  const inFile = new Set(grants.map((g) => g.id));
+  for (const id of await repo.currentIds(db, organisationId)) {
+    if (inFile.has(id)) continue;
+    difference.notInFile.count++;
+    if (difference.notInFile.ids.length < DIFFERENCE_LIST) difference.notInFile.ids.push(id);
+  }
+  const counts = { new: grants.length - changed - unchanged, changed, unchanged };
+  Object.assign(difference, { added: { ...difference.added, count: counts.new }, changed: { ...difference.changed, count: changed }, unchanged: { count: unchanged } });
+  return { counts, same, current, difference };
 }
 
 /**
@@ -144,7 +179,7 @@ async function storeFile(trx: Db, actor: Actor, publisher: Publisher, read: Read
   if (existing) {
     return { ...summary, outcome: 'unchanged', fileId: existing.id, publisher, changes: { new: 0, changed: 0, unchanged: existing.grants_read } };
   }
-  const { counts, same } = await changesOf(trx, publisher.id, read.grants);
+  const { counts, same, difference } = await changesOf(trx, publisher.id, read.grants);
   const toWrite = read.grants.filter((g) => !same.has(g.id));
   const places = await placesOf(trx, {
     postcodes: toWrite.map((g) => g.location.postcode).filter((p): p is string => p !== null),
@@ -155,6 +190,7 @@ async function storeFile(trx: Db, actor: Actor, publisher: Publisher, read: Read
     grants_new: counts.new, grants_changed: counts.changed, grants_unchanged: counts.unchanged, gbp_total_pence: summary.gbpTotalPence,
     other_currencies: JSON.stringify(summary.otherCurrencies), first_award_date: summary.firstAwardDate, last_award_date: summary.lastAwardDate,
     problems: JSON.stringify(read.problems), rejected: JSON.stringify(read.rejected), draft_id: draftId, created_by: actor.userId,
+    difference: JSON.stringify(difference),
   });
   const versions = await repo.lastVersions(trx, publisher.id, toWrite.map((g) => g.id));
   await repo.markReplaced(trx, publisher.id, toWrite.filter((g) => versions.has(g.id)).map((g) => g.id));
@@ -236,8 +272,8 @@ export async function createGrantsDraft(ctx: AppContext, actor: Actor, input: { 
   const open = await findOpenDraftByFingerprint<GrantsDraftPayload, GrantsCheck>(ctx.db, publisher.id, GRANTS_FILE_DRAFT, read.sha256);
   if (open) return { draft: presentGrantsDraft(open), reused: true };
   const filename = input.filename ?? ('path' in input.source ? input.source.path.split('/').pop()! : null);
-  const { counts } = await changesOf(ctx.db, publisher.id, read.grants);
-  const check: GrantsCheck = { ...summarise(read), changes: counts };
+  const { counts, difference } = await changesOf(ctx.db, publisher.id, read.grants);
+  const check: GrantsCheck = { ...summarise(read), changes: counts, difference };
   return ctx.db.transaction().execute(async (trx) => {
     const draft = await createDraft<GrantsDraftPayload, GrantsCheck>(trx, actor, {
       id: randomUUID(), organisationId: publisher.id, kind: GRANTS_FILE_DRAFT, title: `Grants ${check.firstAwardDate} to ${check.lastAwardDate}`,
@@ -342,8 +378,75 @@ export async function publisherGrants(db: Db, ref: string, page = 1, pageSize = 
   return {
     publisher: { id: org.id, name: org.name, slug: org.slug } as Publisher,
     totals: totalsOf(totals), page: p, pageSize, grants,
-    files: files.map((f) => ({ id: f.id, sha256: f.sha256, filename: f.filename, format: f.format, status: f.status, grantsRead: f.grants_read, grantsRejected: f.grants_rejected,
+    files: files.map((f) => ({ id: f.id, sha256: f.sha256, filename: f.filename, format: f.format, status: f.status,
+      withdrawn: f.withdrawn_at ? { at: new Date(f.withdrawn_at).toISOString(), reason: f.withdrawn_reason ?? '' } : null, grantsRead: f.grants_read, grantsRejected: f.grants_rejected,
       changes: { new: f.grants_new, changed: f.grants_changed, unchanged: f.grants_unchanged }, gbpTotalPence: Number(f.gbp_total_pence), otherCurrencies: f.other_currencies as Record<string, number>,
       firstAwardDate: f.first_award_date, lastAwardDate: f.last_award_date, importedAt: new Date(f.created_at).toISOString() })),
   };
+}
+
+// ---- a published file: what it changed, and withdrawing it ----
+
+export interface GrantsFileView {
+  id: string;
+  publisher: Publisher;
+  filename: string | null;
+  format: string;
+  sha256: string;
+  status: 'current' | 'withdrawn';
+  importedAt: string;
+  withdrawn: { at: string; reason: string } | null;
+  grantsRead: number;
+  grantsRejected: number;
+  changes: { new: number; changed: number; unchanged: number };
+  gbpTotalPence: number;
+  otherCurrencies: Record<string, number>;
+  firstAwardDate: string | null;
+  lastAwardDate: string | null;
+  difference: GrantsDifference | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A publisher's published file (public, withdrawn or not): its figures, state and what it changed. */
+export async function getGrantsFile(db: Db, publisherRef: string, fileId: string): Promise<GrantsFileView> {
+  const org = await getOrganisation(db, publisherRef);
+  const f = UUID.test(fileId) ? await repo.findFile(db, org.id, fileId.toLowerCase()) : undefined;
+  if (!f) throw new AppError('not_found', 'No such grants file for this publisher');
+  return {
+    id: f.id, publisher: { id: org.id, name: org.name, slug: org.slug }, filename: f.filename, format: f.format, sha256: f.sha256, status: f.status,
+    importedAt: new Date(f.created_at).toISOString(), withdrawn: f.withdrawn_at ? { at: new Date(f.withdrawn_at).toISOString(), reason: f.withdrawn_reason ?? '' } : null,
+    grantsRead: f.grants_read, grantsRejected: f.grants_rejected, changes: { new: f.grants_new, changed: f.grants_changed, unchanged: f.grants_unchanged },
+    gbpTotalPence: Number(f.gbp_total_pence), otherCurrencies: f.other_currencies as Record<string, number>, firstAwardDate: f.first_award_date, lastAwardDate: f.last_award_date,
+    difference: (f.difference as GrantsDifference | null) ?? null,
+  };
+}
+
+/**
+ * Withdraws a publisher's published grants file with a reason: in one transaction its grants stop being counted
+ * (the version each had replaced, from a file still published, is counted again), and the file stays in the
+ * record marked withdrawn, with when and why, for everyone to see. The publisher's staff, finance officers and
+ * administrators, or a site administrator, may. Audited (`grants.file.withdrawn`).
+ */
+export async function withdrawGrantsFile(ctx: AppContext, actor: Actor, publisherRef: string, fileId: string, reasonInput: unknown): Promise<{ fileId: string; publisher: Publisher; withdrawnAt: string; reason: string; grantsWithdrawn: number; grantsRestored: number }> {
+  const org = await getOrganisation(ctx.db, publisherRef);
+  await requireOrganisationRole(ctx.db, actor, org.id, GRANTS_PUBLISHING_ROLES);
+  const reason = typeof reasonInput === 'string' ? reasonInput.trim().replace(/\s+/g, ' ') : '';
+  if (!reason) throw AppError.validation([{ field: 'reason', message: 'Say why the file is withdrawn: everyone will see it' }]);
+  if (reason.length > 1000) throw AppError.validation([{ field: 'reason', message: 'The reason must be 1,000 characters or fewer' }]);
+  if (!UUID.test(fileId)) throw new AppError('not_found', 'No such grants file for this publisher');
+  return ctx.db.transaction().execute(async (trx) => {
+    await repo.lockPublisher(trx, org.id);
+    const file = await repo.findFileForUpdate(trx, org.id, fileId.toLowerCase());
+    if (!file) throw new AppError('not_found', 'No such grants file for this publisher');
+    if (file.status === 'withdrawn') throw new AppError('conflict', 'This file was already withdrawn');
+    const { withdrawn, restored } = await repo.withdrawFileGrants(trx, org.id, file.id);
+    const at = await repo.markFileWithdrawn(trx, org.id, file.id, actor.userId, reason);
+    await recordAudit(trx, actor, {
+      action: 'grants.file.withdrawn', entityType: 'grants_file', entityId: file.id, organisationId: org.id,
+      before: { status: file.status, grantsRead: file.grants_read, gbpTotalPence: Number(file.gbp_total_pence) },
+      after: { status: 'withdrawn', reason, grantsWithdrawn: withdrawn, grantsRestored: restored },
+    });
+    return { fileId: file.id, publisher: { id: org.id, name: org.name, slug: org.slug }, withdrawnAt: new Date(at).toISOString(), reason, grantsWithdrawn: withdrawn, grantsRestored: restored };
+  });
 }

@@ -26,6 +26,7 @@ export interface GrantsFilesTable {
   withdrawn_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   withdrawn_by: ColumnType<string | null, string | null | undefined, string | null>;
   withdrawn_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  difference: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface GrantsGrantsTable {
@@ -57,6 +58,7 @@ export interface GrantsGrantsTable {
   small_area_code: string | null;
   la_code: string | null;
   raw: Json;
+  withdrawn_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface GrantsTables {

@@ -37,7 +37,7 @@ import { createSpendDraft } from './spend/spend.drafts.ts';
 import { createSalaryDraft } from './spend/spend.salarydrafts.ts';
 import { SPEND_FIELDS } from './spend/spend.mapping.ts';
 import { supplierSlug } from './spend/spend.suppliers.ts';
-import { createGrantsDraft } from './grants/grants.service.ts';
+import { createGrantsDraft, importGrantsFile } from './grants/grants.service.ts';
 import { listOutbox } from './platform/outbox.repository.ts';
 
 /** Someone who calls the app: an API token and a browser session (with its CSRF token). */
@@ -125,6 +125,8 @@ const cases: Record<string, Case> = {
   'POST /grants/:publisher/upload': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/upload`, file: () => ({ filename: 'grants.json', content: grantsJson('upload-page') }), status: 303 },
   'POST /grants/:publisher/drafts/:id/publish': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/drafts/${w.ids.grantsDraftPublishPage}/publish`, status: 303 },
   'POST /grants/:publisher/drafts/:id/discard': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/drafts/${w.ids.grantsDraftDiscardPage}/discard`, status: 303 },
+  'POST /api/v1/grants/publishers/:publisher/files/:id/withdraw': { as: 'orgStaff', url: (w) => `/api/v1/grants/publishers/${w.org.id}/files/${w.ids.grantsFileWithdrawApi}/withdraw`, body: () => ({ reason: 'Published twice' }), status: 200 },
+  'POST /grants/:publisher/files/:id/withdraw': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/files/${w.ids.grantsFileWithdrawPage}/withdraw`, body: () => ({ reason: 'Published twice' }), status: 303 },
 
   // ---- places (public calculations: nothing is stored) ----
   'POST /api/v1/places/fairness': { as: 'unrelated', refused: [], url: () => '/api/v1/places/fairness', body: () => ({ amounts: [{ areaCode: 'E01008300', amount: 100 }, { areaCode: 'E01008160', amount: 50 }] }), status: 200 },
@@ -475,6 +477,9 @@ async function buildWorld(ctx: AppContext) {
   const grantsDraftPublishPage = await grantsDraft('publish-page');
   const grantsDraftDiscardApi = await grantsDraft('discard-api');
   const grantsDraftDiscardPage = await grantsDraft('discard-page');
+  const grantsFile = async (id: string) => (await importGrantsFile(ctx, as(people.orgStaff), { publisher: council.id, source: { bytes: Buffer.from(grantsJson(id)) } })).fileId;
+  const grantsFileWithdrawApi = await grantsFile('withdraw-api');
+  const grantsFileWithdrawPage = await grantsFile('withdraw-page');
   const salaryDraft = async (asAt: string) => (await createSalaryDraft(ctx, as(people.orgFinance), council.id, { bytes: Buffer.from(salaryCsv), asAt })).id;
   const salaryDraftPublishApi = await salaryDraft('2019-03-31');
   const salaryDraftPublishPage = await salaryDraft('2020-03-31');
@@ -627,7 +632,7 @@ async function buildWorld(ctx: AppContext) {
     ids: {
       registrationToken, invitationApi, invitationPage, verificationClaimApi, verificationClaimPage, claimableApi, claimablePage,
       fileWithdrawApi, fileWithdrawPage, draftRemapApi: draftRemapApi.id, draftMapping, draftRemapPage, draftPublishApi, draftPublishPage, draftDiscardApi, draftDiscardPage,
-      grantsDraftPublishApi, grantsDraftPublishPage, grantsDraftDiscardApi, grantsDraftDiscardPage,
+      grantsDraftPublishApi, grantsDraftPublishPage, grantsDraftDiscardApi, grantsDraftDiscardPage, grantsFileWithdrawApi, grantsFileWithdrawPage,
       salaryDraftPublishApi, salaryDraftPublishPage, salaryDraftDiscardApi, salaryDraftDiscardPage, meTooToken, moderatingSlug: moderating.slug,
       refuseApi, refusePage, rivalId: rival.id, consortiumBidApi, consortiumBidPage,
       spareTokenId: spareToken.id, supplierSlug: supplierSlug(supplierKey), supplierOrgId: supplierOrg.id, salaryPostId: salaryPost.id,

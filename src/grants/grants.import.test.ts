@@ -174,4 +174,28 @@ eachEngine('grants: import of XLSX, replacement, withdrawal and bad input', (t) 
     assert.equal((await counts(ctx)).grants, before.grants);
     assert.equal((await counts(ctx)).files, before.files);
   });
+
+  it('refuses a 200 MB single-line file at the limit, and answers other pages while a large file is read', async () => {
+    const { ctx, app } = t();
+    const { org, auth } = await funder(ctx);
+    const before = await counts(ctx);
+    const huge = Buffer.alloc(200 * 1024 * 1024 + 1, 0x20);
+    huge.write('{"grants":[', 0);
+    const tooBig = await app.inject({ method: 'POST', url: `/api/v1/grants/files?publisher=${org.id}`, headers: { ...auth, 'content-type': 'application/json' }, payload: huge });
+    assert.equal(tooBig.statusCode, 413);
+    // A large single-line package (about 12 MB, 16,000 grants) is read in a worker: another page answers meanwhile.
+    const big = pkg(Array.from({ length: 16_000 }, (_v, i) => grant(`big-${i}`, { description: `For a project of ${'x'.repeat(400)}` })));
+    assert.ok(big.length > 8 * 1024 * 1024 && !big.includes(0x0a));
+    const order: string[] = [];
+    const upload = app.inject({ method: 'POST', url: `/api/v1/grants/files?publisher=${org.id}`, headers: { ...auth, 'content-type': 'application/json' }, payload: big }).then((r) => { order.push('upload'); return r; });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const other = await app.inject({ method: 'GET', url: '/grants/check' });
+    order.push('other page');
+    assert.equal(other.statusCode, 200);
+    const up = await upload;
+    assert.equal(up.statusCode, 201, up.body);
+    assert.equal(up.json().check.grantsImported, 16_000);
+    assert.deepEqual(order, ['other page', 'upload']);
+    assert.equal((await counts(ctx)).grants, before.grants, 'a draft: nothing published');
+  });
 });

@@ -87,8 +87,10 @@ function postgresSink(client: pg.PoolClient): GrantsSink & { abort(e: Error): Pr
       for (const r of rows) text += copyLine(r);
       if (!s.write(text) && s.writableLength > 8 * PIECE) {
         await new Promise<void>((resolve, reject) => {
-          s.once('drain', resolve);
-          s.once('error', reject);
+          const onDrain = () => { s.off('error', onError); resolve(); };
+          const onError = (error: Error) => { s.off('drain', onDrain); reject(error); };
+          s.once('drain', onDrain);
+          s.once('error', onError);
         });
       }
     },

@@ -23,6 +23,7 @@ import { getOrganisation, requireVerifiedOrganisation } from '../organisations/o
 import { placesOf } from '../places/places.service.ts';
 import { DEFAULT_GRANTS_LIMITS, readGrantsFile, type GrantProblem, type GrantsLimits, type ReadFile, type ReadGrant, type RejectedGrant } from './grants.read.ts';
 import * as repo from './grants.repository.ts';
+import { readGrantsFileAsync } from './grants.read-async.ts';
 import { withGrantsCopy, type GrantsSink } from './grants.load.ts';
 
 export const GRANTS_PUBLISHING_ROLES = ['admin', 'staff', 'finance'] as const;
@@ -87,9 +88,9 @@ export function summarise(read: ReadFile): GrantsSummary {
   };
 }
 
-/** Reads a file and refuses one that holds no grant that can be read. */
-function readChecked(bytes: Uint8Array, limits: GrantsLimits): ReadFile {
-  const read = readGrantsFile(bytes, limits);
+/** Reads a file (a large one in a worker thread) and refuses one that holds no grant that can be read. */
+async function readChecked(bytes: Uint8Array, limits: GrantsLimits): Promise<ReadFile> {
+  const read = await readGrantsFileAsync(bytes, limits);
   if (read.grants.length === 0) {
     const reasons = read.rejected.slice(0, 5).map((r) => `grant ${r.index}${r.id ? ` (${r.id})` : ''}: ${r.reason}`);
     throw AppError.validation([{ field: 'grants', message: read.rejected.length ? `No grant in the file can be read: ${reasons.join('; ')}${read.rejected.length > 5 ? '; …' : ''}` : 'The file holds no grants' }]);
@@ -243,7 +244,7 @@ async function storeFile(trx: Db, actor: Actor, publisher: Publisher, read: Read
 export async function importGrantsFile(ctx: AppContext, actor: Actor, input: { publisher: string; source: { bytes: Uint8Array } | { path: string }; filename?: string | null }): Promise<ImportOutcome> {
   const publisher = await publisherFor(ctx.db, actor, input.publisher);
   const phase = timer();
-  const read = readChecked(await bytesOf(input.source), limitsOf(ctx));
+  const read = await readChecked(await bytesOf(input.source), limitsOf(ctx));
   phase('read the file');
   const filename = input.filename ?? ('path' in input.source ? input.source.path.split('/').pop()! : null);
   return withGrantsCopy(ctx.handle, (trx, sink) => storeFile(trx, actor, publisher, read, filename, null, sink));
@@ -290,7 +291,7 @@ registerDraftKind({ kind: GRANTS_FILE_DRAFT, label: 'Grants file', roles: GRANTS
 export async function createGrantsDraft(ctx: AppContext, actor: Actor, input: { publisher: string; source: { bytes: Uint8Array } | { path: string }; filename?: string | null }): Promise<{ draft: GrantsDraftView; reused: boolean }> {
   const publisher = await publisherFor(ctx.db, actor, input.publisher);
   const bytes = await bytesOf(input.source);
-  const read = readChecked(bytes, limitsOf(ctx));
+  const read = await readChecked(bytes, limitsOf(ctx));
   const published = await repo.findFileBySha(ctx.db, publisher.id, read.sha256);
   if (published) throw new AppError('conflict', `This file was published already on ${new Date(published.created_at).toISOString().slice(0, 10)}: the same bytes again change nothing`);
   const open = await findOpenDraftByFingerprint<GrantsDraftPayload, GrantsCheck>(ctx.db, publisher.id, GRANTS_FILE_DRAFT, read.sha256);
@@ -327,7 +328,7 @@ export async function publishGrantsDraft(ctx: AppContext, actor: Actor, id: stri
   return withGrantsCopy(ctx.handle, async (trx, sink) => {
     const draft = await lockOpenDraft<GrantsDraftPayload, GrantsCheck>(trx, actor, id, GRANTS_FILE_DRAFT);
     await requireVerifiedOrganisation(trx, draft.organisationId, 'publish grants');
-    const read = readChecked(await readDraftBytes(trx, draft), limitsOf(ctx));
+    const read = await readChecked(await readDraftBytes(trx, draft), limitsOf(ctx));
     const result = await storeFile(trx, actor, draft.payload.publisher, read, draft.filename, draft.id, sink);
     await closeDraft(trx, actor, draft, 'published', result.fileId);
     return { ...result, draftId: draft.id };

@@ -49,7 +49,7 @@ export const grantsCommands: CliCommand[] = [
       const bytes = await readFile(positionals[0]!).catch(() => {
         throw AppError.validation([{ field: 'file', message: `No file at ${positionals[0]}` }]);
       });
-      return summaryOf(service.validateGrantsBytes(bytes));
+      return summaryOf(await service.validateGrantsBytes(bytes));
     },
   },
   {

@@ -53,7 +53,7 @@ export function grantsPages(app: App, ctx: AppContext): void {
     const body = (request.body ?? {}) as { file?: unknown };
     try {
       if (!Buffer.isBuffer(body.file) || body.file.length === 0) throw AppError.validation([{ field: 'file', message: 'Select the 360Giving file to check' }]);
-      const c = service.validateGrantsBytes(body.file, service.limitsOf(ctx));
+      const c = await service.validateGrantsBytes(body.file, service.limitsOf(ctx));
       return reply.page('grants/views/check.njk', { formLimitMb: uploadLimitBytes / 1024 / 1024, filename: uploadedFilename(request), c, ...reportOf(c) }, { form: true });
     } catch (error) {
       if (isAppError(error) && error.fieldErrors.length) {

@@ -21,7 +21,7 @@ import {
 } from '../platform/drafts.ts';
 import { getOrganisation, requireVerifiedOrganisation } from '../organisations/organisations.service.ts';
 import { placesOf } from '../places/places.service.ts';
-import { DEFAULT_GRANTS_LIMITS, readGrantsFile, type GrantProblem, type GrantsLimits, type ReadFile, type ReadGrant, type RejectedGrant } from './grants.read.ts';
+import { DEFAULT_GRANTS_LIMITS, type GrantProblem, type GrantsLimits, type ReadFile, type ReadGrant, type RejectedGrant } from './grants.read.ts';
 import * as repo from './grants.repository.ts';
 import { readGrantsFileAsync } from './grants.read-async.ts';
 import { withGrantsCopy, type GrantsSink } from './grants.load.ts';
@@ -103,8 +103,8 @@ export function limitsOf(ctx: AppContext): GrantsLimits {
 }
 
 /** `commonweal grants validate`: the problems of a file, without importing anything. */
-export function validateGrantsBytes(bytes: Uint8Array, limits: GrantsLimits = DEFAULT_GRANTS_LIMITS): GrantsSummary {
-  return summarise(readGrantsFile(bytes, limits));
+export async function validateGrantsBytes(bytes: Uint8Array, limits: GrantsLimits = DEFAULT_GRANTS_LIMITS): Promise<GrantsSummary> {
+  return summarise(await readGrantsFileAsync(bytes, limits));
 }
 
 async function bytesOf(source: { bytes: Uint8Array } | { path: string }): Promise<Uint8Array> {

@@ -3,7 +3,7 @@
 import type { App, AppContext } from '../platform/module.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError, isAppError, type FieldError } from '../platform/errors.ts';
-import { barChart } from '../platform/charts.ts';
+import { escapeXml, barChart } from '../platform/charts.ts';
 import { sendAtom } from '../platform/atom.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
@@ -286,12 +286,15 @@ export function commissioningPages(app: App, ctx: AppContext): void {
       } catch (error) {
         const { errors, status } = errorsOf(error, field);
         // A consortium member named ambiguously: offer the registered organisations that match, to choose from.
-        const choices: Record<string, { value: string; text: string }[]> = {};
+        const choices: Record<string, { value: string; html: string }[]> = {};
         if (path === 'bids') {
           for (const e of errors ?? []) {
             const i = /^members\[(\d)\]\.organisation$/.exec(e.field)?.[1];
             if (i === undefined || !/choose one$/.test(e.message)) continue;
-            choices[i] = (await service.memberChoices(db, one(form[`member${i}`]) ?? '')).map((o) => ({ value: o.id, text: o.name + (o.identifiers?.[0] ? ` (${o.identifiers[0]})` : '') }));
+            // Each with its identifier, and a "Not verified" tag on the unverified (listed after the verified).
+            choices[i] = (await service.memberChoices(db, one(form[`member${i}`]) ?? '')).map((o) => ({
+              value: o.id, html: escapeXml(o.name) + (o.identifiers?.[0] ? ` (${escapeXml(o.identifiers[0])})` : '') + (o.verified ? '' : ' <strong class="govuk-tag govuk-tag--grey">Not verified</strong>'),
+            }));
           }
         }
         return reply.page('commissioning/views/opportunity.njk', { ...(await opportunityPage(request.actor, id, { values: form, errors })), memberChoices: choices }, { status });

@@ -677,12 +677,40 @@ export async function searchOrganisations(db: Db, options: { q?: string; sector?
   return { total, page, pageSize, items: items.map(presentOrganisation) };
 }
 
+/**
+ * The registered organisations a person may mean by what they typed in a form: its registered name (any
+ * case), or the identifier or address it is registered under. `exact` when it names one organisation (a
+ * unique registered name, an identifier or an address); otherwise `choices` are those whose names share the
+ * name or contain the text (at most `limit`), for the person to choose from, the verified ones first so that
+ * a look-alike never comes before the body it resembles.
+ */
+export async function organisationsNamed(db: Db, text: string, limit = 10): Promise<{ exact: OrganisationView | null; choices: OrganisationView[] }> {
+  const t = text.trim();
+  if (!t) return { exact: null, choices: [] };
+  const named = (await searchOrganisations(db, { q: t, pageSize: limit })).items;
+  const same = named.filter((o) => o.name.toLowerCase() === t.toLowerCase());
+  const byRef = await findOrganisation(db, t);
+  const order = (list: OrganisationView[]) => list.sort((a, b) => Number(b.verified) - Number(a.verified) || a.name.localeCompare(b.name));
+  if (same.length > 1) return { exact: null, choices: order(same) };
+  const exact = same[0] ?? byRef;
+  return exact ? { exact, choices: [exact] } : { exact: null, choices: order(named) };
+}
+
 export function countOrganisations(db: Db) {
   return repo.countOrganisations(db);
 }
 
 export async function organisationNames(db: Db, ids: string[]) {
   return repo.namesByIds(db, ids);
+}
+
+/**
+ * How other modules name organisations on their pages: name, address, the first identifier it holds or claims,
+ * and whether it is verified (pages tag the others “Not verified”).
+ */
+export async function organisationBadges(db: Db, ids: string[]): Promise<Map<string, { id: string; name: string; slug: string; identifier: string | null; verified: boolean }>> {
+  const names = await repo.namesByIds(db, [...new Set(ids)]);
+  return new Map([...names.entries()].map(([id, o]) => [id, { id, name: o.name, slug: o.slug, identifier: o.identifiers[0] ? formatOrgId(o.identifiers[0]) : null, verified: o.verified }]));
 }
 
 // Members

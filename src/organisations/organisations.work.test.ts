@@ -127,7 +127,7 @@ eachEngine('organisations: claims in the inbox, earlier look-alikes', (t) => {
     // Without a note: one error, nothing recorded.
     const empty = await one.post(action, { note: '  ' });
     assert.equal(empty.statusCode, 400);
-    assert.equal((empty.body.match(/govuk-error-summary"/g) ?? []).length, 1);
+    assert.equal((empty.body.match(/<div class="govuk-error-summary"/g) ?? []).length, 1);
     assert.match(empty.body, /Enter what you found/i);
     // Not a site administrator: 403, nothing recorded.
     assert.equal((await impostor.post(action, { note: 'Fine by me' })).statusCode, 403);

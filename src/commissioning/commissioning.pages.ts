@@ -135,6 +135,19 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     return { invitations: list, notice: extra.notice ? notices[extra.notice] : undefined, errors: extra.errors };
   }
 
+  // A bidder reads back its own bids: the content at any time, the scores and feedback once the lot is awarded.
+  app.get('/commissioning/bids', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const bids = await service.myBids(db, request.actor);
+    return reply.page('commissioning/views/bids.njk', { bids });
+  });
+
+  app.get('/commissioning/bids/:id', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const bid = await service.readMyBid(db, request.actor, (request.params as { id: string }).id);
+    return reply.page('commissioning/views/bid.njk', {
+      bid, priceText: bid.content ? poundsText(bid.content.pricePence) : '', totalText: bid.feedback ? (bid.feedback.totalHundredths / 100).toFixed(2) : '',
+    });
+  });
+
   app.get('/commissioning/invitations', async (request, reply) => {
     if (!request.actor.userId && !request.actor.isAdmin) throw new AppError('unauthenticated');
     return reply.page('commissioning/views/invitations.njk', await invitationsPage(request.actor, { notice: one((request.query as Form).notice) }), { form: true });
@@ -252,7 +265,7 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     });
     const notices: Record<string, string> = {
       created: 'The opportunity is saved as a draft. Check it, then publish it.', edited: 'Your changes to the draft are saved. Check it, then publish it.', published: 'The opportunity is published: it is open for bids, in the feed and in the open data.',
-      bid: 'Your bid is sealed. Nobody, including you, can read it before the deadline.',
+      bid: 'Your bid is sealed: the commissioners cannot read it before the deadline. You can read it back at any time.',
       'bid-awaiting': 'Your bid is sealed but not yet submitted: it is submitted when every consortium member has accepted. Their administrators have been emailed. If they have not all accepted by the deadline, the bid is void.', interest: 'Your interest is registered.', asked: 'Your question is sent. The answer will be published here for everyone, without your name.',
       answered: 'The answer is published.', withdrawn: 'Your bid is withdrawn. You can send a new one before the deadline.', awarded: 'The lot is awarded. The standstill period has started.', signed: 'The contract is signed and published.', amended: 'The amendment is published as a new release; the earlier release stays as it was.',
     };

@@ -907,7 +907,7 @@ export async function myBids(db: Db, actor: Actor) {
   const out = [];
   for (const b of bids) {
     const p = (await repo.findProcess(db, b.process_id))!;
-    out.push({ id: b.id, processId: p.id, processTitle: p.title, href: `/commissioning/opportunities/${p.id}`, status: b.status, submittedAt: b.submitted_at.toISOString(), receipt: b.content_sha256, deadline: p.bid_deadline.toISOString() });
+    out.push({ id: b.id, processId: p.id, processTitle: p.title, href: `/commissioning/opportunities/${p.id}`, readBackHref: `/commissioning/bids/${b.id}`, status: b.status, submittedAt: b.submitted_at.toISOString(), receipt: b.content_sha256, deadline: p.bid_deadline.toISOString(), awarded: (await repo.listAwards(db, p)).some((a) => a.lot_id === b.lot_id) });
   }
   return out;
 }
@@ -1060,7 +1060,12 @@ export function rankBids(criteria: { id: string; title: string; weight: number }
 
 export interface BidReadback {
   bidId: string; lotId: string; status: string;
-  /** What the bid said (its latest version), once the deadline has passed; null while it is sealed. */
+  /** Before the deadline the bid is sealed to the buyer (the bidder still reads it back here). */
+  sealed: boolean;
+  submittedAt: string; receipt: string; versions: number;
+  lead: OrganisationBadge;
+  members: (OrganisationBadge & { isLead: boolean; sharePercent: number; consent: 'invited' | 'accepted' | 'declined' })[];
+  /** What the bid said (its latest version), at any time: it is the bidder's own. */
   content: { pricePence: number; approach: string; socialValue: string; version: number } | null;
   /** Once its lot is awarded: this bid's agreed scores with the reasons, its weighted total and rank, and whether it won. */
   feedback: {
@@ -1070,22 +1075,28 @@ export interface BidReadback {
 }
 
 /**
- * A bidder's own bids, read back: the content once the deadline has passed (before it, the seal holds for the
- * bidder too), and once the lot is awarded, the bid's scores and the reasons given (the moderated reason where
- * there is one, else each evaluator's, without who gave it), its total and rank. For the administrators and
- * staff of the bid's accepted members only; everyone else gets an empty list.
+ * A bidder's own bids on a process, read back: the content at any time (the seal keeps it from the buyer until
+ * the deadline, not from the bidder), and once the lot is awarded, the bid's scores and the reasons given (the
+ * moderated reason where there is one, else each evaluator's, without who gave it), its total and rank. For
+ * the administrators and staff of the bid's accepted members only; everyone else gets an empty list.
  */
-export async function myBidReadback(db: Db, actor: Actor, processId: string): Promise<BidReadback[]> {
+export async function myBidReadback(db: Db, actor: Actor, processId: string, onlyBidId?: string): Promise<BidReadback[]> {
   const p = await requireProcess(db, processId);
   await requireVisible(db, actor, p);
   const mine = new Set(await actingOrganisations(db, actor));
   if (mine.size === 0) return [];
   const bids = await repo.listBids(db, p);
   const members = await repo.bidMembers(db, bids.map((b) => b.id));
-  const myBids = bids.filter((b) => members.some((m) => m.bid_id === b.id && m.consent === 'accepted' && mine.has(m.member_organisation_id)));
+  const memberOf = (bidId: string) => members.find((m) => m.bid_id === bidId && m.consent === 'accepted' && mine.has(m.member_organisation_id));
+  const myBids = bids.filter((b) => memberOf(b.id) && (!onlyBidId || b.id === onlyBidId));
   if (myBids.length === 0) return [];
-  const unsealed = p.bid_deadline.getTime() <= Date.now();
-  const contents = unsealed ? await repo.unsealedContents(db, p.organisation_id, p.id, myBids.map((b) => b.id)) : [];
+  // Each bid read as the member organisation the person acts for (the database checks that it is a member).
+  const contents = await inTransaction(db, async (trx) => {
+    const out: repo.ContentRow[] = [];
+    for (const b of myBids) out.push(...await repo.ownBidContents(trx, p, [b.id], memberOf(b.id)!.member_organisation_id));
+    return out;
+  });
+  const orgs = await orgsById(db, members.filter((m) => myBids.some((b) => b.id === m.bid_id)).map((m) => m.member_organisation_id));
   const awards = await repo.listAwards(db, p);
   const awardedLots = new Set(awards.map((a) => a.lot_id));
   let ranked: RankedBid[] = [];
@@ -1093,12 +1104,15 @@ export async function myBidReadback(db: Db, actor: Actor, processId: string): Pr
     const [criteria, scores, evaluators] = await Promise.all([repo.listCriteria(db, p), repo.scoresOf(db, p), repo.evaluatorsOf(db, p)]);
     ranked = rankBids(criteria, bids.filter((b) => b.status === 'submitted').map((b) => ({ id: b.id, lotId: b.lot_id, lead: '' })), scores, evaluators);
   }
+  const sealed = p.bid_deadline.getTime() > Date.now();
   return myBids.map((b) => {
-    const c = contents.filter((x) => x.bid_id === b.id).sort((x, y) => y.version - x.version)[0];
+    const c = contents.find((x) => x.bid_id === b.id);
     const r = awardedLots.has(b.lot_id) ? ranked.find((x) => x.bidId === b.id) : undefined;
     const award = awards.find((a) => a.lot_id === b.lot_id);
     return {
-      bidId: b.id, lotId: b.lot_id, status: b.status,
+      bidId: b.id, lotId: b.lot_id, status: b.status, sealed, submittedAt: b.submitted_at.toISOString(), receipt: b.content_sha256, versions: b.versions,
+      lead: badgeOf(orgs.get(b.lead_organisation_id), b.lead_organisation_id),
+      members: members.filter((m) => m.bid_id === b.id).map((m) => ({ ...badgeOf(orgs.get(m.member_organisation_id), m.member_organisation_id), isLead: m.is_lead, sharePercent: m.share_percent, consent: m.consent })),
       content: c ? { pricePence: Number(c.price_pence), approach: c.approach, socialValue: c.social_value, version: c.version } : null,
       feedback: r && award ? {
         won: award.bid_id === b.id, rank: r.rank, of: ranked.filter((x) => x.lotId === b.lot_id).length, totalHundredths: r.totalHundredths,
@@ -1111,6 +1125,25 @@ export async function myBidReadback(db: Db, actor: Actor, processId: string): Pr
       } : null,
     };
   });
+}
+
+/**
+ * One of the person's own bids, read back (see myBidReadback), with its opportunity and lot. Not found for an
+ * unknown bid; forbidden for anyone who does not act for one of its accepted members — the buyer included.
+ */
+export async function readMyBid(db: Db, actor: Actor, bidId: string): Promise<BidReadback & { opportunity: { id: string; title: string; href: string; bidDeadline: string; organisation: OrganisationBadge }; lot: { id: string; number: number; title: string } }> {
+  if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
+  const bid = isUuid(bidId) ? await repo.findBid(db, bidId.toLowerCase()) : null;
+  if (!bid) throw new AppError('not_found', 'No bid has that id');
+  const p = (await repo.findProcess(db, bid.process_id))!;
+  const [read] = await myBidReadback(db, actor, p.id, bid.id);
+  if (!read) throw new AppError('forbidden', 'Only the administrators and staff of the organisations that made this bid can read it back');
+  const lot = (await repo.listLots(db, p)).find((l) => l.id === bid.lot_id)!;
+  const buyer = await findOrganisation(db, p.organisation_id);
+  return {
+    ...read, lot: { id: lot.id, number: lot.number, title: lot.title },
+    opportunity: { id: p.id, title: p.title, href: `/commissioning/opportunities/${p.id}`, bidDeadline: p.bid_deadline.toISOString(), organisation: badgeOf(buyer ?? undefined, p.organisation_id) },
+  };
 }
 
 /** The evaluation of a process for its commissioners: ranks, totals, every score and every conflict. */

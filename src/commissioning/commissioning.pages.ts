@@ -4,6 +4,7 @@ import type { App, AppContext } from '../platform/module.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError, isAppError, type FieldError } from '../platform/errors.ts';
 import { escapeXml, barChart } from '../platform/charts.ts';
+import { organisationsNamed } from '../organisations/organisations.service.ts';
 import { sendAtom } from '../platform/atom.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
@@ -82,6 +83,48 @@ export function commissioningPages(app: App, ctx: AppContext): void {
 
   // Needs
 
+  /**
+   * The small areas a need affects, from the places a person typed (one a line: a postcode, a postcode sector,
+   * a ward or neighbourhood name), through the place finder. A name several wards share is a choice
+   * (`areaPlace{i}Choice`, the chosen wards' areas); what matches nothing, or only a whole local authority, is
+   * an error naming the line. `areaCodes` sent by a program (the API's field) are taken as they are.
+   */
+  async function areaCodesFromPlaces(form: Form): Promise<string | undefined> {
+    if (form.areaPlaces === undefined) return one(form.areaCodes);
+    const lines = (one(form.areaPlaces) ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(0, 50);
+    const codes: string[] = [];
+    const problems: FieldError[] = [];
+    const choices: Record<number, { value: string; text: string; checked: boolean }[]> = {};
+    for (const [i, line] of lines.entries()) {
+      const chosen = ([] as string[]).concat(form[`areaPlace${i}Choice`] ?? []);
+      const found = await findPlace(db, line, { limit: 100 });
+      if (found.kind === 'postcode' || found.kind === 'area') codes.push(found.area.code);
+      else if (found.kind === 'sector' || found.kind === 'outward') codes.push(...found.areas.map((a) => a.code));
+      else if (found.kind === 'names' && (found.wards.length > 0 || found.areas.length > 0)) {
+        const exactAreas = found.areas.filter((a) => a.name.toLowerCase() === line.toLowerCase() || a.code === line.toUpperCase());
+        if (exactAreas.length) codes.push(...exactAreas.map((a) => a.code));
+        else if (found.wards.length === 1) codes.push(...found.wards[0]!.areas.map((a) => a.code));
+        else if (found.wards.length > 1) {
+          const options = found.wards.map((w) => ({ value: w.code, text: `${w.name}${w.localAuthority ? `, ${w.localAuthority.name}` : ''} (${w.areas.length} small areas)`, checked: chosen.includes(w.code) }));
+          const picked = found.wards.filter((w) => chosen.includes(w.code));
+          if (picked.length) codes.push(...picked.flatMap((w) => w.areas.map((a) => a.code)));
+          else { choices[i] = options; problems.push({ field: `areaPlace${i}Choice`, message: `Several places are called “${line}”: choose which you mean` }); }
+        } else problems.push({ field: 'areaPlaces', message: `“${line}” matches ${found.areas.length} small areas by name: give a postcode or a ward` });
+      } else if (found.kind === 'local-authority' || (found.kind === 'names' && found.localAuthorities.length)) {
+        problems.push({ field: 'areaPlaces', message: `“${line}” is a whole local authority: give the postcodes, wards or neighbourhoods affected in it` });
+      } else {
+        problems.push({ field: 'areaPlaces', message: found.kind === 'invalid' ? `Line ${i + 1}: ${found.message}` : `Line ${i + 1}: ${found.summary}` });
+      }
+    }
+    if (problems.length) throw Object.assign(AppError.validation(problems), { placeChoices: choices, placeLines: lines });
+    return [...new Set(codes)].join(' ');
+  }
+
+  function placeChoicesOf(error: unknown) {
+    const e = error as { placeChoices?: Record<number, unknown[]>; placeLines?: string[] };
+    return e?.placeChoices ? Object.entries(e.placeChoices).map(([i, items]) => ({ index: Number(i), line: e.placeLines?.[Number(i)] ?? '', items })) : [];
+  }
+
   app.get('/commissioning/needs/new', async (request, reply) => {
     const mine = await myOrganisations(ctx, request.actor);
     if (!request.actor.userId) throw new AppError('unauthenticated');
@@ -102,12 +145,17 @@ export function commissioningPages(app: App, ctx: AppContext): void {
         if (codes.length !== 1) throw AppError.validation([{ field: 'laCode', message: codes.length ? `Several local authorities match “${laText}”: give its full name` : `No local authority is called “${laText}”: give its name, like Newcastle upon Tyne` }]);
         laCode = codes[0]!;
       }
-      const need = await service.createNeed(db, request.actor, { ...form, laCode, outcomes: one(form.outcomes), areaCodes: one(form.areaCodes), sharedOutcomes: one(form.sharedOutcomes), measures: one(form.measures), priorities: one(form.priorities), partnerOrganisations: one(form.partnerOrganisations) });
+      const areaCodes = await areaCodesFromPlaces(form);
+      // The lead is typed by its registered name; when several match, the page asks which (`leadOrganisationChoice`).
+      const leadOrganisation = one(form.leadOrganisationChoice) || one(form.leadOrganisation);
+      const need = await service.createNeed(db, request.actor, { ...form, laCode, leadOrganisation, areaCodes, outcomes: one(form.outcomes), sharedOutcomes: one(form.sharedOutcomes), measures: one(form.measures), priorities: one(form.priorities), partnerOrganisations: one(form.partnerOrganisations) });
       return reply.redirect(need.href, 303);
     } catch (error) {
       const { errors, status } = errorsOf(error, 'title');
       const mine = await myOrganisations(ctx, request.actor);
-      return reply.page('commissioning/views/need-new.njk', { organisations: mine.commissioning, values: form, errors, decisionTypes: service.decisionTypes }, { status });
+      const ambiguous = (errors ?? []).some((e) => e.field === 'leadOrganisation' && /choose one$/.test(e.message));
+      const leadChoices = ambiguous ? (await organisationsNamed(db, one(form.leadOrganisation) ?? '')).choices.map((o) => ({ id: o.id, name: o.name, identifier: o.identifiers[0] ?? null, verified: o.verified })) : [];
+      return reply.page('commissioning/views/need-new.njk', { organisations: mine.commissioning, values: form, errors, decisionTypes: service.decisionTypes, leadChoices, placeChoices: placeChoicesOf(error) }, { status });
     }
   });
 

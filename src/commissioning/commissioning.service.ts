@@ -663,7 +663,7 @@ export interface BidReceipt {
 
 /**
  * Submits (or, before the deadline, replaces) a bid for a lot, alone or as a consortium with a lead and each
- * member's share. The content is sealed: not even the bidder can read it back before the deadline; they get a
+ * member's share. The content is sealed from the buyer until the deadline (the bidder reads it back, readMyBid); they get a
  * receipt (a SHA-256 of what they sent) instead.
  *
  * A consortium member joins only by accepting: each member named (or named with a different share) is invited,

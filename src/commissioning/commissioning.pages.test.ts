@@ -20,7 +20,7 @@ eachEngine('commissioning pages', (t) => {
   it('a provider bids through the form: errors name the field, the receipt is shown, the content never is before the deadline', async () => {
     const { app, ctx } = t();
     const c = await cast(ctx);
-    const deadline = new Date(Date.now() + 25_000);
+    const deadline = new Date(Date.now() + 45_000);
     const { id } = await service.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, deadline));
     const anonymous = new TestAgent(app, '10.7.0.1');
     assert.equal((await anonymous.get(`/commissioning/opportunities/${id}`)).statusCode, 404, 'a draft is not public');

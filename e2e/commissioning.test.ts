@@ -156,7 +156,8 @@ describe('commissioning in a browser', { skip: enabled ? false : 'Chromium not f
     const page = await newPage();
     await signIn(page, 'kim.member@example.org', 'a long enough password');
     await page.goto(`${server.baseUrl}/commissioning/invitations`);
-    assert.ok(await page.getByRole('heading', { name: 'Heaton Meals CIC invites Byker Lunch Friends' }).isVisible());
+    // Each organisation is named with a "Not verified" tag, since neither is verified.
+    assert.ok(await page.getByRole('heading', { name: 'Heaton Meals CIC Not verified invites Byker Lunch Friends Not verified' }).isVisible());
     await check(page, 'invitations');
     await page.getByRole('button', { name: 'Send answer' }).click();
     assert.match(await page.title(), /^Error: /);

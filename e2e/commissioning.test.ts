@@ -83,9 +83,22 @@ describe('commissioning in a browser', { skip: enabled ? false : 'Chromium not f
     await page.getByLabel('The social value you will add').fill('Volunteers from the estate');
     await page.getByRole('button', { name: 'Seal and send the bid' }).click();
     await page.waitForURL(/notice=bid/);
-    assert.ok(await page.getByText('Your bid is sealed. Nobody, including you').isVisible());
+    assert.ok(await page.getByText('Your bid is sealed: the commissioners cannot read it before the deadline').isVisible());
     assert.ok(await page.getByText(/Your receipt is [0-9a-f]{64}/).isVisible());
     await check(page, 'bid-sent');
+    // The bidder reads its own bid back before the deadline, from its account, on a phone-sized screen.
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.goto(`${server.baseUrl}/account`);
+    await page.getByRole('link', { name: 'Read back your organisations’ bids' }).click();
+    await check(page, 'bids-375');
+    await page.getByRole('link', { name: /^Example: befriending and community connection for older people/ }).click();
+    assert.ok(await page.getByText('Lunch and conversation three days a week').isVisible());
+    assert.ok(await page.getByText(/This bid is sealed until/).isVisible());
+    assert.ok(await page.getByText('The scores and the reasons for them are shown here once the lot is awarded.').isVisible());
+    await check(page, 'bid-readback-375');
+    const scrollWidth = Number(await page.evaluate('document.documentElement.scrollWidth'));
+    assert.ok(scrollWidth <= 375, `the bid page fits 375 px (scroll width ${scrollWidth})`);
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     const commissioner = await newPage();
     await signIn(commissioner, 'cam.commissioner@example.org', 'a long enough password');
@@ -143,7 +156,8 @@ describe('commissioning in a browser', { skip: enabled ? false : 'Chromium not f
     const page = await newPage();
     await signIn(page, 'kim.member@example.org', 'a long enough password');
     await page.goto(`${server.baseUrl}/commissioning/invitations`);
-    assert.ok(await page.getByRole('heading', { name: 'Heaton Meals CIC invites Byker Lunch Friends' }).isVisible());
+    // Each organisation is named with a "Not verified" tag, since neither is verified.
+    assert.ok(await page.getByRole('heading', { name: 'Heaton Meals CIC Not verified invites Byker Lunch Friends Not verified' }).isVisible());
     await check(page, 'invitations');
     await page.getByRole('button', { name: 'Send answer' }).click();
     assert.match(await page.title(), /^Error: /);

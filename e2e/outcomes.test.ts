@@ -8,7 +8,7 @@ import { browserAvailable, launch, startServer, Journey } from './browser.ts';
 import type { AppContext } from '../src/platform/module.ts';
 import { cliActor } from '../src/platform/actor.ts';
 import { registerUser } from '../src/platform/auth/auth.service.ts';
-import { addMember, findOrganisation } from '../src/organisations/organisations.service.ts';
+import { addMember, createOrganisation, findOrganisation } from '../src/organisations/organisations.service.ts';
 import { seedOrganisations } from '../src/organisations/organisations.demo.ts';
 import { demoContractTitle, seedOutcomes } from '../src/outcomes/outcomes.demo.ts';
 import * as service from '../src/outcomes/outcomes.service.ts';
@@ -81,7 +81,10 @@ describe('outcomes in a browser', { skip: enabled ? false : 'Chromium not found 
     await check(staff, 'claim-errors');
     await staff.getByLabel('Outcome', { exact: true }).selectOption('O1');
     await staff.getByLabel('Participant reference').fill('SWH-0900');
-    await staff.getByLabel('Date achieved').fill('2026-02-02');
+    const achieved = staff.getByRole('group', { name: 'Date achieved' });
+    await achieved.getByLabel('Day').fill('2');
+    await achieved.getByLabel('Month').fill('2');
+    await achieved.getByLabel('Year').fill('2026');
     await staff.getByLabel('Evidence').fill('Discharge 2025-11-03; no readmission (example)');
     await staff.getByRole('button', { name: 'Claim outcome' }).click();
     await staff.waitForURL(/notice=claimed/);
@@ -99,6 +102,45 @@ describe('outcomes in a browser', { skip: enabled ? false : 'Chromium not found 
     await validator.waitForURL(/notice=accepted/);
     assert.ok(await validator.getByText('now a payment due').isVisible());
     await check(validator, 'validated');
+    assert.deepEqual(violations, []);
+  });
+
+  it('a commissioner opens a contract, choosing the provider by name between a verified and an unverified one, with GOV.UK date inputs', { timeout: 120_000 }, async () => {
+    const council = (await findOrganisation(ctx.db, 'GB-LAE-NET'))!;
+    await personWithRole('opener@example.org', 'Ola Opener', council.id, 'commissioner');
+    const real = await createOrganisation(ctx.db, cliActor, { name: 'Example Byker Befriending', legalForm: 'charitable-company', identifiers: ['GB-CHC-1199001'], verified: true });
+    await createOrganisation(ctx.db, cliActor, { name: 'Example Byker Befriending', legalForm: 'community-group' });
+    const page = await signIn('opener@example.org');
+    await page.goto(`${baseUrl}/outcomes/contracts/new`);
+    await check(page, 'contract-new');
+    await page.getByLabel('Commissioning organisation').selectOption({ label: council.name });
+    await page.getByLabel('Provider’s registered name').fill('Example Byker Befriending');
+    await page.getByLabel('Title', { exact: true }).fill('Example: fewer lonely winters in Byker');
+    const start = page.getByRole('group', { name: 'Start date' });
+    await start.getByLabel('Day').fill('1');
+    await start.getByLabel('Month').fill('4');
+    await start.getByLabel('Year').fill('2027');
+    const end = page.getByRole('group', { name: 'End date' });
+    await end.getByLabel('Day').fill('31');
+    await end.getByLabel('Month').fill('3');
+    await end.getByLabel('Year').fill('2029');
+    await page.getByLabel('Contract cap').fill('120000');
+    await page.getByRole('button', { name: 'Open the contract' }).click();
+    // Two organisations have that name: the page asks which, the verified one first, the other tagged.
+    assert.match(await page.title(), /^Error: /);
+    const choices = page.getByRole('group', { name: 'Which organisation is the provider?' }).getByRole('radio');
+    assert.equal(await choices.count(), 2);
+    assert.match(String(await page.getByRole('group', { name: 'Which organisation is the provider?' }).textContent()), /Example Byker Befriending \(GB-CHC-1199001\)[\s\S]*Example Byker Befriending\s*Not verified/);
+    assert.equal(await start.getByLabel('Day').inputValue(), '1', 'what was typed is kept');
+    await check(page, 'contract-new-choose-provider');
+    await choices.first().check();
+    await page.getByRole('button', { name: 'Open the contract' }).click();
+    await page.waitForURL(/notice=created/);
+    const contract = (await service.listContracts(ctx.db)).find((c) => c.title === 'Example: fewer lonely winters in Byker')!;
+    assert.equal(contract.providerOrganisationId, real.id);
+    assert.equal(contract.startDate, '2027-04-01');
+    assert.ok(await page.getByText('Example Byker Befriending (GB-CHC-1199001)').isVisible());
+    await check(page, 'contract-opened');
     assert.deepEqual(violations, []);
   });
 

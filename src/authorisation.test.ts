@@ -114,6 +114,7 @@ const cases: Record<string, Case> = {
   'POST /organisations/:slug/verification': { as: 'orgAdmin', url: (w) => `/organisations/${w.ids.claimablePage}/verification`, body: () => ({ evidence: 'Our entry on the register names us' }), status: 303 },
   'POST /organisations/:slug/invitations': { as: 'orgAdmin', url: (w) => `/organisations/${w.org.slug}/invitations`, body: () => ({ email: `page-invited-${randomUUID().slice(0, 6)}@example.org`, role: 'finance' }), status: 303 },
   'POST /invitations/:token': { as: 'inviteePage', url: (w) => `/invitations/${w.ids.invitationPage}`, status: 303 },
+  'POST /admin/organisations/lookalikes/:organisationId/:resemblesId': { as: 'siteAdmin', url: (w) => `/admin/organisations/lookalikes/${w.ids.lookalikeId}/${w.ids.lookalikeOfId}`, body: () => ({ note: 'A different body of a similar name' }), status: 303 },
   'POST /admin/organisations/claims/:id': { as: 'siteAdmin', url: (w) => `/admin/organisations/claims/${w.ids.verificationClaimPage}`, body: () => ({ decision: 'reject', reason: 'Not on the register' }), status: 303 },
   'POST /organisations/:slug/members/remove': { as: 'orgAdmin', url: (w) => `/organisations/${w.org.slug}/members/remove`, body: (w) => ({ userId: w.people.departing.userId!, role: 'staff' }), status: 303 },
 
@@ -454,6 +455,9 @@ async function buildWorld(ctx: AppContext) {
   };
   const claimableApi = (await claimable('Reclaiming Council (API)')).id;
   const claimablePage = (await claimable('Reclaiming Council (page)')).slug;
+  // A look-alike of a verified council, flagged for the site administrators to review.
+  const lookalikeOf = await createOrganisation(db, cliActor, { name: `Lookalike Borough Council ${tag}`, legalForm: 'local-authority', identifiers: [testIdentifier()], verified: true });
+  const lookalike = await createOrganisation(db, as(people.unrelated), { name: `Lookalike Borough ${tag}`, legalForm: 'local-authority' });
 
   // Spend: a file with a supplier to link, a senior salary to remove.
   await importSpendFile(ctx, as(people.orgFinance), { publisher: council.id, source: { bytes: Buffer.from(spendCsv('Matrix Supplies Registered')) }, filename: 'january.csv' });
@@ -631,6 +635,7 @@ async function buildWorld(ctx: AppContext) {
     org: council, other, buyer, provider, council: outcomesCouncil, outcomesProvider, fund, investor, people,
     ids: {
       registrationToken, invitationApi, invitationPage, verificationClaimApi, verificationClaimPage, claimableApi, claimablePage,
+      lookalikeId: lookalike.id, lookalikeOfId: lookalikeOf.id,
       fileWithdrawApi, fileWithdrawPage, draftRemapApi: draftRemapApi.id, draftMapping, draftRemapPage, draftPublishApi, draftPublishPage, draftDiscardApi, draftDiscardPage,
       grantsDraftPublishApi, grantsDraftPublishPage, grantsDraftDiscardApi, grantsDraftDiscardPage, grantsFileWithdrawApi, grantsFileWithdrawPage,
       salaryDraftPublishApi, salaryDraftPublishPage, salaryDraftDiscardApi, salaryDraftDiscardPage, meTooToken, moderatingSlug: moderating.slug,

@@ -176,7 +176,9 @@ eachEngine('commissioning consortium consent', (t) => {
     assert.equal((await agent.post('/sign-in', { email: c.companyAdmin.email, password: 'a long enough password' })).statusCode, 303);
     const page = await agent.get('/commissioning/invitations');
     assert.equal(page.statusCode, 200);
-    assert.ok(page.body.includes(`${c.cic.name} invites ${c.company.name}`));
+    // Each named with its identifier, and tagged unless verified.
+    const title = /<h2 class="govuk-summary-card__title">([\s\S]*?)<\/h2>/.exec(page.body)?.[1] ?? '';
+    assert.ok(title.includes(c.cic.name) && title.includes(' invites ') && title.includes(c.company.name), title);
     assert.match(page.body, /40% share/);
     const missing = await agent.post(`/commissioning/bids/${bid.bidId}/consent`, { organisation: c.company.id });
     assert.equal(missing.statusCode, 400);

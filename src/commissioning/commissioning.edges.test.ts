@@ -25,7 +25,7 @@ eachEngine('commissioning rough edges', (t) => {
   it('scores start unchosen; one lot awarded leaves the other lot and the tender active in the OCDS', async () => {
     const { app, ctx } = t();
     const c = await cast(ctx);
-    const deadline = new Date(Date.now() + 6000);
+    const deadline = new Date(Date.now() + 30_000);
     const { id, ocid } = await service.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, deadline));
     await service.publishProcess(ctx.db, c.commissioner.actor, id);
     const lots = await repo.listLots(ctx.db, { organisation_id: c.buyer.id, id });

@@ -3,7 +3,8 @@
 import type { App, AppContext } from '../platform/module.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError, isAppError, type FieldError } from '../platform/errors.ts';
-import { barChart } from '../platform/charts.ts';
+import { escapeXml, barChart } from '../platform/charts.ts';
+import { organisationsNamed } from '../organisations/organisations.service.ts';
 import { sendAtom } from '../platform/atom.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
@@ -82,6 +83,48 @@ export function commissioningPages(app: App, ctx: AppContext): void {
 
   // Needs
 
+  /**
+   * The small areas a need affects, from the places a person typed (one a line: a postcode, a postcode sector,
+   * a ward or neighbourhood name), through the place finder. A name several wards share is a choice
+   * (`areaPlace{i}Choice`, the chosen wards' areas); what matches nothing, or only a whole local authority, is
+   * an error naming the line. `areaCodes` sent by a program (the API's field) are taken as they are.
+   */
+  async function areaCodesFromPlaces(form: Form): Promise<string | undefined> {
+    if (form.areaPlaces === undefined) return one(form.areaCodes);
+    const lines = (one(form.areaPlaces) ?? '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean).slice(0, 50);
+    const codes: string[] = [];
+    const problems: FieldError[] = [];
+    const choices: Record<number, { value: string; text: string; checked: boolean }[]> = {};
+    for (const [i, line] of lines.entries()) {
+      const chosen = ([] as string[]).concat(form[`areaPlace${i}Choice`] ?? []);
+      const found = await findPlace(db, line, { limit: 100 });
+      if (found.kind === 'postcode' || found.kind === 'area') codes.push(found.area.code);
+      else if (found.kind === 'sector' || found.kind === 'outward') codes.push(...found.areas.map((a) => a.code));
+      else if (found.kind === 'names' && (found.wards.length > 0 || found.areas.length > 0)) {
+        const exactAreas = found.areas.filter((a) => a.name.toLowerCase() === line.toLowerCase() || a.code === line.toUpperCase());
+        if (exactAreas.length) codes.push(...exactAreas.map((a) => a.code));
+        else if (found.wards.length === 1) codes.push(...found.wards[0]!.areas.map((a) => a.code));
+        else if (found.wards.length > 1) {
+          const options = found.wards.map((w) => ({ value: w.code, text: `${w.name}${w.localAuthority ? `, ${w.localAuthority.name}` : ''} (${w.areas.length} small areas)`, checked: chosen.includes(w.code) }));
+          const picked = found.wards.filter((w) => chosen.includes(w.code));
+          if (picked.length) codes.push(...picked.flatMap((w) => w.areas.map((a) => a.code)));
+          else { choices[i] = options; problems.push({ field: `areaPlace${i}Choice`, message: `Several places are called “${line}”: choose which you mean` }); }
+        } else problems.push({ field: 'areaPlaces', message: `“${line}” matches ${found.areas.length} small areas by name: give a postcode or a ward` });
+      } else if (found.kind === 'local-authority' || (found.kind === 'names' && found.localAuthorities.length)) {
+        problems.push({ field: 'areaPlaces', message: `“${line}” is a whole local authority: give the postcodes, wards or neighbourhoods affected in it` });
+      } else {
+        problems.push({ field: 'areaPlaces', message: found.kind === 'invalid' ? `Line ${i + 1}: ${found.message}` : `Line ${i + 1}: ${found.summary}` });
+      }
+    }
+    if (problems.length) throw Object.assign(AppError.validation(problems), { placeChoices: choices, placeLines: lines });
+    return [...new Set(codes)].join(' ');
+  }
+
+  function placeChoicesOf(error: unknown) {
+    const e = error as { placeChoices?: Record<number, unknown[]>; placeLines?: string[] };
+    return e?.placeChoices ? Object.entries(e.placeChoices).map(([i, items]) => ({ index: Number(i), line: e.placeLines?.[Number(i)] ?? '', items })) : [];
+  }
+
   app.get('/commissioning/needs/new', async (request, reply) => {
     const mine = await myOrganisations(ctx, request.actor);
     if (!request.actor.userId) throw new AppError('unauthenticated');
@@ -102,12 +145,17 @@ export function commissioningPages(app: App, ctx: AppContext): void {
         if (codes.length !== 1) throw AppError.validation([{ field: 'laCode', message: codes.length ? `Several local authorities match “${laText}”: give its full name` : `No local authority is called “${laText}”: give its name, like Newcastle upon Tyne` }]);
         laCode = codes[0]!;
       }
-      const need = await service.createNeed(db, request.actor, { ...form, laCode, outcomes: one(form.outcomes), areaCodes: one(form.areaCodes), sharedOutcomes: one(form.sharedOutcomes), measures: one(form.measures), priorities: one(form.priorities), partnerOrganisations: one(form.partnerOrganisations) });
+      const areaCodes = await areaCodesFromPlaces(form);
+      // The lead is typed by its registered name; when several match, the page asks which (`leadOrganisationChoice`).
+      const leadOrganisation = one(form.leadOrganisationChoice) || one(form.leadOrganisation);
+      const need = await service.createNeed(db, request.actor, { ...form, laCode, leadOrganisation, areaCodes, outcomes: one(form.outcomes), sharedOutcomes: one(form.sharedOutcomes), measures: one(form.measures), priorities: one(form.priorities), partnerOrganisations: one(form.partnerOrganisations) });
       return reply.redirect(need.href, 303);
     } catch (error) {
       const { errors, status } = errorsOf(error, 'title');
       const mine = await myOrganisations(ctx, request.actor);
-      return reply.page('commissioning/views/need-new.njk', { organisations: mine.commissioning, values: form, errors, decisionTypes: service.decisionTypes }, { status });
+      const ambiguous = (errors ?? []).some((e) => e.field === 'leadOrganisation' && /choose one$/.test(e.message));
+      const leadChoices = ambiguous ? (await organisationsNamed(db, one(form.leadOrganisation) ?? '')).choices.map((o) => ({ id: o.id, name: o.name, identifier: o.identifiers[0] ?? null, verified: o.verified })) : [];
+      return reply.page('commissioning/views/need-new.njk', { organisations: mine.commissioning, values: form, errors, decisionTypes: service.decisionTypes, leadChoices, placeChoices: placeChoicesOf(error) }, { status });
     }
   });
 
@@ -134,6 +182,19 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     };
     return { invitations: list, notice: extra.notice ? notices[extra.notice] : undefined, errors: extra.errors };
   }
+
+  // A bidder reads back its own bids: the content at any time, the scores and feedback once the lot is awarded.
+  app.get('/commissioning/bids', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const bids = await service.myBids(db, request.actor);
+    return reply.page('commissioning/views/bids.njk', { bids });
+  });
+
+  app.get('/commissioning/bids/:id', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const bid = await service.readMyBid(db, request.actor, (request.params as { id: string }).id);
+    return reply.page('commissioning/views/bid.njk', {
+      bid, priceText: bid.content ? poundsText(bid.content.pricePence) : '', totalText: bid.feedback ? (bid.feedback.totalHundredths / 100).toFixed(2) : '',
+    });
+  });
 
   app.get('/commissioning/invitations', async (request, reply) => {
     if (!request.actor.userId && !request.actor.isAdmin) throw new AppError('unauthenticated');
@@ -252,7 +313,7 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     });
     const notices: Record<string, string> = {
       created: 'The opportunity is saved as a draft. Check it, then publish it.', edited: 'Your changes to the draft are saved. Check it, then publish it.', published: 'The opportunity is published: it is open for bids, in the feed and in the open data.',
-      bid: 'Your bid is sealed. Nobody, including you, can read it before the deadline.',
+      bid: 'Your bid is sealed: the commissioners cannot read it before the deadline. You can read it back at any time.',
       'bid-awaiting': 'Your bid is sealed but not yet submitted: it is submitted when every consortium member has accepted. Their administrators have been emailed. If they have not all accepted by the deadline, the bid is void.', interest: 'Your interest is registered.', asked: 'Your question is sent. The answer will be published here for everyone, without your name.',
       answered: 'The answer is published.', withdrawn: 'Your bid is withdrawn. You can send a new one before the deadline.', awarded: 'The lot is awarded. The standstill period has started.', signed: 'The contract is signed and published.', amended: 'The amendment is published as a new release; the earlier release stays as it was.',
     };
@@ -286,12 +347,15 @@ export function commissioningPages(app: App, ctx: AppContext): void {
       } catch (error) {
         const { errors, status } = errorsOf(error, field);
         // A consortium member named ambiguously: offer the registered organisations that match, to choose from.
-        const choices: Record<string, { value: string; text: string }[]> = {};
+        const choices: Record<string, { value: string; html: string }[]> = {};
         if (path === 'bids') {
           for (const e of errors ?? []) {
             const i = /^members\[(\d)\]\.organisation$/.exec(e.field)?.[1];
             if (i === undefined || !/choose one$/.test(e.message)) continue;
-            choices[i] = (await service.memberChoices(db, one(form[`member${i}`]) ?? '')).map((o) => ({ value: o.id, text: o.name + (o.identifiers?.[0] ? ` (${o.identifiers[0]})` : '') }));
+            // Each with its identifier, and a "Not verified" tag on the unverified (listed after the verified).
+            choices[i] = (await service.memberChoices(db, one(form[`member${i}`]) ?? '')).map((o) => ({
+              value: o.id, html: escapeXml(o.name) + (o.identifiers?.[0] ? ` (${escapeXml(o.identifiers[0])})` : '') + (o.verified ? '' : ' <strong class="govuk-tag govuk-tag--grey">Not verified</strong>'),
+            }));
           }
         }
         return reply.page('commissioning/views/opportunity.njk', { ...(await opportunityPage(request.actor, id, { values: form, errors })), memberChoices: choices }, { status });

@@ -270,6 +270,27 @@ export async function unsealedContents(db: Db, organisationId: string, processId
     .where('bid_id', 'in', bidIds).execute();
 }
 
+/**
+ * The latest content of bids that `memberOrganisationId` is an accepted member of, at any time (before the
+ * deadline too): the bidder reading back what it sent. The database shows these rows only to a transaction
+ * that names the member organisation (policy commissioning_bid_contents_own, migration 0031); the caller has
+ * checked that the person acts for it. Call inside a transaction: the setting is cleared before returning.
+ */
+export async function ownBidContents(trx: Db, p: { organisation_id: string; id: string }, bidIds: string[], memberOrganisationId: string): Promise<ContentRow[]> {
+  if (bidIds.length === 0) return [];
+  await sql`SELECT set_config('commonweal.bidder_organisation', ${memberOrganisationId}, true)`.execute(trx);
+  const rows = await trx.selectFrom('commissioning_bid_contents as c')
+    .innerJoin('commissioning_bid_members as m', (j) => j.onRef('m.organisation_id', '=', 'c.organisation_id').onRef('m.process_id', '=', 'c.process_id').onRef('m.bid_id', '=', 'c.bid_id'))
+    .select(['c.organisation_id', 'c.process_id', 'c.bid_id', 'c.version', 'c.price_pence', 'c.approach', 'c.social_value', 'c.created_at'])
+    .where('c.organisation_id', '=', p.organisation_id).where('c.process_id', '=', p.id).where('c.bid_id', 'in', bidIds)
+    .where('m.member_organisation_id', '=', memberOrganisationId).where('m.consent', '=', 'accepted')
+    .orderBy('c.bid_id').orderBy('c.version', 'desc').execute();
+  await sql`SELECT set_config('commonweal.bidder_organisation', '', true)`.execute(trx);
+  const latest = new Map<string, ContentRow>();
+  for (const r of rows) if (!latest.has(r.bid_id)) latest.set(r.bid_id, r as ContentRow);
+  return [...latest.values()];
+}
+
 // Evaluation
 
 export async function assignEvaluator(db: Db, bid: BidRow, userId: string, assignedBy: string | null): Promise<boolean> {

@@ -13,7 +13,7 @@ import { requireOrganisationRole, type Role } from '../platform/auth/policy.ts';
 import { findUserById, hasRole, listMembershipsOfOrganisation, listMembershipsOfUser } from '../platform/auth/auth.repository.ts';
 import { enqueueEmail } from '../platform/outbox.repository.ts';
 import { findUserByEmail } from '../platform/auth/auth.service.ts';
-import { findOrganisation, getOrganisation, organisationNames, requireVerifiedPublicBody, searchOrganisations, type OrganisationView } from '../organisations/organisations.service.ts';
+import { findOrganisation, getOrganisation, organisationNames, organisationsNamed, requireVerifiedPublicBody, searchOrganisations, type OrganisationView } from '../organisations/organisations.service.ts';
 import { areaNeed, type AreaNeedView } from '../places/places.service.ts';
 import { publisherLines } from '../spend/spend.service.ts';
 import { supplierKey, supplierSlug } from '../spend/spend.suppliers.ts';
@@ -206,9 +206,13 @@ export async function createNeed(db: Db, actor: Actor, input: NeedInput): Promis
     const org = await getOrganisation(trx, orgRef);
     await requireCommissioner(trx, actor, org.id);
     if (decisionType === 'joined-up') {
-      const lead = await findOrganisation(trx, String(decision.leadOrganisation));
-      if (!lead) throw AppError.validation([{ field: 'leadOrganisation', message: 'The lead organisation is not registered: register it first' }]);
-      decision.leadOrganisation = { id: lead.id, name: lead.name };
+      // By registered name (or id, identifier or address); several that match are a choice (leadOrganisationChoices).
+      const typed = String(decision.leadOrganisation);
+      const found = await organisationsNamed(trx, typed);
+      if (!found.exact) {
+        throw AppError.validation([{ field: 'leadOrganisation', message: found.choices.length ? `Several organisations match “${typed}”: choose one` : `No organisation is registered as “${typed}”: check its registered name, or register it first` }]);
+      }
+      decision.leadOrganisation = { id: found.exact.id, name: found.exact.name };
     }
     const areas: AreaNeedView[] = [];
     for (const code of areaCodes) {
@@ -232,8 +236,10 @@ export async function getNeed(db: Db, id: string) {
   const areas = (await Promise.all(need.areaCodes.map((c) => areaNeed(db, c)))).filter((a): a is AreaNeedView => a !== null).sort((a, b) => a.rank - b.rank);
   const byDecile = await decileEvidence(db, areas);
   const org = await getOrganisation(db, need.organisationId);
+  const leadRef = need.decision.leadOrganisation as { id?: string } | undefined;
+  const lead = leadRef?.id ? await findOrganisation(db, leadRef.id) : null;
   const processes = (await repo.listProcesses(db, { needId: row.id })).filter((p) => p.status !== 'draft').map((p) => ({ id: p.id, title: p.title, href: `/commissioning/opportunities/${p.id}` }));
-  return { need, organisation: { id: org.id, name: org.name, slug: org.slug }, areas, byDecile, processes };
+  return { need, organisation: badgeOf(org, org.id), lead: lead ? badgeOf(lead, lead.id) : null, areas, byDecile, processes };
 }
 
 export async function listNeeds(db: Db, organisationId?: string): Promise<NeedView[]> {
@@ -257,7 +263,7 @@ function presentCriterion(c: repo.CriterionRow): CriterionView {
 }
 
 export interface OpportunitySummary {
-  id: string; ocid: string; organisationId: string; organisationName: string; title: string; status: string; statusLabel: string;
+  id: string; ocid: string; organisationId: string; organisationName: string; organisationVerified: boolean; organisationIdentifier: string | null; title: string; status: string; statusLabel: string;
   valuePence: number; bidDeadline: string; publishedAt: string | null; lots: number; lotsForSmallProviders: number; href: string;
 }
 
@@ -403,6 +409,22 @@ async function orgsById(db: Db, ids: string[]): Promise<Map<string, Organisation
   return map;
 }
 
+/**
+ * An organisation as commissioning names it on pages and in the API: its name, its address on Commonweal, the
+ * first identifier it holds or claims, and whether a site administrator verified it (pages tag the others
+ * “Not verified”, so two bodies with the same or a confusable name are told apart).
+ */
+export interface OrganisationBadge { id: string; name: string; slug: string; identifier: string | null; verified: boolean }
+
+function badgeOf(o: OrganisationView | undefined, id: string): OrganisationBadge {
+  return { id, name: o?.name ?? '', slug: o?.slug ?? '', identifier: o?.identifiers[0] ?? null, verified: o?.verified ?? false };
+}
+
+/** Verified organisations first, then by name: a look-alike never comes before the body it resembles. */
+function verifiedFirst<T extends { verified: boolean; name: string }>(list: T[]): T[] {
+  return [...list].sort((a, b) => Number(b.verified) - Number(a.verified) || a.name.localeCompare(b.name));
+}
+
 /** Everything public about a process as it stands, for a release. */
 async function snapshot(db: Db, p: repo.ProcessRow, amendments: ProcessSnapshot['amendments']): Promise<ProcessSnapshot> {
   const now = new Date();
@@ -520,7 +542,8 @@ export async function listOpportunities(db: Db, actor: Actor, filter: { organisa
     if (filter.status && s.status !== filter.status) continue;
     const lots = await repo.listLots(db, p);
     out.push({
-      id: p.id, ocid: p.ocid, organisationId: p.organisation_id, organisationName: names.get(p.organisation_id)?.name ?? '', title: p.title,
+      id: p.id, ocid: p.ocid, organisationId: p.organisation_id, organisationName: names.get(p.organisation_id)?.name ?? '',
+      organisationVerified: names.get(p.organisation_id)?.verified ?? false, organisationIdentifier: names.get(p.organisation_id)?.identifiers[0] ?? null, title: p.title,
       status: s.status, statusLabel: s.label, valuePence: p.value_pence, bidDeadline: p.bid_deadline.toISOString(),
       publishedAt: p.published_at?.toISOString() ?? null, lots: lots.length, lotsForSmallProviders: lots.filter((l) => l.suitable_sme && l.suitable_vcse).length,
       href: `/commissioning/opportunities/${p.id}`,
@@ -543,24 +566,24 @@ export async function getOpportunity(db: Db, actor: Actor, id: string) {
   // Full records only for the few organisations shown with their sector; names for award suppliers in one query.
   const orgs = await orgsById(db, [p.organisation_id, ...interests.map((i) => i.provider_organisation_id)]);
   const awardedBids = new Set(awards.map((a) => a.bid_id));
-  const supplierNames = await organisationNames(db, members.filter((m) => awardedBids.has(m.bid_id)).map((m) => m.member_organisation_id));
+  const supplierNames = await orgsById(db, members.filter((m) => awardedBids.has(m.bid_id)).map((m) => m.member_organisation_id));
   const need = p.need_id ? await repo.findNeed(db, p.need_id) : null;
   const contracts = await repo.listContracts(db, { organisationId: p.organisation_id, processId: p.id });
   const s = statusOf(p);
   const myBids = bids.filter((b) => members.some((m) => m.bid_id === b.id && m.consent === 'accepted' && mine.has(m.member_organisation_id)));
   return {
     id: p.id, ocid: p.ocid, title: p.title, description: p.description, status: s.status, statusLabel: s.label,
-    organisation: { id: p.organisation_id, name: orgs.get(p.organisation_id)?.name ?? '', slug: orgs.get(p.organisation_id)?.slug ?? '' },
+    organisation: badgeOf(orgs.get(p.organisation_id), p.organisation_id),
     need: need ? { id: need.id, title: need.title, href: `/commissioning/needs/${need.id}`, decisionTypeLabel: decisionTypes[need.decision_type].label } : null,
     valuePence: p.value_pence, bidDeadline: p.bid_deadline.toISOString(), contractStart: p.contract_start, contractEnd: p.contract_end,
     standstillDays: p.standstill_days, publishedAt: p.published_at?.toISOString() ?? null,
     lots: lots.map(presentLot), criteria: criteria.map(presentCriterion), documents: documents.map((d) => ({ id: d.id, title: d.title, url: d.url })),
     questions: questions.filter((q) => q.answer !== null || commissioner).map((q) => ({ id: q.id, question: q.question, answer: q.answer, askedAt: q.asked_at.toISOString(), answeredAt: q.answered_at?.toISOString() ?? null })),
-    interests: interests.map((i) => ({ organisationId: i.provider_organisation_id, name: orgs.get(i.provider_organisation_id)?.name ?? '', slug: orgs.get(i.provider_organisation_id)?.slug ?? '', sector: orgs.get(i.provider_organisation_id)?.sector ?? 'private', seekingPartners: i.seeking_partners, note: i.note })),
+    interests: verifiedFirst(interests.map((i) => ({ ...badgeOf(orgs.get(i.provider_organisation_id), i.provider_organisation_id), organisationId: i.provider_organisation_id, sector: orgs.get(i.provider_organisation_id)?.sector ?? 'private', seekingPartners: i.seeking_partners, note: i.note }))),
     // How many bids there are is for the commissioners until the deadline: competitors should not learn it early.
     bidCount: commissioner || s.status !== 'open' ? bids.filter((b) => b.status === 'submitted').length : null,
     myBids: myBids.map((b) => ({ id: b.id, lotId: b.lot_id, status: b.status, submittedAt: b.submitted_at.toISOString(), receipt: b.content_sha256, versions: b.versions })),
-    awards: awards.map((a) => ({ id: a.id, lotId: a.lot_id, valuePence: a.value_pence, decidedAt: a.decided_at.toISOString(), standstillEnds: a.standstill_ends.toISOString(), suppliers: members.filter((m) => m.bid_id === a.bid_id).map((m) => ({ id: m.member_organisation_id, name: supplierNames.get(m.member_organisation_id)?.name ?? '' })) })),
+    awards: awards.map((a) => ({ id: a.id, lotId: a.lot_id, valuePence: a.value_pence, decidedAt: a.decided_at.toISOString(), standstillEnds: a.standstill_ends.toISOString(), suppliers: members.filter((m) => m.bid_id === a.bid_id).map((m) => badgeOf(supplierNames.get(m.member_organisation_id), m.member_organisation_id)) })),
     contracts: contracts.map((c) => ({ id: c.id, title: c.title, href: `/commissioning/contracts/${c.id}` })),
     releases: releases.map((r) => ({ id: r.release_id, tags: r.tags as string[], publishedAt: r.published_at.toISOString() })),
     you: { commissioner, actingOrganisations: [...mine], signedIn: !!actor.userId },
@@ -640,7 +663,7 @@ export interface BidReceipt {
 
 /**
  * Submits (or, before the deadline, replaces) a bid for a lot, alone or as a consortium with a lead and each
- * member's share. The content is sealed: not even the bidder can read it back before the deadline; they get a
+ * member's share. The content is sealed from the buyer until the deadline (the bidder reads it back, readMyBid); they get a
  * receipt (a SHA-256 of what they sent) instead.
  *
  * A consortium member joins only by accepting: each member named (or named with a different share) is invited,
@@ -660,7 +683,7 @@ export async function memberChoices(db: Db, ref: string): Promise<OrganisationVi
   if (exact) return [exact];
   const items = (await searchOrganisations(db, { q: text, pageSize: 10 })).items;
   const named = items.filter((o) => o.name.toLowerCase() === text.toLowerCase());
-  return named.length ? named : items;
+  return verifiedFirst(named.length ? named : items);
 }
 
 export async function submitBid(db: Db, actor: Actor, processId: string, input: BidInput): Promise<BidReceipt> {
@@ -751,7 +774,7 @@ async function inviteMember(trx: Db, o: { process: repo.ProcessRow; lot: repo.Lo
 }
 
 export interface InvitationView {
-  bidId: string; memberOrganisation: { id: string; name: string }; lead: { id: string; name: string }; sharePercent: number;
+  bidId: string; memberOrganisation: OrganisationBadge; lead: OrganisationBadge; sharePercent: number;
   opportunity: { id: string; title: string; href: string; bidDeadline: string }; lot: { id: string; number: number; title: string };
   invitedAt: string; open: boolean;
 }
@@ -766,10 +789,10 @@ export async function listInvitations(db: Db, actor: Actor): Promise<InvitationV
     const bid = (await repo.findBid(db, m.bid_id))!;
     const p = (await repo.findProcess(db, m.process_id))!;
     const lot = (await repo.listLots(db, p)).find((l) => l.id === bid.lot_id)!;
-    const names = await organisationNames(db, [m.member_organisation_id, bid.lead_organisation_id]);
+    const names = await orgsById(db, [m.member_organisation_id, bid.lead_organisation_id]);
     out.push({
-      bidId: bid.id, memberOrganisation: { id: m.member_organisation_id, name: names.get(m.member_organisation_id)?.name ?? '' },
-      lead: { id: bid.lead_organisation_id, name: names.get(bid.lead_organisation_id)?.name ?? '' }, sharePercent: m.share_percent,
+      bidId: bid.id, memberOrganisation: badgeOf(names.get(m.member_organisation_id), m.member_organisation_id),
+      lead: badgeOf(names.get(bid.lead_organisation_id), bid.lead_organisation_id), sharePercent: m.share_percent,
       opportunity: { id: p.id, title: p.title, href: `/commissioning/opportunities/${p.id}`, bidDeadline: p.bid_deadline.toISOString() },
       lot: { id: lot.id, number: lot.number, title: lot.title }, invitedAt: m.invited_at.toISOString(), open: p.status === 'active' && p.bid_deadline.getTime() > Date.now(),
     });
@@ -823,8 +846,8 @@ export async function answerInvitation(db: Db, actor: Actor, bidId: string, inpu
 
 export interface BidView {
   id: string; processId: string; lotId: string; status: 'awaiting-partners' | 'submitted' | 'withdrawn'; submittedAt: string; receipt: string; versions: number;
-  lead: { id: string; name: string };
-  members: { id: string; name: string; sector: string; isLead: boolean; sharePercent: number; consent: 'invited' | 'accepted' | 'declined' }[];
+  lead: OrganisationBadge;
+  members: (OrganisationBadge & { sector: string; isLead: boolean; sharePercent: number; consent: 'invited' | 'accepted' | 'declined' })[];
   sealed: boolean;
   /** Null while sealed: the database gives no content before the deadline, whoever asks. */
   content: { pricePence: number; approach: string; socialValue: string; version: number } | null;
@@ -838,8 +861,8 @@ async function presentBids(db: Db, p: repo.ProcessRow, bids: repo.BidRow[]): Pro
     const c = contents.find((x) => x.bid_id === b.id);
     return {
       id: b.id, processId: b.process_id, lotId: b.lot_id, status: b.status, submittedAt: b.submitted_at.toISOString(), receipt: b.content_sha256, versions: b.versions,
-      lead: { id: b.lead_organisation_id, name: orgs.get(b.lead_organisation_id)?.name ?? '' },
-      members: members.filter((m) => m.bid_id === b.id).map((m) => ({ id: m.member_organisation_id, name: orgs.get(m.member_organisation_id)?.name ?? '', sector: orgs.get(m.member_organisation_id)?.sector ?? 'private', isLead: m.is_lead, sharePercent: m.share_percent, consent: m.consent })),
+      lead: badgeOf(orgs.get(b.lead_organisation_id), b.lead_organisation_id),
+      members: members.filter((m) => m.bid_id === b.id).map((m) => ({ ...badgeOf(orgs.get(m.member_organisation_id), m.member_organisation_id), sector: orgs.get(m.member_organisation_id)?.sector ?? 'private', isLead: m.is_lead, sharePercent: m.share_percent, consent: m.consent })),
       sealed: !c, content: c ? { pricePence: c.price_pence, approach: c.approach, socialValue: c.social_value, version: c.version } : null,
     };
   });
@@ -884,7 +907,7 @@ export async function myBids(db: Db, actor: Actor) {
   const out = [];
   for (const b of bids) {
     const p = (await repo.findProcess(db, b.process_id))!;
-    out.push({ id: b.id, processId: p.id, processTitle: p.title, href: `/commissioning/opportunities/${p.id}`, status: b.status, submittedAt: b.submitted_at.toISOString(), receipt: b.content_sha256, deadline: p.bid_deadline.toISOString() });
+    out.push({ id: b.id, processId: p.id, processTitle: p.title, href: `/commissioning/opportunities/${p.id}`, readBackHref: `/commissioning/bids/${b.id}`, status: b.status, submittedAt: b.submitted_at.toISOString(), receipt: b.content_sha256, deadline: p.bid_deadline.toISOString(), awarded: (await repo.listAwards(db, p)).some((a) => a.lot_id === b.lot_id) });
   }
   return out;
 }
@@ -1037,7 +1060,12 @@ export function rankBids(criteria: { id: string; title: string; weight: number }
 
 export interface BidReadback {
   bidId: string; lotId: string; status: string;
-  /** What the bid said (its latest version), once the deadline has passed; null while it is sealed. */
+  /** Before the deadline the bid is sealed to the buyer (the bidder still reads it back here). */
+  sealed: boolean;
+  submittedAt: string; receipt: string; versions: number;
+  lead: OrganisationBadge;
+  members: (OrganisationBadge & { isLead: boolean; sharePercent: number; consent: 'invited' | 'accepted' | 'declined' })[];
+  /** What the bid said (its latest version), at any time: it is the bidder's own. */
   content: { pricePence: number; approach: string; socialValue: string; version: number } | null;
   /** Once its lot is awarded: this bid's agreed scores with the reasons, its weighted total and rank, and whether it won. */
   feedback: {
@@ -1047,22 +1075,28 @@ export interface BidReadback {
 }
 
 /**
- * A bidder's own bids, read back: the content once the deadline has passed (before it, the seal holds for the
- * bidder too), and once the lot is awarded, the bid's scores and the reasons given (the moderated reason where
- * there is one, else each evaluator's, without who gave it), its total and rank. For the administrators and
- * staff of the bid's accepted members only; everyone else gets an empty list.
+ * A bidder's own bids on a process, read back: the content at any time (the seal keeps it from the buyer until
+ * the deadline, not from the bidder), and once the lot is awarded, the bid's scores and the reasons given (the
+ * moderated reason where there is one, else each evaluator's, without who gave it), its total and rank. For
+ * the administrators and staff of the bid's accepted members only; everyone else gets an empty list.
  */
-export async function myBidReadback(db: Db, actor: Actor, processId: string): Promise<BidReadback[]> {
+export async function myBidReadback(db: Db, actor: Actor, processId: string, onlyBidId?: string): Promise<BidReadback[]> {
   const p = await requireProcess(db, processId);
   await requireVisible(db, actor, p);
   const mine = new Set(await actingOrganisations(db, actor));
   if (mine.size === 0) return [];
   const bids = await repo.listBids(db, p);
   const members = await repo.bidMembers(db, bids.map((b) => b.id));
-  const myBids = bids.filter((b) => members.some((m) => m.bid_id === b.id && m.consent === 'accepted' && mine.has(m.member_organisation_id)));
+  const memberOf = (bidId: string) => members.find((m) => m.bid_id === bidId && m.consent === 'accepted' && mine.has(m.member_organisation_id));
+  const myBids = bids.filter((b) => memberOf(b.id) && (!onlyBidId || b.id === onlyBidId));
   if (myBids.length === 0) return [];
-  const unsealed = p.bid_deadline.getTime() <= Date.now();
-  const contents = unsealed ? await repo.unsealedContents(db, p.organisation_id, p.id, myBids.map((b) => b.id)) : [];
+  // Each bid read as the member organisation the person acts for (the database checks that it is a member).
+  const contents = await inTransaction(db, async (trx) => {
+    const out: repo.ContentRow[] = [];
+    for (const b of myBids) out.push(...await repo.ownBidContents(trx, p, [b.id], memberOf(b.id)!.member_organisation_id));
+    return out;
+  });
+  const orgs = await orgsById(db, members.filter((m) => myBids.some((b) => b.id === m.bid_id)).map((m) => m.member_organisation_id));
   const awards = await repo.listAwards(db, p);
   const awardedLots = new Set(awards.map((a) => a.lot_id));
   let ranked: RankedBid[] = [];
@@ -1070,12 +1104,15 @@ export async function myBidReadback(db: Db, actor: Actor, processId: string): Pr
     const [criteria, scores, evaluators] = await Promise.all([repo.listCriteria(db, p), repo.scoresOf(db, p), repo.evaluatorsOf(db, p)]);
     ranked = rankBids(criteria, bids.filter((b) => b.status === 'submitted').map((b) => ({ id: b.id, lotId: b.lot_id, lead: '' })), scores, evaluators);
   }
+  const sealed = p.bid_deadline.getTime() > Date.now();
   return myBids.map((b) => {
-    const c = contents.filter((x) => x.bid_id === b.id).sort((x, y) => y.version - x.version)[0];
+    const c = contents.find((x) => x.bid_id === b.id);
     const r = awardedLots.has(b.lot_id) ? ranked.find((x) => x.bidId === b.id) : undefined;
     const award = awards.find((a) => a.lot_id === b.lot_id);
     return {
-      bidId: b.id, lotId: b.lot_id, status: b.status,
+      bidId: b.id, lotId: b.lot_id, status: b.status, sealed, submittedAt: b.submitted_at.toISOString(), receipt: b.content_sha256, versions: b.versions,
+      lead: badgeOf(orgs.get(b.lead_organisation_id), b.lead_organisation_id),
+      members: members.filter((m) => m.bid_id === b.id).map((m) => ({ ...badgeOf(orgs.get(m.member_organisation_id), m.member_organisation_id), isLead: m.is_lead, sharePercent: m.share_percent, consent: m.consent })),
       content: c ? { pricePence: Number(c.price_pence), approach: c.approach, socialValue: c.social_value, version: c.version } : null,
       feedback: r && award ? {
         won: award.bid_id === b.id, rank: r.rank, of: ranked.filter((x) => x.lotId === b.lot_id).length, totalHundredths: r.totalHundredths,
@@ -1088,6 +1125,25 @@ export async function myBidReadback(db: Db, actor: Actor, processId: string): Pr
       } : null,
     };
   });
+}
+
+/**
+ * One of the person's own bids, read back (see myBidReadback), with its opportunity and lot. Not found for an
+ * unknown bid; forbidden for anyone who does not act for one of its accepted members — the buyer included.
+ */
+export async function readMyBid(db: Db, actor: Actor, bidId: string): Promise<BidReadback & { opportunity: { id: string; title: string; href: string; bidDeadline: string; organisation: OrganisationBadge }; lot: { id: string; number: number; title: string } }> {
+  if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated');
+  const bid = isUuid(bidId) ? await repo.findBid(db, bidId.toLowerCase()) : null;
+  if (!bid) throw new AppError('not_found', 'No bid has that id');
+  const p = (await repo.findProcess(db, bid.process_id))!;
+  const [read] = await myBidReadback(db, actor, p.id, bid.id);
+  if (!read) throw new AppError('forbidden', 'Only the administrators and staff of the organisations that made this bid can read it back');
+  const lot = (await repo.listLots(db, p)).find((l) => l.id === bid.lot_id)!;
+  const buyer = await findOrganisation(db, p.organisation_id);
+  return {
+    ...read, lot: { id: lot.id, number: lot.number, title: lot.title },
+    opportunity: { id: p.id, title: p.title, href: `/commissioning/opportunities/${p.id}`, bidDeadline: p.bid_deadline.toISOString(), organisation: badgeOf(buyer ?? undefined, p.organisation_id) },
+  };
 }
 
 /** The evaluation of a process for its commissioners: ranks, totals, every score and every conflict. */
@@ -1232,10 +1288,10 @@ export async function getContract(db: Db, contractId: string) {
   const lot = (await repo.listLots(db, p)).find((l) => l.id === award.lot_id);
   return {
     id: c.id, ocid: p.ocid, title: c.title, valuePence: c.value_pence, startDate: c.start_date, endDate: c.end_date, signedAt: c.signed_at.toISOString(),
-    buyer: { id: buyer.id, name: buyer.name, slug: buyer.slug },
+    buyer: badgeOf(buyer, buyer.id),
     opportunity: { id: p.id, title: p.title, href: `/commissioning/opportunities/${p.id}` },
     lot: lot ? presentLot(lot) : null,
-    suppliers: suppliers.map((s) => ({ id: s.id, name: s.name, slug: s.slug, sector: s.sector, legalFormLabel: s.legalFormLabel, isLead: s.isLead, sharePercent: s.sharePercent })),
+    suppliers: suppliers.map((s) => ({ ...badgeOf(s, s.id), sector: s.sector, legalFormLabel: s.legalFormLabel, isLead: s.isLead, sharePercent: s.sharePercent })),
     milestones: milestones.map((m) => ({ id: m.id, title: m.title, dueDate: m.due_date, status: m.status, dateMet: m.date_met })),
     kpis: kpis.map((k) => ({ id: k.id, title: k.title, target: k.target, unit: k.unit })),
     payments: { paidPence: payments.paidPence, remainingPence: c.value_pence - payments.paidPence, lines: payments.lines.map((l) => ({ date: l.date, netPence: l.netPence, supplierName: l.supplierName, payee: l.payee.name })) },
@@ -1265,7 +1321,8 @@ export async function createOpenCall(db: Db, actor: Actor, input: { organisation
 export async function listOpenCalls(db: Db) {
   const calls = await repo.listOpenCalls(db);
   const orgs = await orgsById(db, calls.map((c) => c.organisation_id));
-  return calls.map((c) => ({ id: c.id, title: c.title, description: c.description, closesOn: c.closes_on, organisationName: orgs.get(c.organisation_id)?.name ?? '', href: `/commissioning/open-calls/${c.id}` }));
+  return calls.map((c) => ({ id: c.id, title: c.title, description: c.description, closesOn: c.closes_on, organisationName: orgs.get(c.organisation_id)?.name ?? '',
+    organisationVerified: orgs.get(c.organisation_id)?.verified ?? false, organisationIdentifier: orgs.get(c.organisation_id)?.identifiers[0] ?? null, href: `/commissioning/open-calls/${c.id}` }));
 }
 
 /** An open call with its proposals: their titles are public; the full proposals only to its commissioners and proposers. */
@@ -1278,11 +1335,11 @@ export async function getOpenCall(db: Db, actor: Actor, id: string) {
   const orgs = await orgsById(db, [call.organisation_id, ...proposals.map((p) => p.proposer_organisation_id)]);
   return {
     id: call.id, title: call.title, description: call.description, closesOn: call.closes_on, open: !call.closes_on || call.closes_on >= new Date().toISOString().slice(0, 10),
-    organisation: { id: call.organisation_id, name: orgs.get(call.organisation_id)?.name ?? '' },
+    organisation: badgeOf(orgs.get(call.organisation_id), call.organisation_id),
     proposals: proposals.map((p) => {
       const full = commissioner || mine.has(p.proposer_organisation_id);
       return {
-        id: p.id, title: p.title, proposer: orgs.get(p.proposer_organisation_id)?.name ?? '', submittedAt: p.submitted_at.toISOString(),
+        id: p.id, title: p.title, proposer: orgs.get(p.proposer_organisation_id)?.name ?? '', proposerOrganisation: badgeOf(orgs.get(p.proposer_organisation_id), p.proposer_organisation_id), submittedAt: p.submitted_at.toISOString(),
         need: full ? p.need : null, proposal: full ? p.proposal : null, processHref: p.process_id ? `/commissioning/opportunities/${p.process_id}` : null,
       };
     }),

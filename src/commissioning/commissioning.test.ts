@@ -30,7 +30,7 @@ eachEngine('commissioning', (t) => {
     });
     assert.equal(need.statusCode, 201, need.body);
 
-    const deadline = new Date(Date.now() + 10_000);
+    const deadline = new Date(Date.now() + 30_000);
     const body = opportunityBody(c.buyer.id, deadline, { needId: need.json().id });
     // Only the buyer's commissioners run a process: its own administrator and outsiders are refused.
     for (const who of [c.buyerAdmin, c.charityAdmin]) {
@@ -238,16 +238,21 @@ eachEngine('commissioning', (t) => {
     const role = `cw_reader_${engine}_${Date.now()}`;
     await sql.raw(`CREATE ROLE ${role} NOLOGIN`).execute(ctx.db);
     try {
-      await sql.raw(`GRANT SELECT ON commissioning_bid_contents, commissioning_processes TO ${role}`).execute(ctx.db);
-      const seen = await ctx.db.transaction().execute(async (trx) => {
+      // The policies read the process (its deadline) and the bid's members (migration 0031's bidder policy).
+      await sql.raw(`GRANT SELECT ON commissioning_bid_contents, commissioning_processes, commissioning_bid_members TO ${role}`).execute(ctx.db);
+      const seenAs = (bidder: string | null) => ctx.db.transaction().execute(async (trx) => {
         await sql.raw(`SET LOCAL ROLE ${role}`).execute(trx);
+        if (bidder) await sql`SELECT set_config('commonweal.bidder_organisation', ${bidder}, true)`.execute(trx);
         return (await direct(trx)).rows[0]!.n;
       });
-      assert.equal(seen, 0, 'row-level security hides sealed content from a direct read');
+      assert.equal(await seenAs(null), 0, 'row-level security hides sealed content from a direct read');
+      assert.equal(await seenAs(c.buyer.id), 0, 'naming the buyer shows nothing: it is not a member of the bid');
+      assert.equal(await seenAs(c.cic.id), 0, 'nor naming another organisation');
+      assert.equal(await seenAs(c.charity.id), 1, 'naming the bidder shows the bidder its own bid');
       assert.equal(await asView(), 0, 'the view the application reads gives nothing before the deadline');
       await assert.rejects(sql`UPDATE commissioning_bid_contents SET price_pence = 1`.execute(ctx.db), /append-only/);
     } finally {
-      await sql.raw(`REVOKE ALL ON commissioning_bid_contents, commissioning_processes FROM ${role}`).execute(ctx.db);
+      await sql.raw(`REVOKE ALL ON commissioning_bid_contents, commissioning_processes, commissioning_bid_members FROM ${role}`).execute(ctx.db);
       await sql.raw(`DROP ROLE ${role}`).execute(ctx.db);
     }
   });

@@ -4,6 +4,7 @@ import { isAppError } from '../platform/errors.ts';
 import { roles, roleLabels, rolesByOrganisation } from '../platform/auth/policy.ts';
 import { legalFormKeys, legalForms, sectorLabels } from './organisations.forms.ts';
 import * as service from './organisations.service.ts';
+import { lookalikeAnchor } from './organisations.work.ts';
 import { own } from '../platform/sanitise.ts';
 
 type Form = Record<string, string | undefined>;
@@ -196,6 +197,7 @@ export function organisationsPages(app: App, ctx: AppContext): void {
   const adminNotices: Record<string, string> = {
     verified: 'The claim was verified. The claimant has been emailed.',
     rejected: 'The claim was rejected and its identifiers removed from the organisation. The claimant has been emailed.',
+    'lookalike-reviewed': 'What you found about the look-alike has been recorded. It has left the site administrators’ inboxes.',
   };
 
   async function adminPage(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) {
@@ -214,6 +216,21 @@ export function organisationsPages(app: App, ctx: AppContext): void {
     } catch (error) {
       if (isAppError(error) && error.fieldErrors.length) {
         return adminPage(request, reply, { errors: error.fieldErrors.map((e) => ({ ...e, field: `${e.field}-${id}` })), claimValues: { id, ...form } }, error.status);
+      }
+      throw error;
+    }
+  });
+
+  app.post('/admin/organisations/lookalikes/:organisationId/:resemblesId', { config: { access: 'admin' } }, async (request, reply) => {
+    const { organisationId, resemblesId } = request.params as { organisationId: string; resemblesId: string };
+    const form = (request.body ?? {}) as Form;
+    try {
+      await service.reviewLookalike(db, request.actor, organisationId, resemblesId, { note: form.note });
+      return reply.redirect('/admin/organisations?notice=lookalike-reviewed#lookalikes', 303);
+    } catch (error) {
+      if (isAppError(error) && error.fieldErrors.length) {
+        const anchor = lookalikeAnchor(organisationId, resemblesId);
+        return adminPage(request, reply, { errors: error.fieldErrors.map((e) => ({ ...e, field: `${e.field}-${anchor}` })), lookalikeValues: { anchor, ...form } }, error.status);
       }
       throw error;
     }

@@ -268,9 +268,32 @@ export async function listLookalikes(db: Db, limit: number) {
   return db.selectFrom('organisation_lookalikes as l')
     .innerJoin('organisations as o', 'o.id', 'l.organisation_id')
     .innerJoin('organisations as r', 'r.id', 'l.resembles_id')
+    .leftJoin('users as u', 'u.id', 'l.reviewed_by')
     .select(['l.organisation_id', 'l.resembles_id', 'l.created_at', 'o.name as name', 'o.slug as slug', 'o.verified as verified', 'o.created_at as registered_at',
-      'r.name as resembles_name', 'r.slug as resembles_slug'])
+      'r.name as resembles_name', 'r.slug as resembles_slug', 'l.reviewed_at', 'l.review_note', 'u.name as reviewer_name'])
     .orderBy('l.created_at', 'desc').limit(limit).execute();
+}
+
+/** Flags no one has reviewed whose organisation is still unverified, oldest first. */
+export async function listLookalikesToReview(db: Db, limit: number) {
+  return db.selectFrom('organisation_lookalikes as l')
+    .innerJoin('organisations as o', 'o.id', 'l.organisation_id')
+    .innerJoin('organisations as r', 'r.id', 'l.resembles_id')
+    .select(['l.organisation_id', 'l.resembles_id', 'l.created_at', 'o.name as name', 'r.name as resembles_name'])
+    .where('l.reviewed_at', 'is', null).where('o.verified', '=', false)
+    .orderBy('l.created_at').limit(limit).execute();
+}
+
+export async function findLookalike(db: Db, organisationId: string, resemblesId: string) {
+  return (await db.selectFrom('organisation_lookalikes').selectAll()
+    .where('organisation_id', '=', organisationId).where('resembles_id', '=', resemblesId).executeTakeFirst()) ?? null;
+}
+
+/** Marks a flag reviewed; false if it was reviewed already (by someone else a moment ago). */
+export async function markLookalikeReviewed(db: Db, organisationId: string, resemblesId: string, r: { reviewedBy: string | null; note: string }): Promise<boolean> {
+  const res = await db.updateTable('organisation_lookalikes').set({ reviewed_at: new Date(), reviewed_by: r.reviewedBy, review_note: r.note })
+    .where('organisation_id', '=', organisationId).where('resembles_id', '=', resemblesId).where('reviewed_at', 'is', null).executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
 }
 
 // Invitations

@@ -12,7 +12,7 @@ import * as repo from './organisations.repository.ts';
 import { formatOrgId, isOrgIdError, parseOrgId, type OrgId } from './organisations.identifiers.ts';
 import { isPublicBodyForm, legalFormKeys, legalForms, type LegalForm, type Sector } from './organisations.forms.ts';
 import { looksAlike } from './organisations.names.ts';
-import { noticeClaimToVerify } from './organisations.work.ts';
+import { noticeClaimToVerify, noticeLookalikes } from './organisations.work.ts';
 
 export type { OrganisationRecord } from './organisations.repository.ts';
 
@@ -122,10 +122,6 @@ const raceLost = () => new AppError('conflict', 'One of those identifiers was ve
   fieldErrors: [{ field: 'identifiers', message: 'One of those identifiers is now held by a verified organisation' }],
 });
 
-async function emailAdministrators(trx: Db, email: { kind: string; subject: string; text: string }) {
-  for (const admin of await authRepo.listAdministrators(trx)) await enqueueEmail(trx, { ...email, to: admin.email });
-}
-
 /** Flags an unverified organisation whose name is confusable with a verified one's, and tells the site administrators. */
 async function flagLookalikes(trx: Db, org: { id: string; name: string; slug: string; verified: boolean }, baseUrl: string) {
   if (org.verified) return;
@@ -135,8 +131,8 @@ async function flagLookalikes(trx: Db, org: { id: string; name: string; slug: st
     if (await repo.insertLookalike(trx, { organisationId: org.id, resemblesId: v.id, name: org.name, resemblesName: v.name })) flagged.push(v);
   }
   if (!flagged.length) return;
-  await emailAdministrators(trx, {
-    kind: 'organisation-lookalike',
+  await noticeLookalikes(trx, {
+    actor: null, first: { organisationId: org.id, resemblesId: flagged[0]!.id },
     subject: `Look-alike organisation registered: ${org.name}`,
     text: [
       'An organisation was registered (or renamed) with a name that looks like a verified organisation’s:',
@@ -144,9 +140,10 @@ async function flagLookalikes(trx: Db, org: { id: string; name: string; slug: st
       `  ${org.name} (not verified): ${baseUrl}/organisations/${org.slug}`,
       ...flagged.map((v) => `  resembles ${v.name} (verified): ${baseUrl}/organisations/${v.slug}`),
       '',
-      `It is shown everywhere with a “Not verified” tag and cannot publish as a public body. Review it at ${baseUrl}/admin/organisations.`,
+      'It is shown everywhere with a “Not verified” tag and cannot publish as a public body. Check whether it is a',
+      'different body with a similar name or one posing as the verified one, then record what you found.',
     ].join('\n'),
-  });
+  }, baseUrl);
 }
 
 /**
@@ -160,8 +157,8 @@ async function flagEarlierLookalikes(trx: Db, org: { id: string; name: string; s
     if (await repo.insertLookalike(trx, { organisationId: u.id, resemblesId: org.id, name: u.name, resemblesName: org.name })) flagged.push(u);
   }
   if (!flagged.length) return;
-  await emailAdministrators(trx, {
-    kind: 'organisation-lookalike',
+  await noticeLookalikes(trx, {
+    actor: null, first: { organisationId: flagged[0]!.id, resemblesId: org.id },
     subject: `Look-alike organisations of ${org.name}, now verified`,
     text: [
       `${org.name} has just been verified. These organisations, registered before it was, have names that look like it:`,
@@ -169,9 +166,10 @@ async function flagEarlierLookalikes(trx: Db, org: { id: string; name: string; s
       ...flagged.map((u) => `  ${u.name} (not verified): ${baseUrl}/organisations/${u.slug}`),
       `  resemble ${org.name} (verified): ${baseUrl}/organisations/${org.slug}`,
       '',
-      `They are shown everywhere with a “Not verified” tag, listed after it, and cannot publish as a public body. Review them at ${baseUrl}/admin/organisations.`,
+      'They are shown everywhere with a “Not verified” tag, listed after it, and cannot publish as a public body. Check',
+      'each one, then record what you found.',
     ].join('\n'),
-  });
+  }, baseUrl);
 }
 
 async function openVerificationRequest(trx: Db, actor: Actor, org: repo.OrganisationRecord, evidence: string | null, baseUrl: string) {
@@ -487,7 +485,9 @@ export async function verificationQueue(db: Db, actor: Actor) {
     });
   }
   const lookalikes = (await repo.listLookalikes(db, 100)).map((l) => ({
+    organisationId: l.organisation_id, resemblesId: l.resembles_id,
     name: l.name, slug: l.slug, verified: l.verified, resemblesName: l.resembles_name, resemblesSlug: l.resembles_slug, flaggedAt: l.created_at,
+    reviewedAt: l.reviewed_at, reviewNote: l.review_note, reviewerName: l.reviewer_name,
   }));
   const decided = [...await repo.listVerificationRequests(db, 'verified', 20), ...await repo.listVerificationRequests(db, 'rejected', 20)]
     .sort((a, b) => (b.decidedAt?.getTime() ?? 0) - (a.decidedAt?.getTime() ?? 0)).slice(0, 20);
@@ -496,6 +496,32 @@ export async function verificationQueue(db: Db, actor: Actor) {
     claims, lookalikes,
     decided: decided.map((d) => ({ ...presentRequest(d), organisationName: names.get(d.organisationId)?.name ?? 'Removed', organisationSlug: names.get(d.organisationId)?.slug ?? null })),
   };
+}
+
+/**
+ * A site administrator records what they found about a flagged look-alike (for example "A different body: the
+ * parish council of the same town" or "Posing as the council: account reported"). The flag leaves every site
+ * administrator's inbox; the organisation stays as it is (unverified, marked so everywhere). Audited. A flag
+ * already reviewed is a conflict, so two administrators cannot both record a finding.
+ */
+export async function reviewLookalike(db: Db, actor: Actor, organisationId: string, resemblesId: string, input: { note?: unknown }): Promise<void> {
+  if (!actor.isAdmin) throw new AppError('forbidden', 'Only a site administrator can review look-alike names');
+  const check = new Checker();
+  const note = check.text(input.note, 'note', 'what you found', { max: 1000 });
+  if (!uuidPattern.test(organisationId) || !uuidPattern.test(resemblesId)) throw new AppError('not_found', 'There is no such look-alike flag');
+  const flag = await repo.findLookalike(db, organisationId.toLowerCase(), resemblesId.toLowerCase());
+  if (!flag) throw new AppError('not_found', 'There is no such look-alike flag');
+  if (flag.reviewed_at) throw new AppError('conflict', 'This look-alike has already been reviewed');
+  check.done();
+  await inTransaction(db, async (trx) => {
+    if (!(await repo.markLookalikeReviewed(trx, flag.organisation_id, flag.resembles_id, { reviewedBy: actor.userId, note: note! }))) {
+      throw new AppError('conflict', 'This look-alike was reviewed by another administrator a moment ago');
+    }
+    await recordAudit(trx, actor, {
+      action: 'organisation.lookalike_reviewed', entityType: 'organisation', entityId: flag.organisation_id, organisationId: flag.organisation_id,
+      after: { resemblesId: flag.resembles_id, name: flag.name, resemblesName: flag.resembles_name, note },
+    });
+  });
 }
 
 /** The organisation's latest verification request, so its page can say where its claim stands. */
@@ -651,12 +677,40 @@ export async function searchOrganisations(db: Db, options: { q?: string; sector?
   return { total, page, pageSize, items: items.map(presentOrganisation) };
 }
 
+/**
+ * The registered organisations a person may mean by what they typed in a form: its registered name (any
+ * case), or the identifier or address it is registered under. `exact` when it names one organisation (a
+ * unique registered name, an identifier or an address); otherwise `choices` are those whose names share the
+ * name or contain the text (at most `limit`), for the person to choose from, the verified ones first so that
+ * a look-alike never comes before the body it resembles.
+ */
+export async function organisationsNamed(db: Db, text: string, limit = 10): Promise<{ exact: OrganisationView | null; choices: OrganisationView[] }> {
+  const t = text.trim();
+  if (!t) return { exact: null, choices: [] };
+  const named = (await searchOrganisations(db, { q: t, pageSize: limit })).items;
+  const same = named.filter((o) => o.name.toLowerCase() === t.toLowerCase());
+  const byRef = await findOrganisation(db, t);
+  const order = (list: OrganisationView[]) => list.sort((a, b) => Number(b.verified) - Number(a.verified) || a.name.localeCompare(b.name));
+  if (same.length > 1) return { exact: null, choices: order(same) };
+  const exact = same[0] ?? byRef;
+  return exact ? { exact, choices: [exact] } : { exact: null, choices: order(named) };
+}
+
 export function countOrganisations(db: Db) {
   return repo.countOrganisations(db);
 }
 
 export async function organisationNames(db: Db, ids: string[]) {
   return repo.namesByIds(db, ids);
+}
+
+/**
+ * How other modules name organisations on their pages: name, address, the first identifier it holds or claims,
+ * and whether it is verified (pages tag the others “Not verified”).
+ */
+export async function organisationBadges(db: Db, ids: string[]): Promise<Map<string, { id: string; name: string; slug: string; identifier: string | null; verified: boolean }>> {
+  const names = await repo.namesByIds(db, [...new Set(ids)]);
+  return new Map([...names.entries()].map(([id, o]) => [id, { id, name: o.name, slug: o.slug, identifier: o.identifiers[0] ? formatOrgId(o.identifiers[0]) : null, verified: o.verified }]));
 }
 
 // Members

@@ -42,6 +42,9 @@ export interface OrganisationLookalikesTable {
   name: string;
   resembles_name: string;
   created_at: Generated<Date>;
+  reviewed_at: Date | null;
+  reviewed_by: string | null;
+  review_note: string | null;
 }
 
 export interface OrganisationInvitationsTable {

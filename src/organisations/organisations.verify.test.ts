@@ -88,7 +88,7 @@ eachEngine('verified publishers', (t) => {
     assert.match(ownPage.body, /cannot publish spending, salaries or contracts as a public body/);
 
     // The look-alike is flagged to the site administrators, by email and on their page.
-    const flagged = await outbox(ctx.db, 'organisation-lookalike');
+    const flagged = await outbox(ctx.db, 'organisations.lookalike-to-review');
     assert.equal(flagged.length, 1);
     assert.equal(flagged[0]!.to_address, 'admin-impostor@example.org');
     assert.match(flagged[0]!.body_text, /resembles Newcastle City Council \(verified\)/);

@@ -7,6 +7,12 @@ import { notifyWork, siteAdministratorIds, type WorkItem, type WorkKind, type Wo
 import * as repo from './organisations.repository.ts';
 
 export const claimKind = 'organisations.claim-to-verify';
+export const lookalikeKind = 'organisations.lookalike-to-review';
+
+/** The anchor of a look-alike on /admin/organisations (the inbox's and the email's link). */
+export function lookalikeAnchor(organisationId: string, resemblesId: string): string {
+  return `lookalike-${organisationId}-${resemblesId}`;
+}
 
 async function claimsToDecide(db: Db, person: WorkPerson): Promise<WorkItem[]> {
   if (!person.isAdmin) return [];
@@ -20,9 +26,34 @@ async function claimsToDecide(db: Db, person: WorkPerson): Promise<WorkItem[]> {
   }));
 }
 
+// A look-alike waits until a site administrator reviews it, or until it is no longer a look-alike of an
+// unverified organisation (it was verified itself, so someone checked it against its register).
+async function lookalikesToReview(db: Db, person: WorkPerson): Promise<WorkItem[]> {
+  if (!person.isAdmin) return [];
+  return (await repo.listLookalikesToReview(db, 100)).map((l) => ({
+    title: `Review ${l.name}, which looks like ${l.resembles_name}`,
+    href: `/admin/organisations#${lookalikeAnchor(l.organisation_id, l.resembles_id)}`,
+    date: l.created_at,
+    detail: `${l.name} is not verified; ${l.resembles_name} is.`,
+  }));
+}
+
 export const organisationsWork: WorkKind[] = [
   { kind: claimKind, label: 'Verification claims to decide', emailHint: 'When an organisation claims an official identifier (site administrators)', list: claimsToDecide },
+  { kind: lookalikeKind, label: 'Look-alike names to review', emailHint: 'When an organisation is registered with a name like a verified one’s (site administrators)', list: lookalikesToReview },
 ];
+
+/**
+ * Tells the site administrators that look-alikes were flagged (in the flagging transaction): one email for the
+ * flags one change made, linking to the first of them.
+ */
+export async function noticeLookalikes(trx: Db, x: { subject: string; text: string; first: { organisationId: string; resemblesId: string }; actor: string | null }, baseUrl: string): Promise<number> {
+  return notifyWork(trx, {
+    kind: lookalikeKind, userIds: await siteAdministratorIds(trx), except: x.actor, baseUrl,
+    href: `/admin/organisations#${lookalikeAnchor(x.first.organisationId, x.first.resemblesId)}`,
+    subject: x.subject, text: x.text,
+  });
+}
 
 /** Tells the site administrators a claim waits for them (in the claiming transaction). */
 export async function noticeClaimToVerify(trx: Db, x: { requestId: string; name: string; identifiers: string[]; evidence: string | null; claimant: string | null }, baseUrl: string): Promise<number> {

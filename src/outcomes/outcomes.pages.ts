@@ -9,6 +9,7 @@ import { poundsText } from './outcomes.compute.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { AppError } from '../platform/errors.ts';
 import { own } from '../platform/sanitise.ts';
+import { organisationsNamed } from '../organisations/organisations.service.ts';
 
 type Form = Record<string, string | string[] | undefined>;
 const formErrors = ['validation_failed', 'unprocessable', 'conflict'];
@@ -43,8 +44,8 @@ export function outcomesPages(app: App, ctx: AppContext): void {
     const agreementOrgs = await service.namesFor(db, publicAgreements.map((a) => a.organisationId));
     const mine = await agreements.myAgreements(db, request.actor);
     return reply.page('outcomes/views/index.njk', {
-      contracts: contracts.map((c) => ({ ...c, commissioner: names.get(c.organisationId)?.name, provider: names.get(c.providerOrganisationId)?.name })),
-      agreements: publicAgreements.map((a) => ({ ...a, organisation: agreementOrgs.get(a.organisationId)?.name, achieved: a.terms.filter((t) => t.serviceStatus === 'achieved' && t.citizenStatus === 'achieved').length })),
+      contracts: contracts.map((c) => ({ ...c, commissioner: names.get(c.organisationId), provider: names.get(c.providerOrganisationId) })),
+      agreements: publicAgreements.map((a) => ({ ...a, organisation: agreementOrgs.get(a.organisationId), achieved: a.terms.filter((t) => t.serviceStatus === 'achieved' && t.citizenStatus === 'achieved').length })),
       mine,
     });
   });
@@ -60,7 +61,7 @@ export function outcomesPages(app: App, ctx: AppContext): void {
     return {
       contract, ledger, payments, permissions, notice: extra.notice, errors: extra.errors, errorAt: extra.errorAt, values: extra.values ?? {},
       names: Object.fromEntries([...names.entries()].map(([k, v]) => [k, v])),
-      rateCard: rateCard.map((m) => ({ ...m, price: m.prices.at(-1)?.pricePence ?? 0, validator: m.validatorOrganisationId ? names.get(m.validatorOrganisationId)?.name : names.get(contract.organisationId)?.name })),
+      rateCard: rateCard.map((m) => ({ ...m, price: m.prices.at(-1)?.pricePence ?? 0, validator: m.validatorOrganisationId ? names.get(m.validatorOrganisationId) : names.get(contract.organisationId) })),
       comparisons: comparisons.map((c) => ({ ...c, cohortRate: basisPointsText(c.cohortRateBasisPoints), comparisonRate: basisPointsText(c.comparisonRateBasisPoints), improvement: basisPointsText(c.improvementBasisPoints), threshold: basisPointsText(c.thresholdBasisPoints) })),
       pending: claims.filter((c) => c.status === 'claimed').map((c) => ({ ...c, code: codeOf.get(c.metricId), canDecide: validate.has(c.metricId) })),
       due: claims.filter((c) => c.status === 'accepted' && !c.paymentId).map((c) => ({ value: c.id, text: `${c.participantRef} · ${codeOf.get(c.metricId)} · ${poundsText(c.amountPence)}`, checked: ([] as string[]).concat(extra.values?.claimIds ?? []).includes(c.id) })),
@@ -128,7 +129,7 @@ export function outcomesPages(app: App, ctx: AppContext): void {
     const { id } = request.params as { id: string };
     const [contract, view] = await Promise.all([service.getContract(db, id), service.investorView(db, id)]);
     const names = await service.namesFor(db, [contract.organisationId, contract.providerOrganisationId, ...view.investments.map((i) => i.investorOrganisationId)]);
-    const investments = view.investments.map((i) => ({ ...i, investor: names.get(i.investorOrganisationId)?.name ?? 'Investor', irrText: rateText(i.irr) }));
+    const investments = view.investments.map((i) => ({ ...i, investor: names.get(i.investorOrganisationId)?.name ?? 'Investor', investorOrganisation: names.get(i.investorOrganisationId) ?? null, irrText: rateText(i.irr) }));
     const chart = investments.length ? barChart({
       id: 'investor-chart',
       title: `Money committed, drawn down and repaid, by investor, for ${contract.title}`,
@@ -222,14 +223,17 @@ export function outcomesPages(app: App, ctx: AppContext): void {
     const f = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : '');
     try {
       const c = await service.createContract(db, request.actor, {
-        organisation: f('organisation'), provider: f('provider'), title: f('title'), description: f('description'), targetPopulation: f('targetPopulation'),
+        // The provider is typed by name; when several match, the page asks which (`providerChoice`, one of them).
+        organisation: f('organisation'), provider: f('providerChoice') || f('provider'), title: f('title'), description: f('description'), targetPopulation: f('targetPopulation'),
         startDate: f('startDate'), endDate: f('endDate'), capPounds: f('capPounds'), personCapPounds: f('personCapPounds'),
       });
       return reply.redirect(`/outcomes/contracts/${c.id}?notice=created`, 303);
     } catch (error) {
       if (!isAppError(error) || !formErrors.includes(error.code)) throw error;
       const errors = error.fieldErrors.length ? error.fieldErrors : [{ field: 'organisation', message: error.message }];
-      return reply.page('outcomes/views/contract-new.njk', contractFormData(await commissioningOrganisations(request.actor), form, errors), { status: error.status });
+      const ambiguous = errors.some((e) => e.field === 'provider' && /choose one$/.test(e.message));
+      const providerChoices = ambiguous ? (await organisationsNamed(db, f('provider'))).choices.map((o) => ({ id: o.id, name: o.name, identifier: o.identifiers[0] ?? null, verified: o.verified })) : [];
+      return reply.page('outcomes/views/contract-new.njk', { ...contractFormData(await commissioningOrganisations(request.actor), form, errors), providerChoices }, { status: error.status });
     }
   });
 

@@ -17,7 +17,7 @@ import { Checker } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import { holdsRoleIn, requireOrganisationRole } from '../platform/auth/policy.ts';
-import { findOrganisation, organisationNames, requireVerifiedPublicBody } from '../organisations/organisations.service.ts';
+import { organisationBadges, organisationNames, organisationsNamed, requireVerifiedPublicBody } from '../organisations/organisations.service.ts';
 import { getContractSummary } from '../commissioning/commissioning.service.ts';
 import * as repo from './outcomes.repository.ts';
 import { publishOcdsRelease } from './outcomes.ocds.ts';
@@ -38,16 +38,19 @@ function authenticated(actor: Actor): void {
 async function resolveOrganisation(db: Db, check: Checker, input: unknown, field: string, label: string, optional = false): Promise<string | null> {
   const ref = typeof input === 'string' ? input.trim() : '';
   if (!ref) {
-    if (!optional) check.fail(field, `Enter ${label} (its id, org-id identifier such as GB-LAE-NET, or name in the register)`);
+    if (!optional) check.fail(field, `Enter ${label}’s registered name`);
     return null;
   }
   if (ref.length > 200) {
-    check.fail(field, `${label} must be 200 characters or fewer`);
+    check.fail(field, `${label.charAt(0).toUpperCase()}${label.slice(1)} must be 200 characters or fewer`);
     return null;
   }
-  const org = await findOrganisation(db, ref);
-  if (!org) check.fail(field, `No organisation is registered as "${ref}"`);
-  return org?.id ?? null;
+  // By name (a form), or by id, identifier or address (the API and CLI); several of the same name are a choice.
+  const found = await organisationsNamed(db, ref);
+  if (found.exact) return found.exact.id;
+  if (found.choices.length === 0) check.fail(field, `No organisation is registered as “${ref}”: check the name, or ask them to register`);
+  else check.fail(field, `Several organisations match “${ref}”: choose one`);
+  return null;
 }
 
 async function getContractRow(db: Db, id: string): Promise<repo.ContractRow> {
@@ -656,8 +659,9 @@ export async function investorView(db: Db, contractId: string): Promise<Investor
 }
 
 /** Names (and slugs, for links) of the organisations a contract mentions, for pages and exports. */
-export async function namesFor(db: Db, ids: (string | null)[]): Promise<Map<string, { name: string; slug: string }>> {
-  return organisationNames(db, [...new Set(ids.filter((x): x is string => !!x))]);
+/** The organisations' names for pages, each with its identifier and whether it is verified (the others are tagged). */
+export async function namesFor(db: Db, ids: (string | null)[]): Promise<Map<string, { name: string; slug: string; identifier: string | null; verified: boolean }>> {
+  return organisationBadges(db, [...new Set(ids.filter((x): x is string => !!x))]);
 }
 
 /** What the actor may do on a contract, so pages offer only the forms that would be accepted (services re-check). */

@@ -333,6 +333,12 @@ export interface FunnelOptions {
 /** Above this many rows, exact ratio limits come from ratioLimitsInterpolator. */
 export const INTERPOLATE_ABOVE = 2000;
 
+/** The limits of a funnel at any denominator: the curves a chart draws and the points are judged against. */
+export function limitsFunction(statistic: Statistic, target: number, tau2: number): (denominator: number) => Limits {
+  if (statistic === 'proportion') return (n) => proportionLimits(target, n, tau2);
+  return tau2 > 0 ? (e) => ratioLimitsOverdispersed(target, e, tau2) : (e) => ratioLimits(target, e);
+}
+
 /** Pooled value Σ numerator / Σ denominator. */
 export function pooled(rows: readonly FunnelInput[]): number {
   let num = 0;
@@ -380,8 +386,7 @@ export function funnel(rows: readonly FunnelInput[], options: FunnelOptions): Fu
     }
     exact = ratioLimitsInterpolator(target, min, max);
   }
-  const limitsAt = (denominator: number): Limits =>
-    proportion ? proportionLimits(target, denominator, tau2) : tau2 > 0 ? ratioLimitsOverdispersed(target, denominator, tau2) : exact(denominator);
+  const limitsAt = proportion || tau2 > 0 ? limitsFunction(options.statistic, target, tau2) : exact;
   const out = rows.map((r) => {
     const value = r.numerator / r.denominator;
     const limits = limitsAt(r.denominator);

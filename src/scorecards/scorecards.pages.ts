@@ -48,7 +48,7 @@ export function scorecardsPages(app: App, _ctx: AppContext): void {
         if (!isAppError(error)) throw error;
         // Every problem in the file belongs to the file field: the summary lists them all, each naming its line.
         const list = error.fieldErrors.length ? error.fieldErrors : [{ field: 'file', message: error.message }];
-        throw AppError.validation(list.map((e) => ({ field: 'file', message: e.message })), error.message);
+        throw new AppError(error.code, error.message, { fieldErrors: list.map((e) => ({ field: 'file', message: e.message })) });
       }
       const f = funnel(csv.rows, { statistic, target, overdispersion: values.overdispersion });
       const format = formatter(statistic);

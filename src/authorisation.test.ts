@@ -126,6 +126,9 @@ const cases: Record<string, Case> = {
   'POST /grants/:publisher/drafts/:id/publish': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/drafts/${w.ids.grantsDraftPublishPage}/publish`, status: 303 },
   'POST /grants/:publisher/drafts/:id/discard': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/drafts/${w.ids.grantsDraftDiscardPage}/discard`, status: 303 },
 
+  // ---- scorecards (a public calculation: the file is read and drawn, nothing is stored) ----
+  'POST /scorecards/funnel': { as: 'anonymous', refused: [], url: () => '/scorecards/funnel', body: () => ({ statistic: 'proportion' }), file: () => ({ filename: 'units.csv', content: csv(['unit,numerator,denominator', 'North,40,100', 'South,60,100']) }), status: 200 },
+
   // ---- places (public calculations: nothing is stored) ----
   'POST /api/v1/places/fairness': { as: 'unrelated', refused: [], url: () => '/api/v1/places/fairness', body: () => ({ amounts: [{ areaCode: 'E01008300', amount: 100 }, { areaCode: 'E01008160', amount: 50 }] }), status: 200 },
   'POST /api/v1/places/custom-index': { as: 'unrelated', refused: [], url: () => '/api/v1/places/custom-index', body: () => ({ transform: 'exponential', indicators: [{ id: 'income', weight: 1, domain: 'income' }] }), status: 200 },

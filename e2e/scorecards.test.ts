@@ -1,6 +1,7 @@
 // Browser journey for scorecards: an analyst opens the funnel page from the header, meets the errors for an
 // empty form and for a file with a zero denominator, then draws a funnel plot of invented ward figures with
-// the limits widened for overdispersion. Every page visited is checked with axe (WCAG 2.2 AA).
+// the limits widened for overdispersion; and a citizen answers the Friends and Family Test question in a story.
+// Every page visited is checked with axe (WCAG 2.2 AA).
 import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { browserAvailable, launch, startServer, Journey } from './browser.ts';
+import { loadPlaces, voiceWorld } from '../src/voice/voice.test-support.ts';
 
 const enabled = browserAvailable();
 
@@ -22,7 +24,10 @@ describe('scorecards in a browser', { skip: enabled ? false : 'Chromium not foun
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'commonweal-e2e-funnel-'));
-    server = await startServer(async () => {});
+    server = await startServer(async (c) => {
+      await loadPlaces(c);
+      await voiceWorld(c, 'e2e');
+    });
     ({ baseUrl } = server);
     browser = await launch();
   });
@@ -62,6 +67,27 @@ describe('scorecards in a browser', { skip: enabled ? false : 'Chromium not foun
     assert.ok(await page.getByRole('img', { name: /Funnel plot of 20 units/ }).isVisible());
     assert.ok(await page.getByRole('rowheader', { name: 'Ward 20' }).isVisible());
     await check(page, 'funnel-result');
+    assert.deepEqual(violations, []);
+  });
+
+  it('a citizen rates a service in the story they tell', { timeout: 120_000 }, async () => {
+    const page = await journey.newPage();
+    await page.goto(`${baseUrl}/voice/stories/new`);
+    await page.getByLabel('Home care').check();
+    await page.getByLabel('A title for your story').fill('Carers came late every day');
+    await page.getByLabel('Your story', { exact: true }).fill('The visits were an hour late all week.');
+    await page.getByLabel('Poor', { exact: true }).check();
+    await page.getByLabel('The name to show with your story').fill('Waiting in Walker');
+    await check(page, 'story-form-rating');
+    await page.getByRole('button', { name: 'Send your story' }).click();
+    assert.match(await page.title(), /^Error: /, 'the email address is missing');
+    assert.ok(await page.getByLabel('Poor', { exact: true }).isChecked(), 'the answer is kept');
+    await check(page, 'story-form-rating-error');
+    await page.getByLabel('Your email address').fill('waiting@example.org');
+    await page.getByRole('button', { name: 'Send your story' }).click();
+    assert.ok(await page.getByRole('heading', { name: 'Your story has been sent' }).isVisible());
+    const row = await server!.ctx.db.selectFrom('voice_stories').select('fft_rating').where('title', '=', 'Carers came late every day').executeTakeFirstOrThrow();
+    assert.equal(row.fft_rating, 'poor');
     assert.deepEqual(violations, []);
   });
 });

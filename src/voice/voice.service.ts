@@ -729,6 +729,8 @@ export async function serviceVoiceRecords(db: Db, input: { serviceIds: string[];
   });
 }
 
+export { FFT_RATINGS, type FftRating };
+
 /** The Friends and Family Test answers as a story form offers them, best first. */
 export const FFT_CHOICES: { value: FftRating; text: string }[] = [
   { value: 'very-good', text: 'Very good' }, { value: 'good', text: 'Good' }, { value: 'neither', text: 'Neither good nor poor' },

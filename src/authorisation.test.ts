@@ -129,6 +129,9 @@ const cases: Record<string, Case> = {
   'POST /api/v1/grants/publishers/:publisher/files/:id/withdraw': { as: 'orgStaff', url: (w) => `/api/v1/grants/publishers/${w.org.id}/files/${w.ids.grantsFileWithdrawApi}/withdraw`, body: () => ({ reason: 'Published twice' }), status: 200 },
   'POST /grants/:publisher/files/:id/withdraw': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/files/${w.ids.grantsFileWithdrawPage}/withdraw`, body: () => ({ reason: 'Published twice' }), status: 303 },
 
+  // ---- scorecards (a public calculation: the file is read and drawn, nothing is stored) ----
+  'POST /scorecards/funnel': { as: 'anonymous', refused: [], url: () => '/scorecards/funnel', body: () => ({ statistic: 'proportion' }), file: () => ({ filename: 'units.csv', content: csv(['unit,numerator,denominator', 'North,40,100', 'South,60,100']) }), status: 200 },
+
   // ---- places (public calculations: nothing is stored) ----
   'POST /api/v1/places/fairness': { as: 'unrelated', refused: [], url: () => '/api/v1/places/fairness', body: () => ({ amounts: [{ areaCode: 'E01008300', amount: 100 }, { areaCode: 'E01008160', amount: 50 }] }), status: 200 },
   'POST /api/v1/places/custom-index': { as: 'unrelated', refused: [], url: () => '/api/v1/places/custom-index', body: () => ({ transform: 'exponential', indicators: [{ id: 'income', weight: 1, domain: 'income' }] }), status: 200 },

@@ -112,6 +112,7 @@ export function voiceApi(app: App, ctx: AppContext): void {
         title: Type.String({ maxLength: 150 }), body: Type.String({ maxLength: service.maxStoryChars, description: `Plain text, at most ${service.maxStoryWords} words` }),
         pseudonym: Type.String({ maxLength: 60 }), email: Type.Optional(Type.String({ maxLength: 254 })), postcode: Type.Optional(Type.String({ maxLength: 10 })),
         services: Type.Array(Uuid, { minItems: 1, maxItems: 10 }), assisted: Type.Optional(Type.Boolean({ description: 'Staff submitting on someone’s behalf' })),
+        rating: Type.Optional(Type.String({ maxLength: 20, description: 'Friends and Family Test, "Overall, how was your experience of our service?": very-good, good, neither, poor, very-poor or dont-know (optional)' })),
       }, { additionalProperties: false }),
       response: { 202: Type.Object({ id: Uuid, status: Type.Literal('pending') }), ...errors },
     },

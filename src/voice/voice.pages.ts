@@ -103,6 +103,7 @@ export function voicePages(app: App, ctx: AppContext): void {
     const staffOfAny = request.actor.userId ? (await Promise.all([...new Set(services.map((s) => s.organisationId))].map((o) => service.isStaffOf(db, request.actor, o)))).some(Boolean) : false;
     return reply.page('voice/views/story-form.njk', {
       values, errors, staffOfAny, maxWords: service.maxStoryWords,
+      ratingItems: service.FFT_CHOICES.map((c) => ({ value: c.value, text: c.text, checked: one(values.rating) === c.value })),
       serviceItems: services.map((s) => ({ value: s.id, text: s.name, hint: { text: `${s.organisationName}${s.organisationVerified ? '' : ' (not verified)'} · ${s.areas.map((a) => a.name).join(', ')}` }, checked: chosen.has(s.id) })),
     }, { status, form: true });
   }
@@ -114,7 +115,7 @@ export function voicePages(app: App, ctx: AppContext): void {
     try {
       const { id } = await service.submitStory(db, request.actor, {
         title: one(form.title), body: one(form.body), pseudonym: one(form.pseudonym), email: one(form.email), postcode: one(form.postcode),
-        services: many(form.services), assisted: one(form.assisted),
+        services: many(form.services), assisted: one(form.assisted), rating: one(form.rating),
       }, opts);
       return reply.redirect(`/voice/stories/submitted?id=${id}`, 303);
     } catch (error) {

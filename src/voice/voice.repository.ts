@@ -3,12 +3,13 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type {
-  DecisionType, ModerationStatus, PetitionStatus, VoicePetitionSettingsTable, VoicePetitionsTable, VoiceResponsesTable,
+  DecisionType, FftRating, ModerationStatus, PetitionStatus, VoicePetitionSettingsTable, VoicePetitionsTable, VoiceResponsesTable,
   VoiceServicesTable, VoiceSignaturesTable, VoiceStoriesTable,
 } from './voice.table.ts';
 
 export type ServiceRow = Selectable<VoiceServicesTable>;
-export type StoryRow = Omit<Selectable<VoiceStoriesTable>, 'search'>;
+// A story's Friends and Family Test answer is read only in aggregates (serviceVoiceRecords), never with the story.
+export type StoryRow = Omit<Selectable<VoiceStoriesTable>, 'search' | 'fft_rating'>;
 export type ResponseRow = Omit<Selectable<VoiceResponsesTable>, 'search'>;
 export type PetitionRow = Selectable<VoicePetitionsTable>;
 export type SignatureRow = Selectable<VoiceSignaturesTable>;
@@ -93,10 +94,10 @@ export async function coveredAreas(db: Db) {
 
 // Stories
 
-export async function insertStory(db: Db, s: { title: string; body: string; pseudonym: string; authorEmail: string | null; authorPostcode: string | null; assistedBy: string | null }): Promise<StoryRow> {
+export async function insertStory(db: Db, s: { title: string; body: string; pseudonym: string; authorEmail: string | null; authorPostcode: string | null; assistedBy: string | null; fftRating?: FftRating | null }): Promise<StoryRow> {
   return db.insertInto('voice_stories').values({
     title: s.title, body: s.body, pseudonym: s.pseudonym, author_email: s.authorEmail, author_postcode: s.authorPostcode,
-    assisted_by: s.assistedBy, reject_reason: null, criticality: null, published_at: null,
+    assisted_by: s.assistedBy, fft_rating: s.fftRating ?? null, reject_reason: null, criticality: null, published_at: null,
   }).returning([...storyColumns]).executeTakeFirstOrThrow();
 }
 
@@ -315,6 +316,41 @@ export async function organisationMetrics(db: Db, organisationId: string) {
     medianMinutes: row.median_minutes === null ? null : Math.round(Number(row.median_minutes)),
     changes: Number(row.changes), confirmed: Number(row.confirmed),
   };
+}
+
+/** Per service, over stories published in [from, to): ratings by answer, and how and how fast the service's organisation answered. */
+export async function serviceVoiceRecords(db: Db, serviceIds: string[], from: Date, to: Date) {
+  if (serviceIds.length === 0) return [];
+  const r = await sql<{
+    service_id: string; stories: string; rated: string; very_good: string; good: string; neither: string; poor: string; very_poor: string; dont_know: string;
+    answered: string; median_minutes: number | null; changes: string; confirmed: string;
+  }>`
+    WITH st AS (
+      SELECT ss.service_id, ss.organisation_id, s.id, s.published_at, s.fft_rating FROM voice_stories s
+        JOIN voice_story_services ss ON ss.story_id = s.id
+       WHERE s.status = 'published' AND s.published_at >= ${from} AND s.published_at < ${to}
+         AND ss.service_id IN (${sql.join(serviceIds)})),
+    resp AS (
+      SELECT st.service_id, st.id, st.published_at, r.published_at AS answered_at, r.claims_change, r.change_confirmed_at FROM st
+        JOIN voice_responses r ON r.story_id = st.id AND r.organisation_id = st.organisation_id AND r.status = 'published'),
+    firsts AS (
+      SELECT service_id, id, min(answered_at) - min(published_at) AS wait FROM resp GROUP BY service_id, id)
+    SELECT st.service_id,
+           count(*) AS stories,
+           count(st.fft_rating) AS rated,
+           count(*) FILTER (WHERE st.fft_rating = 'very-good') AS very_good,
+           count(*) FILTER (WHERE st.fft_rating = 'good') AS good,
+           count(*) FILTER (WHERE st.fft_rating = 'neither') AS neither,
+           count(*) FILTER (WHERE st.fft_rating = 'poor') AS poor,
+           count(*) FILTER (WHERE st.fft_rating = 'very-poor') AS very_poor,
+           count(*) FILTER (WHERE st.fft_rating = 'dont-know') AS dont_know,
+           (SELECT count(*) FROM firsts f WHERE f.service_id = st.service_id) AS answered,
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(0, extract(epoch FROM f.wait) / 60)) FROM firsts f WHERE f.service_id = st.service_id) AS median_minutes,
+           (SELECT count(*) FROM resp x WHERE x.service_id = st.service_id AND x.claims_change) AS changes,
+           (SELECT count(*) FROM resp x WHERE x.service_id = st.service_id AND x.change_confirmed_at IS NOT NULL) AS confirmed
+      FROM st GROUP BY st.service_id
+  `.execute(db);
+  return r.rows;
 }
 
 // Subscriptions

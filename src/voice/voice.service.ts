@@ -18,7 +18,7 @@ import { findOrganisation, getOrganisation, organisationNames, searchOrganisatio
 import * as repo from './voice.repository.ts';
 import { canonicalEmail, countWords, normalisePostcode, normaliseTag } from './voice.rules.ts';
 import { placeChoices, resolvePlace, type PlaceRef } from './voice.places.ts';
-import { decisionTypes, type DecisionType } from './voice.table.ts';
+import { decisionTypes, FFT_RATINGS, type DecisionType, type FftRating } from './voice.table.ts';
 import { noticeResponseToModerate, noticeStoryToAnswer, noticeStoryToModerate } from './voice.work.ts';
 
 export const maxStoryWords = 1000;
@@ -278,6 +278,8 @@ export interface StoryInput {
   title?: unknown; body?: unknown; pseudonym?: unknown; email?: unknown; postcode?: unknown; services?: unknown;
   /** Staff submitting on someone's behalf (recorded as assisted; email then optional). */
   assisted?: unknown;
+  /** Optional answer to the Friends and Family Test question: one of FFT_RATINGS. */
+  rating?: unknown;
 }
 
 function readBody(check: Checker, input: unknown, field: string, label: string): string {
@@ -308,6 +310,7 @@ export async function submitStory(db: Db, actor: Actor, input: StoryInput, optio
   if (serviceIds.length > 10) check.fail('services', 'Choose at most 10 services');
   const services = serviceIds.length ? await repo.listServices(db, { ids: serviceIds.slice(0, 10) }) : [];
   if (serviceIds.length && services.length !== Math.min(serviceIds.length, 10)) check.fail('services', 'Choose services from the list');
+  const rating = readRating(check, input.rating);
   check.done();
   if (assisted) {
     if (!actor.userId && !actor.isAdmin) throw new AppError('unauthenticated', 'Sign in to submit a story on someone’s behalf');
@@ -315,9 +318,9 @@ export async function submitStory(db: Db, actor: Actor, input: StoryInput, optio
     if (!staff.some(Boolean)) throw new AppError('forbidden', 'Only staff of an organisation the story is about can submit it on someone’s behalf');
   }
   return inTransaction(db, async (trx) => {
-    const story = await repo.insertStory(trx, { title, body, pseudonym, authorEmail: email, authorPostcode: postcode, assistedBy: assisted ? actor.userId : null });
+    const story = await repo.insertStory(trx, { title, body, pseudonym, authorEmail: email, authorPostcode: postcode, assistedBy: assisted ? actor.userId : null, fftRating: rating });
     await repo.linkStoryServices(trx, story.id, services);
-    await recordAudit(trx, actor, { action: 'voice.story.submitted', entityType: 'voice_story', entityId: story.id, after: { title, pseudonym, services: serviceIds, assisted } });
+    await recordAudit(trx, actor, { action: 'voice.story.submitted', entityType: 'voice_story', entityId: story.id, after: { title, pseudonym, services: serviceIds, assisted, rating } });
     await noticeStoryToModerate(trx, story, options.baseUrl);
     if (email) {
       await enqueueEmail(trx, {
@@ -684,6 +687,62 @@ export async function organisationMetrics(db: Db, organisationRef: string): Prom
     stories: m.stories, exampleStories: m.examples, answered: m.answered, shareAnswered: m.stories ? m.answered / m.stories : null,
     medianMinutesToFirstResponse: m.medianMinutes, changesMade: m.changes, changesConfirmed: m.confirmed,
   };
+}
+
+/** What one service's users said and how it answered them over a period (see serviceVoiceRecords). */
+export interface ServiceVoiceRecord {
+  serviceId: string;
+  /** Published stories about the service in the period. */
+  stories: number;
+  /** Of them, those that answered the Friends and Family Test question, and the count of each answer. */
+  rated: number;
+  ratings: Record<FftRating, number>;
+  answered: number;
+  shareAnswered: number | null;
+  medianMinutesToFirstResponse: number | null;
+  changesClaimed: number;
+  changesConfirmed: number;
+}
+
+/**
+ * For each service, over stories published from `from` (inclusive) to `to` (exclusive): the Friends and Family
+ * Test answers, the share answered by the service's organisation, the median time from publication to its first
+ * published answer, and changes claimed in its answers and confirmed by the authors. Only published (moderated)
+ * stories count. Services with no stories in the period get zeros. For the scorecards module.
+ */
+export async function serviceVoiceRecords(db: Db, input: { serviceIds: string[]; from: Date; to: Date }): Promise<ServiceVoiceRecord[]> {
+  const ids = [...new Set(input.serviceIds.filter(isUuid).map((s) => s.toLowerCase()))];
+  if (!(input.from < input.to)) throw AppError.validation([{ field: 'period', message: 'The period must end after it starts' }]);
+  const rows = new Map((await repo.serviceVoiceRecords(db, ids, input.from, input.to)).map((r) => [r.service_id, r]));
+  return ids.map((serviceId) => {
+    const r = rows.get(serviceId);
+    const n = (v: string | undefined) => Number(v ?? 0);
+    const stories = n(r?.stories);
+    const answered = n(r?.answered);
+    return {
+      serviceId, stories, rated: n(r?.rated),
+      ratings: { 'very-good': n(r?.very_good), good: n(r?.good), neither: n(r?.neither), poor: n(r?.poor), 'very-poor': n(r?.very_poor), 'dont-know': n(r?.dont_know) },
+      answered, shareAnswered: stories ? answered / stories : null,
+      medianMinutesToFirstResponse: r?.median_minutes === null || r?.median_minutes === undefined ? null : Math.round(Number(r.median_minutes)),
+      changesClaimed: n(r?.changes), changesConfirmed: n(r?.confirmed),
+    };
+  });
+}
+
+export { FFT_RATINGS, type FftRating };
+
+/** The Friends and Family Test answers as a story form offers them, best first. */
+export const FFT_CHOICES: { value: FftRating; text: string }[] = [
+  { value: 'very-good', text: 'Very good' }, { value: 'good', text: 'Good' }, { value: 'neither', text: 'Neither good nor poor' },
+  { value: 'poor', text: 'Poor' }, { value: 'very-poor', text: 'Very poor' }, { value: 'dont-know', text: 'Don’t know' },
+];
+
+/** Reads an optional Friends and Family Test answer; anything off the scale is refused on `rating`. */
+function readRating(check: Checker, input: unknown): FftRating | null {
+  if (input === undefined || input === null || input === '') return null;
+  if (typeof input === 'string' && (FFT_RATINGS as readonly string[]).includes(input)) return input as FftRating;
+  check.fail('rating', `Choose how your experience was from the list (very good, good, neither good nor poor, poor, very poor, don’t know), or leave it unanswered`);
+  return null;
 }
 
 export interface FeedScope { kind: 'all' | 'service' | 'organisation' | 'area' | 'tag'; value?: string }

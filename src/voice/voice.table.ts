@@ -29,6 +29,10 @@ export interface VoiceServiceAreasTable {
   la_code: string;
 }
 
+/** The Friends and Family Test scale, best first; 'dont-know' counts as an answer but neither positive nor negative. */
+export const FFT_RATINGS = ['very-good', 'good', 'neither', 'poor', 'very-poor', 'dont-know'] as const;
+export type FftRating = (typeof FFT_RATINGS)[number];
+
 export interface VoiceStoriesTable {
   id: Generated<string>;
   title: string;
@@ -40,6 +44,8 @@ export interface VoiceStoriesTable {
   reject_reason: string | null;
   criticality: number | null;
   assisted_by: string | null;
+  /** The Friends and Family Test answer (migration 0036), or null when the author did not answer. */
+  fft_rating: FftRating | null;
   me_too: Generated<number>;
   /** Invented for the demonstration (set only by the demo seed). */
   example: Generated<boolean>;

@@ -1,0 +1,47 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { CliCommand } from '../platform/module.ts';
+import { AppError } from '../platform/errors.ts';
+import { csvTable } from '../platform/csv.ts';
+import { MAX_FUNNEL_BYTES, parseStatistic, parseTarget, readFunnelCsv } from './scorecards.funnel-csv.ts';
+import { funnelJson } from './scorecards.funnel.ts';
+import { funnel } from './scorecards.stats.ts';
+
+async function readNamedFile(path: string): Promise<Buffer> {
+  try {
+    const info = await stat(path);
+    if (info.size > MAX_FUNNEL_BYTES) throw new AppError('payload_too_large', `${path} is ${(info.size / 1048576).toFixed(1)} MB; a funnel file may be at most ${MAX_FUNNEL_BYTES / 1048576} MB.`);
+    return await readFile(path);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw AppError.validation([{ field: 'file', message: `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+  }
+}
+
+export const scorecardsCommands: CliCommand[] = [
+  {
+    name: ['scorecards', 'funnel'],
+    summary: 'Funnel-plot limits (95% and 99.8%) and each unit\'s significance for a CSV of proportions or ratios',
+    usage: 'commonweal scorecards funnel FILE --statistic proportion|ratio [--overdispersion] [--target T] [--json]\n'
+      + '  FILE has a header row: unit,numerator,denominator (proportion) or unit,observed,expected (ratio).\n'
+      + '  The target defaults to the pooled value. --overdispersion widens the limits (Spiegelhalter 2005).\n'
+      + '  Prints CSV, or with --json { "target", "rows": [{ "unit", "value", "lower95", "upper95", "lower998", "upper998", "significance" }] }.',
+    options: { statistic: { type: 'string' }, target: { type: 'string' }, overdispersion: { type: 'boolean' } },
+    needsDatabase: false,
+    async run(_ctx, { values, positionals }) {
+      if (positionals.length !== 1) throw AppError.validation([{ field: 'file', message: 'Name one CSV file: commonweal scorecards funnel FILE --statistic proportion|ratio' }]);
+      const statistic = parseStatistic(values.statistic);
+      const target = parseTarget(values.target as string | undefined, statistic);
+      const csv = readFunnelCsv(await readNamedFile(positionals[0]!), statistic);
+      const result = funnelJson(funnel(csv.rows, { statistic, target, overdispersion: values.overdispersion === true }));
+      if (values.json) return result;
+      // A reader that stops early (`| head`) closes the pipe: that is not an error.
+      process.stdout.once('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE') process.exit(0);
+        throw error;
+      });
+      process.stderr.write(`target ${result.target}\n`);
+      process.stdout.write(csvTable(['unit', 'value', 'lower95', 'upper95', 'lower998', 'upper998', 'significance'], result.rows.map((r) => [r.unit, r.value, r.lower95, r.upper95, r.lower998, r.upper998, r.significance])));
+      return undefined;
+    },
+  },
+];

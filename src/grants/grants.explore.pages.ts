@@ -99,7 +99,7 @@ export function grantsExplorePages(app: App, ctx: AppContext): void {
     const { chart, yearRows } = yearsView(`${kind}-years`, kind === 'funder' ? 'from this funder' : kind === 'recipient' ? 'to this recipient' : 'in this programme', data.years);
     const link = (p: number) => `${self}?page=${p}`;
     return {
-      kind, data, chart, yearRows, gbp: money(data.totals.gbpPence, 'GBP'), otherText: othersText(data.totals.otherCurrencies),
+      kind, ofText: kind === 'funder' ? 'from' : kind === 'recipient' ? 'to' : 'in', data, chart, yearRows, gbp: money(data.totals.gbpPence, 'GBP'), otherText: othersText(data.totals.otherCurrencies),
       rows: grantRows(data.grants, { funder: kind !== 'funder', recipient: kind !== 'recipient' }),
       showFunder: kind !== 'funder', showRecipient: kind !== 'recipient',
       previous: data.page > 1 ? link(data.page - 1) : null, next: data.page < data.pages ? link(data.page + 1) : null,

@@ -108,6 +108,16 @@ const clean = (v: unknown, max = 200): string | undefined => {
   return t === '' ? undefined : t;
 };
 
+const laCache = new WeakMap<object, { at: number; list: { code: string; name: string }[] }>();
+/** Every local authority's code and name, kept ten minutes per database (it is computed over every small area). */
+export async function localAuthorities(db: Db): Promise<{ code: string; name: string }[]> {
+  const hit = laCache.get(db);
+  if (hit && Date.now() - hit.at < 10 * 60 * 1000) return hit.list;
+  const list = (await listLocalAuthorities(db)).map((l) => ({ code: l.code, name: l.name }));
+  if (list.length) laCache.set(db, { at: Date.now(), list });
+  return list;
+}
+
 /** Reads the explorer's query: the filters, what could not be read (by field), and the place it names. */
 export async function readFilters(db: Db, raw: Record<string, unknown>): Promise<ReadFilters> {
   const query: ExploreQuery = {};
@@ -157,7 +167,7 @@ export async function readFilters(db: Db, raw: Record<string, unknown>): Promise
   let placeLabel: string | null = null;
   const placeChoices: PlaceChoice[] = [];
   if (query.la) {
-    const las = await listLocalAuthorities(db);
+    const las = await localAuthorities(db);
     const wanted = query.la.split(',').map((c) => c.trim().toUpperCase()).filter((c) => LA_CODE.test(c));
     const found = las.filter((l) => wanted.includes(l.code));
     if (found.length === 0) errors.push({ field: 'place', message: 'That local authority is not known here: type its name' });

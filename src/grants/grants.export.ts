@@ -19,9 +19,8 @@ import type { ValidateFunction } from 'ajv';
 import type { Db } from '../platform/db.ts';
 import { AppError } from '../platform/errors.ts';
 import { csvRow } from '../platform/csv.ts';
-import { listLocalAuthorities } from '../places/places.service.ts';
 import { exportRows, type ExportRow, type GrantFilters } from './grants.search.repository.ts';
-import { presentGrant, RECIPIENT_KINDS } from './grants.explore.ts';
+import { localAuthorities, presentGrant, RECIPIENT_KINDS } from './grants.explore.ts';
 
 const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as unknown as new (options: object) => { compile(schema: object): ValidateFunction };
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: object) => void;
@@ -70,7 +69,7 @@ export interface ExportContext {
 }
 
 export async function exportContext(db: Db): Promise<ExportContext> {
-  return { laNames: new Map((await listLocalAuthorities(db)).map((l) => [l.code, l.name])) };
+  return { laNames: new Map((await localAuthorities(db)).map((l) => [l.code, l.name])) };
 }
 
 /** A grant as a 360Giving 1.4.3 object (see the file's comment): valid against the schema, individuals anonymised. */

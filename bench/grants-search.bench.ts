@@ -86,13 +86,13 @@ if (stored < N) {
       INSERT INTO grants_grants (organisation_id, grant_id, version, file_id, title, description, amount_minor, currency, award_date, funder_org_id, funder_name,
         recipient_org_id, recipient_name, recipient_type, programme, regrant_type, location_code, location_code_type, location_source, location_precision, small_area_code, la_code, raw)
       SELECT pub, '360G-bench-' || n, 1, pub, t1 || ' ' || t2 || ' ' || t3, d1 || ' ' || d2 || ' ' || d3 || ' ' || d4 || ' for ' || t1, amt, cur,
-        DATE '2010-01-01' + (n * 7919 % 5840), 'GB-CHC-' || (1000000 + f), 'Funder ' || f,
+        DATE '2010-01-01' + (n * 7919 % 5840)::int, 'GB-CHC-' || (1000000 + f), 'Funder ' || f,
         CASE WHEN k < 55 THEN 'GB-CHC-' || (3000000 + r) WHEN k < 75 THEN 'GB-COH-' || lpad((r)::text, 8, '0') WHEN k < 95 THEN '360G-bench-group-' || r ELSE '360G-bench-person-' || n END,
         CASE WHEN k < 95 THEN 'Recipient ' || r ELSE 'Individual Recipient' END, CASE WHEN k < 95 THEN 'organisation' ELSE 'individual' END,
         'Programme ' || (n * 31 % 5000), CASE WHEN n % 33 = 0 THEN (ARRAY['FRG010', 'FRG020', 'FRG030'])[1 + (n / 33) % 3] END,
         sa, 'LSOA', 'beneficiary', 'small-area', sa, la, '{}'::jsonb
       FROM (
-        SELECT n, (${publishers}::uuid[])[1 + n % 20] AS pub, (n * 104729) % 2000 AS f, (n * 15485863::bigint % 200000)::int AS r, (n * 37 % 100) AS k,
+        SELECT n, (${publishers}::uuid[])[1 + (n % 20)::int] AS pub, ((n * 104729) % 2000)::int AS f, (n * 15485863::bigint % 200000)::int AS r, (n * 37 % 100)::int AS k,
           CASE WHEN n % 100 = 0 THEN 'USD' WHEN n % 100 = 1 THEN 'EUR' ELSE 'GBP' END AS cur,
           (100000 + (random() ^ 3) * 100000000)::bigint AS amt,
           'E01' || lpad((n * 7 % 33000)::text, 6, '0') AS sa, 'E0' || (6000000 + (n * 7 % 33000) / 100)::text AS la,
@@ -103,7 +103,7 @@ if (stored < N) {
           words.w[floor(power(cardinality(words.w), random()))::int] AS d2,
           words.w[floor(power(cardinality(words.w), random()))::int] AS d3,
           words.w[floor(power(cardinality(words.w), random()))::int] AS d4
-        FROM generate_series(${from}::int, ${to}::int) AS n, (SELECT ${WORDS}::text[] AS w) AS words
+        FROM generate_series(${from}::bigint, ${to}::bigint) AS n, (SELECT ${WORDS}::text[] AS w) AS words
       ) s`.execute(db);
     console.log(`loaded ${(to + 1).toLocaleString('en-GB')} grants (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   }

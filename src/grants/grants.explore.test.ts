@@ -149,6 +149,9 @@ eachEngine('grants explorer: search, filters, pages and exports', (t) => {
     assert.deepEqual(body.grants.map((x: { id: string }) => x.id).sort(), ['360G-tyne-1', '360G-tyne-4']);
     assert.equal(body.totals.gbpPence, 150000);
     assert.deepEqual(body.totals.otherCurrencies, { USD: { grants: 1, total: 200000 } });
+    const byPublisher = await app.inject({ method: 'GET', url: `/api/v1/grants?publisher=${tyne.slug}&q=garden` });
+    assert.deepEqual(byPublisher.json().grants.map((x: { id: string }) => x.id).sort(), ['360G-tyne-1', '360G-tyne-4']);
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/grants?publisher=nobody-at-all' })).statusCode, 400);
     const apiBad = await app.inject({ method: 'GET', url: '/api/v1/grants?maxAmount=lots' });
     assert.equal(apiBad.statusCode, 400);
     assert.equal(apiBad.json().errors[0].field, 'maxAmount');

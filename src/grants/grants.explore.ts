@@ -8,6 +8,7 @@
 import type { Db } from '../platform/db.ts';
 import { AppError } from '../platform/errors.ts';
 import { findPlace } from '../places/places.finder.ts';
+import { findOrganisation } from '../organisations/organisations.service.ts';
 import { areaNeed, listLocalAuthorities } from '../places/places.service.ts';
 import * as repo from './grants.search.repository.ts';
 import type { GrantFilters, RecipientKind, SearchRow } from './grants.search.repository.ts';
@@ -128,7 +129,12 @@ export async function readFilters(db: Db, raw: Record<string, unknown>): Promise
   const f: GrantFilters = {};
   const errors: { field: string; message: string }[] = [];
   if (query.q) f.text = query.q;
-  if (query.publisher) f.publisherId = query.publisher;
+  if (query.publisher) {
+    // By its id, slug or org-id, as everywhere else a publisher is named.
+    const publisher = await findOrganisation(db, query.publisher);
+    if (publisher) f.publisherId = publisher.id;
+    else errors.push({ field: 'publisher', message: `No organisation is registered as “${query.publisher}”` });
+  }
   if (query.funder) (ORG_ID.test(query.funder) ? (f.funderId = query.funder) : (f.funderName = query.funder));
   if (query.recipient) (ORG_ID.test(query.recipient) ? (f.recipientId = query.recipient) : (f.recipientName = query.recipient));
   if (query.programme) f.programme = query.programme;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { ValidateFunction } from 'ajv';
-import { eachEngine } from '../platform/testing.ts';
+import { describeCli, eachEngine } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
 import { createOrganisation } from '../organisations/organisations.service.ts';
 import { verifiedOrganisation } from '../organisations/organisations.test-support.ts';
@@ -259,5 +259,33 @@ eachEngine('grants explorer: search, filters, pages and exports', (t) => {
     assert.equal(majorUnits(1, 'GBP'), 0.01);
     assert.equal(majorUnits(500, 'JPY'), 500);
     assert.equal(majorUnits(-25, 'GBP'), -0.25);
+  });
+});
+
+describeCli('grants export on the command line', (ws) => {
+  it('writes a publisher’s grants as a valid 360Giving package or as CSV, to a file or standard output, one programme if asked', async () => {
+    const { run, dir } = ws();
+    assert.equal((await run('org', 'create', '--name', 'Wolfson Foundation', '--identifier', 'GB-CHC-1156077', '--legal-form', 'registered-charity', '--verified')).code, 0);
+    assert.equal((await run('grants', 'import', dataset('wolfson-foundation.json'), '--publisher', 'GB-CHC-1156077', '--yes')).code, 0);
+    const out = `${dir}/wolfson-360.json`;
+    const written = await run('grants', 'export', '--publisher', 'GB-CHC-1156077', '--format', '360giving', '--output', out);
+    assert.equal(written.code, 0, written.stderr);
+    assert.ok(written.json.bytes > 1000);
+    const body = JSON.parse(readFileSync(out, 'utf8'));
+    assertValid(body);
+    assert.equal(body.grants.length, 379);
+    assert.equal(body.publisher.identifier, 'GB-CHC-1156077');
+    const csv = await run('grants', 'export', '--publisher', 'GB-CHC-1156077', '--format', 'csv');
+    assert.equal(csv.code, 0, csv.stderr);
+    assert.equal(csv.stdout.trim().split('\r\n').length, 380);
+    const programme = body.grants.find((x: { grantProgramme?: { title: string }[] }) => x.grantProgramme?.[0]?.title)?.grantProgramme[0].title as string | undefined;
+    if (programme) {
+      const one = await run('grants', 'export', '--publisher', 'GB-CHC-1156077', '--programme', programme, '--format', '360giving');
+      assert.equal(one.code, 0, one.stderr);
+      assert.ok(one.json.grants.every((x: { grantProgramme: { title: string }[] }) => x.grantProgramme[0]!.title === programme));
+    }
+    const wrong = await run('grants', 'export', '--publisher', 'GB-CHC-1156077', '--format', 'xml');
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.stderr, /--format 360giving or --format csv/);
   });
 });

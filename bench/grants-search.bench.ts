@@ -10,11 +10,11 @@
 // 98% in pounds, 1% each in dollars and euros, 3% regrants. Titles and descriptions are drawn from a
 // vocabulary of 200 words with a Zipf-like skew, so common words match many grants and rare ones few.
 // The loaded database (cw_bench_grants_search_<n>) is kept and reused by later runs; drop it to load afresh.
-// Each case: 3 warm-up runs, then p50/p95 of 40.
+// Each case: 3 warm-up runs, then p50/p95 of 40 (BENCH_RUNS=n for fewer).
 import pg from 'pg';
 
 const N = Number(process.argv[2] ?? 1_000_000);
-const RUNS = 40;
+const RUNS = Number(process.env.BENCH_RUNS ?? 40);
 const dbName = `cw_bench_grants_search_${N}`;
 const base = process.env.DATABASE_URL;
 if (!base) {
@@ -38,7 +38,7 @@ const WORDS = ['community', 'project', 'support', 'young', 'people', 'local', 'h
 
 async function measure(label: string, run: () => Promise<unknown>): Promise<{ label: string; p50: number; p95: number; grants: number }> {
   let grants = 0;
-  for (let i = 0; i < 3; i++) grants = ((await run()) as { totals: { grants: number } }).totals.grants;
+  for (let i = 0; i < Math.min(3, RUNS); i++) grants = ((await run()) as { totals: { grants: number } }).totals.grants;
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const s = performance.now();

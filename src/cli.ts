@@ -58,6 +58,8 @@ async function readStdin(): Promise<string> {
 }
 
 function print(result: unknown, json: boolean): void {
+  // A command that wrote its own output (e.g. an export streamed to stdout) returns nothing to print.
+  if (result === undefined) return;
   if (json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;

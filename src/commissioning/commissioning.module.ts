@@ -1,4 +1,5 @@
 import type { CommonwealModule } from '../platform/module.ts';
+import { commissioningOrganisationSection } from './commissioning.received.ts';
 import { commissioningApi } from './commissioning.api.ts';
 import { commissioningPages } from './commissioning.pages.ts';
 import { seedCommissioning } from './commissioning.demo.ts';
@@ -10,6 +11,8 @@ export const commissioningModule: CommonwealModule = {
   nav: { href: '/commissioning', text: 'Commissioning', summary: 'Commissioning for outcomes: needs, opportunities in lots that small providers can win, bids, evaluation, awards and contracts, published as OCDS.' },
   apiTags: [{ name: 'commissioning', description: 'Commissioning for outcomes: needs, opportunities in lots that small providers can win, bids, evaluation, awards and contracts, published as OCDS.' }],
   routes(app, ctx) {
+    // What it was paid shows on the organisation's own page.
+    (ctx.lookups.organisationSections ??= []).push((id) => commissioningOrganisationSection(ctx.db, id));
     commissioningApi(app, ctx);
     commissioningPages(app, ctx);
   },

@@ -452,3 +452,15 @@ export async function releasesOfPublisher(db: Db, organisationId: string, limit:
 export async function latestReleases(db: Db, limit: number): Promise<ReleaseRow[]> {
   return db.selectFrom('commissioning_releases').selectAll().orderBy('published_at', 'desc').orderBy('seq', 'desc').limit(limit).execute();
 }
+
+/** Contracts awarded to an organisation (it led the winning bid), for its page in the registry. */
+export async function contractsWonBy(db: Db, organisationId: string): Promise<{ id: string; title: string; buyer_id: string; value_pence: number; start_date: string | null; end_date: string | null; signed_at: string }[]> {
+  const rows = (await sql<{ id: string; title: string; buyer_id: string; value_pence: number; start_date: string | null; end_date: string | null; signed_at: string }>`
+    SELECT c.id, c.title, c.organisation_id AS buyer_id, c.value_pence, c.start_date::text AS start_date, c.end_date::text AS end_date, c.signed_at::date::text AS signed_at
+    FROM commissioning_contracts c
+    JOIN commissioning_awards a ON a.organisation_id = c.organisation_id AND a.id = c.award_id
+    JOIN commissioning_bids b ON b.organisation_id = a.organisation_id AND b.id = a.bid_id
+    WHERE b.lead_organisation_id = ${organisationId}
+    ORDER BY c.signed_at DESC LIMIT 50`.execute(db)).rows;
+  return rows.map((r) => ({ ...r, value_pence: Number(r.value_pence) }));
+}

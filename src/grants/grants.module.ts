@@ -3,6 +3,10 @@ import { grantsApi } from './grants.api.ts';
 import { grantsPages } from './grants.pages.ts';
 import { grantsCommands } from './grants.cli.ts';
 import { seedGrants } from './grants.demo.ts';
+import { grantsExploreApi } from './grants.explore.api.ts';
+import { grantsExplorePages } from './grants.explore.pages.ts';
+import { grantsExportCommands } from './grants.export.cli.ts';
+import { grantsOrganisationSection } from './grants.received.ts';
 
 export const grantsModule: CommonwealModule = {
   name: 'grants',
@@ -10,9 +14,12 @@ export const grantsModule: CommonwealModule = {
   apiTags: [{ name: 'grants', description: 'Grants (360Giving 1.4.3): import as drafts, check, publish, and read.' }],
   routes(app, ctx) {
     grantsApi(app, ctx);
+    grantsExploreApi(app, ctx);
+    grantsExplorePages(app, ctx);
     grantsPages(app, ctx);
+    (ctx.lookups.organisationSections ??= []).push((id) => grantsOrganisationSection(ctx.db, id));
   },
-  commands: grantsCommands,
+  commands: [...grantsCommands, ...grantsExportCommands],
   async seedDemo(ctx) {
     const imported = await seedGrants(ctx);
     if (imported) ctx.log.info({ imported }, 'demo grants files published');

@@ -343,3 +343,14 @@ export async function latestRecordedChange(db: Db, c: ContractRow): Promise<Date
     ) AS at`.execute(db);
   return new Date(row.rows[0]!.at);
 }
+
+/** Outcome payments made to an organisation as provider, by contract, for its page in the registry. */
+export async function outcomePaymentsTo(db: Db, organisationId: string): Promise<{ id: string; title: string; commissioner_id: string; payments: number; paid_pence: number; first: string | null; last: string | null }[]> {
+  const rows = (await sql<{ id: string; title: string; commissioner_id: string; payments: number; paid_pence: number; first: string | null; last: string | null }>`
+    SELECT c.id, c.title, c.organisation_id AS commissioner_id, count(p.id)::int AS payments, coalesce(sum(p.amount_pence), 0)::bigint AS paid_pence,
+      min(p.paid_on)::text AS first, max(p.paid_on)::text AS last
+    FROM outcome_contracts c JOIN outcome_payments p ON p.organisation_id = c.organisation_id AND p.contract_id = c.id
+    WHERE c.provider_organisation_id = ${organisationId}
+    GROUP BY 1, 2, 3 ORDER BY max(p.paid_on) DESC LIMIT 50`.execute(db)).rows;
+  return rows.map((r) => ({ ...r, paid_pence: Number(r.paid_pence) }));
+}

@@ -1,4 +1,5 @@
 import type { CommonwealModule } from '../platform/module.ts';
+import { spendOrganisationSection } from './spend.received.ts';
 import { spendApi } from './spend.api.ts';
 import { spendPages } from './spend.pages.ts';
 import { spendCommands } from './spend.cli.ts';
@@ -9,6 +10,8 @@ export const spendModule: CommonwealModule = {
   nav: { href: '/spend', text: 'Spending', summary: 'Every item of council spending over £500, as seven councils published it: by month, service and supplier, downloadable.' },
   apiTags: [{ name: 'spend', description: 'Spending over £500 (Local Government Transparency Code 2015): import, explore and republish.' }],
   routes(app, ctx) {
+    // What it was paid shows on the organisation's own page.
+    (ctx.lookups.organisationSections ??= []).push((id) => spendOrganisationSection(ctx.db, id));
     spendApi(app, ctx);
     spendPages(app, ctx);
   },

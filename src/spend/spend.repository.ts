@@ -727,3 +727,15 @@ export async function saveImportLimits(db: Db, organisationId: string, limits: {
   await db.insertInto('spend_import_limits').values({ organisation_id: organisationId, max_bytes: limits.maxBytes, max_lines: limits.maxLines, updated_by: userId })
     .onConflict((oc) => oc.column('organisation_id').doUpdateSet({ max_bytes: limits.maxBytes, max_lines: limits.maxLines, updated_by: userId, updated_at: sql`now()` })).execute();
 }
+
+/** The suppliers linked to an organisation, with what current published files paid them (an organisation's page). */
+export async function paymentsToOrganisation(db: Db, organisationId: string): Promise<{ key: string; name: string; publisher_id: string; lines: number; pence: number; first: string | null; last: string | null }[]> {
+  const rows = (await sql<{ key: string; name: string; publisher_id: string; lines: number; pence: number; first: string | null; last: string | null }>`
+    SELECT s.key, s.name, l.organisation_id AS publisher_id, count(*)::int AS lines, sum(l.net_pence)::bigint AS pence, min(l.date)::text AS first, max(l.date)::text AS last
+    FROM spend_suppliers s
+    JOIN spend_lines l ON l.supplier_key = s.key
+    JOIN spend_files sf ON sf.organisation_id = l.organisation_id AND sf.id = l.file_id AND sf.status = 'current'
+    WHERE s.organisation_id = ${organisationId}
+    GROUP BY 1, 2, 3 ORDER BY 5 DESC`.execute(db)).rows;
+  return rows.map((r) => ({ ...r, lines: Number(r.lines), pence: Number(r.pence) }));
+}

@@ -3,6 +3,9 @@ import { grantsApi } from './grants.api.ts';
 import { grantsPages } from './grants.pages.ts';
 import { grantsCommands } from './grants.cli.ts';
 import { seedGrants } from './grants.demo.ts';
+import { chainsPages } from './grants.chains.pages.ts';
+import { chainsApi } from './grants.chains.api.ts';
+import { chainsCommands } from './grants.chains.cli.ts';
 
 export const grantsModule: CommonwealModule = {
   name: 'grants',
@@ -11,8 +14,10 @@ export const grantsModule: CommonwealModule = {
   routes(app, ctx) {
     grantsApi(app, ctx);
     grantsPages(app, ctx);
+    chainsApi(app, ctx);
+    chainsPages(app, ctx);
   },
-  commands: grantsCommands,
+  commands: [...grantsCommands, ...chainsCommands],
   async seedDemo(ctx) {
     const imported = await seedGrants(ctx);
     if (imported) ctx.log.info({ imported }, 'demo grants files published');

@@ -23,6 +23,7 @@ import { getOrganisation, requireVerifiedOrganisation } from '../organisations/o
 import { placesOf } from '../places/places.service.ts';
 import { DEFAULT_GRANTS_LIMITS, readGrantsFile, type GrantProblem, type GrantsLimits, type ReadFile, type ReadGrant, type RejectedGrant } from './grants.read.ts';
 import * as repo from './grants.repository.ts';
+import { linkByRelatedActivity, linkFileToPots } from './grants.chains.ts';
 
 export const GRANTS_PUBLISHING_ROLES = ['admin', 'staff', 'finance'] as const;
 export const GRANTS_FILE_DRAFT = 'grants.file';
@@ -171,6 +172,7 @@ async function storeFile(trx: Db, actor: Actor, publisher: Publisher, read: Read
       location_source: l.source, location_precision: l.precision, small_area_code: smallArea, la_code: la, raw: JSON.stringify(g.raw),
     };
   }));
+  await linkByRelatedActivity(trx, actor, publisher.id, read.grants, fileId);
   await recordAudit(trx, actor, {
     action: 'grants.file.imported', entityType: 'grants_file', entityId: fileId, organisationId: publisher.id,
     after: { sha256: read.sha256, filename, grantsImported: read.grants.length, grantsRejected: read.rejected.length, changes: counts, gbpTotalPence: summary.gbpTotalPence, otherCurrencies: summary.otherCurrencies, draftId },
@@ -263,12 +265,14 @@ export async function listGrantsDrafts(db: Db, actor: Actor, publisherRef: strin
  * them) and the draft closed. The organisation must still be verified. Already published, discarded or
  * expired: 409.
  */
-export async function publishGrantsDraft(ctx: AppContext, actor: Actor, id: string): Promise<ImportOutcome & { draftId: string }> {
+export async function publishGrantsDraft(ctx: AppContext, actor: Actor, id: string, options: { pots?: readonly string[] } = {}): Promise<ImportOutcome & { draftId: string }> {
   return ctx.db.transaction().execute(async (trx) => {
     const draft = await lockOpenDraft<GrantsDraftPayload, GrantsCheck>(trx, actor, id, GRANTS_FILE_DRAFT);
     await requireVerifiedOrganisation(trx, draft.organisationId, 'publish grants');
     const read = readChecked(await readDraftBytes(trx, draft), limitsOf(ctx));
     const result = await storeFile(trx, actor, draft.payload.publisher, read, draft.filename, draft.id);
+    // The pots the publisher chose on the check page: its grants in this file draw on them (grants.chains.ts).
+    if (options.pots?.length) await linkFileToPots(trx, actor, draft.organisationId, read.grants.map((g) => g.id), options.pots, result.fileId);
     await closeDraft(trx, actor, draft, 'published', result.fileId);
     return { ...result, draftId: draft.id };
   });

@@ -291,4 +291,3 @@ describeCli('the grants fairness command', (ws) => {
     assert.match(missing.stderr + missing.stdout, /--publisher/);
   });
 });
-});

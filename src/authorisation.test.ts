@@ -37,7 +37,7 @@ import { createSpendDraft } from './spend/spend.drafts.ts';
 import { createSalaryDraft } from './spend/spend.salarydrafts.ts';
 import { SPEND_FIELDS } from './spend/spend.mapping.ts';
 import { supplierSlug } from './spend/spend.suppliers.ts';
-import { createGrantsDraft } from './grants/grants.service.ts';
+import { createGrantsDraft, importGrantsFile } from './grants/grants.service.ts';
 import { listOutbox } from './platform/outbox.repository.ts';
 
 /** Someone who calls the app: an API token and a browser session (with its CSRF token). */
@@ -125,6 +125,9 @@ const cases: Record<string, Case> = {
   'POST /grants/:publisher/upload': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/upload`, file: () => ({ filename: 'grants.json', content: grantsJson('upload-page') }), status: 303 },
   'POST /grants/:publisher/drafts/:id/publish': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/drafts/${w.ids.grantsDraftPublishPage}/publish`, status: 303 },
   'POST /grants/:publisher/drafts/:id/discard': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/drafts/${w.ids.grantsDraftDiscardPage}/discard`, status: 303 },
+  // Regranting chains: the intermediary (the pot's recipient, here the council) links its onward grants.
+  'POST /grants/:publisher/pots/:grant/onward': { as: 'orgStaff', url: (w) => `/grants/${w.ids.grantsFunderSlug}/pots/360G-matrix-pot/onward`, body: () => ({ link: '360G-matrix-onward' }), status: 303 },
+  'POST /api/v1/grants/publishers/:publisher/pots/:grant/links': { as: 'orgStaff', url: (w) => `/api/v1/grants/publishers/${w.ids.grantsFunderSlug}/pots/360G-matrix-pot/links`, body: () => ({ link: ['360G-matrix-onward'] }), status: 200 },
 
   // ---- places (public calculations: nothing is stored) ----
   'POST /api/v1/places/fairness': { as: 'unrelated', refused: [], url: () => '/api/v1/places/fairness', body: () => ({ amounts: [{ areaCode: 'E01008300', amount: 100 }, { areaCode: 'E01008160', amount: 50 }] }), status: 200 },
@@ -475,6 +478,10 @@ async function buildWorld(ctx: AppContext) {
   const grantsDraftPublishPage = await grantsDraft('publish-page');
   const grantsDraftDiscardApi = await grantsDraft('discard-api');
   const grantsDraftDiscardPage = await grantsDraft('discard-page');
+  const grantsFunder = await createOrganisation(db, cliActor, { name: `Matrix Grant Funder ${tag}`, legalForm: 'registered-charity', identifiers: [testIdentifier()], verified: true });
+  const matrixGrant = (id: string, extra: Record<string, unknown>) => Buffer.from(JSON.stringify({ grants: [{ ...JSON.parse(grantsJson(id)).grants[0], id, ...extra }] }));
+  await importGrantsFile(ctx, cliActor, { publisher: grantsFunder.id, source: { bytes: matrixGrant('360G-matrix-pot', { regrantType: 'FRG010', recipientOrganization: [{ id: council.identifiers[0], name: council.name }] }) } });
+  await importGrantsFile(ctx, cliActor, { publisher: council.id, source: { bytes: matrixGrant('360G-matrix-onward', {}) } });
   const salaryDraft = async (asAt: string) => (await createSalaryDraft(ctx, as(people.orgFinance), council.id, { bytes: Buffer.from(salaryCsv), asAt })).id;
   const salaryDraftPublishApi = await salaryDraft('2019-03-31');
   const salaryDraftPublishPage = await salaryDraft('2020-03-31');
@@ -627,7 +634,7 @@ async function buildWorld(ctx: AppContext) {
     ids: {
       registrationToken, invitationApi, invitationPage, verificationClaimApi, verificationClaimPage, claimableApi, claimablePage,
       fileWithdrawApi, fileWithdrawPage, draftRemapApi: draftRemapApi.id, draftMapping, draftRemapPage, draftPublishApi, draftPublishPage, draftDiscardApi, draftDiscardPage,
-      grantsDraftPublishApi, grantsDraftPublishPage, grantsDraftDiscardApi, grantsDraftDiscardPage,
+      grantsDraftPublishApi, grantsDraftPublishPage, grantsDraftDiscardApi, grantsDraftDiscardPage, grantsFunderSlug: grantsFunder.slug,
       salaryDraftPublishApi, salaryDraftPublishPage, salaryDraftDiscardApi, salaryDraftDiscardPage, meTooToken, moderatingSlug: moderating.slug,
       refuseApi, refusePage, rivalId: rival.id, consortiumBidApi, consortiumBidPage,
       spareTokenId: spareToken.id, supplierSlug: supplierSlug(supplierKey), supplierOrgId: supplierOrg.id, salaryPostId: salaryPost.id,

@@ -1,9 +1,8 @@
 // Pages for regranting chains (a pot, its onward grants, linking them) and who the money reaches (fairness
 // of a publisher, a programme, a pot's chain, a funder across publishers).
 import type { App, AppContext } from '../platform/module.ts';
-import { AppError, isAppError } from '../platform/errors.ts';
+import { isAppError } from '../platform/errors.ts';
 import { barChart, percent } from '../platform/charts.ts';
-import { getOrganisation } from '../organisations/organisations.service.ts';
 import { money } from './grants.pages.ts';
 import * as chains from './grants.chains.ts';
 import { funderFairness, grantsFairness, publisherFairness, UNPLACED_REASONS, type GrantsFairness, type NationFairness } from './grants.fairness.ts';

@@ -126,6 +126,10 @@ const cases: Record<string, Case> = {
   'POST /grants/:publisher/upload': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/upload`, file: () => ({ filename: 'grants.json', content: grantsJson('upload-page') }), status: 303 },
   'POST /grants/:publisher/drafts/:id/publish': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/drafts/${w.ids.grantsDraftPublishPage}/publish`, status: 303 },
   'POST /grants/:publisher/drafts/:id/discard': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/drafts/${w.ids.grantsDraftDiscardPage}/discard`, status: 303 },
+  // Regranting chains: the intermediary (the pot's recipient, here the council) links its onward grants.
+  'POST /grants/:publisher/pots/:grant/onward': { as: 'orgStaff', url: (w) => `/grants/${w.ids.grantsFunderSlug}/pots/360G-matrix-pot/onward`, body: () => ({ link: '360G-matrix-onward' }), status: 303 },
+  'POST /api/v1/grants/publishers/:publisher/pots/:grant/links': { as: 'orgStaff', url: (w) => `/api/v1/grants/publishers/${w.ids.grantsFunderSlug}/pots/360G-matrix-pot/links`, body: () => ({ link: ['360G-matrix-onward'] }), status: 200 },
+
   'POST /api/v1/grants/publishers/:publisher/files/:id/withdraw': { as: 'orgStaff', url: (w) => `/api/v1/grants/publishers/${w.org.id}/files/${w.ids.grantsFileWithdrawApi}/withdraw`, body: () => ({ reason: 'Published twice' }), status: 200 },
   'POST /grants/:publisher/files/:id/withdraw': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/files/${w.ids.grantsFileWithdrawPage}/withdraw`, body: () => ({ reason: 'Published twice' }), status: 303 },
 
@@ -487,6 +491,10 @@ async function buildWorld(ctx: AppContext) {
   const grantsFile = async (id: string) => (await importGrantsFile(ctx, as(people.orgStaff), { publisher: council.id, source: { bytes: Buffer.from(grantsJson(id)) } })).fileId;
   const grantsFileWithdrawApi = await grantsFile('withdraw-api');
   const grantsFileWithdrawPage = await grantsFile('withdraw-page');
+  const grantsFunder = await createOrganisation(db, cliActor, { name: `Matrix Grant Funder ${tag}`, legalForm: 'registered-charity', identifiers: [testIdentifier()], verified: true });
+  const matrixGrant = (id: string, extra: Record<string, unknown>) => Buffer.from(JSON.stringify({ grants: [{ ...JSON.parse(grantsJson(id)).grants[0], id, ...extra }] }));
+  await importGrantsFile(ctx, cliActor, { publisher: grantsFunder.id, source: { bytes: matrixGrant('360G-matrix-pot', { regrantType: 'FRG010', recipientOrganization: [{ id: council.identifiers[0], name: council.name }] }) } });
+  await importGrantsFile(ctx, cliActor, { publisher: council.id, source: { bytes: matrixGrant('360G-matrix-onward', {}) } });
   const salaryDraft = async (asAt: string) => (await createSalaryDraft(ctx, as(people.orgFinance), council.id, { bytes: Buffer.from(salaryCsv), asAt })).id;
   const salaryDraftPublishApi = await salaryDraft('2019-03-31');
   const salaryDraftPublishPage = await salaryDraft('2020-03-31');
@@ -640,7 +648,7 @@ async function buildWorld(ctx: AppContext) {
       registrationToken, invitationApi, invitationPage, verificationClaimApi, verificationClaimPage, claimableApi, claimablePage,
       lookalikeId: lookalike.id, lookalikeOfId: lookalikeOf.id,
       fileWithdrawApi, fileWithdrawPage, draftRemapApi: draftRemapApi.id, draftMapping, draftRemapPage, draftPublishApi, draftPublishPage, draftDiscardApi, draftDiscardPage,
-      grantsDraftPublishApi, grantsDraftPublishPage, grantsDraftDiscardApi, grantsDraftDiscardPage, grantsFileWithdrawApi, grantsFileWithdrawPage,
+      grantsDraftPublishApi, grantsDraftPublishPage, grantsDraftDiscardApi, grantsDraftDiscardPage, grantsFileWithdrawApi, grantsFileWithdrawPage, grantsFunderSlug: grantsFunder.slug,
       salaryDraftPublishApi, salaryDraftPublishPage, salaryDraftDiscardApi, salaryDraftDiscardPage, meTooToken, moderatingSlug: moderating.slug,
       refuseApi, refusePage, rivalId: rival.id, consortiumBidApi, consortiumBidPage,
       spareTokenId: spareToken.id, supplierSlug: supplierSlug(supplierKey), supplierOrgId: supplierOrg.id, salaryPostId: salaryPost.id,

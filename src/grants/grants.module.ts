@@ -7,6 +7,9 @@ import { grantsExploreApi } from './grants.explore.api.ts';
 import { grantsExplorePages } from './grants.explore.pages.ts';
 import { grantsExportCommands } from './grants.export.cli.ts';
 import { grantsOrganisationSection } from './grants.received.ts';
+import { chainsPages } from './grants.chains.pages.ts';
+import { chainsApi } from './grants.chains.api.ts';
+import { chainsCommands } from './grants.chains.cli.ts';
 
 export const grantsModule: CommonwealModule = {
   name: 'grants',
@@ -18,8 +21,10 @@ export const grantsModule: CommonwealModule = {
     grantsExplorePages(app, ctx);
     grantsPages(app, ctx);
     (ctx.lookups.organisationSections ??= []).push((id) => grantsOrganisationSection(ctx.db, id));
+    chainsApi(app, ctx);
+    chainsPages(app, ctx);
   },
-  commands: [...grantsCommands, ...grantsExportCommands],
+  commands: [...grantsCommands, ...grantsExportCommands, ...chainsCommands],
   async seedDemo(ctx) {
     const imported = await seedGrants(ctx);
     if (imported) ctx.log.info({ imported }, 'demo grants files published');

@@ -5,6 +5,7 @@ import { findDraft } from '../platform/drafts.ts';
 import { getOrganisation } from '../organisations/organisations.service.ts';
 import * as service from './grants.service.ts';
 import { changedRows, grantsFilePages } from './grants.files.pages.ts';
+import { chosenPots, potChoicesFor, potHref } from './grants.chains.pages.ts';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const integer = new Intl.NumberFormat('en-GB');
@@ -108,12 +109,12 @@ export function grantsPages(app: App, ctx: AppContext): void {
     const { org, draft } = await draftOf(request);
     if (draft.state === 'published') return reply.redirect(`/grants/${org.slug}?published=${draft.fileId}`, 303);
     const c = draft.check;
-    return reply.page('grants/views/draft.njk', { publisher: { name: org.name, slug: org.slug }, draft, c, ...reportOf(c), difference: c.difference, changedRows: changedRows(c.difference) });
+    return reply.page('grants/views/draft.njk', { publisher: { name: org.name, slug: org.slug }, draft, c, ...reportOf(c), difference: c.difference, changedRows: changedRows(c.difference), potItems: await potChoicesFor(ctx, org.id) });
   });
 
   app.post('/grants/:publisher/drafts/:id/publish', { config: { access: publisherOf } }, async (request, reply) => {
     const { org, draft } = await draftOf(request);
-    const result = await service.publishGrantsDraft(ctx, request.actor, draft.id);
+    const result = await service.publishGrantsDraft(ctx, request.actor, draft.id, { pots: chosenPots(request.body) });
     return reply.redirect(`/grants/${org.slug}?published=${result.fileId}`, 303);
   });
 
@@ -131,7 +132,7 @@ export function grantsPages(app: App, ctx: AppContext): void {
     const data = await service.publisherGrants(db, publisher, Number(q.page ?? 1));
     const rows = data.grants.map((g) => [
       { text: g.awardDate }, { text: g.title }, { text: g.recipient ?? 'Not given' }, { text: g.programme ?? '' },
-      num(money(g.amountMinor, g.currency)), { text: g.regrantType ? `Regrant (${g.regrantType})` : '' },
+      num(money(g.amountMinor, g.currency)), g.regrantType ? { html: `<a class="govuk-link" href="${esc(potHref(data.publisher.slug, g.id))}">Regrant (${esc(g.regrantType)})<span class="govuk-visually-hidden">: the pot’s onward grants</span></a>` } : { text: '' },
     ]);
     const fileRows = data.files.map((f) => [
       { text: f.importedAt.slice(0, 10) }, { html: `<a class="govuk-link" href="/grants/${esc(data.publisher.slug)}/files/${esc(f.id)}">${esc(f.filename ?? 'Not given')}</a>${f.withdrawn ? ` <strong class="govuk-tag govuk-tag--grey">Withdrawn</strong> ${esc(f.withdrawn.reason)}` : ''}` },

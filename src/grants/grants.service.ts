@@ -25,6 +25,7 @@ import { DEFAULT_GRANTS_LIMITS, type GrantProblem, type GrantsLimits, type ReadF
 import * as repo from './grants.repository.ts';
 import { readGrantsFileAsync } from './grants.read-async.ts';
 import { withGrantsCopy, type GrantsSink } from './grants.load.ts';
+import { linkByRelatedActivity, linkFileToPots } from './grants.chains.ts';
 
 export const GRANTS_PUBLISHING_ROLES = ['admin', 'staff', 'finance'] as const;
 export const GRANTS_FILE_DRAFT = 'grants.file';
@@ -230,6 +231,7 @@ async function storeFile(trx: Db, actor: Actor, publisher: Publisher, read: Read
     await sink.end();
   } else await repo.insertGrants(trx, rows);
   phase('write grants');
+  await linkByRelatedActivity(trx, actor, publisher.id, read.grants, fileId);
   await recordAudit(trx, actor, {
     action: 'grants.file.imported', entityType: 'grants_file', entityId: fileId, organisationId: publisher.id,
     after: { sha256: read.sha256, filename, grantsImported: read.grants.length, grantsRejected: read.rejected.length, changes: counts, gbpTotalPence: summary.gbpTotalPence, otherCurrencies: summary.otherCurrencies, draftId },
@@ -324,12 +326,14 @@ export async function listGrantsDrafts(db: Db, actor: Actor, publisherRef: strin
  * them) and the draft closed. The organisation must still be verified. Already published, discarded or
  * expired: 409.
  */
-export async function publishGrantsDraft(ctx: AppContext, actor: Actor, id: string): Promise<ImportOutcome & { draftId: string }> {
+export async function publishGrantsDraft(ctx: AppContext, actor: Actor, id: string, options: { pots?: readonly string[] } = {}): Promise<ImportOutcome & { draftId: string }> {
   return withGrantsCopy(ctx.handle, async (trx, sink) => {
     const draft = await lockOpenDraft<GrantsDraftPayload, GrantsCheck>(trx, actor, id, GRANTS_FILE_DRAFT);
     await requireVerifiedOrganisation(trx, draft.organisationId, 'publish grants');
     const read = await readChecked(await readDraftBytes(trx, draft), limitsOf(ctx));
     const result = await storeFile(trx, actor, draft.payload.publisher, read, draft.filename, draft.id, sink);
+    // The pots the publisher chose on the check page: its grants in this file draw on them (grants.chains.ts).
+    if (options.pots?.length) await linkFileToPots(trx, actor, draft.organisationId, read.grants.map((g) => g.id), options.pots, result.fileId);
     await closeDraft(trx, actor, draft, 'published', result.fileId);
     return { ...result, draftId: draft.id };
   });

@@ -61,7 +61,19 @@ export interface GrantsGrantsTable {
   withdrawn_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
+/** An onward grant of an intermediary drawing on a pot it received (migration 0034). */
+export interface GrantsChainLinksTable {
+  organisation_id: string;
+  grant_id: string;
+  pot_organisation_id: string;
+  pot_grant_id: string;
+  source: 'related-activity' | 'publisher' | 'person';
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface GrantsTables {
   grants_files: GrantsFilesTable;
   grants_grants: GrantsGrantsTable;
+  grants_chain_links: GrantsChainLinksTable;
 }

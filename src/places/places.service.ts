@@ -334,6 +334,19 @@ export async function fairnessReport(db: Db, amounts: ReadonlyMap<string, Amount
   }
 }
 
+/**
+ * Each national decile's share of the population, decile 1 (most deprived) first, for an index: what a
+ * fairness report sets amounts against, for a caller with no amount in that country yet. Null when the index
+ * is not loaded.
+ */
+export async function decilePopulationShares(db: Db, index: IndexName): Promise<{ decile: number; population: number; populationShare: number }[] | null> {
+  const people = new Array<number>(11).fill(0);
+  for (const r of await repo.areaNeeds(db, index)) people[r.decile] = (people[r.decile] ?? 0) + r.population;
+  const total = people.reduce((a, b) => a + b, 0);
+  if (total <= 0) return null;
+  return Array.from({ length: 10 }, (_, i) => ({ decile: i + 1, population: people[i + 1]!, populationShare: people[i + 1]! / total }));
+}
+
 export interface DomainView {
   key: string;
   label: string;

@@ -11,6 +11,7 @@
 // beneficiary location is the local authority, or none. Each object is checked against the 1.4.3 schema;
 // a value the schema refuses (a web address that is not absolute, a date that is not one) is left out, and
 // the grant is still exported.
+import { grantChainFields, type ChainFields } from './grants.chains.ts';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import Ajv2020Module from 'ajv/dist/2020.js';
@@ -73,11 +74,11 @@ export async function exportContext(db: Db): Promise<ExportContext> {
 }
 
 /** A grant as a 360Giving 1.4.3 object (see the file's comment): valid against the schema, individuals anonymised. */
-export function grantTo360Giving(row: ExportRow, ctx: ExportContext): Record<string, unknown> {
-  return build(row, ctx, true);
+export function grantTo360Giving(row: ExportRow, ctx: ExportContext, chain?: ChainFields): Record<string, unknown> {
+  return build(row, ctx, true, chain);
 }
 
-function build(row: ExportRow, ctx: ExportContext, fromStored: boolean): Record<string, unknown> {
+function build(row: ExportRow, ctx: ExportContext, fromStored: boolean, chain?: ChainFields): Record<string, unknown> {
   const raw = (fromStored && row.raw && typeof row.raw === 'object' ? structuredClone(row.raw) : {}) as Record<string, unknown>;
   // What a publisher's file adds outside the standard (GrantNav's lookups among it) is not ours to republish.
   delete raw.additional_data;
@@ -100,8 +101,12 @@ function build(row: ExportRow, ctx: ExportContext, fromStored: boolean): Record<
     g.recipientOrganization = orgs.length ? orgs : [{ id: row.recipient_org_id ?? `${row.grant_id}-recipient`, name: row.recipient_name ?? 'Not given' }];
     delete g.recipientIndividual;
   }
-  g.relatedActivity = row.related_activity ?? [];
+  // The pots a grant draws on (grants.chains.ts): their ids join relatedActivity, and the documented additional
+  // field commonwealRegrantedFrom names them (docs/modules/grants-chains.md).
+  g.relatedActivity = chain?.relatedActivity ?? row.related_activity ?? [];
   if ((g.relatedActivity as unknown[]).length === 0) delete g.relatedActivity;
+  if (chain?.commonwealRegrantedFrom.length) g.commonwealRegrantedFrom = chain.commonwealRegrantedFrom;
+  else delete g.commonwealRegrantedFrom;
 
   const validate = validateGrant();
   for (let attempt = 0; attempt < 20 && !validate(g); attempt++) {
@@ -109,7 +114,7 @@ function build(row: ExportRow, ctx: ExportContext, fromStored: boolean): Record<
     if (!pointers.every((p) => removeAt(g, p))) break;
   }
   // What the columns alone say: for a stored grant whose JSON cannot be made valid by leaving values out.
-  return validate(g) || !fromStored ? g : build(row, ctx, false);
+  return validate(g) || !fromStored ? g : build(row, ctx, false, chain);
 }
 
 /** The CSV's columns: the 360Giving flattened titles (so the file can be imported again), then the explorer's. */
@@ -149,7 +154,9 @@ export async function exportGrants(db: Db, filters: GrantFilters, format: Export
   if (first.done || first.value.length === 0) throw new AppError('not_found', 'No published grants match: there is nothing to download');
   async function* text(): AsyncGenerator<string> {
     let n = 0;
-    const item = format === 'csv' ? (r: ExportRow) => csvOf(r, ctx) : format === 'json' ? (r: ExportRow) => JSON.stringify(presentGrant(r)) : (r: ExportRow) => JSON.stringify(grantTo360Giving(r, ctx));
+    let chains = new Map<string, ChainFields>();
+    const item = format === 'csv' ? (r: ExportRow) => csvOf(r, ctx) : format === 'json' ? (r: ExportRow) => JSON.stringify(presentGrant(r))
+      : (r: ExportRow) => JSON.stringify(grantTo360Giving(r, ctx, chains.get(`${r.organisation_id}:${r.grant_id}`)));
     if (format === 'csv') yield csvRow(CSV_HEADER);
     else if (format === 'json') yield '{"grants":[\n';
     else {
@@ -161,6 +168,7 @@ export async function exportGrants(db: Db, filters: GrantFilters, format: Export
     }
     let batch: ExportRow[] | undefined = first.value;
     while (batch) {
+      if (format === '360giving') chains = await grantChainFields(db, batch.map((r) => ({ publisherId: r.organisation_id, grantId: r.grant_id, relatedActivity: r.related_activity ?? [] })));
       let chunk = '';
       for (const r of batch) {
         chunk += format === 'csv' ? item(r) : `${n ? ',\n' : ''}${item(r)}`;

@@ -173,6 +173,19 @@ export async function smallAreasOfLa(db: Db, laCode: string) {
   return areaQuery(db).select(areaColumns).where('a.la_code', '=', laCode).orderBy('r.rank').orderBy('a.code').execute();
 }
 
+/** Every small area as the area queries give it, in search order (index, rank, code): the finder's name index. */
+export async function allSmallAreas(db: Db) {
+  return areaQuery(db).select(areaColumns).orderBy('r.index_name').orderBy('r.rank').orderBy('a.code').execute();
+}
+
+/** Every ward with its local authority's name, and every local authority: the finder's name index. */
+export async function allWardsAndLocalAuthorities(db: Db) {
+  const wards = await db.selectFrom('places_wards as w').leftJoin('places_local_authorities as l', 'l.code', 'w.la_code')
+    .select(['w.code', 'w.name', 'w.la_code', 'l.name as la_name']).orderBy('w.name').orderBy('l.name').execute();
+  const las = await db.selectFrom('places_local_authorities').selectAll().orderBy('name').execute();
+  return { wards, las };
+}
+
 export async function smallAreasByCode(db: Db, codes: readonly string[]) {
   if (codes.length === 0) return [];
   return areaQuery(db).select(areaColumns).where('a.code', 'in', [...codes]).execute();

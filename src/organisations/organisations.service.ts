@@ -635,6 +635,22 @@ export async function findOrganisation(db: Db, ref: string): Promise<Organisatio
   return o ? presentOrganisation(o) : null;
 }
 
+/**
+ * The organisations a person may mean by what they typed into a form: its registered name (or part of it), or
+ * its org-id identifier or address when they know it. An exact identifier or address gives that one; a name
+ * that only one organisation has exactly gives that one; otherwise every organisation whose name contains the
+ * words (at most `limit`, by name), for the person to choose from. Forms call this instead of asking for an id.
+ */
+export async function organisationsNamed(db: Db, text: string, limit = 20): Promise<OrganisationView[]> {
+  const t = text.trim().slice(0, 200);
+  if (t === '') return [];
+  const exact = await findOrganisation(db, t);
+  if (exact) return [exact];
+  const items = (await searchOrganisations(db, { q: t, pageSize: limit })).items;
+  const same = items.filter((i) => i.name.toLowerCase() === t.toLowerCase());
+  return same.length === 1 ? same : items;
+}
+
 export async function getOrganisation(db: Db, ref: string): Promise<OrganisationView> {
   const org = await findOrganisation(db, ref);
   if (!org) throw new AppError('not_found', `No organisation is registered as "${ref}"`);

@@ -272,20 +272,6 @@ export async function areasOfPostcodes(db: Db, by: { sector: string } | { outwar
   return rows.map((r) => ({ area_code: r.area_code!, postcodes: Number(r.postcodes) }));
 }
 
-/** Wards whose name starts with `q`, or has a word starting with it ("walker" finds Walker and Walkergate). */
-export async function wardsNamed(db: Db, q: string, limit: number) {
-  const escaped = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-  return db.selectFrom('places_wards as w').leftJoin('places_local_authorities as l', 'l.code', 'w.la_code')
-    .select(['w.code', 'w.name', 'w.la_code', 'l.name as la_name'])
-    .where((eb) => eb.or([
-      eb(sql`lower(w.name)`, 'like', `${escaped}%`),
-      eb(sql`lower(w.name)`, 'like', `% ${escaped}%`),
-      eb(sql`lower(w.name)`, 'like', `%-${escaped}%`),
-    ]))
-    .orderBy(sql`lower(w.name) = ${q.toLowerCase()}`, 'desc').orderBy('w.name').orderBy('l.name')
-    .limit(limit).execute();
-}
-
 /** The small areas that lie (best fit) in each of `wardCodes`. */
 export async function areasOfWards(db: Db, wardCodes: readonly string[]) {
   if (wardCodes.length === 0) return [];

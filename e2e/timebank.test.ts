@@ -70,7 +70,7 @@ describe('time bank in a browser', { skip: enabled ? false : 'Chromium not found
     await newcomer.getByRole('button', { name: 'Ask to join' }).click();
     await newcomer.getByText('There is a problem').first().waitFor();
     await check(newcomer, 'join-error');
-    await newcomer.getByLabel('Your postcode or neighbourhood (optional)').fill('SR1 1AE');
+    await newcomer.getByLabel('Your postcode or neighbourhood (optional)').fill('E01008371');
     await newcomer.getByRole('button', { name: 'Ask to join' }).click();
     await newcomer.getByText('waiting for a coordinator’s approval').first().waitFor();
 

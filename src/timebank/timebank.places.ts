@@ -17,6 +17,8 @@ const MAX_CHOICES = 30;
 export async function findNeighbourhood(db: Db, text: string): Promise<Neighbourhood> {
   const typed = text.trim();
   if (typed === '') return { kind: 'none' };
+  // A small-area code, for those who know it, is kept as it is (as before the finder).
+  if (/^[ES]0[0-9]{7}$/i.test(typed)) return { kind: 'area', code: typed.toUpperCase() };
   const found = await findPlace(db, typed, { limit: MAX_CHOICES });
   const leaveEmpty = 'Enter your full postcode, or leave this empty.';
   let areas: AreaNeedView[] = [];

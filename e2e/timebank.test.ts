@@ -66,11 +66,11 @@ describe('time bank in a browser', { skip: enabled ? false : 'Chromium not found
     await newcomer.goto(`${base}/timebank/banks/${bankId}`);
     await check(newcomer, 'bank-visitor');
     await newcomer.getByLabel('Your name, as other members will see it').fill('Nia Newcomer');
-    await newcomer.getByLabel('Your neighbourhood’s area code (optional)').fill('not a code');
+    await newcomer.getByLabel('Your postcode or neighbourhood (optional)').fill('NE6 1A');
     await newcomer.getByRole('button', { name: 'Ask to join' }).click();
     await newcomer.getByText('There is a problem').first().waitFor();
     await check(newcomer, 'join-error');
-    await newcomer.getByLabel('Your neighbourhood’s area code (optional)').fill('E01008371');
+    await newcomer.getByLabel('Your postcode or neighbourhood (optional)').fill('E01008371');
     await newcomer.getByRole('button', { name: 'Ask to join' }).click();
     await newcomer.getByText('waiting for a coordinator’s approval').first().waitFor();
 

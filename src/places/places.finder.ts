@@ -4,7 +4,9 @@
 import type { Db } from '../platform/db.ts';
 import { readPlaceText } from './places.postcode.ts';
 import * as repo from './places.repository.ts';
-import { presentAreaRows, type AreaNeedView } from './places.service.ts';
+import { presentAreaRows, presentAreaRowsCounted, type AreaNeedView, type AreaRow } from './places.service.ts';
+import * as names from './places.names.ts';
+import { nameIndex } from './places.names.ts';
 
 export type { AreaNeedView } from './places.service.ts';
 
@@ -147,24 +149,25 @@ export async function findPlace(db: Db, text: string, options: { limit?: number;
     }
     case 'words': {
       const q = read.text;
-      const wardRows = q.length >= 2 ? await repo.wardsNamed(db, q, 20) : [];
-      const wardAreas = await presentAreaRows(db, await repo.areasOfWards(db, wardRows.map((w) => w.code)));
-      const wards: WardMatch[] = wardRows.map((w) => ({
+      // Names are answered from the in-memory name index (places.names.ts), current as of the imports just read.
+      const index = await nameIndex(db, await repo.listImports(db));
+      const present = (rows: readonly AreaRow[]) => presentAreaRowsCounted(rows, index.counts);
+      const wards: WardMatch[] = (q.length >= 2 ? names.wardsNamed(index, q, 20) : []).map((w) => ({
         code: w.code, name: w.name, localAuthority: w.la_name ? { code: w.la_code, name: w.la_name } : null,
-        areas: wardAreas.filter((a) => a.ward?.code === w.code),
+        areas: present(w.areas),
       })).filter((w) => w.areas.length > 0);
-      const found = await repo.search(db, q, limit, ((options.page ?? 1) - 1) * limit);
-      const areas = await presentAreaRows(db, found.areas);
-      const localAuthorities = found.las.map((l) => ({ code: l.code, name: l.name }));
-      const totalAreas = found.totalAreas;
-      if (wards.length === 0 && localAuthorities.length === 0 && found.totalAreas === 0) {
+      const found = names.smallAreasNamed(index, q, limit, ((options.page ?? 1) - 1) * limit);
+      const areas = present(found.areas);
+      const localAuthorities = names.localAuthoritiesNamed(index, q).map((l) => ({ code: l.code, name: l.name }));
+      const totalAreas = found.total;
+      if (wards.length === 0 && localAuthorities.length === 0 && totalAreas === 0) {
         return { kind: 'nothing', summary: `No ward, town, local authority or small area loaded here is called “${q}”.` };
       }
       const parts = [
         wards.length === 1 ? `the ward ${wards[0]!.name}${wards[0]!.localAuthority ? ` (${wards[0]!.localAuthority.name})` : ''}: ${plural(wards[0]!.areas.length, 'small area')}` : '',
         wards.length > 1 ? `${plural(wards.length, 'ward')} (${wards.slice(0, 5).map((w) => `${w.name}: ${plural(w.areas.length, 'small area')}`).join('; ')}${wards.length > 5 ? '; …' : ''})` : '',
         localAuthorities.length ? plural(localAuthorities.length, 'local authority', 'local authorities') : '',
-        found.totalAreas ? `${plural(found.totalAreas, 'small area')} by name` : '',
+        totalAreas ? `${plural(totalAreas, 'small area')} by name` : '',
       ].filter((p) => p !== '');
       return { kind: 'names', wards, localAuthorities, areas, totalAreas, summary: `“${q}” matches ${parts.join(', ')}.` };
     }

@@ -173,6 +173,19 @@ export async function smallAreasOfLa(db: Db, laCode: string) {
   return areaQuery(db).select(areaColumns).where('a.la_code', '=', laCode).orderBy('r.rank').orderBy('a.code').execute();
 }
 
+/** Every small area as the area queries give it, in search order (index, rank, code): the finder's name index. */
+export async function allSmallAreas(db: Db) {
+  return areaQuery(db).select(areaColumns).orderBy('r.index_name').orderBy('r.rank').orderBy('a.code').execute();
+}
+
+/** Every ward with its local authority's name, and every local authority: the finder's name index. */
+export async function allWardsAndLocalAuthorities(db: Db) {
+  const wards = await db.selectFrom('places_wards as w').leftJoin('places_local_authorities as l', 'l.code', 'w.la_code')
+    .select(['w.code', 'w.name', 'w.la_code', 'l.name as la_name']).orderBy('w.name').orderBy('l.name').execute();
+  const las = await db.selectFrom('places_local_authorities').selectAll().orderBy('name').execute();
+  return { wards, las };
+}
+
 export async function smallAreasByCode(db: Db, codes: readonly string[]) {
   if (codes.length === 0) return [];
   return areaQuery(db).select(areaColumns).where('a.code', 'in', [...codes]).execute();
@@ -257,20 +270,6 @@ export async function areasOfPostcodes(db: Db, by: { sector: string } | { outwar
   q = 'sector' in by ? q.where('sector', '=', by.sector) : q.where('outward', '=', by.outward);
   const rows = await q.groupBy('area_code').execute();
   return rows.map((r) => ({ area_code: r.area_code!, postcodes: Number(r.postcodes) }));
-}
-
-/** Wards whose name starts with `q`, or has a word starting with it ("walker" finds Walker and Walkergate). */
-export async function wardsNamed(db: Db, q: string, limit: number) {
-  const escaped = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-  return db.selectFrom('places_wards as w').leftJoin('places_local_authorities as l', 'l.code', 'w.la_code')
-    .select(['w.code', 'w.name', 'w.la_code', 'l.name as la_name'])
-    .where((eb) => eb.or([
-      eb(sql`lower(w.name)`, 'like', `${escaped}%`),
-      eb(sql`lower(w.name)`, 'like', `% ${escaped}%`),
-      eb(sql`lower(w.name)`, 'like', `%-${escaped}%`),
-    ]))
-    .orderBy(sql`lower(w.name) = ${q.toLowerCase()}`, 'desc').orderBy('w.name').orderBy('l.name')
-    .limit(limit).execute();
 }
 
 /** The small areas that lie (best fit) in each of `wardCodes`. */

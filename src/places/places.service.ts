@@ -213,7 +213,7 @@ export interface AreaNeedView {
   score: number;
 }
 
-type AreaRow = NonNullable<Awaited<ReturnType<typeof repo.smallArea>>>;
+export type AreaRow = NonNullable<Awaited<ReturnType<typeof repo.smallArea>>>;
 
 /**
  * How many small areas each index ranks. Every import writes one result per area it loads and records that
@@ -225,6 +225,11 @@ async function counts(db: Db): Promise<Record<IndexName, number>> {
     imd2019: imports.get('iod2019') ?? (await repo.countAreas(db, 'imd2019')),
     simd2020: imports.get('simd2020') ?? (await repo.countAreas(db, 'simd2020')),
   };
+}
+
+/** Presents rows with index sizes already known (the finder's name index holds them). */
+export function presentAreaRowsCounted(rows: readonly AreaRow[], n: Record<IndexName, number>): AreaNeedView[] {
+  return rows.map((r) => presentArea(r, n));
 }
 
 /** Presents small-area rows (as the repository's area queries return them) for other parts of this module. */

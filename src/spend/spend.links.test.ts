@@ -98,8 +98,25 @@ eachEngine('spend supplier links', (t) => {
     assert.equal(wrong.statusCode, 400);
     assert.match(wrong.body, /href="#organisation"/);
     // Linking another organisation by name clears the earlier refusal.
-    const other = await admin.post('/spend/suppliers/wearside-lifts-ltd/link', { organisation: 'wearside-lifts-ltd' });
+    assert.match(wrong.body, /No registered organisation is called “GB-COH-99999999”/);
+    const supplierPage = await admin.get('/spend/suppliers/wearside-lifts-ltd');
+    assert.match(supplierPage.body, /Its registered name/);
+    assert.doesNotMatch(supplierPage.body, /org-id identifier/);
+    // By name, with a choice when several registered organisations match.
+    await createOrganisation(ctx.db, cliActor, { name: 'Wearside Lifts Maintenance CIC', legalForm: 'cic-guarantee' });
+    const several = await admin.post('/spend/suppliers/wearside-lifts-ltd/link', { organisation: 'Wearside Lifts' });
+    assert.equal(several.statusCode, 400);
+    assert.match(several.body, /2 registered organisations match “Wearside Lifts”: choose one/);
+    assert.match(several.body, /href="#choice"/);
+    assert.match(several.body, /Paid by/, 'the page keeps its tables');
+    const ltd = await ctx.db.selectFrom('organisations').select('id').where('slug', '=', 'wearside-lifts-ltd').executeTakeFirstOrThrow();
+    assert.match(several.body, new RegExp(`value="${ltd.id}"`));
+    const other = await admin.post('/spend/suppliers/wearside-lifts-ltd/link', { organisation: 'Wearside Lifts', choice: ltd.id });
     assert.equal(other.statusCode, 303);
+    assert.equal((await getSupplier(ctx.db, 'wearside-lifts-ltd')).organisation?.slug, 'wearside-lifts-ltd');
+    // One exact name links at once.
+    await undoSupplierLink(ctx.db, cliActor, 'wearside-lifts-ltd');
+    assert.equal((await admin.post('/spend/suppliers/wearside-lifts-ltd/link', { organisation: 'wearside lifts ltd' })).statusCode, 303);
     assert.equal((await getSupplier(ctx.db, 'wearside-lifts-ltd')).organisation?.slug, 'wearside-lifts-ltd');
   });
 

@@ -385,6 +385,7 @@ export function mapColumns(
     fields[c.field] = { column: c.column.index, header: c.column.name, confidence: confidenceOf(c.score), reason: c.reason };
     used.add(c.column.index);
   }
+  describeCode(fields, fixed, used, columns, profiles, sample);
   // The Code has one "department / service area" and one "purpose": when a file has only the finer or the
   // broader column, that column is the field.
   promote(fields, fixed, 'serviceArea', 'department');
@@ -398,6 +399,56 @@ export function mapColumns(
     dateOrder,
     notes,
   };
+}
+
+/**
+ * A code column's description: when the expense code is mapped and the purpose is not, an unused column of
+ * words that shares a header word with the code's column ("Expenditure Unit" beside "Expenditure Code") and
+ * whose every value in the sample goes with one code (each code always has the same text) is that code's
+ * name: the purpose of the spending (expense type). Content decides as much as the name: a column of words
+ * that varies within one code (a free-text description) is not taken.
+ */
+function describeCode(
+  fields: Partial<Record<SpendField, FieldMapping>>,
+  fixed: ReadonlySet<SpendField>,
+  used: Set<number>,
+  columns: readonly SpendColumn[],
+  profiles: ReadonlyMap<number, ColumnProfile>,
+  sample: readonly (readonly string[])[],
+): void {
+  const code = fields.expenseCode;
+  if (!code || fields.purpose || fixed.has('purpose')) return;
+  const codeColumn = columns.find((c) => c.index === code.column);
+  if (!codeColumn) return;
+  const codeWords = new Set(normaliseHeader(codeColumn.name).split(' ').filter((w) => !['code', 'no', 'number', 'id', 'ref'].includes(w)));
+  for (const column of columns) {
+    if (used.has(column.index)) continue;
+    const p = profiles.get(column.index);
+    if (!p || p.values.length < 5) continue;
+    const words = normaliseHeader(column.name).split(' ');
+    if (!words.some((w) => codeWords.has(w))) continue;
+    // Words, not numbers or codes.
+    if (ratio(p.values.filter((v) => /[A-Za-z]{3,}/.test(v) && !/^[A-Z]{0,3}\d+$/.test(v)).length, p.values.length) < 0.9) continue;
+    const textOf = new Map<string, string>();
+    let consistent = true;
+    let pairs = 0;
+    for (const row of sample) {
+      const k = (row[code.column] ?? '').trim();
+      const v = (row[column.index] ?? '').trim();
+      if (k === '' || v === '') continue;
+      pairs++;
+      const seen = textOf.get(k);
+      if (seen === undefined) textOf.set(k, v);
+      else if (seen !== v) { consistent = false; break; }
+    }
+    if (!consistent || pairs < 5 || new Set(textOf.values()).size < 2) continue;
+    fields.purpose = {
+      column: column.index, header: column.name, confidence: 'medium',
+      reason: `each value of "${column.name}" goes with one "${codeColumn.name}" (e.g. ${quoted(p.example)}): it names the expense code, so it is the ${SPEND_FIELD_LABELS.purpose.toLowerCase()}`,
+    };
+    used.add(column.index);
+    return;
+  }
 }
 
 function promote(

@@ -16,6 +16,7 @@ import { createSalaryDraft, discardSalaryDraft, getSalaryDraft, publishSalaryDra
 import { UPLOAD_LIMIT } from './spend.api.ts';
 import * as service from './spend.service.ts';
 import * as salaries from './spend.salaries.ts';
+import { organisationsNamed } from '../organisations/organisations.service.ts';
 import { confirmSupplierLink, supplierSuggestions, undoSupplierLink } from './spend.links.ts';
 
 type Query = Record<string, string | undefined>;
@@ -126,13 +127,19 @@ export function spendPages(app: App, ctx: AppContext): void {
     }
   });
 
-  app.get('/spend/suppliers/:slug', async (request, reply) => {
-    const supplier = await service.getSupplier(db, (request.params as { slug: string }).slug);
+  /** A supplier's page: who paid them, by publisher and by month. */
+  async function supplierPage(slug: string) {
+    const supplier = await service.getSupplier(db, slug);
     const rows = supplier.publishers.map((p) => [
       { html: link(`/spend/${p.slug}/lines?supplier=${encodeURIComponent(supplier.slug)}`, p.name) }, num(integer.format(p.lines)), num(pounds(p.netTotalPence)),
     ]);
     const monthRows = supplier.publishers.flatMap((p) => p.byMonth.map((m) => [{ text: p.name }, { text: service.monthLabel(m.month) }, num(integer.format(m.lines)), num(pounds(m.netTotalPence))]));
-    return reply.page('spend/views/supplier.njk', { supplier, rows, monthRows, isAdmin: !!request.user?.isAdmin, api: `/api/v1/spend/suppliers/${encodeURIComponent(supplier.slug)}` });
+    return { supplier, rows, monthRows, api: `/api/v1/spend/suppliers/${encodeURIComponent(supplier.slug)}` };
+  }
+
+  app.get('/spend/suppliers/:slug', async (request, reply) => {
+    const page = await supplierPage((request.params as { slug: string }).slug);
+    return reply.page('spend/views/supplier.njk', { ...page, isAdmin: !!request.user?.isAdmin });
   });
 
   // Links between suppliers and the registry: anyone sees them; site administrators confirm or undo them.
@@ -145,15 +152,32 @@ export function spendPages(app: App, ctx: AppContext): void {
   });
   app.post('/spend/suppliers/:slug/link', { config: { access: 'admin' } }, async (request, reply) => {
     const slug = (request.params as { slug: string }).slug;
-    const organisation = ((request.body ?? {}) as { organisation?: unknown }).organisation;
+    const form = (request.body ?? {}) as { organisation?: unknown; choice?: unknown };
+    const typed = typeof form.organisation === 'string' ? form.organisation.trim().slice(0, 200) : '';
+    const choice = typeof form.choice === 'string' ? form.choice.trim() : '';
+    const again = async (errors: FieldError[], choices?: { value: string; text: string }[]) =>
+      reply.page('spend/views/supplier.njk', { ...(await supplierPage(slug)), isAdmin: true, errors, choices, values: { organisation: typed } }, { status: 400 });
+    // The organisation is chosen by its registered name (an identifier or address also works); when several
+    // match, the page offers them as a choice. With neither, the suggested match is confirmed.
+    let ref: string | null = choice || null;
+    if (!ref && typed) {
+      const named = await organisationsNamed(db, typed);
+      const found = named.exact ? [named.exact] : named.choices;
+      if (found.length === 0) {
+        return again([{ field: 'organisation', message: `No registered organisation is called “${typed}”: check the name, or register the organisation first` }]);
+      }
+      if (found.length > 1) {
+        return again([{ field: 'choice', message: `${found.length} registered organisations match “${typed}”: choose one` }],
+          found.map((o) => ({ value: o.id, text: `${o.name}${o.identifiers.length ? ` (${o.identifiers.join(', ')})` : ''}` })));
+      }
+      ref = found[0]!.id;
+    }
     try {
-      const view = await confirmSupplierLink(db, request.actor, slug, typeof organisation === 'string' && organisation.trim() ? organisation.trim() : null);
+      const view = await confirmSupplierLink(db, request.actor, slug, ref);
       return reply.redirect(`/spend/suppliers/${view.supplier.slug}`, 303);
     } catch (error) {
-      if (isAppError(error) && (error.code === 'validation_failed' || (error.code === 'not_found' && typeof organisation === 'string' && organisation.trim()))) {
-        const supplier = await service.getSupplier(db, slug);
-        const errors = error.fieldErrors.length ? error.fieldErrors : [{ field: 'organisation', message: error.message }];
-        return reply.page('spend/views/supplier.njk', { supplier, rows: [], monthRows: [], isAdmin: true, errors, values: { organisation }, api: `/api/v1/spend/suppliers/${encodeURIComponent(supplier.slug)}` }, { status: 400 });
+      if (isAppError(error) && (error.code === 'validation_failed' || (error.code === 'not_found' && ref))) {
+        return again(error.fieldErrors.length ? error.fieldErrors as FieldError[] : [{ field: choice ? 'choice' : 'organisation', message: error.message }]);
       }
       throw error;
     }

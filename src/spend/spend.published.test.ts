@@ -58,7 +58,7 @@ const PUBLISHED: readonly Pinned[] = [
   },
   {
     file: 'oxford-2015-q1.csv', rows: 3864, pence: 1388057457n, suppliers: 670,
-    mapping: { netAmount: 'Amount', date: 'Paid Date', supplierName: 'Supplier Name', department: 'Service Area', transactionNumber: 'Trans No', bodyName: 'Organisation' },
+    mapping: { netAmount: 'Amount', date: 'Paid Date', supplierName: 'Supplier Name', department: 'Service Area', transactionNumber: 'Trans No', bodyName: 'Organisation', expenseCode: 'Expenditure Code', purpose: 'Expenditure Unit' },
   },
   {
     file: 'oxford-2017-q3.csv', rows: 3259, pence: 1134400535n, suppliers: 643,

@@ -38,11 +38,12 @@ eachEngine('timebank community pages', (t) => {
     const ann = await signedIn(app, '10.7.0.2', 'ann-pages@example.org', 'Ann Page', ctx.db);
     const bankPage = await ann.get(`/timebank/banks/${bank.id}`);
     assert.match(bankPage.body, /Ask to join/);
-    const bad = await ann.post(`/timebank/banks/${bank.id}/join`, { name: 'Ann Page', areaCode: 'NE6 5XX' });
+    const bad = await ann.post(`/timebank/banks/${bank.id}/join`, { name: 'Ann Page', place: 'NE6 5XX' });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /<title>Error: /);
-    assert.match(bad.body, /href="#areaCode"/);
-    assert.equal((await ann.post(`/timebank/banks/${bank.id}/join`, { name: 'Ann Page', areaCode: '' })).statusCode, 303);
+    assert.match(bad.body, /href="#place"/);
+    assert.match(bad.body, /We don’t have the small areas of NE6 5XX/);
+    assert.equal((await ann.post(`/timebank/banks/${bank.id}/join`, { name: 'Ann Page', place: '' })).statusCode, 303);
     assert.match((await ann.get(`/timebank/banks/${bank.id}`)).body, /waiting for a coordinator’s approval/);
     const pending = await ann.get(`/timebank/banks/${bank.id}/listings`);
     assert.equal(pending.statusCode, 200, 'a pending member sees what is offered, as anyone does');

@@ -13,6 +13,7 @@ import { impactFor, impactReleaseCsv, seesExactImpact, type ImpactRelease } from
 import { accountsCsv, statementCsv } from './timebank.csv.ts';
 import { accountPageData, bankPageData, formatMinutes } from './timebank.pages.ts';
 import { own } from '../platform/sanitise.ts';
+import { findNeighbourhood } from './timebank.places.ts';
 
 type Form = Record<string, string | undefined>;
 type FieldErrors = { field: string; message: string }[];
@@ -141,13 +142,25 @@ export function timebankCommunityPages(app: App, ctx: AppContext): void {
 
   app.post('/timebank/banks/:id/join', signedIn, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
+    const again = async (errors: FieldErrors, status: number, choices?: { value: string; text: string }[]) => {
+      const { data } = await bankPageData(ctx, request.actor, param(request), { values: form, errors, status });
+      return reply.page('timebank/views/bank.njk', { ...data, areaChoices: choices }, { status });
+    };
+    // The neighbourhood: a small area chosen from a list offered earlier, or found from the postcode or place
+    // the person typed (never a code they must know).
+    let areaCode = form.areaCode;
+    if (!areaCode && form.place?.trim()) {
+      const found = await findNeighbourhood(db, form.place.slice(0, 100));
+      if (found.kind === 'unknown') return again([{ field: 'place', message: found.message }], 400);
+      if (found.kind === 'choose') return again([{ field: 'areaCode', message: found.message }], 400, found.choices);
+      if (found.kind === 'area') areaCode = found.code;
+    }
     try {
-      await service.joinBank(db, request.actor, param(request), { name: form.name, areaCode: form.areaCode }, emailOptions);
+      await service.joinBank(db, request.actor, param(request), { name: form.name, areaCode }, emailOptions);
       return reply.redirect(`/timebank/banks/${param(request)}?notice=joined`, 303);
     } catch (error) {
       const { errors, status } = formErrors(error, 'name');
-      const { data } = await bankPageData(ctx, request.actor, param(request), { values: form, errors, status });
-      return reply.page('timebank/views/bank.njk', data, { status });
+      return again(errors.map((e) => (e.field === 'areaCode' ? { ...e, field: 'place' } : e)), status);
     }
   });
 

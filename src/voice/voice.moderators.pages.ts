@@ -3,7 +3,7 @@
 // on that organisation's page (its administrators add members).
 import type { App, AppContext } from '../platform/module.ts';
 import { isAppError } from '../platform/errors.ts';
-import { listMembers } from '../organisations/organisations.service.ts';
+import { listMembers, organisationsNamed } from '../organisations/organisations.service.ts';
 import * as service from './voice.service.ts';
 
 type Form = Record<string, string | undefined>;
@@ -24,16 +24,27 @@ export function voiceModeratorPages(app: App, ctx: AppContext): void {
 
   app.post('/voice/moderators', { config: { access: 'admin' } }, async (request, reply) => {
     const form = (request.body ?? {}) as Form;
-    const ref = (form.organisation ?? '').trim();
+    const typed = (form.organisation ?? '').trim().slice(0, 200);
+    const choice = (form.choice ?? '').trim();
+    const again = async (errors: { field: string; message: string }[], choices?: { value: string; text: string }[]) =>
+      reply.page('voice/views/moderators.njk', { ...(await page(request.actor, { values: { organisation: typed }, errors })), choices }, { status: 400 });
+    // Chosen by registered name (an identifier or address also works); several matches are offered as a choice.
+    let ref = choice;
     if (!ref) {
-      return reply.page('voice/views/moderators.njk', await page(request.actor, { values: form, errors: [{ field: 'organisation', message: 'Enter the organisation that moderates: its org-id identifier (such as GB-CHC-1234567) or its address on Commonweal' }] }), { status: 400 });
+      if (!typed) return again([{ field: 'organisation', message: 'Enter the name of the organisation that moderates' }]);
+      const named = await organisationsNamed(db, typed);
+      const found = named.exact ? [named.exact] : named.choices;
+      if (found.length === 0) return again([{ field: 'organisation', message: `No registered organisation is called “${typed}”: check the name` }]);
+      if (found.length > 1) {
+        return again([{ field: 'choice', message: `${found.length} registered organisations match “${typed}”: choose one` }],
+          found.map((o) => ({ value: o.id, text: `${o.name}${o.identifiers.length ? ` (${o.identifiers.join(', ')})` : ''}` })));
+      }
+      ref = found[0]!.id;
     }
     try {
       await service.setModeratingOrganisation(db, request.actor, ref);
     } catch (error) {
-      if (isAppError(error) && error.code === 'not_found') {
-        return reply.page('voice/views/moderators.njk', await page(request.actor, { values: form, errors: [{ field: 'organisation', message: `No organisation is registered as “${ref.slice(0, 100)}”` }] }), { status: 400 });
-      }
+      if (isAppError(error) && error.code === 'not_found') return again([{ field: choice ? 'choice' : 'organisation', message: 'That organisation is no longer registered: enter its name again' }]);
       throw error;
     }
     return reply.redirect('/voice/moderators?notice=saved', 303);

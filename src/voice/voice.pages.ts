@@ -251,7 +251,7 @@ export function voicePages(app: App, ctx: AppContext): void {
 
   app.get('/voice/services/:id/edit', { config: { access: staffOfService } }, async (request, reply) => {
     const s = await service.getService(db, (request.params as { id: string }).id);
-    return serviceForm(request, reply, { organisation: s.organisationId, name: s.name, description: s.description, decisionType: s.decisionType, areas: s.areas.map((a) => a.code).join(' ') }, undefined, 200, s);
+    return serviceForm(request, reply, { organisation: s.organisationId, name: s.name, description: s.description, decisionType: s.decisionType, areas: s.areas.map((a) => a.name).join('\n') }, undefined, 200, s);
   });
 
   app.post('/voice/services/:id/edit', { config: { access: staffOfService } }, async (request, reply) => {

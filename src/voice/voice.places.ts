@@ -71,3 +71,44 @@ export async function placeChoices(db: Db, text: string): Promise<{ choices: Pla
   const seen = new Set<string>();
   return { choices: choices.filter((c) => !seen.has(c.code) && seen.add(c.code)).slice(0, 30), summary: found.summary };
 }
+
+/**
+ * One line of "areas it covers" as a person writes it — a local authority's name ("Gateshead"), a ward's name
+ * ("Byker": its small areas), a small area's name, a postcode or sector, or a code — to the places it means, or
+ * a sentence naming the line when it means nothing or several things.
+ */
+export async function placesNamed(db: Db, text: string): Promise<{ places: PlaceRef[] } | { problem: string }> {
+  const typed = text.trim().slice(0, 100);
+  if (/^[A-Z][0-9]{8}$/i.test(typed)) {
+    const place = await resolvePlace(db, typed);
+    return place ? { places: [place] } : { problem: `${typed.toUpperCase()} is not a local authority or small area code we know` };
+  }
+  const found = await findPlace(db, typed, { limit: 10 });
+  const small = (a: AreaNeedView): PlaceRef => ({ code: a.code, kind: 'small-area', name: a.name, label: a.label, laCode: a.localAuthority.code });
+  const la = (l: { code: string; name: string }): PlaceRef => ({ code: l.code, kind: 'local-authority', name: l.name, laCode: l.code });
+  const lower = typed.toLowerCase();
+  switch (found.kind) {
+    case 'postcode': case 'area': return { places: [small(found.area)] };
+    case 'local-authority': return { places: [la(found.localAuthority)] };
+    case 'sector': case 'outward': return { places: found.areas.map(small) };
+    case 'invalid': return { problem: `“${typed}”: ${found.message}` };
+    case 'nothing': return { problem: `“${typed}” is not a local authority, ward or postcode we know` };
+    case 'names': {
+      const sameLa = found.localAuthorities.filter((l) => l.name.toLowerCase() === lower);
+      if (sameLa.length === 1) return { places: [la(sameLa[0]!)] };
+      const sameWard = found.wards.filter((w) => w.name.toLowerCase() === lower);
+      if (sameWard.length === 1) return { places: sameWard[0]!.areas.map(small) };
+      const sameArea = found.areas.filter((a) => a.name.toLowerCase() === lower || a.label.toLowerCase() === lower);
+      if (sameArea.length === 1) return { places: [small(sameArea[0]!)] };
+      const candidates = [
+        ...found.localAuthorities.map((l) => l.name),
+        ...found.wards.map((w) => `${w.name} ward${w.localAuthority ? ` (${w.localAuthority.name})` : ''}`),
+      ];
+      if (candidates.length === 1 && found.localAuthorities.length === 1) return { places: [la(found.localAuthorities[0]!)] };
+      if (candidates.length === 1 && found.wards.length === 1) return { places: found.wards[0]!.areas.map(small) };
+      if (candidates.length === 0) return { problem: `“${typed}” is not a local authority, ward or postcode we know` };
+      return { problem: `“${typed}” could be ${candidates.length === 2 ? 'either' : `any of ${candidates.length}`}: ${candidates.slice(0, 6).join('; ')}${candidates.length > 6 ? '; …' : ''}. Write the one you mean in full` };
+    }
+    default: return { problem: `${found.summary.replace(/ Check the postcode, or choose your local authority\.$/, '')} Write the local authority or ward instead` };
+  }
+}

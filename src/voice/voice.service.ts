@@ -17,7 +17,7 @@ import { hasRole, findUserById, listMembershipsOfUser } from '../platform/auth/a
 import { findOrganisation, getOrganisation, organisationNames, searchOrganisations } from '../organisations/organisations.service.ts';
 import * as repo from './voice.repository.ts';
 import { canonicalEmail, countWords, normalisePostcode, normaliseTag } from './voice.rules.ts';
-import { placeChoices, resolvePlace, type PlaceRef } from './voice.places.ts';
+import { placeChoices, placesNamed, resolvePlace, type PlaceRef } from './voice.places.ts';
 import { decisionTypes, FFT_RATINGS, type DecisionType, type FftRating } from './voice.table.ts';
 import { noticeResponseToModerate, noticeStoryToAnswer, noticeStoryToModerate } from './voice.work.ts';
 
@@ -126,16 +126,22 @@ async function readService(db: Db, input: ServiceInput) {
   const name = check.text(input.name, 'name', 'the service’s name', { max: 200 });
   const description = check.text(input.description, 'description', 'a description', { max: 2000, optional: true });
   const decisionType = check.oneOf(input.decisionType, 'decisionType', 'how decisions about the service are made', decisionTypes);
-  const codes = (Array.isArray(input.areas) ? input.areas : typeof input.areas === 'string' ? input.areas.split(/[\s,;]+/) : [])
-    .filter((c): c is string => typeof c === 'string' && c.trim() !== '');
-  if (codes.length === 0) check.fail('areas', 'Give at least one area the service covers: a local authority or small area code, like E08000021');
-  if (codes.length > 50) check.fail('areas', 'Give at most 50 areas');
+  // One place a line (or comma): a local authority, ward or small area by name, a postcode, or a code; a list
+  // of codes separated by spaces is read as it always was.
+  const text = Array.isArray(input.areas) ? input.areas.filter((c): c is string => typeof c === 'string').join('\n') : typeof input.areas === 'string' ? input.areas : '';
+  const tokens = text.trim().split(/\s+/);
+  const entries = (tokens.every((t) => /^[A-Z][0-9]{8}$/i.test(t)) ? tokens : text.split(/[\n,;]+/)).map((e) => e.trim()).filter((e) => e !== '');
+  if (entries.length === 0) check.fail('areas', 'Give at least one area the service covers: a local authority or ward, like Newcastle upon Tyne or Byker');
+  if (entries.length > 50) check.fail('areas', 'Give at most 50 areas');
   const areas: PlaceRef[] = [];
-  for (const code of codes.slice(0, 50)) {
-    const place = await resolvePlace(db, code);
-    if (!place) check.fail('areas', `${code.slice(0, 20)} is not a local authority or small area code we know`);
-    else if (!areas.some((a) => a.code === place.code)) areas.push(place);
+  const problems: string[] = [];
+  for (const entry of entries.slice(0, 50)) {
+    const found = await placesNamed(db, entry);
+    if ('problem' in found) problems.push(found.problem);
+    else for (const place of found.places) if (!areas.some((a) => a.code === place.code)) areas.push(place);
   }
+  if (problems.length) check.fail('areas', problems.slice(0, 3).join('. ') + (problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''));
+  if (areas.length > 500) check.fail('areas', 'Those places hold more than 500 small areas: name the local authorities instead');
   check.done();
   return { name, description, decisionType, areas };
 }

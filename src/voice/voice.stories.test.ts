@@ -53,8 +53,17 @@ eachEngine('voice stories', (t) => {
     const agent = new TestAgent(t().app, '10.20.0.14');
     await agent.get('/sign-in');
     await agent.post('/sign-in', { email: w.people.newcastleStaff.email, password });
-    assert.match((await agent.get(`/voice/services/${parks.id}/edit`)).body, /value="E08000021"/);
+    const editPage = (await agent.get(`/voice/services/${parks.id}/edit`)).body;
+    assert.match(editPage, /<textarea[^>]*name="areas"[^>]*>Newcastle upon Tyne<\/textarea>/, 'areas are shown by name');
+    assert.match(editPage, /One on each line: a local authority, a ward or a postcode/);
     assert.equal((await agent.post(`/voice/services/${parks.id}/edit`, { name: 'Parks', decisionType: 'technical', areas: 'E99999999' })).statusCode, 400);
+    // By name, one a line: a local authority and a small area; a name we do not know is named in the error.
+    const unknown = await agent.post(`/voice/services/${parks.id}/edit`, { name: 'Parks', decisionType: 'technical', areas: 'Newcastle upon Tyne\nNarnia' });
+    assert.equal(unknown.statusCode, 400);
+    assert.match(unknown.body, /href="#areas"/);
+    assert.match(unknown.body, /“Narnia” is not a local authority, ward or postcode we know/);
+    assert.equal((await agent.post(`/voice/services/${parks.id}/edit`, { name: 'Parks', decisionType: 'technical', areas: 'newcastle upon tyne\nGateshead 001A' })).statusCode, 303);
+    assert.deepEqual((await service.getService(db, parks.id)).areas.map((a) => a.code).sort(), ['E01008160', NEWCASTLE]);
     assert.equal((await agent.post(`/voice/services/${parks.id}/edit`, { name: 'Parks and green spaces', decisionType: 'involvement', areas: `${NEWCASTLE} ${GATESHEAD}` })).statusCode, 303);
     const changed = await service.getService(db, parks.id);
     assert.equal(changed.name, 'Parks and green spaces');

@@ -101,7 +101,20 @@ eachEngine('voice work in the inbox', (t) => {
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /<title>Error: /);
     assert.match(bad.body, /href="#organisation"/);
-    assert.equal((await admin.post('/voice/moderators', { organisation: w.gateshead.slug })).statusCode, 303);
+    assert.match(bad.body, /No registered organisation is called “no-such-organisation”/);
+    // By name: the page asks for a name, and several matches are offered as a choice (never an id).
+    assert.match(page.body, /Its registered name/);
+    assert.doesNotMatch(page.body, /org-id|GB-CHC/);
+    const several = await admin.post('/voice/moderators', { organisation: 'council inbox3' });
+    assert.equal(several.statusCode, 400);
+    assert.match(several.body, /2 registered organisations match “council inbox3”: choose one/);
+    assert.match(several.body, /href="#choice"/);
+    assert.match(several.body, new RegExp(`value="${w.gateshead.id}"`));
+    assert.equal((await admin.post('/voice/moderators', { organisation: 'council inbox3', choice: w.gateshead.id })).statusCode, 303);
+    assert.equal((await service.moderatingOrganisation(ctx.db))!.id, w.gateshead.id);
+    assert.equal((await admin.post('/voice/moderators', { organisation: `newcastle council inbox3` })).statusCode, 303, 'one match by name');
+    assert.equal((await service.moderatingOrganisation(ctx.db))!.id, w.newcastle.id);
+    assert.equal((await admin.post('/voice/moderators', { organisation: w.gateshead.slug })).statusCode, 303, 'its address still works');
     assert.equal((await service.moderatingOrganisation(ctx.db))!.id, w.gateshead.id);
     const audit = await ctx.db.selectFrom('audit_log').select('action').where('action', '=', 'voice.moderators.set').execute();
     assert.ok(audit.length >= 2);

@@ -45,8 +45,10 @@ export function findCitrInvestment(db: Db, cdfiId: string, id: string): Promise<
   return db.selectFrom('investment_citr_investments').selectAll().where('organisation_id', '=', cdfiId).where('id', '=', id).executeTakeFirst();
 }
 
-export function lockCitrInvestment(trx: Db, cdfiId: string, id: string): Promise<CitrInvestmentRow | undefined> {
-  return trx.selectFrom('investment_citr_investments').selectAll().where('organisation_id', '=', cdfiId).where('id', '=', id).forUpdate().executeTakeFirst();
+/** An investment, read once its CDFI's row is locked (its own table is append-only: rows cannot be locked). */
+export async function lockCitrInvestment(trx: Db, cdfiId: string, id: string): Promise<CitrInvestmentRow | undefined> {
+  await lockCdfi(trx, cdfiId);
+  return findCitrInvestment(trx, cdfiId, id);
 }
 
 export function listCitrInvestments(db: Db, cdfiId: string, investorId?: string): Promise<CitrInvestmentRow[]> {

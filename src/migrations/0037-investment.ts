@@ -8,7 +8,7 @@
 //   - investors' loans: no repayment of capital in years 1 and 2, and at most 25%, 50% and 75% of the loan repaid
 //     by the end of years 3, 4 and 5 (a contractual rule that keeps the statutory permitted balance of CITM7050);
 //   - a deal's repayments and write-offs never pass what the investee owes.
-// Writers serialise on a row lock (the CDFI for certificates, the investment or the deal for repayments), taken in
+// Writers serialise on a row lock (the CDFI's for certificates and investors' repayments, the deal's for its own), taken in
 // the trigger itself, so two certificates or two repayments sent at once are checked one after the other.
 // Ledger rows are append-only: a mistake is corrected by a new row, never by changing history.
 // Every table carries the investing organisation's id leading its primary key.
@@ -91,8 +91,10 @@ export const statements = [
   `CREATE FUNCTION investment_citr_repayment_rules() RETURNS trigger LANGUAGE plpgsql AS $$
    DECLARE i investment_citr_investments%ROWTYPE; repaid bigint; yr integer; cap bigint;
    BEGIN
-     -- Repayments of one loan are checked one at a time.
-     SELECT * INTO i FROM investment_citr_investments WHERE organisation_id = NEW.organisation_id AND id = NEW.investment_id FOR UPDATE;
+     -- Repayments of one CDFI are checked one at a time. The lock is on the CDFI's row: the investments table is
+     -- append-only, so the app's role may not lock its rows (locking needs UPDATE, which it does not have).
+     PERFORM 1 FROM investment_cdfis WHERE organisation_id = NEW.organisation_id FOR UPDATE;
+     SELECT * INTO i FROM investment_citr_investments WHERE organisation_id = NEW.organisation_id AND id = NEW.investment_id;
      IF i.kind <> 'loan' THEN
        RAISE EXCEPTION 'investment: only a loan is repaid; shares and securities are not' USING ERRCODE = 'check_violation';
      END IF;

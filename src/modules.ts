@@ -10,6 +10,7 @@ import { voiceModule } from './voice/voice.module.ts';
 import { timebankModule } from './timebank/timebank.module.ts';
 import { commissioningModule } from './commissioning/commissioning.module.ts';
 import { outcomesModule } from './outcomes/outcomes.module.ts';
+import { investmentModule } from './investment/investment.module.ts';
 import { countOrganisations } from './organisations/organisations.service.ts';
 
 const featureModules: CommonwealModule[] = [
@@ -21,6 +22,7 @@ const featureModules: CommonwealModule[] = [
   timebankModule,
   commissioningModule,
   outcomesModule,
+  investmentModule,
 ];
 
 export function allModules(ctx: AppContext): CommonwealModule[] {

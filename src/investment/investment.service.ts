@@ -17,6 +17,7 @@ import * as repo from './investment.repository.ts';
 import * as calc from './investment.compute.ts';
 import { readBasisPoints, readBoolean, readDay, readPence, readWhole, uuidPattern } from './investment.input.ts';
 import type { CitrKind } from './investment.table.ts';
+import { noticeCertificateDue } from './investment.work.ts';
 
 /** Who runs a CDFI's ledger and an investor's deals: its administrators and finance officers. */
 export const OFFICER_ROLES = ['admin', 'finance'] as const;
@@ -140,7 +141,7 @@ export interface CitrInvestmentView {
   repayments: { id: string; repaidOn: string; amountPence: number }[];
 }
 
-export async function recordCitrInvestment(db: Db, actor: Actor, cdfiId: string, input: { investor?: unknown; kind?: unknown; amountPence?: unknown; investedOn?: unknown }, options: { pounds?: boolean } = {}): Promise<CitrInvestmentView> {
+export async function recordCitrInvestment(db: Db, actor: Actor, cdfiId: string, input: { investor?: unknown; kind?: unknown; amountPence?: unknown; investedOn?: unknown }, options: { pounds?: boolean; baseUrl?: string } = {}): Promise<CitrInvestmentView> {
   const cdfi = await getCdfi(db, cdfiId);
   await requireOrganisationRole(db, actor, cdfi.organisationId, OFFICER_ROLES);
   const check = new Checker();
@@ -155,6 +156,7 @@ export async function recordCitrInvestment(db: Db, actor: Actor, cdfiId: string,
   return inTransaction(db, async (trx) => {
     const row = await repo.insertCitrInvestment(trx, { organisation_id: cdfi.organisationId, investor_organisation_id: investor!.id, kind, amount_pence: amount, invested_on: on!, recorded_by: actor.userId });
     await recordAudit(trx, actor, { action: 'investment.citr.invested', entityType: 'investment_citr_investment', entityId: row.id, organisationId: cdfi.organisationId, after: row });
+    await noticeCertificateDue(trx, { cdfiId: cdfi.organisationId, investmentId: row.id, investor: investor!.name, amountPence: amount, investedOn: on!, recordedBy: actor.userId }, options.baseUrl ?? '');
     return (await citrInvestmentViews(trx, cdfi.organisationId, [row]))[0]!;
   });
 }

@@ -25,6 +25,7 @@ import * as commissioning from './commissioning/commissioning.service.ts';
 import { opportunityBody, waitUntil } from './commissioning/commissioning.test-support.ts';
 import * as outcomes from './outcomes/outcomes.service.ts';
 import * as agreements from './outcomes/outcomes.agreements.ts';
+import * as investmentService from './investment/investment.service.ts';
 import * as timebank from './timebank/timebank.service.ts';
 import * as exchanges from './timebank/timebank.exchanges.ts';
 import * as partners from './timebank/timebank.partners.ts';
@@ -326,6 +327,20 @@ const cases: Record<string, Case> = {
   'POST /api/v1/outcomes/contracts/:id/comparisons': { as: 'outcomesCommissioner', url: (w) => `/api/v1/outcomes/contracts/${w.ids.outcomesContract}/comparisons`, body: () => ({ measure: 'Reconviction', periodStart: '2025-04-01', periodEnd: '2026-03-31', cohortSize: 100, cohortEvents: 20, comparisonSize: 100, comparisonEvents: 30, better: 'lower', thresholdBasisPoints: 1000 }), status: 201 },
   'POST /api/v1/outcomes/contracts/:id/investments': { as: 'outcomesCommissioner', url: (w) => `/api/v1/outcomes/contracts/${w.ids.outcomesContract}/investments`, body: (w) => ({ investor: w.fund.id, committedPence: 200_000 }), status: 201 },
   'POST /api/v1/outcomes/investments/:id/flows': { as: 'investorFinance', url: (w) => `/api/v1/outcomes/investments/${w.ids.investmentId}/flows`, body: () => ({ kind: 'drawdown', on: '2025-05-01', amountPence: 50_000 }), status: 201 },
+  // ---- investment ----
+  'POST /api/v1/investment/cdfis': { as: 'siteAdmin', url: () => '/api/v1/investment/cdfis', body: (w) => ({ organisation: w.ids.cdfiToAccredit, accreditedFrom: day(-10), applicationPence: 1_000_000 }), status: 201 },
+  'POST /api/v1/investment/cdfis/:id/investments': { as: 'cdfiFinance', url: (w) => `/api/v1/investment/cdfis/${w.ids.cdfi}/investments`, body: (w) => ({ investor: w.investor.id, kind: 'shares', amountPence: 100_000, investedOn: day(-1) }), status: 201 },
+  'POST /api/v1/investment/cdfis/:id/investments/:inv/certificate': { as: 'cdfiFinance', url: (w) => `/api/v1/investment/cdfis/${w.ids.cdfi}/investments/${w.ids.citrCertApi}/certificate`, body: () => ({}), status: 201 },
+  'POST /api/v1/investment/cdfis/:id/investments/:inv/repayments': { as: 'cdfiFinance', url: (w) => `/api/v1/investment/cdfis/${w.ids.cdfi}/investments/${w.ids.citrLoan}/repayments`, body: () => ({ repaidOn: day(0), amountPence: 1_000 }), status: 201 },
+  'POST /api/v1/investment/deals': { as: 'cdfiFinance', url: () => '/api/v1/investment/deals', body: (w) => ({ investor: w.ids.cdfi, investee: w.outcomesProvider.id, title: 'Matrix API loan', loanPence: 100_000, termMonths: 12, startsOn: day(-60) }), status: 201 },
+  'POST /api/v1/investment/deals/:id/repayments': { as: 'cdfiFinance', url: (w) => `/api/v1/investment/deals/${w.ids.investmentDeal}/repayments`, body: () => ({ paidOn: day(-1), amountPence: 1_000 }), status: 201 },
+  'POST /api/v1/investment/deals/:id/write-offs': { as: 'cdfiFinance', url: (w) => `/api/v1/investment/deals/${w.ids.investmentDeal}/write-offs`, body: () => ({ on: day(-1), amountPence: 1_000, reason: 'Matrix write-off' }), status: 201 },
+  'POST /investment/cdfis/:id/investments': { as: 'cdfiFinance', url: (w) => `/investment/cdfis/${w.ids.cdfi}/investments`, body: (w) => ({ investor: w.investor.id, kind: 'shares', amount: '100', investedOn: day(-1) }), status: 303 },
+  'POST /investment/cdfis/:id/investments/:inv/certificate': { as: 'cdfiFinance', url: (w) => `/investment/cdfis/${w.ids.cdfi}/investments/${w.ids.citrCertPage}/certificate`, body: () => ({ issuedOn: '' }), status: 303 },
+  'POST /investment/cdfis/:id/investments/:inv/repayments': { as: 'cdfiFinance', url: (w) => `/investment/cdfis/${w.ids.cdfi}/investments/${w.ids.citrLoan}/repayments`, body: () => ({ repaidOn: day(0), amount: '10' }), status: 303 },
+  'POST /investment/deals': { as: 'cdfiFinance', url: () => '/investment/deals', body: (w) => ({ investor: w.ids.cdfi, investee: w.outcomesProvider.id, title: 'Matrix page loan', loan: '1000', termMonths: '12', startsOn: day(-60) }), status: 303 },
+  'POST /investment/deals/:id/repayments': { as: 'cdfiFinance', url: (w) => `/investment/deals/${w.ids.investmentDeal}/repayments`, body: () => ({ paidOn: day(-1), amount: '10' }), status: 303 },
+  'POST /investment/deals/:id/write-offs': { as: 'cdfiFinance', url: (w) => `/investment/deals/${w.ids.investmentDeal}/write-offs`, body: () => ({ on: day(-1), amount: '10', reason: 'Matrix write-off' }), status: 303 },
   'POST /api/v1/outcomes/agreements': { as: 'serviceStaff', url: () => '/api/v1/outcomes/agreements', body: (w) => ({ organisation: w.org.id, serviceName: 'Home care', title: 'Staying at home', partyKind: 'person', partyEmail: w.people.citizen.email, partyName: 'A Citizen', terms: [{ side: 'service', kind: 'commitment', text: 'Visit twice a day' }, { side: 'citizen', kind: 'outcome', text: 'Stay at home' }] }), status: 201 },
   'POST /api/v1/outcomes/agreements/:id/signatures': { as: 'citizen', url: (w) => `/api/v1/outcomes/agreements/${w.ids.agreementApi}/signatures`, status: 200 },
   'POST /api/v1/outcomes/agreements/:id/progress': { as: 'serviceStaff', url: (w) => `/api/v1/outcomes/agreements/${w.ids.agreementSigned}/progress`, body: (w) => ({ termId: w.ids.agreementTerm, status: 'on-track' }), status: 200 },
@@ -392,6 +407,8 @@ async function buildWorld(ctx: AppContext) {
   const investor = await org('Investor');
   const venue = await org('Leisure Centre');
   const supplierOrg = await org('Matrix Supplies Registered', 'company-limited-by-shares');
+  const cdfiOrg = await org('Matrix Community Finance', 'community-benefit-society');
+  const cdfiToAccredit = await org('Matrix CDFI To Accredit', 'community-benefit-society');
 
   const people = {
     anonymous: await callerFor(ctx, 'anonymous', null),
@@ -427,6 +444,7 @@ async function buildWorld(ctx: AppContext) {
     outcomesEvaluator: await person('OutcomesEvaluator', [[validator.id, 'evaluator']]),
     partnerStaff: await person('PartnerStaff', [[venue.id, 'staff']]),
     investorFinance: await person('InvestorFinance', [[investor.id, 'finance']]),
+    cdfiFinance: await person('CdfiFinance', [[cdfiOrg.id, 'finance']]),
     coordinator: null as unknown as Caller,
     member0: null as unknown as Caller,
     member1: null as unknown as Caller,
@@ -636,6 +654,13 @@ async function buildWorld(ctx: AppContext) {
   const signed = await agreement('Signed');
   await agreements.signAgreement(db, as(people.serviceStaff), signed.id);
   await agreements.signAgreement(db, as(people.citizen), signed.id);
+  // Investment: an accredited CDFI with two investments waiting for certificates, a year-3 loan to repay, a deal.
+  await investmentService.accreditCdfi(db, cliActor, { organisation: cdfiOrg.id, accreditedFrom: day(-365 * 3), accreditedTo: day(365), applicationPence: 100_000_000 });
+  const citr = (kind: string, amountPence: number, investedOn: string) => investmentService.recordCitrInvestment(db, cliActor, cdfiOrg.id, { investor: investor.id, kind, amountPence, investedOn });
+  const citrCertApi = (await citr('shares', 100_000, day(-2))).id;
+  const citrCertPage = (await citr('shares', 100_000, day(-2))).id;
+  const citrLoan = (await citr('loan', 1_000_000, day(-365 * 2 - 60))).id;
+  const investmentDeal = (await investmentService.createDeal(db, cliActor, { investor: cdfiOrg.id, investee: outcomesProvider.id, title: 'Matrix loan', loanPence: 100_000, termMonths: 12, startsOn: day(-90) })).id;
   const spareToken = (await createApiToken(db, cliActor, { userId: people.orgAdmin.userId!, name: 'to revoke' })).record;
   await waitUntil(closedDeadline);
   const award = await commissioning.awardLot(db, cm, closedProcess, { bidId: closedBid2, rationale: 'Only bid' });
@@ -661,6 +686,7 @@ async function buildWorld(ctx: AppContext) {
       awardId: award.awardId, contractId: contract.contractId, milestoneId: contractView.milestones[0]!.id,
       outcomesContract: outcomesContract.id, claimApi, claimPage, claimAccepted, claimAcceptedPage, investmentId: investment.id,
       agreementApi, agreementPage, agreementSigned: signed.id, agreementTerm: signed.terms[0]!.id,
+      cdfi: cdfiOrg.id, cdfiToAccredit: cdfiToAccredit.id, citrCertApi, citrCertPage, citrLoan, investmentDeal,
     },
   };
 }

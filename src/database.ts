@@ -8,6 +8,7 @@ import type { VoiceTables } from './voice/voice.table.ts';
 import type { CommissioningTables } from './commissioning/commissioning.table.ts';
 import type { OutcomesTables } from './outcomes/outcomes.table.ts';
 import type { GrantsTables } from './grants/grants.table.ts';
+import type { InvestmentTables } from './investment/investment.table.ts';
 
 export interface Database
   extends PlatformTables,
@@ -18,4 +19,5 @@ export interface Database
     TimebankTables,
     CommissioningTables,
     OutcomesTables,
-    GrantsTables {}
+    GrantsTables,
+    InvestmentTables {}

@@ -10,6 +10,7 @@ import { voiceModule } from './voice/voice.module.ts';
 import { timebankModule } from './timebank/timebank.module.ts';
 import { commissioningModule } from './commissioning/commissioning.module.ts';
 import { outcomesModule } from './outcomes/outcomes.module.ts';
+import { investmentModule } from './investment/investment.module.ts';
 import { scorecardsModule } from './scorecards/scorecards.module.ts';
 import { countOrganisations } from './organisations/organisations.service.ts';
 
@@ -22,6 +23,7 @@ const featureModules: CommonwealModule[] = [
   timebankModule,
   commissioningModule,
   outcomesModule,
+  investmentModule,
   scorecardsModule,
 ];
 

@@ -1,0 +1,62 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { eachEngine, userWithToken } from '../platform/testing.ts';
+import { inboxFor } from '../platform/inbox.ts';
+import { cdfiWorld, daysAgo } from './investment.test-support.ts';
+import { investmentWork } from './investment.work.ts';
+
+eachEngine('investment API and inbox', (t) => {
+  it('records, certifies and refuses through the API with stable codes and fields, matching its schemas', async () => {
+    const { app, ctx } = t();
+    const w = await cdfiWorld(ctx);
+    const base = `/api/v1/investment/cdfis/${w.cdfi.organisationId}`;
+    const auth = w.officer.auth;
+    const negative = await app.inject({ method: 'POST', url: `${base}/investments`, headers: auth, payload: { investor: w.investorA.name, kind: 'loan', amountPence: -1, investedOn: daysAgo(1) } });
+    assert.equal(negative.statusCode, 400);
+    const made = await app.inject({ method: 'POST', url: `${base}/investments`, headers: auth, payload: { investor: w.investorA.name, kind: 'loan', amountPence: 300_000, investedOn: daysAgo(1) } });
+    assert.equal(made.statusCode, 201, made.body);
+    const inv = made.json();
+    assert.equal(inv.certifyBy > inv.investedOn, true);
+    const cert = await app.inject({ method: 'POST', url: `${base}/investments/${inv.id}/certificate`, headers: auth, payload: {} });
+    assert.equal(cert.statusCode, 201, cert.body);
+    assert.equal(cert.json().certificate.amountPence, 300_000);
+    const twice = await app.inject({ method: 'POST', url: `${base}/investments/${inv.id}/certificate`, headers: auth, payload: {} });
+    assert.equal(twice.statusCode, 409);
+    assert.equal(twice.json().code, 'conflict');
+    const early = await app.inject({ method: 'POST', url: `${base}/investments/${inv.id}/repayments`, headers: auth, payload: { repaidOn: daysAgo(0), amountPence: 100 } });
+    assert.equal(early.statusCode, 422);
+    assert.equal(early.json().errors[0].field, 'amountPence');
+    const staff = await app.inject({ method: 'POST', url: `${base}/investments`, headers: w.staff.auth, payload: { investor: w.investorA.name, kind: 'loan', amountPence: 300, investedOn: daysAgo(1) } });
+    assert.equal(staff.statusCode, 403);
+    const report = await app.inject({ method: 'GET', url: base, headers: auth });
+    assert.equal(report.statusCode, 200, report.body);
+    assert.ok(report.json().rules.some((r: { citation: string }) => r.citation === 'CITM4060'));
+    const anonymous = await app.inject({ method: 'GET', url: base });
+    assert.equal(anonymous.json().investments, null);
+    const deal = await app.inject({ method: 'POST', url: '/api/v1/investment/deals', headers: auth, payload: { investor: w.cdfiOrg.id, investee: w.investee.name, title: 'Blended', loanPence: 120_000, grantPence: 30_000, interestBasisPoints: 600, termMonths: 12, holidayMonths: 2, startsOn: daysAgo(200) } });
+    assert.equal(deal.statusCode, 201, deal.body);
+    assert.equal(deal.json().shape, 'Loan and grant');
+    const detail = await app.inject({ method: 'GET', url: `/api/v1/investment/deals/${deal.json().id}`, headers: w.investeePerson.auth });
+    assert.equal(detail.statusCode, 200, detail.body);
+    assert.equal(detail.json().schedule.length, 12);
+    const stranger = await userWithToken(ctx.db, `stranger-${Date.now()}@example.org`);
+    assert.equal((await app.inject({ method: 'GET', url: `/api/v1/investment/deals/${deal.json().id}`, headers: stranger.auth })).statusCode, 403);
+  });
+
+  it('puts a certificate due in the CDFI officers’ inbox, and an overdue loan in the investor’s, until the job is done', async () => {
+    const { ctx } = t();
+    const w = await cdfiWorld(ctx);
+    const { recordCitrInvestment, issueCertificate, createDeal, writeOff } = await import('./investment.service.ts');
+    const inv = await recordCitrInvestment(ctx.db, w.officer.actor, w.cdfi.organisationId, { investor: w.investorA.id, kind: 'shares', amountPence: 100_000, investedOn: daysAgo(4) });
+    const person = { id: w.officer.user.id, isAdmin: false };
+    const titles = async () => (await inboxFor(ctx.db, investmentWork, person)).groups.flatMap((g) => g.items.map((i) => i.title));
+    assert.ok((await titles()).some((t) => /Issue the tax relief certificate/.test(t)));
+    assert.deepEqual((await inboxFor(ctx.db, investmentWork, { id: w.staff.user.id, isAdmin: false })).groups, [], 'staff who cannot issue it are not asked to');
+    await issueCertificate(ctx.db, w.officer.actor, w.cdfi.organisationId, inv.id, {});
+    assert.ok(!(await titles()).some((t) => /Issue the tax relief certificate/.test(t)));
+    const deal = await createDeal(ctx.db, w.officer.actor, { investor: w.cdfiOrg.id, investee: w.investee.id, title: 'Late payer', loanPence: 60_000, termMonths: 6, startsOn: daysAgo(100) });
+    assert.ok((await titles()).some((t) => /overdue from/.test(t)));
+    await writeOff(ctx.db, w.officer.actor, deal.id, { on: daysAgo(0), amountPence: 60_000, reason: 'Closed' });
+    assert.ok(!(await titles()).some((t) => /overdue from/.test(t)));
+  });
+});

@@ -1,0 +1,99 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { eachEngine, TestAgent } from '../platform/testing.ts';
+import type { App } from '../platform/module.ts';
+import { seedOrganisations } from '../organisations/organisations.demo.ts';
+import { seedOutcomes } from '../outcomes/outcomes.demo.ts';
+import * as service from './investment.service.ts';
+import { demoCdfiName, seedInvestment } from './investment.demo.ts';
+import { cdfiWorld, daysAgo } from './investment.test-support.ts';
+
+const password = 'a long enough password';
+
+async function signedIn(app: App, email: string, ip: string) {
+  const agent = new TestAgent(app, ip);
+  await agent.get('/sign-in');
+  const res = await agent.post('/sign-in', { email, password });
+  assert.equal(res.statusCode, 303, `sign in ${email}`);
+  return agent;
+}
+
+const dmy = (iso: string) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
+
+eachEngine('investment pages', (t) => {
+  it('loads the invented demo CDFI once, and shows its rules and where its money goes', async () => {
+    const { app, ctx } = t();
+    await seedOrganisations(ctx);
+    await seedOutcomes(ctx);
+    assert.equal(await seedInvestment(ctx), true);
+    assert.equal(await seedInvestment(ctx), false, 'seeding again changes nothing');
+    const cdfi = (await service.listCdfis(ctx.db)).find((c) => c.name === demoCdfiName)!;
+    const page = await app.inject({ method: 'GET', url: `/investment/cdfis/${cdfi.organisationId}` });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /CITM4060/);
+    assert.match(page.body, /certified of a £1,000,000 limit/);
+    assert.match(page.body, /<svg[^>]+role="img"/);
+    assert.ok(!page.body.includes('Quayside Savers'), 'the public sees the rules and figures, not who invested');
+    const csv = await app.inject({ method: 'GET', url: `/investment/cdfis/${cdfi.organisationId}/deprivation.csv` });
+    assert.match(csv.body, /^decile,capital_pence,grant_pence,deals/);
+    const ledger = await app.inject({ method: 'GET', url: `/investment/cdfis/${cdfi.organisationId}/investments.csv` });
+    assert.ok([303, 401].includes(ledger.statusCode), 'anonymous: sent to sign in');
+    assert.ok(!ledger.body.includes('Quayside'));
+  });
+
+  it('lets a CDFI officer record an investment, issue its certificate and be refused a second, with clear errors', async () => {
+    const { app, ctx } = t();
+    const w = await cdfiWorld(ctx);
+    const officer = await signedIn(app, w.officer.email, '10.9.0.1');
+    const base = `/investment/cdfis/${w.cdfi.organisationId}`;
+    await officer.get(`${base}/investments/new`);
+    const bad = await officer.post(`${base}/investments`, { investor: 'Nobody At All', kind: 'loan', amount: '-5', investedOn: 'soon' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /There is a problem/);
+    assert.match(bad.body, /No organisation is registered as/);
+    assert.match(bad.body, /cannot be negative/);
+    assert.match(bad.body, /must be a real date/);
+    const made = await officer.post(`${base}/investments`, { investor: w.investorA.name, kind: 'loan', amount: '12,500', investedOn: dmy(daysAgo(2)) });
+    assert.equal(made.statusCode, 303, made.body);
+    const certPage = await officer.get(made.headers.location as string);
+    assert.match(certPage.body, /Certificate due by/);
+    const issued = await officer.post((made.headers.location as string).split('?')[0]!, { issuedOn: '', reference: '' });
+    assert.equal(issued.statusCode, 303, issued.body);
+    const again = await officer.post((made.headers.location as string).split('?')[0]!, { issuedOn: '', reference: 'TWICE' });
+    assert.ok([200, 409].includes(again.statusCode));
+    const cdfiPage = await officer.get(`${base}?notice=certified`);
+    assert.match(cdfiPage.body, new RegExp(w.investorA.name));
+    assert.match(cdfiPage.body, /£12,500 certified of a £500,000 limit/);
+    const ledgerCsv = await officer.get(`${base}/investments.csv`);
+    assert.match(ledgerCsv.body, /1250000/);
+    const staff = await signedIn(app, w.staff.email, '10.9.0.2');
+    await staff.get(base);
+    const refused = await staff.post(`${base}/investments`, { investor: w.investorA.name, kind: 'shares', amount: '100', investedOn: dmy(daysAgo(1)) });
+    assert.equal(refused.statusCode, 403);
+  });
+
+  it('makes a blended deal in one form, shows its schedule and arrears, and refuses a repayment beyond what is owed', async () => {
+    const { app, ctx } = t();
+    const w = await cdfiWorld(ctx);
+    const officer = await signedIn(app, w.officer.email, '10.9.0.3');
+    await officer.get('/investment/deals/new');
+    const made = await officer.post('/investment/deals', { investor: w.cdfiOrg.id, investee: w.investee.name, title: 'Kitchen and first year', loan: '20,000', interest: '6', termMonths: '24', holidayMonths: '3', grant: '5,000', equity: '', startsOn: dmy(daysAgo(120)), area: '', qualifying: 'yes' });
+    assert.equal(made.statusCode, 303, made.body);
+    const page = await officer.get(made.headers.location as string);
+    assert.match(page.body, /Loan and grant/);
+    assert.match(page.body, /Repayment schedule/);
+    assert.match(page.body, /Arrears/);
+    const dealId = (made.headers.location as string).split('/')[3]!.split('?')[0]!;
+    const detail = await service.getDeal(ctx.db, w.officer.actor, dealId);
+    assert.ok(detail.position.arrearsPence > 0, 'three holiday months of interest are due and unpaid');
+    await officer.get(`/investment/deals/${dealId}/repayments`);
+    const tooMuch = await officer.post(`/investment/deals/${dealId}/repayments`, { paidOn: dmy(daysAgo(1)), amount: '999,999', reference: '' });
+    assert.equal(tooMuch.statusCode, 422);
+    assert.match(tooMuch.body, /still owed on this loan/);
+    const investee = await signedIn(app, w.investeePerson.email, '10.9.0.4');
+    const seen = await investee.get(`/investment/deals/${dealId}`);
+    assert.equal(seen.statusCode, 200, 'the investee sees its statement');
+    const outsider = await signedIn(app, w.outsider.email, '10.9.0.5');
+    assert.equal((await outsider.get(`/investment/deals/${dealId}`)).statusCode, 403);
+  });
+});

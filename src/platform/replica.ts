@@ -42,7 +42,10 @@ class RoutedConnection implements DatabaseConnection {
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (isUnavailable(error)) this.router.markDown();
-        else if (code !== '25006') throw error;
+        // 25006: a write the standby refuses. 40001: a standby cancels a query that conflicts with what it is
+        // replaying (a row vacuumed away on the primary); the primary answers it instead.
+        else if (code !== '25006' && code !== '40001') throw error;
+        this.router.replicaFallbacks += 1;
       }
     }
     return (await this.primaryConnection()).executeQuery<R>(query);
@@ -55,6 +58,7 @@ class RoutedConnection implements DatabaseConnection {
 class RoutingDriver implements Driver {
   replicaDownUntil = 0;
   replicaQueries = 0;
+  replicaFallbacks = 0;
   constructor(readonly primaryDriver: Driver, readonly replicaDriver: Driver) {}
   markDown() {
     this.replicaDownUntil = Date.now() + downFor;

@@ -54,7 +54,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const port = (server.address() as { port: number }).port;
-  return {
+  const proxy: TcpProxy = {
     port,
     via(url: string) {
       const u = new URL(url);
@@ -82,8 +82,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     accepted: () => accepted,
     async close() {
-      this.cut();
+      proxy.cut();
       await new Promise<void>((done) => server.close(() => done()));
     },
   };
+  return proxy;
 }

@@ -5,7 +5,8 @@
 // reads from the primary, so they always see their own writes. Within such a request:
 // - a transaction goes to the primary (whatever it does),
 // - a query the replica refuses as a write (read-only transaction, 25006) is run again on the primary,
-// - a replica that cannot be reached is marked down for 30 seconds and the query runs on the primary.
+// - a replica that cannot be reached (or whose connection drops mid-query) is marked down for 30 seconds and the
+//   query runs on the primary; so does one the standby cancels for a conflict with its replay (40001).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   Kysely, PostgresDialect, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings,
@@ -117,9 +118,10 @@ class RoutingDriver implements Driver {
 
 /**
  * A Kysely on `primary` that sends anonymous reads (inside replicaReads) to `replica`, and a count of the
- * queries the replica answered (for tests and metrics). Destroying it ends both pools.
+ * queries the replica answered and of those it left to the primary (for tests and metrics). Destroying it ends
+ * both pools.
  */
-export function routedDatabase(primary: pg.Pool, replica: pg.Pool): { db: Kysely<Database>; replicaQueries: () => number } {
+export function routedDatabase(primary: pg.Pool, replica: pg.Pool): { db: Kysely<Database>; replicaQueries: () => number; replicaFallbacks: () => number } {
   const primaryDriver = new PostgresDialect({ pool: primary }).createDriver();
   const replicaDriver = new PostgresDialect({ pool: replica }).createDriver();
   const driver = new RoutingDriver(primaryDriver, replicaDriver);
@@ -128,5 +130,9 @@ export function routedDatabase(primary: pg.Pool, replica: pg.Pool): { db: Kysely
       return driver;
     }
   }
-  return { db: new Kysely<Database>({ dialect: new RoutingDialect({ pool: primary }) }), replicaQueries: () => driver.replicaQueries };
+  return {
+    db: new Kysely<Database>({ dialect: new RoutingDialect({ pool: primary }) }),
+    replicaQueries: () => driver.replicaQueries,
+    replicaFallbacks: () => driver.replicaFallbacks,
+  };
 }

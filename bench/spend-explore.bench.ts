@@ -57,7 +57,7 @@ url.pathname = `/${dbName}`;
 
 const { openPostgres } = await import('../src/platform/db.ts');
 const { migrateToLatest } = await import('../src/platform/migrate.ts');
-const { createOrganisation, findOrganisation } = await import('../src/organisations/organisations.service.ts');
+const { createOrganisation, findOrganisation, verifyOrganisation } = await import('../src/organisations/organisations.service.ts');
 const { importSpendFile } = await import('../src/spend/spend.import.ts');
 const service = await import('../src/spend/spend.service.ts');
 const { cliActor } = await import('../src/platform/actor.ts');
@@ -67,6 +67,8 @@ const handle = openPostgres(url.toString());
 await migrateToLatest(handle.db);
 const ctx = { db: handle.db, handle, config: loadConfig({ NODE_ENV: 'test' }), log: createLogger({ logLevel: 'silent' }), lookups: {} };
 const org = (await findOrganisation(ctx.db, 'GB-LAE-ANY')) ?? (await createOrganisation(ctx.db, cliActor, { name: 'Anytown Council', legalForm: 'local-authority', identifiers: ['GB-LAE-ANY'] }));
+// Only a verified public body may publish spending.
+if (!org.verified) await verifyOrganisation(ctx.db, cliActor, org.id, { reason: 'A benchmark publisher' });
 for (const y of years) {
   const s = performance.now();
   const r = await importSpendFile(ctx, cliActor, { publisher: org.id, source: { path: path(y) } });

@@ -39,7 +39,13 @@ export async function createContext(config: Config, log: Logger = createLogger(c
     const replica = openPostgres(config.databaseReplicaUrl, { max: config.databasePoolSize, role: config.databaseAppRole, onIdleError: () => {} });
     const routed = routedDatabase(db.pool, replica.pool!);
     db.db = routed.db;
-    db.close = () => routed.db.destroy();
+    // The replica's pool first, then the handle's own close (which ends the primary's pool, and whatever else it
+    // does: a test database is dropped).
+    const closePrimary = db.close;
+    db.close = async () => {
+      await replica.close();
+      await closePrimary();
+    };
     log.info({ replica: replica.location }, 'anonymous reads go to the replica');
   }
   return { db: db.db, handle: db, config, log, lookups: {} };

@@ -17,6 +17,7 @@ const run = promisify(execFile);
 async function cli(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = { ...process.env };
   delete env.DATABASE_URL;
+  delete env.DATABASE_REPLICA_URL;
   try {
     const { stdout, stderr } = await run(process.execPath, [bin, ...args, '--data-dir', dataDir], { env, maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, stdout, stderr };

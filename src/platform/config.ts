@@ -48,6 +48,9 @@ export interface Config {
   /** The bearer token /metrics asks for (METRICS_TOKEN); without one, /metrics answers only the machine itself
    * (a connection from a loopback address, whatever TRUST_PROXY says). */
   metricsToken: string | null;
+  /** Seconds `serve --workers N` gives its workers, after SIGTERM, to finish the requests in flight before it
+   * kills them (COMMONWEAL_SHUTDOWN_GRACE_SECONDS; default 15). */
+  shutdownGraceSeconds: number;
 }
 
 export interface ConfigOverrides {
@@ -127,6 +130,13 @@ function roleFrom(value: string | undefined): string | null {
   return value;
 }
 
+function graceFrom(value: string | undefined): number {
+  if (value === undefined || value === '') return 15;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 3600) throw new Error(`COMMONWEAL_SHUTDOWN_GRACE_SECONDS must be a whole number of seconds from 1 to 3600, got "${value}"`);
+  return n;
+}
+
 function metricsTokenFrom(value: string | undefined): string | null {
   if (!value) return null;
   if (value.length < 16 || /\s/.test(value)) throw new Error('METRICS_TOKEN must be at least 16 characters with no spaces');
@@ -162,5 +172,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     draftDays: draftDaysFrom(env.COMMONWEAL_DRAFT_DAYS),
     databaseReplicaUrl: env.DATABASE_REPLICA_URL || null,
     metricsToken: metricsTokenFrom(env.METRICS_TOKEN),
+    shutdownGraceSeconds: graceFrom(env.COMMONWEAL_SHUTDOWN_GRACE_SECONDS),
   };
 }

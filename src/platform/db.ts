@@ -207,6 +207,10 @@ export function openPostgres(url: string, options: { max?: number; onIdleError?:
   // An idle client whose server connection drops (a restart, a failover) emits 'error' on the pool; unhandled,
   // that would end the process. The pool replaces the client on next use.
   pool.on('error', options.onIdleError ?? ((error) => process.stderr.write(`database connection lost: ${error.message}\n`)));
+  // A client in use whose connection drops also emits 'error', and pg-pool listens only while a client is idle:
+  // unheard, that error would end the process. The query in flight already fails with it (a 503), and the pool
+  // drops the client when it is released (it is no longer queryable), so here it only needs hearing.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

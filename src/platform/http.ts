@@ -422,8 +422,10 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
     if (appError.code === 'unauthenticated' && request.method === 'GET') {
       return reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
     }
-    const template = appError.status >= 500 ? 'platform/views/500.njk' : appError.status === 404 ? 'platform/views/404.njk' : 'platform/views/error.njk';
-    return reply.page(template, { error: appError, detail: appError.status >= 500 ? null : appError.message }, { status: appError.status });
+    // A fault's details stay in the log; "unavailable" (503) is said to people as it is: try again in a minute.
+    const hidden = appError.status >= 500 && appError.code !== 'unavailable';
+    const template = hidden ? 'platform/views/500.njk' : appError.status === 404 ? 'platform/views/404.njk' : 'platform/views/error.njk';
+    return reply.page(template, { error: appError, detail: hidden ? null : appError.message }, { status: appError.status });
   });
 
   app.setNotFoundHandler(async (request, reply) => {

@@ -5,7 +5,8 @@
 // reads from the primary, so they always see their own writes. Within such a request:
 // - a transaction goes to the primary (whatever it does),
 // - a query the replica refuses as a write (read-only transaction, 25006) is run again on the primary,
-// - a replica that cannot be reached is marked down for 30 seconds and the query runs on the primary.
+// - a replica that cannot be reached (or whose connection drops mid-query) is marked down for 30 seconds and the
+//   query runs on the primary; so does one the standby cancels for a conflict with its replay (40001).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   Kysely, PostgresDialect, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, type TransactionSettings,
@@ -42,7 +43,10 @@ class RoutedConnection implements DatabaseConnection {
       } catch (error) {
         const code = (error as { code?: string }).code;
         if (isUnavailable(error)) this.router.markDown();
-        else if (code !== '25006') throw error;
+        // 25006: a write the standby refuses. 40001: a standby cancels a query that conflicts with what it is
+        // replaying (a row vacuumed away on the primary); the primary answers it instead.
+        else if (code !== '25006' && code !== '40001') throw error;
+        this.router.replicaFallbacks += 1;
       }
     }
     return (await this.primaryConnection()).executeQuery<R>(query);
@@ -55,6 +59,7 @@ class RoutedConnection implements DatabaseConnection {
 class RoutingDriver implements Driver {
   replicaDownUntil = 0;
   replicaQueries = 0;
+  replicaFallbacks = 0;
   constructor(readonly primaryDriver: Driver, readonly replicaDriver: Driver) {}
   markDown() {
     this.replicaDownUntil = Date.now() + downFor;
@@ -113,9 +118,10 @@ class RoutingDriver implements Driver {
 
 /**
  * A Kysely on `primary` that sends anonymous reads (inside replicaReads) to `replica`, and a count of the
- * queries the replica answered (for tests and metrics). Destroying it ends both pools.
+ * queries the replica answered and of those it left to the primary (for tests and metrics). Destroying it ends
+ * both pools.
  */
-export function routedDatabase(primary: pg.Pool, replica: pg.Pool): { db: Kysely<Database>; replicaQueries: () => number } {
+export function routedDatabase(primary: pg.Pool, replica: pg.Pool): { db: Kysely<Database>; replicaQueries: () => number; replicaFallbacks: () => number } {
   const primaryDriver = new PostgresDialect({ pool: primary }).createDriver();
   const replicaDriver = new PostgresDialect({ pool: replica }).createDriver();
   const driver = new RoutingDriver(primaryDriver, replicaDriver);
@@ -124,5 +130,9 @@ export function routedDatabase(primary: pg.Pool, replica: pg.Pool): { db: Kysely
       return driver;
     }
   }
-  return { db: new Kysely<Database>({ dialect: new RoutingDialect({ pool: primary }) }), replicaQueries: () => driver.replicaQueries };
+  return {
+    db: new Kysely<Database>({ dialect: new RoutingDialect({ pool: primary }) }),
+    replicaQueries: () => driver.replicaQueries,
+    replicaFallbacks: () => driver.replicaFallbacks,
+  };
 }

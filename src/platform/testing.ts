@@ -252,7 +252,7 @@ const cliBin = new URL('../../bin/commonweal.js', import.meta.url).pathname;
 /** Runs the `commonweal` command as a person would, in a child process; DATABASE_URL only if `env` sets it. */
 export function runCli(args: string[], env: Record<string, string | undefined>, stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliBin, ...args], { env: { ...process.env, DATABASE_URL: undefined, DATABASE_OWNER_URL: undefined, DATABASE_APP_ROLE: undefined, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliBin, ...args], { env: { ...process.env, DATABASE_URL: undefined, DATABASE_OWNER_URL: undefined, DATABASE_APP_ROLE: undefined, DATABASE_REPLICA_URL: undefined, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

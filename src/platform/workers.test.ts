@@ -32,7 +32,7 @@ describe('three app processes on one PostgreSQL database', { skip: !process.env.
     for (let i = 0; i < 3; i += 1) {
       const port = base + i;
       const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--host', '127.0.0.1'], {
-        env: { ...process.env, DATABASE_URL: handle.url, DATABASE_OWNER_URL: handle.ownerUrl, LOG_LEVEL: 'error', COMMONWEAL_DATA_DIR: undefined },
+        env: { ...process.env, DATABASE_URL: handle.url, DATABASE_OWNER_URL: handle.ownerUrl, DATABASE_REPLICA_URL: undefined, LOG_LEVEL: 'error', COMMONWEAL_DATA_DIR: undefined },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
@@ -142,7 +142,7 @@ describe('serve --workers 3', { skip: !process.env.DATABASE_URL && 'needs DATABA
   before(async () => {
     handle = await openTestDatabase('postgres');
     child = spawn(process.execPath, [bin, 'serve', '--workers', '3', '--port', String(port), '--host', '127.0.0.1'], {
-      env: { ...process.env, DATABASE_URL: handle.url, DATABASE_OWNER_URL: handle.ownerUrl, LOG_LEVEL: 'error', COMMONWEAL_DATA_DIR: undefined },
+      env: { ...process.env, DATABASE_URL: handle.url, DATABASE_OWNER_URL: handle.ownerUrl, DATABASE_REPLICA_URL: undefined, LOG_LEVEL: 'error', COMMONWEAL_DATA_DIR: undefined },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -3,7 +3,8 @@
 // PostgreSQL (rate-limit-store.ts), the outbox and draft expiry claim rows with FOR UPDATE SKIP LOCKED, a spend
 // import takes a per-publisher advisory lock, sessions and their purge live in the database, and each process
 // hears the database's notices of token changes (auth/token-cache.ts). The primary only watches: it restarts a
-// worker that dies, gathers the workers' metrics for /metrics, and stops them all on SIGINT or SIGTERM.
+// worker that dies, gathers the workers' metrics for /metrics, and stops them all on SIGINT or SIGTERM: each
+// finishes its requests in flight, and one still busy after COMMONWEAL_SHUTDOWN_GRACE_SECONDS (15) is killed.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -65,7 +66,10 @@ export async function serveCluster(workers: number, config: Config, log: Logger)
   stopping = true;
   const all = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
   await Promise.all(all.map((w) => new Promise<void>((done) => {
-    const force = setTimeout(() => w.process.kill('SIGKILL'), 15_000);
+    const force = setTimeout(() => {
+      log.error({ worker: w.id, pid: w.process.pid, graceSeconds: config.shutdownGraceSeconds }, 'a worker was still busy after the grace period and was killed');
+      w.process.kill('SIGKILL');
+    }, config.shutdownGraceSeconds * 1000);
     w.once('exit', () => {
       clearTimeout(force);
       done();

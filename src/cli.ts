@@ -168,6 +168,9 @@ export async function main(argv: string[]): Promise<number> {
       });
       await stop();
       ctx = null;
+      // A worker's channel to the primary would keep it alive after everything else has closed: let it go, so
+      // the worker exits as soon as its requests are answered rather than when the grace period kills it.
+      if (cluster.isWorker) cluster.worker?.disconnect();
       return 0;
     }
     const result = await command.run(ctx, { values, positionals, stdin: readStdin });

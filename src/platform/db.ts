@@ -251,7 +251,7 @@ export function isUnavailable(error: unknown): boolean {
     const code = typeof e.code === 'string' ? e.code : '';
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300'].includes(code)) return true;
     const message = typeof e.message === 'string' ? e.message : '';
-    if (/PGlite instance is (already )?closed|driver has already been destroyed|Cannot use a pool after calling end|Connection terminated|connection .*closed|database system is shutting down/i.test(message)) return true;
+    if (/PGlite instance is (already )?closed|driver has already been destroyed|Cannot use a pool after calling end|Connection terminated|connection .*closed|database system is shutting down|not queryable|timeout exceeded when trying to connect/i.test(message)) return true;
   }
   return false;
 }

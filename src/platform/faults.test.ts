@@ -1,9 +1,3 @@
-// NOT YET IN THE TEST SUITE (named .check.ts so scripts/test.mjs does not run it): on the fresh-clone CI run of
-// 3 December 2026 both cases failed — one write answered 500 instead of 503 while the primary was cut (an error
-// that db.ts `isUnavailable` does not yet recognise), and `serve --workers 2` had not exited 60 s after SIGTERM
-// although the request in flight was answered. Fix both, then rename this file back to faults.test.ts.
-// Run it by hand: DATABASE_URL=… node --import tsx --test src/platform/faults.check.ts
-//
 // Faults on a PostgreSQL server: the primary going away during a load of requests, and a slow SIGTERM.
 //
 // - The primary vanishes (every connection cut, new ones dropped, as in a crash or restart) while requests of

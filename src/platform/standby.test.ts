@@ -42,12 +42,14 @@ describe('reads from a hot standby', { skip: (!process.env.DATABASE_URL || !stan
   /** Waits until the standby has replayed everything the primary has written so far. */
   async function caughtUp() {
     const { rows } = await primaryAdmin.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-    for (let i = 0; i < 300; i += 1) {
+    for (let i = 0; i < 600; i += 1) {
       const { rows: replayed } = await standbyAdmin.query<{ done: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS done', [rows[0]!.lsn]);
       if (replayed[0]!.done) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error('the standby did not catch up with the primary within 30 s');
+    const { rows: state } = await standbyAdmin.query<{ paused: string; replayed: string | null; received: string | null }>(
+      'SELECT pg_get_wal_replay_pause_state() AS paused, pg_last_wal_replay_lsn()::text AS replayed, pg_last_wal_receive_lsn()::text AS received');
+    throw new Error(`the standby did not catch up with the primary within 60 s: primary at ${rows[0]!.lsn}, standby received ${state[0]!.received}, replayed ${state[0]!.replayed}, replay ${state[0]!.paused}`);
   }
 
   async function appReadingFrom(replicaUrl: string): Promise<{ ctx: AppContext; app: App }> {
@@ -68,6 +70,8 @@ describe('reads from a hot standby', { skip: (!process.env.DATABASE_URL || !stan
     standbyAdmin = new pg.Client({ connectionString: standbyServer });
     await primaryAdmin.connect();
     await standbyAdmin.connect();
+    // A run killed while replay was paused (the lag test) leaves the standby paused until someone resumes it.
+    await standbyAdmin.query('SELECT pg_wal_replay_resume()');
     handle = await openTestDatabase('postgres');
     await caughtUp();
   });

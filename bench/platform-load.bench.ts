@@ -14,6 +14,8 @@
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/platform-load.bench.ts [seconds=15] [connections=16] [workers=1,2,4] [rate=200]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import pg from 'pg';
 
 const seconds = Number(process.argv[2] ?? 15);
@@ -37,6 +39,46 @@ const pages = ['/', '/organisations', '/spend', '/voice', '/voice/petitions', '/
 const apis = ['/api/v1/organisations?q=newcastle', '/api/v1/spend/publishers', '/api/v1/voice/stories', '/api/v1/voice/petitions', '/api/v1/commissioning/opportunities', '/api/v1/places/local-authorities'];
 
 interface Write { kind: string; expect: number; request: () => { path: string; body: unknown; auth: string } }
+
+/**
+ * CPU used so far, in core-seconds, by the app processes (the serve process and its workers), by PostgreSQL's
+ * processes and by this load generator, from /proc (Linux). Read before and after a phase, it says which of
+ * them filled the machine's cores — the answer to "where is the limit".
+ */
+function cpuNow(appPid: number): { app: number; db: number; generator: number } | null {
+  if (!existsSync('/proc/self/stat')) return null;
+  const tick = 100; // USER_HZ: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK))
+  const procs = new Map<number, { ppid: number; comm: string; cpu: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      procs.set(Number(entry), { ppid: Number(fields[1]), comm, cpu: (Number(fields[11]) + Number(fields[12])) / tick });
+    } catch { /* gone meanwhile */ }
+  }
+  const isApp = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 10; p = procs.get(p)?.ppid ?? 0, hops += 1) if (p === appPid) return true;
+    return false;
+  };
+  let app = 0;
+  let db = 0;
+  for (const [pid, p] of procs) {
+    if (isApp(pid)) app += p.cpu;
+    else if (p.comm === 'postgres') db += p.cpu;
+  }
+  const own = process.cpuUsage();
+  return { app, db, generator: (own.user + own.system) / 1e6 };
+}
+
+function cpuReport(before: ReturnType<typeof cpuNow>, after: ReturnType<typeof cpuNow>, elapsed: number): string {
+  if (!before || !after) return '  cpu: not measured (no /proc)';
+  const share = (k: 'app' | 'db' | 'generator') => ((after[k] - before[k]) / elapsed).toFixed(2);
+  const total = (after.app + after.db + after.generator - before.app - before.db - before.generator) / elapsed;
+  return `  cpu (cores busy on average): app ${share('app')}, PostgreSQL ${share('db')} (every database on the server), load generator ${share('generator')}; together ${total.toFixed(2)} of ${cpus().length}`;
+}
 
 const percentile = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(xs.length * p))]! : NaN);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -164,9 +206,13 @@ try {
       await run(port, writes, false).then(() => undefined); // warm-up (caches, JIT, pools)
       const paced = await run(port, writes, true);
       console.log(report(`${workers} process${workers > 1 ? 'es' : ''}, paced at ${rate}/s`, paced));
+      const cpuBefore = cpuNow(child.pid!);
+      const startedAt = performance.now();
       const out = await run(port, writes, false);
+      const cpuAfter = cpuNow(child.pid!);
       flat[workers] = out.rps;
       console.log(report(`${workers} process${workers > 1 ? 'es' : ''}, flat out`, out));
+      console.log(cpuReport(cpuBefore, cpuAfter, (performance.now() - startedAt) / 1000));
       console.log(`  load average: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     } finally {
       child.kill('SIGTERM');

@@ -196,6 +196,9 @@ eachEngine('grants: import, drafts and publishing', (t) => {
     const list = await app.inject({ method: 'GET', url: '/grants' });
     assert.equal(list.statusCode, 200);
     assert.ok(list.body.includes(org.name.replace(/'/g, '&#39;')));
+    // The landing page leads to the explorer and the file check, not only to each publisher.
+    assert.match(list.body, /<form method="get" action="\/grants\/search"/);
+    assert.match(list.body, /href="\/grants\/check"/);
   });
 
   it('checks a file for anyone on the check page, storing nothing', async () => {

@@ -80,13 +80,13 @@ export async function peerWorld(ctx: AppContext, tag: string, options: { places?
 export type PeerWorld = Awaited<ReturnType<typeof peerWorld>>;
 
 /**
- * Two years of a peer group: eight ordinary services at about 80% positive out of 200, a large one at 40% of 300
+ * Two years of a peer group: eight ordinary services at 75–86% positive out of 200, a large one at 55% of 300
  * (consistently poor) and a small one at 3 of 6 (the lowest figure, but noise). Returns the years.
  */
 export async function seedPeerGroup(db: Db, w: PeerWorld, years: number[]): Promise<void> {
   for (const year of years) {
     for (const [i, s] of w.services.peers.entries()) await seedStories(db, { serviceId: s.id, organisationId: s.organisationId, year, rated: 200, positive: 150 + i * 3, answered: 150 });
-    await seedStories(db, { serviceId: w.services.poor.id, organisationId: w.services.poor.organisationId, year, rated: 300, positive: 120, answered: 240 });
+    await seedStories(db, { serviceId: w.services.poor.id, organisationId: w.services.poor.organisationId, year, rated: 300, positive: 165, answered: 240 });
     await seedStories(db, { serviceId: w.services.small.id, organisationId: w.services.small.organisationId, year, rated: 6, positive: 3, answered: 3 });
   }
 }

@@ -12,6 +12,7 @@ import { verifiedPublicBody } from '../organisations/organisations.test-support.
 import { importPostcodes } from '../places/places.lookups.ts';
 import * as voice from '../voice/voice.service.ts';
 import { loadPlaces, NEWCASTLE } from '../voice/voice.test-support.ts';
+import * as review from './scorecards.peer-review.ts';
 import { registerPeerReviewer } from './scorecards.peer-review.ts';
 
 export const baseUrl = 'http://localhost:3000';
@@ -89,4 +90,40 @@ export async function seedPeerGroup(db: Db, w: PeerWorld, years: number[]): Prom
     await seedStories(db, { serviceId: w.services.poor.id, organisationId: w.services.poor.organisationId, year, rated: 300, positive: 165, answered: 240 });
     await seedStories(db, { serviceId: w.services.small.id, organisationId: w.services.small.organisationId, year, rated: 6, positive: 3, answered: 3 });
   }
+}
+
+/**
+ * For the authorisation matrix: a peer group with a flagged service (2024 and 2025), a registered reviewer
+ * organisation, and one review at each step, so every peer review and flag route has a job waiting.
+ */
+export async function peerReviewMatrix(ctx: AppContext, x: { providerId: string; providerAdmin: Actor; commissioner: Actor; reviewerOrgId: string; reviewer: Actor }) {
+  const db = ctx.db;
+  await registerPeerReviewer(db, cliActor, { organisation: x.reviewerOrgId, kind: 'involvement' });
+  const make = (name: string) => voice.createService(db, x.providerAdmin, { organisation: x.providerId, name, decisionType: 'involvement', areas: [NEWCASTLE] });
+  const poor = await make('Matrix poor service');
+  const peers = [];
+  for (let i = 1; i <= 9; i++) peers.push(await make(`Matrix peer service ${i}`));
+  for (const year of [2024, 2025]) {
+    for (const [i, s] of peers.entries()) await seedStories(db, { serviceId: s.id, organisationId: x.providerId, year, rated: 200, positive: 150 + i * 3 });
+    await seedStories(db, { serviceId: poor.id, organisationId: x.providerId, year, rated: 300, positive: 150 });
+  }
+  const opts = { baseUrl };
+  const report = { evidence: 'Matrix evidence', findings: 'Matrix findings', recommendations: 'Matrix recommendations', safe: 'good', effective: 'good', caring: 'good', responsive: 'requires-improvement', 'well-led': 'good' };
+  const invite = async (by: Actor) => (await review.inviteReview(db, by, { service: poor.id, scope: 'Matrix scope' })).id;
+  const withLead = async (declared: boolean) => {
+    const id = await invite(x.providerAdmin);
+    await review.addReviewer(db, x.providerAdmin, id, { person: x.reviewer.userId, lead: 'yes' }, opts);
+    if (declared) await review.declareConflicts(db, x.reviewer, id, { conflict: 'no' }, opts);
+    return id;
+  };
+  const reviewToStaff = await invite(x.providerAdmin);
+  const reviewToDeclare = await withLead(false);
+  const reviewToWrite = await withLead(true);
+  const reviewToPublish = await withLead(true);
+  await review.writeReport(db, x.reviewer, reviewToPublish, report, { publish: false, ...opts });
+  const reviewPublished = await invite(x.commissioner);
+  await review.addReviewer(db, x.commissioner, reviewPublished, { person: x.reviewer.userId, lead: 'yes' }, opts);
+  await review.declareConflicts(db, x.reviewer, reviewPublished, { conflict: 'no' }, opts);
+  await review.writeReport(db, x.reviewer, reviewPublished, { ...report, concern: 'fft-positive' }, { publish: true, today: '2025-06-01', ...opts });
+  return { flaggedService: poor.id, reviewToStaff, reviewToDeclare, reviewToWrite, reviewToPublish, reviewPublished, report };
 }

@@ -113,12 +113,20 @@ eachEngine('scorecards fair comparison and the worst 10%', (t) => {
     // The commissioner hears of it by email and in the inbox.
     assert.match((await listOutbox(db, { to: w.people.commissioner.email })).map((m) => m.subject).join('\n'), /candidate for the bottom 10%/);
     assert.equal((await flagsToDecide(db, w.people.commissioner.id, '2026')).length, 1);
-    const input = { service: w.services.poor.id, indicator: 'fft-positive', period: '2026', decision: 'improve', reason: 'A plan agreed with users, reviewed in six months.' };
+    const input: Record<string, string> = { service: w.services.poor.id, indicator: 'fft-positive', period: '2026', decision: 'improve', reason: 'A plan agreed with users, reviewed in six months.' };
     // Nobody else decides; bad input names the field.
     await assert.rejects(decideFlag(db, w.actors.providerStaff, input), (e: unknown) => isAppError(e) && e.code === 'forbidden');
     await assert.rejects(decideFlag(db, w.actors.commissioner, { ...input, decision: 'close-it' }), (e: unknown) => isAppError(e) && e.fieldErrors[0]!.field === 'decision');
     await assert.rejects(decideFlag(db, w.actors.commissioner, { ...input, indicator: 'share-answered' }), (e: unknown) => isAppError(e) && e.code === 'not_found');
-    const decided = await decideFlag(db, w.actors.commissioner, input);
+    // Two decisions sent at once: one is recorded, the other refused as already decided.
+    const both = await Promise.allSettled([decideFlag(db, w.actors.commissioner, input), decideFlag(db, w.actors.commissioner, { ...input, decision: 'decommission' })]);
+    const won = both.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof decideFlag>>> => r.status === 'fulfilled');
+    const lost = both.filter((r) => r.status === 'rejected');
+    assert.equal(won.length, 1);
+    assert.ok(lost.length === 1 && isAppError(lost[0]!.reason) && lost[0]!.reason.code === 'conflict', String((lost[0] as PromiseRejectedResult | undefined)?.reason));
+    assert.equal(Number((await db.selectFrom('scorecards_flag_decisions').select((e) => e.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n), 1);
+    const decided = won[0]!.value;
+    input.decision = decided.decision!.decision;
     assert.equal(decided.state, 'decided');
     assert.equal(decided.decision?.decidedBy, w.people.commissioner.name);
     const stored = await db.selectFrom('scorecards_flag_decisions').selectAll().executeTakeFirstOrThrow();
@@ -126,7 +134,7 @@ eachEngine('scorecards fair comparison and the worst 10%', (t) => {
     await assert.rejects(decideFlag(db, w.actors.commissioner, input), (e: unknown) => isAppError(e) && e.code === 'conflict');
     const [after] = await flags(db, { kind: 'involvement', period: '2026' });
     assert.equal(after!.state, 'decided');
-    assert.equal(after!.decision?.decisionLabel, 'Improve, with a plan');
+    assert.equal(after!.decision?.decision, decided.decision!.decision);
     assert.equal((await flagsToDecide(db, w.people.commissioner.id, '2026')).length, 0);
   });
 

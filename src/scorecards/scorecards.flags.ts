@@ -14,7 +14,8 @@ import { Checker } from '../platform/validate.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import { notifyWork, roleHolderIds } from '../platform/inbox.ts';
-import { holdsRoleIn } from '../platform/auth/policy.ts';
+import { holdsRoleIn, rolesByOrganisation } from '../platform/auth/policy.ts';
+import { findUserById } from '../platform/auth/auth.repository.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
 import { getService } from '../voice/voice.service.ts';
 import { compareServices, INDICATOR_LABELS, previousPeriod, type Comparison, type CompareUnit } from './scorecards.compare.ts';
@@ -113,7 +114,8 @@ export async function flags(db: Db, q: { kind?: ServiceKind | null; period: stri
     });
   }
   const names = await organisationNames(db, [...orgIds]);
-  const people = new Map((await (out.some((f) => f.decision) ? db.selectFrom('users').select(['id', 'name']).where('id', 'in', out.filter((f) => f.decision).map((f) => f.decision!.decidedBy)).execute() : Promise.resolve([]))).map((u) => [u.id, u.name]));
+  const people = new Map<string, string>();
+  for (const f of out) if (f.decision && !people.has(f.decision.decidedBy)) people.set(f.decision.decidedBy, (await findUserById(db, f.decision.decidedBy))?.name ?? '');
   for (const f of out) {
     if (f.commissioner) f.commissioner.name = names.get(f.commissioner.id)?.name ?? '';
     if (f.decision) f.decision.decidedBy = people.get(f.decision.decidedBy) ?? '';
@@ -130,11 +132,24 @@ export async function flagStatus(db: Db, serviceId: string, period = String(new 
   return (await flags(db, { kind: service.decisionType, period })).filter((f) => f.serviceId === service.id);
 }
 
-/** Candidates waiting for a decision by a commissioner of the person's organisations. */
+/**
+ * Candidates waiting for a decision by a commissioner of the person's organisations. Cheap for everyone else
+ * (the inbox asks on every page): only a commissioner named on a published review that confirms a concern has
+ * any, and only those services' peer groups are compared.
+ */
 export async function flagsToDecide(db: Db, userId: string, period = String(new Date().getUTCFullYear())): Promise<Flag[]> {
-  const all = await flags(db, { period });
+  const held = await rolesByOrganisation(db, userId);
+  const mine = new Set([...held.entries()].filter(([, roles]) => roles.some((r) => (COMMISSIONER_ROLES as readonly string[]).includes(r))).map(([id]) => id));
+  if (!mine.size) return [];
+  const confirming = (await repo.reviewsWhere(db, { status: 'published' })).filter((r) => r.concern_indicator && r.commissioner_organisation_id && mine.has(r.commissioner_organisation_id));
+  if (!confirming.length) return [];
+  const services = new Set(confirming.map((r) => r.service_id));
+  const kinds = new Set<ServiceKind>();
+  for (const id of services) kinds.add((await getService(db, id)).decisionType);
   const out: Flag[] = [];
-  for (const f of all) if (f.state === 'candidate' && f.commissioner && (await holdsRoleIn(db, userId, [f.commissioner.id], COMMISSIONER_ROLES))) out.push(f);
+  for (const kind of kinds) {
+    for (const f of await flags(db, { kind, period })) if (f.state === 'candidate' && f.commissioner && mine.has(f.commissioner.id)) out.push(f);
+  }
   return out;
 }
 
@@ -170,7 +185,7 @@ export async function decideFlag(db: Db, actor: Actor, input: { service?: unknow
       throw error;
     });
     await recordAudit(trx, actor, { action: 'scorecards.flag.decided', entityType: 'scorecards_flag_decision', entityId: row.id, organisationId: row.organisation_id, after: { serviceId: service.id, indicator, period, decision, reason } });
-    const name = (await trx.selectFrom('users').select('name').where('id', '=', actor.userId!).executeTakeFirst())?.name ?? '';
+    const name = (await findUserById(trx, actor.userId!))?.name ?? '';
     return { ...flag, state: 'decided' as const, stateLabel: STATE_LABELS.decided, decision: { id: row.id, decision, decisionLabel: DECISION_LABELS[decision], reason, decidedBy: name, decidedAt: row.decided_at.toISOString() } };
   });
 }

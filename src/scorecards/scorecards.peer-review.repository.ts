@@ -75,6 +75,12 @@ export async function insertReviewer(db: Db, r: { review: ReviewRow; userId: str
   await db.insertInto('scorecards_peer_reviewers').values({ organisation_id: r.review.organisation_id, review_id: r.review.id, user_id: r.userId, reviewer_organisation_id: r.reviewerOrganisationId, lead: r.lead, added_by: r.addedBy, declared_at: null }).execute();
 }
 
+/** A lead who declared a conflict stops being the lead, so another can be chosen. */
+export async function dropBlockedLead(db: Db, review: ReviewRow): Promise<void> {
+  await db.updateTable('scorecards_peer_reviewers').set({ lead: false })
+    .where('organisation_id', '=', review.organisation_id).where('review_id', '=', review.id).where('has_conflict', '=', true).execute();
+}
+
 export async function declare(db: Db, review: ReviewRow, userId: string, conflicts: string, hasConflict: boolean): Promise<void> {
   await db.updateTable('scorecards_peer_reviewers').set({ conflicts, has_conflict: hasConflict, declared_at: new Date() })
     .where('organisation_id', '=', review.organisation_id).where('review_id', '=', review.id).where('user_id', '=', userId).execute();

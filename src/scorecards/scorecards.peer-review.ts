@@ -15,6 +15,7 @@ import { inTransaction } from '../platform/transaction.ts';
 import { dateMessage, parseDateText } from '../platform/dates.ts';
 import { notifyWork, roleHolderIds } from '../platform/inbox.ts';
 import { holdsRoleIn, rolesByOrganisation } from '../platform/auth/policy.ts';
+import { findUserById } from '../platform/auth/auth.repository.ts';
 import { findOrganisation, organisationNames, organisationsNamed } from '../organisations/organisations.service.ts';
 import { getService, listServices, type ServiceView } from '../voice/voice.service.ts';
 import * as repo from './scorecards.peer-review.repository.ts';
@@ -193,10 +194,11 @@ export async function publishedReviews(db: Db, filter: { serviceId?: string } = 
 /** Open reviews the person takes part in (invited, reviewing, providing or commissioning). */
 export async function myOpenReviews(db: Db, actor: Actor): Promise<ReviewView[]> {
   if (!actor.userId) return [];
+  const held = await rolesByOrganisation(db, actor.userId);
+  const has = (org: string | null, roles: readonly string[]) => !!org && (held.get(org) ?? []).some((r) => roles.includes(r));
+  const reviewing = new Set((await repo.reviewsOfReviewer(db, actor.userId)).map((p) => p.review_id));
   const open = await repo.reviewsWhere(db, { status: 'open' });
-  const mine: repo.ReviewRow[] = [];
-  for (const r of open) if ((await permissionsOn(db, actor, r)).canSee) mine.push(r);
-  return present(db, mine);
+  return present(db, open.filter((r) => reviewing.has(r.id) || r.invited_by === actor.userId || has(r.organisation_id, PROVIDER_ROLES) || has(r.commissioner_organisation_id, COMMISSIONER_ROLES)));
 }
 
 /**
@@ -269,7 +271,7 @@ export async function addReviewer(db: Db, actor: Actor, reviewId: string, input:
     if (!can.canSee) throw new AppError('not_found', 'No such peer review');
     if (!can.canAddReviewers) throw new AppError(row.status === 'open' ? 'forbidden' : 'unprocessable', row.status === 'open' ? 'Only the provider, the commissioner or whoever invited the review can choose its reviewers' : 'The review is published: its reviewers cannot change');
     const userId = isUuid(input.person) ? input.person.toLowerCase() : null;
-    const person = userId ? await trx.selectFrom('users').select(['id', 'name']).where('id', '=', userId).executeTakeFirst() : undefined;
+    const person = userId ? await findUserById(trx, userId) : null;
     if (!person) throw AppError.validation([{ field: 'person', message: 'Choose the reviewer from the list of people' }]);
     const service = await getService(trx, row.service_id);
     const theirs = await repo.organisationsOfUser(trx, person.id);
@@ -285,7 +287,7 @@ export async function addReviewer(db: Db, actor: Actor, reviewId: string, input:
     if (people.some((p) => p.user_id === person.id)) throw AppError.validation([{ field: 'person', message: `${person.name} is already a reviewer` }]);
     const active = people.filter((p) => !p.has_conflict);
     const lead = ((input.lead === true || input.lead === 'yes') || active.length === 0) && !active.some((p) => p.lead);
-    if (lead) await trx.updateTable('scorecards_peer_reviewers').set({ lead: false }).where('organisation_id', '=', row.organisation_id).where('review_id', '=', row.id).where('has_conflict', '=', true).execute();
+    if (lead) await repo.dropBlockedLead(trx, row);
     await repo.insertReviewer(trx, { review: row, userId: person.id, reviewerOrganisationId: from, lead, addedBy: actor.userId });
     await recordAudit(trx, actor, { action: 'scorecards.peer-review.reviewer-added', entityType: 'scorecards_peer_review', entityId: row.id, organisationId: row.organisation_id, after: { userId: person.id, organisationId: from, lead } });
     await notifyWork(trx, {
@@ -464,10 +466,14 @@ export async function progressReviewsDue(db: Db, userId: string, today = new Dat
 
 /** Open reviews the person chooses reviewers for that have no lead reviewer free of conflicts. */
 export async function reviewsNeedingReviewers(db: Db, actor: Actor) {
-  const open = await repo.reviewsWhere(db, { status: 'open' });
+  if (!actor.userId) return [];
+  const held = await rolesByOrganisation(db, actor.userId);
+  const has = (org: string | null, roles: readonly string[]) => !!org && (held.get(org) ?? []).some((r) => roles.includes(r));
+  // Only reviews the person could choose reviewers for: theirs as provider, commissioner or inviter.
+  const open = (await repo.reviewsWhere(db, { status: 'open' }))
+    .filter((r) => r.invited_by === actor.userId || has(r.organisation_id, PROVIDER_ROLES) || has(r.commissioner_organisation_id, COMMISSIONER_ROLES));
   const out: repo.ReviewRow[] = [];
   for (const r of open) {
-    if (!(await permissionsOn(db, actor, r)).canAddReviewers) continue;
     const people = await repo.reviewers(db, [r.id]);
     if (!people.some((p) => p.lead && !p.has_conflict)) out.push(r);
   }

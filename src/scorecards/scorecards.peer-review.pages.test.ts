@@ -141,5 +141,7 @@ eachEngine('scorecards peer review and flags pages', (t) => {
     assert.match(atom.body, /Poor home care pg: Decided — Re-commission through commissioning/);
     const json = await app.inject({ method: 'GET', url: '/api/v1/scorecards/flags?period=2026' });
     assert.equal(json.json()[0].decision.decision, 'recommission');
+    const doc = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    for (const path of ['/api/v1/scorecards/compare', '/api/v1/scorecards/peer-reviews', '/api/v1/scorecards/peer-reviews/{id}', '/api/v1/scorecards/flags']) assert.ok(doc.paths[path]?.get, path);
   });
 });

@@ -5,7 +5,6 @@
 // rank with its 95% interval by simulation (seeded, so the same data always give the same answer).
 // Method and sources: src/scorecards/README.md.
 import type { Db } from '../platform/db.ts';
-import { AppError } from '../platform/errors.ts';
 import { Checker } from '../platform/validate.ts';
 import { decileOf, placesOf } from '../places/places.service.ts';
 import { listServices, serviceVoiceByPostcode } from '../voice/voice.service.ts';
@@ -131,9 +130,4 @@ export async function compareServices(db: Db, q: CompareQuery): Promise<Comparis
     };
   }).sort((x, y) => x.rank.rank - y.rank.rank || x.service.localeCompare(y.service));
   return { ...q, kindLabel: KIND_LABELS[q.kind], indicatorLabel: INDICATOR_LABELS[q.indicator], target: f.target, phi: f.phi, tau2: f.tau2, adjustedTau2: adjusted.tau2, units, without };
-}
-
-/** For a caller that has a CompareQuery in hand but unchecked. */
-export function requireComparable(c: Comparison): void {
-  if (!c.units.length) throw new AppError('not_found', `No ${KIND_LABELS[c.kind].toLowerCase()} have anything to count in ${c.period}`);
 }

@@ -40,6 +40,7 @@ import { SPEND_FIELDS } from './spend/spend.mapping.ts';
 import { supplierSlug } from './spend/spend.suppliers.ts';
 import { createGrantsDraft, importGrantsFile } from './grants/grants.service.ts';
 import { listOutbox } from './platform/outbox.repository.ts';
+import { peerReviewMatrix } from './scorecards/scorecards.peer-review.test-support.ts';
 
 /** Someone who calls the app: an API token and a browser session (with its CSRF token). */
 interface Caller {
@@ -327,6 +328,15 @@ const cases: Record<string, Case> = {
   'POST /api/v1/outcomes/contracts/:id/comparisons': { as: 'outcomesCommissioner', url: (w) => `/api/v1/outcomes/contracts/${w.ids.outcomesContract}/comparisons`, body: () => ({ measure: 'Reconviction', periodStart: '2025-04-01', periodEnd: '2026-03-31', cohortSize: 100, cohortEvents: 20, comparisonSize: 100, comparisonEvents: 30, better: 'lower', thresholdBasisPoints: 1000 }), status: 201 },
   'POST /api/v1/outcomes/contracts/:id/investments': { as: 'outcomesCommissioner', url: (w) => `/api/v1/outcomes/contracts/${w.ids.outcomesContract}/investments`, body: (w) => ({ investor: w.fund.id, committedPence: 200_000 }), status: 201 },
   'POST /api/v1/outcomes/investments/:id/flows': { as: 'investorFinance', url: (w) => `/api/v1/outcomes/investments/${w.ids.investmentId}/flows`, body: () => ({ kind: 'drawdown', on: '2025-05-01', amountPence: 50_000 }), status: 201 },
+  // ---- scorecards: peer review (each step by the person whose step it is) and the worst-10% decision ----
+  'POST /scorecards/peer-reviews': { as: 'providerAdmin', url: () => '/scorecards/peer-reviews', body: (w) => ({ service: w.peerReview.flaggedService, scope: 'Matrix page scope' }), status: 303 },
+  'POST /scorecards/peer-reviews/:id/reviewers': { as: 'providerAdmin', url: (w) => `/scorecards/peer-reviews/${w.peerReview.reviewToStaff}/reviewers`, body: (w) => ({ person: w.people.peerReviewer2.userId!, lead: 'yes' }), status: 303 },
+  'POST /scorecards/peer-reviews/:id/conflicts': { as: 'peerReviewer', url: (w) => `/scorecards/peer-reviews/${w.peerReview.reviewToDeclare}/conflicts`, body: () => ({ conflict: 'no' }), status: 303 },
+  'POST /scorecards/peer-reviews/:id/report': { as: 'peerReviewer', url: (w) => `/scorecards/peer-reviews/${w.peerReview.reviewToWrite}/report`, body: (w) => w.peerReview.report, status: 303 },
+  'POST /scorecards/peer-reviews/:id/publish': { as: 'peerReviewer', url: (w) => `/scorecards/peer-reviews/${w.peerReview.reviewToPublish}/publish`, status: 303 },
+  'POST /scorecards/peer-reviews/:id/actions': { as: 'providerAdmin', url: (w) => `/scorecards/peer-reviews/${w.peerReview.reviewPublished}/actions`, body: () => ({ action: 'Matrix action', dueOn: day(60) }), status: 303 },
+  'POST /scorecards/peer-reviews/:id/progress': { as: 'peerReviewer', url: (w) => `/scorecards/peer-reviews/${w.peerReview.reviewPublished}/progress`, body: () => ({ notes: 'Matrix progress' }), status: 303 },
+  'POST /scorecards/flags/decisions': { as: 'commissioner', url: () => '/scorecards/flags/decisions', body: (w) => ({ service: w.peerReview.flaggedService, indicator: 'fft-positive', period: '2025', decision: 'improve', reason: 'Matrix decision' }), status: 303 },
   // ---- investment ----
   'POST /api/v1/investment/cdfis': { as: 'siteAdmin', url: () => '/api/v1/investment/cdfis', body: (w) => ({ organisation: w.ids.cdfiToAccredit, accreditedFrom: day(-10), applicationPence: 1_000_000 }), status: 201 },
   'POST /api/v1/investment/cdfis/:id/investments': { as: 'cdfiFinance', url: (w) => `/api/v1/investment/cdfis/${w.ids.cdfi}/investments`, body: (w) => ({ investor: w.investor.id, kind: 'shares', amountPence: 100_000, investedOn: day(-1) }), status: 201 },
@@ -409,6 +419,7 @@ async function buildWorld(ctx: AppContext) {
   const supplierOrg = await org('Matrix Supplies Registered', 'company-limited-by-shares');
   const cdfiOrg = await org('Matrix Community Finance', 'community-benefit-society');
   const cdfiToAccredit = await org('Matrix CDFI To Accredit', 'community-benefit-society');
+  const peerReviewers = await org('Matrix Peer Reviewers');
 
   const people = {
     anonymous: await callerFor(ctx, 'anonymous', null),
@@ -445,6 +456,8 @@ async function buildWorld(ctx: AppContext) {
     partnerStaff: await person('PartnerStaff', [[venue.id, 'staff']]),
     investorFinance: await person('InvestorFinance', [[investor.id, 'finance']]),
     cdfiFinance: await person('CdfiFinance', [[cdfiOrg.id, 'finance']]),
+    peerReviewer: await person('PeerReviewer', [[peerReviewers.id, 'staff']]),
+    peerReviewer2: await person('PeerReviewer2', [[peerReviewers.id, 'staff']]),
     coordinator: null as unknown as Caller,
     member0: null as unknown as Caller,
     member1: null as unknown as Caller,
@@ -661,6 +674,8 @@ async function buildWorld(ctx: AppContext) {
   const citrCertPage = (await citr('shares', 100_000, day(-2))).id;
   const citrLoan = (await citr('loan', 1_000_000, day(-365 * 2 - 60))).id;
   const investmentDeal = (await investmentService.createDeal(db, cliActor, { investor: cdfiOrg.id, investee: outcomesProvider.id, title: 'Matrix loan', loanPence: 100_000, termMonths: 12, startsOn: day(-90) })).id;
+  // Scorecards: a flagged peer group and a peer review waiting at every step.
+  const peerReview = await peerReviewMatrix(ctx, { providerId: provider.id, providerAdmin: as(people.providerAdmin), commissioner: as(people.commissioner), reviewerOrgId: peerReviewers.id, reviewer: as(people.peerReviewer) });
   const spareToken = (await createApiToken(db, cliActor, { userId: people.orgAdmin.userId!, name: 'to revoke' })).record;
   await waitUntil(closedDeadline);
   const award = await commissioning.awardLot(db, cm, closedProcess, { bidId: closedBid2, rationale: 'Only bid' });
@@ -668,7 +683,7 @@ async function buildWorld(ctx: AppContext) {
   const contractView = await commissioning.getContract(db, contract.contractId);
 
   return {
-    org: council, other, buyer, provider, council: outcomesCouncil, outcomesProvider, fund, investor, people,
+    org: council, other, buyer, provider, council: outcomesCouncil, outcomesProvider, fund, investor, people, peerReview,
     ids: {
       registrationToken, invitationApi, invitationPage, verificationClaimApi, verificationClaimPage, claimableApi, claimablePage,
       lookalikeId: lookalike.id, lookalikeOfId: lookalikeOf.id,

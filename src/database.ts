@@ -9,6 +9,7 @@ import type { CommissioningTables } from './commissioning/commissioning.table.ts
 import type { OutcomesTables } from './outcomes/outcomes.table.ts';
 import type { GrantsTables } from './grants/grants.table.ts';
 import type { InvestmentTables } from './investment/investment.table.ts';
+import type { PeerReviewTables } from './scorecards/scorecards.peer-review.table.ts';
 
 export interface Database
   extends PlatformTables,
@@ -20,4 +21,5 @@ export interface Database
     CommissioningTables,
     OutcomesTables,
     GrantsTables,
-    InvestmentTables {}
+    InvestmentTables,
+    PeerReviewTables {}

@@ -353,6 +353,20 @@ export async function serviceVoiceRecords(db: Db, serviceIds: string[], from: Da
   return r.rows;
 }
 
+/** Published stories of each service in [from, to) counted by the author's postcode (as typed; null when none). */
+export async function serviceVoiceByPostcode(db: Db, serviceIds: string[], from: Date, to: Date) {
+  if (serviceIds.length === 0) return [];
+  const r = await sql<{ service_id: string; postcode: string | null; stories: string; rated: string; positive: string; answered: string }>`
+    SELECT ss.service_id, s.author_postcode AS postcode, count(*) AS stories, count(s.fft_rating) AS rated,
+           count(*) FILTER (WHERE s.fft_rating IN ('very-good', 'good')) AS positive,
+           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM voice_responses r WHERE r.story_id = s.id AND r.organisation_id = ss.organisation_id AND r.status = 'published')) AS answered
+      FROM voice_stories s JOIN voice_story_services ss ON ss.story_id = s.id
+     WHERE s.status = 'published' AND s.published_at >= ${from} AND s.published_at < ${to} AND ss.service_id IN (${sql.join(serviceIds)})
+     GROUP BY ss.service_id, s.author_postcode
+  `.execute(db);
+  return r.rows;
+}
+
 // Subscriptions
 
 export async function insertSubscription(db: Db, s: { userId: string; scope: 'all' | 'service' | 'organisation' | 'area' | 'tag'; value: string; label: string; minCriticality: number | null }) {

@@ -735,6 +735,19 @@ export async function serviceVoiceRecords(db: Db, input: { serviceIds: string[];
   });
 }
 
+/**
+ * The same published stories as serviceVoiceRecords, counted by the author's postcode (null when none was
+ * given): stories, Friends and Family Test answers, positive answers (very good or good) and stories answered
+ * by the service's organisation. Aggregates only: for risk adjustment by deprivation in the scorecards module.
+ */
+export async function serviceVoiceByPostcode(db: Db, input: { serviceIds: string[]; from: Date; to: Date }): Promise<{ serviceId: string; postcode: string | null; stories: number; rated: number; positive: number; answered: number }[]> {
+  const ids = [...new Set(input.serviceIds.filter(isUuid).map((s) => s.toLowerCase()))];
+  if (!(input.from < input.to)) throw AppError.validation([{ field: 'period', message: 'The period must end after it starts' }]);
+  return (await repo.serviceVoiceByPostcode(db, ids, input.from, input.to)).map((r) => ({
+    serviceId: r.service_id, postcode: r.postcode, stories: Number(r.stories), rated: Number(r.rated), positive: Number(r.positive), answered: Number(r.answered),
+  }));
+}
+
 export { FFT_RATINGS, type FftRating };
 
 /** The Friends and Family Test answers as a story form offers them, best first. */

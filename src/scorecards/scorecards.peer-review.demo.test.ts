@@ -1,0 +1,32 @@
+// The demo's peer group and its one published, invented peer review: loaded once, labelled as invented, and
+// readable by anyone.
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { eachEngine } from '../platform/testing.ts';
+import { seedOrganisations } from '../organisations/organisations.demo.ts';
+import { seedVoice } from '../voice/voice.demo.ts';
+import { loadPlaces } from '../voice/voice.test-support.ts';
+import { seedPeerReview } from './scorecards.peer-review.demo.ts';
+import { peerReviewerScopes, publishedReviews } from './scorecards.peer-review.ts';
+
+eachEngine('scorecards peer review demo', (t) => {
+  it('publishes one invented review of the demo home care service, once', async () => {
+    const { ctx, app } = t();
+    await seedOrganisations(ctx);
+    await loadPlaces(ctx);
+    await seedVoice(ctx);
+    assert.equal(await seedPeerReview(ctx), true);
+    assert.equal(await seedPeerReview(ctx), false, 'seeding again changes nothing');
+    const [r] = await publishedReviews(ctx.db);
+    assert.equal(r!.service.name, 'Home care for older people');
+    assert.match(r!.findings, /^Example, invented for the demonstration/);
+    assert.equal(r!.actions.length, 2);
+    assert.ok(r!.ratings.every((q) => q.rating));
+    assert.equal((await peerReviewerScopes(ctx.db))[0]!.kind, 'involvement');
+    const page = await app.inject({ method: 'GET', url: `/scorecards/peer-reviews/${r!.id}` });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /North East Peer Review Network \(example\)/);
+    const compare = await app.inject({ method: 'GET', url: `/scorecards/compare?kind=involvement&indicator=share-answered&period=${new Date().getUTCFullYear()}` });
+    assert.equal(compare.statusCode, 200);
+  });
+});

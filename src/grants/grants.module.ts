@@ -14,6 +14,7 @@ import { grantsProgrammesPages } from './grants.programmes.pages.ts';
 import { grantsProgrammesApi } from './grants.programmes.api.ts';
 import { programmesCommands } from './grants.programmes.cli.ts';
 import { programmesWork } from './grants.programmes.work.ts';
+import { seedProgrammes } from './grants.programmes.demo.ts';
 
 export const grantsModule: CommonwealModule = {
   name: 'grants',
@@ -36,5 +37,6 @@ export const grantsModule: CommonwealModule = {
   async seedDemo(ctx) {
     const imported = await seedGrants(ctx);
     if (imported) ctx.log.info({ imported }, 'demo grants files published');
+    if (await seedProgrammes(ctx)) ctx.log.info('demo grant programme loaded');
   },
 };

@@ -15,7 +15,8 @@ import * as programmes from './grants.programmes.ts';
 import * as applications from './grants.applications.ts';
 import * as assessment from './grants.assessment.ts';
 import * as awards from './grants.awards.ts';
-import { day, programmeWorld, submittedApplication, type ProgrammeWorld } from './grants.programmes.test-support.ts';
+import { seedProgrammes, demoProgrammeTitle } from './grants.programmes.demo.ts';
+import { day, placesWithPostcodes, programmeWorld, submittedApplication, type ProgrammeWorld } from './grants.programmes.test-support.ts';
 import { person } from '../investment/investment.test-support.ts';
 
 const code = (e: unknown) => (e as { code?: string }).code;
@@ -207,5 +208,20 @@ eachEngine('grants programmes', (t) => {
     const link = await ctx.db.selectFrom('grants_chain_links').selectAll().where('organisation_id', '=', w.funder.id).where('grant_id', '=', made.award!.grantId).executeTakeFirst();
     assert.equal(link?.pot_grant_id, potId);
     assert.equal(link?.pot_organisation_id, national.id);
+  });
+
+  it('loads the invented demo programme once, with a decided round', async () => {
+    const { ctx } = t();
+    await placesWithPostcodes(ctx);
+    assert.equal(await seedProgrammes(ctx), true);
+    assert.equal(await seedProgrammes(ctx), false, 'seeding again changes nothing');
+    const p = (await programmes.listProgrammes(ctx.db, { q: demoProgrammeTitle }))[0]!;
+    assert.equal(p.state, 'open');
+    const decided = await awards.programmeDecisions(ctx.db, p.id);
+    assert.equal(decided.awards.length, 2);
+    assert.equal(decided.declined, 1);
+    assert.equal(p.awardedPence, 420_000);
+    const grants = await ctx.db.selectFrom('grants_grants').select('grant_id').where('organisation_id', '=', p.funder.id).where('is_current', '=', true).execute();
+    assert.equal(grants.length, 2, 'both awards are published 360Giving grants');
   });
 }, { app: false });

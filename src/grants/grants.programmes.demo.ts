@@ -22,9 +22,17 @@ const NEWCASTLE = 'E08000021';
 const SUNDERLAND = 'E08000024';
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
-async function orgByName(ctx: AppContext, name: string, legalForm: string, verified = false) {
+/**
+ * An invented charity number for the invented foundation (a verified organisation needs its register's
+ * identifier): far above any the Charity Commission has issued, and named as invented in its description.
+ */
+export const demoFoundationIdentifier = 'GB-CHC-1999901';
+
+async function orgByName(ctx: AppContext, name: string, legalForm: string, identifier?: string) {
   const found = (await searchOrganisations(ctx.db, { q: name, pageSize: 5 })).items.find((o) => o.name === name);
-  return found ?? createOrganisation(ctx.db, systemActor, { name, legalForm, locality: 'Newcastle upon Tyne', description: invented, verified });
+  return found ?? createOrganisation(ctx.db, systemActor, {
+    name, legalForm, locality: 'Newcastle upon Tyne', ...(identifier ? { identifiers: [identifier], verified: true, description: `${invented} Its charity number is invented too.` } : { description: invented }),
+  });
 }
 
 async function demoPerson(ctx: AppContext, email: string, name: string, org: string | null, role: string): Promise<Actor> {
@@ -35,7 +43,7 @@ async function demoPerson(ctx: AppContext, email: string, name: string, org: str
 
 /** Loads the example once; false when it is there already (or Newcastle's places are not loaded). */
 export async function seedProgrammes(ctx: AppContext): Promise<boolean> {
-  const foundation = await orgByName(ctx, demoFoundationName, 'charitable-incorporated-organisation', true);
+  const foundation = await orgByName(ctx, demoFoundationName, 'charitable-incorporated-organisation', demoFoundationIdentifier);
   if ((await programmes.listProgrammes(ctx.db, { funder: foundation.id })).length) return false;
   const staff = await demoPerson(ctx, 'grants.officer@neighbourhood-foundation.example.org', 'Priya Shah (example)', foundation.id, 'staff');
   const assessorA = await demoPerson(ctx, 'assessor.one@neighbourhood-foundation.example.org', 'Tom Reid (example)', foundation.id, 'evaluator');

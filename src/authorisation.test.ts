@@ -43,6 +43,7 @@ import { listOutbox } from './platform/outbox.repository.ts';
 import * as grantsProgrammes from './grants/grants.programmes.ts';
 import * as grantsApplications from './grants/grants.applications.ts';
 import * as grantsAssessment from './grants/grants.assessment.ts';
+import * as grantsAwards from './grants/grants.awards.ts';
 
 /** Someone who calls the app: an API token and a browser session (with its CSRF token). */
 interface Caller {
@@ -147,6 +148,10 @@ const cases: Record<string, Case> = {
   'POST /grants/applications/:id/screen': { as: 'orgStaff', url: (w) => `/grants/applications/${w.ids.grantsAppSubmitted}/screen`, body: () => ({ eligible: 'yes' }), status: 303 },
   'POST /grants/applications/:id/assess': { as: 'programmeAssessor', url: (w) => `/grants/applications/${w.ids.grantsAppEligible}/assess`, body: (w) => ({ action: 'score', [`s_${w.ids.grantsCriterion}`]: '3', recommendation: 'maybe' }), status: 303 },
   'POST /grants/applications/:id/decide': { as: 'programmeChair', url: (w) => `/grants/applications/${w.ids.grantsAppScored}/decide`, body: () => ({ decision: 'decline', reasons: 'Matrix reasons', feedback: 'Matrix feedback' }), status: 303 },
+  'POST /grants/awards/:id/payments/:number': { as: 'orgStaff', url: (w) => `/grants/awards/${w.ids.grantsAwardOpen}/payments/1`, body: () => ({ paidOn: '' }), status: 303 },
+  'POST /grants/awards/:id/reports/:number': { as: 'providerAdmin', url: (w) => `/grants/awards/${w.ids.grantsAwardOpen}/reports/1`, body: () => ({ text: 'Matrix report' }), status: 303 },
+  'POST /grants/awards/:id/variations': { as: 'orgStaff', url: (w) => `/grants/awards/${w.ids.grantsAwardOpen}/variations`, body: () => ({ reason: 'Matrix variation', conditions: 'Matrix conditions' }), status: 303 },
+  'POST /grants/awards/:id/close': { as: 'orgStaff', url: (w) => `/grants/awards/${w.ids.grantsAwardToClose}/close`, status: 303 },
   'POST /grants/:publisher/files/:id/withdraw': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/files/${w.ids.grantsFileWithdrawPage}/withdraw`, body: () => ({ reason: 'Published twice' }), status: 303 },
 
   // ---- scorecards (a public calculation: the file is read and drawn, nothing is stored) ----
@@ -702,6 +707,11 @@ async function buildWorld(ctx: AppContext) {
   const grantsAppSubmitted = await grantsApplication('submitted');
   const grantsAppEligible = await grantsApplication('eligible');
   const grantsAppScored = await grantsApplication('scored');
+  const grantsAward = async (months: number) => (await grantsAwards.decideApplication(ctx, as(people.programmeChair), await grantsApplication('scored'), { decision: 'award', amountPence: 20_000, reasons: 'Matrix award', instalments: 1, months })).award!.id;
+  const grantsAwardOpen = await grantsAward(12);
+  const grantsAwardToClose = await grantsAward(1);
+  await grantsAwards.recordPayment(ctx, as(people.orgStaff), grantsAwardToClose, 1, {});
+  await grantsAwards.submitReport(ctx, as(people.providerAdmin), grantsAwardToClose, 1, { text: 'Matrix end report' });
   const investmentDeal = (await investmentService.createDeal(db, cliActor, { investor: cdfiOrg.id, investee: outcomesProvider.id, title: 'Matrix loan', loanPence: 100_000, termMonths: 12, startsOn: day(-90) })).id;
   const spareToken = (await createApiToken(db, cliActor, { userId: people.orgAdmin.userId!, name: 'to revoke' })).record;
   await waitUntil(closedDeadline);
@@ -729,7 +739,7 @@ async function buildWorld(ctx: AppContext) {
       outcomesContract: outcomesContract.id, claimApi, claimPage, claimAccepted, claimAcceptedPage, investmentId: investment.id,
       agreementApi, agreementPage, agreementSigned: signed.id, agreementTerm: signed.terms[0]!.id,
       cdfi: cdfiOrg.id, cdfiToAccredit: cdfiToAccredit.id, citrCertApi, citrCertPage, citrLoan, investmentDeal,
-      grantsProgramme: grantsProgramme.id, grantsAppDraft, grantsAppComplete, grantsAppSubmitted, grantsAppEligible, grantsAppScored, grantsCriterion: grantsProgramme.criteria[0]!.key,
+      grantsProgramme: grantsProgramme.id, grantsAppDraft, grantsAppComplete, grantsAppSubmitted, grantsAppEligible, grantsAppScored, grantsAwardOpen, grantsAwardToClose, grantsCriterion: grantsProgramme.criteria[0]!.key,
     },
   };
 }

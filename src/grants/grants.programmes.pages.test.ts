@@ -117,6 +117,22 @@ eachEngine('grants programmes pages', (t) => {
     assert.equal(apiProgramme.json().leftPence, 800_000 - 250_000);
     const search = await app.inject({ method: 'GET', url: `/api/v1/grants/programmes?la=E08000021&open=true` });
     assert.ok(search.json().programmes.some((p: { id: string }) => p.id === w.programme.id));
+    // After the award: the recipient sends its first report from the award's page, the funder records a payment.
+    const recipientView = await applicant.get(awardUrl);
+    assert.match(recipientView.body, /Send report 1/);
+    const emptyReport = await applicant.post(`${awardUrl}/reports/1`, { text: '' });
+    assert.equal(emptyReport.statusCode, 400);
+    assert.equal((await applicant.post(`${awardUrl}/reports/1`, { text: 'Forty neighbours came each Friday.' })).statusCode, 303);
+    assert.equal((await applicant.post(`${awardUrl}/payments/1`, { paidOn: '' })).statusCode, 403, 'the recipient does not record payments');
+    await staff.get(awardUrl);
+    assert.equal((await staff.post(`${awardUrl}/payments/1`, { paidOn: 'not a date' })).statusCode, 400);
+    assert.equal((await staff.post(`${awardUrl}/payments/1`, { paidOn: '' })).statusCode, 303);
+    const closing = await staff.post(`${awardUrl}/close`, {});
+    assert.equal(closing.statusCode, 422);
+    assert.match(closing.body, /not paid yet/);
+    const publicAward = await app.inject({ method: 'GET', url: awardUrl });
+    assert.ok(!publicAward.body.includes('Forty neighbours'), 'report texts are not public');
+    assert.match(publicAward.body, /Paid so far/);
     void id;
   });
 });

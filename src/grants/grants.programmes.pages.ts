@@ -7,6 +7,7 @@ import type { App, AppContext } from '../platform/module.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError, isAppError } from '../platform/errors.ts';
 import { sendAtom } from '../platform/atom.ts';
+import { parseDateText } from '../platform/dates.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
 import { listLocalAuthorities } from '../places/places.service.ts';
@@ -34,6 +35,7 @@ export function penceOf(v: unknown): number | string | undefined {
   return Number(whole) * 100 + Number(frac.padEnd(2, '0'));
 }
 
+const parseDay = (s: string) => parseDateText(s) ?? s;
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v) ?? '';
 const fieldOf = (f: string) => f.replace(/^answers\./, 'a_').replace(/^scores\./, 's_').replace(/^comments\./, 'c_').replace(/^amountPence$/, 'amount');
 
@@ -336,11 +338,32 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
 
   // ---- an award (public) ----
 
-  app.get('/grants/awards/:id', async (request, reply) => {
-    const { id } = request.params as { id: string };
-    const w = await awards.getAward(db, request.actor, id);
-    return reply.page('grants/views/award.njk', { w, statusTags });
-  });
+  const awardNotices: Record<string, string> = { paid: 'The payment is recorded.', reported: 'Your report is sent to the funder.', varied: 'The variation is recorded.', closed: 'The grant is closed.' };
+
+  async function awardPage(reply: FastifyReply, actor: Actor, id: string, extra: { errors?: FieldErrors; status?: number; notice?: string; values?: Form } = {}) {
+    const w = await awards.getAward(db, actor, id);
+    return reply.page('grants/views/award.njk', { w, statusTags, errors: extra.errors, notice: extra.notice ? awardNotices[extra.notice] : undefined, values: extra.values ?? {} }, { status: extra.status, form: w.canManage || w.isRecipient });
+  }
+
+  app.get('/grants/awards/:id', async (request, reply) => awardPage(reply, request.actor, (request.params as { id: string }).id, { notice: one((request.query as Form).notice) }));
+
+  const awardAction = (path: string, field: string, run: (actor: Actor, id: string, n: number, form: Form) => Promise<unknown>, notice: string) => {
+    app.post(path, { config: { access: 'signed-in' } }, async (request, reply) => {
+      const { id, number } = request.params as { id: string; number?: string };
+      const form = (request.body ?? {}) as Form;
+      try {
+        await run(request.actor, id, Number(number ?? 0), form);
+        return reply.redirect(`/grants/awards/${id}?notice=${notice}`, 303);
+      } catch (error) {
+        const { errors, status } = formErrors(error, field);
+        return awardPage(reply, request.actor, id, { errors, status, values: form });
+      }
+    });
+  };
+  awardAction('/grants/awards/:id/payments/:number', 'paidOn', (actor, id, n, form) => awards.recordPayment(ctx, actor, id, n, { paidOn: one(form.paidOn) ? parseDay(one(form.paidOn)) : '' }), 'paid');
+  awardAction('/grants/awards/:id/reports/:number', 'text', (actor, id, n, form) => awards.submitReport(ctx, actor, id, n, { text: one(form.text) }), 'reported');
+  awardAction('/grants/awards/:id/variations', 'reason', (actor, id, _n, form) => awards.varyAward(ctx, actor, id, { reason: one(form.reason), conditions: form.conditions === undefined ? undefined : one(form.conditions) }), 'varied');
+  awardAction('/grants/awards/:id/close', 'close', (actor, id) => awards.closeAward(ctx, actor, id), 'closed');
 }
 
 function answerRows(a: applications.ApplicationView) {

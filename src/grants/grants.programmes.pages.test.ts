@@ -17,6 +17,37 @@ async function signedIn(app: App, email: string, ip: string) {
 }
 
 eachEngine('grants programmes pages', (t) => {
+  it('lets a funder’s staff open a programme from the page, naming each wrong field', async () => {
+    const { app, ctx } = t();
+    const w = await programmeWorld(ctx);
+    const staff = await signedIn(app, w.staff.email, '10.9.1.1');
+    const page = await staff.get('/grants/programmes/new');
+    assert.equal(page.statusCode, 200);
+    assert.ok(page.body.includes(w.funder.name));
+    const bad = await staff.post('/grants/programmes/new', { funder: w.funder.id, title: 'Spring round', purpose: 'Small grants', areas: 'Newcastle upon Tyne\nAtlantis', min: '500', max: '100', budget: '1000', 'opensOn-day': '1', 'opensOn-month': '13', 'opensOn-year': '2026', criteria: 'Need' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /Line 2: no local authority is called “Atlantis”/);
+    assert.match(bad.body, /The largest grant must be at least the smallest/);
+    assert.match(bad.body, /The date it opens must be a real date/);
+    assert.match(bad.body, /weight must be a whole number/);
+    assert.match(bad.body, /Choose who can apply/);
+    const d = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+    const good = await staff.post('/grants/programmes/new', {
+      funder: w.funder.id, title: 'Spring round', purpose: 'Small grants', areas: 'newcastle upon tyne', recipientTypes: 'unregistered-group', min: '500', max: '1,000', budget: '5000',
+      'opensOn-day': d(0).slice(8, 10), 'opensOn-month': d(0).slice(5, 7), 'opensOn-year': d(0).slice(0, 4), 'closesOn-day': d(30).slice(8, 10), 'closesOn-month': d(30).slice(5, 7), 'closesOn-year': d(30).slice(0, 4),
+      questions: 'text: What will you do?\nchoice: Is it new? | Yes | No\npostcode: Where?', criteria: '3: Need\n1: Plan', panelChair: w.chair.user.id,
+    });
+    assert.equal(good.statusCode, 303, good.body.slice(0, 300));
+    const id = (good.headers.location as string).split('/')[3]!;
+    const p = await app.inject({ method: 'GET', url: `/api/v1/grants/programmes/${id}` });
+    assert.deepEqual(p.json().areas.map((a: { code: string }) => a.code), ['E08000021']);
+    assert.equal(p.json().questions[1].choices.length, 2);
+    assert.equal(p.json().budgetPence, 500_000);
+    const outsider = await signedIn(app, w.outsider.email, '10.9.1.2');
+    assert.equal((await outsider.get('/grants/programmes/new')).statusCode, 403);
+  });
+
+
   it('takes an applicant, a funder, an assessor and a panel chair through a round; the public sees the award only', async () => {
     const { app, ctx } = t();
     const w = await programmeWorld(ctx);

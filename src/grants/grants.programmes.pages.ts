@@ -15,6 +15,7 @@ import * as programmes from './grants.programmes.ts';
 import * as applications from './grants.applications.ts';
 import * as assessment from './grants.assessment.ts';
 import * as awards from './grants.awards.ts';
+import { potsReceived } from './grants.chains.ts';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -71,6 +72,73 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
         author: { name: p.funder.name }, summary: `${programmes.poundsText(p.minPence)} to ${programmes.poundsText(p.maxPence)}; open ${p.opensOn} to ${p.closesOn}. ${p.purpose}`.slice(0, 1000),
       })),
     });
+  });
+
+  async function newProgrammePage(reply: FastifyReply, actor: Actor, extra: { values?: Form; errors?: FieldErrors; status?: number } = {}) {
+    if (!actor.userId) throw new AppError('unauthenticated', 'Sign in to open a programme');
+    const held = await rolesByOrganisation(db, actor.userId);
+    const ids = [...held.entries()].filter(([, r]) => r.some((x) => (programmes.PROGRAMME_ROLES as readonly string[]).includes(x))).map(([id]) => id);
+    if (!ids.length) throw new AppError('forbidden', 'Only the staff of a verified funder open grant programmes');
+    const names = await organisationNames(db, ids);
+    const v = extra.values ?? {};
+    const funder = one(v.funder) || ids[0]!;
+    const people = ids.includes(funder) ? await programmes.funderPeopleOf(db, actor, funder) : [];
+    const pots = ids.includes(funder) ? await potsReceived(db, funder) : [];
+    const types = ([] as string[]).concat(v.recipientTypes ?? []);
+    return reply.page('grants/views/programme-new.njk', {
+      values: v, errors: extra.errors,
+      funderItems: ids.map((id) => ({ value: id, text: names.get(id)?.name ?? id, selected: id === funder })),
+      typeItems: programmes.RECIPIENT_TYPES.map((t) => ({ value: t, text: programmes.recipientTypeLabels[t], checked: types.includes(t) })),
+      chairItems: [{ value: '', text: 'No panel chair' }, ...people.map((x) => ({ value: x.id, text: x.name, selected: one(v.panelChair) === x.id }))],
+      potItems: [{ value: '', text: 'None' }, ...pots.map((x) => ({ value: x.key, text: `${x.title} (${x.funder}, ${programmes.poundsText(x.amountMinor)})`, selected: one(v.pot) === x.key }))],
+    }, { status: extra.status, form: true });
+  }
+
+  app.get('/grants/programmes/new', { config: { access: 'signed-in' } }, async (request, reply) => newProgrammePage(reply, request.actor));
+
+  app.post('/grants/programmes/new', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    try {
+      const errors: FieldErrors = [];
+      const areas: string[] = [];
+      const las = await listLocalAuthorities(db);
+      for (const [i, line] of one(form.areas).split(/\r?\n/).map((l) => l.trim()).entries()) {
+        if (!line) continue;
+        const found = las.find((l) => l.name.toLowerCase() === line.toLowerCase() || l.code === line.toUpperCase());
+        if (!found) {
+          const close = las.filter((l) => l.name.toLowerCase().includes(line.toLowerCase())).slice(0, 3).map((l) => l.name);
+          errors.push({ field: 'areas', message: `Line ${i + 1}: no local authority is called “${line.slice(0, 60)}”${close.length ? ` (did you mean ${close.join(', ')}?)` : ''}` });
+        } else areas.push(found.code);
+      }
+      const questions = one(form.questions).split(/\r?\n/).map((l) => l.trim()).filter(Boolean).map((line) => {
+        const m = /^(\w+)\s*:\s*(.*)$/.exec(line);
+        const [label, ...choices] = (m ? m[2]! : line).split('|').map((x) => x.trim());
+        return { kind: m ? m[1]!.toLowerCase() : 'text', label, choices };
+      });
+      const criteria = one(form.criteria).split(/\r?\n/).map((l) => l.trim()).filter(Boolean).map((line) => {
+        const m = /^(\d+)\s*:\s*(.*)$/.exec(line);
+        return m ? { weight: Number(m[1]), label: m[2] } : { weight: 0, label: line };
+      });
+      const pence = (f: string) => { const p = penceOf(one(form[f])); return p === 'not-a-number' || p === '' ? -1 : p; };
+      const input = {
+        funder: one(form.funder), title: one(form.title), purpose: one(form.purpose), areas, recipientTypes: ([] as string[]).concat(form.recipientTypes ?? []),
+        minPence: pence('min'), maxPence: pence('max'), budgetPence: pence('budget'), opensOn: parseDay(one(form.opensOn)), closesOn: parseDay(one(form.closesOn)),
+        questions, criteria, panelChair: one(form.panelChair) || undefined, pot: one(form.pot) || undefined,
+      };
+      try {
+        await programmes.checkProgrammeInput(db, input);
+      } catch (error) {
+        if (isAppError(error)) errors.push(...error.fieldErrors.filter((e) => e.field !== 'areas' || !errors.length));
+        else throw error;
+      }
+      if (errors.length) throw AppError.validation(errors);
+      const p = await programmes.openProgramme(ctx, request.actor, input);
+      return reply.redirect(`/grants/programmes/${p.id}/manage?notice=opened`, 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'title');
+      const map: Record<string, string> = { minPence: 'min', maxPence: 'max', budgetPence: 'budget' };
+      return newProgrammePage(reply, request.actor, { values: form, errors: errors.map((e) => ({ ...e, field: map[e.field] ?? e.field })), status });
+    }
   });
 
   app.get('/grants/programmes/:id', async (request, reply) => {
@@ -229,7 +297,7 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
     }, { status: extra.status, form: true });
   }
 
-  app.get('/grants/programmes/:id/manage', { config: { access: 'signed-in' } }, async (request, reply) => managePage(reply, request.actor, (request.params as { id: string }).id, { notice: one((request.query as Form).notice) === 'added' ? 'The assessor is added.' : undefined }));
+  app.get('/grants/programmes/:id/manage', { config: { access: 'signed-in' } }, async (request, reply) => managePage(reply, request.actor, (request.params as { id: string }).id, { notice: ({ added: 'The assessor is added.', opened: 'The programme is open and public. Add its assessors here.' } as Record<string, string>)[one((request.query as Form).notice)] }));
 
   app.post('/grants/programmes/:id/assessors', { config: { access: 'signed-in' } }, async (request, reply) => {
     const { id } = request.params as { id: string };

@@ -240,6 +240,12 @@ export async function funderPeople(db: Db, actor: Actor, programmeId: string) {
   return repo.membersOf(db, p.organisation_id);
 }
 
+/** A funder's people, for its staff choosing a panel chair before the programme exists. */
+export async function funderPeopleOf(db: Db, actor: Actor, funderId: string) {
+  await requireOrganisationRole(db, actor, funderId, PROGRAMME_ROLES);
+  return repo.membersOf(db, funderId);
+}
+
 /** The programme's assessors (for its staff). */
 export async function programmeAssessors(db: Db, actor: Actor, programmeId: string) {
   const p = await requireRunsProgramme(db, actor, programmeId);

@@ -7,11 +7,23 @@ import { cliActor } from '../platform/actor.ts';
 import { importPostcodes } from '../places/places.lookups.ts';
 import { loadPlaces, NEWCASTLE } from '../voice/voice.test-support.ts';
 import { createOrganisation } from '../organisations/organisations.service.ts';
+
 import { verifiedOrganisation } from '../organisations/organisations.test-support.ts';
-import { person } from '../investment/investment.test-support.ts';
+import type { Actor } from '../platform/actor.ts';
+import { userWithToken } from '../platform/testing.ts';
+import { addMember } from '../organisations/organisations.service.ts';
 import * as programmes from './grants.programmes.ts';
 
 const loaded = new WeakSet<object>();
+
+/** A signed-up person (password 'a long enough password') with these roles, and their actor. */
+export async function person(ctx: AppContext, label: string, roles: [string, string][] = []) {
+  const email = `${label}-${randomBytes(4).toString('hex')}@example.org`;
+  const u = await userWithToken(ctx.db, email);
+  for (const [org, role] of roles) await addMember(ctx.db, cliActor, org, { email, role });
+  const actor: Actor = { userId: u.user.id, tokenId: null, isAdmin: false, via: 'session' };
+  return { ...u, email, actor };
+}
 
 export const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 

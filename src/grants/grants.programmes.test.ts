@@ -16,8 +16,7 @@ import * as applications from './grants.applications.ts';
 import * as assessment from './grants.assessment.ts';
 import * as awards from './grants.awards.ts';
 import { seedProgrammes, demoProgrammeTitle } from './grants.programmes.demo.ts';
-import { day, placesWithPostcodes, programmeWorld, submittedApplication, type ProgrammeWorld } from './grants.programmes.test-support.ts';
-import { person } from '../investment/investment.test-support.ts';
+import { day, person, placesWithPostcodes, programmeWorld, submittedApplication, type ProgrammeWorld } from './grants.programmes.test-support.ts';
 
 const code = (e: unknown) => (e as { code?: string }).code;
 

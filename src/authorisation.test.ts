@@ -41,6 +41,10 @@ import { supplierSlug } from './spend/spend.suppliers.ts';
 import { createGrantsDraft, importGrantsFile } from './grants/grants.service.ts';
 import { listOutbox } from './platform/outbox.repository.ts';
 import { peerReviewMatrix } from './scorecards/scorecards.peer-review.test-support.ts';
+import * as grantsProgrammes from './grants/grants.programmes.ts';
+import * as grantsApplications from './grants/grants.applications.ts';
+import * as grantsAssessment from './grants/grants.assessment.ts';
+import * as grantsAwards from './grants/grants.awards.ts';
 
 /** Someone who calls the app: an API token and a browser session (with its CSRF token). */
 interface Caller {
@@ -133,6 +137,23 @@ const cases: Record<string, Case> = {
   'POST /api/v1/grants/publishers/:publisher/pots/:grant/links': { as: 'orgStaff', url: (w) => `/api/v1/grants/publishers/${w.ids.grantsFunderSlug}/pots/360G-matrix-pot/links`, body: () => ({ link: ['360G-matrix-onward'] }), status: 200 },
 
   'POST /api/v1/grants/publishers/:publisher/files/:id/withdraw': { as: 'orgStaff', url: (w) => `/api/v1/grants/publishers/${w.org.id}/files/${w.ids.grantsFileWithdrawApi}/withdraw`, body: () => ({ reason: 'Published twice' }), status: 200 },
+  // Grant programmes: a verified funder's staff open one and choose assessors; anyone signed in may apply (an
+  // unregistered group) and save alerts; the applicant saves and submits; the funder screens; the programme's
+  // assessor scores; its panel chair decides.
+  'POST /api/v1/grants/programmes': { as: 'orgStaff', url: () => '/api/v1/grants/programmes', body: (w) => ({ funder: w.org.id, title: 'Matrix API programme', purpose: 'Matrix', recipientTypes: ['charity'], minPence: 10_000, maxPence: 20_000, budgetPence: 50_000, opensOn: day(0), closesOn: day(10), criteria: [{ label: 'Need', weight: 2 }] }), status: 201 },
+  'POST /grants/programmes/new': { as: 'orgStaff', url: () => '/grants/programmes/new', body: (w) => ({ funder: w.org.id, title: 'Matrix page programme', purpose: 'Matrix', recipientTypes: ['charity', 'unregistered-group'], min: '100', max: '200', budget: '500', 'opensOn-day': day(0).slice(8, 10), 'opensOn-month': day(0).slice(5, 7), 'opensOn-year': day(0).slice(0, 4), 'closesOn-day': day(9).slice(8, 10), 'closesOn-month': day(9).slice(5, 7), 'closesOn-year': day(9).slice(0, 4), criteria: '2: Need' }), status: 303 },
+  'POST /grants/programmes/alerts': { as: 'unrelated', refused: ['anonymous'], url: () => '/grants/programmes/alerts', body: () => ({ words: 'lunch club' }), status: 303 },
+  'POST /grants/programmes/:id/applications': { as: 'unrelated', refused: ['anonymous'], url: (w) => `/grants/programmes/${w.ids.grantsProgramme}/applications`, body: () => ({ organisation: 'group', groupName: 'Matrix Street Friends', bankAccount: 'yes', signatory1: 'Ann Lee', signatory2: 'Bo Chan', unrelated: 'yes' }), status: 303 },
+  'POST /grants/programmes/:id/assessors': { as: 'orgStaff', url: (w) => `/grants/programmes/${w.ids.grantsProgramme}/assessors`, body: (w) => ({ assessor: w.people.orgFinance.userId }), status: 303 },
+  'POST /grants/applications/:id': { as: 'providerAdmin', url: (w) => `/grants/applications/${w.ids.grantsAppDraft}`, body: () => ({ title: 'Matrix saved', amount: '200', postcode: 'NE1 1AA', action: 'save' }), status: 303 },
+  'POST /grants/applications/:id/submit': { as: 'providerAdmin', url: (w) => `/grants/applications/${w.ids.grantsAppComplete}/submit`, status: 200 },
+  'POST /grants/applications/:id/screen': { as: 'orgStaff', url: (w) => `/grants/applications/${w.ids.grantsAppSubmitted}/screen`, body: () => ({ eligible: 'yes' }), status: 303 },
+  'POST /grants/applications/:id/assess': { as: 'programmeAssessor', url: (w) => `/grants/applications/${w.ids.grantsAppEligible}/assess`, body: (w) => ({ action: 'score', [`s_${w.ids.grantsCriterion}`]: '3', recommendation: 'maybe' }), status: 303 },
+  'POST /grants/applications/:id/decide': { as: 'programmeChair', url: (w) => `/grants/applications/${w.ids.grantsAppScored}/decide`, body: () => ({ decision: 'decline', reasons: 'Matrix reasons', feedback: 'Matrix feedback' }), status: 303 },
+  'POST /grants/awards/:id/payments/:number': { as: 'orgStaff', url: (w) => `/grants/awards/${w.ids.grantsAwardOpen}/payments/1`, body: () => ({ paidOn: '' }), status: 303 },
+  'POST /grants/awards/:id/reports/:number': { as: 'providerAdmin', url: (w) => `/grants/awards/${w.ids.grantsAwardOpen}/reports/1`, body: () => ({ text: 'Matrix report' }), status: 303 },
+  'POST /grants/awards/:id/variations': { as: 'orgStaff', url: (w) => `/grants/awards/${w.ids.grantsAwardOpen}/variations`, body: () => ({ reason: 'Matrix variation', conditions: 'Matrix conditions' }), status: 303 },
+  'POST /grants/awards/:id/close': { as: 'orgStaff', url: (w) => `/grants/awards/${w.ids.grantsAwardToClose}/close`, status: 303 },
   'POST /grants/:publisher/files/:id/withdraw': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/files/${w.ids.grantsFileWithdrawPage}/withdraw`, body: () => ({ reason: 'Published twice' }), status: 303 },
 
   // ---- scorecards (a public calculation: the file is read and drawn, nothing is stored) ----
@@ -458,6 +479,8 @@ async function buildWorld(ctx: AppContext) {
     cdfiFinance: await person('CdfiFinance', [[cdfiOrg.id, 'finance']]),
     peerReviewer: await person('PeerReviewer', [[peerReviewers.id, 'staff']]),
     peerReviewer2: await person('PeerReviewer2', [[peerReviewers.id, 'staff']]),
+    programmeAssessor: await person('ProgrammeAssessor', [[council.id, 'evaluator']]),
+    programmeChair: await person('ProgrammeChair', [[council.id, 'evaluator']]),
     coordinator: null as unknown as Caller,
     member0: null as unknown as Caller,
     member1: null as unknown as Caller,
@@ -673,6 +696,36 @@ async function buildWorld(ctx: AppContext) {
   const citrCertApi = (await citr('shares', 100_000, day(-2))).id;
   const citrCertPage = (await citr('shares', 100_000, day(-2))).id;
   const citrLoan = (await citr('loan', 1_000_000, day(-365 * 2 - 60))).id;
+  // Grant programmes: the council runs one (anywhere, charities and unregistered groups); the provider
+  // charity's administrator has applications at each stage: a draft, a complete draft, submitted, eligible,
+  // and eligible and scored by the programme's assessor.
+  const grantsProgramme = await grantsProgrammes.openProgramme(ctx, as(people.orgStaff), {
+    funder: council.id, title: `Matrix Fund ${tag}`, purpose: 'Matrix grants', recipientTypes: ['charity', 'unregistered-group'], minPence: 10_000, maxPence: 100_000, budgetPence: 1_000_000,
+    opensOn: day(-5), closesOn: day(30), criteria: [{ label: 'Need', weight: 1 }], panelChair: people.programmeChair.userId,
+  });
+  await grantsProgrammes.addAssessor(ctx, as(people.orgStaff), grantsProgramme.id, people.programmeAssessor.userId);
+  const grantsApplication = async (stage: 'draft' | 'complete' | 'submitted' | 'eligible' | 'scored') => {
+    const { id } = await grantsApplications.startApplication(ctx, as(people.providerAdmin), grantsProgramme.id, { organisation: provider.id });
+    if (stage === 'draft') return id;
+    await grantsApplications.saveAnswers(ctx, as(people.providerAdmin), id, { title: `Matrix project ${stage}`, amountPence: 50_000, postcode: 'NE1 1AA' });
+    if (stage === 'complete') return id;
+    await grantsApplications.submitApplication(ctx, as(people.providerAdmin), id);
+    if (stage === 'submitted') return id;
+    await grantsAssessment.screenApplication(ctx, as(people.orgStaff), id, { eligible: 'yes' });
+    if (stage === 'eligible') return id;
+    await grantsAssessment.scoreApplication(ctx, as(people.programmeAssessor), id, { scores: { [grantsProgramme.criteria[0]!.key]: 4 }, recommendation: 'yes' });
+    return id;
+  };
+  const grantsAppDraft = await grantsApplication('draft');
+  const grantsAppComplete = await grantsApplication('complete');
+  const grantsAppSubmitted = await grantsApplication('submitted');
+  const grantsAppEligible = await grantsApplication('eligible');
+  const grantsAppScored = await grantsApplication('scored');
+  const grantsAward = async (months: number) => (await grantsAwards.decideApplication(ctx, as(people.programmeChair), await grantsApplication('scored'), { decision: 'award', amountPence: 20_000, reasons: 'Matrix award', instalments: 1, months })).award!.id;
+  const grantsAwardOpen = await grantsAward(12);
+  const grantsAwardToClose = await grantsAward(1);
+  await grantsAwards.recordPayment(ctx, as(people.orgStaff), grantsAwardToClose, 1, {});
+  await grantsAwards.submitReport(ctx, as(people.providerAdmin), grantsAwardToClose, 1, { text: 'Matrix end report' });
   const investmentDeal = (await investmentService.createDeal(db, cliActor, { investor: cdfiOrg.id, investee: outcomesProvider.id, title: 'Matrix loan', loanPence: 100_000, termMonths: 12, startsOn: day(-90) })).id;
   // Scorecards: a flagged peer group and a peer review waiting at every step.
   const peerReview = await peerReviewMatrix(ctx, { providerId: provider.id, providerAdmin: as(people.providerAdmin), commissioner: as(people.commissioner), reviewerOrgId: peerReviewers.id, reviewer: as(people.peerReviewer) });
@@ -702,6 +755,7 @@ async function buildWorld(ctx: AppContext) {
       outcomesContract: outcomesContract.id, claimApi, claimPage, claimAccepted, claimAcceptedPage, investmentId: investment.id,
       agreementApi, agreementPage, agreementSigned: signed.id, agreementTerm: signed.terms[0]!.id,
       cdfi: cdfiOrg.id, cdfiToAccredit: cdfiToAccredit.id, citrCertApi, citrCertPage, citrLoan, investmentDeal,
+      grantsProgramme: grantsProgramme.id, grantsAppDraft, grantsAppComplete, grantsAppSubmitted, grantsAppEligible, grantsAppScored, grantsAwardOpen, grantsAwardToClose, grantsCriterion: grantsProgramme.criteria[0]!.key,
     },
   };
 }

@@ -10,12 +10,20 @@ import { grantsOrganisationSection } from './grants.received.ts';
 import { chainsPages } from './grants.chains.pages.ts';
 import { chainsApi } from './grants.chains.api.ts';
 import { chainsCommands } from './grants.chains.cli.ts';
+import { grantsProgrammesPages } from './grants.programmes.pages.ts';
+import { grantsProgrammesApi } from './grants.programmes.api.ts';
+import { programmesCommands } from './grants.programmes.cli.ts';
+import { programmesWork } from './grants.programmes.work.ts';
+import { seedProgrammes } from './grants.programmes.demo.ts';
 
 export const grantsModule: CommonwealModule = {
   name: 'grants',
   nav: { href: '/grants', text: 'Grants', summary: 'Grants as funders publish them in 360Giving: who gave what to whom, where, checked like the Data Quality Tool.' },
   apiTags: [{ name: 'grants', description: 'Grants (360Giving 1.4.3): import as drafts, check, publish, and read.' }],
   routes(app, ctx) {
+    // Programmes first: their static paths (/grants/programmes, /grants/applications, /grants/awards) beside the publishers' /grants/:publisher.
+    grantsProgrammesApi(app, ctx);
+    grantsProgrammesPages(app, ctx);
     grantsApi(app, ctx);
     grantsExploreApi(app, ctx);
     grantsExplorePages(app, ctx);
@@ -24,9 +32,11 @@ export const grantsModule: CommonwealModule = {
     chainsApi(app, ctx);
     chainsPages(app, ctx);
   },
-  commands: [...grantsCommands, ...grantsExportCommands, ...chainsCommands],
+  commands: [...grantsCommands, ...grantsExportCommands, ...chainsCommands, ...programmesCommands],
+  work: programmesWork,
   async seedDemo(ctx) {
     const imported = await seedGrants(ctx);
     if (imported) ctx.log.info({ imported }, 'demo grants files published');
+    if (await seedProgrammes(ctx)) ctx.log.info('demo grant programme loaded');
   },
 };

@@ -26,6 +26,7 @@ import * as repo from './grants.repository.ts';
 import { readGrantsFileAsync } from './grants.read-async.ts';
 import { withGrantsCopy, type GrantsSink } from './grants.load.ts';
 import { linkByRelatedActivity, linkFileToPots } from './grants.chains.ts';
+import { readGrantsFile as readProgrammeGrant } from './grants.read.ts';
 
 export const GRANTS_PUBLISHING_ROLES = ['admin', 'staff', 'finance'] as const;
 export const GRANTS_FILE_DRAFT = 'grants.file';
@@ -478,4 +479,22 @@ export async function withdrawGrantsFile(ctx: AppContext, actor: Actor, publishe
     });
     return { fileId: file.id, publisher: { id: org.id, name: org.name, slug: org.slug }, withdrawnAt: new Date(at).toISOString(), reason, grantsWithdrawn: withdrawn, grantsRestored: restored };
   });
+}
+
+// ---- grants made through a programme (grants.awards.ts) ----
+
+/**
+ * Publishes one grant a funder made through a programme on Commonweal, in the caller's transaction: the
+ * 360Giving grant is read as any published file's grants are (so it is checked the same way) and stored as a
+ * one-grant file of the funder, so it appears in search, exports and the fairness lens at once, and a
+ * relatedActivity naming a pot the funder received links it as the pot's onward grant (grants.chains.ts).
+ * The funder must be a verified organisation. A grant the reader rejects is refused (422), nothing written.
+ */
+export async function publishProgrammeGrant(trx: Db, actor: Actor, publisherId: string, grant: Record<string, unknown>): Promise<{ fileId: string; grantId: string }> {
+  const org = await requireVerifiedOrganisation(trx, publisherId, 'publish grants');
+  const bytes = new TextEncoder().encode(JSON.stringify({ grants: [grant] }));
+  const read = readProgrammeGrant(bytes);
+  if (read.grants.length !== 1) throw AppError.validation([{ field: 'grant', message: `The grant cannot be published: ${read.rejected[0]?.reason ?? 'it could not be read'}` }]);
+  const result = await storeFile(trx, actor, { id: org.id, name: org.name, slug: org.slug }, read, `programme-grant-${read.grants[0]!.id}.json`, null);
+  return { fileId: result.fileId, grantId: read.grants[0]!.id };
 }

@@ -1,3 +1,4 @@
+import type { ProgrammesTables } from './grants.programmes.table.ts';
 import type { ColumnType, Generated } from 'kysely';
 
 type Json = ColumnType<unknown, string, string>;
@@ -72,7 +73,7 @@ export interface GrantsChainLinksTable {
   created_at: Generated<Date>;
 }
 
-export interface GrantsTables {
+export interface GrantsTables extends ProgrammesTables {
   grants_files: GrantsFilesTable;
   grants_grants: GrantsGrantsTable;
   grants_chain_links: GrantsChainLinksTable;

@@ -98,3 +98,11 @@ export class Journey {
     return page;
   }
 }
+
+/** Fills a GOV.UK date input (day, month, year) found by its legend with an ISO date ("2026-11-28"). */
+export async function fillDate(page: Page, legend: string | RegExp, iso: string): Promise<void> {
+  const group = page.getByRole('group', { name: legend });
+  await group.getByLabel('Day').fill(String(Number(iso.slice(8, 10))));
+  await group.getByLabel('Month').fill(String(Number(iso.slice(5, 7))));
+  await group.getByLabel('Year').fill(iso.slice(0, 4));
+}

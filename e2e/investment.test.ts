@@ -4,7 +4,7 @@
 import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, launch, startServer, Journey } from './browser.ts';
+import { browserAvailable, fillDate, launch, startServer, Journey } from './browser.ts';
 import type { AppContext } from '../src/platform/module.ts';
 import { cliActor } from '../src/platform/actor.ts';
 import { registerUser } from '../src/platform/auth/auth.service.ts';
@@ -17,7 +17,6 @@ import { addDays, todayDay } from '../src/investment/investment.compute.ts';
 
 const enabled = browserAvailable();
 const password = 'a long enough password';
-const dmy = (iso: string) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
 
 describe('investment in a browser', { skip: enabled ? false : 'Chromium not found (set REQUIRE_BROWSER=1 to fail instead)' }, () => {
   let ctx: AppContext;
@@ -71,7 +70,7 @@ describe('investment in a browser', { skip: enabled ? false : 'Chromium not foun
     await officer.getByLabel('Investor’s name').fill('Grainger Engineering Ltd (example)');
     await officer.getByLabel('Loan').check();
     await officer.getByLabel('Amount').fill('40,000');
-    await officer.getByLabel('Date of the investment').fill(dmy(addDays(todayDay(), -3)));
+    await fillDate(officer, 'Date of the investment', addDays(todayDay(), -3));
     await officer.getByRole('button', { name: 'Record the investment' }).click();
     await officer.waitForURL(/certificate\?notice=invested/);
     assert.ok(await officer.getByText('Certificate due by').isVisible());
@@ -89,7 +88,7 @@ describe('investment in a browser', { skip: enabled ? false : 'Chromium not foun
     await check(officer, 'certificate-issued');
     // A repayment in year 1 of the loan is refused with the rule.
     await officer.goto(`${baseUrl}/investment/cdfis/${cdfi.organisationId}/investments/${inv.id}/repayments`);
-    await officer.getByLabel('Date repaid').fill(dmy(todayDay()));
+    await fillDate(officer, 'Date repaid', todayDay());
     await officer.getByLabel('Amount repaid').fill('100');
     await officer.getByRole('button', { name: 'Record the repayment' }).click();
     assert.ok(await officer.getByText(/No capital may be repaid in years 1 and 2/).first().isVisible());
@@ -102,7 +101,7 @@ describe('investment in a browser', { skip: enabled ? false : 'Chromium not foun
     await officer.getByLabel('Yearly interest on the loan').fill('6.5');
     await officer.getByLabel('Term of the loan, in months').fill('36');
     await officer.getByLabel('Grant').fill('5,000');
-    await officer.getByLabel('Date the money is paid out').fill(dmy(addDays(todayDay(), -10)));
+    await fillDate(officer, 'Date the money is paid out', addDays(todayDay(), -10));
     await officer.getByLabel('This is a qualifying enterprise').check();
     await officer.getByRole('button', { name: 'Make the deal' }).click();
     await officer.waitForURL(/notice=made/);

@@ -218,6 +218,9 @@ eachEngine('places with the real data', (t) => {
     // Codes on a line of their own, for those who know them, and the codes parameter of old links.
     const codes = await app.inject({ method: 'GET', url: '/places/siting?places=E01000001+E01021988' });
     assert.deepEqual([...codes.body.matchAll(/href="\/places\/area\/(E\d+)">/g)].map((m) => m[1]), ['E01021988', 'E01000001']);
+    const many = await app.inject({ method: 'GET', url: `/places/siting?${new URLSearchParams({ places: Array.from({ length: 201 }, () => 'Byker').join('\n') })}` });
+    assert.equal(many.statusCode, 400);
+    assert.match(many.body, /href="#places">Enter 200 places or fewer \(you gave 201\), or choose a local authority<\/a>/);
     const empty = await app.inject({ method: 'GET', url: '/places/siting?places=+&la=' });
     assert.equal(empty.statusCode, 200);
   });

@@ -168,7 +168,8 @@ export function placesPages(app: App, ctx: AppContext): void {
     // Places are typed by name or postcode, one a line, and read by the place finder; a line of codes only
     // (and the `codes` parameter) is taken as small-area codes, for those who know them.
     const codes = service.parseCodes(values.codes);
-    const lines = values.places.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '').slice(0, 200);
+    const lines = values.places.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+    if (lines.length > 200) return reply.page('places/views/siting.njk', { values, laItems, errors: [{ field: 'places', message: `Enter 200 places or fewer (you gave ${lines.length.toLocaleString('en-GB')}), or choose a local authority` }] }, { status: 400 });
     const errors: FieldError[] = [];
     const choices: { index: number; line: string; items: { value: string; text: string; checked: boolean }[] }[] = [];
     const read: { text: string; how: string }[] = [];

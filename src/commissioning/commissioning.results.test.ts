@@ -25,7 +25,7 @@ eachEngine('commissioning results', (t) => {
     const { app, ctx } = t();
     const c = await cast(ctx);
     const companyStaff = await person(ctx, 'company-staff', [[c.company.id, 'staff']]);
-    const deadline = new Date(Date.now() + 4000);
+    const deadline = new Date(Date.now() + 20_000); // room for three bids on a busy machine
     const { id } = await service.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, deadline, { standstillDays: 10 }));
     await service.publishProcess(ctx.db, c.commissioner.actor, id);
     const [lot1, lot2] = await repo.listLots(ctx.db, { organisation_id: c.buyer.id, id });
@@ -73,7 +73,7 @@ eachEngine('commissioning results', (t) => {
   it('marks a milestone met on a page that asks the date met, today unless changed, and names a bad date', async () => {
     const { app, ctx } = t();
     const c = await cast(ctx);
-    const deadline = new Date(Date.now() + 3000);
+    const deadline = new Date(Date.now() + 12_000);
     const { id } = await service.createProcess(ctx.db, c.commissioner.actor, opportunityBody(c.buyer.id, deadline));
     await service.publishProcess(ctx.db, c.commissioner.actor, id);
     const lot = (await repo.listLots(ctx.db, { organisation_id: c.buyer.id, id }))[0]!;

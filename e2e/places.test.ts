@@ -92,17 +92,18 @@ describe('finding your place in a browser', { skip: enabled ? false : 'Chromium 
     await page.getByRole('heading', { name: 'Where is a new centre most needed?' }).waitFor();
     assert.equal(await page.getByText('Candidate small-area codes').count(), 0, 'no codes are asked for');
     await check(page, 'siting');
-    // A name several wards start with: the page asks which is meant.
-    await page.getByLabel('Places you could site it in').fill('Byker\nWalk');
+    // A name three wards share (in Bradford, Havering and Newcastle): the page asks which is meant.
+    await page.getByLabel('Places you could site it in').fill('Byker\nHeaton');
     await page.getByRole('button', { name: 'Rank by need' }).click();
     assert.match(await page.title(), /^Error: /);
-    await page.getByRole('group', { name: 'Which places called “Walk” do you mean?' }).waitFor();
+    await page.getByRole('group', { name: 'Which places called “Heaton” do you mean?' }).waitFor();
     await check(page, 'siting-choose');
-    await page.getByRole('group', { name: 'Which places called “Walk” do you mean?' }).getByLabel(/^Walkergate, Newcastle upon Tyne/).check();
+    await page.getByRole('group', { name: 'Which places called “Heaton” do you mean?' }).getByLabel(/^Heaton, Newcastle upon Tyne/).check();
     await page.getByRole('button', { name: 'Rank by need' }).click();
     await page.getByRole('heading', { name: 'Ranked by need' }).waitFor();
     assert.match(await page.locator('main').innerText(), /“Byker” is the ward Byker, Newcastle upon Tyne: \d+ small areas\./);
-    assert.ok(await page.getByRole('link', { name: /^Walkergate \(Newcastle upon Tyne/ }).first().isVisible(), 'the chosen ward’s areas are ranked');
+    assert.ok(await page.getByRole('link', { name: /^Heaton \(Newcastle upon Tyne/ }).first().isVisible(), 'the chosen ward’s areas are ranked');
+    assert.equal(await page.getByRole('link', { name: /\(Bradford/ }).count(), 0, 'not the Heaton wards not chosen');
     await check(page, 'siting-ranked');
     await page.close();
   });

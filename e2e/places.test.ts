@@ -98,7 +98,7 @@ describe('finding your place in a browser', { skip: enabled ? false : 'Chromium 
     assert.match(await page.title(), /^Error: /);
     await page.getByRole('group', { name: 'Which places called “Heaton” do you mean?' }).waitFor();
     await check(page, 'siting-choose');
-    await page.getByRole('group', { name: 'Which places called “Heaton” do you mean?' }).getByLabel(/^Heaton, Newcastle upon Tyne/).check();
+    await page.getByRole('group', { name: 'Which places called “Heaton” do you mean?' }).getByRole('checkbox', { name: /Newcastle upon Tyne/ }).check();
     await page.getByRole('button', { name: 'Rank by need' }).click();
     await page.getByRole('heading', { name: 'Ranked by need' }).waitFor();
     assert.match(await page.locator('main').innerText(), /“Byker” is the ward Byker, Newcastle upon Tyne: \d+ small areas\./);

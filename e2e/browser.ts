@@ -1,6 +1,8 @@
 // Browser test support: Debian's Chromium driven by playwright-core, every page checked with axe.
 import { existsSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { openTestContext } from '../src/platform/testing.ts';
@@ -88,6 +90,20 @@ export class Journey {
     if (name) await screenshot(page, `${this.prefix}${name}`);
   }
 
+  /** A page 375 px wide, as on a phone, in a context of its own. */
+  async phonePage(): Promise<Page> {
+    const context = await this.browser().newContext({ viewport: { width: 375, height: 812 } });
+    context.setDefaultTimeout(15_000);
+    return context.newPage();
+  }
+
+  /** Asserts that the page does not scroll sideways at its width (375 px on a phone page). */
+  async assertFits(page: Page): Promise<void> {
+    const width = page.viewportSize()?.width ?? 375;
+    const scrollWidth = Number(await page.evaluate('document.documentElement.scrollWidth'));
+    assert.ok(scrollWidth <= width, `${page.url()} is ${scrollWidth} px wide at ${width} px`);
+  }
+
   /** Signs in through the form and waits until the app has moved off the sign-in page. */
   async signIn(page: Page, email: string, password: string): Promise<Page> {
     await page.goto(`${this.baseUrl()}/sign-in`);
@@ -97,4 +113,63 @@ export class Journey {
     await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
     return page;
   }
+}
+
+/** Fills a GOV.UK date input (day, month, year) found by its legend with an ISO date ("2026-11-28"). */
+export async function fillDate(page: Page, legend: string | RegExp, iso: string): Promise<void> {
+  const group = page.getByRole('group', { name: legend });
+  await group.getByLabel('Day').fill(String(Number(iso.slice(8, 10))));
+  await group.getByLabel('Month').fill(String(Number(iso.slice(5, 7))));
+  await group.getByLabel('Year').fill(iso.slice(0, 4));
+}
+
+/** What a browser journey's tests use, once its `before` has run: the app, its address, Chromium and the Journey. */
+export interface BrowserSuite {
+  readonly ctx: AppContext;
+  readonly app: App;
+  readonly baseUrl: string;
+  readonly browser: Browser;
+  readonly journey: Journey;
+  /** axe violations of every page checked, for one assertion at the end of each test. */
+  readonly violations: string[];
+  check(page: Page, name?: string): Promise<void>;
+  newPage(options?: { javaScriptEnabled?: boolean }): Promise<Page>;
+  /** A new page, signed in as `email` (with the journey's password unless given). */
+  signIn(email: string, password?: string): Promise<Page>;
+}
+
+/**
+ * The set-up every browser journey repeats, called inside its `describe`: before the tests, the app loaded with
+ * what `seed` loads, listening on a free port, and Chromium launched; after them, both closed. `password` is the
+ * one the journey's people sign in with.
+ *
+ * @example
+ *   describe('time bank in a browser', { skip }, () => {
+ *     const s = browserSuite('timebank-', async (ctx) => { await seedTimebank(ctx); }, password);
+ *     it('…', async () => { const page = await s.signIn('cora@example.org'); … await s.check(page, 'bank'); });
+ *   });
+ */
+export function browserSuite(prefix: string, seed: (ctx: AppContext) => Promise<unknown>, password = 'a long enough password'): BrowserSuite {
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let browser: Browser | undefined;
+  const journey = new Journey(() => browser!, () => server!.baseUrl, prefix);
+  before(async () => {
+    server = await startServer(seed);
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  return {
+    get ctx() { return server!.ctx; },
+    get app() { return server!.app; },
+    get baseUrl() { return server!.baseUrl; },
+    get browser() { return browser!; },
+    journey,
+    violations: journey.violations,
+    check: (page, name) => journey.check(page, name),
+    newPage: (options) => journey.newPage(options),
+    signIn: async (email, pass = password) => journey.signIn(await journey.newPage(), email, pass),
+  };
 }

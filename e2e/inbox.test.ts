@@ -2,36 +2,22 @@
 // the count in the header, opens the inbox, follows the item to the bank, refuses the request with a reason,
 // and the item is gone; then the coordinator's other pages (a member's limit, the bank's settings, opening a
 // bank, email settings). axe checks every page visited; screenshots go to e2e/screenshots.
-import { before, after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, launch, Journey } from './browser.ts';
-import { openTestContext } from '../src/platform/testing.ts';
-import { createApp } from '../src/app.ts';
+import { browserAvailable, browserSuite } from './browser.ts';
 import { cliActor } from '../src/platform/actor.ts';
 import { registerUser } from '../src/platform/auth/auth.service.ts';
 import { insertMembership } from '../src/platform/auth/auth.repository.ts';
 import { seedOrganisations } from '../src/organisations/organisations.demo.ts';
 import { seedTimebank } from '../src/timebank/timebank.demo.ts';
 import * as service from '../src/timebank/timebank.service.ts';
-import type { App, AppContext } from '../src/platform/module.ts';
 
 const enabled = browserAvailable();
 const password = 'a long enough password';
 
 describe('a coordinator’s inbox in a browser', { skip: enabled ? false : 'Chromium not found (set REQUIRE_BROWSER=1 to fail instead)' }, () => {
-  let ctx: AppContext;
-  let app: App;
-  let base: string;
-  let browser: Browser;
   let bankId: string;
-  const journey = new Journey(() => browser, () => base, 'inbox-');
-  const { violations } = journey;
-  const check = (page: Page, name?: string) => journey.check(page, name);
-
-  before(async () => {
-    ctx = await openTestContext('pglite');
+  const suite = browserSuite('inbox-', async (ctx) => {
     await seedOrganisations(ctx);
     await seedTimebank(ctx);
     bankId = (await service.listBanks(ctx.db)).find((b) => b.name === 'Heaton Neighbours Time Bank')!.id;
@@ -41,21 +27,13 @@ describe('a coordinator’s inbox in a browser', { skip: enabled ? false : 'Chro
     await insertMembership(ctx.db, { organisationId: bank.organisationId, userId: coordinator.id, role: 'coordinator' });
     const asker = await registerUser(ctx.db, cliActor, { email: 'ola.inbox.e2e@example.org', name: 'Ola', password });
     await service.joinBank(ctx.db, { userId: asker.id, tokenId: null, isAdmin: false, via: 'session' }, bankId, { name: 'Ola Outoftown' });
-    app = await createApp(ctx);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-    await ctx?.handle.close();
-  });
+  }, password);
+  const { journey, violations, check } = suite;
 
   it('finds a request to join in the inbox, refuses it with a reason, and it leaves the inbox', { timeout: 180_000 }, async () => {
     const page = await journey.newPage();
     await journey.signIn(page, 'cora.inbox.e2e@example.org', password);
-    await page.goto(`${base}/timebank`);
+    await page.goto(`${suite.baseUrl}/timebank`);
     const inboxLink = page.getByRole('link', { name: /^Inbox \d+ items? waiting$/ });
     const before = Number((await inboxLink.textContent())!.match(/\d+/)![0]);
     assert.ok(before >= 1, 'the header counts the request');
@@ -72,23 +50,23 @@ describe('a coordinator’s inbox in a browser', { skip: enabled ? false : 'Chro
     await page.getByLabel('Why is the request refused?').fill('This time bank is for people who live in Heaton');
     await page.getByRole('button', { name: 'Refuse the request' }).click();
     await page.getByText('The request to join is refused').first().waitFor();
-    await page.goto(`${base}/inbox`);
+    await page.goto(`${suite.baseUrl}/inbox`);
     await page.getByRole('heading', { name: 'Your inbox' }).waitFor();
     assert.equal(await page.getByRole('link', { name: /Ola Outoftown/ }).count(), 0, 'the refused request has left the inbox');
     await check(page);
 
     // The coordinator's other pages.
-    const member = (await service.listAccounts(ctx.db, cliActor, bankId)).find((a) => a.name === 'Kofi Mensah')!;
-    await page.goto(`${base}/timebank/accounts/${member.id}/limit`);
+    const member = (await service.listAccounts(suite.ctx.db, cliActor, bankId)).find((a) => a.name === 'Kofi Mensah')!;
+    await page.goto(`${suite.baseUrl}/timebank/accounts/${member.id}/limit`);
     await page.getByLabel('How many hours may Kofi Mensah go below zero?').fill('3');
     await check(page, 'limit');
     await page.getByRole('button', { name: 'Save the limit' }).click();
     await page.getByText('The member’s limit is saved').first().waitFor();
-    await page.goto(`${base}/timebank/banks/${bankId}/settings`);
+    await page.goto(`${suite.baseUrl}/timebank/banks/${bankId}/settings`);
     await check(page, 'bank-settings');
-    await page.goto(`${base}/timebank/banks/new`);
+    await page.goto(`${suite.baseUrl}/timebank/banks/new`);
     await check(page, 'bank-new');
-    await page.goto(`${base}/account/notifications`);
+    await page.goto(`${suite.baseUrl}/account/notifications`);
     await page.getByLabel('Requests to join a time bank').uncheck();
     await check(page, 'notifications');
     await page.getByRole('button', { name: 'Save email settings' }).click();

@@ -1,11 +1,9 @@
 // Browser journeys for social investment: anyone reads the invented demo CDFI's rules and where its money goes;
 // a CDFI officer records a loan, issues its tax relief certificate, is refused a second one, and sees the rule
 // figures move; then makes a blended loan-and-grant deal and sees its schedule. Every page is checked with axe.
-import { before, after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, launch, startServer, Journey } from './browser.ts';
-import type { AppContext } from '../src/platform/module.ts';
+import { browserAvailable, browserSuite, fillDate } from './browser.ts';
 import { cliActor } from '../src/platform/actor.ts';
 import { registerUser } from '../src/platform/auth/auth.service.ts';
 import { addMember } from '../src/organisations/organisations.service.ts';
@@ -17,36 +15,18 @@ import { addDays, todayDay } from '../src/investment/investment.compute.ts';
 
 const enabled = browserAvailable();
 const password = 'a long enough password';
-const dmy = (iso: string) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
 
 describe('investment in a browser', { skip: enabled ? false : 'Chromium not found (set REQUIRE_BROWSER=1 to fail instead)' }, () => {
-  let ctx: AppContext;
-  let baseUrl: string;
-  let browser: Browser;
-  const journey = new Journey(() => browser, () => baseUrl, 'investment-');
-  const { violations } = journey;
-  const check = (page: Page, name?: string) => journey.check(page, name);
-  const newPage = (options?: { javaScriptEnabled?: boolean }) => journey.newPage(options);
-  const signIn = async (email: string) => journey.signIn(await newPage(), email, password);
-
-  let server: Awaited<ReturnType<typeof startServer>> | undefined;
-  before(async () => {
-    server = await startServer(async (c) => {
-      await seedOrganisations(c);
-      await seedOutcomes(c);
-      await seedInvestment(c);
-    });
-    ({ ctx, baseUrl } = server);
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = browserSuite('investment-', async (c) => {
+    await seedOrganisations(c);
+    await seedOutcomes(c);
+    await seedInvestment(c);
+  }, password);
+  const { violations, check, newPage, signIn } = suite;
 
   it('shows anyone the demo CDFI’s rules with their figures and a chart of where its money goes', { timeout: 120_000 }, async () => {
     const page = await newPage();
-    await page.goto(`${baseUrl}/investment`);
+    await page.goto(`${suite.baseUrl}/investment`);
     await check(page, 'index');
     await page.getByRole('link', { name: demoCdfiName }).click();
     assert.ok(await page.getByRole('heading', { name: 'The rules, and the figures that test them' }).isVisible());
@@ -58,11 +38,11 @@ describe('investment in a browser', { skip: enabled ? false : 'Chromium not foun
   });
 
   it('a CDFI officer records a loan, issues its certificate, is refused a second, and makes a blended deal', { timeout: 180_000 }, async () => {
-    const cdfi = (await service.listCdfis(ctx.db)).find((c) => c.name === demoCdfiName)!;
-    await registerUser(ctx.db, cliActor, { email: 'cdfi.officer@example.org', name: 'Cath Officer', password });
-    await addMember(ctx.db, cliActor, cdfi.organisationId, { email: 'cdfi.officer@example.org', role: 'finance' });
+    const cdfi = (await service.listCdfis(suite.ctx.db)).find((c) => c.name === demoCdfiName)!;
+    await registerUser(suite.ctx.db, cliActor, { email: 'cdfi.officer@example.org', name: 'Cath Officer', password });
+    await addMember(suite.ctx.db, cliActor, cdfi.organisationId, { email: 'cdfi.officer@example.org', role: 'finance' });
     const officer = await signIn('cdfi.officer@example.org');
-    await officer.goto(`${baseUrl}/investment/cdfis/${cdfi.organisationId}`);
+    await officer.goto(`${suite.baseUrl}/investment/cdfis/${cdfi.organisationId}`);
     await check(officer, 'cdfi-officer');
     await officer.getByRole('button', { name: 'Record an investment' }).click();
     await officer.getByRole('button', { name: 'Record the investment' }).click();
@@ -71,7 +51,7 @@ describe('investment in a browser', { skip: enabled ? false : 'Chromium not foun
     await officer.getByLabel('Investor’s name').fill('Grainger Engineering Ltd (example)');
     await officer.getByLabel('Loan').check();
     await officer.getByLabel('Amount').fill('40,000');
-    await officer.getByLabel('Date of the investment').fill(dmy(addDays(todayDay(), -3)));
+    await fillDate(officer, 'Date of the investment', addDays(todayDay(), -3));
     await officer.getByRole('button', { name: 'Record the investment' }).click();
     await officer.waitForURL(/certificate\?notice=invested/);
     assert.ok(await officer.getByText('Certificate due by').isVisible());
@@ -82,27 +62,27 @@ describe('investment in a browser', { skip: enabled ? false : 'Chromium not foun
     assert.ok(await officer.getByText(/£390,000 certified of a £1,000,000 limit/).isVisible(), 'the limit rule shows the new figure');
     await check(officer, 'cdfi-certified');
     // A second certificate for the same investment: the page says so and offers no form.
-    const inv = (await service.cdfiReport(ctx.db, cliActor, cdfi.organisationId)).investments!.find((i) => i.amountPence === 4_000_000)!;
-    await officer.goto(`${baseUrl}/investment/cdfis/${cdfi.organisationId}/investments/${inv.id}/certificate`);
+    const inv = (await service.cdfiReport(suite.ctx.db, cliActor, cdfi.organisationId)).investments!.find((i) => i.amountPence === 4_000_000)!;
+    await officer.goto(`${suite.baseUrl}/investment/cdfis/${cdfi.organisationId}/investments/${inv.id}/certificate`);
     assert.ok(await officer.getByText(/Only one certificate is issued for each investment/).isVisible());
     assert.equal(await officer.getByRole('button', { name: 'Issue the certificate' }).count(), 0);
     await check(officer, 'certificate-issued');
     // A repayment in year 1 of the loan is refused with the rule.
-    await officer.goto(`${baseUrl}/investment/cdfis/${cdfi.organisationId}/investments/${inv.id}/repayments`);
-    await officer.getByLabel('Date repaid').fill(dmy(todayDay()));
+    await officer.goto(`${suite.baseUrl}/investment/cdfis/${cdfi.organisationId}/investments/${inv.id}/repayments`);
+    await fillDate(officer, 'Date repaid', todayDay());
     await officer.getByLabel('Amount repaid').fill('100');
     await officer.getByRole('button', { name: 'Record the repayment' }).click();
     assert.ok(await officer.getByText(/No capital may be repaid in years 1 and 2/).first().isVisible());
     await check(officer, 'citr-repayment-refused');
     // A blended deal: a loan and a grant in one form.
-    await officer.goto(`${baseUrl}/investment/deals/new`);
+    await officer.goto(`${suite.baseUrl}/investment/deals/new`);
     await officer.getByLabel('Name of the organisation invested in').fill('Byker Bread Bakery CIC (example)');
     await officer.getByLabel('Title').fill('Example: second shop (invented)');
     await officer.getByLabel('Loan', { exact: true }).fill('15,000');
     await officer.getByLabel('Yearly interest on the loan').fill('6.5');
     await officer.getByLabel('Term of the loan, in months').fill('36');
     await officer.getByLabel('Grant').fill('5,000');
-    await officer.getByLabel('Date the money is paid out').fill(dmy(addDays(todayDay(), -10)));
+    await fillDate(officer, 'Date the money is paid out', addDays(todayDay(), -10));
     await officer.getByLabel('This is a qualifying enterprise').check();
     await officer.getByRole('button', { name: 'Make the deal' }).click();
     await officer.waitForURL(/notice=made/);

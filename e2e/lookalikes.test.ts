@@ -2,52 +2,30 @@
 // verified Newcastle City Council; the administrator follows the inbox item to /admin/organisations, records
 // the review (an empty note is refused first, with one error summary), and the item leaves the inbox. axe
 // checks every page visited; screenshots go to e2e/screenshots.
-import { before, after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
-import { browserAvailable, launch, Journey } from './browser.ts';
-import { openTestContext } from '../src/platform/testing.ts';
-import { createApp } from '../src/app.ts';
+import { browserAvailable, browserSuite } from './browser.ts';
 import { cliActor } from '../src/platform/actor.ts';
 import { registerUser } from '../src/platform/auth/auth.service.ts';
 import { seedOrganisations } from '../src/organisations/organisations.demo.ts';
 import { createOrganisation } from '../src/organisations/organisations.service.ts';
-import type { App, AppContext } from '../src/platform/module.ts';
 
 const enabled = browserAvailable();
 const password = 'a long enough password';
 
 describe('look-alike names in a site administrator’s inbox, in a browser', { skip: enabled ? false : 'Chromium not found (set REQUIRE_BROWSER=1 to fail instead)' }, () => {
-  let ctx: AppContext;
-  let app: App;
-  let base: string;
-  let browser: Browser;
-  const journey = new Journey(() => browser, () => base, 'lookalikes-');
-  const { violations } = journey;
-  const check = (page: Page, name?: string) => journey.check(page, name);
-
-  before(async () => {
-    ctx = await openTestContext('pglite');
+  const suite = browserSuite('lookalikes-', async (ctx) => {
     await seedOrganisations(ctx);
     await registerUser(ctx.db, cliActor, { email: 'ada.admin.e2e@example.org', name: 'Ada Admin', password, isAdmin: true });
     const impostor = await registerUser(ctx.db, cliActor, { email: 'not.the.council.e2e@example.org', name: 'Someone', password });
     await createOrganisation(ctx.db, { userId: impostor.id, tokenId: null, isAdmin: false, via: 'session' }, { name: 'Newcastle city council', legalForm: 'local-authority' });
-    app = await createApp(ctx);
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-    await ctx?.handle.close();
-  });
+  }, password);
+  const { journey, violations, check } = suite;
 
   it('follows the inbox item to the review, records it, and it leaves the inbox', { timeout: 180_000 }, async () => {
     const page = await journey.newPage();
     await journey.signIn(page, 'ada.admin.e2e@example.org', password);
-    await page.goto(`${base}/inbox`);
+    await page.goto(`${suite.baseUrl}/inbox`);
     await page.getByRole('heading', { name: 'Your inbox' }).waitFor();
     assert.ok(await page.getByRole('heading', { name: 'Look-alike names to review' }).isVisible());
     await check(page, 'inbox');
@@ -64,7 +42,7 @@ describe('look-alike names in a site administrator’s inbox, in a browser', { s
     await page.getByText('has left the site administrators’ inboxes').first().waitFor();
     assert.ok(await page.getByText(/Reviewed by Ada Admin, .*Posing as the council/).isVisible());
     await check(page, 'reviewed');
-    await page.goto(`${base}/inbox`);
+    await page.goto(`${suite.baseUrl}/inbox`);
     assert.equal(await page.getByRole('link', { name: /which looks like Newcastle City Council/ }).count(), 0);
     await check(page);
     assert.deepEqual(violations, []);

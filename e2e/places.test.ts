@@ -84,6 +84,51 @@ describe('finding your place in a browser', { skip: enabled ? false : 'Chromium 
     await page.close();
   });
 
+  it('a new visitor ranks places for a new centre by their names, choosing which ward a shared name means', { timeout: 400_000 }, async () => {
+    const page = await journey.newPage();
+    await page.goto(`${server!.baseUrl}/`);
+    await page.getByRole('link', { name: 'Places and need' }).first().click();
+    await page.getByRole('link', { name: 'Rank candidate areas for a new centre by need' }).click();
+    await page.getByRole('heading', { name: 'Where is a new centre most needed?' }).waitFor();
+    assert.equal(await page.getByText('Candidate small-area codes').count(), 0, 'no codes are asked for');
+    await check(page, 'siting');
+    // A name three wards share (in Bradford, Havering and Newcastle): the page asks which is meant.
+    await page.getByLabel('Places you could site it in').fill('Byker\nHeaton');
+    await page.getByRole('button', { name: 'Rank by need' }).click();
+    assert.match(await page.title(), /^Error: /);
+    await page.getByRole('group', { name: 'Which places called “Heaton” do you mean?' }).waitFor();
+    await check(page, 'siting-choose');
+    await page.getByRole('group', { name: 'Which places called “Heaton” do you mean?' }).getByRole('checkbox', { name: /Newcastle upon Tyne/ }).check();
+    await page.getByRole('button', { name: 'Rank by need' }).click();
+    await page.getByRole('heading', { name: 'Ranked by need' }).waitFor();
+    assert.match(await page.locator('main').innerText(), /“Byker” is the ward Byker, Newcastle upon Tyne: \d+ small areas\./);
+    assert.ok(await page.getByRole('link', { name: /^Heaton \(Newcastle upon Tyne/ }).first().isVisible(), 'the chosen ward’s areas are ranked');
+    assert.equal(await page.getByRole('link', { name: /\(Bradford/ }).count(), 0, 'not the Heaton wards not chosen');
+    await check(page, 'siting-ranked');
+    await page.close();
+  });
+
+  it('a new visitor on a phone checks whether money reaches the most deprived areas, by ward and postcode', { timeout: 400_000 }, async () => {
+    const page = await journey.phonePage();
+    await page.goto(`${server!.baseUrl}/places`);
+    await page.getByRole('link', { name: 'Check whether spending or a service reaches the most deprived areas' }).click();
+    await page.getByRole('heading', { name: 'Does it reach the people most in need?' }).waitFor();
+    await check(page, 'fairness-375');
+    await journey.assertFits(page);
+    await page.getByLabel('Place and amount, one per line').fill('Byker,250000\nSR1 1AE,1000\nNowhereville Xq,5');
+    await page.getByRole('button', { name: 'Check fairness' }).click();
+    assert.match(await page.title(), /^Error: /);
+    assert.match(await page.locator('.govuk-error-summary').innerText(), /“Nowhereville Xq”/);
+    await check(page, 'fairness-error-375');
+    await page.getByLabel('Place and amount, one per line').fill('Byker,250000\nSR1 1AE,1000');
+    await page.getByRole('button', { name: 'Check fairness' }).click();
+    await page.getByRole('heading', { name: 'The answer' }).waitFor();
+    assert.ok(await page.getByText('1 line named a ward or a place of several small areas: its amount was shared among them by population.').isVisible());
+    await check(page, 'fairness-answer-375');
+    await journey.assertFits(page);
+    await page.close();
+  });
+
   it('every page visited passes axe', () => {
     assert.deepEqual(violations, []);
   });

@@ -231,7 +231,7 @@ export function commissioningApi(app: App, ctx: AppContext): void {
   app.post('/api/v1/commissioning/opportunities/:id/awards', {
     config: { access: 'signed-in' },
     schema: { tags, security, summary: 'Award a lot to a bid, with the rationale; the standstill period starts (commissioners)', params: Id, body: Type.Object({ bidId: Uuid, rationale: Text(5000), valuePence: Type.Optional(Type.Integer({ minimum: 0, maximum: service.maxValuePence })) }, { additionalProperties: false }), response: { 201: Type.Object({ awardId: Uuid, lotId: Uuid, bidId: Uuid, valuePence: Pence, standstillEnds: Type.String(), releaseId: Type.String() }), ...errors } },
-  }, async (request, reply) => reply.status(201).send(await service.awardLot(db, request.actor, request.params.id, request.body)));
+  }, async (request, reply) => reply.status(201).send(await service.awardLot(db, request.actor, request.params.id, request.body, { baseUrl: ctx.config.baseUrl })));
 
   app.post('/api/v1/commissioning/awards/:id/contract', {
     config: { access: 'signed-in' },

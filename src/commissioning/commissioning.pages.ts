@@ -457,7 +457,7 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     return `/commissioning/opportunities/${id}/evaluation?notice=moderated`;
   });
   evaluationAction('awards', 'rationale', async (actor, id, form) => {
-    await service.awardLot(db, actor, id, { bidId: one(form.bidId), rationale: one(form.rationale) });
+    await service.awardLot(db, actor, id, { bidId: one(form.bidId), rationale: one(form.rationale) }, { baseUrl: ctx.config.baseUrl });
     return `/commissioning/opportunities/${id}?notice=awarded`;
   });
 
@@ -478,10 +478,35 @@ export function commissioningPages(app: App, ctx: AppContext): void {
     });
   });
 
+  /** The "Mark met" page: a contract's milestone and the date it was met (today unless changed), for its commissioners. */
+  async function milestoneMetPage(actor: Actor, contractId: string, milestoneId: string) {
+    const c = await service.getContract(db, contractId);
+    const milestone = c.milestones.find((m) => m.id === milestoneId.toLowerCase());
+    if (!milestone) throw new AppError('not_found', 'No such milestone in this contract');
+    if (!actor.userId) throw new AppError('unauthenticated');
+    const commissioner = (await myOrganisations(ctx, actor)).commissioning.some((o) => o.value === c.buyer.id) || actor.isAdmin;
+    if (!commissioner) throw new AppError('forbidden', 'Only the buyer’s commissioners record milestones');
+    return { contract: c, milestone };
+  }
+
+  app.get('/commissioning/contracts/:id/milestones/:milestoneId/met', async (request, reply) => {
+    const { id, milestoneId } = request.params as { id: string; milestoneId: string };
+    const page = await milestoneMetPage(request.actor, id, milestoneId);
+    return reply.page('commissioning/views/milestone-met.njk', { ...page, values: { dateMet: new Date().toISOString().slice(0, 10) } }, { form: true });
+  });
+
   app.post('/commissioning/contracts/:id/milestones', { config: { access: 'signed-in' } }, async (request, reply) => {
     const id = (request.params as { id: string }).id;
     const form = (request.body ?? {}) as Form;
-    await service.updateMilestone(db, request.actor, id, one(form.milestoneId) ?? '', { status: one(form.status), dateMet: one(form.dateMet) || new Date().toISOString().slice(0, 10) });
+    const milestoneId = one(form.milestoneId) ?? '';
+    try {
+      // The date it was met comes from the "Mark met" page's date input; without one (a program's post), today.
+      await service.updateMilestone(db, request.actor, id, milestoneId, { status: one(form.status), dateMet: form.dateMet === undefined ? new Date().toISOString().slice(0, 10) : one(form.dateMet) });
+    } catch (error) {
+      const { errors, status } = errorsOf(error, 'dateMet');
+      const page = await milestoneMetPage(request.actor, id, milestoneId);
+      return reply.page('commissioning/views/milestone-met.njk', { ...page, values: form, errors }, { status });
+    }
     return reply.redirect(`/commissioning/contracts/${id}?notice=milestone`, 303);
   });
 

@@ -21,7 +21,8 @@ import type { CriterionKind, DecisionType } from './commissioning.table.ts';
 import { ocidPrefix, validateReleasePackage } from './commissioning.ocds.ts';
 import { buildRelease, releasePackage, type ProcessSnapshot, type ReleaseTag } from './commissioning.releases.ts';
 import * as repo from './commissioning.repository.ts';
-import { noticeBidToScore } from './commissioning.work.ts';
+import { noticeBidResults, noticeBidToScore } from './commissioning.work.ts';
+import { roleHolderIds } from '../platform/inbox.ts';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isUuid = (s: unknown): s is string => typeof s === 'string' && uuidPattern.test(s);
@@ -1161,7 +1162,12 @@ export async function evaluationResults(db: Db, actor: Actor, processId: string)
 // Award and contract
 
 /** Awards a lot to a bid, with a rationale; a standstill period follows before the contract can be signed. */
-export async function awardLot(db: Db, actor: Actor, processId: string, input: { bidId?: unknown; rationale?: unknown; valuePence?: unknown }) {
+/**
+ * Awards a lot to one submitted bid. Every bidder for the lot (the people who act for each accepted member of
+ * every submitted bid) is told the result in the same transaction: an email and an inbox item, won or not, with
+ * a link to their bid's scores and feedback (noticeBidResults).
+ */
+export async function awardLot(db: Db, actor: Actor, processId: string, input: { bidId?: unknown; rationale?: unknown; valuePence?: unknown }, options: { baseUrl?: string } = {}) {
   const check = new Checker();
   const bidId = typeof input.bidId === 'string' && isUuid(input.bidId.trim()) ? input.bidId.trim().toLowerCase() : '';
   if (!bidId) check.fail('bidId', 'Choose the winning bid');
@@ -1190,6 +1196,17 @@ export async function awardLot(db: Db, actor: Actor, processId: string, input: {
     const current = awards.length + 1 === lots.length ? await repo.updateProcess(trx, p, { status: 'awarded' }) : p;
     const releaseId = await publishRelease(trx, current, ['award']);
     await recordAudit(trx, actor, { action: 'commissioning.lot.awarded', entityType: 'commissioning_award', entityId: award.id, organisationId: p.organisation_id, after: { lotId: bid.lot_id, bidId: bid.id, valuePence, rationale, standstillEnds, releaseId } });
+    const lot = lots.find((l) => l.id === bid.lot_id)!;
+    const forLot = (await repo.listBids(trx, p)).filter((b) => b.lot_id === bid.lot_id && b.status === 'submitted');
+    const members = await repo.bidMembers(trx, forLot.map((b) => b.id));
+    const names = await organisationNames(trx, [bid.lead_organisation_id]);
+    await noticeBidResults(trx, {
+      processTitle: p.title, lot: { number: lot.number, title: lot.title }, winner: names.get(bid.lead_organisation_id)?.name ?? 'another bidder', standstillEnds, decidedBy: actor.userId,
+      bids: await Promise.all(forLot.map(async (b) => ({
+        bidId: b.id, won: b.id === bid.id,
+        userIds: await roleHolderIds(trx, members.filter((m) => m.bid_id === b.id && m.consent === 'accepted').map((m) => m.member_organisation_id), ['admin', 'staff']),
+      }))),
+    }, options.baseUrl ?? '');
     return { awardId: award.id, lotId: bid.lot_id, bidId: bid.id, valuePence, standstillEnds: standstillEnds.toISOString(), releaseId };
   });
 }

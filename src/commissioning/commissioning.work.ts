@@ -1,4 +1,4 @@
-// Commissioning's kind of work for the platform inbox: bids to score. A bid waits for an evaluator from the
+// Commissioning's kinds of work for the platform inbox: bids to score, and the results of bids (below). A bid waits for an evaluator from the
 // moment a commissioner assigns it to them (they are emailed then) until they have scored it or declared a
 // conflict of interest, while the opportunity is still being evaluated. Before the deadline the bid is sealed:
 // it shows, with the date scoring opens.
@@ -36,7 +36,61 @@ async function toScore(db: Db, person: WorkPerson): Promise<WorkItem[]> {
   });
 }
 
+export const resultKind = 'commissioning.bid-result';
+
+const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/**
+ * The results of bids made or joined by organisations the person acts for (administrator or staff): from the
+ * award of their lot until its standstill period ends (the time in which a bidder may question the decision),
+ * each links to the bid's read-back with its scores and feedback.
+ */
+async function bidResults(db: Db, person: WorkPerson): Promise<WorkItem[]> {
+  const rows = await sql<{ bid_id: string; title: string; lot_number: number; lot_title: string; won: boolean; decided_at: Date; standstill_ends: Date }>`
+    SELECT DISTINCT b.id AS bid_id, p.title, l.number AS lot_number, l.title AS lot_title, (a.bid_id = b.id) AS won, a.decided_at, a.standstill_ends
+      FROM commissioning_bids b
+      JOIN commissioning_bid_members bm ON bm.bid_id = b.id AND bm.consent = 'accepted'
+      JOIN memberships m ON m.organisation_id = bm.member_organisation_id AND m.user_id = ${person.id} AND m.role IN ('admin', 'staff')
+      JOIN commissioning_awards a ON a.organisation_id = b.organisation_id AND a.process_id = b.process_id AND a.lot_id = b.lot_id
+      JOIN commissioning_processes p ON p.organisation_id = b.organisation_id AND p.id = b.process_id
+      JOIN commissioning_lots l ON l.organisation_id = b.organisation_id AND l.id = b.lot_id
+     WHERE b.status = 'submitted' AND a.standstill_ends > now()
+     ORDER BY a.decided_at
+     LIMIT 100`.execute(db);
+  return rows.rows.map((r) => ({
+    title: `Read the result of your bid for “${r.title}”, lot ${r.lot_number}: ${r.won ? 'you won' : 'not chosen'}`,
+    href: `/commissioning/bids/${r.bid_id}`,
+    date: r.decided_at,
+    detail: `${r.lot_title}. Your scores and feedback are on the bid; the standstill period ends ${utc(r.standstill_ends)}`,
+  }));
+}
+
+/**
+ * Tells every bidder for an awarded lot the result, in the awarding transaction: the winner that they won, the
+ * others that they were not chosen and who was; each with the link to their scores and feedback.
+ */
+export async function noticeBidResults(trx: Db, x: {
+  processTitle: string; lot: { number: number; title: string }; winner: string; standstillEnds: Date; decidedBy: string | null;
+  bids: { bidId: string; won: boolean; userIds: string[] }[];
+}, baseUrl: string): Promise<number> {
+  let sent = 0;
+  const what = `“${x.processTitle}”, lot ${x.lot.number}: ${x.lot.title}`;
+  for (const b of x.bids) {
+    sent += await notifyWork(trx, {
+      kind: resultKind, userIds: b.userIds, except: x.decidedBy, baseUrl, href: `/commissioning/bids/${b.bidId}`,
+      subject: b.won ? `Your bid has won: ${x.processTitle}, lot ${x.lot.number}` : `The result of your bid: ${x.processTitle}, lot ${x.lot.number}`,
+      text: [
+        b.won ? `Your bid for ${what} has been chosen.` : `Your bid for ${what} was not chosen. The lot was awarded to ${x.winner}.`,
+        'Your scores for each criterion, with the evaluators’ reasons, are on your bid’s page.',
+        `The standstill period ends ${utc(x.standstillEnds)}. ${b.won ? 'The contract can be signed after it.' : 'If you want to question the decision, contact the buyer before then.'}`,
+      ].join('\n'),
+    });
+  }
+  return sent;
+}
+
 export const commissioningWork: WorkKind[] = [
+  { kind: resultKind, label: 'Results of your bids', emailHint: 'When a lot you bid for is awarded, won or not', list: bidResults },
   { kind: scoreKind, label: 'Bids to score', emailHint: 'When a commissioner assigns a bid to you to evaluate', list: toScore },
   {
     // Answered on /commissioning/invitations; the invitation email itself is sent when the bid names the member.

@@ -46,14 +46,20 @@ eachEngine('investment pages', (t) => {
     const w = await cdfiWorld(ctx);
     const officer = await signedIn(app, w.officer.email, '10.9.0.1');
     const base = `/investment/cdfis/${w.cdfi.organisationId}`;
-    await officer.get(`${base}/investments/new`);
-    const bad = await officer.post(`${base}/investments`, { investor: 'Nobody At All', kind: 'loan', amount: '-5', investedOn: 'soon' });
+    const form = await officer.get(`${base}/investments/new`);
+    // The date is the GOV.UK date input: three boxes, read by the same parser as every other form.
+    for (const part of ['day', 'month', 'year']) assert.match(form.body, new RegExp(`name="investedOn-${part}"`));
+    const bad = await officer.post(`${base}/investments`, { investor: 'Nobody At All', kind: 'loan', amount: '-5', 'investedOn-day': '31', 'investedOn-month': '2', 'investedOn-year': '2026' });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /There is a problem/);
     assert.match(bad.body, /No organisation is registered as/);
     assert.match(bad.body, /cannot be negative/);
     assert.match(bad.body, /must be a real date/);
-    const made = await officer.post(`${base}/investments`, { investor: w.investorA.name, kind: 'loan', amount: '12,500', investedOn: dmy(daysAgo(2)) });
+    assert.match(bad.body, /id="investedOn-day" name="investedOn-day" type="text" value="31"/, 'what was typed is kept');
+    const typed = await officer.post(`${base}/investments`, { investor: 'Nobody At All', kind: 'loan', amount: '5', investedOn: dmy(daysAgo(2)) });
+    assert.doesNotMatch(typed.body, /must be a real date/, 'one field as typed (28/11/2026) is still read, for programs');
+    const iso = daysAgo(2);
+    const made = await officer.post(`${base}/investments`, { investor: w.investorA.name, kind: 'loan', amount: '12,500', 'investedOn-day': String(Number(iso.slice(8, 10))), 'investedOn-month': String(Number(iso.slice(5, 7))), 'investedOn-year': iso.slice(0, 4) });
     assert.equal(made.statusCode, 303, made.body);
     const certPage = await officer.get(made.headers.location as string);
     assert.match(certPage.body, /Certificate due by/);

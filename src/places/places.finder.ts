@@ -2,9 +2,10 @@
 // the small areas and local authority they mean, and a sentence saying what matched and how. Other modules'
 // forms (alerts, time-bank joining, needs, petitions) call findPlace instead of asking for a code.
 import type { Db } from '../platform/db.ts';
-import { readPlaceText } from './places.postcode.ts';
+import { AppError } from '../platform/errors.ts';
+import { formatPostcode, readPlaceText } from './places.postcode.ts';
 import * as repo from './places.repository.ts';
-import { presentAreaRows, presentAreaRowsCounted, type AreaNeedView, type AreaRow } from './places.service.ts';
+import { areasForPostcodes, presentAreaRows, presentAreaRowsCounted, type AreaNeedView, type AreaRow } from './places.service.ts';
 import * as names from './places.names.ts';
 import { nameIndex } from './places.names.ts';
 
@@ -172,4 +173,108 @@ export async function findPlace(db: Db, text: string, options: { limit?: number;
       return { kind: 'names', wards, localAuthorities, areas, totalAreas, summary: `“${q}” matches ${parts.join(', ')}.` };
     }
   }
+}
+
+/** One line of "places" a person typed, read into small areas, a choice of wards, or a sentence why not. */
+export type PlaceLine =
+  | { kind: 'areas'; text: string; areas: AreaNeedView[]; how: string }
+  /** Several wards fit the name: the person chooses which (`wards`, by name and local authority). */
+  | { kind: 'choose'; text: string; wards: WardMatch[]; message: string }
+  | { kind: 'problem'; text: string; message: string };
+
+/**
+ * Reads one line a person typed — a postcode ("NE6 1AA"), a sector ("SR1 1"), a ward or neighbourhood
+ * ("Byker"), a small area's name ("Newcastle upon Tyne 026C") or code — into the small areas it means, through
+ * {@link findPlace}. A name several wards share is `choose` unless `chosenWards` (ward codes the person picked)
+ * settles it; a whole local authority, a postcode that is not loaded, or nothing at all is a `problem` whose
+ * message names the text. Reads only.
+ */
+export async function areasOfPlace(db: Db, text: string, chosenWards: readonly string[] = []): Promise<PlaceLine> {
+  const typed = text.trim().slice(0, 100);
+  const found = await findPlace(db, typed, { limit: 100 });
+  switch (found.kind) {
+    case 'postcode': return { kind: 'areas', text: typed, areas: [found.area], how: found.summary };
+    case 'area': return { kind: 'areas', text: typed, areas: [found.area], how: found.summary };
+    case 'sector': case 'outward': return { kind: 'areas', text: typed, areas: found.areas, how: found.summary };
+    case 'invalid': return { kind: 'problem', text: typed, message: `“${typed}”: ${found.message}` };
+    case 'local-authority':
+      return { kind: 'problem', text: typed, message: `“${typed}” is a whole local authority (${found.localAuthority.name}): give its postcodes, wards or neighbourhoods, or choose the local authority from the list` };
+    case 'names': {
+      const lower = typed.toLowerCase();
+      const exactAreas = found.areas.filter((a) => a.name.toLowerCase() === lower || a.label.toLowerCase() === lower);
+      if (exactAreas.length === 1) return { kind: 'areas', text: typed, areas: exactAreas, how: `“${typed}” is the small area ${exactAreas[0]!.label}.` };
+      const picked = found.wards.filter((w) => chosenWards.includes(w.code));
+      if (picked.length) return { kind: 'areas', text: typed, areas: picked.flatMap((w) => w.areas), how: `You chose ${picked.map((w) => w.name).join(', ')}.` };
+      const exactWards = found.wards.filter((w) => w.name.toLowerCase() === lower);
+      const wards = exactWards.length ? exactWards : found.wards;
+      if (wards.length === 1) {
+        const w = wards[0]!;
+        return { kind: 'areas', text: typed, areas: w.areas, how: `“${typed}” is the ward ${w.name}${w.localAuthority ? `, ${w.localAuthority.name}` : ''}: ${plural(w.areas.length, 'small area')}.` };
+      }
+      if (found.wards.length > 1) return { kind: 'choose', text: typed, wards: found.wards, message: `Several places are called “${typed}”: choose which you mean` };
+      if (found.localAuthorities.some((l) => l.name.toLowerCase() === lower) || (found.localAuthorities.length && found.totalAreas === 0)) {
+        return { kind: 'problem', text: typed, message: `“${typed}” is a whole local authority: give its postcodes, wards or neighbourhoods, or choose the local authority from the list` };
+      }
+      return { kind: 'problem', text: typed, message: `“${typed}” matches ${plural(found.totalAreas, 'small area')} by name: give a postcode, a ward or the small area’s full name` };
+    }
+    case 'postcode-unknown':
+      return { kind: 'problem', text: typed, message: `We don't have the postcode ${found.postcode}${found.sector ? `; its sector, ${found.sector.sector}, is loaded: give the sector, or the name of the ward` : ': give the name of its ward or neighbourhood instead'}` };
+    case 'postcode-elsewhere':
+      return { kind: 'problem', text: typed, message: `${found.postcode} is not in a small area of England or Scotland loaded here` };
+    default:
+      return { kind: 'problem', text: typed, message: found.summary };
+  }
+}
+
+/** Splits a whole `amount` among `weights` in proportion, exactly: shares add up to the amount (largest remainders). */
+export function shareByWeight(amount: bigint, weights: readonly number[]): bigint[] {
+  if (weights.length === 0) return [];
+  const sign = amount < 0n ? -1n : 1n;
+  const whole = amount * sign;
+  const w = weights.map((x) => BigInt(Math.max(0, Math.round(x))));
+  const total = w.reduce((s, x) => s + x, 0n);
+  const ws = total === 0n ? weights.map(() => 1n) : w;
+  const sum = total === 0n ? BigInt(weights.length) : total;
+  const shares = ws.map((x) => (whole * x) / sum);
+  let left = whole - shares.reduce((s, x) => s + x, 0n);
+  const order = ws.map((x, i) => ({ i, rem: (whole * x) % sum })).sort((a, b) => (a.rem > b.rem ? -1 : a.rem < b.rem ? 1 : a.i - b.i));
+  for (const { i } of order) {
+    if (left === 0n) break;
+    shares[i]! += 1n;
+    left -= 1n;
+  }
+  return shares.map((x) => x * sign);
+}
+
+/**
+ * Turns the places of `amounts` (as parseAmountsCsv keeps them: codes, postcodes, or names like "Byker") into
+ * small-area codes for the fairness report. A name is read by {@link areasOfPlace}: a ward's amount is shared
+ * among its small areas by population (exactly, in whole units), and `shared` says how many lines were. A name
+ * that means nothing, or several wards, is a validation error on `field` naming up to five of them, so nothing
+ * is counted silently. Postcodes and codes go on to {@link areasForPostcodes}.
+ */
+export async function areasForPlaces(db: Db, amounts: readonly (readonly [string, bigint])[], field = 'csv'): Promise<{ amounts: [string, bigint][]; shared: number }> {
+  const isName = (k: string) => !/^[A-Za-z][0-9]{8}$/.test(k) && formatPostcode(k) === null;
+  const names = [...new Set(amounts.map(([k]) => k).filter(isName))].slice(0, 1000);
+  const read = new Map<string, AreaNeedView[]>();
+  const problems: string[] = [];
+  for (const name of names) {
+    const found = await areasOfPlace(db, name);
+    if (found.kind === 'areas') read.set(name, found.areas);
+    else problems.push(found.kind === 'choose' ? `“${name}” could be ${found.wards.slice(0, 4).map((w) => `${w.name}${w.localAuthority ? ` (${w.localAuthority.name})` : ''}`).join(', ')}${found.wards.length > 4 ? ' …' : ''}: give a postcode in it` : found.message);
+  }
+  if (amounts.some(([k]) => isName(k) && !read.has(k)) && problems.length === 0) problems.push('give 1,000 different place names or fewer: use postcodes or area codes for the rest');
+  if (problems.length) {
+    throw AppError.validation([{ field, message: `${problems.slice(0, 5).join('. ')}${problems.length > 5 ? `, and ${problems.length - 5} more` : ''}` }]);
+  }
+  let shared = 0;
+  const out: [string, bigint][] = [];
+  for (const [k, v] of amounts) {
+    const areas = isName(k) ? read.get(k)! : null;
+    if (!areas) { out.push([k, v]); continue; }
+    if (areas.length > 1) shared += 1;
+    const shares = shareByWeight(v, areas.map((a) => a.population));
+    areas.forEach((a, i) => out.push([a.code, shares[i]!]));
+  }
+  return { amounts: await areasForPostcodes(db, out, field), shared };
 }

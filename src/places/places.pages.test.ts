@@ -6,6 +6,7 @@ import { eachEngine, TestAgent } from '../platform/testing.ts';
 import { isAppError } from '../platform/errors.ts';
 import { rankAgreement } from './places.compute.ts';
 import { seedPlaces } from './places.demo.ts';
+import { areasForPlaces, shareByWeight } from './places.finder.ts';
 import * as service from './places.service.ts';
 
 eachEngine('places with the real data', (t) => {
@@ -182,6 +183,74 @@ eachEngine('places with the real data', (t) => {
     const byLa = await app.inject({ method: 'GET', url: '/places/siting?la=E06000002' });
     assert.equal(byLa.statusCode, 200);
     assert.match(byLa.body, /86 areas considered; the 50 most in need are shown/);
+  });
+
+  it('ranks places given by name or postcode for a new centre, asks which ward when a name is shared, and still takes codes', async () => {
+    const { app } = t();
+    const form = await app.inject({ method: 'GET', url: '/places/siting' });
+    assert.doesNotMatch(form.body, /Candidate small-area codes/);
+    assert.match(form.body, /<label class="govuk-label govuk-label--s" for="places">\s*Places you could site it in/);
+    assert.doesNotMatch(form.body, /Middlesbrough \(E06000002\)/, 'local authorities are listed by name');
+    const byker = (await app.inject({ method: 'GET', url: '/api/v1/places/areas?q=Byker' })).json();
+    const bykerWard = byker.match.wards.find((w: { name: string }) => w.name === 'Byker');
+    const res = await app.inject({ method: 'GET', url: `/places/siting?${new URLSearchParams({ places: 'Byker\nsr11ae' })}` });
+    assert.equal(res.statusCode, 200, res.body.slice(0, 500));
+    const shown = [...res.body.matchAll(/href="\/places\/area\/(E\d+)">/g)].map((m) => m[1]);
+    assert.deepEqual(new Set(shown), new Set([...bykerWard.areas, 'E01008836']));
+    assert.match(res.body, /“Byker” is the ward Byker, Newcastle upon Tyne: \d+ small areas\./);
+    assert.match(res.body, /SR1 1AE is in /);
+    // "Walk" starts the names of several wards across England: the page asks which, and ranks the one chosen.
+    const walker = await app.inject({ method: 'GET', url: '/places/siting?places=Walk' });
+    assert.equal(walker.statusCode, 400);
+    assert.match(walker.body, /Which places called “Walk” do you mean\?/);
+    assert.match(walker.body, /href="#place0">Several places are called “Walk”: choose which you mean<\/a>/);
+    const ward = [...walker.body.matchAll(/name="place0" type="checkbox" value="(E05\d+)"/g)].map((m) => m[1]);
+    assert.ok(ward.length >= 2, walker.body.match(/name="place0"[^>]*/g)?.join('\n'));
+    const chosen = await app.inject({ method: 'GET', url: `/places/siting?places=Walk&place0=${ward[0]}` });
+    assert.equal(chosen.statusCode, 200);
+    assert.match(chosen.body, /Ranked by need/);
+    // A whole local authority, or a postcode not loaded, is an error naming the line.
+    const whole = await app.inject({ method: 'GET', url: '/places/siting?places=Byker%0AMiddlesbrough' });
+    assert.equal(whole.statusCode, 400);
+    assert.match(whole.body, /href="#places">Line 2: “Middlesbrough” is a whole local authority/);
+    const unknown = await app.inject({ method: 'GET', url: '/places/siting?places=NE99+9ZZ' });
+    assert.match(unknown.body, /Line 1: We don&#39;t have the postcode NE99 9ZZ/);
+    // Codes on a line of their own, for those who know them, and the codes parameter of old links.
+    const codes = await app.inject({ method: 'GET', url: '/places/siting?places=E01000001+E01021988' });
+    assert.deepEqual([...codes.body.matchAll(/href="\/places\/area\/(E\d+)">/g)].map((m) => m[1]), ['E01021988', 'E01000001']);
+    const many = await app.inject({ method: 'GET', url: `/places/siting?${new URLSearchParams({ places: Array.from({ length: 201 }, () => 'Byker').join('\n') })}` });
+    assert.equal(many.statusCode, 400);
+    assert.match(many.body, /href="#places">Enter 200 places or fewer \(you gave 201\), or choose a local authority<\/a>/);
+    const empty = await app.inject({ method: 'GET', url: '/places/siting?places=+&la=' });
+    assert.equal(empty.statusCode, 200);
+  });
+
+  it('checks fairness by ward or place name, sharing a ward\'s amount among its small areas by population', async () => {
+    const { app, ctx } = t();
+    assert.deepEqual(shareByWeight(10n, [1, 1, 1]), [4n, 3n, 3n]);
+    assert.deepEqual(shareByWeight(-7n, [2, 5]), [-2n, -5n]);
+    assert.deepEqual(shareByWeight(5n, [0, 0]), [3n, 2n]);
+    const parsed = await service.parseAmountsCsv('place,amount\nByker,1000001\nSR1 1AE,5\n');
+    assert.deepEqual(parsed, [['Byker', 1000001n], ['SR1 1AE', 5n]]);
+    const { amounts, shared } = await areasForPlaces(ctx.db, parsed);
+    assert.equal(shared, 1);
+    assert.equal(amounts.reduce((s, [, v]) => s + v, 0n), 1000006n, 'nothing is lost in the sharing');
+    const byker = (await app.inject({ method: 'GET', url: '/api/v1/places/areas?q=Byker' })).json();
+    const bykerAreas: string[] = byker.match.wards.find((w: { name: string }) => w.name === 'Byker').areas;
+    assert.deepEqual(amounts.slice(0, -1).map(([k]) => k).sort(), [...bykerAreas].sort());
+    await assert.rejects(areasForPlaces(ctx.db, [['Walk', 1n]]), (error) => {
+      assert.ok(isAppError(error));
+      assert.match(error.fieldErrors[0]!.message, /^“Walk” could be [^:]+ \(Salford\)[^:]*: give a postcode in it$/);
+      return true;
+    });
+    const agent = new TestAgent(app);
+    await agent.get('/places/fairness');
+    const page = await agent.postMultipart('/places/fairness', { csv: 'Byker,250000\nSR1 1AE,1000' });
+    assert.equal(page.statusCode, 200, page.body.slice(0, 300));
+    assert.match(page.body, /1 line named a ward or a place of several small areas: its amount was shared among them by population\./);
+    const bad = await agent.postMultipart('/places/fairness', { csv: 'Nowhereville Xq,5' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /No ward, town, local authority or small area loaded here is called “Nowhereville Xq”/);
   });
 
   it('serves areas, local authorities and fairness over the API', async () => {

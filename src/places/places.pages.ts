@@ -2,7 +2,7 @@ import type { App, AppContext } from '../platform/module.ts';
 import { isAppError } from '../platform/errors.ts';
 import { barChart, percent } from '../platform/charts.ts';
 import * as service from './places.service.ts';
-import { findPlace, monthWords } from './places.finder.ts';
+import { areasForPlaces, areasOfPlace, findPlace, monthWords } from './places.finder.ts';
 import { IMD_DOMAINS, type ImdDomain } from './places.types.ts';
 import { IMD_DOMAIN_LABELS } from './places.geography.ts';
 import type { FieldError } from '../platform/errors.ts';
@@ -133,10 +133,11 @@ export function placesPages(app: App, ctx: AppContext): void {
     const form = { csv: text(body.csv) };
     const field = upload !== null ? 'file' : 'csv';
     try {
-      const amounts = await service.areasForPostcodes(db, await service.parseAmountsCsv(upload ?? form.csv, field), field);
+      const parsed = await service.parseAmountsCsv(upload ?? form.csv, field);
+      const { amounts, shared } = await areasForPlaces(db, parsed, field);
       const report = await service.fairnessReport(db, amounts);
       return reply.page('places/views/fairness.njk', {
-        values: form, report, lines: amounts.length, chart: fairnessChart(report, 'chart-fairness'),
+        values: form, report, lines: parsed.length, shared, chart: fairnessChart(report, 'chart-fairness'),
         fromFile: upload !== null,
         rows: report.deciles.map((d) => ({ ...d, sharePct: percent(d.share), populationSharePct: percent(d.populationShare) })),
         bands: {
@@ -158,17 +159,40 @@ export function placesPages(app: App, ctx: AppContext): void {
   });
 
   app.get('/places/siting', async (request, reply) => {
-    const q = request.query as Query;
+    const q = request.query as Record<string, string | string[] | undefined>;
+    const values = { places: text(q.places), codes: text(q.codes), la: text(q.la) };
     const las = (await service.listLocalAuthorities(db)).sort((a, b) => a.name.localeCompare(b.name));
-    const laItems = [{ value: '', text: 'Choose a local authority' }, ...las.map((l) => ({ value: l.code, text: `${l.name} (${l.code})`, selected: l.code === q.la }))];
-    const asked = (q.codes ?? '').trim() !== '' || (q.la ?? '') !== '';
-    if (!asked) return reply.page('places/views/siting.njk', { values: q, laItems });
+    const laItems = [{ value: '', text: 'Choose a local authority' }, ...las.map((l) => ({ value: l.code, text: l.name, selected: l.code === values.la }))];
+    const asked = values.places.trim() !== '' || values.codes.trim() !== '' || values.la !== '';
+    if (!asked) return reply.page('places/views/siting.njk', { values, laItems });
+    // Places are typed by name or postcode, one a line, and read by the place finder; a line of codes only
+    // (and the `codes` parameter) is taken as small-area codes, for those who know them.
+    const codes = service.parseCodes(values.codes);
+    const lines = values.places.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+    if (lines.length > 200) return reply.page('places/views/siting.njk', { values, laItems, errors: [{ field: 'places', message: `Enter 200 places or fewer (you gave ${lines.length.toLocaleString('en-GB')}), or choose a local authority` }] }, { status: 400 });
+    const errors: FieldError[] = [];
+    const choices: { index: number; line: string; items: { value: string; text: string; checked: boolean }[] }[] = [];
+    const read: { text: string; how: string }[] = [];
+    for (const [i, line] of lines.entries()) {
+      const tokens = line.split(/[\s,;]+/).filter((t) => t !== '');
+      if (tokens.every((t) => /^[A-Za-z][0-9]{8}$/.test(t))) { codes.push(...service.parseCodes(line)); continue; }
+      const chosen = list(q[`place${i}`]);
+      const found = await areasOfPlace(db, line, chosen);
+      if (found.kind === 'areas') { codes.push(...found.areas.map((a) => a.code)); read.push({ text: line, how: found.how }); }
+      else if (found.kind === 'choose') {
+        choices.push({ index: i, line, items: found.wards.map((w) => ({ value: w.code, text: `${w.name}${w.localAuthority ? `, ${w.localAuthority.name}` : ''} (${w.areas.length} small area${w.areas.length === 1 ? '' : 's'})`, checked: chosen.includes(w.code) })) });
+        errors.push({ field: `place${i}`, message: found.message });
+      } else errors.push({ field: 'places', message: `Line ${i + 1}: ${found.message}` });
+    }
+    if (errors.length) return reply.page('places/views/siting.njk', { values, laItems, errors, choices }, { status: 400 });
+    const byPlaces = lines.length > 0 || values.codes.trim() !== '';
     try {
-      const result = await service.siting(db, { codes: service.parseCodes(q.codes ?? ''), laCode: (q.codes ?? '').trim() === '' ? q.la : undefined, limit: 50 });
-      return reply.page('places/views/siting.njk', { values: q, laItems, result });
+      const result = await service.siting(db, { codes: [...new Set(codes)], laCode: byPlaces ? undefined : values.la, limit: 50 });
+      return reply.page('places/views/siting.njk', { values, laItems, result, read, choices });
     } catch (error) {
       if (isAppError(error) && error.fieldErrors.length) {
-        return reply.page('places/views/siting.njk', { values: q, laItems, errors: error.fieldErrors }, { status: error.status });
+        const fieldErrors = error.fieldErrors.map((e) => (e.field === 'codes' ? { field: 'places', message: e.message.replace('Enter at least one small-area code', 'Enter at least one place').replace('2,000 codes', '2,000 small areas') } : e));
+        return reply.page('places/views/siting.njk', { values, laItems, errors: fieldErrors, choices }, { status: error.status });
       }
       throw error;
     }

@@ -637,21 +637,24 @@ export async function parseAmountsCsv(text: string, field = 'csv'): Promise<[str
     for await (const record of readCsvRecords(text)) {
       const [rawCode = '', rawAmount = ''] = record.fields.map((f) => f.trim());
       const postcode = formatPostcode(rawCode);
-      const isHeader = first && !/^[A-Za-z][0-9]{8}$/.test(rawCode) && postcode === null;
+      const isCode = /^[A-Za-z][0-9]{8}$/.test(rawCode);
+      const plain = rawAmount.replace(/^£/, '').replace(/,(?=\d{3}(\D|$))/g, '');
+      // A first line is a header when it names neither a place by code or postcode nor an amount.
+      const isHeader = first && !isCode && postcode === null && !/^-?\d{1,30}$/.test(plain);
       first = false;
       if (isHeader) continue;
-      if (record.fields.length < 2) fail(record.line, record.fields.length + 1, 'expected an area code and an amount separated by a comma');
-      if (!/^[A-Za-z][0-9]{8}$/.test(rawCode) && postcode === null) fail(record.line, 1, `"${rawCode.slice(0, 20)}" is not an area code like E01033569 or S01010206, or a postcode like SR1 1AE`);
-      const plain = rawAmount.replace(/^£/, '').replace(/,(?=\d{3}(\D|$))/g, '');
+      if (record.fields.length < 2) fail(record.line, record.fields.length + 1, 'expected a place and an amount separated by a comma');
+      // Anything else with a letter in it is a place's name ("Byker", "Sunderland 034B"): areasForPlaces reads it.
+      if (!isCode && postcode === null && (!/[A-Za-z]/.test(rawCode) || rawCode.length > 100)) fail(record.line, 1, `"${rawCode.slice(0, 20)}" is not a postcode like SR1 1AE, a place like Byker, or an area code like E01033569`);
       if (!/^-?\d{1,30}$/.test(plain)) fail(record.line, 2, `"${rawAmount.slice(0, 20)}" is not a whole number (give pence, minutes or people)`);
-      out.push([postcode ?? normaliseCode(rawCode), BigInt(plain)]);
+      out.push([postcode ?? (isCode ? normaliseCode(rawCode) : rawCode.replace(/\s+/g, ' ')), BigInt(plain)]);
       if (out.length > 50000) fail(record.line, 1, 'give 50,000 lines or fewer');
     }
   } catch (error) {
     if (error instanceof ParseError) fail(error.line, error.column, error.detail);
     throw error;
   }
-  if (out.length === 0) throw AppError.validation([{ field, message: 'Enter at least one line: an area code, a comma and an amount' }]);
+  if (out.length === 0) throw AppError.validation([{ field, message: 'Enter at least one line: a place, a comma and an amount' }]);
   return out;
 }
 

@@ -51,6 +51,8 @@ export interface SpendCheck {
   mapping: LoadedFile['mapping'];
   columns: string[];
   unusedColumns: string[];
+  /** The file has no header row: every column was mapped by what it holds, so each mapping is a guess to check. */
+  headerless: boolean;
   /** What the reader noticed (stray characters, a changed encoding …), not blocking. */
   notes: string[];
   warnings: CheckWarning[];
@@ -118,12 +120,12 @@ export async function checkLoadedFile(db: Db, organisationId: string, loaded: Lo
     };
   }
   const version = (await repo.lastVersion(db, organisationId, loaded.periodFrom, loaded.periodTo)) + 1;
-  const stored = loaded.stored as { unusedColumns?: string[]; mappingNotes?: string[] };
+  const stored = loaded.stored as { unusedColumns?: string[]; mappingNotes?: string[]; headerLine?: number | null };
   return {
     filename: loaded.filename, periodFrom: loaded.periodFrom, periodTo: loaded.periodTo, periodGiven: loaded.periodGiven,
     rowsImported: loaded.rowsImported, rowsRejected: loaded.rowsRejected, rejected: loaded.rejected.slice(0, 100), netTotalPence: loaded.netTotalPence,
     suppliers: loaded.suppliers, firstDate: loaded.firstDate, lastDate: loaded.lastDate, mapping: loaded.mapping, columns: loaded.columns,
-    unusedColumns: stored.unusedColumns ?? [], notes: [...(stored.mappingNotes ?? []), ...loaded.warnings.slice(0, 20)],
+    unusedColumns: stored.unusedColumns ?? [], headerless: stored.headerLine === null, notes: [...(stored.mappingNotes ?? []), ...loaded.warnings.slice(0, 20)],
     warnings, outlierRule, replaces, blocked, version,
   };
 }

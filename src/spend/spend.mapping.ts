@@ -352,6 +352,9 @@ export function mapColumns(
     }
   }
   candidates.push(...contentCandidates(columns, profiles, candidates));
+  // A file with no header row (every column unnamed): the words columns are told apart by what they hold.
+  const headerless = columns.length > 0 && columns.every((c) => c.header.trim() === '');
+  if (headerless) candidates.push(...headerlessCandidates(columns, profiles));
 
   const fields: Partial<Record<SpendField, FieldMapping>> = {};
   const used = new Set<number>();
@@ -393,12 +396,57 @@ export function mapColumns(
 
   const dateColumn = fields.date ? profiles.get(fields.date.column) : undefined;
   const dateOrder: DateOrder = dateColumn && !dateColumn.firstOver12 && dateColumn.secondOver12 ? 'mdy' : 'dmy';
+  if (headerless) notes.unshift('The file has no header row: each column was recognised by what it holds, not by its name. Check each one.');
   return {
     fields,
     unused: columns.filter((c) => !used.has(c.index)).map((c) => c.name),
     dateOrder,
     notes,
   };
+}
+
+/** Words that end the names of organisations that are paid: "Rider Levett Bucknall Uk Ltd", "Oyster Partnership". */
+const ORGANISATION_ENDING = /\b(ltd|limited|llp|plc|cic|cio|inc|llc|co|company|council|trust|partnership|services|group|association|foundation|society|charity|church|college|university|school|club|consultancy|consulting|solicitors|agency|uk)\.?\)?$/i;
+/** Reference numbers: letters then digits ("CRINV0009515"), or digits with slashes and dashes ("B000018580/57559"). */
+const REFERENCE_LIKE = /^(?=.*\d)[A-Z]{0,6}[-/]?\d[\d/-]{3,}[A-Z]?$/i;
+
+/**
+ * The columns of words in a file with no header row, told apart by their content, each with low confidence so
+ * the publisher checks them: the one whose values most often end like an organisation's name ("Ltd", "Limited",
+ * "Partnership") is the supplier; a column of reference numbers, nearly all different, is the transaction
+ * number; of the other columns of words, the one with the fewest different values is the department (a few
+ * directorates repeat down the file), the next the service area, and the one that varies most the purpose.
+ */
+function headerlessCandidates(columns: readonly SpendColumn[], profiles: ReadonlyMap<number, ColumnProfile>): Candidate[] {
+  const out: Candidate[] = [];
+  const words: { column: SpendColumn; p: ColumnProfile; distinct: number }[] = [];
+  let supplier: { column: SpendColumn; share: number } | null = null;
+  for (const column of columns) {
+    const p = profiles.get(column.index);
+    if (!p || p.values.length < 3) continue;
+    const n = p.values.length;
+    if (ratio(p.dates + p.amounts, n) > 0.5) continue;
+    const distinct = new Set(p.values).size;
+    if (ratio(p.values.filter((v) => REFERENCE_LIKE.test(v)).length, n) >= 0.9) {
+      if (distinct >= 0.5 * n) out.push({ field: 'transactionNumber', column, score: 0.5, reason: `the file has no header row; values of "${column.name}" are reference numbers, mostly different, e.g. ${quoted(p.example)}` });
+      continue;
+    }
+    if (ratio(p.values.filter((v) => /[A-Za-z]{2,}/.test(v)).length, n) < 0.9) continue;
+    const share = ratio(p.values.filter((v) => ORGANISATION_ENDING.test(v.trim())).length, n);
+    if (share >= 0.2 && (!supplier || share > supplier.share)) supplier = { column, share };
+    words.push({ column, p, distinct });
+  }
+  if (supplier) {
+    const p = profiles.get(supplier.column.index)!;
+    out.push({ field: 'supplierName', column: supplier.column, score: 0.55, reason: `the file has no header row; ${Math.round(supplier.share * 100)}% of the values of "${supplier.column.name}" end like an organisation’s name (Ltd, Limited, Partnership …), e.g. ${quoted(p.example)}` });
+  }
+  const others = words.filter((w) => w.column !== supplier?.column).sort((a, b) => a.distinct - b.distinct || a.column.index - b.column.index);
+  const [fewest, next] = others;
+  const most = others.length >= 3 ? others[others.length - 1] : undefined;
+  if (fewest) out.push({ field: 'department', column: fewest.column, score: 0.5, reason: `the file has no header row; "${fewest.column.name}" has the fewest different values of the columns of words (${fewest.distinct}, e.g. ${quoted(fewest.p.example)}), as departments do` });
+  if (next && next !== most) out.push({ field: 'serviceArea', column: next.column, score: 0.45, reason: `the file has no header row; "${next.column.name}" repeats a few values (${next.distinct}, e.g. ${quoted(next.p.example)}), as service areas do` });
+  if (most) out.push({ field: 'purpose', column: most.column, score: 0.45, reason: `the file has no header row; "${most.column.name}" varies most of the columns of words (${most.distinct} different values, e.g. ${quoted(most.p.example)}), as descriptions of purpose do` });
+  return out;
 }
 
 /**

@@ -381,7 +381,8 @@ async function* readBatches(
     if (batch.length > 0 && batch[batch.length - 1]!.line > maxLines) throw tooManyLines(maxLines);
     const out: SpendRecord[] = [];
     for (const record of batch) {
-      if (recordIndex++ <= sniff.headerRecord) continue;
+      const index = recordIndex++;
+      if (index <= sniff.headerRecord || index === sniff.footerRecord) continue;
       const converted = toRecord(record);
       if (converted) out.push(converted);
     }
@@ -422,6 +423,7 @@ async function* readBatches(
   const last = drain();
   if (last.length > 0) yield last;
 
+  if (sniff.footerRecord >= 0) warn(`the header row is the file’s last line (line ${sniff.headerLine}), not its first: the columns are named from it, and it is not read as spending`);
   if (withoutDate > 0) warn(`${withoutDate} line(s) have no date`);
   if (outsidePeriod > 0 && period) warn(`${outsidePeriod} line(s) are dated outside the period ${period.from}..${period.to}`);
   const stats = decoder.stats;

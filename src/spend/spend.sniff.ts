@@ -32,8 +32,14 @@ export interface SpendSniff {
   readonly encoding: TextEncoding;
   readonly bom: boolean;
   readonly delimiter: Delimiter;
-  /** Index of the header among the file's records (0-based), or -1 for a file with no header row. */
+  /** Index of the header among the file's records (0-based), or -1 for a file with no header row at its top. */
   readonly headerRecord: number;
+  /**
+   * Index of a header row found at the very end of the file instead (a spreadsheet sorted with its header
+   * row), or -1. The columns are named from it and the reader skips it. Looked for only when the sample is
+   * the whole file and no header row starts it.
+   */
+  readonly footerRecord: number;
   /** Physical line of the header, or null. */
   readonly headerLine: number | null;
   /** Non-blank rows before the header (titles such as "Invoices over £500 paid in February 2017"). */
@@ -106,11 +112,12 @@ export function sniffSample(
   if (records.length === 0) records.push(...tokenizeCsv(text, delimiter)); // one long record: take it as is
 
   const headerRecord = findHeaderRecord(records);
-  const header = headerRecord >= 0 ? records[headerRecord] : undefined;
+  const footerRecord = headerRecord < 0 && options.complete ? findFooterRecord(records) : -1;
+  const header = headerRecord >= 0 ? records[headerRecord] : footerRecord >= 0 ? records[footerRecord] : undefined;
   const before = records.slice(0, Math.max(headerRecord, 0));
   const dataStart = headerRecord >= 0 ? headerRecord + 1 : 0;
   const sampleRows = records
-    .slice(dataStart)
+    .slice(dataStart, footerRecord >= 0 ? footerRecord : undefined)
     .filter((r) => !isBlank(r.fields))
     .slice(0, SAMPLE_ROWS)
     .map((r) => r.fields);
@@ -121,6 +128,7 @@ export function sniffSample(
     bom,
     delimiter,
     headerRecord,
+    footerRecord,
     headerLine: header?.line ?? null,
     titleRows: before.filter((r) => !isBlank(r.fields)).map((r) => titleText(r.fields)),
     blankRowsBeforeHeader: before.filter((r) => isBlank(r.fields)).length,
@@ -194,6 +202,20 @@ export function findHeaderRecord(records: readonly CsvRecord[]): number {
     if (firstCandidate === -1) firstCandidate = i;
   }
   return firstCandidate;
+}
+
+/**
+ * A header row at the end of a file with none at its top: the last non-blank record, as wide as the data, with
+ * no number, amount or date in it and two or more recognised column names. -1 when there is none.
+ */
+export function findFooterRecord(records: readonly CsvRecord[]): number {
+  let last = records.length - 1;
+  while (last >= 0 && isBlank(records[last]?.fields ?? [])) last--;
+  if (last <= 0) return -1;
+  const filled = (records[last]?.fields ?? []).filter((f) => f.trim() !== '');
+  if (filled.length < Math.max(2, Math.ceil(usualFilledWidth(records) / 2))) return -1;
+  if (filled.some((f) => isValueLike(f))) return -1;
+  return recognisedHeaderCount(filled) >= 2 ? last : -1;
 }
 
 function isValueLike(cell: string): boolean {

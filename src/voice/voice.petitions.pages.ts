@@ -9,9 +9,34 @@ import { countries } from './voice.petitions.where.ts';
 import { submissionRateLimit } from './voice.api.ts';
 import { own } from '../platform/sanitise.ts';
 
+import { dateMessage, parseDateText } from '../platform/dates.ts';
+
 type Form = Record<string, string | undefined>;
 
 const criteriaFields = ['emailDomain', 'ipPrefix', 'localAuthority', 'signedFrom', 'signedTo'] as const;
+
+/**
+ * "Signed from" and "Signed before" as the form asks for them: a GOV.UK date input (folded into `signedFrom` by
+ * the platform, read by the shared date parser) and an optional 24-hour time in UTC (`signedFromTime`, "10:00";
+ * midnight when empty), into the ISO date-time the service takes. An ISO date-time sent as it is (the
+ * preview's hidden fields, a program) passes through. Errors name the date or the time field.
+ */
+export function signedTimes(typed: Form): { form: Form; errors: FieldError[] } {
+  const form: Form = { ...typed };
+  const errors: FieldError[] = [];
+  for (const [f, label] of [['signedFrom', 'the date signatures start from'], ['signedTo', 'the date signatures end before']] as const) {
+    const date = (typed[f] ?? '').trim();
+    const time = (typed[`${f}Time`] ?? '').trim();
+    if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(date) && time === '') continue;
+    if (date === '' && time === '') { form[f] = ''; continue; }
+    const iso = parseDateText(date);
+    if (!iso) { errors.push({ field: f, message: date === '' ? `Enter ${label}, or leave the time empty too` : dateMessage(label) }); continue; }
+    const t = /^([01]?\d|2[0-3])[:.]([0-5]\d)$/.exec(time);
+    if (time !== '' && !t) { errors.push({ field: `${f}Time`, message: 'Enter the time on the 24-hour clock, like 09:30 or 17:00, or leave it empty for midnight' }); continue; }
+    form[f] = `${iso}T${t ? `${t[1]!.padStart(2, '0')}:${t[2]}` : '00:00'}:00Z`;
+  }
+  return { form, errors };
+}
 
 export function voicePetitionPages(app: App, ctx: AppContext): void {
   const { db, config } = ctx;
@@ -181,13 +206,21 @@ export function voicePetitionPages(app: App, ctx: AppContext): void {
     return reply.page('voice/views/petition-surge.njk', { report, windows: Object.keys(petitions.surgeWindows) });
   });
 
-  async function invalidatePage(request: FastifyRequest, reply: FastifyReply, id: string, values: Form, extra: { errors?: FieldError[]; preview?: { signatures: number; counted: number }; changed?: boolean } = {}) {
+  async function invalidatePage(request: FastifyRequest, reply: FastifyReply, id: string, typed: Form, extra: { errors?: FieldError[]; preview?: { signatures: number; counted: number }; changed?: boolean } = {}) {
     await requireModerator(db, request.actor);
     const petition = await petitions.getPetition(db, id);
     const las = await localAuthorityChoices(db);
+    const read = signedTimes(typed);
+    const criteriaOf = read.errors.length ? typed : read.form;
+    // A time carried as one ISO value (from the preview, or a link) is shown in the date and time boxes.
+    const values: Form = { ...typed };
+    for (const f of ['signedFrom', 'signedTo'] as const) {
+      const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(values[f] ?? '');
+      if (m && values[`${f}-day`] === undefined) { values[f] = m[1]; values[`${f}Time`] = m[2] === '00:00' ? '' : m[2]; }
+    }
     return reply.page('voice/views/petition-invalidate.njk', {
       petition, values, ...extra,
-      criteria: criteriaFields.filter((f) => values[f]).map((f) => ({ name: f, value: values[f] })),
+      criteria: criteriaFields.filter((f) => criteriaOf[f]).map((f) => ({ name: f, value: criteriaOf[f] })),
       laItems: [{ value: '', text: 'Any local authority' }, ...las.map((l) => ({ value: l.code, text: l.name, selected: l.code === values.localAuthority }))],
       invalidations: await petitions.invalidations(db, request.actor, petition.id),
     }, { status: extra.errors ? 400 : 200, form: true });
@@ -198,7 +231,9 @@ export function voicePetitionPages(app: App, ctx: AppContext): void {
 
   app.post('/voice/petitions/:id/invalidate/preview', { config: { access: 'signed-in' } }, async (request, reply) => {
     const id = (request.params as { id: string }).id;
-    const form = (request.body ?? {}) as Form;
+    const typed = (request.body ?? {}) as Form;
+    const { form, errors } = signedTimes(typed);
+    if (errors.length) return invalidatePage(request, reply, id, typed, { errors });
     try {
       const preview = await petitions.previewInvalidation(db, request.actor, id, form);
       return invalidatePage(request, reply, id, form, { preview });
@@ -210,7 +245,9 @@ export function voicePetitionPages(app: App, ctx: AppContext): void {
 
   app.post('/voice/petitions/:id/invalidate', { config: { access: 'signed-in' } }, async (request, reply) => {
     const id = (request.params as { id: string }).id;
-    const form = (request.body ?? {}) as Form;
+    const typed = (request.body ?? {}) as Form;
+    const { form, errors } = signedTimes(typed);
+    if (errors.length) return invalidatePage(request, reply, id, typed, { errors });
     try {
       // The count shown must still be the count removed: if more matched since the preview, show it again.
       const preview = await petitions.previewInvalidation(db, request.actor, id, form);

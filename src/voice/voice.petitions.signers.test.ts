@@ -334,6 +334,21 @@ eachEngine('voice petitions: creators, signers anywhere, links, fraud tools', (t
     assert.equal(shown.statusCode, 200);
     assert.match(shown.body, /This would remove 5 signatures/);
     assert.match(shown.body, /4 of them count now/);
+    // "Signed from" is a GOV.UK date input and a 24-hour time (UTC), read into one date-time; a bad one is named.
+    const when = (day: string, time: string) => ({ ipPrefix: '192.0.2.0/24', 'signedFrom-day': day, 'signedFrom-month': '1', 'signedFrom-year': '2020', signedFromTime: time });
+    const badTime = await mod.post(`/voice/petitions/${p.id}/invalidate/preview`, when('1', '25:00'));
+    assert.equal(badTime.statusCode, 400);
+    assert.match(badTime.body, /href="#signedFromTime">Enter the time on the 24-hour clock, like 09:30 or 17:00, or leave it empty for midnight<\/a>/);
+    const badDate = await mod.post(`/voice/petitions/${p.id}/invalidate/preview`, when('32', ''));
+    assert.equal(badDate.statusCode, 400);
+    assert.match(badDate.body, /href="#signedFrom">The date signatures start from must be a real date, like 28 11 2026 or 28\/11\/2026<\/a>/);
+    assert.match(badDate.body, /name="signedFrom-day" type="text" value="32"/, 'what was typed is kept');
+    const dated = await mod.post(`/voice/petitions/${p.id}/invalidate/preview`, when('1', '9:30'));
+    assert.equal(dated.statusCode, 200);
+    assert.match(dated.body, /This would remove 5 signatures/);
+    assert.match(dated.body, /<input type="hidden" name="signedFrom" value="2020-01-01T09:30:00Z">/);
+    const future = await mod.post(`/voice/petitions/${p.id}/invalidate/preview`, { ...when('1', ''), 'signedFrom-year': '2099' });
+    assert.match(future.body, /This would remove 0 signatures/, 'none signed after 1 January 2099');
     // Another signature from that network arrives before the moderator presses the button: they are shown the new count.
     await signAndConfirm(p.id, 'farm-late@farm.test', { postcode: 'NE6 1AA' }, '192.0.2.200');
     const changed = await mod.post(`/voice/petitions/${p.id}/invalidate`, { ipPrefix: '192.0.2.0/24', expected: '5', reason: 'A signature farm' });

@@ -9,6 +9,7 @@ import type { CommissioningTables } from './commissioning/commissioning.table.ts
 import type { OutcomesTables } from './outcomes/outcomes.table.ts';
 import type { GrantsTables } from './grants/grants.table.ts';
 import type { InvestmentTables } from './investment/investment.table.ts';
+import type { ScorecardsTables } from './scorecards/scorecards.table.ts';
 
 export interface Database
   extends PlatformTables,
@@ -20,4 +21,5 @@ export interface Database
     CommissioningTables,
     OutcomesTables,
     GrantsTables,
-    InvestmentTables {}
+    InvestmentTables,
+    ScorecardsTables {}

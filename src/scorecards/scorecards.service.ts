@@ -331,11 +331,8 @@ export async function organisationSubject(db: Db, ref: string): Promise<Subject>
 export async function defaultPeriod(db: Db, subject: Subject, periods = recentPeriods()): Promise<Period> {
   const ids = serviceIds(subject);
   if (ids.length) {
-    const records = await serviceVoiceRecords(db, { serviceIds: ids, from: periods.at(-1)!.from, to: periods[0]!.to });
-    if (records.some((r) => r.stories > 0)) {
-      for (const p of periods) {
-        if ((await serviceVoiceRecords(db, { serviceIds: ids, from: p.from, to: p.to })).some((r) => r.stories > 0)) return p;
-      }
+    for (const p of periods) {
+      if ((await serviceVoiceRecords(db, { serviceIds: ids, from: p.from, to: p.to })).some((r) => r.stories > 0)) return p;
     }
   }
   return periods[0]!;

@@ -111,9 +111,34 @@ export const voiceSection: SectionFunction = async (db, subject, period) => {
 // ---------------------------------------------------------------------------------------------------------
 // Money and outcomes
 
+// Several sections read the provider's contracts: read once per scorecard (the subject object is the key).
+const contractsMemo = new WeakMap<Subject, Promise<Awaited<ReturnType<typeof listContractSummaries>>>>();
+const outcomeContractsMemo = new WeakMap<Subject, ReturnType<typeof listOutcomeContracts>>();
+const outcomeContractsOf = (db: Db, subject: Subject) => {
+  let p = outcomeContractsMemo.get(subject);
+  if (!p) outcomeContractsMemo.set(subject, (p = listOutcomeContracts(db, { providerOrganisationId: providerId(subject) })));
+  return p;
+};
+
 async function contractsOf(db: Db, subject: Subject, period: Period) {
-  const all = await listContractSummaries(db, { supplierOrganisationId: providerId(subject) });
-  return all.filter((c) => (c.startDate ?? '0000') <= period.lastDay && (c.endDate ?? '9999') >= period.fromDay);
+  let p = contractsMemo.get(subject);
+  if (!p) contractsMemo.set(subject, (p = listContractSummaries(db, { supplierOrganisationId: providerId(subject) })));
+  return (await p).filter((c) => (c.startDate ?? '0000') <= period.lastDay && (c.endDate ?? '9999') >= period.fromDay);
+}
+
+// Each decile's share of the nation's population changes only when places data is loaded: kept ten minutes.
+type NationalShares = Awaited<ReturnType<typeof decilePopulationShares>>;
+const nationalMemo = new WeakMap<object, Map<string, { at: number; value: Promise<NationalShares> }>>();
+function nationalShares(db: Db, index: 'imd2019' | 'simd2020'): Promise<NationalShares> {
+  const byIndex = nationalMemo.get(db) ?? new Map<string, { at: number; value: Promise<NationalShares> }>();
+  nationalMemo.set(db, byIndex);
+  const hit = byIndex.get(index);
+  if (hit && Date.now() - hit.at < 600_000) return hit.value;
+  const value = decilePopulationShares(db, index);
+  byIndex.set(index, { at: Date.now(), value });
+  // Not loaded yet: ask again next time.
+  void value.then((v) => { if (!v) byIndex.delete(index); }, () => byIndex.delete(index));
+  return value;
 }
 
 export const moneySection: SectionFunction = async (db, subject, period) => {
@@ -153,7 +178,7 @@ export const moneySection: SectionFunction = async (db, subject, period) => {
     figures.push({ key: 'grants', label: 'Grants received (all years, as funders published them in 360Giving)', value: `${inPounds?.value ?? ''} — ${grants.rows[0]?.value ?? ''}`, href: grants.link?.href });
   }
   let outcomePaidPence = 0, outcomesValidated = 0;
-  for (const oc of await listOutcomeContracts(db, { providerOrganisationId: org.id })) {
+  for (const oc of await outcomeContractsOf(db, subject)) {
     const l = await ledger(db, oc.id);
     outcomePaidPence += l.paidPence;
     outcomesValidated += l.byMetric.reduce((s, m) => s + m.accepted, 0);
@@ -175,7 +200,7 @@ export const outcomesSection: SectionFunction = async (db, subject, period) => {
   const org = subject.organisation;
   const figures: Figure[] = [];
   const rows: string[][] = [];
-  for (const oc of await listOutcomeContracts(db, { providerOrganisationId: org.id })) {
+  for (const oc of await outcomeContractsOf(db, subject)) {
     const l = await ledger(db, oc.id);
     for (const m of l.byMetric) {
       rows.push([`${oc.title}: ${m.name}`, m.accepted.toLocaleString('en-GB'), m.targetCount === null ? 'No target' : m.targetCount.toLocaleString('en-GB'), m.targetCount ? percent(m.accepted / m.targetCount, 0) : '']);
@@ -229,8 +254,8 @@ export const fairnessSection: SectionFunction = async (db, subject) => {
       } catch (error) { if (!isAppError(error)) throw error; }
     }
   }
-  const national = await decilePopulationShares(db, index);
   const total = covered.reduce((a, b) => a + b, 0);
+  const national = total === 0 ? null : await nationalShares(db, index);
   if (!national || total === 0) return { key: 'fairness', heading: 'Who it reaches', figures: [], notes: ['The areas it covers are not matched to deprivation data yet.'], data: { deciles: null, sii: null } };
   const groups = national.map((d, i) => ({ count: covered[i]!, population: d.population }));
   const sii = slopeIndex(groups, { multiplier: 100, seed: 18 });

@@ -1,5 +1,6 @@
 // Scorecards: the funnel method at the scale the command line promises (a million units), and the funnel page.
 // Run: node --import tsx bench/scorecards.bench.ts [rows]      (no database for the first part; PGlite for the page)
+// (rows 0 skips the funnel method; the scorecards part at the end takes [services] [storiesPerServiceYear] after it)
 import { openTestContext, TestAgent } from '../src/platform/testing.ts';
 import { createApp } from '../src/app.ts';
 import { readFunnelCsv } from '../src/scorecards/scorecards.funnel-csv.ts';
@@ -27,7 +28,7 @@ function file(statistic: Statistic): string {
   return `${lines.join('\n')}\n`;
 }
 
-for (const statistic of ['proportion', 'ratio'] as Statistic[]) {
+for (const statistic of (rows > 0 ? ['proportion', 'ratio'] : []) as Statistic[]) {
   for (const overdispersion of [false, true]) {
     const text = file(statistic);
     const t0 = performance.now();
@@ -59,3 +60,65 @@ times.sort((a, b) => a - b);
 console.log(`funnel page, 100 units: median ${times[25]!.toFixed(1)} ms, p95 ${times[47]!.toFixed(1)} ms over 50`);
 await app.close();
 await ctx.handle.close();
+
+// ---------------------------------------------------------------------------------------------------------
+// Scorecards (issue 18, "Speed"): recompute every service's figures for 5 financial years, 10,000 services,
+// then a scorecard page's p95. Run on PostgreSQL with DATABASE_URL set (PGlite otherwise, for a smoke run):
+//   DATABASE_URL=postgres://… node --import tsx bench/scorecards.bench.ts 0 [services] [storiesPerServiceYear]
+{
+  const { sql } = await import('kysely');
+  const { recomputeScorecards } = await import('../src/scorecards/scorecards.recompute.ts');
+  const { recentPeriods } = await import('../src/scorecards/scorecards.periods.ts');
+  const { execSync } = await import('node:child_process');
+  const services = Number(process.argv[3] ?? 10_000);
+  const perYear = Number(process.argv[4] ?? 8);
+  const engine = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+  const sctx = await openTestContext(engine);
+  const db = sctx.db;
+  const periods = recentPeriods(5);
+  const t0 = performance.now();
+  await sql`INSERT INTO organisations (name, slug, legal_form, distributes_profit, sector)
+    SELECT 'Provider ' || g, 'provider-' || g, 'charitable-company', false, 'voluntary' FROM generate_series(1, ${Math.ceil(services / 50)}) g`.execute(db);
+  await sql`INSERT INTO voice_services (organisation_id, name, decision_type)
+    SELECT o.id, 'Service ' || s, (ARRAY['involvement','technical','joined-up','framework'])[1 + s % 4]
+      FROM generate_series(0, ${services - 1}) s JOIN organisations o ON o.slug = 'provider-' || (1 + s / 50)`.execute(db);
+  // Stories spread over the 5 years, rated two times in three; half answered, a tenth claiming a change.
+  const from = periods.at(-1)!.from.toISOString();
+  const days = Math.round((periods[0]!.to.getTime() - periods.at(-1)!.from.getTime()) / 86_400_000) - 1;
+  await sql`CREATE TEMP TABLE bench_stories AS
+    SELECT gen_random_uuid() AS id, v.organisation_id, v.id AS service_id,
+           ${from}::timestamptz + (((i::bigint * 7919 + hashtext(v.id::text)) % ${days} + ${days}) % ${days}) * interval '1 day' + (i % 24) * interval '1 hour' AS published_at, i
+      FROM voice_services v, generate_series(1, ${perYear * 5}) i`.execute(db);
+  await sql`INSERT INTO voice_stories (id, title, body, pseudonym, status, published_at, submitted_at, fft_rating)
+    SELECT id, 'Story', 'How it went.', 'Teller', 'published', published_at, published_at,
+           CASE WHEN i % 3 = 0 THEN NULL ELSE (ARRAY['very-good','good','neither','poor','very-poor','dont-know'])[1 + ((i::bigint * 31 + hashtext(id::text)) % 6 + 6) % 6] END
+      FROM bench_stories`.execute(db);
+  await sql`INSERT INTO voice_story_services (organisation_id, service_id, story_id) SELECT organisation_id, service_id, id FROM bench_stories`.execute(db);
+  await sql`INSERT INTO voice_responses (organisation_id, story_id, responder_name, body, claims_change, status, created_at, published_at)
+    SELECT organisation_id, id, 'Staff', 'Thank you.', i % 10 = 0, 'published', published_at, published_at + (i % 72) * interval '1 hour' FROM bench_stories WHERE i % 2 = 0`.execute(db);
+  await sql`ANALYZE`.execute(db);
+  const stories = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM voice_stories`.execute(db)).rows[0]!.n);
+  console.log(`scorecards data (${engine}): ${services.toLocaleString('en-GB')} services, ${stories.toLocaleString('en-GB')} published stories over 5 years, loaded in ${ms(performance.now() - t0)}`);
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const load = execSync('uptime').toString().trim().replace(/^.*load average: /, '');
+    const r = await recomputeScorecards(db, periods);
+    runs.push(r.ms);
+    console.log(`recompute ${r.services.toLocaleString('en-GB')} services × ${r.periods.length} years = ${r.rows.toLocaleString('en-GB')} rows: ${ms(r.ms)} (load average ${load})`);
+  }
+  const sapp = await createApp(sctx);
+  const ids = (await sql<{ id: string }>`SELECT id FROM voice_services ORDER BY id LIMIT 200`.execute(db)).rows.map((r) => r.id);
+  const pageTimes: number[] = [];
+  await sapp.inject({ url: `/scorecards/services/${ids[0]}` });
+  for (let i = 0; i < 200; i++) {
+    const t = performance.now();
+    const res = await sapp.inject({ url: `/scorecards/services/${ids[i]}` });
+    pageTimes.push(performance.now() - t);
+    if (res.statusCode !== 200) throw new Error(`scorecard page answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
+  }
+  pageTimes.sort((a, b) => a - b);
+  const load = execSync('uptime').toString().trim().replace(/^.*load average: /, '');
+  console.log(`scorecard page (app.inject, latest year with stories chosen): median ${pageTimes[100]!.toFixed(1)} ms, p95 ${pageTimes[190]!.toFixed(1)} ms over 200 services (load average ${load})`);
+  await sapp.close();
+  await sctx.handle.close();
+}

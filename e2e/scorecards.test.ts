@@ -1,6 +1,7 @@
 // Browser journey for scorecards: an analyst opens the funnel page from the header, meets the errors for an
 // empty form and for a file with a zero denominator, then draws a funnel plot of invented ward figures with
-// the limits widened for overdispersion; and a citizen answers the Friends and Family Test question in a story.
+// the limits widened for overdispersion; a citizen answers the Friends and Family Test question in a story; and
+// a citizen opens a service's scorecard from its page and chooses another year.
 // Every page visited is checked with axe (WCAG 2.2 AA).
 import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +48,9 @@ describe('scorecards in a browser', { skip: enabled ? false : 'Chromium not foun
     const page = await journey.newPage();
     await page.goto(`${baseUrl}/`);
     await page.getByRole('link', { name: 'Scorecards' }).first().click();
+    await page.waitForURL(/\/scorecards$/);
+    await check(page, 'scorecards-list');
+    await page.getByRole('link', { name: 'Compare units fairly with a funnel plot of your own figures' }).click();
     await page.waitForURL(/\/scorecards\/funnel$/);
     await check(page, 'funnel-form');
 
@@ -88,6 +92,26 @@ describe('scorecards in a browser', { skip: enabled ? false : 'Chromium not foun
     assert.ok(await page.getByRole('heading', { name: 'Your story has been sent' }).isVisible());
     const row = await server!.ctx.db.selectFrom('voice_stories').select('fft_rating').where('title', '=', 'Carers came late every day').executeTakeFirstOrThrow();
     assert.equal(row.fft_rating, 'poor');
+    assert.deepEqual(violations, []);
+  });
+
+  it('a citizen opens a service’s scorecard from the service page and chooses another year', { timeout: 120_000 }, async () => {
+    const page = await journey.newPage();
+    await page.goto(`${baseUrl}/voice/services`);
+    await page.getByRole('link', { name: 'Home care' }).first().click();
+    await page.getByRole('link', { name: 'Scorecard', exact: true }).click();
+    await page.waitForURL(/\/scorecards\/services\/[0-9a-f-]+$/);
+    assert.ok(await page.getByRole('heading', { level: 1, name: 'Scorecard: Home care' }).isVisible());
+    assert.ok(await page.getByRole('heading', { level: 2, name: 'What its users say' }).isVisible());
+    assert.ok(await page.getByRole('img', { name: /Share of the people covered in each deprivation decile/ }).isVisible());
+    await check(page, 'scorecard-service');
+    const years = page.getByLabel('Financial year');
+    const last = await years.locator('option').last().getAttribute('value');
+    await years.selectOption(last!);
+    await page.getByRole('button', { name: 'Show this year' }).click();
+    await page.waitForURL(new RegExp(`period=${last}$`));
+    assert.ok(await page.getByRole('link', { name: '0 stories' }).isVisible());
+    await check(page, 'scorecard-service-old-year');
     assert.deepEqual(violations, []);
   });
 });

@@ -122,6 +122,7 @@ const cases: Record<string, Case> = {
   'POST /invitations/:token': { as: 'inviteePage', url: (w) => `/invitations/${w.ids.invitationPage}`, status: 303 },
   'POST /admin/organisations/lookalikes/:organisationId/:resemblesId': { as: 'siteAdmin', url: (w) => `/admin/organisations/lookalikes/${w.ids.lookalikeId}/${w.ids.lookalikeOfId}`, body: () => ({ note: 'A different body of a similar name' }), status: 303 },
   'POST /admin/organisations/claims/:id': { as: 'siteAdmin', url: (w) => `/admin/organisations/claims/${w.ids.verificationClaimPage}`, body: () => ({ decision: 'reject', reason: 'Not on the register' }), status: 303 },
+  'POST /organisations/:slug/governance': { as: 'orgAdmin', url: (w) => `/organisations/${w.org.slug}/governance`, body: () => ({ profitUse: 'no-profit', boardSize: '7' }), status: 303 },
   'POST /organisations/:slug/members/remove': { as: 'orgAdmin', url: (w) => `/organisations/${w.org.slug}/members/remove`, body: (w) => ({ userId: w.people.departing.userId!, role: 'staff' }), status: 303 },
 
   // ---- grants (a verified organisation's staff publish) ----
@@ -326,6 +327,7 @@ const cases: Record<string, Case> = {
   'POST /api/v1/commissioning/opportunities/:id/awards': { as: 'commissioner', url: (w) => `/api/v1/commissioning/opportunities/${w.ids.closedProcess}/awards`, body: (w) => ({ bidId: w.ids.closedBid1, rationale: 'Highest weighted score' }), status: 201 },
   'POST /api/v1/commissioning/awards/:id/contract': { as: 'commissioner', url: (w) => `/api/v1/commissioning/awards/${w.ids.awardId}/contract`, body: () => ({ milestones: [{ title: 'Live', dueDate: '2027-06-30' }] }) },
   'POST /commissioning/opportunities/:id/evaluation/awards': { as: 'commissioner', url: (w) => `/commissioning/opportunities/${w.ids.closedProcess}/evaluation/awards`, body: (w) => ({ bidId: w.ids.closedBid1, rationale: 'Best value' }) },
+  'POST /commissioning/contracts/:id/kpis/:kpiId/rating': { as: 'commissioner', url: (w) => `/commissioning/contracts/${w.ids.contractId}/kpis/${w.ids.kpiId}/rating`, body: () => ({ period: '2026-27', rating: 'good' }), status: 303 },
   'POST /commissioning/contracts/:id/milestones': { as: 'commissioner', url: (w) => `/commissioning/contracts/${w.ids.contractId}/milestones`, body: (w) => ({ milestoneId: w.ids.milestoneId, status: 'notMet' }), status: 303 },
   'POST /commissioning/open-calls': { as: 'commissioner', url: () => '/commissioning/open-calls', body: (w) => ({ organisation: w.buyer.id, title: 'Ideas for the west end', description: 'What is needed?' }), status: 303 },
   'POST /commissioning/open-calls/:id/proposals': { as: 'providerAdmin', url: (w) => `/commissioning/open-calls/${w.ids.openCallId}/proposals`, body: (w) => ({ organisation: w.provider.id, title: 'Walking groups', need: 'People do not get out', proposal: 'Weekly walks' }), status: 303 },
@@ -732,7 +734,7 @@ async function buildWorld(ctx: AppContext) {
   const spareToken = (await createApiToken(db, cliActor, { userId: people.orgAdmin.userId!, name: 'to revoke' })).record;
   await waitUntil(closedDeadline);
   const award = await commissioning.awardLot(db, cm, closedProcess, { bidId: closedBid2, rationale: 'Only bid' });
-  const contract = await commissioning.signContract(db, cm, award.awardId, { milestones: [{ title: 'Live', dueDate: '2027-06-30' }] });
+  const contract = await commissioning.signContract(db, cm, award.awardId, { milestones: [{ title: 'Live', dueDate: '2027-06-30' }], kpis: [{ title: 'People helped', target: 100, unit: 'people' }] });
   const contractView = await commissioning.getContract(db, contract.contractId);
 
   return {
@@ -751,7 +753,7 @@ async function buildWorld(ctx: AppContext) {
       listingOpen, listingApi, listingPage, exchangeApi, exchangeDecline, exchangePage,
       openProcess, draftApi, draftPage, draftEdit, openLot1: openOpp.lots[0]!.id, openLot2: openOpp.lots[1]!.id, openBidApi, openBidPage, questionApi, questionPage,
       closedProcess, closedBid1, closedBid2, closedBid3, criteria: closed.criteria.map((c) => c.id), openCallId: openCall.id, proposalApi, proposalPage,
-      awardId: award.awardId, contractId: contract.contractId, milestoneId: contractView.milestones[0]!.id,
+      awardId: award.awardId, contractId: contract.contractId, milestoneId: contractView.milestones[0]!.id, kpiId: contractView.kpis[0]!.id,
       outcomesContract: outcomesContract.id, claimApi, claimPage, claimAccepted, claimAcceptedPage, investmentId: investment.id,
       agreementApi, agreementPage, agreementSigned: signed.id, agreementTerm: signed.terms[0]!.id,
       cdfi: cdfiOrg.id, cdfiToAccredit: cdfiToAccredit.id, citrCertApi, citrCertPage, citrLoan, investmentDeal,

@@ -10,6 +10,7 @@ import type { OutcomesTables } from './outcomes/outcomes.table.ts';
 import type { GrantsTables } from './grants/grants.table.ts';
 import type { InvestmentTables } from './investment/investment.table.ts';
 import type { PeerReviewTables } from './scorecards/scorecards.peer-review.table.ts';
+import type { ScorecardsTables } from './scorecards/scorecards.table.ts';
 
 export interface Database
   extends PlatformTables,
@@ -23,3 +24,4 @@ export interface Database
     GrantsTables,
     InvestmentTables,
     PeerReviewTables {}
+    ScorecardsTables {}

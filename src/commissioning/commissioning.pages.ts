@@ -1,5 +1,6 @@
 // GOV.UK pages for commissioning. Thin: read the form, call one service function, redirect or re-show the
 // form with its errors. Every page works without JavaScript.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App, AppContext } from '../platform/module.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError, isAppError, type FieldError } from '../platform/errors.ts';
@@ -9,6 +10,7 @@ import { sendAtom } from '../platform/atom.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
 import * as service from './commissioning.service.ts';
+import { financialYearOf, KPI_RATING_LABELS, KPI_RATINGS, kpiForRating, kpiRatingsFor, rateKpi } from './commissioning.kpi-ratings.ts';
 import { parseDateText } from '../platform/dates.ts';
 import { findPlace } from '../places/places.finder.ts';
 
@@ -471,10 +473,11 @@ export function commissioningPages(app: App, ctx: AppContext): void {
       categories: ['Contract value', 'Paid so far'], series: [{ name: 'Pounds', values: [Math.round(c.valuePence / 100), Math.round(paid / 100)] }], format: (v) => `£${v.toLocaleString('en-GB')}`,
     });
     const commissioner = request.actor.userId ? (await myOrganisations(ctx, request.actor)).commissioning.some((o) => o.value === c.buyer.id) : request.actor.isAdmin;
+    const latest = new Map((await kpiRatingsFor(db, [c.id])).map((r) => [r.kpiId, `${r.ratingLabel} (${r.period})`]));
     return reply.page('commissioning/views/contract.njk', {
-      contract: { ...c, valueText: poundsText(c.valuePence), paidText: poundsText(c.payments.paidPence), remainingText: poundsText(c.payments.remainingPence) },
+      contract: { ...c, kpis: c.kpis.map((k) => ({ ...k, latestRating: latest.get(k.id) ?? null })), valueText: poundsText(c.valuePence), paidText: poundsText(c.payments.paidPence), remainingText: poundsText(c.payments.remainingPence) },
       lines: c.payments.lines.map((l) => ({ ...l, amountText: poundsText(l.netPence) })), chart, commissioner,
-      ocdsHref: `/api/v1/commissioning/ocds/releases/${c.ocid}.json`, notice: one((request.query as Form).notice) === 'milestone' ? 'The milestone is updated and published.' : undefined,
+      ocdsHref: `/api/v1/commissioning/ocds/releases/${c.ocid}.json`, notice: ({ milestone: 'The milestone is updated and published.', kpi: 'The KPI rating is saved and published.' } as Record<string, string | undefined>)[one((request.query as Form).notice) ?? ''],
     });
   });
 
@@ -508,6 +511,34 @@ export function commissioningPages(app: App, ctx: AppContext): void {
       return reply.page('commissioning/views/milestone-met.njk', { ...page, values: form, errors }, { status });
     }
     return reply.redirect(`/commissioning/contracts/${id}?notice=milestone`, 303);
+  });
+
+  // KPI ratings (Procurement Act 2023 scale), by the buyer's commissioners, per financial year.
+  const kpiPage = async (request: FastifyRequest, reply: FastifyReply, extra: { values?: Form; errors?: FieldError[]; status?: number } = {}) => {
+    const { id, kpiId } = request.params as { id: string; kpiId: string };
+    const k = await kpiForRating(db, request.actor, id, kpiId);
+    const now = financialYearOf(new Date().toISOString().slice(0, 10));
+    const first = financialYearOf(k.contract.startDate ?? `${Number(now.slice(0, 4)) - 4}-04-01`);
+    const periods: { value: string; text: string }[] = [];
+    for (let y = Number(now.slice(0, 4)); y >= Number(first.slice(0, 4)) && periods.length < 10; y--) {
+      const p = `${y}-${String((y + 1) % 100).padStart(2, '0')}`;
+      periods.push({ value: p, text: `April ${y} to March ${y + 1}` });
+    }
+    return reply.page('commissioning/views/kpi-rating.njk', {
+      ...k, periods, ratingChoices: KPI_RATINGS.map((r) => ({ value: r, text: KPI_RATING_LABELS[r] })), values: extra.values ?? { period: now }, errors: extra.errors,
+    }, { form: true, status: extra.status });
+  };
+  app.get('/commissioning/contracts/:id/kpis/:kpiId/rating', { config: { access: 'signed-in' } }, async (request, reply) => kpiPage(request, reply));
+  app.post('/commissioning/contracts/:id/kpis/:kpiId/rating', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const { id, kpiId } = request.params as { id: string; kpiId: string };
+    const form = (request.body ?? {}) as Form;
+    try {
+      await rateKpi(db, request.actor, id, kpiId, { period: one(form.period), rating: one(form.rating), note: one(form.note) });
+      return reply.redirect(`/commissioning/contracts/${id}?notice=kpi`, 303);
+    } catch (error) {
+      if (isAppError(error) && error.code === 'validation_failed') return kpiPage(request, reply, { values: form, errors: error.fieldErrors, status: 400 });
+      throw error;
+    }
   });
 
   // Open calls

@@ -7,7 +7,7 @@ import type {
   CommissioningEvaluatorsTable, CommissioningKpisTable, CommissioningLotsTable, CommissioningMilestonesTable, CommissioningNeedsTable,
   CommissioningOpenCallsTable, CommissioningProcessesTable, CommissioningProposalsTable, CommissioningQuestionsTable,
   CommissioningReleasesTable, CommissioningScoresTable, CommissioningUnsealedBidContentsView, CriterionKind, DecisionType, ProcessStatus,
-  CommissioningBidMembersTable, BidStatus, ConsentStatus,
+  CommissioningBidMembersTable, BidStatus, ConsentStatus, CommissioningKpiRatingsTable, KpiRating,
 } from './commissioning.table.ts';
 
 export type NeedRow = Selectable<CommissioningNeedsTable>;
@@ -463,4 +463,22 @@ export async function contractsWonBy(db: Db, organisationId: string): Promise<{ 
     WHERE b.lead_organisation_id = ${organisationId}
     ORDER BY c.signed_at DESC LIMIT 50`.execute(db)).rows;
   return rows.map((r) => ({ ...r, value_pence: Number(r.value_pence) }));
+}
+
+// KPI ratings (Procurement Act 2023 scale, migration 0038)
+
+export type KpiRatingRow = Selectable<CommissioningKpiRatingsTable>;
+
+export async function upsertKpiRating(db: Db, r: { kpi: KpiRow; period: string; rating: KpiRating; note: string; ratedBy: string | null }): Promise<KpiRatingRow> {
+  return db.insertInto('commissioning_kpi_ratings').values({
+    organisation_id: r.kpi.organisation_id, contract_id: r.kpi.contract_id, kpi_id: r.kpi.id, period: r.period, rating: r.rating, note: r.note, rated_by: r.ratedBy,
+  }).onConflict((oc) => oc.columns(['organisation_id', 'kpi_id', 'period']).doUpdateSet({ rating: r.rating, note: r.note, rated_by: r.ratedBy, rated_at: new Date() }))
+    .returningAll().executeTakeFirstOrThrow();
+}
+
+export async function kpiRatingsOf(db: Db, contractIds: string[], period?: string): Promise<KpiRatingRow[]> {
+  if (contractIds.length === 0) return [];
+  let q = db.selectFrom('commissioning_kpi_ratings').selectAll().where('contract_id', 'in', contractIds);
+  if (period) q = q.where('period', '=', period);
+  return q.orderBy('period').execute();
 }

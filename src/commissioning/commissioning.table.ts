@@ -225,6 +225,20 @@ export interface CommissioningKpisTable {
   position: number;
 }
 
+/** A KPI's rating for a financial year ('2024-25') on the Procurement Act 2023 scale (migration 0038). */
+export interface CommissioningKpiRatingsTable {
+  organisation_id: string;
+  contract_id: string;
+  kpi_id: string;
+  period: string;
+  rating: KpiRating;
+  note: Generated<string>;
+  rated_by: string | null;
+  rated_at: Generated<Timestamp>;
+}
+
+export type KpiRating = 'good' | 'approaching-target' | 'requires-improvement' | 'inadequate';
+
 export interface CommissioningOpenCallsTable {
   organisation_id: string;
   id: Generated<string>;
@@ -277,6 +291,7 @@ export interface CommissioningTables {
   commissioning_contracts: CommissioningContractsTable;
   commissioning_milestones: CommissioningMilestonesTable;
   commissioning_kpis: CommissioningKpisTable;
+  commissioning_kpi_ratings: CommissioningKpiRatingsTable;
   commissioning_open_calls: CommissioningOpenCallsTable;
   commissioning_proposals: CommissioningProposalsTable;
   commissioning_releases: CommissioningReleasesTable;

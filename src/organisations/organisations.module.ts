@@ -1,6 +1,7 @@
 import type { CommonwealModule } from '../platform/module.ts';
 import { organisationsApi } from './organisations.api.ts';
 import { organisationsPages } from './organisations.pages.ts';
+import { governancePages } from './organisations.governance.pages.ts';
 import { organisationsCommands } from './organisations.cli.ts';
 import { seedOrganisations } from './organisations.demo.ts';
 import { organisationNames } from './organisations.service.ts';
@@ -17,6 +18,7 @@ export const organisationsModule: CommonwealModule = {
     };
     organisationsApi(app, ctx);
     organisationsPages(app, ctx);
+    governancePages(app, ctx);
   },
   commands: organisationsCommands,
   work: organisationsWork,

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Insertable } from 'kysely';
+import type { OrganisationGovernanceTable } from './organisations.table.ts';
 import type { Db } from '../platform/db.ts';
 import type { OrgId } from './organisations.identifiers.ts';
 
@@ -357,4 +358,16 @@ export async function lockIdentifiers(db: Db, ids: OrgId[]): Promise<void> {
   for (const key of [...new Set(ids.map((i) => `${i.scheme}-${i.identifier}`))].sort()) {
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`organisation-identifier:${key}`}, 0))`.execute(db);
   }
+}
+
+// Governance published for the scorecard (migration 0038)
+
+export async function governanceOf(db: Db, organisationId: string) {
+  return (await db.selectFrom('organisation_governance').selectAll().where('organisation_id', '=', organisationId).executeTakeFirst()) ?? null;
+}
+
+export async function upsertGovernance(db: Db, g: Omit<Insertable<OrganisationGovernanceTable>, 'updated_at'>) {
+  const { organisation_id: _id, ...change } = g;
+  return db.insertInto('organisation_governance').values(g)
+    .onConflict((oc) => oc.column('organisation_id').doUpdateSet({ ...change, updated_at: new Date() })).returningAll().executeTakeFirstOrThrow();
 }

@@ -60,10 +60,29 @@ export interface OrganisationInvitationsTable {
   accepted_by: string | null;
 }
 
+/** What an organisation publishes about its governance, for its scorecard (migration 0038). */
+export interface OrganisationGovernanceTable {
+  organisation_id: string;
+  profit_use: ProfitUse;
+  /** Pence distributed as dividends in `distributed_year`; set exactly when profit is distributed. */
+  distributed_pence: string | number | null;
+  distributed_year: string | null;
+  pay_multiple: string | number | null;
+  highest_pay_band: string | null;
+  board_size: number | null;
+  /** Days within which it promises a first answer to a story about its services. */
+  response_target_days: number | null;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export type ProfitUse = 'no-profit' | 'reinvested' | 'dividends' | 'dividends-and-reinvested';
+
 export interface OrganisationsTables {
   organisations: OrganisationsTable;
   organisation_identifiers: OrganisationIdentifiersTable;
   organisation_verification_requests: OrganisationVerificationRequestsTable;
   organisation_lookalikes: OrganisationLookalikesTable;
   organisation_invitations: OrganisationInvitationsTable;
+  organisation_governance: OrganisationGovernanceTable;
 }

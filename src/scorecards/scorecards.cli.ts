@@ -5,6 +5,8 @@ import { csvTable } from '../platform/csv.ts';
 import { MAX_FUNNEL_BYTES, parseStatistic, parseTarget, readFunnelCsv } from './scorecards.funnel-csv.ts';
 import { funnelJson } from './scorecards.funnel.ts';
 import { funnel } from './scorecards.stats.ts';
+import { parsePeriod, recentPeriods } from './scorecards.periods.ts';
+import { recomputeScorecards } from './scorecards.recompute.ts';
 
 async function readNamedFile(path: string): Promise<Buffer> {
   try {
@@ -41,6 +43,21 @@ export const scorecardsCommands: CliCommand[] = [
       });
       process.stderr.write(`target ${result.target}\n`);
       process.stdout.write(csvTable(['unit', 'value', 'lower95', 'upper95', 'lower998', 'upper998', 'significance'], result.rows.map((r) => [r.unit, r.value, r.lower95, r.upper95, r.lower998, r.upper998, r.significance])));
+      return undefined;
+    },
+  },
+  {
+    name: ['scorecards', 'recompute'],
+    summary: 'Recompute the headline figures of every service\'s scorecard (the last six financial years, or one)',
+    usage: 'commonweal scorecards recompute [--period 2024-25] [--json]\n'
+      + '  Reads every service\'s stories, answers and ratings for each financial year and replaces the cached figures the list of scorecards shows.\n'
+      + '  Run it nightly (cron) or after a bulk import; the scorecard pages themselves are computed on read.',
+    options: { period: { type: 'string' } },
+    async run(ctx, { values }) {
+      const periods = values.period === undefined ? recentPeriods() : [parsePeriod(values.period)];
+      const result = await recomputeScorecards(ctx.db, periods, (done, of) => { if (!values.json) process.stderr.write(`${done} of ${of} years\n`); });
+      if (values.json) return result;
+      process.stdout.write(`Recomputed ${result.services.toLocaleString('en-GB')} services for ${result.periods.join(', ')}: ${result.rows.toLocaleString('en-GB')} rows in ${result.ms.toLocaleString('en-GB')} ms\n`);
       return undefined;
     },
   },

@@ -7,17 +7,27 @@ import { peerReviewPages } from './scorecards.peer-review.pages.ts';
 import { peerReviewWork } from './scorecards.peer-review.work.ts';
 import { flagsCommands } from './scorecards.flags.cli.ts';
 import { seedPeerReview } from './scorecards.peer-review.demo.ts';
+import { scorecardPages } from './scorecards.card.pages.ts';
+import { scorecardsApi } from './scorecards.api.ts';
+import { seedScorecards } from './scorecards.demo.ts';
 
 /**
  * Scorecards: one accountable view per service, joining the public service functions of every module above it
- * (DESIGN.md); it owns no one else's data. So far: the fair-comparison statistics and the funnel tool, fair
+ * (DESIGN.md); it owns no one else's data. The scorecard of each service and provider, the funnel tool, fair
  * comparison of a peer group, peer review and the worst-10% flags with their decisions.
  */
 export const scorecardsModule: CommonwealModule = {
   name: 'scorecards',
-  nav: { href: '/scorecards/funnel', text: 'Scorecards', summary: 'Compare services fairly: funnel plots with 95% and 99.8% limits, so noise is not mistaken for poor performance.' },
-  apiTags: [{ name: 'scorecards', description: 'Fair comparison of peer groups, published peer reviews, and the worst-10% flags and decisions.' }],
+  nav: { href: '/scorecards', text: 'Scorecards', summary: 'One scorecard per service and provider: what users say, money, outcomes, who it reaches and governance; fair comparison with funnel plots, peer review, and the worst 10% decided on evidence.' },
+  apiTags: [{ name: 'scorecards', description: 'The scorecard of a service or provider organisation for a financial year; fair comparison of peer groups, published peer reviews, and the worst-10% flags and decisions.' }],
   routes(app, ctx) {
+    // Every organisation's page links to its scorecard.
+    (ctx.lookups.organisationSections ??= []).push(async (id) => ({
+      heading: 'Scorecard', rows: [{ key: 'As a provider', value: 'What its users say, the money it receives, its outcomes and KPIs, who it reaches and its governance, by financial year' }],
+      link: { href: `/scorecards/organisations/${id}`, text: 'Scorecard' },
+    }));
+    scorecardsApi(app, ctx);
+    scorecardPages(app, ctx);
     scorecardsPages(app, ctx);
     compareApi(app, ctx);
     comparePages(app, ctx);
@@ -27,5 +37,7 @@ export const scorecardsModule: CommonwealModule = {
   commands: [...scorecardsCommands, ...flagsCommands],
   async seedDemo(ctx) {
     if (await seedPeerReview(ctx)) ctx.log.info('demo peer group and peer review loaded');
+    // After the peer review's demo, so the recomputed figures include everything seeded.
+    await seedScorecards(ctx);
   },
 };

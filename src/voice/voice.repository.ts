@@ -326,29 +326,39 @@ export async function serviceVoiceRecords(db: Db, serviceIds: string[], from: Da
     answered: string; median_minutes: number | null; changes: string; confirmed: string;
   }>`
     WITH st AS (
-      SELECT ss.service_id, ss.organisation_id, s.id, s.published_at, s.fft_rating FROM voice_stories s
-        JOIN voice_story_services ss ON ss.story_id = s.id
-       WHERE s.status = 'published' AND s.published_at >= ${from} AND s.published_at < ${to}
-         AND ss.service_id IN (${sql.join(serviceIds)})),
+      -- From the services (by their id index) to their stories by the primary key (organisation_id, service_id, …).
+      SELECT ss.service_id, ss.organisation_id, s.id, s.published_at, s.fft_rating FROM voice_services v
+        JOIN voice_story_services ss ON ss.organisation_id = v.organisation_id AND ss.service_id = v.id
+        JOIN voice_stories s ON s.id = ss.story_id
+       WHERE v.id IN (${sql.join(serviceIds)})
+         AND s.status = 'published' AND s.published_at >= ${from} AND s.published_at < ${to}),
     resp AS (
       SELECT st.service_id, st.id, st.published_at, r.published_at AS answered_at, r.claims_change, r.change_confirmed_at FROM st
         JOIN voice_responses r ON r.story_id = st.id AND r.organisation_id = st.organisation_id AND r.status = 'published'),
     firsts AS (
-      SELECT service_id, id, min(answered_at) - min(published_at) AS wait FROM resp GROUP BY service_id, id)
-    SELECT st.service_id,
-           count(*) AS stories,
-           count(st.fft_rating) AS rated,
-           count(*) FILTER (WHERE st.fft_rating = 'very-good') AS very_good,
-           count(*) FILTER (WHERE st.fft_rating = 'good') AS good,
-           count(*) FILTER (WHERE st.fft_rating = 'neither') AS neither,
-           count(*) FILTER (WHERE st.fft_rating = 'poor') AS poor,
-           count(*) FILTER (WHERE st.fft_rating = 'very-poor') AS very_poor,
-           count(*) FILTER (WHERE st.fft_rating = 'dont-know') AS dont_know,
-           (SELECT count(*) FROM firsts f WHERE f.service_id = st.service_id) AS answered,
-           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(0, extract(epoch FROM f.wait) / 60)) FROM firsts f WHERE f.service_id = st.service_id) AS median_minutes,
-           (SELECT count(*) FROM resp x WHERE x.service_id = st.service_id AND x.claims_change) AS changes,
-           (SELECT count(*) FROM resp x WHERE x.service_id = st.service_id AND x.change_confirmed_at IS NOT NULL) AS confirmed
-      FROM st GROUP BY st.service_id
+      SELECT service_id, id, min(answered_at) - min(published_at) AS wait FROM resp GROUP BY service_id, id),
+    -- Each aggregate grouped once and joined by service (not a subquery per service: the recompute of every
+    -- service's scorecard reads all of them at once).
+    fa AS (
+      SELECT service_id, count(*) AS answered,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(0, extract(epoch FROM wait) / 60)) AS median_minutes
+        FROM firsts GROUP BY service_id),
+    ra AS (
+      SELECT service_id, count(*) FILTER (WHERE claims_change) AS changes, count(*) FILTER (WHERE change_confirmed_at IS NOT NULL) AS confirmed
+        FROM resp GROUP BY service_id),
+    sa AS (
+      SELECT st.service_id,
+             count(*) AS stories,
+             count(st.fft_rating) AS rated,
+             count(*) FILTER (WHERE st.fft_rating = 'very-good') AS very_good,
+             count(*) FILTER (WHERE st.fft_rating = 'good') AS good,
+             count(*) FILTER (WHERE st.fft_rating = 'neither') AS neither,
+             count(*) FILTER (WHERE st.fft_rating = 'poor') AS poor,
+             count(*) FILTER (WHERE st.fft_rating = 'very-poor') AS very_poor,
+             count(*) FILTER (WHERE st.fft_rating = 'dont-know') AS dont_know
+        FROM st GROUP BY st.service_id)
+    SELECT sa.*, coalesce(fa.answered, 0) AS answered, fa.median_minutes, coalesce(ra.changes, 0) AS changes, coalesce(ra.confirmed, 0) AS confirmed
+      FROM sa LEFT JOIN fa ON fa.service_id = sa.service_id LEFT JOIN ra ON ra.service_id = sa.service_id
   `.execute(db);
   return r.rows;
 }

@@ -748,6 +748,11 @@ export async function serviceVoiceByPostcode(db: Db, input: { serviceIds: string
   }));
 }
 
+/** Every service's id and organisation, cheaply (no areas or names): for the scorecards' recompute. */
+export async function listServiceIds(db: Db): Promise<{ id: string; organisationId: string }[]> {
+  return (await repo.listServices(db)).map((r) => ({ id: r.id, organisationId: r.organisation_id }));
+}
+
 export { FFT_RATINGS, type FftRating };
 
 /** The Friends and Family Test answers as a story form offers them, best first. */

@@ -23,5 +23,5 @@ export interface Database
     OutcomesTables,
     GrantsTables,
     InvestmentTables,
-    PeerReviewTables {}
+    PeerReviewTables,
     ScorecardsTables {}

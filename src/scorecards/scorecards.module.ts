@@ -10,6 +10,7 @@ import { seedPeerReview } from './scorecards.peer-review.demo.ts';
 import { scorecardPages } from './scorecards.card.pages.ts';
 import { scorecardsApi } from './scorecards.api.ts';
 import { seedScorecards } from './scorecards.demo.ts';
+import './scorecards.peer-sections.ts'; // adds the peer-review and decision sections to every scorecard
 
 /**
  * Scorecards: one accountable view per service, joining the public service functions of every module above it

@@ -2,6 +2,7 @@
 // readable by anyone.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import { eachEngine } from '../platform/testing.ts';
 import { seedOrganisations } from '../organisations/organisations.demo.ts';
 import { seedVoice } from '../voice/voice.demo.ts';
@@ -28,5 +29,22 @@ eachEngine('scorecards peer review demo', (t) => {
     assert.match(page.body, /North East Peer Review Network \(example\)/);
     const compare = await app.inject({ method: 'GET', url: `/scorecards/compare?kind=involvement&indicator=share-answered&period=${new Date().getUTCFullYear()}` });
     assert.equal(compare.statusCode, 200);
+
+    // The service's scorecard carries the review: its ratings, its plan, and where the decisions would be.
+    const card = await app.inject({ method: 'GET', url: `/api/v1/scorecards/services/${r!.service.id}` });
+    assert.equal(card.statusCode, 200, card.body);
+    const sections = card.json().sections as { key: string; data?: Record<string, any>; figures: { href?: string }[] }[];
+    const review = sections.find((s) => s.key === 'peer-review');
+    assert.ok(review, 'a peer-review section');
+    assert.equal(review!.data!.published, 1);
+    assert.equal(review!.data!.latest.id, r!.id);
+    assert.equal(Object.values(review!.data!.latest.ratings).filter(Boolean).length, 5);
+    assert.ok(review!.figures.some((f) => f.href === `/scorecards/peer-reviews/${r!.id}`));
+    const decision = sections.find((s) => s.key === 'decision');
+    assert.deepEqual(decision!.data!.decisions, []);
+    const html = await app.inject({ method: 'GET', url: `/scorecards/services/${r!.service.id}` });
+    assert.equal(html.statusCode, 200);
+    assert.match(html.body, /Ratings of the latest review/);
+    assert.match(html.body, /Worst-10% flags and decisions/);
   });
 });

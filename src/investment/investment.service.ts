@@ -558,13 +558,31 @@ export async function certificatesDue(db: Db, userId: string, on: string = today
 
 /** Loans of the person's investing organisations with instalments due and not paid, oldest first. */
 export async function overdueLoans(db: Db, userId: string, on: string = today()): Promise<{ deal: DealView; position: calc.Position }[]> {
-  const rows = await repo.loanDealsOf(db, userId, OFFICER_ROLES);
-  const out: { deal: DealView; position: calc.Position }[] = [];
+  // One query for the person's loans with what was settled by `on`; a loan's schedule is fixed with its terms
+  // (a trigger refuses changing them), so it is worked out once per deal and kept.
+  const rows = await repo.loanDealsSettledBy(db, userId, OFFICER_ROLES, on);
+  const overdue: { row: repo.DealRow; position: calc.Position }[] = [];
   for (const row of rows) {
-    const schedule = calc.repaymentSchedule({ principalPence: row.loan_pence, interestBasisPoints: row.interest_basis_points, termMonths: row.term_months!, holidayMonths: row.holiday_months, startsOn: row.starts_on });
-    const [reps, offs] = await Promise.all([repo.listDealRepayments(db, row.organisation_id, [row.id]), repo.listWriteOffs(db, row.organisation_id, [row.id])]);
-    const pos = calc.position(schedule, reps.map((r) => ({ paidOn: r.paid_on, amountPence: r.amount_pence })), offs.map((w) => ({ on: w.written_off_on, amountPence: w.amount_pence })), on);
-    if (pos.arrearsPence > 0) out.push({ deal: (await presentDeals(db, [row]))[0]!, position: pos });
+    const pos = calc.position(scheduleOf(row), [{ paidOn: on, amountPence: Number(row.repaid_pence) }], [{ on, amountPence: Number(row.written_off_pence) }], on);
+    if (pos.arrearsPence > 0) overdue.push({ row, position: pos });
   }
-  return out.sort((a, b) => (a.position.oldestUnpaidDueOn ?? '').localeCompare(b.position.oldestUnpaidDueOn ?? '')).slice(0, 100);
+  overdue.sort((a, b) => (a.position.oldestUnpaidDueOn ?? '').localeCompare(b.position.oldestUnpaidDueOn ?? ''));
+  const listed = overdue.slice(0, 100);
+  const deals = await presentDeals(db, listed.map((o) => o.row));
+  return listed.map((o, i) => ({ deal: deals[i]!, position: o.position }));
+}
+
+const schedules = new Map<string, calc.Instalment[]>();
+const schedulesKept = 10_000;
+
+/** A loan deal's repayment schedule, worked out once per deal (its terms never change) and kept for the next ask. */
+function scheduleOf(row: repo.DealRow): calc.Instalment[] {
+  const key = `${row.id} ${row.loan_pence} ${row.interest_basis_points} ${row.term_months} ${row.holiday_months} ${row.starts_on}`;
+  let schedule = schedules.get(key);
+  if (!schedule) {
+    schedule = calc.repaymentSchedule({ principalPence: row.loan_pence, interestBasisPoints: row.interest_basis_points, termMonths: row.term_months!, holidayMonths: row.holiday_months, startsOn: row.starts_on });
+    if (schedules.size >= schedulesKept) schedules.delete(schedules.keys().next().value!);
+    schedules.set(key, schedule);
+  }
+  return schedule;
 }

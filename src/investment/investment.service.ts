@@ -90,21 +90,54 @@ function presentCdfi(c: repo.CdfiRow, name: string): CdfiView {
  * (CITM2010); on Commonweal a site administrator records it. The limit is 125% of the funding the application
  * named unless a higher limit was approved (CITM2070). Accreditation lasts three years (CITM2040).
  */
-export async function accreditCdfi(db: Db, actor: Actor, input: { organisation?: unknown; accreditedFrom?: unknown; accreditedTo?: unknown; applicationPence?: unknown; certificateLimitPence?: unknown }, options: { pounds?: boolean } = {}): Promise<CdfiView> {
+type AccreditationInput = { organisation?: unknown; accreditedFrom?: unknown; accreditedTo?: unknown; applicationPence?: unknown; certificateLimitPence?: unknown };
+
+/** An accreditation checked but not yet recorded: what would be saved, and the accreditation it would replace. */
+export interface AccreditationPreview extends CdfiView {
+  /** The period was not given: three years from the first day (CITM2040). */
+  periodDefaulted: boolean;
+  /** The limit was not given: 125% of the application (CITM2070). */
+  limitDefaulted: boolean;
+  renews: CdfiView | null;
+}
+
+async function checkAccreditation(db: Db, actor: Actor, input: AccreditationInput, options: { pounds?: boolean }) {
   if (!actor.isAdmin) throw new AppError(actor.userId ? 'forbidden' : 'unauthenticated', 'Only a site administrator records a CDFI’s accreditation');
   const check = new Checker();
   const org = await resolveOrganisation(db, check, input.organisation, 'organisation', 'the CDFI');
   const from = readDay(check, input.accreditedFrom, 'accreditedFrom', 'the first day of accreditation');
-  const to = readDay(check, input.accreditedTo, 'accreditedTo', 'the last day of accreditation', { optional: true }) ?? (from ? calc.addDays(calc.addYears(from, 3), -1) : null);
+  const givenTo = readDay(check, input.accreditedTo, 'accreditedTo', 'the last day of accreditation', { optional: true });
+  const to = givenTo ?? (from ? calc.addDays(calc.addYears(from, 3), -1) : null);
   const application = readPence(check, input.applicationPence, 'applicationPence', 'the CITR funding the application named', { pounds: options.pounds });
-  const limit = input.certificateLimitPence === undefined || input.certificateLimitPence === '' ? Math.floor((application * 125) / 100) : readPence(check, input.certificateLimitPence, 'certificateLimitPence', 'the certificate limit', { pounds: options.pounds });
+  const limitDefaulted = input.certificateLimitPence === undefined || input.certificateLimitPence === '';
+  const limit = limitDefaulted ? Math.floor((application * 125) / 100) : readPence(check, input.certificateLimitPence, 'certificateLimitPence', 'the certificate limit', { pounds: options.pounds });
   if (from && to && to <= from) check.fail('accreditedTo', 'The last day of accreditation must be after the first');
   check.done();
+  return { org: org!, from: from!, to: to!, application, limit, periodDefaulted: givenTo === null, limitDefaulted };
+}
+
+/** Checks an accreditation as `accreditCdfi` would record it, and records nothing (the check-your-answers page). */
+export async function previewAccreditation(db: Db, actor: Actor, input: AccreditationInput, options: { pounds?: boolean } = {}): Promise<AccreditationPreview> {
+  const a = await checkAccreditation(db, actor, input, options);
+  const before = await repo.findCdfi(db, a.org.id);
+  return {
+    organisationId: a.org.id, name: a.org.name, accreditedFrom: a.from, accreditedTo: a.to, applicationPence: a.application, certificateLimitPence: a.limit,
+    periodDefaulted: a.periodDefaulted, limitDefaulted: a.limitDefaulted, renews: before ? presentCdfi(before, a.org.name) : null,
+  };
+}
+
+/**
+ * Records (or renews) an organisation's accreditation as a CDFI. Accreditation is the Secretary of State's
+ * (CITM2010); on Commonweal a site administrator records it. The limit is 125% of the funding the application
+ * named unless a higher limit was approved (CITM2070). Accreditation lasts three years (CITM2040).
+ */
+export async function accreditCdfi(db: Db, actor: Actor, input: AccreditationInput, options: { pounds?: boolean } = {}): Promise<CdfiView> {
+  const a = await checkAccreditation(db, actor, input, options);
   return inTransaction(db, async (trx) => {
-    const before = await repo.findCdfi(trx, org!.id);
-    const row = await repo.upsertCdfi(trx, { organisation_id: org!.id, accredited_from: from!, accredited_to: to!, application_pence: application, certificate_limit_pence: limit });
-    await recordAudit(trx, actor, { action: before ? 'investment.cdfi.reaccredited' : 'investment.cdfi.accredited', entityType: 'investment_cdfi', entityId: org!.id, organisationId: org!.id, before, after: row });
-    return presentCdfi(row, org!.name);
+    const before = await repo.findCdfi(trx, a.org.id);
+    const row = await repo.upsertCdfi(trx, { organisation_id: a.org.id, accredited_from: a.from, accredited_to: a.to, application_pence: a.application, certificate_limit_pence: a.limit });
+    await recordAudit(trx, actor, { action: before ? 'investment.cdfi.reaccredited' : 'investment.cdfi.accredited', entityType: 'investment_cdfi', entityId: a.org.id, organisationId: a.org.id, before, after: row });
+    return presentCdfi(row, a.org.name);
   });
 }
 

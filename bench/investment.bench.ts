@@ -36,7 +36,7 @@ try {
   const cdfi = await service.accreditCdfi(ctx.db, cliActor, { organisation: cdfiOrg.id, accreditedFrom: addYears(today, -4), accreditedTo: addYears(today, 1), applicationPence: 10_000_000_000, certificateLimitPence: 10_000_000_000 });
   const officer = await person(ctx, 'bench-officer', [[cdfiOrg.id, 'finance']]);
   await person(ctx, 'bench-officer-two', [[cdfiOrg.id, 'admin']]);
-  const investors = [];
+  const investors: { id: string }[] = [];
   for (let i = 0; i < 100; i++) investors.push(await createOrganisation(ctx.db, cliActor, { name: `Bench Investor ${i}`, legalForm: 'company-limited-by-shares' }));
 
   async function run<T>(label: string, items: T[], once: (item: T) => Promise<unknown>) {

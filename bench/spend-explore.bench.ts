@@ -123,10 +123,13 @@ const pgViews = [
   await measure('lines, first page by date', () => service.publisherLines(ctx.db, org.id, { page: 1 })),
   await measure(`one supplier's lines, first page (${top.label})`, () => service.publisherLines(ctx.db, org.id, { supplier: top.slug ?? '', page: 1 })),
 ];
+// A yardstick for how busy the machine is: one round trip doing nothing.
+const yardstick = await measure('SELECT 1 (a round trip, for scale)', () => sql`SELECT 1`.execute(handle.db));
 await handle.close();
 if (process.env.SPEND_BENCH_SKIP_DUCKDB === '1') {
   // PostgreSQL only, for comparing two versions of the explorer in the same conditions.
-  for (const p of pgViews) console.log(`| ${p.label} | ${p.p50.toFixed(1)} ms | ${p.p95.toFixed(1)} ms |`);
+  for (const p of [...pgViews, yardstick]) console.log(`| ${p.label} | ${p.p50.toFixed(1)} ms | ${p.p95.toFixed(1)} ms |`);
+  console.log(`measured to ${new Date().toISOString()}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   process.exit(0);
 }
 

@@ -57,8 +57,11 @@ export function listCitrInvestments(db: Db, cdfiId: string, investorId?: string)
   return q.orderBy('invested_on').orderBy('created_at').execute();
 }
 
-export function listCertificates(db: Db, cdfiId: string): Promise<CertificateRow[]> {
-  return db.selectFrom('investment_citr_certificates').selectAll().where('organisation_id', '=', cdfiId).orderBy('issued_on').execute();
+/** The CDFI's certificates; with `investmentIds`, only theirs. */
+export function listCertificates(db: Db, cdfiId: string, investmentIds?: readonly string[]): Promise<CertificateRow[]> {
+  let q = db.selectFrom('investment_citr_certificates').selectAll().where('organisation_id', '=', cdfiId);
+  if (investmentIds) q = investmentIds.length ? q.where('investment_id', 'in', [...investmentIds]) : q.where(sql<boolean>`false`);
+  return q.orderBy('issued_on').execute();
 }
 
 export function findCertificate(db: Db, cdfiId: string, investmentId: string): Promise<CertificateRow | undefined> {
@@ -74,8 +77,11 @@ export function insertCertificate(trx: Db, row: { organisation_id: string; inves
   return trx.insertInto('investment_citr_certificates').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export function listCitrRepayments(db: Db, cdfiId: string): Promise<CitrRepaymentRow[]> {
-  return db.selectFrom('investment_citr_repayments').selectAll().where('organisation_id', '=', cdfiId).orderBy('repaid_on').execute();
+/** The CDFI's repayments of investors' loans; with `investmentIds`, only theirs. */
+export function listCitrRepayments(db: Db, cdfiId: string, investmentIds?: readonly string[]): Promise<CitrRepaymentRow[]> {
+  let q = db.selectFrom('investment_citr_repayments').selectAll().where('organisation_id', '=', cdfiId);
+  if (investmentIds) q = investmentIds.length ? q.where('investment_id', 'in', [...investmentIds]) : q.where(sql<boolean>`false`);
+  return q.orderBy('repaid_on').execute();
 }
 
 export function insertCitrRepayment(trx: Db, row: { organisation_id: string; investment_id: string; repaid_on: string; amount_pence: number; recorded_by: string | null }): Promise<CitrRepaymentRow> {

@@ -195,11 +195,20 @@ export async function recordCitrInvestment(db: Db, actor: Actor, cdfiId: string,
 }
 
 async function citrInvestmentViews(db: Db, cdfiId: string, rows: repo.CitrInvestmentRow[], on: string = today()): Promise<CitrInvestmentView[]> {
-  const [certs, repayments, names] = await Promise.all([repo.listCertificates(db, cdfiId), repo.listCitrRepayments(db, cdfiId), organisationNames(db, rows.map((r) => r.investor_organisation_id))]);
+  // A few investments (one just certified or repaid, under the CDFI's lock; an investor's statement): only
+  // their certificates and repayments, not the whole ledger's. Many (the CDFI's page): the whole ledger at once.
+  const only = rows.length <= 500 ? rows.map((r) => r.id) : undefined;
+  const [certs, repayments, names] = await Promise.all([repo.listCertificates(db, cdfiId, only), repo.listCitrRepayments(db, cdfiId, only), organisationNames(db, rows.map((r) => r.investor_organisation_id))]);
   const certOf = new Map(certs.map((c) => [c.investment_id, c]));
+  const repaymentsOf = new Map<string, repo.CitrRepaymentRow[]>();
+  for (const p of repayments) {
+    const list = repaymentsOf.get(p.investment_id);
+    if (list) list.push(p);
+    else repaymentsOf.set(p.investment_id, [p]);
+  }
   return rows.map((r) => {
     const cert = certOf.get(r.id) ?? null;
-    const reps = repayments.filter((p) => p.investment_id === r.id);
+    const reps = repaymentsOf.get(r.id) ?? [];
     const repaid = reps.reduce((s, p) => s + p.amount_pence, 0);
     const relief = calc.reliefByYear({ kind: r.kind, amountPence: r.amount_pence, investedOn: r.invested_on, certified: !!cert }, reps.map((p) => ({ on: p.repaid_on, amountPence: p.amount_pence })));
     return {
@@ -279,7 +288,7 @@ export async function recordCitrRepayment(db: Db, actor: Actor, cdfiId: string, 
     const refuse = (message: string) => { throw new AppError('unprocessable', message, { fieldErrors: [{ field: 'amountPence', message }] }); };
     if (inv.kind !== 'loan') refuse('Only a loan is repaid: shares and securities are not');
     if (on! < inv.invested_on) refuse(`A repayment cannot come before the loan was made (${inv.invested_on})`);
-    const repaid = (await repo.listCitrRepayments(trx, cdfi.organisationId)).filter((r) => r.investment_id === iid).reduce((s, r) => s + r.amount_pence, 0);
+    const repaid = (await repo.listCitrRepayments(trx, cdfi.organisationId, [iid])).reduce((s, r) => s + r.amount_pence, 0);
     const { year, capPence } = calc.repaymentCap(inv.amount_pence, inv.invested_on, on!);
     if (repaid + amount > capPence) {
       refuse(year <= 2

@@ -6,7 +6,14 @@
 // One publisher, `files` yearly files (2007 onwards) of `rows` lines each, imported through the real import.
 // The loaded database (cw_bench_spend_explore) is kept and reused by later runs; drop it to load afresh.
 // Each view: 3 warm-up runs, then p50/p95 of 40.
-import { existsSync, mkdirSync } from 'node:fs';
+// For loads larger than the disk holds twice (50 × 1,000,000 lines is ≈ 7.7 GB of CSV beside ≈ 18 GB stored):
+//   SPEND_BENCH_DB=name          the database to load into and measure (default cw_bench_spend_explore_<files>x<rows>)
+//   SPEND_BENCH_STREAM=1         write each year's file just before its import and delete it after
+//   SPEND_BENCH_LOAD_UNTIL=ISO   stop loading at this time and measure what was reached
+//   SPEND_BENCH_LOAD_ONLY=1      load, then stop (run the load niced, the measurement not)
+//   SPEND_BENCH_MEASURE_ONLY=1   measure what is stored; write and import nothing
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { writeCodeFile } from './spend-generate.ts';
@@ -16,7 +23,10 @@ const files = Number(process.argv[2] ?? 10);
 const rows = Number(process.argv[3] ?? 1_000_000);
 const years = Array.from({ length: files }, (_, i) => 2007 + i);
 const path = (year: number) => `${root}bench/out/spend-explore-${rows}-${year}.csv`;
-const dbName = `cw_bench_spend_explore_${files}x${rows}`;
+const dbName = process.env.SPEND_BENCH_DB ?? `cw_bench_spend_explore_${files}x${rows}`;
+const STREAM = process.env.SPEND_BENCH_STREAM === '1';
+const MEASURE_ONLY = process.env.SPEND_BENCH_MEASURE_ONLY === '1';
+const LOAD_UNTIL = process.env.SPEND_BENCH_LOAD_UNTIL ? Date.parse(process.env.SPEND_BENCH_LOAD_UNTIL) : Infinity;
 const RUNS = 40;
 
 const base = process.env.DATABASE_URL;
@@ -38,7 +48,7 @@ async function measure(label: string, run: () => Promise<unknown>): Promise<{ la
 }
 
 mkdirSync(`${root}bench/out`, { recursive: true });
-for (const y of years) {
+for (const y of STREAM || MEASURE_ONLY ? [] : years) {
   if (!existsSync(path(y))) {
     const s = performance.now();
     await writeCodeFile(path(y), rows, y);
@@ -69,17 +79,39 @@ const ctx = { db: handle.db, handle, config: loadConfig({ NODE_ENV: 'test' }), l
 const org = (await findOrganisation(ctx.db, 'GB-LAE-ANY')) ?? (await createOrganisation(ctx.db, cliActor, { name: 'Anytown Council', legalForm: 'local-authority', identifiers: ['GB-LAE-ANY'] }));
 // Only a verified public body may publish spending.
 if (!org.verified) await verifyOrganisation(ctx.db, cliActor, org.id, { reason: 'A benchmark publisher' });
-for (const y of years) {
+const { sql } = await import('kysely');
+const storedYears = async () =>
+  new Set((await sql<{ y: string }>`SELECT DISTINCT substr(period_from::text, 1, 4) AS y FROM spend_files WHERE organisation_id = ${org.id}`.execute(handle.db)).rows.map((r) => Number(r.y)));
+const have = await storedYears();
+for (const y of MEASURE_ONLY ? [] : years) {
+  if (Date.now() >= LOAD_UNTIL) {
+    console.log(`postgres: stopped loading at ${new Date().toISOString()} (SPEND_BENCH_LOAD_UNTIL)`);
+    break;
+  }
+  if (STREAM && have.has(y)) continue;
   const s = performance.now();
+  if (STREAM) await writeCodeFile(path(y), rows, y);
+  const written = performance.now();
   const r = await importSpendFile(ctx, cliActor, { publisher: org.id, source: { path: path(y) } });
-  if (r.outcome !== 'unchanged') console.log(`postgres: imported ${y} (${r.rowsImported.toLocaleString('en-GB')} lines) in ${((performance.now() - s) / 1000).toFixed(1)} s`);
+  if (STREAM) rmSync(path(y));
+  if (r.outcome !== 'unchanged') {
+    console.log(
+      `postgres: imported ${y} (${r.rowsImported.toLocaleString('en-GB')} lines) in ${((performance.now() - written) / 1000).toFixed(1)} s` +
+        (STREAM ? ` (written in ${((written - s) / 1000).toFixed(1)} s)` : '') + ` at ${new Date().toISOString()}, load ${loadavg()[0]!.toFixed(1)}`,
+    );
+  }
 }
 const stored = await service.publisherSummary(ctx.db, org.id, {}, 1);
 console.log(`postgres: ${stored.lines.toLocaleString('en-GB')} lines stored for one publisher (${exists ? 'reused' : 'loaded this run'})`);
-const { sql } = await import('kysely');
+if (process.env.SPEND_BENCH_LOAD_ONLY === '1') {
+  await handle.close();
+  process.exit(0);
+}
+const measuredYears = [...(await storedYears())].sort();
 await sql`ANALYZE`.execute(handle.db);
 
-const year = String(years[Math.floor(years.length / 2)]);
+const year = String(measuredYears[Math.floor(measuredYears.length / 2)] ?? years[0]);
+console.log(`measuring at ${new Date().toISOString()}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const month = `${year}-03`;
 const top = stored.bySupplier[0]!;
 const pgViews = [
@@ -91,10 +123,13 @@ const pgViews = [
   await measure('lines, first page by date', () => service.publisherLines(ctx.db, org.id, { page: 1 })),
   await measure(`one supplier's lines, first page (${top.label})`, () => service.publisherLines(ctx.db, org.id, { supplier: top.slug ?? '', page: 1 })),
 ];
+// A yardstick for how busy the machine is: one round trip doing nothing.
+const yardstick = await measure('SELECT 1 (a round trip, for scale)', () => sql`SELECT 1`.execute(handle.db));
 await handle.close();
 if (process.env.SPEND_BENCH_SKIP_DUCKDB === '1') {
   // PostgreSQL only, for comparing two versions of the explorer in the same conditions.
-  for (const p of pgViews) console.log(`| ${p.label} | ${p.p50.toFixed(1)} ms | ${p.p95.toFixed(1)} ms |`);
+  for (const p of [...pgViews, yardstick]) console.log(`| ${p.label} | ${p.p50.toFixed(1)} ms | ${p.p95.toFixed(1)} ms |`);
+  console.log(`measured to ${new Date().toISOString()}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   process.exit(0);
 }
 

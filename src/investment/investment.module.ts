@@ -2,6 +2,7 @@ import type { CommonwealModule } from '../platform/module.ts';
 import { investmentApi } from './investment.api.ts';
 import { investmentCommands } from './investment.cli.ts';
 import { investmentPages } from './investment.pages.ts';
+import { accreditationPages } from './investment.accredit.pages.ts';
 import { seedInvestment } from './investment.demo.ts';
 import { investmentWork } from './investment.work.ts';
 
@@ -12,6 +13,7 @@ export const investmentModule: CommonwealModule = {
   routes(app, ctx) {
     investmentApi(app, ctx);
     investmentPages(app, ctx);
+    accreditationPages(app, ctx);
   },
   work: investmentWork,
   commands: investmentCommands,

@@ -28,6 +28,7 @@ function sendCsv(reply: FastifyReply, filename: string, body: string) {
 }
 
 const notices: Record<string, string> = {
+  accredited: 'The accreditation is recorded. Investments made in its period may now be recorded and certified.',
   invested: 'The investment is recorded. Issue its tax relief certificate within 30 days.',
   certified: 'The tax relief certificate is issued.',
   repaid: 'The repayment is recorded.',

@@ -1,5 +1,5 @@
 // The only place with SQL for the investment module. Functions take the database or a transaction.
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type {
   CitrKind, InvestmentCdfisTable, InvestmentCitrCertificatesTable, InvestmentCitrInvestmentsTable, InvestmentCitrRepaymentsTable,
@@ -57,8 +57,11 @@ export function listCitrInvestments(db: Db, cdfiId: string, investorId?: string)
   return q.orderBy('invested_on').orderBy('created_at').execute();
 }
 
-export function listCertificates(db: Db, cdfiId: string): Promise<CertificateRow[]> {
-  return db.selectFrom('investment_citr_certificates').selectAll().where('organisation_id', '=', cdfiId).orderBy('issued_on').execute();
+/** The CDFI's certificates; with `investmentIds`, only theirs. */
+export function listCertificates(db: Db, cdfiId: string, investmentIds?: readonly string[]): Promise<CertificateRow[]> {
+  let q = db.selectFrom('investment_citr_certificates').selectAll().where('organisation_id', '=', cdfiId);
+  if (investmentIds) q = investmentIds.length ? q.where('investment_id', 'in', [...investmentIds]) : q.where(sql<boolean>`false`);
+  return q.orderBy('issued_on').execute();
 }
 
 export function findCertificate(db: Db, cdfiId: string, investmentId: string): Promise<CertificateRow | undefined> {
@@ -74,8 +77,11 @@ export function insertCertificate(trx: Db, row: { organisation_id: string; inves
   return trx.insertInto('investment_citr_certificates').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export function listCitrRepayments(db: Db, cdfiId: string): Promise<CitrRepaymentRow[]> {
-  return db.selectFrom('investment_citr_repayments').selectAll().where('organisation_id', '=', cdfiId).orderBy('repaid_on').execute();
+/** The CDFI's repayments of investors' loans; with `investmentIds`, only theirs. */
+export function listCitrRepayments(db: Db, cdfiId: string, investmentIds?: readonly string[]): Promise<CitrRepaymentRow[]> {
+  let q = db.selectFrom('investment_citr_repayments').selectAll().where('organisation_id', '=', cdfiId);
+  if (investmentIds) q = investmentIds.length ? q.where('investment_id', 'in', [...investmentIds]) : q.where(sql<boolean>`false`);
+  return q.orderBy('repaid_on').execute();
 }
 
 export function insertCitrRepayment(trx: Db, row: { organisation_id: string; investment_id: string; repaid_on: string; amount_pence: number; recorded_by: string | null }): Promise<CitrRepaymentRow> {
@@ -142,8 +148,20 @@ export function certificatesDueFor(db: Db, userId: string, roles: readonly strin
 }
 
 /** Deals with a loan where the person is an officer of the investor. */
-export function loanDealsOf(db: Db, userId: string, roles: readonly string[]) {
+/**
+ * The loan deals of organisations where the person holds one of `roles`, each with what was repaid and written
+ * off on or before `on`: one query, whatever the number of deals (the inbox's header count asks on every page).
+ */
+export function loanDealsSettledBy(db: Db, userId: string, roles: readonly string[], on: string) {
   return db.selectFrom('investment_deals as d')
-    .innerJoin('memberships as m', (j) => j.onRef('m.organisation_id', '=', 'd.organisation_id').on('m.user_id', '=', userId).on('m.role', 'in', [...roles]))
-    .selectAll('d').distinct().where('d.loan_pence', '>', 0).limit(500).execute();
+    .where((eb) => eb.exists(eb.selectFrom('memberships as m').select('m.user_id').whereRef('m.organisation_id', '=', 'd.organisation_id').where('m.user_id', '=', userId).where('m.role', 'in', [...roles])))
+    .where('d.loan_pence', '>', 0)
+    .selectAll('d')
+    .select([
+      sql<string>`COALESCE((SELECT sum(r.amount_pence) FROM investment_deal_repayments r WHERE r.organisation_id = d.organisation_id AND r.deal_id = d.id AND r.paid_on <= ${on}), 0)`.as('repaid_pence'),
+      sql<string>`COALESCE((SELECT sum(w.amount_pence) FROM investment_deal_write_offs w WHERE w.organisation_id = d.organisation_id AND w.deal_id = d.id AND w.written_off_on <= ${on}), 0)`.as('written_off_pence'),
+    ])
+    .orderBy('d.starts_on').orderBy('d.id')
+    .limit(500).execute();
 }
+

@@ -90,21 +90,54 @@ function presentCdfi(c: repo.CdfiRow, name: string): CdfiView {
  * (CITM2010); on Commonweal a site administrator records it. The limit is 125% of the funding the application
  * named unless a higher limit was approved (CITM2070). Accreditation lasts three years (CITM2040).
  */
-export async function accreditCdfi(db: Db, actor: Actor, input: { organisation?: unknown; accreditedFrom?: unknown; accreditedTo?: unknown; applicationPence?: unknown; certificateLimitPence?: unknown }, options: { pounds?: boolean } = {}): Promise<CdfiView> {
+type AccreditationInput = { organisation?: unknown; accreditedFrom?: unknown; accreditedTo?: unknown; applicationPence?: unknown; certificateLimitPence?: unknown };
+
+/** An accreditation checked but not yet recorded: what would be saved, and the accreditation it would replace. */
+export interface AccreditationPreview extends CdfiView {
+  /** The period was not given: three years from the first day (CITM2040). */
+  periodDefaulted: boolean;
+  /** The limit was not given: 125% of the application (CITM2070). */
+  limitDefaulted: boolean;
+  renews: CdfiView | null;
+}
+
+async function checkAccreditation(db: Db, actor: Actor, input: AccreditationInput, options: { pounds?: boolean }) {
   if (!actor.isAdmin) throw new AppError(actor.userId ? 'forbidden' : 'unauthenticated', 'Only a site administrator records a CDFI’s accreditation');
   const check = new Checker();
   const org = await resolveOrganisation(db, check, input.organisation, 'organisation', 'the CDFI');
   const from = readDay(check, input.accreditedFrom, 'accreditedFrom', 'the first day of accreditation');
-  const to = readDay(check, input.accreditedTo, 'accreditedTo', 'the last day of accreditation', { optional: true }) ?? (from ? calc.addDays(calc.addYears(from, 3), -1) : null);
+  const givenTo = readDay(check, input.accreditedTo, 'accreditedTo', 'the last day of accreditation', { optional: true });
+  const to = givenTo ?? (from ? calc.addDays(calc.addYears(from, 3), -1) : null);
   const application = readPence(check, input.applicationPence, 'applicationPence', 'the CITR funding the application named', { pounds: options.pounds });
-  const limit = input.certificateLimitPence === undefined || input.certificateLimitPence === '' ? Math.floor((application * 125) / 100) : readPence(check, input.certificateLimitPence, 'certificateLimitPence', 'the certificate limit', { pounds: options.pounds });
+  const limitDefaulted = input.certificateLimitPence === undefined || input.certificateLimitPence === '';
+  const limit = limitDefaulted ? Math.floor((application * 125) / 100) : readPence(check, input.certificateLimitPence, 'certificateLimitPence', 'the certificate limit', { pounds: options.pounds });
   if (from && to && to <= from) check.fail('accreditedTo', 'The last day of accreditation must be after the first');
   check.done();
+  return { org: org!, from: from!, to: to!, application, limit, periodDefaulted: givenTo === null, limitDefaulted };
+}
+
+/** Checks an accreditation as `accreditCdfi` would record it, and records nothing (the check-your-answers page). */
+export async function previewAccreditation(db: Db, actor: Actor, input: AccreditationInput, options: { pounds?: boolean } = {}): Promise<AccreditationPreview> {
+  const a = await checkAccreditation(db, actor, input, options);
+  const before = await repo.findCdfi(db, a.org.id);
+  return {
+    organisationId: a.org.id, name: a.org.name, accreditedFrom: a.from, accreditedTo: a.to, applicationPence: a.application, certificateLimitPence: a.limit,
+    periodDefaulted: a.periodDefaulted, limitDefaulted: a.limitDefaulted, renews: before ? presentCdfi(before, a.org.name) : null,
+  };
+}
+
+/**
+ * Records (or renews) an organisation's accreditation as a CDFI. Accreditation is the Secretary of State's
+ * (CITM2010); on Commonweal a site administrator records it. The limit is 125% of the funding the application
+ * named unless a higher limit was approved (CITM2070). Accreditation lasts three years (CITM2040).
+ */
+export async function accreditCdfi(db: Db, actor: Actor, input: AccreditationInput, options: { pounds?: boolean } = {}): Promise<CdfiView> {
+  const a = await checkAccreditation(db, actor, input, options);
   return inTransaction(db, async (trx) => {
-    const before = await repo.findCdfi(trx, org!.id);
-    const row = await repo.upsertCdfi(trx, { organisation_id: org!.id, accredited_from: from!, accredited_to: to!, application_pence: application, certificate_limit_pence: limit });
-    await recordAudit(trx, actor, { action: before ? 'investment.cdfi.reaccredited' : 'investment.cdfi.accredited', entityType: 'investment_cdfi', entityId: org!.id, organisationId: org!.id, before, after: row });
-    return presentCdfi(row, org!.name);
+    const before = await repo.findCdfi(trx, a.org.id);
+    const row = await repo.upsertCdfi(trx, { organisation_id: a.org.id, accredited_from: a.from, accredited_to: a.to, application_pence: a.application, certificate_limit_pence: a.limit });
+    await recordAudit(trx, actor, { action: before ? 'investment.cdfi.reaccredited' : 'investment.cdfi.accredited', entityType: 'investment_cdfi', entityId: a.org.id, organisationId: a.org.id, before, after: row });
+    return presentCdfi(row, a.org.name);
   });
 }
 
@@ -162,11 +195,20 @@ export async function recordCitrInvestment(db: Db, actor: Actor, cdfiId: string,
 }
 
 async function citrInvestmentViews(db: Db, cdfiId: string, rows: repo.CitrInvestmentRow[], on: string = today()): Promise<CitrInvestmentView[]> {
-  const [certs, repayments, names] = await Promise.all([repo.listCertificates(db, cdfiId), repo.listCitrRepayments(db, cdfiId), organisationNames(db, rows.map((r) => r.investor_organisation_id))]);
+  // A few investments (one just certified or repaid, under the CDFI's lock; an investor's statement): only
+  // their certificates and repayments, not the whole ledger's. Many (the CDFI's page): the whole ledger at once.
+  const only = rows.length <= 500 ? rows.map((r) => r.id) : undefined;
+  const [certs, repayments, names] = await Promise.all([repo.listCertificates(db, cdfiId, only), repo.listCitrRepayments(db, cdfiId, only), organisationNames(db, rows.map((r) => r.investor_organisation_id))]);
   const certOf = new Map(certs.map((c) => [c.investment_id, c]));
+  const repaymentsOf = new Map<string, repo.CitrRepaymentRow[]>();
+  for (const p of repayments) {
+    const list = repaymentsOf.get(p.investment_id);
+    if (list) list.push(p);
+    else repaymentsOf.set(p.investment_id, [p]);
+  }
   return rows.map((r) => {
     const cert = certOf.get(r.id) ?? null;
-    const reps = repayments.filter((p) => p.investment_id === r.id);
+    const reps = repaymentsOf.get(r.id) ?? [];
     const repaid = reps.reduce((s, p) => s + p.amount_pence, 0);
     const relief = calc.reliefByYear({ kind: r.kind, amountPence: r.amount_pence, investedOn: r.invested_on, certified: !!cert }, reps.map((p) => ({ on: p.repaid_on, amountPence: p.amount_pence })));
     return {
@@ -246,7 +288,7 @@ export async function recordCitrRepayment(db: Db, actor: Actor, cdfiId: string, 
     const refuse = (message: string) => { throw new AppError('unprocessable', message, { fieldErrors: [{ field: 'amountPence', message }] }); };
     if (inv.kind !== 'loan') refuse('Only a loan is repaid: shares and securities are not');
     if (on! < inv.invested_on) refuse(`A repayment cannot come before the loan was made (${inv.invested_on})`);
-    const repaid = (await repo.listCitrRepayments(trx, cdfi.organisationId)).filter((r) => r.investment_id === iid).reduce((s, r) => s + r.amount_pence, 0);
+    const repaid = (await repo.listCitrRepayments(trx, cdfi.organisationId, [iid])).reduce((s, r) => s + r.amount_pence, 0);
     const { year, capPence } = calc.repaymentCap(inv.amount_pence, inv.invested_on, on!);
     if (repaid + amount > capPence) {
       refuse(year <= 2
@@ -558,13 +600,31 @@ export async function certificatesDue(db: Db, userId: string, on: string = today
 
 /** Loans of the person's investing organisations with instalments due and not paid, oldest first. */
 export async function overdueLoans(db: Db, userId: string, on: string = today()): Promise<{ deal: DealView; position: calc.Position }[]> {
-  const rows = await repo.loanDealsOf(db, userId, OFFICER_ROLES);
-  const out: { deal: DealView; position: calc.Position }[] = [];
+  // One query for the person's loans with what was settled by `on`; a loan's schedule is fixed with its terms
+  // (a trigger refuses changing them), so it is worked out once per deal and kept.
+  const rows = await repo.loanDealsSettledBy(db, userId, OFFICER_ROLES, on);
+  const overdue: { row: repo.DealRow; position: calc.Position }[] = [];
   for (const row of rows) {
-    const schedule = calc.repaymentSchedule({ principalPence: row.loan_pence, interestBasisPoints: row.interest_basis_points, termMonths: row.term_months!, holidayMonths: row.holiday_months, startsOn: row.starts_on });
-    const [reps, offs] = await Promise.all([repo.listDealRepayments(db, row.organisation_id, [row.id]), repo.listWriteOffs(db, row.organisation_id, [row.id])]);
-    const pos = calc.position(schedule, reps.map((r) => ({ paidOn: r.paid_on, amountPence: r.amount_pence })), offs.map((w) => ({ on: w.written_off_on, amountPence: w.amount_pence })), on);
-    if (pos.arrearsPence > 0) out.push({ deal: (await presentDeals(db, [row]))[0]!, position: pos });
+    const pos = calc.position(scheduleOf(row), [{ paidOn: on, amountPence: Number(row.repaid_pence) }], [{ on, amountPence: Number(row.written_off_pence) }], on);
+    if (pos.arrearsPence > 0) overdue.push({ row, position: pos });
   }
-  return out.sort((a, b) => (a.position.oldestUnpaidDueOn ?? '').localeCompare(b.position.oldestUnpaidDueOn ?? '')).slice(0, 100);
+  overdue.sort((a, b) => (a.position.oldestUnpaidDueOn ?? '').localeCompare(b.position.oldestUnpaidDueOn ?? ''));
+  const listed = overdue.slice(0, 100);
+  const deals = await presentDeals(db, listed.map((o) => o.row));
+  return listed.map((o, i) => ({ deal: deals[i]!, position: o.position }));
+}
+
+const schedules = new Map<string, calc.Instalment[]>();
+const schedulesKept = 10_000;
+
+/** A loan deal's repayment schedule, worked out once per deal (its terms never change) and kept for the next ask. */
+function scheduleOf(row: repo.DealRow): calc.Instalment[] {
+  const key = `${row.id} ${row.loan_pence} ${row.interest_basis_points} ${row.term_months} ${row.holiday_months} ${row.starts_on}`;
+  let schedule = schedules.get(key);
+  if (!schedule) {
+    schedule = calc.repaymentSchedule({ principalPence: row.loan_pence, interestBasisPoints: row.interest_basis_points, termMonths: row.term_months!, holidayMonths: row.holiday_months, startsOn: row.starts_on });
+    if (schedules.size >= schedulesKept) schedules.delete(schedules.keys().next().value!);
+    schedules.set(key, schedule);
+  }
+  return schedule;
 }

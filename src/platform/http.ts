@@ -460,8 +460,12 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
     const started = performance.now();
     try {
       await client.connect();
+      // Lag: none when the standby has replayed everything it has received (an idle primary writes nothing, and
+      // the last replayed transaction's age says nothing then); else the age of the last transaction replayed.
       const { rows } = await client.query(`SELECT pg_is_in_recovery() AS standby,
-        CASE WHEN pg_is_in_recovery() THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag`);
+        CASE WHEN NOT pg_is_in_recovery() THEN NULL
+             WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+             ELSE greatest(0, extract(epoch FROM now() - pg_last_xact_replay_timestamp()))::float8 END AS lag`);
       return { status: rows[0].standby ? 'reachable' : 'not a standby', lagSeconds: rows[0].lag, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
     } catch {
       return { status: 'unreachable' };
@@ -471,6 +475,12 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
   }
 
   // Prometheus metrics (platform/metrics.ts): by route pattern, so ids in URLs do not make series of their own.
+  const replicaState = config.databaseReplicaUrl
+    ? async () => {
+      const r = await probeReplica(config.databaseReplicaUrl!);
+      return { reachable: r.status === 'reachable', lagSeconds: r.lagSeconds ?? null };
+    }
+    : undefined;
   watchPool(ctx.handle, config.databasePoolSize);
   answerMetricsCalls();
   app.addHook('onResponse', async (request, reply) => {
@@ -484,7 +494,7 @@ export async function buildApp(ctx: AppContext, modules: CommonwealModule[]): Pr
       return reply.status(config.metricsToken ? 401 : 403).type('text/plain; charset=utf-8')
         .send(config.metricsToken ? 'Send METRICS_TOKEN as a bearer token.\n' : 'Metrics answer only this machine unless METRICS_TOKEN is set.\n');
     }
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').header('cache-control', 'no-store').send(await renderMetrics(db));
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').header('cache-control', 'no-store').send(await renderMetrics(db, replicaState));
   });
 
   for (const module of modules) await module.routes?.(app, ctx);

@@ -2,7 +2,9 @@
 //
 // Counted in each process: requests by method, route pattern (never the raw URL, so ids do not make a series
 // each) and status; request latency histograms by method and route; import durations by kind and outcome.
-// Read at each scrape: the database pool (in use, idle, waiting) and the outbox backlog. Under
+// Reads sent to the hot standby (DATABASE_REPLICA_URL): how many it answered, and how many fell back to the
+// primary, by reason (platform/replica.ts). Read at each scrape: the database pool (in use, idle, waiting), the
+// outbox backlog, and when a replica is configured whether it answers and how far its replay is behind. Under
 // `serve --workers N` the process that answers a scrape asks the others (through the cluster's primary) and
 // adds their counts to its own, so one scrape sees the whole instance.
 import cluster from 'node:cluster';
@@ -22,12 +24,22 @@ export interface MetricsSnapshot {
   latency: Record<string, Histogram>;
   imports: Record<string, Histogram>;
   pool: { total: number; idle: number; waiting: number; max: number };
+  replica: { reads: number; fallbacks: Record<string, number> };
 }
+
+/**
+ * Why a read meant for the replica was answered by the primary: the replica could not be reached (or was marked
+ * down after that, for 30 seconds), its connection broke in the middle of the query, it cancelled the query for
+ * a conflict with its replay (40001), or the query was a write it refused (25006).
+ */
+export type ReplicaFallbackReason = 'unreachable' | 'error_mid_query' | 'replay_conflict' | 'write_refused';
+export const replicaFallbackReasons: readonly ReplicaFallbackReason[] = ['unreachable', 'error_mid_query', 'replay_conflict', 'write_refused'];
 
 const requests = new Map<string, number>();
 const latency = new Map<string, Histogram>();
 const imports = new Map<string, Histogram>();
 let poolOf: (() => MetricsSnapshot['pool']) | null = null;
+const replicaCounts = { reads: 0, fallbacks: Object.fromEntries(replicaFallbackReasons.map((r) => [r, 0])) as Record<string, number> };
 
 function labels(pairs: Record<string, string>): string {
   return Object.entries(pairs).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
@@ -66,6 +78,16 @@ export async function timedImport<T>(kind: string, work: () => Promise<T>): Prom
   }
 }
 
+/** Counts one query the replica answered. */
+export function observeReplicaRead(): void {
+  replicaCounts.reads += 1;
+}
+
+/** Counts one query meant for the replica that the primary answered, and why. */
+export function observeReplicaFallback(reason: ReplicaFallbackReason): void {
+  replicaCounts.fallbacks[reason] = (replicaCounts.fallbacks[reason] ?? 0) + 1;
+}
+
 /** Lets the scrape read this process's pool. */
 export function watchPool(handle: DatabaseHandle, max: number): void {
   poolOf = () => handle.pool
@@ -79,12 +101,16 @@ export function localSnapshot(): MetricsSnapshot {
     latency: Object.fromEntries(latency),
     imports: Object.fromEntries(imports),
     pool: poolOf?.() ?? { total: 0, idle: 0, waiting: 0, max: 0 },
+    replica: { reads: replicaCounts.reads, fallbacks: { ...replicaCounts.fallbacks } },
   };
 }
 
 /** Adds snapshots up (one per process). */
 export function mergeSnapshots(snapshots: MetricsSnapshot[]): MetricsSnapshot {
-  const out: MetricsSnapshot = { requests: {}, latency: {}, imports: {}, pool: { total: 0, idle: 0, waiting: 0, max: 0 } };
+  const out: MetricsSnapshot = {
+    requests: {}, latency: {}, imports: {}, pool: { total: 0, idle: 0, waiting: 0, max: 0 },
+    replica: { reads: 0, fallbacks: Object.fromEntries(replicaFallbackReasons.map((r) => [r, 0])) },
+  };
   const addHistograms = (into: Record<string, Histogram>, from: Record<string, Histogram>) => {
     for (const [k, h] of Object.entries(from)) {
       const t = (into[k] ??= { buckets: h.buckets.map(() => 0), sum: 0, count: 0 });
@@ -98,6 +124,9 @@ export function mergeSnapshots(snapshots: MetricsSnapshot[]): MetricsSnapshot {
     addHistograms(out.latency, s.latency);
     addHistograms(out.imports, s.imports);
     for (const f of ['total', 'idle', 'waiting', 'max'] as const) out.pool[f] += s.pool[f];
+    // A worker of an older build (during a rolling restart) may send no replica counts.
+    out.replica.reads += s.replica?.reads ?? 0;
+    for (const [reason, n] of Object.entries(s.replica?.fallbacks ?? {})) out.replica.fallbacks[reason] = (out.replica.fallbacks[reason] ?? 0) + n;
   }
   return out;
 }
@@ -143,8 +172,14 @@ function histogramLines(name: string, help: string, map: Record<string, Histogra
   return lines;
 }
 
-/** The exposition text: the processes' counts and the database's backlog (read now). */
-export async function renderMetrics(db: Kysely<Database>): Promise<string> {
+/** What the scrape learns from the replica now: null when none is configured. */
+export interface ReplicaState { reachable: boolean; lagSeconds: number | null }
+
+/**
+ * The exposition text: the processes' counts and the database's backlog (read now); with `replica`, the
+ * configured replica's state (asked at each scrape).
+ */
+export async function renderMetrics(db: Kysely<Database>, replica?: () => Promise<ReplicaState>): Promise<string> {
   const { snapshot, processes } = await instanceSnapshot();
   const outbox = await sql<{ unsent: number; failed: number; oldest: number | null }>`
     SELECT count(*) FILTER (WHERE attempts < 5)::int AS unsent, count(*) FILTER (WHERE attempts >= 5)::int AS failed,
@@ -176,6 +211,27 @@ export async function renderMetrics(db: Kysely<Database>): Promise<string> {
     '# HELP commonweal_outbox_oldest_unsent_seconds Age of the oldest email waiting to be sent (0: none).',
     '# TYPE commonweal_outbox_oldest_unsent_seconds gauge',
     `commonweal_outbox_oldest_unsent_seconds ${outbox.oldest ?? 0}`,
+    '# HELP commonweal_replica_reads_total Queries of anonymous reads that the replica answered.',
+    '# TYPE commonweal_replica_reads_total counter',
+    `commonweal_replica_reads_total ${snapshot.replica.reads}`,
+    '# HELP commonweal_replica_fallbacks_total Queries meant for the replica that the primary answered, by reason.',
+    '# TYPE commonweal_replica_fallbacks_total counter',
+    ...Object.entries(snapshot.replica.fallbacks).map(([reason, n]) => `commonweal_replica_fallbacks_total{${labels({ reason })}} ${n}`),
   ];
+  if (replica) {
+    const state = await replica();
+    lines.push(
+      '# HELP commonweal_replica_up Whether the replica (DATABASE_REPLICA_URL) answered this scrape as a standby (1) or not (0).',
+      '# TYPE commonweal_replica_up gauge',
+      `commonweal_replica_up ${state.reachable ? 1 : 0}`,
+    );
+    if (state.reachable && state.lagSeconds !== null) {
+      lines.push(
+        '# HELP commonweal_replica_lag_seconds How far the replica\'s replay is behind: 0 when it has replayed all it has received, else the age of the last transaction it replayed (pg_last_xact_replay_timestamp).',
+        '# TYPE commonweal_replica_lag_seconds gauge',
+        `commonweal_replica_lag_seconds ${state.lagSeconds}`,
+      );
+    }
+  }
   return `${lines.join('\n')}\n`;
 }

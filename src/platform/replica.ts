@@ -14,6 +14,7 @@ import {
 import type pg from 'pg';
 import type { Database } from '../database.ts';
 import { isUnavailable } from './db.ts';
+import { observeReplicaFallback, observeReplicaRead, type ReplicaFallbackReason } from './metrics.ts';
 
 const scope = new AsyncLocalStorage<boolean>();
 
@@ -28,8 +29,11 @@ class RoutedConnection implements DatabaseConnection {
   replica: DatabaseConnection | null;
   primary: DatabaseConnection | null = null;
   inTransaction = false;
-  constructor(readonly router: RoutingDriver, replica: DatabaseConnection | null) {
+  /** Set when this connection was meant to read from the replica but could not reach it (or it was marked down). */
+  unreachable: boolean;
+  constructor(readonly router: RoutingDriver, replica: DatabaseConnection | null, unreachable = false) {
     this.replica = replica;
+    this.unreachable = unreachable;
   }
   async primaryConnection(): Promise<DatabaseConnection> {
     return (this.primary ??= await this.router.primaryDriver.acquireConnection());
@@ -39,15 +43,26 @@ class RoutedConnection implements DatabaseConnection {
       try {
         const result = await this.replica.executeQuery<R>(query);
         this.router.replicaQueries += 1;
+        observeReplicaRead();
         return result;
       } catch (error) {
         const code = (error as { code?: string }).code;
-        if (isUnavailable(error)) this.router.markDown();
+        let reason: ReplicaFallbackReason;
+        if (isUnavailable(error)) {
+          this.router.markDown();
+          reason = 'error_mid_query';
+        }
         // 25006: a write the standby refuses. 40001: a standby cancels a query that conflicts with what it is
         // replaying (a row vacuumed away on the primary); the primary answers it instead.
-        else if (code !== '25006' && code !== '40001') throw error;
+        else if (code === '25006') reason = 'write_refused';
+        else if (code === '40001') reason = 'replay_conflict';
+        else throw error;
         this.router.replicaFallbacks += 1;
+        observeReplicaFallback(reason);
       }
+    } else if (this.unreachable && !this.inTransaction) {
+      this.router.replicaFallbacks += 1;
+      observeReplicaFallback('unreachable');
     }
     return (await this.primaryConnection()).executeQuery<R>(query);
   }
@@ -70,15 +85,20 @@ class RoutingDriver implements Driver {
   }
   async acquireConnection(): Promise<DatabaseConnection> {
     let replica: DatabaseConnection | null = null;
-    if (scope.getStore() === true && Date.now() >= this.replicaDownUntil) {
-      try {
-        replica = await this.replicaDriver.acquireConnection();
-      } catch (error) {
-        if (!isUnavailable(error)) throw error;
-        this.markDown();
+    let unreachable = false;
+    if (scope.getStore() === true) {
+      if (Date.now() < this.replicaDownUntil) unreachable = true;
+      else {
+        try {
+          replica = await this.replicaDriver.acquireConnection();
+        } catch (error) {
+          if (!isUnavailable(error)) throw error;
+          this.markDown();
+          unreachable = true;
+        }
       }
     }
-    const connection = new RoutedConnection(this, replica);
+    const connection = new RoutedConnection(this, replica, unreachable);
     if (!replica) await connection.primaryConnection();
     return connection;
   }

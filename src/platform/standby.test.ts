@@ -62,6 +62,14 @@ describe('reads from a hot standby', { skip: (!process.env.DATABASE_URL || !stan
     return { ctx, app };
   }
 
+  /** One series of the app's /metrics (null when absent). */
+  async function metric(app: App, name: string): Promise<number | null> {
+    const body = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const m = new RegExp(`^${name.replace(/[{}.*+?^$()|[\]\\/]/g, '\\$&')} ([0-9.e+-]+)$`, 'm').exec(body);
+    return m ? Number(m[1]) : null;
+  }
+  const fallbacks = (reason: string) => `commonweal_replica_fallbacks_total{reason="${reason}"}`;
+
   const search = (app: App, name: string, headers: Record<string, string> = {}) =>
     app.inject({ method: 'GET', url: `/api/v1/organisations?q=${encodeURIComponent(name)}`, headers });
 
@@ -126,11 +134,27 @@ describe('reads from a hot standby', { skip: (!process.env.DATABASE_URL || !stan
       assert.doesNotMatch(page.body, /Written During The Lag Group/);
       const health = await app.inject({ method: 'GET', url: '/healthz' });
       assert.equal(health.json().replica.status, 'reachable');
+      // /metrics: the standby is up and its replay is behind. It has received the write (the WAL receiver runs
+      // while replay is paused); a second later its last replayed transaction is at least a second old.
+      const { rows: primaryAt } = await primaryAdmin.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      for (let i = 0; i < 100; i += 1) {
+        const { rows } = await standbyAdmin.query<{ received: boolean }>('SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn AS received', [primaryAt[0]!.lsn]);
+        if (rows[0]!.received) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 1100));
+      assert.equal(await metric(app, 'commonweal_replica_up'), 1);
+      const lagging = await metric(app, 'commonweal_replica_lag_seconds');
+      assert.ok(lagging !== null && lagging >= 1, `the replica's lag is reported while its replay is paused (${lagging})`);
     } finally {
       await standbyAdmin.query('SELECT pg_wal_replay_resume()');
     }
     await caughtUp();
     assert.match((await search(app, 'Written During The Lag')).body, /Written During The Lag Group/, 'replayed, the standby has it too');
+    const reads = await metric(app, 'commonweal_replica_reads_total');
+    assert.ok(reads !== null && reads > 0, 'the reads the standby answered are counted');
+    const caught = await metric(app, 'commonweal_replica_lag_seconds');
+    assert.ok(caught !== null && caught < 1, `caught up, the lag is back under a second (${caught})`);
   });
 
   it('reads from the primary when the standby cannot be reached, and reports it', async () => {
@@ -141,6 +165,7 @@ describe('reads from a hot standby', { skip: (!process.env.DATABASE_URL || !stan
     await caughtUp();
     assert.match((await search(app, 'Found Without The Standby')).body, /Found Without The Standby Trust/);
     assert.ok(proxy.accepted() > 0, 'the read went to the standby');
+    const before = (await metric(app, fallbacks('unreachable')))! + (await metric(app, fallbacks('error_mid_query')))!;
     proxy.cut();
     for (let i = 0; i < 3; i += 1) {
       const res = await search(app, 'Found Without The Standby');
@@ -153,6 +178,13 @@ describe('reads from a hot standby', { skip: (!process.env.DATABASE_URL || !stan
     assert.equal(health.statusCode, 200, 'the primary decides the health');
     assert.equal(health.json().primary.status, 'reachable');
     assert.equal(health.json().replica.status, 'unreachable');
+    // Every one of those reads fell back to the primary (a pooled connection broken by the cut, then the
+    // standby marked down), and the scrape says the standby is down, with no lag.
+    const after = (await metric(app, fallbacks('unreachable')))! + (await metric(app, fallbacks('error_mid_query')))!;
+    assert.ok(after - before >= 6, `six requests' reads fell back (${after - before} counted)`);
+    assert.ok((await metric(app, fallbacks('unreachable')))! > 0);
+    assert.equal(await metric(app, 'commonweal_replica_up'), 0);
+    assert.equal(await metric(app, 'commonweal_replica_lag_seconds'), null);
   });
 
   it('answers a read from the primary when the standby vanishes in the middle of it', async () => {
@@ -162,6 +194,7 @@ describe('reads from a hot standby', { skip: (!process.env.DATABASE_URL || !stan
     await createOrganisation(ctx.db, cliActor, { name: 'Answered Mid Request Trust', legalForm: 'charitable-company' });
     await caughtUp();
     assert.match((await search(app, 'Answered Mid Request')).body, /Answered Mid Request Trust/);
+    const before = (await metric(app, fallbacks('error_mid_query')))!;
     proxy.hold();
     const inFlight = search(app, 'Answered Mid Request');
     await proxy.waitForQuery();
@@ -172,5 +205,6 @@ describe('reads from a hot standby', { skip: (!process.env.DATABASE_URL || !stan
     const next = await app.inject({ method: 'GET', url: '/organisations?q=Answered%20Mid%20Request' });
     assert.equal(next.statusCode, 200);
     assert.match(next.body, /Answered Mid Request Trust/);
+    assert.ok((await metric(app, fallbacks('error_mid_query')))! - before >= 1, 'the read cut in the middle is counted as such');
   });
 });

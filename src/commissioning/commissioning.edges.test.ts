@@ -3,23 +3,13 @@
 // lot and the tender active.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, signedInAgent as signedIn } from '../platform/testing.ts';
 import * as service from './commissioning.service.ts';
 import * as repo from './commissioning.repository.ts';
 import { assertValidOcds, cast, opportunityBody, waitUntil } from './commissioning.test-support.ts';
 import { createOrganisation } from '../organisations/organisations.service.ts';
 import { cliActor } from '../platform/actor.ts';
 import { seedPlaces } from '../places/places.demo.ts';
-
-const password = 'a long enough password';
-
-async function signedIn(app: ConstructorParameters<typeof TestAgent>[0], email: string, ip: string) {
-  const agent = new TestAgent(app, ip);
-  await agent.get('/sign-in');
-  const r = await agent.post('/sign-in', { email, password });
-  assert.equal(r.statusCode, 303, r.body);
-  return agent;
-}
 
 eachEngine('commissioning rough edges', (t) => {
   it('scores start unchosen; one lot awarded leaves the other lot and the tender active in the OCDS', async () => {

@@ -1,20 +1,10 @@
 // The pages as a browser without JavaScript uses them: forms, errors, who sees what.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, signedInAgent as signedIn, TestAgent } from '../platform/testing.ts';
 import * as service from './commissioning.service.ts';
 import * as repo from './commissioning.repository.ts';
 import { cast, opportunityBody, waitUntil } from './commissioning.test-support.ts';
-
-const password = 'a long enough password';
-
-async function signedIn(app: ConstructorParameters<typeof TestAgent>[0], email: string, ip: string) {
-  const agent = new TestAgent(app, ip);
-  await agent.get('/sign-in');
-  const r = await agent.post('/sign-in', { email, password });
-  assert.equal(r.statusCode, 303, r.body);
-  return agent;
-}
 
 eachEngine('commissioning pages', (t) => {
   it('a provider bids through the form: errors name the field, the receipt is shown, the content never is before the deadline', async () => {

@@ -2,23 +2,13 @@
 // scores and feedback), and a commissioner marks a milestone met on a page that asks the date (today by default).
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, signedInAgent as signedIn } from '../platform/testing.ts';
 import { inboxFor } from '../platform/inbox.ts';
 import { listOutbox } from '../platform/outbox.repository.ts';
 import * as service from './commissioning.service.ts';
 import * as repo from './commissioning.repository.ts';
 import { commissioningWork, resultKind } from './commissioning.work.ts';
 import { cast, opportunityBody, person, waitUntil } from './commissioning.test-support.ts';
-
-const password = 'a long enough password';
-
-async function signedIn(app: ConstructorParameters<typeof TestAgent>[0], email: string, ip: string) {
-  const agent = new TestAgent(app, ip);
-  await agent.get('/sign-in');
-  const r = await agent.post('/sign-in', { email, password });
-  assert.equal(r.statusCode, 303, r.body);
-  return agent;
-}
 
 eachEngine('commissioning results', (t) => {
   it('tells every bidder for the lot the result by email and in the inbox, with the link to their scores, and no one else', async () => {

@@ -4,23 +4,13 @@
 import { it, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, signedInAgent as signedIn, TestAgent } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
 import { createOrganisation } from '../organisations/organisations.service.ts';
 import { seedPlaces } from '../places/places.demo.ts';
 import * as service from './commissioning.service.ts';
 import * as repo from './commissioning.repository.ts';
 import { cast, opportunityBody, person, waitUntil } from './commissioning.test-support.ts';
-
-const password = 'a long enough password';
-
-async function signedIn(app: ConstructorParameters<typeof TestAgent>[0], email: string, ip: string) {
-  const agent = new TestAgent(app, ip);
-  await agent.get('/sign-in');
-  const r = await agent.post('/sign-in', { email, password });
-  assert.equal(r.statusCode, 303, r.body);
-  return agent;
-}
 
 eachEngine('commissioning: trust in who is named, bids read back, places by name', (t) => {
   before(async () => {

@@ -3,18 +3,10 @@
 // the panel chair decides; the public sees the programme, the award and the feed, never the application.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, signedInAgent as signedIn } from '../platform/testing.ts';
 import type { App } from '../platform/module.ts';
 import { listOutbox } from '../platform/outbox.repository.ts';
 import { programmeWorld } from './grants.programmes.test-support.ts';
-
-async function signedIn(app: App, email: string, ip: string) {
-  const agent = new TestAgent(app, ip);
-  await agent.get('/sign-in');
-  const res = await agent.post('/sign-in', { email, password: 'a long enough password' });
-  assert.equal(res.statusCode, 303, `sign in ${email}`);
-  return agent;
-}
 
 eachEngine('grants programmes pages', (t) => {
   it('lets a funder’s staff open a programme from the page, naming each wrong field', async () => {

@@ -4,21 +4,13 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, signedInAgent as signedIn } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
 import { setAdministrator } from '../platform/auth/auth.service.ts';
 import type { App } from '../platform/module.ts';
 import { createOrganisation } from '../organisations/organisations.service.ts';
 import { person } from './investment.test-support.ts';
 import * as service from './investment.service.ts';
-
-async function signedIn(app: App, email: string, ip: string) {
-  const agent = new TestAgent(app, ip);
-  await agent.get('/sign-in');
-  const res = await agent.post('/sign-in', { email, password: 'a long enough password' });
-  assert.equal(res.statusCode, 303, `sign in ${email}`);
-  return agent;
-}
 
 const cdfiCount = async (db: Parameters<typeof service.listCdfis>[0]) => (await service.listCdfis(db)).length;
 

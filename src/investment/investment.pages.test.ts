@@ -1,22 +1,12 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, signedInAgent as signedIn } from '../platform/testing.ts';
 import type { App } from '../platform/module.ts';
 import { seedOrganisations } from '../organisations/organisations.demo.ts';
 import { seedOutcomes } from '../outcomes/outcomes.demo.ts';
 import * as service from './investment.service.ts';
 import { demoCdfiName, seedInvestment } from './investment.demo.ts';
 import { cdfiWorld, daysAgo } from './investment.test-support.ts';
-
-const password = 'a long enough password';
-
-async function signedIn(app: App, email: string, ip: string) {
-  const agent = new TestAgent(app, ip);
-  await agent.get('/sign-in');
-  const res = await agent.post('/sign-in', { email, password });
-  assert.equal(res.statusCode, 303, `sign in ${email}`);
-  return agent;
-}
 
 const dmy = (iso: string) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
 

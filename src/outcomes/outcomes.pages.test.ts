@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, signedInAgent as signedIn } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
 import { registerUser } from '../platform/auth/auth.service.ts';
 import { addMember } from '../organisations/organisations.service.ts';
@@ -11,14 +11,6 @@ import { demoContractTitle, seedOutcomes } from './outcomes.demo.ts';
 import { contractWithRateCard, parties } from './outcomes.test-support.ts';
 
 const password = 'a long enough password';
-
-async function signedIn(app: import('../platform/module.ts').App, email: string, ip: string) {
-  const agent = new TestAgent(app, ip);
-  await agent.get('/sign-in');
-  const res = await agent.post('/sign-in', { email, password });
-  assert.equal(res.statusCode, 303, `sign in ${email}`);
-  return agent;
-}
 
 eachEngine('outcomes pages', (t) => {
   it('loads the invented demo once, and its pages say it is an example', async () => {

@@ -3,19 +3,11 @@
 // named with their identifiers and a "Not verified" tag.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, signedInAgent as signedIn, TestAgent } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
 import { createOrganisation } from '../organisations/organisations.service.ts';
 import { parties } from './outcomes.test-support.ts';
 import * as service from './outcomes.service.ts';
-
-async function signedIn(app: import('../platform/module.ts').App, email: string, ip: string) {
-  const agent = new TestAgent(app, ip);
-  await agent.get('/sign-in');
-  const res = await agent.post('/sign-in', { email, password: 'a long enough password' });
-  assert.equal(res.statusCode, 303, `sign in ${email}`);
-  return agent;
-}
 
 eachEngine('outcomes: providers by name, date inputs, who is verified', (t) => {
   it('opens a contract with the provider chosen by name and dates in day, month and year; wrong input changes nothing', async () => {

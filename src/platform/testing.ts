@@ -247,6 +247,15 @@ export class TestAgent {
   }
 }
 
+/** A browser-like agent signed in as `email` (the password the test helpers give everyone), from address `ip`. */
+export async function signedInAgent(app: App, email: string, ip: string, password = 'a long enough password'): Promise<TestAgent> {
+  const agent = new TestAgent(app, ip);
+  await agent.get('/sign-in');
+  const res = await agent.post('/sign-in', { email, password });
+  if (res.statusCode !== 303) throw new Error(`could not sign in ${email}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+  return agent;
+}
+
 const cliBin = new URL('../../bin/commonweal.js', import.meta.url).pathname;
 
 /** Runs the `commonweal` command as a person would, in a child process; DATABASE_URL only if `env` sets it. */

@@ -5,19 +5,9 @@
 // sees the flag and records the decision; everything public is public, in JSON and Atom too.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { eachEngine, TestAgent } from '../platform/testing.ts';
+import { eachEngine, signedInAgent as signedIn } from '../platform/testing.ts';
 import type { App } from '../platform/module.ts';
 import { peerWorld, seedPeerGroup, type PeerWorld } from './scorecards.peer-review.test-support.ts';
-
-const password = 'a long enough password';
-
-async function signedIn(app: App, email: string, ip: string) {
-  const agent = new TestAgent(app, ip);
-  await agent.get('/sign-in');
-  const res = await agent.post('/sign-in', { email, password });
-  assert.equal(res.statusCode, 303, `sign in ${email}`);
-  return agent;
-}
 
 eachEngine('scorecards peer review and flags pages', (t) => {
   let world: Promise<PeerWorld> | null = null;

@@ -26,7 +26,13 @@ async function importOn(which: 'pglite' | 'postgres'): Promise<void> {
       const rssBefore = process.memoryUsage().rss;
       const peak = peakSampler();
       const start = performance.now();
-      const r = await importGrantsFile(ctx as never, cliActor, { publisher: org.id, source: { path: file } });
+      // Progress every 30 s (a million grants take minutes on a shared machine): elapsed, RSS now, peak so far.
+      let peakSoFar = 0;
+      const progress = setInterval(() => {
+        peakSoFar = Math.max(peakSoFar, process.memoryUsage().rss);
+        console.log(`${which}: … ${((performance.now() - start) / 1000).toFixed(0)} s, RSS ${mb(process.memoryUsage().rss)}, peak so far ${mb(peakSoFar)}; ${load()}`);
+      }, 30_000);
+      const r = await importGrantsFile(ctx as never, cliActor, { publisher: org.id, source: { path: file } }).finally(() => clearInterval(progress));
       const ms = performance.now() - start;
       console.log(`${which}: imported ${r.grantsImported.toLocaleString('en-GB')} grants (${r.gbpTotalPence}p, ${r.grantsRejected} rejected, ${r.problems.length} problems) in ${(ms / 1000).toFixed(2)} s, ${Math.round(r.grantsImported / (ms / 1000)).toLocaleString('en-GB')} grants/s; RSS before ${mb(rssBefore)}, peak during the import ${mb(peak())}; ${load()}`);
       const again = performance.now();

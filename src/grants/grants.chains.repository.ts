@@ -165,7 +165,7 @@ export async function fairnessGroups(db: Db, scope: FairnessScope): Promise<Fair
     const { rows } = await sql<FairnessGroup>`
       SELECT nullif(t.small_area_code, '') AS small_area_code, CASE WHEN t.small_area_code = '' THEN nullif(t.location_precision, '') END AS location_precision, t.currency,
              sum(t.grants)::int AS grants, sum(t.total)::text AS total
-        FROM grants_area_totals t WHERE t.organisation_id = ${scope.organisationId} ${scope.programme ? sql`AND t.programme = ${scope.programme}` : sql``}
+        FROM grants_area_totals t WHERE t.organisation_id = ${scope.organisationId} AND ${scope.programme ? sql`t.scope = 'programme' AND t.programme = ${scope.programme}` : sql`t.scope = 'publisher'`}
        GROUP BY 1, 2, 3`.execute(db);
     return rows;
   }
@@ -212,9 +212,13 @@ export async function unlinkedGrantsOf(db: Db, organisationId: string, pot: { or
  */
 export async function refreshAreaTotals(trx: Db, organisationId: string): Promise<void> {
   await sql`DELETE FROM grants_area_totals WHERE organisation_id = ${organisationId}::uuid`.execute(trx);
+  const area = (precision: string) => sql.raw(`coalesce(small_area_code, ''), CASE WHEN small_area_code IS NULL THEN coalesce(${precision}, '') ELSE '' END`);
   await sql`
-    INSERT INTO grants_area_totals (organisation_id, programme, small_area_code, location_precision, currency, grants, total)
-    SELECT organisation_id, coalesce(programme, ''), coalesce(small_area_code, ''), CASE WHEN small_area_code IS NULL THEN coalesce(location_precision, '') ELSE '' END,
-           currency, count(*), sum(amount_minor)
-      FROM grants_grants WHERE organisation_id = ${organisationId}::uuid AND is_current GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+    INSERT INTO grants_area_totals (organisation_id, scope, programme, small_area_code, location_precision, currency, grants, total)
+    SELECT organisation_id, 'publisher', '', ${area('location_precision')}, currency, count(*), sum(amount_minor)
+      FROM grants_grants WHERE organisation_id = ${organisationId}::uuid AND is_current GROUP BY 1, 4, 5, 6`.execute(trx);
+  await sql`
+    INSERT INTO grants_area_totals (organisation_id, scope, programme, small_area_code, location_precision, currency, grants, total)
+    SELECT organisation_id, 'programme', programme, ${area('location_precision')}, currency, count(*), sum(amount_minor)
+      FROM grants_grants WHERE organisation_id = ${organisationId}::uuid AND is_current AND programme IS NOT NULL GROUP BY 1, 3, 4, 5, 6`.execute(trx);
 }

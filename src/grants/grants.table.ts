@@ -75,9 +75,10 @@ export interface GrantsChainLinksTable {
   created_at: Generated<Date>;
 }
 
-/** A publisher's current grants summed by programme, small area (or precision) and currency; '' for none (migration 0041). */
+/** A publisher's (or a programme's) current grants summed by small area (or precision) and currency; '' for none (migration 0041). */
 export interface GrantsAreaTotalsTable {
   organisation_id: string;
+  scope: 'publisher' | 'programme';
   programme: string;
   small_area_code: string;
   location_precision: string;

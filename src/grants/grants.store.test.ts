@@ -55,7 +55,7 @@ async function areaTotalsInStep(ctx: AppContext, org: string) {
   const fresh = await sql<{ k: string }>`SELECT s || '|' || p || '|' || coalesce(small_area_code, '') || '|' || CASE WHEN small_area_code IS NULL THEN coalesce(location_precision, '') ELSE '' END
       || '|' || currency || '|' || count(*) || '|' || sum(amount_minor)::text AS k
     FROM (SELECT 'publisher' AS s, '' AS p, * FROM grants_grants UNION ALL SELECT 'programme', programme, * FROM grants_grants WHERE programme IS NOT NULL) g
-   WHERE organisation_id = ${org}::uuid AND is_current GROUP BY s, p, small_area_code, CASE WHEN small_area_code IS NULL THEN location_precision END, currency ORDER BY 1`.execute(ctx.db);
+   WHERE organisation_id = ${org}::uuid AND is_current GROUP BY s, p, small_area_code, CASE WHEN small_area_code IS NULL THEN coalesce(location_precision, '') ELSE '' END, currency ORDER BY 1`.execute(ctx.db);
   assert.deepEqual(kept.rows.map((r) => r.k), fresh.rows.map((r) => r.k));
   return kept.rows.length;
 }

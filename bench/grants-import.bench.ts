@@ -4,92 +4,47 @@
 //
 // Run: node --import tsx bench/grants-import.bench.ts [grants=1000000] [engine]
 //   engine: pglite | postgres | duckdb; postgres needs DATABASE_URL (a scratch database is created and dropped).
+//   GRANTS_BENCH_ENGINES=postgres,duckdb runs only those (each in a child process). Shared parts: bench/lib/import-harness.ts.
 // Targets (issue 17): PostgreSQL within 3× DuckDB; PGlite ≤ 60 s and ≤ 500 MB peak RSS. Figures: bench/RESULTS.md.
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { writeGrantsPackage } from './grants-generate.ts';
+import { eachEngineInChild, load, mb, peakSampler, withBenchDatabase } from './lib/import-harness.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const grants = Number(process.argv[2] ?? 1_000_000);
 const engine = process.argv[3];
 const file = `${root}bench/out/grants-${grants}.json`;
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-
-function peakSampler() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 25);
-  return () => {
-    clearInterval(timer);
-    return Math.max(peak, process.memoryUsage().rss);
-  };
-}
-
-async function scratchPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const base = process.env.DATABASE_URL;
-  if (!base) throw new Error('DATABASE_URL is not set');
-  const name = `cw_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 async function importOn(which: 'pglite' | 'postgres'): Promise<void> {
-  const { openPGlite, openPostgres, optimisePGliteCode } = await import('../src/platform/db.ts');
-  if (which === 'pglite') optimisePGliteCode();
-  const { migrateToLatest } = await import('../src/platform/migrate.ts');
   const { verifiedOrganisation } = await import('../src/organisations/organisations.test-support.ts');
   const { importGrantsFile, publisherGrants } = await import('../src/grants/grants.service.ts');
   const { cliActor } = await import('../src/platform/actor.ts');
-  const { createLogger } = await import('../src/app.ts');
-  const { loadConfig } = await import('../src/platform/config.ts');
-  let dir: string | null = null;
-  let scratch: Awaited<ReturnType<typeof scratchPostgres>> | null = null;
-  if (which === 'pglite') dir = mkdtempSync(join(tmpdir(), 'cw-bench-grants-'));
-  else scratch = await scratchPostgres();
-  const handle = which === 'pglite' ? await openPGlite(dir) : openPostgres(scratch!.url);
   try {
-    await migrateToLatest(handle.db);
-    const ctx = { db: handle.db, handle, config: loadConfig({ NODE_ENV: 'test' }), log: createLogger({ logLevel: 'silent' }), lookups: {} };
-    const org = await verifiedOrganisation(ctx.db, 'The Bench Trust', 'registered-charity');
-    global.gc?.();
-    const rssBefore = process.memoryUsage().rss;
-    const peak = peakSampler();
-    const start = performance.now();
-    const r = await importGrantsFile(ctx as never, cliActor, { publisher: org.id, source: { path: file } });
-    const ms = performance.now() - start;
-    console.log(`${which}: imported ${r.grantsImported.toLocaleString('en-GB')} grants (${r.gbpTotalPence}p, ${r.grantsRejected} rejected, ${r.problems.length} problems) in ${(ms / 1000).toFixed(2)} s, ${Math.round(r.grantsImported / (ms / 1000)).toLocaleString('en-GB')} grants/s; RSS before ${mb(rssBefore)}, peak during the import ${mb(peak())}`);
-    const again = performance.now();
-    const same = await importGrantsFile(ctx as never, cliActor, { publisher: org.id, source: { path: file } });
-    console.log(`${which}: same file again: ${same.outcome} in ${((performance.now() - again) / 1000).toFixed(2)} s`);
-    const t = performance.now();
-    const view = await publisherGrants(ctx.db, org.id);
-    console.log(`${which}: publisher page data (totals, first page, files) ${(performance.now() - t).toFixed(0)} ms; ${view.totals.grants.toLocaleString('en-GB')} current grants`);
+    await withBenchDatabase(which, async (_handle, ctx) => {
+      const org = await verifiedOrganisation(ctx.db, 'The Bench Trust', 'registered-charity');
+      global.gc?.();
+      const rssBefore = process.memoryUsage().rss;
+      const peak = peakSampler();
+      const start = performance.now();
+      // Progress every 30 s (a million grants take minutes on a shared machine): elapsed, RSS now, peak so far.
+      let peakSoFar = 0;
+      const progress = setInterval(() => {
+        peakSoFar = Math.max(peakSoFar, process.memoryUsage().rss);
+        console.log(`${which}: … ${((performance.now() - start) / 1000).toFixed(0)} s, RSS ${mb(process.memoryUsage().rss)}, peak so far ${mb(peakSoFar)}; ${load()}`);
+      }, 30_000);
+      const r = await importGrantsFile(ctx as never, cliActor, { publisher: org.id, source: { path: file } }).finally(() => clearInterval(progress));
+      const ms = performance.now() - start;
+      console.log(`${which}: imported ${r.grantsImported.toLocaleString('en-GB')} grants (${r.gbpTotalPence}p, ${r.grantsRejected} rejected, ${r.problems.length} problems) in ${(ms / 1000).toFixed(2)} s, ${Math.round(r.grantsImported / (ms / 1000)).toLocaleString('en-GB')} grants/s; RSS before ${mb(rssBefore)}, peak during the import ${mb(peak())}; ${load()}`);
+      const again = performance.now();
+      const same = await importGrantsFile(ctx as never, cliActor, { publisher: org.id, source: { path: file } });
+      console.log(`${which}: same file again: ${same.outcome} in ${((performance.now() - again) / 1000).toFixed(2)} s`);
+      const t = performance.now();
+      const view = await publisherGrants(ctx.db, org.id);
+      console.log(`${which}: publisher page data (totals, first page, files) ${(performance.now() - t).toFixed(0)} ms; ${view.totals.grants.toLocaleString('en-GB')} current grants; ${load()}`);
+    }, { prefix: 'cw-bench-grants-' });
   } catch (error) {
     console.log(`${which}: failed: ${(error as Error).message} ${JSON.stringify((error as { fieldErrors?: unknown }).fieldErrors ?? '')}`);
     process.exitCode = 1;
-  } finally {
-    await handle.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    await scratch?.drop();
   }
 }
 
@@ -110,7 +65,7 @@ async function duckdb(): Promise<void> {
   const ms = performance.now() - start;
   const reader = await conn.runAndReadAll('SELECT count(*)::INTEGER AS n, sum(amount_minor)::BIGINT AS pence FROM grants');
   const [n, pence] = reader.getRows()[0] as [number, bigint];
-  console.log(`duckdb: read ${n.toLocaleString('en-GB')} grants (${pence} minor units, all currencies) into a table in ${(ms / 1000).toFixed(2)} s; peak RSS ${mb(peak())}`);
+  console.log(`duckdb: read ${n.toLocaleString('en-GB')} grants (${pence} minor units, all currencies) into a table in ${(ms / 1000).toFixed(2)} s; peak RSS ${mb(peak())}; ${load()}`);
 }
 
 if (!engine) {
@@ -121,11 +76,8 @@ if (!engine) {
     console.log(`wrote ${file} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
   }
   console.log(`node ${process.version}; ${grants.toLocaleString('en-GB')} grants, ${mb(statSync(file).size)}`);
-  const engines = ['duckdb', 'pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
-  for (const e of engines) {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), String(grants), e], { stdio: 'inherit', cwd: root });
-    if (r.status !== 0) console.log(`${e}: failed (exit ${r.status})`);
-  }
+  const engines = process.env.GRANTS_BENCH_ENGINES?.split(',') ?? ['duckdb', 'pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
+  eachEngineInChild(fileURLToPath(import.meta.url), root, grants, engines);
 } else if (engine === 'duckdb') {
   await duckdb();
 } else if (engine === 'pglite' || engine === 'postgres') {

@@ -8,84 +8,28 @@
 // PGlite runs as `commonweal serve` runs it (optimisePGliteCode); SPEND_BENCH_BASELINE=1 keeps V8's default.
 // SPEND_BENCH_WORKER=0 reads the file in the importing thread; SPEND_TIMING=1 prints each phase;
 // SPEND_BENCH_DRAFT=1 publishes through a draft (upload, check, publish) as the web and the API do.
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { writeCodeFile } from './spend-generate.ts';
+import { eachEngineInChild, mb, peakSampler, withBenchDatabase } from './lib/import-harness.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const rows = Number(process.argv[2] ?? 1_000_000);
 const engine = process.argv[3];
 const file = `${root}bench/out/spend-import-${rows}.csv`;
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-
-
-
-/**
- * The peak RSS while the import runs, sampled every 25 ms. (The process's own maximum, maxRSS, also counts what
- * happened before the import began, such as compiling PGlite's WebAssembly; it is printed separately.)
- */
-function peakSampler() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 25);
-  return () => {
-    clearInterval(timer);
-    return Math.max(peak, process.memoryUsage().rss);
-  };
-}
-
-async function scratchPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const base = process.env.DATABASE_URL;
-  if (!base) throw new Error('DATABASE_URL is not set');
-  const name = `cw_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 async function importOn(which: 'pglite' | 'postgres'): Promise<void> {
-  const { openPGlite, openPostgres, optimisePGliteCode } = await import('../src/platform/db.ts');
-  // As `commonweal serve` runs PGlite (SPEND_BENCH_BASELINE=1: V8's default, baseline compiler first).
-  if (which === 'pglite' && process.env.SPEND_BENCH_BASELINE !== '1') optimisePGliteCode();
-  const { migrateToLatest } = await import('../src/platform/migrate.ts');
   const { createOrganisation } = await import('../src/organisations/organisations.service.ts');
   const { importSpendFile } = await import('../src/spend/spend.import.ts');
   const { publisherSummary, publisherLines } = await import('../src/spend/spend.service.ts');
   const { cliActor } = await import('../src/platform/actor.ts');
-  const { createLogger } = await import('../src/app.ts');
-  const { loadConfig } = await import('../src/platform/config.ts');
-  let dir: string | null = null;
-  let scratch: Awaited<ReturnType<typeof scratchPostgres>> | null = null;
-  if (which === 'pglite') dir = mkdtempSync(join(tmpdir(), 'cw-bench-pglite-'));
-  else scratch = await scratchPostgres();
-  const handle = which === 'pglite' ? await openPGlite(dir) : openPostgres(scratch!.url);
-  try {
-    await migrateToLatest(handle.db);
+  // As `commonweal serve` runs PGlite (SPEND_BENCH_BASELINE=1: V8's default, baseline compiler first).
+  await withBenchDatabase(which, async (handle, ctx) => {
     if (process.env.SPEND_BENCH_NO_INDEXES === '1') {
       // For measuring what the two secondary indexes cost the load (the explorer needs them).
       const { sql } = await import('kysely');
       await sql`DROP INDEX spend_lines_date`.execute(handle.db);
       await sql`DROP INDEX spend_lines_supplier_date`.execute(handle.db);
     }
-    const ctx = { db: handle.db, handle, config: loadConfig({ NODE_ENV: 'test' }), log: createLogger({ logLevel: 'silent' }), lookups: {} };
     const org = await createOrganisation(ctx.db, cliActor, { name: 'Anytown Council', legalForm: 'local-authority', identifiers: ['GB-LAE-ANY'] });
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
@@ -117,11 +61,7 @@ async function importOn(which: 'pglite' | 'postgres'): Promise<void> {
     await publisherLines(ctx.db, org.id, { q: 'supplier 1234', page: 1 });
     const t3 = performance.now();
     console.log(`${which}: first explorer views after import: summary (month, top departments/types/suppliers) ${(t2 - t1).toFixed(0)} ms, text search lines ${(t3 - t2).toFixed(0)} ms`);
-  } finally {
-    await handle.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    await scratch?.drop();
-  }
+  }, { baseline: process.env.SPEND_BENCH_BASELINE === '1' });
 }
 
 async function duckdb(): Promise<void> {
@@ -166,10 +106,7 @@ if (!engine) {
   }
   console.log(`node ${process.version}; ${rows.toLocaleString('en-GB')} Code-format lines, ${mb(statSync(file).size)}`);
   const engines = ['duckdb', 'pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];
-  for (const e of engines) {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), String(rows), e], { stdio: 'inherit', cwd: root });
-    if (r.status !== 0) console.log(`${e}: failed (exit ${r.status})`);
-  }
+  eachEngineInChild(fileURLToPath(import.meta.url), root, rows, engines);
 } else if (engine === 'duckdb') {
   await duckdb();
 } else if (engine === 'pglite' || engine === 'postgres') {

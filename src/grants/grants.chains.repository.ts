@@ -19,6 +19,19 @@ export async function findCurrentGrant(db: Db, organisationId: string, grantId: 
     .where('is_current', '=', true).executeTakeFirst();
 }
 
+/** The current versions of these grants (any publishers), in one query a thousand at a time: `${organisationId}:${grantId}` → row. */
+export async function findCurrentGrants(db: Db, refs: readonly { organisationId: string; grantId: string }[]) {
+  const out = new Map<string, GrantRecord>();
+  const unique = [...new Map(refs.map((r) => [`${r.organisationId}:${r.grantId}`, r])).values()];
+  for (let i = 0; i < unique.length; i += 1000) {
+    const chunk = unique.slice(i, i + 1000);
+    const rows = await db.selectFrom('grants_grants').select(GRANT_COLUMNS).where('is_current', '=', true)
+      .where((eb) => eb(eb.refTuple('organisation_id', 'grant_id'), 'in', chunk.map((r) => eb.tuple(r.organisationId, r.grantId)))).execute();
+    for (const r of rows) out.set(`${r.organisation_id}:${r.grant_id}`, r);
+  }
+  return out;
+}
+
 /** Current pots (grants with a regrantType) of any publisher whose recipient is one of these org-ids (case as stored, compared upper-case). */
 export async function potsReceivedBy(db: Db, orgIds: readonly string[]) {
   if (orgIds.length === 0) return [];
@@ -42,6 +55,16 @@ export async function grantsRelatedTo(db: Db, organisationId: string, potIds: re
   if (potIds.length === 0) return [];
   return db.selectFrom('grants_grants').select(['grant_id', 'related_activity']).where('organisation_id', '=', organisationId).where('is_current', '=', true)
     .where(sql<boolean>`related_activity && ${sql.val([...potIds])}::text[]`).execute();
+}
+
+/** Every publisher's current grants whose relatedActivity names one of these pot ids (a thousand ids a query). */
+export async function grantsNaming(db: Db, potIds: readonly string[]) {
+  const out: { organisation_id: string; grant_id: string; related_activity: string[] }[] = [];
+  for (let i = 0; i < potIds.length; i += 1000) {
+    out.push(...await db.selectFrom('grants_grants').select(['organisation_id', 'grant_id', 'related_activity']).where('is_current', '=', true)
+      .where(sql<boolean>`related_activity && ${sql.val(potIds.slice(i, i + 1000))}::text[]`).orderBy('organisation_id').orderBy('grant_id').execute());
+  }
+  return [...new Map(out.map((r) => [`${r.organisation_id}:${r.grant_id}`, r])).values()];
 }
 
 /** Which of these ids are current grants of the publisher, and which of those are pots themselves. */
@@ -130,21 +153,27 @@ export interface FairnessGroup {
 }
 
 /**
- * The current grants of a scope summed by small area, location precision and currency. For a publisher this is
- * an index-only scan of grants_grants_fairness (no grant's JSON is read); groups are few (one per small area).
+ * The current grants of a scope summed by small area, location precision and currency. For a publisher (or a
+ * programme) this reads the area totals kept at import (grants_area_totals, a row per small area); for a pot's
+ * chain or a funder across publishers, an index-only scan of the grants (no grant's JSON is read).
  */
 export async function fairnessGroups(db: Db, scope: FairnessScope): Promise<FairnessGroup[]> {
   const cols = sql`g.small_area_code, CASE WHEN g.small_area_code IS NULL THEN g.location_precision END AS location_precision, g.currency, count(*)::int AS grants, sum(g.amount_minor)::text AS total`;
   let where;
   if (scope.kind === 'publisher') {
-    where = scope.programme
-      ? sql`FROM grants_grants g WHERE g.organisation_id = ${scope.organisationId} AND g.is_current AND g.programme = ${scope.programme}`
-      : sql`FROM grants_grants g WHERE g.organisation_id = ${scope.organisationId} AND g.is_current`;
-  } else if (scope.kind === 'pot') {
+    // A publisher or one of its programmes: the totals kept at every import and withdrawal (refreshAreaTotals).
+    const { rows } = await sql<FairnessGroup>`
+      SELECT nullif(t.small_area_code, '') AS small_area_code, CASE WHEN t.small_area_code = '' THEN nullif(t.location_precision, '') END AS location_precision, t.currency,
+             sum(t.grants)::int AS grants, sum(t.total)::text AS total
+        FROM grants_area_totals t WHERE t.organisation_id = ${scope.organisationId} AND ${scope.programme ? sql`t.scope = 'programme' AND t.programme = ${scope.programme}` : sql`t.scope = 'publisher'`}
+       GROUP BY 1, 2, 3`.execute(db);
+    return rows;
+  }
+  if (scope.kind === 'pot') {
     where = sql`FROM grants_chain_links l JOIN grants_grants g ON g.organisation_id = l.organisation_id AND g.grant_id = l.grant_id AND g.is_current
       WHERE l.pot_organisation_id = ${scope.organisationId} AND l.pot_grant_id = ${scope.grantId}`;
   } else {
-    where = sql`FROM grants_grants g WHERE g.is_current AND upper(g.funder_org_id) = ${scope.funderOrgId.toUpperCase()}`;
+    where = sql`FROM grants_grants g WHERE g.is_current AND upper(g.funder_org_id) = ${scope.funderOrgId.toUpperCase()}`; // grants_grants_fairness_funder
   }
   const { rows } = await sql<FairnessGroup>`SELECT ${cols} ${where} GROUP BY 1, 2, 3`.execute(db);
   return rows;
@@ -175,4 +204,21 @@ export async function unlinkedGrantsOf(db: Db, organisationId: string, pot: { or
     q = q.where((eb) => eb.or([eb(sql`lower(g.title)`, 'like', pattern), eb(sql`lower(coalesce(g.recipient_name, ''))`, 'like', pattern)]));
   }
   return q.orderBy('g.award_date', 'desc').orderBy('g.grant_id').limit(options.limit).execute();
+}
+
+/**
+ * Rebuilds a publisher's area totals from its current grants (in the transaction that changed them: an import,
+ * a publish, a withdrawal), so the fairness lens never reads totals out of step with the grants.
+ */
+export async function refreshAreaTotals(trx: Db, organisationId: string): Promise<void> {
+  await sql`DELETE FROM grants_area_totals WHERE organisation_id = ${organisationId}::uuid`.execute(trx);
+  const area = (precision: string) => sql.raw(`coalesce(small_area_code, ''), CASE WHEN small_area_code IS NULL THEN coalesce(${precision}, '') ELSE '' END`);
+  await sql`
+    INSERT INTO grants_area_totals (organisation_id, scope, programme, small_area_code, location_precision, currency, grants, total)
+    SELECT organisation_id, 'publisher', '', ${area('location_precision')}, currency, count(*), sum(amount_minor)
+      FROM grants_grants WHERE organisation_id = ${organisationId}::uuid AND is_current GROUP BY 1, 4, 5, 6`.execute(trx);
+  await sql`
+    INSERT INTO grants_area_totals (organisation_id, scope, programme, small_area_code, location_precision, currency, grants, total)
+    SELECT organisation_id, 'programme', programme, ${area('location_precision')}, currency, count(*), sum(amount_minor)
+      FROM grants_grants WHERE organisation_id = ${organisationId}::uuid AND is_current AND programme IS NOT NULL GROUP BY 1, 3, 4, 5, 6`.execute(trx);
 }

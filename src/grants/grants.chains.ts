@@ -119,14 +119,24 @@ export async function linkByRelatedActivity(trx: Db, actor: Actor, publisherId: 
       for (const p of mine) rows.push({ organisation_id: publisher.id, grant_id: g.id, pot_organisation_id: p.organisation_id, pot_grant_id: p.grant_id, source: 'related-activity', created_by: actor.userId });
     }
   }
-  // The file's own pots: their intermediaries' grants that named them before they were published.
-  for (const pot of grants.filter((g) => g.regrantType)) {
-    const row = await repo.findCurrentGrant(trx, publisher.id, pot.id);
-    const intermediary = await organisationByOrgId(trx, row?.recipient_org_id ?? null);
-    if (!row || !intermediary) continue;
-    for (const onward of await repo.grantsRelatedTo(trx, intermediary.id, [pot.id])) {
-      if (intermediary.id === publisher.id && onward.grant_id === pot.id) continue;
-      rows.push({ organisation_id: intermediary.id, grant_id: onward.grant_id, pot_organisation_id: publisher.id, pot_grant_id: pot.id, source: 'related-activity', created_by: actor.userId });
+  // The file's own pots: their intermediaries' grants that named them before they were published. One look for
+  // every current grant naming any of the pots (not a look a pot: a large file has tens of thousands), then each
+  // is kept where its publisher is the organisation the pot was given to.
+  const potIds = grants.filter((g) => g.regrantType).map((g) => g.id);
+  const naming = potIds.length ? await repo.grantsNaming(trx, potIds) : [];
+  if (naming.length) {
+    const potSet = new Set(potIds);
+    const potRows = await repo.findCurrentGrants(trx, [...new Set(naming.flatMap((o) => o.related_activity.filter((id) => potSet.has(id))))].map((grantId) => ({ organisationId: publisher.id, grantId })));
+    const publishers = new Map<string, OrganisationView>();
+    for (const onward of naming) {
+      let intermediary = publishers.get(onward.organisation_id);
+      if (!intermediary) publishers.set(onward.organisation_id, (intermediary = await getOrganisation(trx, onward.organisation_id)));
+      for (const potId of new Set(onward.related_activity)) {
+        const row = potSet.has(potId) ? potRows.get(potKey({ organisationId: publisher.id, grantId: potId })) : undefined;
+        if (!row || !holds(intermediary, row.recipient_org_id)) continue;
+        if (intermediary.id === publisher.id && onward.grant_id === potId) continue;
+        rows.push({ organisation_id: intermediary.id, grant_id: onward.grant_id, pot_organisation_id: publisher.id, pot_grant_id: potId, source: 'related-activity', created_by: actor.userId });
+      }
     }
   }
   const added = await repo.insertLinks(trx, rows);
@@ -322,11 +332,8 @@ export interface ChainFields {
  */
 export async function grantChainFields(db: Db, grants: readonly { publisherId: string; grantId: string; relatedActivity?: readonly string[] }[]): Promise<Map<string, ChainFields>> {
   const links = await repo.potsOfGrants(db, grants.map((g) => ({ organisationId: g.publisherId, grantId: g.grantId })));
-  const potRows = new Map<string, Awaited<ReturnType<typeof repo.findCurrentGrant>>>();
-  for (const l of links) {
-    const key = potKey({ organisationId: l.pot_organisation_id, grantId: l.pot_grant_id });
-    if (!potRows.has(key)) potRows.set(key, await repo.findCurrentGrant(db, l.pot_organisation_id, l.pot_grant_id));
-  }
+  // Every pot these grants draw on, in one query (not one a pot).
+  const potRows = await repo.findCurrentGrants(db, links.map((l) => ({ organisationId: l.pot_organisation_id, grantId: l.pot_grant_id })));
   const byGrant = new Map<string, typeof links>();
   for (const l of links) byGrant.set(`${l.organisation_id}:${l.grant_id}`, [...(byGrant.get(`${l.organisation_id}:${l.grant_id}`) ?? []), l]);
   const out = new Map<string, ChainFields>();

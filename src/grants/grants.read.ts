@@ -150,25 +150,40 @@ export function readGrantsFile(bytes: Uint8Array, limits: GrantsLimits = DEFAULT
     throw AppError.validation([{ field: 'file', message: `The file holds ${objects.length.toLocaleString('en-GB')} grants, more than the ${limits.maxGrants.toLocaleString('en-GB')} one file may hold: split it` }]);
   }
   const out: ReadFile = { format, sha256, grants: [], rejected: [], problems: fileProblems };
-  const seen = new Map<string, number>();
+  const reader = new GrantReader(format, today, out.rejected, out.problems);
   objects.forEach((g, index) => {
-    const id = isObject(g) ? text(g.id) : null;
-    if (id !== null && seen.has(id)) {
-      out.rejected.push({ index, id, reason: `The grant id ${id} is used already by the grant at index ${seen.get(id)}: a grant id is given once in a file` });
-      return;
-    }
-    const problems: GrantProblem[] = [];
-    const result = readGrant(g, index, format, today, problems);
-    if (typeof result === 'string') {
-      out.rejected.push({ index, id, reason: result });
-      out.problems.push(...problems.filter((p) => p.severity !== 'repaired'));
-      return;
-    }
-    seen.set(result.id, index);
-    out.grants.push(result);
-    out.problems.push(...problems);
+    const result = reader.read(g, index);
+    if (result) out.grants.push(result);
   });
   return out;
+}
+
+/**
+ * Reads a file's grants one at a time, in order (the whole-file reader and the streaming one both use it): a
+ * grant that cannot be read, or whose id an earlier grant of the file has, is rejected (into `rejected`), and
+ * every problem goes into `problems`.
+ */
+export class GrantReader {
+  private readonly seen = new Map<string, number>();
+  constructor(readonly format: GrantsFormat, readonly today: string, readonly rejected: RejectedGrant[], readonly problems: GrantProblem[]) {}
+
+  read(g: unknown, index: number): ReadGrant | null {
+    const id = isObject(g) ? text(g.id) : null;
+    if (id !== null && this.seen.has(id)) {
+      this.rejected.push({ index, id, reason: `The grant id ${id} is used already by the grant at index ${this.seen.get(id)}: a grant id is given once in a file` });
+      return null;
+    }
+    const problems: GrantProblem[] = [];
+    const result = readGrant(g, index, this.format, this.today, problems);
+    if (typeof result === 'string') {
+      this.rejected.push({ index, id, reason: result });
+      for (const p of problems) if (p.severity !== 'repaired') this.problems.push(p);
+      return null;
+    }
+    this.seen.set(result.id, index);
+    for (const p of problems) this.problems.push(p);
+    return result;
+  }
 }
 
 function jsonGrants(content: string): unknown[] {

@@ -1,7 +1,7 @@
 // The only place with the grants module's SQL.
-import { sql, type Insertable } from 'kysely';
+import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Db } from '../platform/db.ts';
-import type { GrantsFilesTable, GrantsGrantsTable } from './grants.table.ts';
+import type { GrantsFilesTable } from './grants.table.ts';
 
 /** Serialises imports of one publisher (across app processes) until the transaction ends. */
 export async function lockPublisher(trx: Db, organisationId: string): Promise<void> {
@@ -23,31 +23,9 @@ export async function currentVersions(db: Db, organisationId: string, ids: reado
   return out;
 }
 
-/** Highest version of each id ever stored (a withdrawn file's grants are no longer current but keep theirs). */
-export async function lastVersions(db: Db, organisationId: string, ids: readonly string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (let i = 0; i < ids.length; i += 1000) {
-    const rows = await db.selectFrom('grants_grants').select(['grant_id', sql<number>`max(version)`.as('version')]).where('organisation_id', '=', organisationId)
-      .where('grant_id', 'in', ids.slice(i, i + 1000)).groupBy('grant_id').execute();
-    for (const r of rows) out.set(r.grant_id, Number(r.version));
-  }
-  return out;
-}
-
-export async function markReplaced(trx: Db, organisationId: string, ids: readonly string[]): Promise<void> {
-  for (let i = 0; i < ids.length; i += 1000) {
-    await trx.updateTable('grants_grants').set({ is_current: false, replaced_at: new Date() }).where('organisation_id', '=', organisationId)
-      .where('is_current', '=', true).where('grant_id', 'in', ids.slice(i, i + 1000)).execute();
-  }
-}
-
 export async function insertFile(trx: Db, row: Insertable<GrantsFilesTable>): Promise<string> {
   const r = await trx.insertInto('grants_files').values(row).returning('id').executeTakeFirstOrThrow();
   return r.id;
-}
-
-export async function insertGrants(trx: Db, rows: Insertable<GrantsGrantsTable>[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) await trx.insertInto('grants_grants').values(rows.slice(i, i + 500)).execute();
 }
 
 /** Each publisher with current grants: how many, and totals by currency (minor units). */
@@ -116,4 +94,9 @@ export async function markFileWithdrawn(trx: Db, organisationId: string, fileId:
   const r = await trx.updateTable('grants_files').set({ status: 'withdrawn', withdrawn_at: new Date(), withdrawn_by: userId, withdrawn_reason: reason })
     .where('organisation_id', '=', organisationId).where('id', '=', fileId).returning('withdrawn_at').executeTakeFirstOrThrow();
   return r.withdrawn_at!;
+}
+
+/** A file's figures, once it has been read to the end (grants.store.ts inserts its row first). */
+export async function completeFile(trx: Db, organisationId: string, fileId: string, figures: Updateable<GrantsFilesTable>): Promise<void> {
+  await trx.updateTable('grants_files').set(figures).where('organisation_id', '=', organisationId).where('id', '=', fileId).execute();
 }

@@ -20,13 +20,16 @@ import {
   closeDraft, createDraft, discardDraft, findOpenDraftByFingerprint, listOpenDrafts, lockOpenDraft, openDraft, readDraftBytes, registerDraftKind, saveDraftBytes, type Draft,
 } from '../platform/drafts.ts';
 import { getOrganisation, requireVerifiedOrganisation } from '../organisations/organisations.service.ts';
-import { placesOf } from '../places/places.service.ts';
 import { DEFAULT_GRANTS_LIMITS, type GrantProblem, type GrantsLimits, type ReadFile, type ReadGrant, type RejectedGrant } from './grants.read.ts';
 import * as repo from './grants.repository.ts';
 import { readGrantsFileAsync } from './grants.read-async.ts';
-import { withGrantsCopy, type GrantsSink } from './grants.load.ts';
-import { linkByRelatedActivity, linkFileToPots } from './grants.chains.ts';
+import { withGrantsCopy } from './grants.load.ts';
+import { openGrantsSource, storeSource } from './grants.store.ts';
+import { refreshAreaTotals } from './grants.chains.repository.ts';
+import { linkFileToPots } from './grants.chains.ts';
 import { readGrantsFile as readProgrammeGrant } from './grants.read.ts';
+import { sourceOfRead } from './grants.stream.ts';
+import { insertingCopy } from '../platform/copy.ts';
 
 export const GRANTS_PUBLISHING_ROLES = ['admin', 'staff', 'finance'] as const;
 export const GRANTS_FILE_DRAFT = 'grants.file';
@@ -171,86 +174,17 @@ async function changesOf(db: Db, organisationId: string, grants: readonly ReadGr
   return { counts, same, current, difference };
 }
 
-/** GRANTS_TIMING=1 prints how long each phase of storing a file takes (for the benchmark). */
-function timer() {
-  let t = performance.now();
-  return (label: string) => {
-    if (process.env.GRANTS_TIMING !== '1') return;
-    const now = performance.now();
-    process.stderr.write(`grants: ${label} ${((now - t) / 1000).toFixed(2)} s\n`);
-    t = now;
-  };
-}
-
-/**
- * Stores a read file for its publisher, in the caller's transaction: the same bytes again change nothing
- * (`unchanged`); otherwise the file row, new versions of changed grants (the old ones kept, no longer current)
- * and the new grants, with their places resolved. Audited (`grants.file.imported`).
- */
-async function storeFile(trx: Db, actor: Actor, publisher: Publisher, read: ReadFile, filename: string | null, draftId: string | null, sink?: GrantsSink): Promise<ImportOutcome> {
-  const phase = timer();
-  await repo.lockPublisher(trx, publisher.id);
-  const summary = summarise(read);
-  const existing = await repo.findFileBySha(trx, publisher.id, read.sha256);
-  if (existing) {
-    return { ...summary, outcome: 'unchanged', fileId: existing.id, publisher, changes: { new: 0, changed: 0, unchanged: existing.grants_read } };
-  }
-  const { counts, same, difference } = await changesOf(trx, publisher.id, read.grants);
-  phase('compare with current grants');
-  const toWrite = read.grants.filter((g) => !same.has(g.id));
-  const places = await placesOf(trx, {
-    postcodes: toWrite.map((g) => g.location.postcode).filter((p): p is string => p !== null),
-    areaCodes: toWrite.filter((g) => g.location.precision === 'small-area').map((g) => g.location.code!),
-  });
-  phase('resolve places');
-  const fileId = await repo.insertFile(trx, {
-    organisation_id: publisher.id, sha256: read.sha256, filename, format: read.format, grants_read: read.grants.length, grants_rejected: read.rejected.length,
-    grants_new: counts.new, grants_changed: counts.changed, grants_unchanged: counts.unchanged, gbp_total_pence: summary.gbpTotalPence,
-    other_currencies: JSON.stringify(summary.otherCurrencies), first_award_date: summary.firstAwardDate, last_award_date: summary.lastAwardDate,
-    problems: JSON.stringify(read.problems), rejected: JSON.stringify(read.rejected), draft_id: draftId, created_by: actor.userId,
-    difference: JSON.stringify(difference),
-  });
-  const versions = await repo.lastVersions(trx, publisher.id, toWrite.map((g) => g.id));
-  await repo.markReplaced(trx, publisher.id, toWrite.filter((g) => versions.has(g.id)).map((g) => g.id));
-  const rows = toWrite.map((g) => {
-    const l = g.location;
-    const fromPostcode = l.postcode ? places.postcodes.get(l.postcode) : undefined;
-    const smallArea = l.precision === 'small-area' ? l.code : fromPostcode?.areaCode ?? null;
-    const la = l.precision === 'local-authority' ? l.code : l.precision === 'small-area' ? places.areas.get(l.code!) ?? null : fromPostcode?.laCode ?? null;
-    return {
-      organisation_id: publisher.id, grant_id: g.id, version: (versions.get(g.id) ?? 0) + 1, file_id: fileId, title: g.title, description: g.description,
-      amount_minor: g.amountMinor, currency: g.currency, award_date: g.awardDate, funder_org_id: g.funderOrgId, funder_name: g.funderName,
-      recipient_org_id: g.recipientOrgId, recipient_name: g.recipientName, recipient_type: g.recipientType, programme: g.programme, regrant_type: g.regrantType,
-      related_activity: g.relatedActivity, location_code: l.code, location_code_type: l.codeType, location_name: l.name, location_postcode: l.postcode,
-      location_source: l.source, location_precision: l.precision, small_area_code: smallArea, la_code: la, raw: JSON.stringify(g.raw),
-    };
-  });
-  phase('versions and replaced grants');
-  // COPY on both engines where the caller opened one (an import, a publish); inserts otherwise.
-  if (sink) {
-    for (let i = 0; i < rows.length; i += 5000) await sink.write(rows.slice(i, i + 5000));
-    await sink.end();
-  } else await repo.insertGrants(trx, rows);
-  phase('write grants');
-  await linkByRelatedActivity(trx, actor, publisher.id, read.grants, fileId);
-  await recordAudit(trx, actor, {
-    action: 'grants.file.imported', entityType: 'grants_file', entityId: fileId, organisationId: publisher.id,
-    after: { sha256: read.sha256, filename, grantsImported: read.grants.length, grantsRejected: read.rejected.length, changes: counts, gbpTotalPence: summary.gbpTotalPence, otherCurrencies: summary.otherCurrencies, draftId },
-  });
-  return { ...summary, outcome: 'imported', fileId, publisher, changes: counts };
-}
-
 /**
  * Imports a file at once (the CLI's `--yes`): publisher staff, finance officers and administrators of a
  * verified organisation, or a site administrator. All or nothing.
  */
 export async function importGrantsFile(ctx: AppContext, actor: Actor, input: { publisher: string; source: { bytes: Uint8Array } | { path: string }; filename?: string | null }): Promise<ImportOutcome> {
   const publisher = await publisherFor(ctx.db, actor, input.publisher);
-  const phase = timer();
-  const read = await readChecked(await bytesOf(input.source), limitsOf(ctx));
-  phase('read the file');
+  const limits = limitsOf(ctx);
+  const source = await openGrantsSource(input.source, limits, (bytes) => readChecked(bytes, limits));
   const filename = input.filename ?? ('path' in input.source ? input.source.path.split('/').pop()! : null);
-  return withGrantsCopy(ctx.handle, (trx, sink) => storeFile(trx, actor, publisher, read, filename, null, sink));
+  const { grantIds: _ids, ...outcome } = await withGrantsCopy(ctx.handle, (trx, copy) => storeSource(trx, copy, actor, publisher, source, filename, null));
+  return outcome;
 }
 
 // ---- drafts ----
@@ -328,13 +262,14 @@ export async function listGrantsDrafts(db: Db, actor: Actor, publisherRef: strin
  * expired: 409.
  */
 export async function publishGrantsDraft(ctx: AppContext, actor: Actor, id: string, options: { pots?: readonly string[] } = {}): Promise<ImportOutcome & { draftId: string }> {
-  return withGrantsCopy(ctx.handle, async (trx, sink) => {
+  return withGrantsCopy(ctx.handle, async (trx, copy) => {
     const draft = await lockOpenDraft<GrantsDraftPayload, GrantsCheck>(trx, actor, id, GRANTS_FILE_DRAFT);
     await requireVerifiedOrganisation(trx, draft.organisationId, 'publish grants');
-    const read = await readChecked(await readDraftBytes(trx, draft), limitsOf(ctx));
-    const result = await storeFile(trx, actor, draft.payload.publisher, read, draft.filename, draft.id, sink);
+    const limits = limitsOf(ctx);
+    const source = await openGrantsSource({ bytes: await readDraftBytes(trx, draft) }, limits, (bytes) => readChecked(bytes, limits));
+    const { grantIds, ...result } = await storeSource(trx, copy, actor, draft.payload.publisher, source, draft.filename, draft.id);
     // The pots the publisher chose on the check page: its grants in this file draw on them (grants.chains.ts).
-    if (options.pots?.length) await linkFileToPots(trx, actor, draft.organisationId, read.grants.map((g) => g.id), options.pots, result.fileId);
+    if (options.pots?.length) await linkFileToPots(trx, actor, draft.organisationId, grantIds, options.pots, result.fileId);
     await closeDraft(trx, actor, draft, 'published', result.fileId);
     return { ...result, draftId: draft.id };
   });
@@ -471,6 +406,7 @@ export async function withdrawGrantsFile(ctx: AppContext, actor: Actor, publishe
     if (!file) throw new AppError('not_found', 'No such grants file for this publisher');
     if (file.status === 'withdrawn') throw new AppError('conflict', 'This file was already withdrawn');
     const { withdrawn, restored } = await repo.withdrawFileGrants(trx, org.id, file.id);
+    await refreshAreaTotals(trx, org.id);
     const at = await repo.markFileWithdrawn(trx, org.id, file.id, actor.userId, reason);
     await recordAudit(trx, actor, {
       action: 'grants.file.withdrawn', entityType: 'grants_file', entityId: file.id, organisationId: org.id,
@@ -495,6 +431,8 @@ export async function publishProgrammeGrant(trx: Db, actor: Actor, publisherId: 
   const bytes = new TextEncoder().encode(JSON.stringify({ grants: [grant] }));
   const read = readProgrammeGrant(bytes);
   if (read.grants.length !== 1) throw AppError.validation([{ field: 'grant', message: `The grant cannot be published: ${read.rejected[0]?.reason ?? 'it could not be read'}` }]);
-  const result = await storeFile(trx, actor, { id: org.id, name: org.name, slug: org.slug }, read, `programme-grant-${read.grants[0]!.id}.json`, null);
+  // Inside the award's own transaction: the grant goes through the same store as an import (stage, versions,
+  // area totals, chain links, audit), its one row inserted rather than copied.
+  const result = await storeSource(trx, insertingCopy(trx), actor, { id: org.id, name: org.name, slug: org.slug }, sourceOfRead(read), `programme-grant-${read.grants[0]!.id}.json`, null);
   return { fileId: result.fileId, grantId: read.grants[0]!.id };
 }

@@ -28,6 +28,9 @@ export interface GrantsFilesTable {
   withdrawn_by: ColumnType<string | null, string | null | undefined, string | null>;
   withdrawn_reason: ColumnType<string | null, string | null | undefined, string | null>;
   difference: ColumnType<unknown, string | null | undefined, string | null>;
+  /** How many funders and recipients the file named (migration 0041; null for files stored before). */
+  funders: ColumnType<number | null, number | null | undefined, number | null>;
+  recipients: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface GrantsGrantsTable {
@@ -73,8 +76,21 @@ export interface GrantsChainLinksTable {
   created_at: Generated<Date>;
 }
 
+/** A publisher's (or a programme's) current grants summed by small area (or precision) and currency; '' for none (migration 0041). */
+export interface GrantsAreaTotalsTable {
+  organisation_id: string;
+  scope: 'publisher' | 'programme';
+  programme: string;
+  small_area_code: string;
+  location_precision: string;
+  currency: string;
+  grants: number;
+  total: ColumnType<string, string | number, string | number>;
+}
+
 export interface GrantsTables extends ProgrammesTables {
   grants_files: GrantsFilesTable;
   grants_grants: GrantsGrantsTable;
   grants_chain_links: GrantsChainLinksTable;
+  grants_area_totals: GrantsAreaTotalsTable;
 }

@@ -1,121 +1,18 @@
 // Bulk loading spend lines with COPY, inside one transaction that also carries every other write of an import,
-// so a failed or killed import leaves nothing behind.
-//
-// - PGlite: `COPY … FROM '/dev/blob'` with `{ blob }`, run through the transaction object that PGlite's own
-//   transaction() hands out (it locks the instance, so nothing else interleaves). The text is sent in pieces
-//   of a few megabytes so memory stays flat whatever the file size.
-// - PostgreSQL: one client from the pool, `COPY … FROM STDIN` through pg-copy-streams, streamed with backpressure.
-//
-// In both cases a Kysely instance bound to that single connection runs the import's other statements, so
-// repository functions and the audit log work unchanged inside it.
-import { Kysely, PGliteDialect, PostgresDialect, type Transaction } from 'kysely';
-import type { PGlite, Transaction as PGliteTransaction } from '@electric-sql/pglite';
-import type pg from 'pg';
-import { from as copyFromStdin } from 'pg-copy-streams';
+// so a failed or killed import leaves nothing behind: the platform's COPY transaction (src/platform/copy.ts),
+// with a sink into the file's lines table.
+import type { Transaction } from 'kysely';
 import type { Database } from '../database.ts';
 import type { DatabaseHandle } from '../platform/db.ts';
+import { withCopyTransaction, type CopySink } from '../platform/copy.ts';
 import { COPY_COLUMNS } from './spend.copytext.ts';
+
+export type { CopySink };
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 function copySql(table: string): string {
   if (!IDENTIFIER.test(table)) throw new Error(`Not a table name: ${table}`);
   return `COPY ${table} (${COPY_COLUMNS.join(', ')})`;
-}
-
-/** Where the import writes its lines: text in COPY format, in any number of pieces, then end(). */
-export interface CopySink {
-  write(text: string | Uint8Array): Promise<void>;
-  end(): Promise<void>;
-  /** Abandons a COPY in progress (the transaction is rolled back after). */
-  abort(error: Error): Promise<void>;
-}
-
-const PGLITE_PIECE = 1024 * 1024;
-const POSTGRES_QUEUE = 8 * 1024 * 1024;
-
-function pgliteSink(tx: PGliteTransaction, table: string): CopySink {
-  const copy = copySql(table);
-  let parts: (string | Uint8Array)[] = [];
-  let size = 0;
-  const flush = async () => {
-    if (size === 0) return;
-    const blob = new Blob(parts);
-    parts = [];
-    size = 0;
-    await tx.query(`${copy} FROM '/dev/blob'`, [], { blob });
-  };
-  return {
-    async write(text) {
-      parts.push(text);
-      size += text.length;
-      if (size >= PGLITE_PIECE) await flush();
-    },
-    end: flush,
-    async abort() {
-      parts = [];
-      size = 0;
-    },
-  };
-}
-
-function postgresSink(client: pg.PoolClient, table: string): CopySink {
-  const copy = copySql(table);
-  let stream: ReturnType<typeof copyFromStdin> | null = null;
-  let failure: Error | null = null;
-  let ended = false;
-  const open = () => {
-    if (!stream) {
-      stream = client.query(copyFromStdin(`${copy} FROM STDIN`));
-      stream.on('error', (error: Error) => {
-        failure = error;
-      });
-    }
-    return stream;
-  };
-  return {
-    async write(text) {
-      if (failure) throw failure;
-      const s = open();
-      // Waiting for every 16 KiB to drain would make the reader and the server take turns; letting a few
-      // megabytes queue lets them work at the same time, while memory stays bounded.
-      s.write(text);
-      if (s.writableLength > POSTGRES_QUEUE) {
-        await new Promise<void>((resolve, reject) => {
-          const onDrain = () => {
-            s.off('error', onError);
-            resolve();
-          };
-          const onError = (error: Error) => {
-            s.off('drain', onDrain);
-            reject(error);
-          };
-          s.once('drain', onDrain);
-          s.once('error', onError);
-        });
-      }
-    },
-    async end() {
-      if (failure) throw failure;
-      if (!stream) return;
-      const s = stream;
-      ended = true;
-      await new Promise<void>((resolve, reject) => {
-        s.once('finish', resolve);
-        s.once('error', reject);
-        s.end();
-      });
-      if (failure) throw failure;
-    },
-    async abort(error) {
-      if (!stream || ended) return;
-      const s = stream;
-      ended = true;
-      await new Promise<void>((resolve) => {
-        s.once('close', () => resolve());
-        s.destroy(error);
-      });
-    },
-  };
 }
 
 /**
@@ -127,47 +24,6 @@ export async function withBulkTransaction<T>(
   table: string,
   work: (trx: Transaction<Database>, sink: CopySink) => Promise<T>,
 ): Promise<T> {
-  if (handle.pglite) {
-    const pglite = handle.pglite;
-    return pglite.transaction(async (tx) => {
-      // A PGlite look-alike whose queries run on this transaction: Kysely's BEGIN/COMMIT become no-ops that
-      // wait for our own transaction's outcome.
-      const bound = {
-        closed: false,
-        ready: true,
-        waitReady: Promise.resolve(),
-        query: (query: string, params?: unknown[], options?: Record<string, unknown>) => tx.query(query, params, options),
-        transaction: async (callback: (t: PGliteTransaction) => Promise<unknown>) => callback(tx),
-        close: async () => {},
-      };
-      const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: bound as unknown as PGlite }) });
-      return db.transaction().execute((trx) => guarded(trx, pgliteSink(tx, table), work));
-    }) as Promise<T>;
-  }
-  if (!handle.pool) throw new Error('No database connection');
-  const client = await handle.pool.connect();
-  let broken = false;
-  try {
-    const single = {
-      connect: async () => ({ query: client.query.bind(client), release() {} }),
-      end: async () => {},
-    };
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: single as unknown as pg.Pool }) });
-    return await db.transaction().execute((trx) => guarded(trx, postgresSink(client, table), work));
-  } catch (error) {
-    // A COPY that failed part-way can leave the connection mid-protocol: do not give it back to the pool.
-    broken = true;
-    throw error;
-  } finally {
-    client.release(broken ? true : undefined);
-  }
-}
-
-async function guarded<T>(trx: Transaction<Database>, sink: CopySink, work: (trx: Transaction<Database>, sink: CopySink) => Promise<T>): Promise<T> {
-  try {
-    return await work(trx, sink);
-  } catch (error) {
-    await sink.abort(error instanceof Error ? error : new Error(String(error)));
-    throw error;
-  }
+  const statement = copySql(table);
+  return withCopyTransaction(handle, (trx, copy) => work(trx, copy(statement)));
 }

@@ -199,6 +199,7 @@ eachEngine('grants: import, drafts and publishing', (t) => {
     // The landing page leads to the explorer and the file check, not only to each publisher.
     assert.match(list.body, /<form method="get" action="\/grants\/search"/);
     assert.match(list.body, /href="\/grants\/check"/);
+    assert.match(list.body, /href="\/grants\/programmes"/);
   });
 
   it('checks a file for anyone on the check page, storing nothing', async () => {

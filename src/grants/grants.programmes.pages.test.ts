@@ -147,9 +147,14 @@ eachEngine('grants programmes pages', (t) => {
     assert.equal(emptyReport.statusCode, 400);
     assert.equal((await applicant.post(`${awardUrl}/reports/1`, { text: 'Forty neighbours came each Friday.' })).statusCode, 303);
     assert.equal((await applicant.post(`${awardUrl}/payments/1`, { paidOn: '' })).statusCode, 403, 'the recipient does not record payments');
-    await staff.get(awardUrl);
-    assert.equal((await staff.post(`${awardUrl}/payments/1`, { paidOn: 'not a date' })).statusCode, 400);
-    assert.equal((await staff.post(`${awardUrl}/payments/1`, { paidOn: '' })).statusCode, 303);
+    const managing = await staff.get(awardUrl);
+    assert.match(managing.body, /name="paidOn-day"/, 'the date paid is the three-box date input');
+    const badDay = await staff.post(`${awardUrl}/payments/1`, { 'paidOn-day': '31', 'paidOn-month': '2', 'paidOn-year': '2026' });
+    assert.equal(badDay.statusCode, 400);
+    assert.match(badDay.body, /The date paid must be a real date/);
+    const yesterday = new Date(Date.now() - 86_400_000);
+    const paid = await staff.post(`${awardUrl}/payments/1`, { 'paidOn-day': String(yesterday.getUTCDate()), 'paidOn-month': String(yesterday.getUTCMonth() + 1), 'paidOn-year': String(yesterday.getUTCFullYear()) });
+    assert.equal(paid.statusCode, 303, paid.body);
     const closing = await staff.post(`${awardUrl}/close`, {});
     assert.equal(closing.statusCode, 422);
     assert.match(closing.body, /not paid yet/);

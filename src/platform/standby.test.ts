@@ -23,6 +23,10 @@ if (process.env.REQUIRE_REPLICA === '1' && (!standbyServer || !process.env.DATAB
   throw new Error('REQUIRE_REPLICA=1 but DATABASE_URL and DATABASE_REPLICA_URL (a hot standby of it) are not both set');
 }
 
+if (standbyServer && !/^postgres(ql)?:\/\/[^\s]+$/.test(standbyServer)) {
+  throw new Error(`DATABASE_REPLICA_URL is not a postgres:// URL: ${JSON.stringify(standbyServer)}`);
+}
+
 /** `url` (a database on the primary) as the same database, user and password on the standby (or `via` it). */
 function onStandby(url: string, via?: TcpProxy): string {
   const standby = new URL(standbyServer!);

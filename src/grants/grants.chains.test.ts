@@ -13,8 +13,8 @@ import * as service from './grants.service.ts';
 import * as chains from './grants.chains.ts';
 import { grantsFairness, publisherFairness, funderFairness } from './grants.fairness.ts';
 import { fairnessFixture, fixtureGrant, loadFairnessPlaces, lsoa } from './grants.chains.test-support.ts';
+import { pkg } from './grants.test-support.ts';
 
-const pkg = (grants: unknown[]) => Buffer.from(JSON.stringify({ grants }));
 let n = 0;
 
 /** A verified organisation with a member of staff who can sign in. */

@@ -13,6 +13,7 @@ import type { AppContext } from '../platform/module.ts';
 import * as service from './grants.service.ts';
 import * as explore from './grants.explore.ts';
 import { exportGrants, majorUnits } from './grants.export.ts';
+import { pkg } from './grants.test-support.ts';
 
 const Ajv2020 = ((Ajv2020Module as unknown as { default?: unknown }).default ?? Ajv2020Module) as unknown as new (options: object) => { addSchema(s: object): unknown; compile(schema: object): ValidateFunction };
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: object) => void;
@@ -51,7 +52,6 @@ const wearGrants = [
   g('360G-wear-1', { title: 'Gardens for wellbeing', amountAwarded: 700, awardDate: '2022-12-01', fundingOrganization: org('GB-CHC-9002', 'Wear Fund'),
     recipientOrganization: org('GB-CHC-1100100', 'Byker Gardeners'), beneficiaryLocation: [{ name: 'Gateshead', geoCode: GATESHEAD, geoCodeType: 'LA' }] }),
 ];
-const pkg = (grants: unknown[]) => Buffer.from(JSON.stringify({ grants }));
 
 async function ids(ctx: AppContext, raw: Record<string, string>) {
   const read = await explore.readFilters(ctx.db, raw);

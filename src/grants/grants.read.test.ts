@@ -8,15 +8,14 @@ import type { ValidateFunction } from 'ajv';
 import { isAppError } from '../platform/errors.ts';
 import { readDate, readGrantsFile, toMinorUnits } from './grants.read.ts';
 import { summarise } from './grants.service.ts';
+import { dataset, pkg } from './grants.test-support.ts';
 
-const dataset = (name: string): Buffer => readFileSync(new URL(`../../datasets/grants/${name}`, import.meta.url));
 const TODAY = '2026-12-03';
 const counts = (problems: { severity: string; code: string }[]) => {
   const c: Record<string, number> = {};
   for (const p of problems) c[`${p.severity}:${p.code}`] = (c[`${p.severity}:${p.code}`] ?? 0) + 1;
   return c;
 };
-const pkg = (grants: unknown[]) => Buffer.from(JSON.stringify({ grants }));
 const grant = (extra: Record<string, unknown> = {}) => ({
   id: '360G-test-1', title: 'A grant', description: 'For a project', currency: 'GBP', amountAwarded: 1500.5, awardDate: '2024-04-01',
   fundingOrganization: [{ id: 'GB-CHC-1', name: 'A Trust' }], recipientOrganization: [{ id: 'GB-CHC-2', name: 'A Group' }],

@@ -13,15 +13,10 @@ import { loadPlaces } from '../voice/voice.test-support.ts';
 import type { AppContext } from '../platform/module.ts';
 import * as service from './grants.service.ts';
 import { seedGrants } from './grants.demo.ts';
+import { pkg, grant } from './grants.test-support.ts';
 
 const datasetPath = (name: string) => new URL(`../../datasets/grants/${name}`, import.meta.url).pathname;
 const dataset = (name: string): Buffer => readFileSync(datasetPath(name));
-const pkg = (grants: unknown[]) => Buffer.from(JSON.stringify({ grants }));
-const grant = (id: string, extra: Record<string, unknown> = {}) => ({
-  id, title: `Grant ${id}`, description: 'For a project', currency: 'GBP', amountAwarded: 1000, awardDate: '2024-04-01',
-  fundingOrganization: [{ id: 'GB-CHC-1', name: 'A Trust' }], recipientOrganization: [{ id: `GB-CHC-${id.length}`, name: 'A Group' }],
-  beneficiaryLocation: [{ name: 'Newcastle 001A', geoCode: 'E01008300', geoCodeType: 'LSOA' }], ...extra,
-});
 
 async function counts(ctx: AppContext) {
   const { rows } = await sql<{ files: number; grants: number; drafts: number }>`SELECT (SELECT count(*)::int FROM grants_files) AS files,

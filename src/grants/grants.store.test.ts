@@ -18,14 +18,8 @@ import { verifiedOrganisation } from '../organisations/organisations.test-suppor
 import type { AppContext } from '../platform/module.ts';
 import { readGrantsFile } from './grants.read.ts';
 import * as service from './grants.service.ts';
+import { dataset, pkg, grant } from './grants.test-support.ts';
 
-const dataset = (name: string): Buffer => readFileSync(new URL(`../../datasets/grants/${name}`, import.meta.url));
-const pkg = (grants: unknown[]) => Buffer.from(JSON.stringify({ grants }));
-const grant = (id: string, extra: Record<string, unknown> = {}) => ({
-  id, title: `Grant ${id}`, description: 'For a project', currency: 'GBP', amountAwarded: 1000, awardDate: '2024-04-01',
-  fundingOrganization: [{ id: 'GB-CHC-1', name: 'A Trust' }], recipientOrganization: [{ id: `GB-CHC-${id.length}`, name: 'A Group' }],
-  beneficiaryLocation: [{ name: 'Newcastle 001A', geoCode: 'E01008300', geoCodeType: 'LSOA' }], ...extra,
-});
 
 let n = 0;
 async function funder(ctx: AppContext) {

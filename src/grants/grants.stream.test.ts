@@ -2,7 +2,6 @@
 // reader, whatever the chunk boundaries; flat memory is the benchmark's to show (bench/grants-import.bench.ts).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +9,9 @@ import { gzipSync } from 'node:zlib';
 import { isAppError } from '../platform/errors.ts';
 import { readGrantsFile } from './grants.read.ts';
 import { fileChunks, grantsElements, isJsonFile, jsonSource, sha256Of } from './grants.stream.ts';
+import { dataset } from './grants.test-support.ts';
 
 const TODAY = '2026-12-03';
-const dataset = (name: string): Buffer => readFileSync(new URL(`../../datasets/grants/${name}`, import.meta.url));
 
 async function* chunked(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);

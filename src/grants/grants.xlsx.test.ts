@@ -1,13 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { zipSync, strToU8 } from 'fflate';
 import { isAppError } from '../platform/errors.ts';
 import { readGrantsFile } from './grants.read.ts';
 import { readXlsx, serialDate } from './grants.xlsx.ts';
 import { writeXlsx } from './grants.xlsx-writer.ts';
+import { dataset } from './grants.test-support.ts';
 
-const dataset = (name: string): Buffer => readFileSync(new URL(`../../datasets/grants/${name}`, import.meta.url));
 const TODAY = '2026-12-03';
 function refusal(bytes: Uint8Array, limits?: Parameters<typeof readGrantsFile>[1]): string {
   try {

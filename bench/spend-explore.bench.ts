@@ -134,6 +134,7 @@ for (const y of MEASURE_ONLY ? [] : years) {
   const written = performance.now();
   const r = await importSpendFile(ctx, cliActor, { publisher: org.id, source: { path: path(y) } });
   if (STREAM) rmSync(path(y));
+  have.add(y);
   if (r.outcome !== 'unchanged') {
     console.log(
       `postgres: imported ${y} (${r.rowsImported.toLocaleString('en-GB')} lines) in ${((performance.now() - written) / 1000).toFixed(1)} s` +

@@ -260,7 +260,7 @@ export async function deleteAlert(trx: Db, userId: string, id: string) {
 /** The saved searches a new programme matches: its words in the title or purpose, and its areas (or no areas: anywhere). */
 export async function alertsMatching(db: Db, p: { title: string; purpose: string; area_codes: string[] }) {
   const text = `${p.title} ${p.purpose}`;
-  return db.selectFrom('grants_programme_alerts').select(['user_id', 'id', 'words', 'la_code'])
+  return db.selectFrom('grants_programme_alerts').select(['user_id', 'id', 'words', 'la_code', 'unsubscribe_token'])
     .where((eb) => eb.and([
       eb.or([eb('words', 'is', null), sql<boolean>`position(lower(words) in lower(${text})) > 0`]),
       eb.or([eb('la_code', 'is', null), sql<boolean>`cardinality(${sql.val(p.area_codes)}::text[]) = 0`, sql<boolean>`la_code = ANY(${sql.val(p.area_codes)}::text[])`]),
@@ -329,4 +329,9 @@ export async function alertByToken(db: Db, token: string) {
 
 export async function deleteAlertByToken(trx: Db, token: string) {
   return trx.deleteFrom('grants_programme_alerts').where('unsubscribe_token', '=', token).returning(['user_id', 'id', 'words', 'la_code']).executeTakeFirst();
+}
+
+export async function usersByIds(db: Db, ids: string[]) {
+  if (!ids.length) return [];
+  return db.selectFrom('users').select(['id', 'email', 'name']).where('id', 'in', ids).orderBy('email').execute();
 }

@@ -78,6 +78,15 @@ eachEngine('grants report reminders', (t) => {
     assert.equal((await reminders(w.applicant.email)).length, 1);
   });
 
+  it('is run by the command line too, refusing a bad date by name', async () => {
+    const { ctx } = t();
+    const { award } = await awarded();
+    const command = grantsModule.commands!.find((c) => c.name.join(' ') === 'grants reminders send')!;
+    await assert.rejects(command.run(ctx, { values: { on: '07/12/2026' }, positionals: [], stdin: async () => '' }), (e) => (e as { fieldErrors?: { field: string }[] }).fieldErrors?.[0]?.field === 'on');
+    const done = await command.run(ctx, { values: { on: addDays(award.reports[0]!.dueOn, -1) }, positionals: [], stdin: async () => '' }) as { reminders: number };
+    assert.ok(done.reminders >= 1);
+  });
+
   it('runs in every app process as the grants module’s periodic job', async () => {
     const { ctx } = t();
     assert.ok(grantsModule.periodic?.some((j) => j.name === 'report-reminders'));

@@ -4,6 +4,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eachEngine } from '../platform/testing.ts';
+import { anonymous } from '../platform/actor.ts';
 import { listOutbox } from '../platform/outbox.repository.ts';
 import { setEmailSettings } from '../platform/inbox.ts';
 import { startPeriodic } from '../platform/periodic.ts';
@@ -62,6 +63,9 @@ eachEngine('grants report reminders', (t) => {
     assert.match(got.map((m) => m.subject).join('\n'), /Overdue: the monitoring report/);
     const rows = await ctx.db.selectFrom('grants_award_report_reminders').selectAll().where('award_id', '=', award.id).orderBy('sent_at').execute();
     assert.deepEqual(rows.map((r) => [r.number, r.stage, r.recipients]), [[1, 'due-soon', 2], [1, 'overdue', 2]]);
+    // The award's page tells the funder and the recipient which reminders went; the public, not.
+    assert.deepEqual((await awards.getAward(ctx.db, w.staff.actor, award.id)).reports[0]!.reminders.map((m) => m.stage), ['due-soon', 'overdue']);
+    assert.deepEqual((await awards.getAward(ctx.db, anonymous, award.id)).reports[0]!.reminders, []);
     // The end-of-grant report sent early: no reminder for it, ever.
     await awards.submitReport(ctx, w.applicant.actor, award.id, end!.number, { text: 'We ran 48 lunches.' });
     for (const on of [addDays(end!.dueOn, -REMINDER_DAYS_BEFORE), addDays(end!.dueOn, 1)]) assert.equal((await sendReportReminders(ctx, { on })).reminders, 0);

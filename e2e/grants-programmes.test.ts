@@ -125,4 +125,30 @@ describe('grant programmes in a browser', { skip: enabled ? false : 'Chromium no
     assert.ok(privateView && (privateView.url().includes('/sign-in') || privateView.status() === 404));
     assert.deepEqual(violations, []);
   });
+
+  it('a person saves alerts, sees and deletes one, and stops another from its email link without signing in', { timeout: 120_000 }, async () => {
+    const seeker = await signIn(w.outsider.email);
+    for (const words of ['lunch', 'allotment']) {
+      await seeker.goto(`${baseUrl}/grants/programmes?q=${words}`);
+      await seeker.getByRole('button', { name: 'Save this search as an alert' }).click();
+      await seeker.waitForURL(/\/grants\/programmes\/alerts\?notice=saved/);
+    }
+    assert.ok(await seeker.getByText('“lunch” anywhere').isVisible());
+    await check(seeker, 'alerts');
+    await seeker.getByRole('button', { name: 'Delete the alert “allotment” anywhere' }).click();
+    await seeker.waitForURL(/notice=deleted/);
+    assert.equal(await seeker.getByText('“allotment” anywhere').count(), 0);
+    await check(seeker, 'alerts-deleted');
+    // The link in an alert email, opened in a browser that is not signed in.
+    const { unsubscribe_token: token } = await ctx.db.selectFrom('grants_programme_alerts').select('unsubscribe_token').where('user_id', '=', w.outsider.user.id).executeTakeFirstOrThrow();
+    const visitor = await journey.newPage();
+    await visitor.goto(`${baseUrl}/grants/programmes/alerts/unsubscribe?token=${token}`);
+    await check(visitor, 'unsubscribe');
+    await visitor.getByRole('button', { name: 'Unsubscribe from this alert' }).click();
+    assert.ok(await visitor.getByRole('heading', { name: 'You are unsubscribed' }).isVisible());
+    await check(visitor, 'unsubscribed');
+    await seeker.goto(`${baseUrl}/grants/programmes/alerts`);
+    assert.ok(await seeker.getByText('You have no alerts.').isVisible());
+    assert.deepEqual(violations, []);
+  });
 });

@@ -11,6 +11,7 @@ import { purgeExpiredSessions } from './platform/auth/auth.service.ts';
 import { smtpTransport, startOutboxDelivery } from './platform/outbox.delivery.ts';
 import { startDraftExpiry } from './platform/drafts.ts';
 import { purgeRateLimits } from './platform/rate-limit-store.ts';
+import { startPeriodic } from './platform/periodic.ts';
 
 /** The app's logger. A request is logged by its method, address and URL, with every secret in the URL redacted. */
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
@@ -75,10 +76,13 @@ export async function serve(ctx: AppContext): Promise<{ app: App; stop: () => Pr
   purge.unref();
   // Upload drafts past their expiry are cleaned up by every server process; each takes drafts no other holds.
   const stopDraftExpiry = startDraftExpiry(ctx.db, ctx.log);
+  // The modules' periodic work (report reminders, …): every process runs it; each job claims what it does.
+  const stopPeriodic = startPeriodic(ctx, allModules(ctx));
   await app.listen({ port: ctx.config.port, host: ctx.config.host });
   const stop = async () => {
     clearInterval(purge);
     await stopDraftExpiry();
+    await stopPeriodic();
     await app.close();
     await stopDelivery?.();
     await ctx.handle.close();

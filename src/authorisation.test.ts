@@ -144,6 +144,8 @@ const cases: Record<string, Case> = {
   'POST /api/v1/grants/programmes': { as: 'orgStaff', url: () => '/api/v1/grants/programmes', body: (w) => ({ funder: w.org.id, title: 'Matrix API programme', purpose: 'Matrix', recipientTypes: ['charity'], minPence: 10_000, maxPence: 20_000, budgetPence: 50_000, opensOn: day(0), closesOn: day(10), criteria: [{ label: 'Need', weight: 2 }] }), status: 201 },
   'POST /grants/programmes/new': { as: 'orgStaff', url: () => '/grants/programmes/new', body: (w) => ({ funder: w.org.id, title: 'Matrix page programme', purpose: 'Matrix', recipientTypes: ['charity', 'unregistered-group'], min: '100', max: '200', budget: '500', 'opensOn-day': day(0).slice(8, 10), 'opensOn-month': day(0).slice(5, 7), 'opensOn-year': day(0).slice(0, 4), 'closesOn-day': day(9).slice(8, 10), 'closesOn-month': day(9).slice(5, 7), 'closesOn-year': day(9).slice(0, 4), criteria: '2: Need' }), status: 303 },
   'POST /grants/programmes/alerts': { as: 'unrelated', refused: ['anonymous'], url: () => '/grants/programmes/alerts', body: () => ({ words: 'lunch club' }), status: 303 },
+  'POST /grants/programmes/alerts/:id/delete': { as: 'orgStaff', url: (w) => `/grants/programmes/alerts/${w.ids.grantsAlertToDelete}/delete`, status: 303 },
+  'POST /grants/programmes/alerts/unsubscribe': { as: 'anonymous', refused: [], url: () => '/grants/programmes/alerts/unsubscribe', body: (w) => ({ token: w.ids.grantsAlertUnsubscribeToken }), status: 200 },
   'POST /grants/programmes/:id/applications': { as: 'unrelated', refused: ['anonymous'], url: (w) => `/grants/programmes/${w.ids.grantsProgramme}/applications`, body: () => ({ organisation: 'group', groupName: 'Matrix Street Friends', bankAccount: 'yes', signatory1: 'Ann Lee', signatory2: 'Bo Chan', unrelated: 'yes' }), status: 303 },
   'POST /grants/programmes/:id/assessors': { as: 'orgStaff', url: (w) => `/grants/programmes/${w.ids.grantsProgramme}/assessors`, body: (w) => ({ assessor: w.people.orgFinance.userId }), status: 303 },
   'POST /grants/applications/:id': { as: 'providerAdmin', url: (w) => `/grants/applications/${w.ids.grantsAppDraft}`, body: () => ({ title: 'Matrix saved', amount: '200', postcode: 'NE1 1AA', action: 'save' }), status: 303 },
@@ -730,6 +732,10 @@ async function buildWorld(ctx: AppContext) {
   const grantsAwardToClose = await grantsAward(1);
   await grantsAwards.recordPayment(ctx, as(people.orgStaff), grantsAwardToClose, 1, {});
   await grantsAwards.submitReport(ctx, as(people.providerAdmin), grantsAwardToClose, 1, { text: 'Matrix end report' });
+  // Two saved searches of the council's staff: one deleted on its page, one stopped by its email's link.
+  const grantsAlertToDelete = (await grantsProgrammes.saveProgrammeAlert(db, as(people.orgStaff), { words: 'matrix delete' })).id;
+  const grantsAlertToStop = (await grantsProgrammes.saveProgrammeAlert(db, as(people.orgStaff), { words: 'matrix stop' })).id;
+  const grantsAlertUnsubscribeToken = (await db.selectFrom('grants_programme_alerts').select('unsubscribe_token').where('id', '=', grantsAlertToStop).executeTakeFirstOrThrow()).unsubscribe_token;
   const investmentDeal = (await investmentService.createDeal(db, cliActor, { investor: cdfiOrg.id, investee: outcomesProvider.id, title: 'Matrix loan', loanPence: 100_000, termMonths: 12, startsOn: day(-90) })).id;
   // Scorecards: a flagged peer group and a peer review waiting at every step.
   const peerReview = await peerReviewMatrix(ctx, { providerId: provider.id, providerAdmin: as(people.providerAdmin), commissioner: as(people.commissioner), reviewerOrgId: peerReviewers.id, reviewer: as(people.peerReviewer) });
@@ -759,7 +765,7 @@ async function buildWorld(ctx: AppContext) {
       outcomesContract: outcomesContract.id, claimApi, claimPage, claimAccepted, claimAcceptedPage, investmentId: investment.id,
       agreementApi, agreementPage, agreementSigned: signed.id, agreementTerm: signed.terms[0]!.id,
       cdfi: cdfiOrg.id, cdfiToAccredit: cdfiToAccredit.id, citrCertApi, citrCertPage, citrLoan, investmentDeal,
-      grantsProgramme: grantsProgramme.id, grantsAppDraft, grantsAppComplete, grantsAppSubmitted, grantsAppEligible, grantsAppScored, grantsAwardOpen, grantsAwardToClose, grantsCriterion: grantsProgramme.criteria[0]!.key,
+      grantsProgramme: grantsProgramme.id, grantsAppDraft, grantsAppComplete, grantsAppSubmitted, grantsAppEligible, grantsAppScored, grantsAwardOpen, grantsAwardToClose, grantsAlertToDelete, grantsAlertUnsubscribeToken, grantsCriterion: grantsProgramme.criteria[0]!.key,
     },
   };
 }

@@ -168,7 +168,8 @@ export interface AwardView {
   recipient: string; title: string; laCode: string | null;
   reasons: string | null;
   payments: { number: number; dueOn: string; amountPence: number; paidOn: string | null }[];
-  reports: { number: number; kind: 'monitoring' | 'end'; dueOn: string; submittedAt: string | null; text: string | null }[];
+  /** `reminders`: the reminder emails sent about the report (grants.reminders.ts), for the funder and the recipient. */
+  reports: { number: number; kind: 'monitoring' | 'end'; dueOn: string; submittedAt: string | null; text: string | null; reminders: { stage: 'due-soon' | 'overdue'; sentAt: string }[] }[];
   variations: { reason: string; conditions: string | null; madeAt: string }[];
   paidPence: number;
   /** What the actor may do: the funder manages payments, variations and closing; the recipient sends reports. */
@@ -193,9 +194,9 @@ async function isRecipientSide(db: Db, actor: Actor, app: { id: string; applican
 /** An award (public: awards are), with what the actor may do. Report texts are shown to the funder and the recipient only. */
 export async function getAward(db: Db, actor: Actor, id: string): Promise<AwardView> {
   const { w, app, p } = await loadAward(db, id);
-  const [funder, payments, reports, variations, decision, canManage, isRecipient] = await Promise.all([
+  const [funder, payments, reports, variations, decision, canManage, isRecipient, reminders] = await Promise.all([
     getOrganisation(db, w.organisation_id), repo.paymentsOf(db, w.organisation_id, w.id), repo.reportsOf(db, w.organisation_id, w.id), repo.variationsOf(db, w.organisation_id, w.id),
-    repo.decisionOf(db, w.organisation_id, app.id), runsProgramme(db, actor, p), isRecipientSide(db, actor, app),
+    repo.decisionOf(db, w.organisation_id, app.id), runsProgramme(db, actor, p), isRecipientSide(db, actor, app), repo.remindersOf(db, w.organisation_id, w.id),
   ]);
   const privy = canManage || isRecipient;
   return {
@@ -203,7 +204,10 @@ export async function getAward(db: Db, actor: Actor, id: string): Promise<AwardV
     programme: { id: p.id, title: p.title }, funder: { id: funder.id, name: funder.name, slug: funder.slug },
     recipient: app.applicant_name, title: app.title, laCode: app.la_code, reasons: decision?.reasons ?? null,
     payments: payments.map((x) => ({ number: x.number, dueOn: x.due_on, amountPence: x.amount_pence, paidOn: x.paid_on })),
-    reports: reports.map((r) => ({ number: r.number, kind: r.kind, dueOn: r.due_on, submittedAt: r.submitted_at ? new Date(r.submitted_at).toISOString() : null, text: privy ? r.text : null })),
+    reports: reports.map((r) => ({
+      number: r.number, kind: r.kind, dueOn: r.due_on, submittedAt: r.submitted_at ? new Date(r.submitted_at).toISOString() : null, text: privy ? r.text : null,
+      reminders: privy ? reminders.filter((m) => m.number === r.number).map((m) => ({ stage: m.stage, sentAt: new Date(m.sent_at).toISOString() })) : [],
+    })),
     variations: variations.map((v) => ({ reason: v.reason, conditions: v.conditions, madeAt: new Date(v.made_at).toISOString() })),
     paidPence: payments.filter((x) => x.paid_on).reduce((s, x) => s + x.amount_pence, 0), canManage, isRecipient,
   };

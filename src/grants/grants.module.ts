@@ -15,6 +15,7 @@ import { grantsProgrammesApi } from './grants.programmes.api.ts';
 import { programmesCommands } from './grants.programmes.cli.ts';
 import { programmesWork } from './grants.programmes.work.ts';
 import { seedProgrammes } from './grants.programmes.demo.ts';
+import { sendReportReminders } from './grants.reminders.ts';
 
 export const grantsModule: CommonwealModule = {
   name: 'grants',
@@ -34,6 +35,13 @@ export const grantsModule: CommonwealModule = {
   },
   commands: [...grantsCommands, ...grantsExportCommands, ...chainsCommands, ...programmesCommands],
   work: programmesWork,
+  periodic: [{
+    name: 'report-reminders', everyMs: 3600_000,
+    async run(ctx) {
+      const done = await sendReportReminders(ctx);
+      if (done.reminders) ctx.log.info(done, 'grant report reminders sent');
+    },
+  }],
   async seedDemo(ctx) {
     const imported = await seedGrants(ctx);
     if (imported) ctx.log.info({ imported }, 'demo grants files published');

@@ -1,10 +1,14 @@
 // Operators' commands for grant programmes: list them (with what is left of each budget), and open one from a
-// JSON file (the API's body), as a verified funder's operator would.
+// JSON file (the API's body), as a verified funder's operator would; send the report reminders due now (every
+// server process does it each hour; this is for an operator who wants it done at once, and is as safe).
 import { readFile } from 'node:fs/promises';
 import type { CliCommand } from '../platform/module.ts';
 import { AppError } from '../platform/errors.ts';
 import { cliActor } from '../platform/actor.ts';
 import * as programmes from './grants.programmes.ts';
+import { sendReportReminders } from './grants.reminders.ts';
+
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export const programmesCommands: CliCommand[] = [
   {
@@ -28,6 +32,17 @@ export const programmesCommands: CliCommand[] = [
       let input: programmes.ProgrammeInput;
       try { input = JSON.parse(text); } catch (e) { throw AppError.validation([{ field: 'file', message: `The file is not JSON: ${(e as Error).message}` }]); }
       return programmes.openProgramme(ctx, cliActor, input);
+    },
+  },
+  {
+    name: ['grants', 'reminders', 'send'],
+    summary: 'Email the report reminders due now (14 days before a report is due, and once overdue); each goes once',
+    usage: 'commonweal grants reminders send [--on YYYY-MM-DD] [--json]',
+    options: { on: { type: 'string' } },
+    async run(ctx, { values }) {
+      const on = values.on as string | undefined;
+      if (on !== undefined && (!ISO_DAY.test(on) || Number.isNaN(Date.parse(`${on}T00:00:00Z`)))) throw AppError.validation([{ field: 'on', message: 'Give --on as a date, like 2026-12-07' }]);
+      return sendReportReminders(ctx, { on });
     },
   },
 ];

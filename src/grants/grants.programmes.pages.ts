@@ -160,11 +160,38 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
     const form = (request.body ?? {}) as Form;
     try {
       await programmes.saveProgrammeAlert(db, request.actor, { words: one(form.words), laCode: one(form.laCode) });
-      return reply.redirect('/account/notifications', 303);
+      return reply.redirect('/grants/programmes/alerts?notice=saved', 303);
     } catch (error) {
       const { errors } = formErrors(error, 'words');
       throw AppError.validation(errors);
     }
+  });
+
+  // A person's alerts: each listed in words, each deleted by its own button.
+  const alertNotices: Record<string, string> = { saved: 'Your alert is saved: you will get an email when a programme matching it opens.', deleted: 'The alert is deleted: you will get no more emails from it.' };
+  app.get('/grants/programmes/alerts', async (request, reply) => {
+    if (!request.actor.userId) throw new AppError('unauthenticated', 'Sign in to see your alerts');
+    const alerts = await programmes.myProgrammeAlerts(db, request.actor);
+    const notice = alertNotices[one((request.query as Form).notice)] ?? null;
+    return reply.page('grants/views/programme-alerts.njk', { alerts: alerts.map((a) => ({ ...a, label: programmes.alertLabel(a), search: `/grants/programmes?${new URLSearchParams({ ...(a.words ? { q: a.words } : {}), ...(a.laCode ? { la: a.laCode } : {}) })}` })), notice });
+  });
+
+  app.post('/grants/programmes/alerts/:id/delete', { config: { access: 'signed-in' } }, async (request, reply) => {
+    await programmes.deleteProgrammeAlert(db, request.actor, (request.params as { id: string }).id);
+    return reply.redirect('/grants/programmes/alerts?notice=deleted', 303);
+  });
+
+  // One-click unsubscribe from an alert email: no sign-in. Opening the link shows a button (link checkers and
+  // mail scanners that open it change nothing); pressing it deletes the alert.
+  app.get('/grants/programmes/alerts/unsubscribe', async (request, reply) => {
+    const token = one((request.query as Form).token);
+    const alert = await programmes.alertToUnsubscribe(db, token);
+    return reply.page('grants/views/programme-alert-unsubscribe.njk', { alert: alert ? { ...alert, label: programmes.alertLabel(alert) } : null, token }, { status: alert ? 200 : 404, form: !!alert });
+  });
+
+  app.post('/grants/programmes/alerts/unsubscribe', { config: { access: 'public', rateLimit: { max: 30, timeWindow: '10 minutes' } } }, async (request, reply) => {
+    const alert = await programmes.unsubscribeAlert(db, request.actor, one(((request.body ?? {}) as Form).token));
+    return reply.page('grants/views/programme-alert-unsubscribe.njk', { done: true, alert: { ...alert, label: programmes.alertLabel(alert) }, signedIn: !!request.actor.userId });
   });
 
   // ---- applying ----

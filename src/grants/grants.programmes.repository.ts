@@ -260,9 +260,78 @@ export async function deleteAlert(trx: Db, userId: string, id: string) {
 /** The saved searches a new programme matches: its words in the title or purpose, and its areas (or no areas: anywhere). */
 export async function alertsMatching(db: Db, p: { title: string; purpose: string; area_codes: string[] }) {
   const text = `${p.title} ${p.purpose}`;
-  return db.selectFrom('grants_programme_alerts').select(['user_id', 'id', 'words', 'la_code'])
+  return db.selectFrom('grants_programme_alerts').select(['user_id', 'id', 'words', 'la_code', 'unsubscribe_token'])
     .where((eb) => eb.and([
       eb.or([eb('words', 'is', null), sql<boolean>`position(lower(words) in lower(${text})) > 0`]),
       eb.or([eb('la_code', 'is', null), sql<boolean>`cardinality(${sql.val(p.area_codes)}::text[]) = 0`, sql<boolean>`la_code = ANY(${sql.val(p.area_codes)}::text[])`]),
     ])).execute();
+}
+
+// ---- report reminders (migration 0043) ----
+
+/**
+ * Reports not yet in, of active awards, due by `until`, that have not had the reminder of their stage on `on`
+ * (overdue when due before `on`, else due soon): the candidates for a reminder run.
+ */
+export async function remindersToSend(db: Db, on: string, until: string, limit: number) {
+  return db.selectFrom('grants_award_reports as r')
+    .innerJoin('grants_awards as w', (j) => j.onRef('w.organisation_id', '=', 'r.organisation_id').onRef('w.id', '=', 'r.award_id'))
+    .innerJoin('grants_applications as a', (j) => j.onRef('a.organisation_id', '=', 'w.organisation_id').onRef('a.id', '=', 'w.application_id'))
+    .innerJoin('grants_programmes as p', (j) => j.onRef('p.organisation_id', '=', 'w.organisation_id').onRef('p.id', '=', 'w.programme_id'))
+    .select(['r.organisation_id', 'r.award_id', 'r.number', 'r.kind', 'r.due_on', 'a.id as application_id', 'a.title', 'a.applicant_id', 'p.title as programme_title'])
+    .where('r.submitted_at', 'is', null).where('w.status', '=', 'active').where('r.due_on', '<=', until)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('grants_award_report_reminders as m').select('m.number')
+      .whereRef('m.organisation_id', '=', 'r.organisation_id').whereRef('m.award_id', '=', 'r.award_id').whereRef('m.number', '=', 'r.number')
+      .where(sql<boolean>`m.stage = CASE WHEN r.due_on < ${on}::date THEN 'overdue' ELSE 'due-soon' END`))))
+    .orderBy('r.due_on').orderBy('r.award_id').orderBy('r.number').limit(limit).execute();
+}
+
+/** Whether the report is still waiting (not sent, the award active), read under a lock on the report's row. */
+export async function reportWaiting(trx: Db, organisationId: string, awardId: string, number: number) {
+  const row = await trx.selectFrom('grants_award_reports as r')
+    .innerJoin('grants_awards as w', (j) => j.onRef('w.organisation_id', '=', 'r.organisation_id').onRef('w.id', '=', 'r.award_id'))
+    .select(['r.submitted_at', 'w.status']).where('r.organisation_id', '=', organisationId).where('r.award_id', '=', awardId).where('r.number', '=', number)
+    .forUpdate('r').executeTakeFirst();
+  return !!row && row.submitted_at === null && row.status === 'active';
+}
+
+/**
+ * Claims a reminder: true for the one caller whose row goes in, false for every other (it was sent already,
+ * or another process is sending it now: the key makes that one wait, then find the row).
+ */
+export async function claimReminder(trx: Db, row: { organisation_id: string; award_id: string; number: number; stage: 'due-soon' | 'overdue'; due_on: string }) {
+  const added = await trx.insertInto('grants_award_report_reminders').values(row).onConflict((oc) => oc.doNothing()).returning('number').executeTakeFirst();
+  return !!added;
+}
+
+export async function setReminderRecipients(trx: Db, row: { organisation_id: string; award_id: string; number: number; stage: 'due-soon' | 'overdue' }, recipients: number) {
+  await trx.updateTable('grants_award_report_reminders').set({ recipients })
+    .where('organisation_id', '=', row.organisation_id).where('award_id', '=', row.award_id).where('number', '=', row.number).where('stage', '=', row.stage).execute();
+}
+
+export async function remindersOf(db: Db, organisationId: string, awardId: string) {
+  return db.selectFrom('grants_award_report_reminders').selectAll().where('organisation_id', '=', organisationId).where('award_id', '=', awardId).orderBy('number').orderBy('sent_at').execute();
+}
+
+/** The people who send an application's reports: its applicant, and its co-applicants who have an account. */
+export async function reportSenderIds(db: Db, applicationId: string, applicantId: string) {
+  const rows = await db.selectFrom('grants_application_people as x').innerJoin('users as u', 'u.email', 'x.email')
+    .select('u.id').where('x.application_id', '=', applicationId).execute();
+  return [...new Set([applicantId, ...rows.map((r) => r.id)])];
+}
+
+// ---- alerts: one-click unsubscribe (migration 0043) ----
+
+export async function alertByToken(db: Db, token: string) {
+  return db.selectFrom('grants_programme_alerts as a').innerJoin('users as u', 'u.id', 'a.user_id')
+    .select(['a.user_id', 'a.id', 'a.words', 'a.la_code', 'u.email']).where('a.unsubscribe_token', '=', token).executeTakeFirst();
+}
+
+export async function deleteAlertByToken(trx: Db, token: string) {
+  return trx.deleteFrom('grants_programme_alerts').where('unsubscribe_token', '=', token).returning(['user_id', 'id', 'words', 'la_code']).executeTakeFirst();
+}
+
+export async function usersByIds(db: Db, ids: string[]) {
+  if (!ids.length) return [];
+  return db.selectFrom('users').select(['id', 'email', 'name']).where('id', 'in', ids).orderBy('email').execute();
 }

@@ -150,6 +150,19 @@ export interface GrantsProgrammeAlertsTable {
   words: string | null;
   la_code: string | null;
   created_at: Generated<Date>;
+  /** The secret of the alert's one-click unsubscribe link (migration 0043). */
+  unsubscribe_token: Generated<string>;
+}
+
+/** A reminder sent about a report (migration 0043): one row a report and stage, so each goes once. */
+export interface GrantsAwardReportRemindersTable {
+  organisation_id: string;
+  award_id: string;
+  number: number;
+  stage: 'due-soon' | 'overdue';
+  due_on: ColumnType<string, string, string>;
+  recipients: ColumnType<number, number | undefined, number>;
+  sent_at: Generated<Date>;
 }
 
 export interface ProgrammesTables {
@@ -165,4 +178,5 @@ export interface ProgrammesTables {
   grants_award_reports: GrantsAwardReportsTable;
   grants_award_variations: GrantsAwardVariationsTable;
   grants_programme_alerts: GrantsProgrammeAlertsTable;
+  grants_award_report_reminders: GrantsAwardReportRemindersTable;
 }

@@ -12,7 +12,8 @@ import type { Actor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
 import { recordAudit } from '../platform/audit.repository.ts';
 import { holdsRoleIn, requireOrganisationRole } from '../platform/auth/policy.ts';
-import { notifyWork } from '../platform/inbox.ts';
+import { emailsTurnedOff } from '../platform/inbox.ts';
+import { enqueueEmail } from '../platform/outbox.repository.ts';
 import { getOrganisation, requireVerifiedOrganisation } from '../organisations/organisations.service.ts';
 import { listLocalAuthorities } from '../places/places.service.ts';
 import { potsReceived } from './grants.chains.ts';
@@ -154,12 +155,7 @@ export async function openProgramme(ctx: AppContext, actor: Actor, input: Progra
       panel_chair_id: panelChair, pot_organisation_id: pot?.organisationId ?? null, pot_grant_id: pot?.grantId ?? null, created_by: actor.userId,
     });
     await recordAudit(trx, actor, { action: 'grants.programme.opened', entityType: 'grants_programme', entityId: id, organisationId: funder.id, after: { ...p, panelChair, pot } });
-    const matching = await repo.alertsMatching(trx, { title: p.title, purpose: p.purpose, area_codes: p.areas });
-    await notifyWork(trx, {
-      kind: ALERT_KIND, userIds: matching.map((m) => m.user_id), except: actor.userId, baseUrl: ctx.config.baseUrl, href: `/grants/programmes/${id}`,
-      subject: `A new grant programme matches your alert: ${p.title}`,
-      text: `${funder.name} opened “${p.title}”: grants of ${poundsText(p.minPence)} to ${poundsText(p.maxPence)}, open from ${p.opensOn} to ${p.closesOn}.`,
-    });
+    await emailAlerts(trx, ctx.config.baseUrl, actor, { id, title: p.title, purpose: p.purpose, areas: p.areas, funder: funder.name, minPence: p.minPence, maxPence: p.maxPence, opensOn: p.opensOn, closesOn: p.closesOn });
     return id;
   });
   return getProgramme(ctx.db, id);
@@ -292,4 +288,73 @@ export async function deleteProgrammeAlert(db: Db, actor: Actor, id: string) {
     if (!n) throw new AppError('not_found', 'No such alert of yours');
     await recordAudit(trx, actor, { action: 'grants.programme-alert.deleted', entityType: 'grants_programme_alert', entityId: id });
   });
+}
+
+/** An alert as its page shows it: the words and the place by name. */
+export interface AlertView { id: string; words: string | null; laCode: string | null; place: string | null; createdAt: string }
+
+async function presentAlerts(db: Db, rows: { id: string; words: string | null; la_code: string | null; created_at: Date }[]): Promise<AlertView[]> {
+  const names = new Map((rows.some((r) => r.la_code) ? await listLocalAuthorities(db) : []).map((l) => [l.code, l.name]));
+  return rows.map((a) => ({ id: a.id, words: a.words, laCode: a.la_code, place: a.la_code ? names.get(a.la_code) ?? a.la_code : null, createdAt: new Date(a.created_at).toISOString() }));
+}
+
+/** The person's alerts, with the place named: what `/grants/programmes/alerts` lists. */
+export async function myProgrammeAlerts(db: Db, actor: Actor): Promise<AlertView[]> {
+  if (!actor.userId) throw new AppError('unauthenticated', 'Sign in to see your alerts');
+  return presentAlerts(db, await repo.alertsOf(db, actor.userId));
+}
+
+/** What an alert says, in words: "“lunch club” in Newcastle upon Tyne". */
+export const alertLabel = (a: { words: string | null; place: string | null }) => [a.words ? `“${a.words}”` : 'any programme', a.place ? `in ${a.place}` : 'anywhere'].join(' ');
+
+const TOKEN = /^[0-9a-f]{64}$/;
+
+/** The alert an unsubscribe link names, for the page with the button (null when the link is not valid). */
+export async function alertToUnsubscribe(db: Db, token: unknown): Promise<AlertView | null> {
+  if (typeof token !== 'string' || !TOKEN.test(token)) return null;
+  const row = await repo.alertByToken(db, token);
+  if (!row) return null;
+  return (await presentAlerts(db, [{ ...row, created_at: new Date() }]))[0]!;
+}
+
+/**
+ * One-click unsubscribe from an alert email: the token in the link names the alert, no sign-in is needed, and
+ * only this (a POST, the page's button) deletes it; opening the link changes nothing. A link used twice, or not
+ * valid, is 404. Audited as the alert's owner's act through the link.
+ */
+export async function unsubscribeAlert(db: Db, actor: Actor, token: unknown): Promise<AlertView> {
+  if (typeof token !== 'string' || !TOKEN.test(token)) throw new AppError('not_found', 'That unsubscribe link is not valid: check you copied the whole link from the email');
+  return db.transaction().execute(async (trx) => {
+    const row = await repo.deleteAlertByToken(trx, token);
+    if (!row) throw new AppError('not_found', 'That alert is not there: it was deleted already, or the link is not valid');
+    await recordAudit(trx, actor, { action: 'grants.programme-alert.unsubscribed', entityType: 'grants_programme_alert', entityId: row.id, after: { userId: row.user_id, via: 'email link' } });
+    return (await presentAlerts(trx, [{ ...row, created_at: new Date() }]))[0]!;
+  });
+}
+
+/**
+ * Emails the people whose saved searches a new programme matches: one email a person (not the one who opened
+ * it, nor anyone who turned these emails off), with a one-click unsubscribe link for each of their alerts it
+ * matched and the link to manage them all.
+ */
+async function emailAlerts(trx: Db, baseUrl: string, actor: Actor, p: { id: string; title: string; purpose: string; areas: string[]; funder: string; minPence: number; maxPence: number; opensOn: string; closesOn: string }) {
+  const matching = (await repo.alertsMatching(trx, { title: p.title, purpose: p.purpose, area_codes: p.areas })).filter((m) => m.user_id !== actor.userId);
+  if (!matching.length) return;
+  const userIds = [...new Set(matching.map((m) => m.user_id))];
+  const [people, off, alerts] = await Promise.all([repo.usersByIds(trx, userIds), emailsTurnedOff(trx, userIds, ALERT_KIND), presentAlerts(trx, matching.map((m) => ({ ...m, created_at: new Date() })))]);
+  const tokens = new Map(matching.map((m) => [m.id, m.unsubscribe_token]));
+  for (const person of people) {
+    if (off.has(`${person.id} ${ALERT_KIND}`)) continue;
+    const mine = alerts.filter((a) => matching.some((m) => m.id === a.id && m.user_id === person.id));
+    await enqueueEmail(trx, {
+      to: person.email, kind: ALERT_KIND, subject: `A new grant programme matches your alert: ${p.title}`,
+      text: [
+        `Hello ${person.name},`, '',
+        `${p.funder} opened “${p.title}”: grants of ${poundsText(p.minPence)} to ${poundsText(p.maxPence)}, open from ${p.opensOn} to ${p.closesOn}.`, '',
+        `Read it and apply: ${baseUrl}/grants/programmes/${p.id}`, '',
+        ...mine.map((a) => `You saved the alert ${alertLabel(a)}. To stop it (no sign-in needed): ${baseUrl}/grants/programmes/alerts/unsubscribe?token=${tokens.get(a.id)}`),
+        `Your alerts: ${baseUrl}/grants/programmes/alerts`,
+      ].join('\n') + '\n',
+    });
+  }
 }

@@ -1,7 +1,7 @@
 // Grant programmes' kinds of work for the platform inbox: applications to screen (the funder's staff), to
 // assess (the programme's assessors, until they score it or declare a conflict), to decide (the panel chair,
 // once an assessor has scored it), and reports due within 30 days or overdue (the recipient). Each leaves the
-// inbox when the job is done. Alerts for new programmes are emails only (saved searches).
+// inbox when the job is done. Reports are also emailed about before they are due and when overdue (grants.reminders.ts). Alerts for new programmes are emails only (saved searches).
 import type { Db } from '../platform/db.ts';
 import type { WorkItem, WorkKind, WorkPerson } from '../platform/inbox.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
@@ -39,6 +39,6 @@ export const programmesWork: WorkKind[] = [
   { kind: SCREEN_KIND, label: 'Grant applications to screen', emailHint: 'When an application to a programme you run is submitted', list: screenItems },
   { kind: ASSESS_KIND, label: 'Grant applications to assess', emailHint: 'When an application to a programme you assess is found eligible', list: assessItems },
   { kind: DECIDE_KIND, label: 'Grant applications for the panel to decide', emailHint: 'When an assessor scores an application to a programme whose panel you chair', list: decideItems },
-  { kind: REPORT_DUE_KIND, label: 'Grant reports due', emailHint: 'Shown in your inbox from 30 days before a report on your grant is due (no email)', list: reportItems },
+  { kind: REPORT_DUE_KIND, label: 'Grant reports due', emailHint: 'Shown in your inbox from 30 days before a report on your grant is due; emailed 14 days before, and once if it is overdue', list: reportItems },
   { kind: ALERT_KIND, label: 'New grant programmes you asked to hear about', emailHint: 'When a programme matching a search you saved opens', list: async () => [] },
 ];

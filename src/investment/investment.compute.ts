@@ -7,22 +7,38 @@ export type Day = string;
 
 const msPerDay = 86_400_000;
 
+// Day arithmetic is most of the work of the CDFI's page (relief by year and repayment caps for every
+// investment: ~20 date steps each), and a ledger has few distinct days; so each step is remembered, in maps
+// that are emptied when they grow large. Pure functions: a remembered answer is the answer.
+const memoLimit = 50_000;
+function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
+  if (map.size >= memoLimit) map.clear();
+  map.set(key, value);
+  return value;
+}
+const dayNumbers = new Map<Day, number>();
+const daysFrom = new Map<number, Day>();
+const monthsAdded = new Map<string, Day>();
+
 export function dayNumber(day: Day): number {
-  return Math.round(Date.parse(`${day}T00:00:00Z`) / msPerDay);
+  return dayNumbers.get(day) ?? remember(dayNumbers, day, Math.round(Date.parse(`${day}T00:00:00Z`) / msPerDay));
 }
 
 export function dayFrom(n: number): Day {
-  return new Date(n * msPerDay).toISOString().slice(0, 10);
+  return daysFrom.get(n) ?? remember(daysFrom, n, new Date(n * msPerDay).toISOString().slice(0, 10));
 }
 
 /** The same day `months` months later; the 31st becomes the month's last day (31 Jan + 1 month = 28/29 Feb). */
 export function addMonths(day: Day, months: number): Day {
+  const key = `${day}+${months}`;
+  const known = monthsAdded.get(key);
+  if (known !== undefined) return known;
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   const total = y * 12 + (m - 1) + months;
   const year = Math.floor(total / 12);
   const month = total % 12;
   const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  return `${String(year).padStart(4, '0')}-${String(month + 1).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`;
+  return remember(monthsAdded, key, `${String(year).padStart(4, '0')}-${String(month + 1).padStart(2, '0')}-${String(Math.min(d, last)).padStart(2, '0')}`);
 }
 
 export function addYears(day: Day, years: number): Day {

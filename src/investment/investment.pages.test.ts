@@ -6,6 +6,7 @@ import { seedOrganisations } from '../organisations/organisations.demo.ts';
 import { seedOutcomes } from '../outcomes/outcomes.demo.ts';
 import * as service from './investment.service.ts';
 import { demoCdfiName, seedInvestment } from './investment.demo.ts';
+import { sql } from 'kysely';
 import { cdfiWorld, daysAgo } from './investment.test-support.ts';
 
 const dmy = (iso: string) => `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
@@ -91,5 +92,58 @@ eachEngine('investment pages', (t) => {
     assert.equal(seen.statusCode, 200, 'the investee sees its statement');
     const outsider = await signedIn(app, w.outsider.email, '10.9.0.5');
     assert.equal((await outsider.get(`/investment/deals/${dealId}`)).statusCode, 403);
+  });
+
+  it('pages the ledger, the investors and the deals 50 at a time, and shows the certificate limit as a running total with its rule', async () => {
+    const { app, ctx } = t();
+    const w = await cdfiWorld(ctx);
+    const org = w.cdfi.organisationId;
+    // 120 investments (alternately from the two investors), 40 of them certified; 60 onward deals.
+    await sql`INSERT INTO investment_citr_investments (organisation_id, investor_organisation_id, kind, amount_pence, invested_on)
+      SELECT ${org}::uuid, CASE WHEN i % 2 = 0 THEN ${w.investorA.id}::uuid ELSE ${w.investorB.id}::uuid END, 'shares', 100000 + i, ${daysAgo(10)}::date
+        FROM generate_series(1, 120) AS i`.execute(ctx.db);
+    await sql`INSERT INTO investment_citr_certificates (organisation_id, investment_id, reference, issued_on, amount_pence)
+      SELECT organisation_id, id, 'T-' || row_number() OVER (ORDER BY id), invested_on + 1, amount_pence
+        FROM (SELECT * FROM investment_citr_investments WHERE organisation_id = ${org}::uuid ORDER BY id LIMIT 40) x`.execute(ctx.db);
+    await sql`INSERT INTO investment_deals (organisation_id, investee_organisation_id, title, grant_pence, starts_on)
+      SELECT ${org}::uuid, ${w.investee.id}::uuid, 'Deal ' || lpad(i::text, 3, '0'), 100000, ${daysAgo(30)}::date FROM generate_series(1, 60) AS i`.execute(ctx.db);
+    const certified = (await ctx.db.selectFrom('investment_citr_certificates').select((eb) => eb.fn.sum<string>('amount_pence').as('s')).where('organisation_id', '=', org).executeTakeFirstOrThrow()).s;
+    const officer = await signedIn(app, w.officer.email, '10.9.0.6');
+    const base = `/investment/cdfis/${org}`;
+    const first = await officer.get(base);
+    assert.equal(first.statusCode, 200);
+    assert.match(first.body, /1 to 50 of 120/);
+    assert.equal((first.body.match(/>Statement<span/g) ?? []).length, 50, 'fifty ledger rows drawn');
+    assert.match(first.body, /href="\/investment\/cdfis\/[^"?]+\?page=2#ledger"/);
+    assert.match(first.body, /aria-label="Pages of the ledger"/);
+    assert.match(first.body, /Who invested in [^:]+: 1 to 2 of 2/);
+    assert.doesNotMatch(first.body, /aria-label="Pages of investors"/, 'two investors: one page');
+    assert.match(first.body, /Deals of [^:]+: 1 to 50 of 60/);
+    // The running total of the limit, with the rule cited.
+    const pounds = (pence: number) => `£${(pence / 100).toLocaleString('en-GB', { minimumFractionDigits: pence % 100 ? 2 : 0 })}`;
+    assert.ok(first.body.includes(`${pounds(Number(certified))} on 40 certificates`), 'certified so far, and on how many');
+    assert.ok(first.body.includes(pounds(50_000_000 - Number(certified))), 'what is left of the £500,000 limit');
+    assert.match(first.body, /CITM2070/);
+    // Another page of one list keeps the others where they were; past the end is the last page.
+    const later = await officer.get(`${base}?page=3&dealsPage=2`);
+    assert.match(later.body, /101 to 120 of 120/);
+    assert.match(later.body, /51 to 60 of 60/);
+    assert.match(later.body, /\?page=2&amp;dealsPage=2#ledger/);
+    assert.match((await officer.get(`${base}?page=99`)).body, /101 to 120 of 120/);
+    assert.equal((await officer.get(`${base}?page=abc`)).statusCode, 400, 'the boundary refuses a page number not written plainly');
+    assert.match((await officer.get(`${base}?dealsPage=abc`)).body, /Deals of [^:]+: 1 to 50 of 60/);
+    // The certificate page of one not yet certified: the running total and what would be left after it.
+    const waiting = await ctx.db.selectFrom('investment_citr_investments as i').select(['i.id', 'i.amount_pence']).where('i.organisation_id', '=', org)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('investment_citr_certificates as c').select('c.investment_id').whereRef('c.investment_id', '=', 'i.id')))).orderBy('i.id').executeTakeFirstOrThrow();
+    const cert = await officer.get(`${base}/investments/${waiting.id}/certificate`);
+    assert.equal(cert.statusCode, 200);
+    assert.match(cert.body, /The certificate limit \(HMRC manual CITM2070\)/);
+    assert.match(cert.body, /Certified so far/);
+    assert.ok(cert.body.includes(`${pounds(50_000_000 - Number(certified) - waiting.amount_pence)} would be left`));
+    // The public: the rules and the limit, not who invested nor the lists.
+    const visitor = await app.inject({ method: 'GET', url: base });
+    assert.equal(visitor.statusCode, 200);
+    assert.match(visitor.body, /Limit left/);
+    assert.doesNotMatch(visitor.body, /id="ledger"|id="investors"|id="deals"/);
   });
 });

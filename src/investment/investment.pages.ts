@@ -12,7 +12,7 @@ import { own } from '../platform/sanitise.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
 import * as service from './investment.service.ts';
-import { basisPointsText, poundsText } from './investment.compute.ts';
+import { basisPointsText, poundsText, todayDay } from './investment.compute.ts';
 
 type Form = Record<string, string | undefined>;
 type FieldErrors = { field: string; message: string }[];
@@ -66,6 +66,18 @@ export function decileChart(report: service.CdfiReport): string | null {
   });
 }
 
+/** GOV.UK pagination for page `page` of `pages` (null for one page): the first, the last, and two either side. */
+export function pagination(page: number, pages: number, href: (p: number) => string, landmarkLabel = 'Pages') {
+  if (pages <= 1) return null;
+  const shown = Array.from({ length: pages }, (_, i) => i + 1).filter((n) => n === 1 || n === pages || Math.abs(n - page) <= 2);
+  const items: ({ number: number; href: string; current: boolean } | { ellipsis: true })[] = [];
+  for (const [i, n] of shown.entries()) {
+    if (i && n - shown[i - 1]! > 1) items.push({ ellipsis: true });
+    items.push({ number: n, href: href(n), current: n === page });
+  }
+  return { landmarkLabel, previous: page > 1 ? { href: href(page - 1) } : undefined, next: page < pages ? { href: href(page + 1) } : undefined, items };
+}
+
 export function investmentPages(app: App, ctx: AppContext): void {
   const { db } = ctx;
 
@@ -79,11 +91,27 @@ export function investmentPages(app: App, ctx: AppContext): void {
 
   // ---- The CDFI ----
 
+  // The CDFI's page: its lists (ledger, investors, deals) a page of 50 at a time, each with its own page number
+  // in the address (page, investorsPage, dealsPage) so paging one keeps the others where they were.
   app.get('/investment/cdfis/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
-    const report = await service.cdfiReport(db, request.actor, id);
+    const q = request.query as Form;
+    const numberOf = (v: unknown) => (typeof v === 'string' && /^\d{1,6}$/.test(v) ? Number(v) : 1);
+    const at = { page: numberOf(q.page), investorsPage: numberOf(q.investorsPage), dealsPage: numberOf(q.dealsPage) };
+    const view = await service.cdfiPage(db, request.actor, id, at);
+    const { report } = view;
+    const href = (key: keyof typeof at, anchor: string) => (n: number) => {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries({ ...at, [key]: n })) if (v > 1) params.set(k, String(v));
+      const text = params.toString();
+      return `/investment/cdfis/${report.cdfi.organisationId}${text ? `?${text}` : ''}#${anchor}`;
+    };
     return reply.page('investment/views/cdfi.njk', {
-      report, chart: decileChart(report), statusTags, notice: own(notices, (request.query as Form).notice),
+      report, limit: view.limit, ledger: view.ledger, investors: view.investors, deals: view.deals,
+      ledgerPagination: view.ledger && pagination(view.ledger.page, view.ledger.pages, href('page', 'ledger'), 'Pages of the ledger'),
+      investorsPagination: view.investors && pagination(view.investors.page, view.investors.pages, href('investorsPage', 'investors'), 'Pages of investors'),
+      dealsPagination: view.deals && pagination(view.deals.page, view.deals.pages, href('dealsPage', 'deals'), 'Pages of deals'),
+      chart: decileChart(report), statusTags, notice: own(notices, q.notice),
       rules: report.rules.map((r) => ({ ...r, tag: statusTags[r.status] })),
     });
   });
@@ -133,9 +161,8 @@ export function investmentPages(app: App, ctx: AppContext): void {
   });
 
   async function certificatePage(reply: FastifyReply, actor: Actor, id: string, inv: string, extra: { values?: Form; errors?: FieldErrors; status?: number; notice?: string } = {}) {
-    const [cdfi, investment] = await Promise.all([service.getCdfi(db, id), service.getCitrInvestment(db, actor, id, inv)]);
-    const report = await service.cdfiReport(db, actor, id);
-    return reply.page('investment/views/certificate.njk', { cdfi, investment, report, values: extra.values ?? {}, errors: extra.errors, notice: extra.notice, today: report.today }, { status: extra.status, form: true });
+    const [cdfi, investment, limit, canManage] = await Promise.all([service.getCdfi(db, id), service.getCitrInvestment(db, actor, id, inv), service.certificateLimit(db, id), service.managesCdfi(db, actor, id)]);
+    return reply.page('investment/views/certificate.njk', { cdfi, investment, limit, canManage, values: extra.values ?? {}, errors: extra.errors, notice: extra.notice, today: todayDay() }, { status: extra.status, form: true });
   }
 
   app.get('/investment/cdfis/:id/investments/:inv/certificate', async (request, reply) => {

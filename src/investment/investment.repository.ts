@@ -73,6 +73,14 @@ export async function certifiedTotal(db: Db, cdfiId: string): Promise<number> {
   return Number(r.total);
 }
 
+/** What the CDFI's certificates cover so far, and how many there are: one sum over its certificates. */
+export async function certifiedSoFar(db: Db, cdfiId: string): Promise<{ pence: number; count: number }> {
+  const r = await db.selectFrom('investment_citr_certificates')
+    .select((eb) => [eb.fn.coalesce(eb.fn.sum<number>('amount_pence'), eb.lit(0)).as('total'), eb.fn.countAll<number>().as('n')])
+    .where('organisation_id', '=', cdfiId).executeTakeFirstOrThrow();
+  return { pence: Number(r.total), count: Number(r.n) };
+}
+
 export function insertCertificate(trx: Db, row: { organisation_id: string; investment_id: string; reference: string; issued_on: string; amount_pence: number; issued_by: string | null }): Promise<CertificateRow> {
   return trx.insertInto('investment_citr_certificates').values(row).returningAll().executeTakeFirstOrThrow();
 }

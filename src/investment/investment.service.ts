@@ -49,6 +49,11 @@ async function isOfficer(db: Db, actor: Actor, organisationId: string): Promise<
   return holdsRoleIn(db, actor.userId, [organisationId], OFFICER_ROLES);
 }
 
+/** Whether the actor records the CDFI's investments and certificates (its administrators and finance officers). */
+export async function managesCdfi(db: Db, actor: Actor, cdfiId: string): Promise<boolean> {
+  return isOfficer(db, actor, (await getCdfi(db, cdfiId)).organisationId);
+}
+
 async function isMember(db: Db, actor: Actor, organisationIds: string[]): Promise<boolean> {
   if (actor.isAdmin) return true;
   if (!actor.userId) return false;
@@ -373,6 +378,70 @@ export async function cdfiReport(db: Db, actor: Actor, cdfiId: string, on: strin
   return {
     cdfi, today: on, accredited, certifiedPence, limitLeftPence: cdfi.certificateLimitPence - certifiedPence, onward, rules, byDecile,
     deprivedSharePence: { deprived, total }, investments: seesLedger ? views : null, canManage: await isOfficer(db, actor, cdfi.organisationId),
+  };
+}
+
+/** The certificate limit as a running total (CITM2070): what is certified so far, the limit, what is left. */
+export interface LimitView { rule: string; citation: string; limitPence: number; applicationPence: number; certifiedPence: number; certificates: number; leftPence: number }
+
+/** The CDFI's certificate limit and what its certificates use of it, from one sum (not the ledger). */
+export async function certificateLimit(db: Db, cdfiId: string): Promise<LimitView> {
+  const cdfi = await getCdfi(db, cdfiId);
+  const { pence, count } = await repo.certifiedSoFar(db, cdfi.organisationId);
+  return {
+    rule: 'The CDFI’s certified investments stay within its limit: 125% of the CITR funding its application named, unless a higher limit was approved. A certificate that would pass it is refused.',
+    citation: 'CITM2070', limitPence: cdfi.certificateLimitPence, applicationPence: cdfi.applicationPence, certifiedPence: pence, certificates: count, leftPence: cdfi.certificateLimitPence - pence,
+  };
+}
+
+/** One page of a list: GOV.UK pagination's figures. A page past the last is the last. */
+export interface Paged<T> { items: T[]; page: number; pages: number; total: number; pageSize: number; from: number; to: number }
+export function pageOf<T>(all: readonly T[], page: number, pageSize: number): Paged<T> {
+  const pages = Math.max(1, Math.ceil(all.length / pageSize));
+  const p = Math.min(Math.max(1, Number.isSafeInteger(page) ? page : 1), pages);
+  const items = all.slice((p - 1) * pageSize, p * pageSize);
+  return { items, page: p, pages, total: all.length, pageSize, from: items.length ? (p - 1) * pageSize + 1 : 0, to: (p - 1) * pageSize + items.length };
+}
+
+/** An investor in the CDFI, summed over its investments (the CDFI's page, for its members). */
+export interface InvestorRow { organisationId: string; name: string; investments: number; investedPence: number; certifiedPence: number; repaidPence: number; reliefPence: number }
+
+export interface CdfiPage {
+  report: CdfiReport;
+  limit: LimitView;
+  /** Each list a page at a time (null unless the viewer belongs to the CDFI): the ledger, its investors, its deals. */
+  ledger: Paged<CitrInvestmentView> | null;
+  investors: Paged<InvestorRow> | null;
+  deals: Paged<DealView> | null;
+}
+
+/**
+ * The CDFI's page: the report (rules over the whole ledger) with its three lists a page at a time — only the
+ * page shown is presented (deals' names and deciles) and drawn, so a CDFI with 10,000 investments renders in
+ * the time of fifty rows, not ten thousand.
+ */
+export async function cdfiPage(db: Db, actor: Actor, cdfiId: string, paging: { page?: number; investorsPage?: number; dealsPage?: number; pageSize?: number } = {}, on: string = today()): Promise<CdfiPage> {
+  const size = paging.pageSize ?? 50;
+  const [report, limit] = await Promise.all([cdfiReport(db, actor, cdfiId, on), certificateLimit(db, cdfiId)]);
+  if (!report.investments) return { report, limit, ledger: null, investors: null, deals: null };
+  const byInvestor = new Map<string, InvestorRow>();
+  for (const v of report.investments) {
+    let row = byInvestor.get(v.investorOrganisationId);
+    if (!row) byInvestor.set(v.investorOrganisationId, row = { organisationId: v.investorOrganisationId, name: v.investor, investments: 0, investedPence: 0, certifiedPence: 0, repaidPence: 0, reliefPence: 0 });
+    row.investments++;
+    row.investedPence += v.amountPence;
+    row.certifiedPence += v.certificate?.amountPence ?? 0;
+    row.repaidPence += v.repaidPence;
+    row.reliefPence += v.reliefPence;
+  }
+  const investors = [...byInvestor.values()].sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.organisationId.localeCompare(b.organisationId));
+  const dealRows = await repo.listDeals(db, { investorId: report.cdfi.organisationId });
+  const dealPage = pageOf(dealRows, paging.dealsPage ?? 1, size);
+  return {
+    report, limit,
+    ledger: pageOf(report.investments, paging.page ?? 1, size),
+    investors: pageOf(investors, paging.investorsPage ?? 1, size),
+    deals: { ...dealPage, items: await presentDeals(db, dealPage.items) },
   };
 }
 

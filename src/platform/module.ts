@@ -64,6 +64,11 @@ export interface CommonwealModule {
   seedDemo?(ctx: AppContext): Promise<void>;
   /** Kinds of work this module adds to each person's inbox (see platform/inbox.ts). */
   work?: WorkKind[];
+  /**
+   * Work every server process does every `everyMs` (and once at start): each run must be safe with several
+   * processes running it at once (claim rows in PostgreSQL: a key, or FOR UPDATE SKIP LOCKED).
+   */
+  periodic?: { name: string; everyMs: number; run(ctx: AppContext): Promise<unknown> }[];
   /** Tags for the OpenAPI document. */
   apiTags?: { name: string; description: string }[];
 }

@@ -736,6 +736,25 @@ export async function serviceVoiceRecords(db: Db, input: { serviceIds: string[];
 }
 
 /**
+ * Every service's records (as serviceVoiceRecords gives them) for each of several periods, in one statement: for
+ * the scorecards' recompute of every service and year. Only services with stories in a period appear for it.
+ */
+export async function serviceVoiceRecordsByPeriod(db: Db, periods: { name: string; from: Date; to: Date }[]): Promise<(ServiceVoiceRecord & { organisationId: string; period: string })[]> {
+  for (const p of periods) if (!(p.from < p.to)) throw AppError.validation([{ field: 'period', message: 'The period must end after it starts' }]);
+  return (await repo.serviceVoiceRecordsByPeriod(db, periods)).map((r) => {
+    const stories = Number(r.stories);
+    const answered = Number(r.answered);
+    return {
+      serviceId: r.service_id, organisationId: r.organisation_id, period: r.period, stories, rated: Number(r.rated),
+      ratings: { 'very-good': Number(r.very_good), good: Number(r.good), neither: Number(r.neither), poor: Number(r.poor), 'very-poor': Number(r.very_poor), 'dont-know': Number(r.dont_know) },
+      answered, shareAnswered: stories ? answered / stories : null,
+      medianMinutesToFirstResponse: r.median_minutes === null ? null : Math.round(Number(r.median_minutes)),
+      changesClaimed: Number(r.changes), changesConfirmed: Number(r.confirmed),
+    };
+  });
+}
+
+/**
  * The same published stories as serviceVoiceRecords, counted by the author's postcode (null when none was
  * given): stories, Friends and Family Test answers, positive answers (very good or good) and stories answered
  * by the service's organisation. Aggregates only: for risk adjustment by deprivation in the scorecards module.

@@ -3,8 +3,10 @@
 import type { AppContext } from '../platform/module.ts';
 import { recentPeriods } from './scorecards.periods.ts';
 import { recomputeScorecards } from './scorecards.recompute.ts';
+import { flagYears, recomputeFlags } from './scorecards.flags.ts';
 
 export async function seedScorecards(ctx: AppContext): Promise<void> {
   const r = await recomputeScorecards(ctx.db, recentPeriods());
-  ctx.log.info({ services: r.services, rows: r.rows, ms: r.ms }, 'scorecards recomputed');
+  const f = await recomputeFlags(ctx.db, flagYears(null));
+  ctx.log.info({ services: r.services, rows: r.rows, ms: r.ms, flags: f.flags, flagsMs: f.ms }, 'scorecards recomputed');
 }

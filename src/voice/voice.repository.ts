@@ -82,6 +82,18 @@ export async function listServices(db: Db, filter: { organisationId?: string; ar
   return q.execute();
 }
 
+/** A page of services by name (then id), those named like the text or run by one of the organisations; with the total. */
+export async function servicesPage(db: Db, f: { text?: string; organisationIds: string[]; limit: number; offset: number }): Promise<{ total: number; rows: ServiceRow[] }> {
+  let q = db.selectFrom('voice_services');
+  if (f.text) {
+    const pattern = `%${f.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((e) => e.or([e(sql`lower(name)`, 'like', pattern), ...(f.organisationIds.length ? [e('organisation_id', 'in', f.organisationIds)] : [])]));
+  }
+  const total = Number((await q.select((e) => e.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const rows = await q.selectAll().orderBy('name').orderBy('id').limit(f.limit).offset(f.offset).execute();
+  return { total, rows };
+}
+
 export async function areasOfServices(db: Db, serviceIds: string[]) {
   if (serviceIds.length === 0) return [];
   return db.selectFrom('voice_service_areas').selectAll().where('service_id', 'in', serviceIds).orderBy('area_name').execute();

@@ -200,6 +200,20 @@ export async function listServices(db: Db, filter: { organisation?: string; area
   return presentServices(db, await repo.listServices(db, { organisationId, area: filter.area?.trim().toUpperCase() || undefined }));
 }
 
+/**
+ * One page of the directory's services by name, optionally those whose name contains the text or whose provider
+ * the organisations' search finds by it (its first 100): for long lists (the scorecards' list of 10,000). Reads
+ * only the page's services, never the whole directory.
+ */
+export async function listServicesPage(db: Db, input: { q?: string; page?: number; pageSize?: number }): Promise<{ total: number; page: number; pageSize: number; services: ServiceView[] }> {
+  const pageSize = Math.min(Math.max(Math.floor(input.pageSize ?? 50), 1), 200);
+  const page = Math.max(Math.floor(input.page ?? 1), 1);
+  const text = input.q?.trim().slice(0, 200) || undefined;
+  const organisationIds = text ? (await searchOrganisations(db, { q: text, pageSize: 100 })).items.map((o) => o.id) : [];
+  const { total, rows } = await repo.servicesPage(db, { text, organisationIds, limit: pageSize, offset: (page - 1) * pageSize });
+  return { total, page, pageSize, services: await presentServices(db, rows) };
+}
+
 /** May the actor manage the organisation's services (and answer stories about them)? */
 export async function isStaffOf(db: Db, actor: Actor, organisationId: string): Promise<boolean> {
   return actor.isAdmin || (!!actor.userId && (await hasRole(db, actor.userId, organisationId, ['admin', 'staff'])));

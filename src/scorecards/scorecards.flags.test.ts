@@ -50,6 +50,13 @@ eachEngine('scorecards fair comparison and the worst 10%', (t) => {
     assert.equal(f[0]!.stateLabel, 'Statistically flagged, awaiting peer review');
     assert.deepEqual(f[0]!.evidence.map((e) => e.period), ['2025', '2026']);
     assert.deepEqual(await flagStatus(db, w.services.small.id, '2026'), []);
+    // The service's scorecard shows this calendar year's stored flag (the world's data are for 2025 and 2026).
+    if (new Date().getUTCFullYear() === 2026) {
+      const card = await t().app.inject({ url: `/api/v1/scorecards/services/${w.services.poor.id}` });
+      const decision = (card.json().sections as { key: string; data: { flags: unknown[] } }[]).find((x) => x.key === 'decision')!;
+      assert.deepEqual(decision.data.flags, [{ period: '2026', indicator: 'fft-positive', state: 'awaiting-peer-review' }]);
+      assert.match((await t().app.inject({ url: `/scorecards/services/${w.services.poor.id}` })).body, /Statistically flagged, awaiting peer review/);
+    }
   });
 
   it('needs two consecutive periods and enough responses', async () => {

@@ -5,13 +5,16 @@ import type { App, AppContext } from '../platform/module.ts';
 import { csvTable } from '../platform/csv.ts';
 import { percent } from '../platform/charts.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
-import { listServices } from '../voice/voice.service.ts';
+import { listServicesPage } from '../voice/voice.service.ts';
 import { decisionTypeLabels } from '../voice/voice.service.ts';
 import { assertPeriodOffered, buildScorecard, defaultPeriod, organisationSubject, scorecardRows, serviceSubject, type Scorecard, type Subject } from './scorecards.service.ts';
 import { parsePeriod, recentPeriods, type Period } from './scorecards.periods.ts';
 import * as repo from './scorecards.repository.ts';
 
 type Query = Record<string, string | undefined>;
+
+/** Services a page of the list of scorecards shows. */
+export const PAGE_SIZE = 50;
 
 const LEAD_TEXT: Record<string, string> = {
   involvement: 'Decisions about this service are made with the people who use it, so their ratings and voice come first.',
@@ -46,12 +49,18 @@ export function scorecardJson(card: Scorecard) {
 export function scorecardPages(app: App, ctx: AppContext): void {
   const { db } = ctx;
 
+  // The list: a page of 50 services at a time (GOV.UK pagination), each with its recomputed figures, so the
+  // page reads 50 services and 50 cached rows whatever the size of the directory.
   app.get('/scorecards', async (request, reply) => {
-    const q = ((request.query as Query).q ?? '').trim().slice(0, 200);
+    const query = request.query as Query;
+    const q = (query.q ?? '').trim().slice(0, 200);
+    const asked = Number(query.page ?? 1);
     const period = recentPeriods()[0]!;
-    const all = await listServices(db);
-    const matching = q ? all.filter((s) => s.name.toLowerCase().includes(q.toLowerCase()) || s.organisationName.toLowerCase().includes(q.toLowerCase())) : all;
-    const shown = matching.slice(0, 100);
+    let list = await listServicesPage(db, { q, page: Number.isInteger(asked) && asked > 0 ? asked : 1, pageSize: PAGE_SIZE });
+    const pages = Math.max(1, Math.ceil(list.total / PAGE_SIZE));
+    // Past the last page (a stale link): the last page, not an empty one.
+    if (list.page > pages) list = await listServicesPage(db, { q, page: pages, pageSize: PAGE_SIZE });
+    const shown = list.services;
     // The latest year's recomputed figures; a service not recomputed yet shows dashes.
     const cached = new Map((await repo.cachedFigures(db, period.name, shown.map((s) => s.id))).map((r) => [r.service_id, r]));
     const rows = shown.map((s) => {
@@ -64,7 +73,20 @@ export function scorecardPages(app: App, ctx: AppContext): void {
         { text: c && c.stories ? percent(c.answered / c.stories, 0) : '–', format: 'numeric' },
       ];
     });
-    return reply.page('scorecards/views/list.njk', { q, rows, total: matching.length, more: matching.length > shown.length, period, computedAt: await repo.lastComputed(db, period.name) });
+    const link = (p: number) => `/scorecards?${new URLSearchParams({ ...(q ? { q } : {}), page: String(p) })}`;
+    const page = list.page;
+    // GOV.UK pagination: the first, last, current and its neighbours, with ellipses between.
+    const numbers = [...new Set([1, page - 1, page, page + 1, pages])].filter((n) => n >= 1 && n <= pages).sort((a, b) => a - b);
+    const items: ({ number: number; href: string; current: boolean } | { ellipsis: true })[] = [];
+    numbers.forEach((n, i) => {
+      if (i > 0 && n - numbers[i - 1]! > 1) items.push({ ellipsis: true });
+      items.push({ number: n, href: link(n), current: n === page });
+    });
+    return reply.page('scorecards/views/list.njk', {
+      q, rows, total: list.total, period, computedAt: await repo.lastComputed(db, period.name),
+      from: list.total ? (page - 1) * PAGE_SIZE + 1 : 0, to: (page - 1) * PAGE_SIZE + shown.length,
+      pagination: pages > 1 ? { previous: page > 1 ? { href: link(page - 1) } : undefined, next: page < pages ? { href: link(page + 1) } : undefined, items } : null,
+    });
   });
 
   async function show(request: FastifyRequest, reply: FastifyReply, subject: Subject, format: 'html' | 'csv') {

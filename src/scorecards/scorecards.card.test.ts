@@ -200,6 +200,35 @@ eachEngine('the scorecard of a service and of a provider', (t) => {
     assert.doesNotMatch(list.body, />Libraries</);
   });
 
+  it('pages the list of scorecards 50 at a time, with GOV.UK pagination, whatever the size of the directory', async () => {
+    const w = await setup();
+    const { db } = t().ctx;
+    const org = w.services.homeCare.organisationId;
+    await db.insertInto('voice_services').values(Array.from({ length: 120 }, (_, i) => ({ organisation_id: org, name: `Paged service ${String(i + 1).padStart(3, '0')}`, decision_type: 'technical' as const }))).execute();
+    const page = async (query: string) => {
+      const r = await t().app.inject({ url: `/scorecards?${query}` });
+      assert.equal(r.statusCode, 200, r.body.slice(0, 300));
+      return { body: r.body, names: [...r.body.matchAll(/>(Paged service \d{3})</g)].map((m) => m[1]) };
+    };
+    const first = await page('q=paged');
+    assert.equal(first.names.length, 50);
+    assert.equal(first.names[0], 'Paged service 001');
+    assert.match(first.body, /120 services matching/);
+    assert.match(first.body, /Showing 1 to 50 of 120/);
+    assert.match(first.body, /govuk-pagination/);
+    assert.match(first.body, /href="\/scorecards\?q=paged&amp;page=2"/);
+    const last = await page('q=paged&page=3');
+    assert.deepEqual([last.names.length, last.names[0], last.names.at(-1)], [20, 'Paged service 101', 'Paged service 120']);
+    assert.match(last.body, /Showing 101 to 120 of 120/);
+    // Past the end (a stale link): the last page. Not a number: refused by the platform, naming the field.
+    assert.deepEqual((await page('q=paged&page=99')).names, last.names);
+    const bad = await t().app.inject({ url: '/scorecards?q=paged&page=abc' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /page/i);
+    // A search that finds few services has no pagination.
+    assert.doesNotMatch((await page('q=home')).body, /govuk-pagination/);
+  });
+
   it('rates a contract KPI on the Procurement Act 2023 scale, commissioners only, and shows it on the supplier’s scorecard', async () => {
     const { ctx } = t();
     const c = await cast(ctx);

@@ -7,6 +7,7 @@ import { funnelJson } from './scorecards.funnel.ts';
 import { funnel } from './scorecards.stats.ts';
 import { parsePeriod, recentPeriods } from './scorecards.periods.ts';
 import { recomputeScorecards } from './scorecards.recompute.ts';
+import { flagYears, recomputeFlags } from './scorecards.flags.ts';
 
 async function readNamedFile(path: string): Promise<Buffer> {
   try {
@@ -51,13 +52,16 @@ export const scorecardsCommands: CliCommand[] = [
     summary: 'Recompute the headline figures of every service\'s scorecard (the last six financial years, or one)',
     usage: 'commonweal scorecards recompute [--period 2024-25] [--json]\n'
       + '  Reads every service\'s stories, answers and ratings for each financial year and replaces the cached figures the list of scorecards shows.\n'
+      + '  Then computes the worst-10% flags (calendar years: this one and the last, or the two the financial year spans) for the flags page.\n'
       + '  Run it nightly (cron) or after a bulk import; the scorecard pages themselves are computed on read.',
     options: { period: { type: 'string' } },
     async run(ctx, { values }) {
       const periods = values.period === undefined ? recentPeriods() : [parsePeriod(values.period)];
       const result = await recomputeScorecards(ctx.db, periods, (done, of) => { if (!values.json) process.stderr.write(`${done} of ${of} years\n`); });
-      if (values.json) return result;
+      const flagged = await recomputeFlags(ctx.db, flagYears(values.period === undefined ? null : periods[0]!));
+      if (values.json) return { ...result, flags: flagged };
       process.stdout.write(`Recomputed ${result.services.toLocaleString('en-GB')} services for ${result.periods.join(', ')}: ${result.rows.toLocaleString('en-GB')} rows in ${result.ms.toLocaleString('en-GB')} ms\n`);
+      process.stdout.write(`Worst-10% flags for ${flagged.periods.join(' and ')}: ${flagged.flags.toLocaleString('en-GB')} in ${flagged.ms.toLocaleString('en-GB')} ms\n`);
       return undefined;
     },
   },

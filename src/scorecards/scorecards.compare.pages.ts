@@ -10,7 +10,7 @@ import { funnelChart } from './scorecards.chart.ts';
 import { SIGNIFICANCE_TEXT } from './scorecards.funnel.ts';
 import { limitsFunction, type Funnel } from './scorecards.stats.ts';
 import { compareServices, INDICATOR_LABELS, KIND_LABELS, readCompareQuery, type Comparison } from './scorecards.compare.ts';
-import { BOTTOM_DECILE_PROBABILITY, decideFlag, DECISION_LABELS, flags, MIN_RESPONSES, readFlagsQuery, type Flag } from './scorecards.flags.ts';
+import { BOTTOM_DECILE_PROBABILITY, decideFlag, DECISION_LABELS, flags, flagsComputedAt, MIN_RESPONSES, readFlagsQuery, type Flag } from './scorecards.flags.ts';
 import { DECISIONS, INDICATORS, SERVICE_KINDS } from './scorecards.peer-review.table.ts';
 
 type Form = Record<string, string | undefined>;
@@ -87,15 +87,15 @@ export function comparePages(app: App, ctx: AppContext): void {
 
   async function flagsPage(request: { query: unknown }) {
     const q = readFlagsQuery((request.query ?? {}) as Form);
-    return { q, list: (await flags(db, q)).map(flagView) };
+    return { q, list: (await flags(db, q)).map(flagView), computedAt: await flagsComputedAt(db, q.period) };
   }
 
   app.get('/scorecards/flags', async (request, reply) => {
     const form = (request.query ?? {}) as Form;
     try {
-      const { q, list } = await flagsPage(request);
+      const { q, list, computedAt } = await flagsPage(request);
       return reply.page('scorecards/views/flags.njk', {
-        q, values: { kind: q.kind ?? '', period: q.period }, kindItems: selectItems('Every kind', kindChoices, q.kind ?? ''), list, notice: form.notice === 'decided' ? 'The decision is recorded and published below.' : undefined, minResponses: MIN_RESPONSES, probability: percent(BOTTOM_DECILE_PROBABILITY, 0),
+        q, computedAt, values: { kind: q.kind ?? '', period: q.period }, kindItems: selectItems('Every kind', kindChoices, q.kind ?? ''), list, notice: form.notice === 'decided' ? 'The decision is recorded and published below.' : undefined, minResponses: MIN_RESPONSES, probability: percent(BOTTOM_DECILE_PROBABILITY, 0),
         feedLinks: [{ href: `/scorecards/flags.atom?period=${q.period}`, title: `Worst-10% flags and decisions, ${q.period}` }],
       });
     } catch (error) {

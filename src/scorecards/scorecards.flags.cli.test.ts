@@ -1,5 +1,6 @@
 // The command line of the worst 10% and peer reviewer registration, on both engines: `scorecards flags --json`
-// prints the period, the kind and every flag; bad input names the option; a registered peer reviewer is listed.
+// prints the period, the kind and every flag; bad input names the option; a registered peer reviewer is listed;
+// `scorecards recompute` stores the flags too.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeCli } from '../platform/testing.ts';
@@ -35,5 +36,15 @@ describeCli('commonweal scorecards flags and peer-reviewers', (ws) => {
     const badKind = await run('scorecards', 'flags', '--kind', 'hotels');
     assert.equal(badKind.code, 1);
     assert.match(badKind.stderr, /kind of service/);
+  });
+
+  it('recomputes the scorecards and then the flags of the two calendar years a financial year spans', async () => {
+    const { run } = ws();
+    const r = await run('scorecards', 'recompute', '--period', '2025-26', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual([r.json.periods, r.json.flags.periods, r.json.flags.flags], [['2025-26'], ['2025', '2026'], 0]);
+    const bad = await run('scorecards', 'recompute', '--period', '2025');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /financial year/);
   });
 });

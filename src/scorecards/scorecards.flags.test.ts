@@ -8,7 +8,7 @@ import { eachEngine } from '../platform/testing.ts';
 import { isAppError } from '../platform/errors.ts';
 import { listOutbox } from '../platform/outbox.repository.ts';
 import { compareServices, readCompareQuery } from './scorecards.compare.ts';
-import { decideFlag, flags, flagStatus, flagsToDecide, MIN_RESPONSES } from './scorecards.flags.ts';
+import { decideFlag, flags, flagsComputedAt, flagStatus, flagsToDecide, MIN_RESPONSES, recomputeFlags } from './scorecards.flags.ts';
 import * as review from './scorecards.peer-review.ts';
 import { AFFLUENT_POSTCODE, baseUrl, DEPRIVED_POSTCODE, peerWorld, seedPeerGroup, seedStories, type PeerWorld } from './scorecards.peer-review.test-support.ts';
 
@@ -50,6 +50,13 @@ eachEngine('scorecards fair comparison and the worst 10%', (t) => {
     assert.equal(f[0]!.stateLabel, 'Statistically flagged, awaiting peer review');
     assert.deepEqual(f[0]!.evidence.map((e) => e.period), ['2025', '2026']);
     assert.deepEqual(await flagStatus(db, w.services.small.id, '2026'), []);
+    // The service's scorecard shows this calendar year's stored flag (the world's data are for 2025 and 2026).
+    if (new Date().getUTCFullYear() === 2026) {
+      const card = await t().app.inject({ url: `/api/v1/scorecards/services/${w.services.poor.id}` });
+      const decision = (card.json().sections as { key: string; data: { flags: unknown[] } }[]).find((x) => x.key === 'decision')!;
+      assert.deepEqual(decision.data.flags, [{ period: '2026', indicator: 'fft-positive', state: 'awaiting-peer-review' }]);
+      assert.match((await t().app.inject({ url: `/scorecards/services/${w.services.poor.id}` })).body, /Statistically flagged, awaiting peer review/);
+    }
   });
 
   it('needs two consecutive periods and enough responses', async () => {
@@ -57,6 +64,9 @@ eachEngine('scorecards fair comparison and the worst 10%', (t) => {
     const { db } = t().ctx;
     // 2024 has only the one year before it: nothing is flagged in 2025 without 2024.
     assert.deepEqual(await flags(db, { kind: 'involvement', period: '2025' }), []);
+    // Computed for 2025 (by the seed's recompute), never for 2019: the page can tell the two apart.
+    assert.ok(await flagsComputedAt(db, '2025'));
+    assert.equal(await flagsComputedAt(db, '2019'), null);
     assert.ok(MIN_RESPONSES >= 30);
     // 2027 and 2028: a service far below the rest in both years, but on fewer responses than the threshold.
     const [thin, ...rest] = w.services.peers;
@@ -67,9 +77,13 @@ eachEngine('scorecards fair comparison and the worst 10%', (t) => {
     const c = await compareServices(db, { kind: 'involvement', indicator: 'fft-positive', period: '2028' });
     const u = c.units.find((x) => x.serviceId === thin!.id)!;
     assert.equal(u.significance, 'low-99.8');
+    await recomputeFlags(db, ['2028']);
     assert.deepEqual(await flags(db, { kind: 'involvement', period: '2028' }), []);
     // One more response a year, at the same rate, would be enough: the threshold is what holds it back.
     for (const year of [2027, 2028]) await seedStories(db, { serviceId: thin!.id, organisationId: thin!.organisationId, year, rated: 5, positive: 1 });
+    // Stored flags change only when recomputed.
+    assert.deepEqual(await flags(db, { kind: 'involvement', period: '2028' }), []);
+    await recomputeFlags(db, ['2028']);
     assert.deepEqual((await flags(db, { kind: 'involvement', period: '2028' })).map((f) => [f.serviceId, f.indicator]), [[thin!.id, 'fft-positive']]);
   });
 

@@ -7,6 +7,7 @@
 // commissioning, or decommission), made by a commissioner of the commissioning organisation named on the
 // review, with the fairness evidence (who the service reaches by deprivation decile). Flags and decisions are
 // public.
+import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
@@ -20,6 +21,7 @@ import { organisationNames } from '../organisations/organisations.service.ts';
 import { getService } from '../voice/voice.service.ts';
 import { compareServices, INDICATOR_LABELS, previousPeriod, type Comparison, type CompareUnit } from './scorecards.compare.ts';
 import * as repo from './scorecards.peer-review.repository.ts';
+import * as cache from './scorecards.repository.ts';
 import { COMMISSIONER_ROLES, DECISIONS, INDICATORS, SERVICE_KINDS, type Decision, type Indicator, type ServiceKind } from './scorecards.peer-review.table.ts';
 
 /** Fewer responses than this in either period and a service is never flagged: its figure is too uncertain. */
@@ -78,36 +80,87 @@ export function readFlagsQuery(input: { kind?: unknown; period?: unknown }): { k
   return { kind, period };
 }
 
-/** Every flag for the period (of one kind, or all), both states, with any decision. */
-export async function flags(db: Db, q: { kind?: ServiceKind | null; period: string }): Promise<Flag[]> {
-  const kinds = q.kind ? [q.kind] : [...SERVICE_KINDS];
+type Evidence = Flag['evidence'][number];
+type Fairness = Flag['fairness'];
+
+/**
+ * The statistical flags of a calendar year, computed from the stories (every peer group compared in the year
+ * and the one before, with its rank simulation): what `commonweal scorecards recompute` stores. Costly at scale
+ * (a few seconds a peer group of thousands), so never run by a page view.
+ */
+export async function computeFlags(db: Db, period: string, kinds: readonly ServiceKind[] = SERVICE_KINDS): Promise<{ serviceId: string; organisationId: string; kind: ServiceKind; indicator: Indicator; evidence: Evidence[]; fairness: Fairness }[]> {
+  const out = [];
+  for (const kind of kinds) {
+    for (const indicator of INDICATORS) {
+      const now: Comparison = await compareServices(db, { kind, indicator, period });
+      if (!now.units.some(statisticallyLow)) continue;
+      const before = await compareServices(db, { kind, indicator, period: previousPeriod(period) });
+      for (const u of now.units) {
+        const b = before.units.find((x) => x.serviceId === u.serviceId);
+        if (!b || !statisticallyLow(u) || !statisticallyLow(b)) continue;
+        out.push({
+          serviceId: u.serviceId, organisationId: u.organisationId, kind, indicator,
+          evidence: [evidenceOf(previousPeriod(period), b), evidenceOf(period, u)],
+          fairness: u.byDecile.map((x) => ({ decile: x.decile, responses: x.denominator })),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Computes and stores the flags of these calendar years (one transaction a year, under the recompute's lock). */
+export async function recomputeFlags(db: Db, periods: string[]): Promise<{ periods: string[]; flags: number; ms: number }> {
+  const t0 = performance.now();
+  let n = 0;
+  for (const period of periods) {
+    await inTransaction(db, async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtext('scorecards.recompute-flags'))`.execute(trx);
+      const rows = await computeFlags(trx, period);
+      n += rows.length;
+      await cache.replaceFlags(trx, period, rows.map((r) => ({ organisation_id: r.organisationId, service_id: r.serviceId, indicator: r.indicator, service_kind: r.kind, evidence: r.evidence, fairness: r.fairness })));
+    });
+  }
+  return { periods, flags: n, ms: Math.round(performance.now() - t0) };
+}
+
+/** The calendar years whose flags a recompute computes: this one and the last, or the two a financial year spans. */
+export function flagYears(period: { fromDay: string } | null, now = new Date()): string[] {
+  const start = period ? Number(period.fromDay.slice(0, 4)) : now.getUTCFullYear() - 1;
+  return [String(start), String(start + 1)];
+}
+
+/** When the year's flags were last computed (null: never; the flags page says so). */
+export async function flagsComputedAt(db: Db, period: string): Promise<Date | null> {
+  return cache.flagsComputedAt(db, period);
+}
+
+/**
+ * Every flag for the period (of one kind, or all, or of one service), as the last recompute stored it, each with
+ * its state read now: a published peer review confirming the concern makes it a candidate, a decision decides it.
+ */
+export async function flags(db: Db, q: { kind?: ServiceKind | null; period: string; serviceId?: string }): Promise<Flag[]> {
+  const stored = await cache.storedFlags(db, q);
+  if (!stored.length) return [];
   const out: Flag[] = [];
   const published = await repo.reviewsWhere(db, { status: 'published' });
   const decided = await repo.decisions(db, { periods: [q.period] });
   const orgIds = new Set<string>();
-  const pending: { kind: ServiceKind; indicator: Indicator; now: CompareUnit; before: CompareUnit }[] = [];
-  for (const kind of kinds) {
-    for (const indicator of INDICATORS) {
-      const now: Comparison = await compareServices(db, { kind, indicator, period: q.period });
-      if (!now.units.some(statisticallyLow)) continue;
-      const before = await compareServices(db, { kind, indicator, period: previousPeriod(q.period) });
-      for (const u of now.units) {
-        const b = before.units.find((x) => x.serviceId === u.serviceId);
-        if (b && statisticallyLow(u) && statisticallyLow(b)) pending.push({ kind, indicator, now: u, before: b });
-      }
-    }
-  }
-  for (const p of pending) {
-    const review = published.filter((r) => r.service_id === p.now.serviceId && r.concern_indicator === p.indicator)
+  const services = new Map((await Promise.all([...new Set(stored.map((f) => f.service_id))].map((id) => getService(db, id).catch(() => null))))
+    .filter((s) => s !== null).map((s) => [s.id, s]));
+  for (const p of stored) {
+    const service = services.get(p.service_id);
+    if (!service) continue;
+    const review = published.filter((r) => r.service_id === p.service_id && r.concern_indicator === p.indicator)
       .sort((a, b) => (b.published_at?.getTime() ?? 0) - (a.published_at?.getTime() ?? 0))[0];
     if (review?.commissioner_organisation_id) orgIds.add(review.commissioner_organisation_id);
-    const d = decided.find((x) => x.service_id === p.now.serviceId && x.indicator === p.indicator);
+    const d = decided.find((x) => x.service_id === p.service_id && x.indicator === p.indicator);
     const state: FlagState = d ? 'decided' : review ? 'candidate' : 'awaiting-peer-review';
     out.push({
-      serviceId: p.now.serviceId, service: p.now.service, organisation: p.now.organisation, kind: p.kind, indicator: p.indicator, indicatorLabel: INDICATOR_LABELS[p.indicator], period: q.period,
+      serviceId: p.service_id, service: service.name, organisation: service.organisationName, kind: p.service_kind, indicator: p.indicator, indicatorLabel: INDICATOR_LABELS[p.indicator], period: q.period,
       state, stateLabel: STATE_LABELS[state],
-      evidence: [evidenceOf(previousPeriod(q.period), p.before), evidenceOf(q.period, p.now)],
-      fairness: p.now.byDecile.map((x) => ({ decile: x.decile, responses: x.denominator })),
+      evidence: p.evidence as Evidence[],
+      fairness: p.fairness as Fairness,
       review: review ? { id: review.id, publishedAt: review.published_at?.toISOString() ?? null } : null,
       commissioner: review?.commissioner_organisation_id ? { id: review.commissioner_organisation_id, name: '' } : null,
       decision: d ? { id: d.id, decision: d.decision, decisionLabel: DECISION_LABELS[d.decision], reason: d.reason, decidedBy: d.decided_by, decidedAt: d.decided_at.toISOString() } : null,
@@ -129,7 +182,7 @@ export async function flags(db: Db, q: { kind?: ServiceKind | null; period: stri
  */
 export async function flagStatus(db: Db, serviceId: string, period = String(new Date().getUTCFullYear())): Promise<Flag[]> {
   const service = await getService(db, serviceId);
-  return (await flags(db, { kind: service.decisionType, period })).filter((f) => f.serviceId === service.id);
+  return flags(db, { period, serviceId: service.id });
 }
 
 /**
@@ -143,12 +196,9 @@ export async function flagsToDecide(db: Db, userId: string, period = String(new 
   if (!mine.size) return [];
   const confirming = (await repo.reviewsWhere(db, { status: 'published' })).filter((r) => r.concern_indicator && r.commissioner_organisation_id && mine.has(r.commissioner_organisation_id));
   if (!confirming.length) return [];
-  const services = new Set(confirming.map((r) => r.service_id));
-  const kinds = new Set<ServiceKind>();
-  for (const id of services) kinds.add((await getService(db, id)).decisionType);
   const out: Flag[] = [];
-  for (const kind of kinds) {
-    for (const f of await flags(db, { kind, period })) if (f.state === 'candidate' && f.commissioner && mine.has(f.commissioner.id)) out.push(f);
+  for (const id of new Set(confirming.map((r) => r.service_id))) {
+    for (const f of await flags(db, { period, serviceId: id })) if (f.state === 'candidate' && f.commissioner && mine.has(f.commissioner.id)) out.push(f);
   }
   return out;
 }
@@ -169,7 +219,7 @@ export async function decideFlag(db: Db, actor: Actor, input: { service?: unknow
   check.done();
   const service = typeof input.service === 'string' ? await getService(db, input.service) : null;
   if (!service) throw new AppError('not_found', 'No such service');
-  const flag = (await flags(db, { kind: service.decisionType, period })).find((f) => f.serviceId === service.id && f.indicator === indicator);
+  const flag = (await flags(db, { period, serviceId: service.id })).find((f) => f.serviceId === service.id && f.indicator === indicator);
   if (!flag) throw new AppError('not_found', `${service.name} is not flagged on that figure in ${period}`);
   if (!flag.commissioner || !(await holdsRoleIn(db, actor.userId, [flag.commissioner.id], COMMISSIONER_ROLES))) {
     throw new AppError('forbidden', flag.commissioner ? `Only a commissioner of ${flag.commissioner.name} can decide` : 'Only a commissioner of the commissioning organisation can decide');

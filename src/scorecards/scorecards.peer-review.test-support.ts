@@ -14,6 +14,7 @@ import * as voice from '../voice/voice.service.ts';
 import { loadPlaces, NEWCASTLE } from '../voice/voice.test-support.ts';
 import * as review from './scorecards.peer-review.ts';
 import { registerPeerReviewer } from './scorecards.peer-review.ts';
+import { recomputeFlags } from './scorecards.flags.ts';
 
 export const baseUrl = 'http://localhost:3000';
 export const asActor = (userId: string): Actor => ({ userId, tokenId: null, isAdmin: false, via: 'session' });
@@ -90,6 +91,8 @@ export async function seedPeerGroup(db: Db, w: PeerWorld, years: number[]): Prom
     await seedStories(db, { serviceId: w.services.poor.id, organisationId: w.services.poor.organisationId, year, rated: 300, positive: 165, answered: 240 });
     await seedStories(db, { serviceId: w.services.small.id, organisationId: w.services.small.organisationId, year, rated: 6, positive: 3, answered: 3 });
   }
+  // The flags are stored by the recompute (as the nightly `commonweal scorecards recompute` does).
+  await recomputeFlags(db, years.map(String));
 }
 
 /**
@@ -107,6 +110,7 @@ export async function peerReviewMatrix(ctx: AppContext, x: { providerId: string;
     for (const [i, s] of peers.entries()) await seedStories(db, { serviceId: s.id, organisationId: x.providerId, year, rated: 200, positive: 150 + i * 3 });
     await seedStories(db, { serviceId: poor.id, organisationId: x.providerId, year, rated: 300, positive: 150 });
   }
+  await recomputeFlags(db, ['2025']);
   const opts = { baseUrl };
   const report = { evidence: 'Matrix evidence', findings: 'Matrix findings', recommendations: 'Matrix recommendations', safe: 'good', effective: 'good', caring: 'good', responsive: 'requires-improvement', 'well-led': 'good' };
   const invite = async (by: Actor) => (await review.inviteReview(db, by, { service: poor.id, scope: 'Matrix scope' })).id;

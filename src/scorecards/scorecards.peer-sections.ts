@@ -2,13 +2,13 @@
 // module loads: the latest published peer review of a service (its 4-point ratings, recommendations and the
 // provider's action plan), and the framework decisions recorded on worst-10% flags about it.
 //
-// The live statistical flag is not recomputed on a scorecard: it compares the whole peer group with a rank
-// simulation (scorecards.flags.ts), too costly for every page view; the section links to the peer group's
-// flags page instead, and shows what is stored: a peer review confirming a concern, and any decision.
+// The statistical flag is not computed on a scorecard (it compares the whole peer group with a rank simulation):
+// the section shows the flags the nightly recompute stored for this calendar year (scorecards.flags.ts), each in
+// its state now, and any decision recorded.
 import type { Db } from '../platform/db.ts';
 import { peerReviewSummary, publishedReviews } from './scorecards.peer-review.ts';
 import { decisions } from './scorecards.peer-review.repository.ts';
-import { DECISION_LABELS } from './scorecards.flags.ts';
+import { DECISION_LABELS, flags } from './scorecards.flags.ts';
 import { INDICATOR_LABELS } from './scorecards.compare.ts';
 import { scorecardSections, type Section, type Subject } from './scorecards.service.ts';
 import type { Period } from './scorecards.periods.ts';
@@ -56,19 +56,23 @@ export async function decisionSection(db: Db, subject: Subject, _period: Period)
   const ids = subject.kind === 'service' ? [subject.service.id] : subject.services.map((s) => s.id);
   if (!ids.length) return null;
   const recorded = await decisions(db, { serviceIds: ids });
+  const year = String(new Date().getUTCFullYear());
+  const current = subject.kind === 'service' ? await flags(db, { period: year, serviceId: subject.service.id }) : [];
   const kind = subject.kind === 'service' ? subject.service.decisionType : null;
   const flagsHref = kind ? `/scorecards/flags?kind=${kind}` : '/scorecards/flags';
   return {
     key: 'decision', heading: 'Worst-10% flags and decisions',
     notes: [
       'A service is a candidate for the bottom tenth of its peer group only on evidence: below the 99.8% limit after overdispersion and risk adjustment, or at least 90% likely to be in the bottom tenth, in two years running, with at least 30 responses, and confirmed by a published peer review. A commissioner then records a decision: improve with a plan, re-commission, or decommission.',
-      recorded.length ? 'Decisions recorded:' : 'No decision has been recorded about this service. Whether it is flagged now is on its peer group’s flags page.',
+      current.length ? `Flagged in ${year}, as last recomputed:` : subject.kind === 'service' ? `Not flagged in ${year}, as last recomputed.` : 'Whether each of its services is flagged is on its scorecard.',
+      recorded.length ? 'Decisions recorded:' : 'No decision has been recorded about this service.',
     ],
     figures: [
+      ...current.map((f) => ({ key: `flag-${f.indicator}`, label: `${year}: ${f.indicatorLabel}`, value: f.stateLabel, href: `/scorecards/flags?period=${year}#flag-${f.serviceId}-${f.indicator}` })),
       ...recorded.map((d) => ({ key: `decision-${d.id}`, label: `${d.period}: ${INDICATOR_LABELS[d.indicator]}`, value: `${DECISION_LABELS[d.decision]} (${day(d.decided_at.toISOString())}): ${d.reason}`, href: `/scorecards/flags?period=${d.period}` })),
       { key: 'flags', label: 'Flags in its peer group', value: 'See the flags page', href: flagsHref },
     ],
-    data: { decisions: recorded.map((d) => ({ id: d.id, service: d.service_id, indicator: d.indicator, period: d.period, decision: d.decision, reason: d.reason, decidedAt: d.decided_at.toISOString() })) },
+    data: { flags: current.map((f) => ({ period: f.period, indicator: f.indicator, state: f.state })), decisions: recorded.map((d) => ({ id: d.id, service: d.service_id, indicator: d.indicator, period: d.period, decision: d.decision, reason: d.reason, decidedAt: d.decided_at.toISOString() })) },
   };
 }
 

@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { inTransaction } from '../platform/transaction.ts';
-import { listServiceIds, serviceVoiceRecords } from '../voice/voice.service.ts';
+import { listServiceIds, serviceVoiceRecordsByPeriod } from '../voice/voice.service.ts';
 import * as repo from './scorecards.repository.ts';
 import type { Period } from './scorecards.periods.ts';
 
@@ -15,25 +15,24 @@ export interface RecomputeResult { periods: string[]; services: number; rows: nu
 export async function recomputeScorecards(db: Db, periods: Period[], progress: (done: number, of: number) => void = () => {}): Promise<RecomputeResult> {
   const t0 = performance.now();
   const services = await listServiceIds(db);
-  const owner = new Map(services.map((s) => [s.id, s.organisationId]));
-  let done = 0;
-  // The years are independent: on PostgreSQL they run at once on the pool's connections.
-  const perPeriod = await Promise.all(periods.map(async (p) => {
-    const out: repo.CachedFigures[] = [];
-    for (let i = 0; i < services.length; i += 10_000) {
-      const records = await serviceVoiceRecords(db, { serviceIds: services.slice(i, i + 10_000).map((s) => s.id), from: p.from, to: p.to });
-      for (const r of records) {
-        out.push({
-          organisation_id: owner.get(r.serviceId)!, service_id: r.serviceId, period: p.name, stories: r.stories, rated: r.rated,
-          positive: r.ratings['very-good'] + r.ratings.good, negative: r.ratings.poor + r.ratings['very-poor'], answered: r.answered,
-          median_minutes: r.medianMinutesToFirstResponse, changes_claimed: r.changesClaimed, changes_confirmed: r.changesConfirmed,
-        });
-      }
+  // One statement for every service and every year (the stories read once, grouped by service and year); a
+  // service with no stories in a year gets a row of zeros, so the list tells "none" from "not recomputed".
+  const records = new Map((await serviceVoiceRecordsByPeriod(db, periods)).map((r) => [`${r.period}/${r.serviceId}`, r]));
+  const rows: repo.CachedFigures[] = [];
+  for (const p of periods) {
+    for (const s of services) {
+      const r = records.get(`${p.name}/${s.id}`);
+      rows.push(r ? {
+        organisation_id: s.organisationId, service_id: s.id, period: p.name, stories: r.stories, rated: r.rated,
+        positive: r.ratings['very-good'] + r.ratings.good, negative: r.ratings.poor + r.ratings['very-poor'], answered: r.answered,
+        median_minutes: r.medianMinutesToFirstResponse, changes_claimed: r.changesClaimed, changes_confirmed: r.changesConfirmed,
+      } : {
+        organisation_id: s.organisationId, service_id: s.id, period: p.name, stories: 0, rated: 0, positive: 0, negative: 0, answered: 0,
+        median_minutes: null, changes_claimed: 0, changes_confirmed: 0,
+      });
     }
-    progress(++done, periods.length);
-    return out;
-  }));
-  const rows = perPeriod.flat();
+  }
+  progress(periods.length, periods.length);
   await inTransaction(db, async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext('scorecards.recompute'))`.execute(trx);
     await repo.replacePeriods(trx, periods.map((p) => p.name), rows);

@@ -2,6 +2,8 @@
 // (scorecard_service_periods, migration 0038). A cache of what the other modules' public functions return.
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
+import type { Insertable, Selectable } from 'kysely';
+import type { ScorecardFlagsTable } from './scorecards.table.ts';
 
 export interface CachedFigures {
   organisation_id: string; service_id: string; period: string;
@@ -32,4 +34,29 @@ export async function cachedFigures(db: Db, period: string, serviceIds: string[]
 export async function lastComputed(db: Db, period: string): Promise<Date | null> {
   const r = await db.selectFrom('scorecard_service_periods').select((e) => e.fn.max('computed_at').as('at')).where('period', '=', period).executeTakeFirst();
   return (r?.at as Date | null) ?? null;
+}
+
+export type FlagRow = Selectable<ScorecardFlagsTable>;
+
+/** Replaces a year's flags (of every kind) and records when; the caller holds the recompute's lock. */
+export async function replaceFlags(db: Db, period: string, rows: Omit<Insertable<ScorecardFlagsTable>, 'period' | 'computed_at'>[]): Promise<void> {
+  await db.deleteFrom('scorecard_flags').where('period', '=', period).execute();
+  for (let i = 0; i < rows.length; i += 1000) {
+    await db.insertInto('scorecard_flags').values(rows.slice(i, i + 1000).map((r) => ({
+      ...r, period, evidence: JSON.stringify(r.evidence), fairness: JSON.stringify(r.fairness),
+    }))).execute();
+  }
+  await db.insertInto('scorecard_flag_years').values({ period })
+    .onConflict((oc) => oc.column('period').doUpdateSet({ computed_at: sql`now()` })).execute();
+}
+
+export async function storedFlags(db: Db, q: { period: string; kind?: string | null; serviceId?: string }): Promise<FlagRow[]> {
+  let query = db.selectFrom('scorecard_flags').selectAll().where('period', '=', q.period);
+  if (q.kind) query = query.where('service_kind', '=', q.kind as FlagRow['service_kind']);
+  if (q.serviceId) query = query.where('service_id', '=', q.serviceId);
+  return query.execute();
+}
+
+export async function flagsComputedAt(db: Db, period: string): Promise<Date | null> {
+  return (await db.selectFrom('scorecard_flag_years').select('computed_at').where('period', '=', period).executeTakeFirst())?.computed_at ?? null;
 }

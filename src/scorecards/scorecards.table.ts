@@ -16,6 +16,28 @@ export interface ScorecardServicePeriodsTable {
   computed_at: Generated<Date>;
 }
 
+/** A statistical worst-10% flag of a service on an indicator for a calendar year (migration 0042): a cache. */
+export interface ScorecardFlagsTable {
+  organisation_id: string;
+  service_id: string;
+  period: string;
+  indicator: 'fft-positive' | 'share-answered';
+  service_kind: 'involvement' | 'joined-up' | 'technical' | 'framework';
+  /** The figures that flagged it, the year before and this one (Flag['evidence']). */
+  evidence: unknown;
+  /** Responses by deprivation decile in the year (Flag['fairness']). */
+  fairness: unknown;
+  computed_at: Generated<Date>;
+}
+
+/** When each calendar year's flags were last computed (migration 0042). */
+export interface ScorecardFlagYearsTable {
+  period: string;
+  computed_at: Generated<Date>;
+}
+
 export interface ScorecardsTables {
   scorecard_service_periods: ScorecardServicePeriodsTable;
+  scorecard_flags: ScorecardFlagsTable;
+  scorecard_flag_years: ScorecardFlagYearsTable;
 }

@@ -116,5 +116,14 @@ eachEngine('Friends and Family Test ratings on stories', (t) => {
     const [old] = await service.serviceVoiceRecords(db, { serviceIds: [libs], from: new Date(now - 2 * 86_400_000), to: new Date(now - 86_400_000) });
     assert.equal(old!.stories, 0);
     await assert.rejects(service.serviceVoiceRecords(db, { serviceIds: [libs], from: new Date(now), to: new Date(now) }), (e: unknown) => isAppError(e) && e.fieldErrors[0]!.field === 'period');
+    // Every service and several periods in one statement (the scorecards' recompute): the same figures, by period;
+    // a period or a service without stories is absent.
+    const byPeriod = await service.serviceVoiceRecordsByPeriod(db, [
+      { name: 'recent', from: new Date(now - 86_400_000), to: new Date(now + 60_000) },
+      { name: 'before', from: new Date(now - 2 * 86_400_000), to: new Date(now - 86_400_000) },
+    ]);
+    const mine = byPeriod.filter((r) => r.serviceId === libs || r.serviceId === w.services.bins.id);
+    assert.deepEqual(mine, [{ ...record!, organisationId: mine[0]!.organisationId, period: 'recent' }]);
+    await assert.rejects(service.serviceVoiceRecordsByPeriod(db, [{ name: 'x', from: new Date(now), to: new Date(now) }]), (e: unknown) => isAppError(e) && e.fieldErrors[0]!.field === 'period');
   });
 });

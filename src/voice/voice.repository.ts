@@ -82,6 +82,18 @@ export async function listServices(db: Db, filter: { organisationId?: string; ar
   return q.execute();
 }
 
+/** A page of services by name (then id), those named like the text or run by one of the organisations; with the total. */
+export async function servicesPage(db: Db, f: { text?: string; organisationIds: string[]; limit: number; offset: number }): Promise<{ total: number; rows: ServiceRow[] }> {
+  let q = db.selectFrom('voice_services');
+  if (f.text) {
+    const pattern = `%${f.text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((e) => e.or([e(sql`lower(name)`, 'like', pattern), ...(f.organisationIds.length ? [e('organisation_id', 'in', f.organisationIds)] : [])]));
+  }
+  const total = Number((await q.select((e) => e.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const rows = await q.selectAll().orderBy('name').orderBy('id').limit(f.limit).offset(f.offset).execute();
+  return { total, rows };
+}
+
 export async function areasOfServices(db: Db, serviceIds: string[]) {
   if (serviceIds.length === 0) return [];
   return db.selectFrom('voice_service_areas').selectAll().where('service_id', 'in', serviceIds).orderBy('area_name').execute();
@@ -359,6 +371,56 @@ export async function serviceVoiceRecords(db: Db, serviceIds: string[], from: Da
         FROM st GROUP BY st.service_id)
     SELECT sa.*, coalesce(fa.answered, 0) AS answered, fa.median_minutes, coalesce(ra.changes, 0) AS changes, coalesce(ra.confirmed, 0) AS confirmed
       FROM sa LEFT JOIN fa ON fa.service_id = sa.service_id LEFT JOIN ra ON ra.service_id = sa.service_id
+  `.execute(db);
+  return r.rows;
+}
+
+/**
+ * Every service's records for several periods in one statement (the scorecards' recompute): the same figures as
+ * serviceVoiceRecords, grouped by service and period. Stories are read once over the whole span; each story's
+ * published answers by the service's organisation are aggregated once (first answer, changes claimed and
+ * confirmed) and joined to it, so nothing is computed per service. Services without stories in a period are
+ * absent.
+ */
+export async function serviceVoiceRecordsByPeriod(db: Db, periods: { name: string; from: Date; to: Date }[]) {
+  if (periods.length === 0) return [];
+  const names = periods.map((p) => p.name);
+  const froms = periods.map((p) => p.from.toISOString());
+  const tos = periods.map((p) => p.to.toISOString());
+  const min = new Date(Math.min(...periods.map((p) => p.from.getTime())));
+  const max = new Date(Math.max(...periods.map((p) => p.to.getTime())));
+  const r = await sql<{
+    service_id: string; organisation_id: string; period: string; stories: string; rated: string; very_good: string; good: string; neither: string; poor: string; very_poor: string; dont_know: string;
+    answered: string; median_minutes: number | null; changes: string; confirmed: string;
+  }>`
+    WITH p AS (SELECT * FROM unnest(${names}::text[], ${froms}::timestamptz[], ${tos}::timestamptz[]) AS p(name, from_at, to_at)),
+    st AS (
+      SELECT ss.organisation_id, ss.service_id, p.name AS period, s.id, s.published_at, s.fft_rating
+        FROM voice_stories s
+        JOIN p ON s.published_at >= p.from_at AND s.published_at < p.to_at
+        JOIN voice_story_services ss ON ss.story_id = s.id
+       WHERE s.status = 'published' AND s.published_at >= ${min} AND s.published_at < ${max}),
+    ans AS (
+      SELECT r.organisation_id, r.story_id, min(r.published_at) AS first_at,
+             count(*) FILTER (WHERE r.claims_change) AS changes, count(*) FILTER (WHERE r.change_confirmed_at IS NOT NULL) AS confirmed
+        FROM voice_responses r
+       WHERE r.status = 'published'
+       GROUP BY r.organisation_id, r.story_id)
+    SELECT st.service_id, st.organisation_id, st.period,
+           count(*) AS stories,
+           count(st.fft_rating) AS rated,
+           count(*) FILTER (WHERE st.fft_rating = 'very-good') AS very_good,
+           count(*) FILTER (WHERE st.fft_rating = 'good') AS good,
+           count(*) FILTER (WHERE st.fft_rating = 'neither') AS neither,
+           count(*) FILTER (WHERE st.fft_rating = 'poor') AS poor,
+           count(*) FILTER (WHERE st.fft_rating = 'very-poor') AS very_poor,
+           count(*) FILTER (WHERE st.fft_rating = 'dont-know') AS dont_know,
+           count(a.first_at) AS answered,
+           -- greatest() ignores a NULL, so the unanswered are filtered out, not counted as 0.
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(0, extract(epoch FROM a.first_at - st.published_at) / 60)) FILTER (WHERE a.first_at IS NOT NULL) AS median_minutes,
+           coalesce(sum(a.changes), 0) AS changes, coalesce(sum(a.confirmed), 0) AS confirmed
+      FROM st LEFT JOIN ans a ON a.story_id = st.id AND a.organisation_id = st.organisation_id
+     GROUP BY st.service_id, st.organisation_id, st.period
   `.execute(db);
   return r.rows;
 }

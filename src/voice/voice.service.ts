@@ -200,6 +200,20 @@ export async function listServices(db: Db, filter: { organisation?: string; area
   return presentServices(db, await repo.listServices(db, { organisationId, area: filter.area?.trim().toUpperCase() || undefined }));
 }
 
+/**
+ * One page of the directory's services by name, optionally those whose name contains the text or whose provider
+ * the organisations' search finds by it (its first 100): for long lists (the scorecards' list of 10,000). Reads
+ * only the page's services, never the whole directory.
+ */
+export async function listServicesPage(db: Db, input: { q?: string; page?: number; pageSize?: number }): Promise<{ total: number; page: number; pageSize: number; services: ServiceView[] }> {
+  const pageSize = Math.min(Math.max(Math.floor(input.pageSize ?? 50), 1), 200);
+  const page = Math.max(Math.floor(input.page ?? 1), 1);
+  const text = input.q?.trim().slice(0, 200) || undefined;
+  const organisationIds = text ? (await searchOrganisations(db, { q: text, pageSize: 100 })).items.map((o) => o.id) : [];
+  const { total, rows } = await repo.servicesPage(db, { text, organisationIds, limit: pageSize, offset: (page - 1) * pageSize });
+  return { total, page, pageSize, services: await presentServices(db, rows) };
+}
+
 /** May the actor manage the organisation's services (and answer stories about them)? */
 export async function isStaffOf(db: Db, actor: Actor, organisationId: string): Promise<boolean> {
   return actor.isAdmin || (!!actor.userId && (await hasRole(db, actor.userId, organisationId, ['admin', 'staff'])));
@@ -731,6 +745,25 @@ export async function serviceVoiceRecords(db: Db, input: { serviceIds: string[];
       answered, shareAnswered: stories ? answered / stories : null,
       medianMinutesToFirstResponse: r?.median_minutes === null || r?.median_minutes === undefined ? null : Math.round(Number(r.median_minutes)),
       changesClaimed: n(r?.changes), changesConfirmed: n(r?.confirmed),
+    };
+  });
+}
+
+/**
+ * Every service's records (as serviceVoiceRecords gives them) for each of several periods, in one statement: for
+ * the scorecards' recompute of every service and year. Only services with stories in a period appear for it.
+ */
+export async function serviceVoiceRecordsByPeriod(db: Db, periods: { name: string; from: Date; to: Date }[]): Promise<(ServiceVoiceRecord & { organisationId: string; period: string })[]> {
+  for (const p of periods) if (!(p.from < p.to)) throw AppError.validation([{ field: 'period', message: 'The period must end after it starts' }]);
+  return (await repo.serviceVoiceRecordsByPeriod(db, periods)).map((r) => {
+    const stories = Number(r.stories);
+    const answered = Number(r.answered);
+    return {
+      serviceId: r.service_id, organisationId: r.organisation_id, period: r.period, stories, rated: Number(r.rated),
+      ratings: { 'very-good': Number(r.very_good), good: Number(r.good), neither: Number(r.neither), poor: Number(r.poor), 'very-poor': Number(r.very_poor), 'dont-know': Number(r.dont_know) },
+      answered, shareAnswered: stories ? answered / stories : null,
+      medianMinutesToFirstResponse: r.median_minutes === null ? null : Math.round(Number(r.median_minutes)),
+      changesClaimed: Number(r.changes), changesConfirmed: Number(r.confirmed),
     };
   });
 }

@@ -3,7 +3,8 @@
 // provider's action plan), and the framework decisions recorded on worst-10% flags about it.
 //
 // The statistical flag is not computed on a scorecard (it compares the whole peer group with a rank simulation):
-// the section shows the flags the nightly recompute stored for this calendar year (scorecards.flags.ts), each in
+// the section shows the flags the recompute stored for the calendar year the scorecard's financial year begins in
+// (scorecards.flags.ts), each in
 // its state now, and any decision recorded.
 import type { Db } from '../platform/db.ts';
 import { peerReviewSummary, publishedReviews } from './scorecards.peer-review.ts';
@@ -52,11 +53,13 @@ export async function peerReviewSection(db: Db, subject: Subject, _period: Perio
   };
 }
 
-export async function decisionSection(db: Db, subject: Subject, _period: Period): Promise<Section | null> {
+export async function decisionSection(db: Db, subject: Subject, period: Period): Promise<Section | null> {
   const ids = subject.kind === 'service' ? [subject.service.id] : subject.services.map((s) => s.id);
   if (!ids.length) return null;
   const recorded = await decisions(db, { serviceIds: ids });
-  const year = String(new Date().getUTCFullYear());
+  // Flags are per calendar year: the scorecard of a financial year shows those of the year it begins in (most
+  // of its months), so this year's scorecard shows this year's flags from April on.
+  const year = period.fromDay.slice(0, 4);
   const current = subject.kind === 'service' ? await flags(db, { period: year, serviceId: subject.service.id }) : [];
   const kind = subject.kind === 'service' ? subject.service.decisionType : null;
   const flagsHref = kind ? `/scorecards/flags?kind=${kind}` : '/scorecards/flags';

@@ -15,6 +15,8 @@ import { grantsProgrammesApi } from './grants.programmes.api.ts';
 import { programmesCommands } from './grants.programmes.cli.ts';
 import { programmesWork } from './grants.programmes.work.ts';
 import { seedProgrammes } from './grants.programmes.demo.ts';
+import { grantsGroupsPages } from './grants.groups.pages.ts';
+import { groupsWork } from './grants.groups.ts';
 
 export const grantsModule: CommonwealModule = {
   name: 'grants',
@@ -27,13 +29,14 @@ export const grantsModule: CommonwealModule = {
     grantsApi(app, ctx);
     grantsExploreApi(app, ctx);
     grantsExplorePages(app, ctx);
+    grantsGroupsPages(app, ctx);
     grantsPages(app, ctx);
     (ctx.lookups.organisationSections ??= []).push((id) => grantsOrganisationSection(ctx.db, id));
     chainsApi(app, ctx);
     chainsPages(app, ctx);
   },
   commands: [...grantsCommands, ...grantsExportCommands, ...chainsCommands, ...programmesCommands],
-  work: programmesWork,
+  work: [...programmesWork, ...groupsWork],
   async seedDemo(ctx) {
     const imported = await seedGrants(ctx);
     if (imported) ctx.log.info({ imported }, 'demo grants files published');

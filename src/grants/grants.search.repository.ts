@@ -14,6 +14,8 @@ export interface GrantFilters {
   funderId?: string;
   funderName?: string;
   recipientId?: string;
+  /** The recipient's ids when several were confirmed the same group (grants.groups.ts): any of them matches. */
+  recipientIds?: string[];
   recipientName?: string;
   programme?: string;
   /** Amounts in pence; a range applies to grants in pounds only (other currencies cannot be compared). */
@@ -40,7 +42,8 @@ function conditions(f: GrantFilters): Expression<SqlBool>[] {
   if (f.publisherId) c.push(sql<SqlBool>`${col('organisation_id')} = ${f.publisherId}`);
   if (f.funderId) c.push(sql<SqlBool>`${col('funder_org_id')} = ${f.funderId}`);
   if (f.funderName) c.push(sql<SqlBool>`lower(${col('funder_name')}) = lower(${f.funderName})`);
-  if (f.recipientId) c.push(sql<SqlBool>`${col('recipient_org_id')} = ${f.recipientId}`);
+  if (f.recipientIds?.length) c.push(sql<SqlBool>`${col('recipient_org_id')} IN (${sql.join(f.recipientIds)})`);
+  else if (f.recipientId) c.push(sql<SqlBool>`${col('recipient_org_id')} = ${f.recipientId}`);
   if (f.recipientName) c.push(sql<SqlBool>`lower(${col('recipient_name')}) = lower(${f.recipientName}) AND ${col('recipient_type')} = 'organisation'`);
   if (f.programme) c.push(sql<SqlBool>`lower(${col('programme')}) = lower(${f.programme})`);
   if (f.minPence !== undefined || f.maxPence !== undefined) c.push(sql<SqlBool>`${col('currency')} = 'GBP'`);

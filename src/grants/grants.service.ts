@@ -30,6 +30,7 @@ import { linkFileToPots } from './grants.chains.ts';
 import { readGrantsFile as readProgrammeGrant } from './grants.read.ts';
 import { sourceOfRead } from './grants.stream.ts';
 import { insertingCopy } from '../platform/copy.ts';
+import { announceGroupCandidates } from './grants.groups.ts';
 
 export const GRANTS_PUBLISHING_ROLES = ['admin', 'staff', 'finance'] as const;
 export const GRANTS_FILE_DRAFT = 'grants.file';
@@ -183,7 +184,11 @@ export async function importGrantsFile(ctx: AppContext, actor: Actor, input: { p
   const limits = limitsOf(ctx);
   const source = await openGrantsSource(input.source, limits, (bytes) => readChecked(bytes, limits));
   const filename = input.filename ?? ('path' in input.source ? input.source.path.split('/').pop()! : null);
-  const { grantIds: _ids, ...outcome } = await withGrantsCopy(ctx.handle, (trx, copy) => storeSource(trx, copy, actor, publisher, source, filename, null));
+  const { grantIds: _ids, ...outcome } = await withGrantsCopy(ctx.handle, async (trx, copy) => {
+    const stored = await storeSource(trx, copy, actor, publisher, source, filename, null);
+    if (stored.outcome === 'imported') await announceGroupCandidates(trx, actor, publisher, ctx.config.baseUrl);
+    return stored;
+  });
   return outcome;
 }
 
@@ -270,6 +275,7 @@ export async function publishGrantsDraft(ctx: AppContext, actor: Actor, id: stri
     const { grantIds, ...result } = await storeSource(trx, copy, actor, draft.payload.publisher, source, draft.filename, draft.id);
     // The pots the publisher chose on the check page: its grants in this file draw on them (grants.chains.ts).
     if (options.pots?.length) await linkFileToPots(trx, actor, draft.organisationId, grantIds, options.pots, result.fileId);
+    if (result.outcome === 'imported') await announceGroupCandidates(trx, actor, draft.payload.publisher, ctx.config.baseUrl);
     await closeDraft(trx, actor, draft, 'published', result.fileId);
     return { ...result, draftId: draft.id };
   });

@@ -4,6 +4,7 @@
 // (db | trx, …), nothing else in the module writes SQL.
 import { sql, type Insertable } from 'kysely';
 import type { Db } from '../platform/db.ts';
+import { refreshExploreTotals } from './grants.search.repository.ts';
 import type { GrantsChainLinksTable } from './grants.table.ts';
 
 export type LinkSource = GrantsChainLinksTable['source'];
@@ -221,4 +222,6 @@ export async function refreshAreaTotals(trx: Db, organisationId: string): Promis
     INSERT INTO grants_area_totals (organisation_id, scope, programme, small_area_code, location_precision, currency, grants, total)
     SELECT organisation_id, 'programme', programme, ${area('location_precision')}, currency, count(*), sum(amount_minor)
       FROM grants_grants WHERE organisation_id = ${organisationId}::uuid AND is_current AND programme IS NOT NULL GROUP BY 1, 3, 4, 5, 6`.execute(trx);
+  // The explorer's totals by kind, regranting, year and currency are kept beside these (grants.search.repository.ts).
+  await refreshExploreTotals(trx, organisationId);
 }

@@ -102,10 +102,24 @@ export interface GrantsGroupDecisionsTable {
   undone_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
+/** Current grants counted by publisher, recipient kind, regrant type ('' none), UK financial year and currency (0044). */
+export interface GrantsExploreTotalsTable {
+  organisation_id: string;
+  recipient_kind: string;
+  regrant_type: string;
+  financial_year: number;
+  currency: string;
+  grants: number;
+  total: ColumnType<string, string | number, string | number>;
+  first_award: ColumnType<string, string, string>;
+  last_award: ColumnType<string, string, string>;
+}
+
 export interface GrantsTables extends ProgrammesTables {
   grants_files: GrantsFilesTable;
   grants_grants: GrantsGrantsTable;
   grants_chain_links: GrantsChainLinksTable;
   grants_area_totals: GrantsAreaTotalsTable;
   grants_group_decisions: GrantsGroupDecisionsTable;
+  grants_explore_totals: GrantsExploreTotalsTable;
 }

@@ -145,16 +145,19 @@ export async function decideGroups(db: Db, actor: Actor, publisherRef: string, i
   if (!decision) throw AppError.validation([{ field: 'decision', message: 'Choose whether these are the same group' }]);
   const group = readId(input.group, 'group');
   const into = readId(input.into, 'into');
-  return inTransaction(db, async (trx) => {
+  const decided = await inTransaction(db, async (trx) => {
     await repo.lockGroupsOf(trx, publisher.id);
     const candidate = (await groupCandidates(trx, publisher.id)).find((c) => c.group.id === group && c.into.id === into);
     if (!candidate) throw new AppError('conflict', 'These groups are no longer waiting for a decision: someone may have decided already, or the grants changed');
     const evidence = { normalisedName: candidate.normalisedName, localAuthority: candidate.localAuthority, group: candidate.group, into: candidate.into };
     const id = await repo.insertDecision(trx, { organisation_id: publisher.id, group_id: group, canonical_id: into, decision, evidence: JSON.stringify(evidence), decided_by: actor.userId });
+    forgetCount(publisher.id);
     await recordAudit(trx, actor, { action: decision === 'merged' ? 'grants.groups.merged' : 'grants.groups.rejected', entityType: 'grants_group_decision', entityId: id, organisationId: publisher.id, after: { group, into, decision, evidence } });
     const row = (await repo.openDecisions(trx, publisher.id)).find((d) => d.id === id)!;
     return present(row);
   });
+  forgetCount(publisher.id);
+  return decided;
 }
 
 /** Undoes an open decision (a merge stops counting the groups as one; a rejected pair is proposed again). Audited. */
@@ -162,14 +165,17 @@ export async function undoGroupDecision(db: Db, actor: Actor, publisherRef: stri
   const publisher = await getOrganisation(db, publisherRef);
   await requireOrganisationRole(db, actor, publisher.id, GROUP_DECIDING_ROLES);
   if (typeof decisionId !== 'string' || !/^[0-9a-f-]{36}$/i.test(decisionId)) throw new AppError('not_found', 'No such decision');
-  return inTransaction(db, async (trx) => {
+  const undone = await inTransaction(db, async (trx) => {
     await repo.lockGroupsOf(trx, publisher.id);
     const row = await repo.lockOpenDecision(trx, publisher.id, decisionId);
     if (!row) throw new AppError('not_found', 'No such decision, or it was undone already');
     await repo.undoDecision(trx, publisher.id, row.id, actor.userId);
+    forgetCount(publisher.id);
     await recordAudit(trx, actor, { action: 'grants.groups.undone', entityType: 'grants_group_decision', entityId: row.id, organisationId: publisher.id, before: { group: row.group_id, into: row.canonical_id, decision: row.decision } });
     return present(row);
   });
+  forgetCount(publisher.id);
+  return undone;
 }
 
 /** Every id confirmed the same group as this one (itself included); just itself for any other id. */
@@ -190,6 +196,7 @@ export async function countGroups(db: Db, ids: readonly string[]): Promise<numbe
  * (inbox kind GROUPS_KIND, and email), in the import's transaction.
  */
 export async function announceGroupCandidates(trx: Db, actor: Actor, publisher: { id: string; name: string; slug: string }, baseUrl: string): Promise<number> {
+  forgetCount(publisher.id);
   const waiting = (await groupCandidates(trx, publisher.id)).length;
   if (!waiting) return 0;
   await notifyWork(trx, {
@@ -200,6 +207,26 @@ export async function announceGroupCandidates(trx: Db, actor: Actor, publisher: 
   return waiting;
 }
 
+// The inbox is counted on every page a signed-in person sees, and finding candidates reads all of a publisher's
+// unregistered groups: the count is kept 30 seconds per publisher (in this process; a decision, an import or a
+// publish here forgets it at once, another process's within the 30 seconds).
+const COUNT_MS = 30_000;
+const counts = new WeakMap<object, Map<string, { at: number; n: number }>>();
+const forgotten = new Map<string, number>();
+/** Forgets the kept count of a publisher, for every database handle (a decision is made in a transaction). */
+function forgetCount(publisherId: string): void {
+  forgotten.set(publisherId, Date.now());
+}
+async function waitingCount(db: Db, publisherId: string): Promise<number> {
+  const kept = counts.get(db) ?? new Map<string, { at: number; n: number }>();
+  counts.set(db, kept);
+  const hit = kept.get(publisherId);
+  if (hit && Date.now() - hit.at < COUNT_MS && hit.at > (forgotten.get(publisherId) ?? 0)) return hit.n;
+  const n = (await groupCandidates(db, publisherId)).length;
+  kept.set(publisherId, { at: Date.now(), n });
+  return n;
+}
+
 async function groupItems(db: Db, person: WorkPerson): Promise<WorkItem[]> {
   let ids: string[] | null = null;
   if (!person.isAdmin) {
@@ -208,7 +235,7 @@ async function groupItems(db: Db, person: WorkPerson): Promise<WorkItem[]> {
   }
   const items: WorkItem[] = [];
   for (const publisherId of await repo.publishersWithGroups(db, ids)) {
-    const n = (await groupCandidates(db, publisherId)).length;
+    const n = await waitingCount(db, publisherId);
     if (!n) continue;
     const p = await getOrganisation(db, publisherId);
     items.push({ title: `Decide whether ${n} pair${n === 1 ? '' : 's'} of unregistered groups are the same`, href: `/grants/${p.slug}/groups`, date: new Date(), detail: p.name });

@@ -163,11 +163,13 @@ export async function fairnessGroups(db: Db, scope: FairnessScope): Promise<Fair
   let where;
   if (scope.kind === 'publisher') {
     // A publisher or one of its programmes: the totals kept at every import and withdrawal (refreshAreaTotals).
+    // Within one scope and programme a row's key is already (small area or '', precision or '', currency), and
+    // the precision is '' whenever a small area is given, so the rows are the groups: no GROUP BY (and its sort
+    // of ≈45,000 rows for a million grants) is needed.
     const { rows } = await sql<FairnessGroup>`
       SELECT nullif(t.small_area_code, '') AS small_area_code, CASE WHEN t.small_area_code = '' THEN nullif(t.location_precision, '') END AS location_precision, t.currency,
-             sum(t.grants)::int AS grants, sum(t.total)::text AS total
-        FROM grants_area_totals t WHERE t.organisation_id = ${scope.organisationId} AND ${scope.programme ? sql`t.scope = 'programme' AND t.programme = ${scope.programme}` : sql`t.scope = 'publisher'`}
-       GROUP BY 1, 2, 3`.execute(db);
+             t.grants, t.total::text AS total
+        FROM grants_area_totals t WHERE t.organisation_id = ${scope.organisationId} AND ${scope.programme ? sql`t.scope = 'programme' AND t.programme = ${scope.programme}` : sql`t.scope = 'publisher' AND t.programme = ''`}`.execute(db);
     return rows;
   }
   if (scope.kind === 'pot') {

@@ -144,6 +144,17 @@ const whole = await timed(`a publisher's ${count.toLocaleString('en-GB')} grants
 await timed('one programme of ten', 10, () => grantsFairness(db, { kind: 'publisher', organisationId: publisher.id, programme: 'Programme 3' }));
 await timed(`a pot's chain (${onward.toLocaleString('en-GB')} onward grants)`, 10, () => grantsFairness(db, { kind: 'pot', organisationId: publisher.id, grantId: '360G-bench-pot' }));
 await timed('a funder across publishers (all of them)', 5, () => grantsFairness(db, { kind: 'funder', funderOrgId: 'GB-CHC-1000147' }));
+// Where the publisher's time goes: the sums (grants_area_totals), and places' report for one nation (its read of
+// every small area's decile and population, then the arithmetic).
+const { fairnessGroups } = await import('../src/grants/grants.chains.repository.ts');
+const { fairnessReport } = await import('../src/places/places.service.ts');
+const groups = await fairnessGroups(db, { kind: 'publisher', organisationId: publisher.id });
+await timed(`  of which: the sums (${groups.length.toLocaleString('en-GB')} rows of area totals)`, 10, () => fairnessGroups(db, { kind: 'publisher', organisationId: publisher.id }));
+const { rows: totalsPlan } = await sql<{ 'QUERY PLAN': string }>`EXPLAIN (ANALYZE, BUFFERS) SELECT t.small_area_code, t.location_precision, t.currency, t.grants, t.total
+  FROM grants_area_totals t WHERE t.organisation_id = ${publisher.id} AND t.scope = 'publisher' AND t.programme = ''`.execute(db);
+console.log(`  area totals plan: ${totalsPlan.map((p) => p['QUERY PLAN'].trim()).filter((l) => /Scan|Aggregate|Execution/.test(l)).join(' | ')}`);
+const englishAmounts = new Map(groups.filter((g) => g.small_area_code?.startsWith('E') && g.currency === 'GBP').map((g) => [g.small_area_code!, BigInt(g.total)]));
+await timed(`  of which: places' report for England (${englishAmounts.size.toLocaleString('en-GB')} areas)`, 10, () => fairnessReport(db, englishAmounts));
 console.log(`  load average now ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 console.log(`\nTarget: the whole set ≤ 500 ms on PostgreSQL: ${whole <= 500 ? 'met' : 'NOT met'} (${whole.toFixed(0)} ms on ${engine})`);
 

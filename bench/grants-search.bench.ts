@@ -107,6 +107,9 @@ if (stored < N) {
       ) s`.execute(db);
     console.log(`loaded ${(to + 1).toLocaleString('en-GB')} grants (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   }
+  // The explorer's kept totals (0044), as every import, publish and withdrawal keeps them.
+  const { refreshExploreTotals } = await import('../src/grants/grants.search.repository.ts');
+  for (const p of publishers) await refreshExploreTotals(db, p);
   await sql`VACUUM ANALYZE grants_grants`.execute(db);
   console.log(`generated and indexed ${N.toLocaleString('en-GB')} grants in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 } else {

@@ -18,6 +18,7 @@ import { cliActor, type Actor } from './platform/actor.ts';
 import { createApiToken, registerUser, requestRegistration, startSession } from './platform/auth/auth.service.ts';
 import { insertMembership } from './platform/auth/auth.repository.ts';
 import type { Role } from './platform/auth/policy.ts';
+import { decideGroups } from './grants/grants.groups.ts';
 import { createOrganisation, inviteMember, latestVerificationRequest, withdrawVerification } from './organisations/organisations.service.ts';
 import { isPublicBodyForm, type LegalForm } from './organisations/organisations.forms.ts';
 import { testIdentifier, verifiedPublicBody } from './organisations/organisations.test-support.ts';
@@ -157,6 +158,8 @@ const cases: Record<string, Case> = {
   'POST /grants/awards/:id/reports/:number': { as: 'providerAdmin', url: (w) => `/grants/awards/${w.ids.grantsAwardOpen}/reports/1`, body: () => ({ text: 'Matrix report' }), status: 303 },
   'POST /grants/awards/:id/variations': { as: 'orgStaff', url: (w) => `/grants/awards/${w.ids.grantsAwardOpen}/variations`, body: () => ({ reason: 'Matrix variation', conditions: 'Matrix conditions' }), status: 303 },
   'POST /grants/awards/:id/close': { as: 'orgStaff', url: (w) => `/grants/awards/${w.ids.grantsAwardToClose}/close`, status: 303 },
+  'POST /grants/:publisher/groups': { as: 'orgAdmin', url: (w) => `/grants/${w.org.slug}/groups`, body: () => ({ group: '360G-matrix-group-b', into: '360G-matrix-group-a', decision: 'merged' }), status: 303 },
+  'POST /grants/:publisher/groups/:decision/undo': { as: 'orgAdmin', url: (w) => `/grants/${w.org.slug}/groups/${w.ids.grantsGroupDecision}/undo`, status: 303 },
   'POST /grants/:publisher/files/:id/withdraw': { as: 'orgStaff', url: (w) => `/grants/${w.org.slug}/files/${w.ids.grantsFileWithdrawPage}/withdraw`, body: () => ({ reason: 'Published twice' }), status: 303 },
 
   // ---- scorecards (a public calculation: the file is read and drawn, nothing is stored) ----
@@ -551,6 +554,11 @@ async function buildWorld(ctx: AppContext) {
   const grantsFile = async (id: string) => (await importGrantsFile(ctx, as(people.orgStaff), { publisher: council.id, source: { bytes: Buffer.from(grantsJson(id)) } })).fileId;
   const grantsFileWithdrawApi = await grantsFile('withdraw-api');
   const grantsFileWithdrawPage = await grantsFile('withdraw-page');
+  // Unregistered groups of one name in one local authority under three ids: a pair to decide, a decision to undo.
+  const groupGrant = (id: string, group: string) => ({ ...JSON.parse(grantsJson(id)).grants[0], recipientOrganization: [{ id: `360G-matrix-group-${group}`, name: 'Matrix Friends' }],
+    beneficiaryLocation: [{ name: 'Newcastle upon Tyne', geoCode: 'E08000021', geoCodeType: 'LA' }] });
+  await importGrantsFile(ctx, as(people.orgStaff), { publisher: council.id, source: { bytes: Buffer.from(JSON.stringify({ grants: [groupGrant('360G-matrix-g1', 'a'), groupGrant('360G-matrix-g2', 'a'), groupGrant('360G-matrix-g3', 'b'), groupGrant('360G-matrix-g4', 'c')] })) } });
+  const grantsGroupDecision = (await decideGroups(db, cliActor, council.id, { group: '360G-matrix-group-c', into: '360G-matrix-group-a', decision: 'merged' })).id;
   const grantsFunder = await createOrganisation(db, cliActor, { name: `Matrix Grant Funder ${tag}`, legalForm: 'registered-charity', identifiers: [testIdentifier()], verified: true });
   const matrixGrant = (id: string, extra: Record<string, unknown>) => Buffer.from(JSON.stringify({ grants: [{ ...JSON.parse(grantsJson(id)).grants[0], id, ...extra }] }));
   await importGrantsFile(ctx, cliActor, { publisher: grantsFunder.id, source: { bytes: matrixGrant('360G-matrix-pot', { regrantType: 'FRG010', recipientOrganization: [{ id: council.identifiers[0], name: council.name }] }) } });
@@ -751,7 +759,7 @@ async function buildWorld(ctx: AppContext) {
       registrationToken, invitationApi, invitationPage, verificationClaimApi, verificationClaimPage, claimableApi, claimablePage,
       lookalikeId: lookalike.id, lookalikeOfId: lookalikeOf.id,
       fileWithdrawApi, fileWithdrawPage, draftRemapApi: draftRemapApi.id, draftMapping, draftRemapPage, draftPublishApi, draftPublishPage, draftDiscardApi, draftDiscardPage,
-      grantsDraftPublishApi, grantsDraftPublishPage, grantsDraftDiscardApi, grantsDraftDiscardPage, grantsFileWithdrawApi, grantsFileWithdrawPage, grantsFunderSlug: grantsFunder.slug,
+      grantsDraftPublishApi, grantsDraftPublishPage, grantsDraftDiscardApi, grantsDraftDiscardPage, grantsFileWithdrawApi, grantsFileWithdrawPage, grantsGroupDecision, grantsFunderSlug: grantsFunder.slug,
       salaryDraftPublishApi, salaryDraftPublishPage, salaryDraftDiscardApi, salaryDraftDiscardPage, meTooToken, moderatingSlug: moderating.slug,
       refuseApi, refusePage, rivalId: rival.id, consortiumBidApi, consortiumBidPage,
       spareTokenId: spareToken.id, supplierSlug: supplierSlug(supplierKey), supplierOrgId: supplierOrg.id, salaryPostId: salaryPost.id,

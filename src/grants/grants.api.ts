@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import Type from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { App, AppContext } from '../platform/module.ts';
@@ -61,7 +60,7 @@ export function grantsApi(app: App, ctx: AppContext): void {
       if (!isUploadedFile(body) || body.bytes === 0) {
         return reply.status(400).type('application/problem+json').send({ type: 'urn:commonweal:problem:validation_failed', title: 'There is a problem with what you sent', status: 400, code: 'validation_failed', detail: 'Send the file’s bytes as the request body', instance: request.url, errors: [{ field: 'file', message: 'The request has no file in its body' }] });
       }
-      const { draft, reused } = await service.createGrantsDraft(ctx, request.actor, { publisher: request.query.publisher, source: { bytes: await readFile(body.path) }, filename: request.query.filename ?? null });
+      const { draft, reused } = await service.createGrantsDraft(ctx, request.actor, { publisher: request.query.publisher, source: { path: body.path }, filename: request.query.filename ?? null });
       return reply.status(reused ? 200 : 201).send(draft);
     });
   });

@@ -24,6 +24,7 @@ import { formatOrgId, isOrgIdError, parseOrgId } from '../organisations/organisa
 import { listLocalAuthorities } from '../places/places.service.ts';
 import * as repo from './grants.chains.repository.ts';
 import { grantsFairness, type GrantsFairness } from './grants.fairness.ts';
+import { countGroups } from './grants.groups.ts';
 
 /** Roles of the intermediary that may link its onward grants to a pot (as for publishing its grants). */
 export const CHAIN_LINKING_ROLES = ['admin', 'staff', 'finance'] as const;
@@ -270,7 +271,8 @@ export async function potView(db: Db, publisherRef: string, grantId: string): Pr
   const slugs = new Map<string, string>();
   let regranted = 0n;
   const other: Record<string, { grants: number; total: number }> = {};
-  const groups = new Set<string>();
+  const groupIds: string[] = [];
+  const groupNames = new Set<string>();
   let individuals = 0;
   const byLa = new Map<string | null, { grants: number; amount: bigint }>();
   const onward: OnwardGrant[] = [];
@@ -285,7 +287,8 @@ export async function potView(db: Db, publisherRef: string, grantId: string): Pr
       other[r.currency] = { grants: o.grants + 1, total: o.total + Number(r.amount_minor) };
     }
     if (r.recipient_type === 'individual') individuals++;
-    else groups.add(r.recipient_org_id ? `id:${r.recipient_org_id.toUpperCase()}` : `name:${r.organisation_id}:${(r.recipient_name ?? '').trim().toLowerCase()}`);
+    else if (r.recipient_org_id) groupIds.push(r.recipient_org_id);
+    else groupNames.add(`${r.organisation_id}:${(r.recipient_name ?? '').trim().toLowerCase()}`);
     if (!slugs.has(r.organisation_id)) slugs.set(r.organisation_id, (await getOrganisation(db, r.organisation_id)).slug);
     onward.push({
       publisher: { id: r.organisation_id, slug: slugs.get(r.organisation_id)! }, grantId: r.grant_id, title: r.title, amountMinor: Number(r.amount_minor), currency: r.currency,
@@ -302,7 +305,7 @@ export async function potView(db: Db, publisherRef: string, grantId: string): Pr
     },
     intermediary: intermediary ? { id: intermediary.id, name: intermediary.name, slug: intermediary.slug } : null,
     regrantedMinor: Number(regranted), leftMinor: Number(BigInt(row.amount_minor) - regranted), otherCurrencies: other,
-    grants: rows.length, groups: groups.size, individuals, byLocalAuthority, onward, fairness,
+    grants: rows.length, groups: (await countGroups(db, groupIds)) + groupNames.size, individuals, byLocalAuthority, onward, fairness,
   };
 }
 

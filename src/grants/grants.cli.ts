@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { CliCommand } from '../platform/module.ts';
 import { cliActor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
@@ -46,10 +45,7 @@ export const grantsCommands: CliCommand[] = [
     options: {},
     async run(_ctx, { positionals }) {
       if (positionals.length !== 1) throw AppError.validation([{ field: 'file', message: 'Name one file to check' }]);
-      const bytes = await readFile(positionals[0]!).catch(() => {
-        throw AppError.validation([{ field: 'file', message: `No file at ${positionals[0]}` }]);
-      });
-      return summaryOf(await service.validateGrantsBytes(bytes));
+      return summaryOf(await service.validateGrantsFile({ path: positionals[0]! }));
     },
   },
   {

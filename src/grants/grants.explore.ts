@@ -11,6 +11,7 @@ import { findPlace } from '../places/places.finder.ts';
 import { findOrganisation } from '../organisations/organisations.service.ts';
 import { areaNeed, listLocalAuthorities } from '../places/places.service.ts';
 import * as repo from './grants.search.repository.ts';
+import { mergedWith } from './grants.groups.repository.ts';
 import type { GrantFilters, RecipientKind, SearchRow } from './grants.search.repository.ts';
 
 export type { GrantFilters, RecipientKind } from './grants.search.repository.ts';
@@ -119,6 +120,16 @@ export async function localAuthorities(db: Db): Promise<{ code: string; name: st
   return list;
 }
 
+/**
+ * An unregistered group's id and the ids a person confirmed are the same group (grants.groups.ts): a recipient
+ * filter then matches all of them, so the group is counted once. Any other id stands for itself.
+ */
+export async function sameGroup(db: Db, recipientId: string): Promise<Pick<GrantFilters, 'recipientIds'>> {
+  if (!/^360G-/i.test(recipientId)) return {};
+  const ids = await mergedWith(db, recipientId);
+  return ids.length > 1 ? { recipientIds: ids } : {};
+}
+
 /** Reads the explorer's query: the filters, what could not be read (by field), and the place it names. */
 export async function readFilters(db: Db, raw: Record<string, unknown>): Promise<ReadFilters> {
   const query: ExploreQuery = {};
@@ -137,6 +148,7 @@ export async function readFilters(db: Db, raw: Record<string, unknown>): Promise
   }
   if (query.funder) (ORG_ID.test(query.funder) ? (f.funderId = query.funder) : (f.funderName = query.funder));
   if (query.recipient) (ORG_ID.test(query.recipient) ? (f.recipientId = query.recipient) : (f.recipientName = query.recipient));
+  if (f.recipientId) Object.assign(f, await sameGroup(db, f.recipientId));
   if (query.programme) f.programme = query.programme;
   for (const [key, target] of [['minAmount', 'minPence'], ['maxAmount', 'maxPence']] as const) {
     const v = query[key];
@@ -329,7 +341,8 @@ export async function totalsByYear(db: Db, filters: GrantFilters): Promise<YearR
 }
 
 /** A funder, recipient or programme: its name, totals, totals by year, programmes, and the newest grants. */
-export async function entityOf(db: Db, kind: 'funder' | 'recipient' | 'programme', filters: GrantFilters, page = 1) {
+export async function entityOf(db: Db, kind: 'funder' | 'recipient' | 'programme', given: GrantFilters, page = 1) {
+  const filters = kind === 'recipient' && given.recipientId && !given.recipientIds ? { ...given, ...(await sameGroup(db, given.recipientId)) } : given;
   const column = kind === 'funder' ? 'funder_name' : kind === 'recipient' ? 'recipient_name' : 'programme';
   const [names, years, search, programmes] = await Promise.all([
     repo.namesOf(db, filters, column), totalsByYear(db, filters), searchGrants(db, filters, page),
@@ -343,7 +356,7 @@ export async function entityOf(db: Db, kind: 'funder' | 'recipient' | 'programme
     if (p.currency === 'GBP') e.gbpPence += Number(p.total); else e.other[p.currency] = Number(p.total);
     byProgramme.set(p.programme, e);
   }
-  return { name: names[0]?.name ?? null, otherNames: names.slice(1).map((n) => n.name), years, programmes: [...byProgramme.values()], ...search };
+  return { name: names[0]?.name ?? null, otherNames: names.slice(1).map((n) => n.name), sameGroupIds: filters.recipientIds ?? [], years, programmes: [...byProgramme.values()], ...search };
 }
 
 /** The regrant types in the published grants (for the filter's choices). */

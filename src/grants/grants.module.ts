@@ -16,6 +16,8 @@ import { programmesCommands } from './grants.programmes.cli.ts';
 import { programmesWork } from './grants.programmes.work.ts';
 import { seedProgrammes } from './grants.programmes.demo.ts';
 import { sendReportReminders } from './grants.reminders.ts';
+import { grantsGroupsPages } from './grants.groups.pages.ts';
+import { groupsWork } from './grants.groups.ts';
 
 export const grantsModule: CommonwealModule = {
   name: 'grants',
@@ -28,13 +30,14 @@ export const grantsModule: CommonwealModule = {
     grantsApi(app, ctx);
     grantsExploreApi(app, ctx);
     grantsExplorePages(app, ctx);
+    grantsGroupsPages(app, ctx);
     grantsPages(app, ctx);
     (ctx.lookups.organisationSections ??= []).push((id) => grantsOrganisationSection(ctx.db, id));
     chainsApi(app, ctx);
     chainsPages(app, ctx);
   },
   commands: [...grantsCommands, ...grantsExportCommands, ...chainsCommands, ...programmesCommands],
-  work: programmesWork,
+  work: [...programmesWork, ...groupsWork],
   periodic: [{
     name: 'report-reminders', everyMs: 3600_000,
     async run(ctx) {

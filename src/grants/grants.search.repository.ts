@@ -14,6 +14,8 @@ export interface GrantFilters {
   funderId?: string;
   funderName?: string;
   recipientId?: string;
+  /** The recipient's ids when several were confirmed the same group (grants.groups.ts): any of them matches. */
+  recipientIds?: string[];
   recipientName?: string;
   programme?: string;
   /** Amounts in pence; a range applies to grants in pounds only (other currencies cannot be compared). */
@@ -40,7 +42,8 @@ function conditions(f: GrantFilters): Expression<SqlBool>[] {
   if (f.publisherId) c.push(sql<SqlBool>`${col('organisation_id')} = ${f.publisherId}`);
   if (f.funderId) c.push(sql<SqlBool>`${col('funder_org_id')} = ${f.funderId}`);
   if (f.funderName) c.push(sql<SqlBool>`lower(${col('funder_name')}) = lower(${f.funderName})`);
-  if (f.recipientId) c.push(sql<SqlBool>`${col('recipient_org_id')} = ${f.recipientId}`);
+  if (f.recipientIds?.length) c.push(sql<SqlBool>`${col('recipient_org_id')} IN (${sql.join(f.recipientIds)})`);
+  else if (f.recipientId) c.push(sql<SqlBool>`${col('recipient_org_id')} = ${f.recipientId}`);
   if (f.recipientName) c.push(sql<SqlBool>`lower(${col('recipient_name')}) = lower(${f.recipientName}) AND ${col('recipient_type')} = 'organisation'`);
   if (f.programme) c.push(sql<SqlBool>`lower(${col('programme')}) = lower(${f.programme})`);
   if (f.minPence !== undefined || f.maxPence !== undefined) c.push(sql<SqlBool>`${col('currency')} = 'GBP'`);
@@ -96,8 +99,56 @@ export async function searchGrants(db: Db, f: GrantFilters, page: { limit: numbe
   return r.rows;
 }
 
-/** Matching grants by currency: how many and their total in that currency's minor units. */
-export async function searchTotals(db: Db, f: GrantFilters): Promise<{ currency: string; grants: number; total: string | number; first: string | null; last: string | null }[]> {
+const FY_FROM = /^(\d{4})-04-01$/;
+const FY_TO = /^(\d{4})-03-31$/;
+
+/**
+ * The conditions on grants_explore_totals (0044) that select exactly the grants `f` matches, or null when `f`
+ * names anything those totals do not keep (words, funder, recipient, programme, amounts, places, or dates that
+ * are not whole UK financial years).
+ */
+function summaryConditions(f: GrantFilters): Expression<SqlBool>[] | null {
+  const { publisherId, recipientKind, regrantType, from, to, ...rest } = f;
+  if (Object.values(rest).some((v) => v !== undefined && !(Array.isArray(v) && v.length === 0))) return null;
+  const c: Expression<SqlBool>[] = [sql<SqlBool>`true`];
+  if (from !== undefined || to !== undefined) {
+    const start = from === undefined ? null : FY_FROM.exec(from);
+    const end = to === undefined ? null : FY_TO.exec(to);
+    if ((from !== undefined && !start) || (to !== undefined && !end)) return null;
+    if (start) c.push(sql<SqlBool>`t.financial_year >= ${Number(start[1])}`);
+    if (end) c.push(sql<SqlBool>`t.financial_year <= ${Number(end[1]) - 1}`);
+  }
+  if (publisherId) c.push(sql<SqlBool>`t.organisation_id = ${publisherId}`);
+  if (recipientKind) c.push(sql<SqlBool>`t.recipient_kind = ${recipientKind}`);
+  if (regrantType === 'any') c.push(sql<SqlBool>`t.regrant_type <> ''`);
+  else if (regrantType) c.push(sql<SqlBool>`t.regrant_type = ${regrantType}`);
+  return c;
+}
+
+/** Rebuilds a publisher's rows of grants_explore_totals from its current grants (in the caller's transaction). */
+export async function refreshExploreTotals(trx: Db, organisationId: string): Promise<void> {
+  await sql`DELETE FROM grants_explore_totals WHERE organisation_id = ${organisationId}::uuid`.execute(trx);
+  await sql`
+    INSERT INTO grants_explore_totals (organisation_id, recipient_kind, regrant_type, financial_year, currency, grants, total, first_award, last_award)
+    SELECT organisation_id, recipient_kind, coalesce(regrant_type, ''),
+      extract(year FROM award_date)::int - CASE WHEN extract(month FROM award_date) < 4 THEN 1 ELSE 0 END,
+      currency, count(*), sum(amount_minor), min(award_date), max(award_date)
+    FROM grants_grants WHERE organisation_id = ${organisationId}::uuid AND is_current GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+}
+
+/**
+ * Matching grants by currency: how many and their total in that currency's minor units. Read from the kept
+ * totals when the filters allow it (the same figures: a test compares the two on both engines), else from the
+ * grants; `options.fromGrants` forces the latter.
+ */
+export async function searchTotals(db: Db, f: GrantFilters, options: { fromGrants?: boolean } = {}): Promise<{ currency: string; grants: number; total: string | number; first: string | null; last: string | null }[]> {
+  const summary = options.fromGrants ? null : summaryConditions(f);
+  if (summary) {
+    const r = await sql<{ currency: string; grants: number; total: string; first: string | null; last: string | null }>`
+      SELECT t.currency, sum(t.grants)::int AS grants, sum(t.total) AS total, min(t.first_award)::text AS first, max(t.last_award)::text AS last
+      FROM grants_explore_totals t WHERE ${sql.join(summary, sql` AND `)} GROUP BY t.currency ORDER BY t.currency`.execute(db);
+    return r.rows;
+  }
   const r = await sql<{ currency: string; grants: number; total: string; first: string | null; last: string | null }>`
     SELECT g.currency, count(*)::int AS grants, sum(g.amount_minor) AS total, min(g.award_date)::text AS first, max(g.award_date)::text AS last
     FROM grants_grants g WHERE ${where(f)} GROUP BY g.currency ORDER BY g.currency`.execute(db);
@@ -105,7 +156,14 @@ export async function searchTotals(db: Db, f: GrantFilters): Promise<{ currency:
 }
 
 /** Matching grants by UK financial year (April to March, named by the year it starts) and currency. */
-export async function totalsByFinancialYear(db: Db, f: GrantFilters): Promise<{ year: number; currency: string; grants: number; total: string | number }[]> {
+export async function totalsByFinancialYear(db: Db, f: GrantFilters, options: { fromGrants?: boolean } = {}): Promise<{ year: number; currency: string; grants: number; total: string | number }[]> {
+  const summary = options.fromGrants ? null : summaryConditions(f);
+  if (summary) {
+    const r = await sql<{ year: number; currency: string; grants: number; total: string }>`
+      SELECT t.financial_year AS year, t.currency, sum(t.grants)::int AS grants, sum(t.total) AS total
+      FROM grants_explore_totals t WHERE ${sql.join(summary, sql` AND `)} GROUP BY 1, 2 ORDER BY 1, 2`.execute(db);
+    return r.rows.map((x) => ({ ...x, year: Number(x.year) }));
+  }
   const r = await sql<{ year: number; currency: string; grants: number; total: string }>`
     SELECT (extract(year FROM g.award_date)::int - CASE WHEN extract(month FROM g.award_date) < 4 THEN 1 ELSE 0 END) AS year,
       g.currency, count(*)::int AS grants, sum(g.amount_minor) AS total

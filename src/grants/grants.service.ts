@@ -9,7 +9,7 @@
 // The same bytes again change nothing. A newer file from the same publisher replaces the grants it holds, by
 // grant id: the old version stays (is_current false), a grant whose content is the same is left as it is.
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { AppContext } from '../platform/module.ts';
 import type { Db } from '../platform/db.ts';
 import type { Actor } from '../platform/actor.ts';
@@ -24,12 +24,13 @@ import { DEFAULT_GRANTS_LIMITS, type GrantProblem, type GrantsLimits, type ReadF
 import * as repo from './grants.repository.ts';
 import { readGrantsFileAsync } from './grants.read-async.ts';
 import { withGrantsCopy } from './grants.load.ts';
-import { openGrantsSource, storeSource } from './grants.store.ts';
+import { nothingReadable, openGrantsSource, RunningSummary, storeSource } from './grants.store.ts';
 import { refreshAreaTotals } from './grants.chains.repository.ts';
 import { linkFileToPots } from './grants.chains.ts';
 import { readGrantsFile as readProgrammeGrant } from './grants.read.ts';
-import { sourceOfRead } from './grants.stream.ts';
+import { sha256Of, sourceOfRead } from './grants.stream.ts';
 import { insertingCopy } from '../platform/copy.ts';
+import { announceGroupCandidates } from './grants.groups.ts';
 
 export const GRANTS_PUBLISHING_ROLES = ['admin', 'staff', 'finance'] as const;
 export const GRANTS_FILE_DRAFT = 'grants.file';
@@ -107,16 +108,49 @@ export function limitsOf(ctx: AppContext): GrantsLimits {
   return { maxBytes: Math.min(ctx.config.importMaxBytes ?? DEFAULT_GRANTS_LIMITS.maxBytes, DEFAULT_GRANTS_LIMITS.maxBytes), maxGrants: DEFAULT_GRANTS_LIMITS.maxGrants };
 }
 
-/** `commonweal grants validate`: the problems of a file, without importing anything. */
-export async function validateGrantsBytes(bytes: Uint8Array, limits: GrantsLimits = DEFAULT_GRANTS_LIMITS): Promise<GrantsSummary> {
-  return summarise(await readGrantsFileAsync(bytes, limits));
+/** How many grants a check reads before it lets other requests run (the check reads on the server's thread). */
+const CHECK_BATCH = 1000;
+
+/**
+ * Reads a file for its check as the import reads it: a JSON package (gzip too) as a stream — only a batch of
+ * grants is held at a time, a gzip bomb stops at the limit while it inflates, one value over 16 MB is refused —
+ * and CSV or XLSX whole (in a worker thread when large). `onBatch` sees each batch (what a draft would change).
+ */
+async function checkSource(input: { bytes: Uint8Array } | { path: string }, limits: GrantsLimits, readWhole: (bytes: Uint8Array) => Promise<ReadFile>, onBatch?: (batch: ReadGrant[]) => Promise<void>) {
+  const source = await openGrantsSource(input, limits, readWhole);
+  const running = new RunningSummary();
+  for await (const batch of source.batches(CHECK_BATCH)) {
+    for (const g of batch) running.add(g);
+    if (onBatch) await onBatch(batch);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return { source, running, summary: running.summary(source) };
 }
 
-async function bytesOf(source: { bytes: Uint8Array } | { path: string }): Promise<Uint8Array> {
-  if ('bytes' in source) return source.bytes;
-  return readFile(source.path).catch(() => {
-    throw AppError.validation([{ field: 'file', message: `No file at ${source.path}` }]);
+/**
+ * `commonweal grants validate` and the check page: the problems of a file, importing nothing. A file named by
+ * path is never read whole when it is a JSON package (up to STREAM_MAX_BYTES decompressed, as an import).
+ */
+export async function validateGrantsFile(input: { bytes: Uint8Array } | { path: string }, limits: GrantsLimits = DEFAULT_GRANTS_LIMITS): Promise<GrantsSummary> {
+  if ('path' in input) await stat(input.path).catch(() => {
+    throw AppError.validation([{ field: 'file', message: `No file at ${input.path}` }]);
   });
+  return (await checkSource(input, limits, (bytes) => readGrantsFileAsync(bytes, limits))).summary;
+}
+
+/** The check of a file's bytes (see validateGrantsFile). */
+export async function validateGrantsBytes(bytes: Uint8Array, limits: GrantsLimits = DEFAULT_GRANTS_LIMITS): Promise<GrantsSummary> {
+  return validateGrantsFile({ bytes }, limits);
+}
+
+/**
+ * A draft's file read to keep its bytes (a draft stores them to publish later): refused before reading when the
+ * file is larger than a file may be. Its check still reads the grants a batch at a time.
+ */
+async function boundedBytes(path: string, limits: GrantsLimits): Promise<Buffer> {
+  const info = await stat(path);
+  if (info.size > limits.maxBytes) throw AppError.validation([{ field: 'file', message: `The file is more than ${Math.round(limits.maxBytes / 1048576)} MB: split it, or import it at once with --yes (read as a stream)` }]);
+  return readFile(path);
 }
 
 async function publisherFor(db: Db, actor: Actor, ref: string): Promise<Publisher> {
@@ -146,32 +180,41 @@ function changedFields(before: unknown, after: unknown): string[] {
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => canonical(a[k]) !== canonical(b[k])).sort();
 }
 
-async function changesOf(db: Db, organisationId: string, grants: readonly ReadGrant[]) {
-  const current = await repo.currentVersions(db, organisationId, grants.map((g) => g.id));
-  let changed = 0;
-  let unchanged = 0;
-  const same = new Set<string>();
-  const difference: GrantsDifference = { added: { count: 0, ids: [] }, changed: { count: 0, grants: [] }, unchanged: { count: 0 }, notInFile: { count: 0, ids: [] } };
-  for (const g of grants) {
-    const c = current.get(g.id);
-    if (!c) {
-      if (difference.added.ids.length < DIFFERENCE_LIST) difference.added.ids.push(g.id);
-      continue;
-    }
-    if (canonical(c.raw) === canonical(g.raw)) { unchanged++; same.add(g.id); } else {
-      changed++;
-      if (difference.changed.grants.length < DIFFERENCE_LIST) difference.changed.grants.push({ id: g.id, fields: changedFields(c.raw, g.raw) });
+/** What a file would change for its publisher, worked out a batch of grants at a time (only the ids are kept). */
+class DifferenceOf {
+  private readonly ids = new Set<string>();
+  private changed = 0;
+  private unchanged = 0;
+  private readonly difference: GrantsDifference = { added: { count: 0, ids: [] }, changed: { count: 0, grants: [] }, unchanged: { count: 0 }, notInFile: { count: 0, ids: [] } };
+  constructor(private readonly db: Db, private readonly organisationId: string) {}
+
+  async add(grants: readonly ReadGrant[]): Promise<void> {
+    const current = await repo.currentVersions(this.db, this.organisationId, grants.map((g) => g.id));
+    for (const g of grants) {
+      this.ids.add(g.id);
+      const c = current.get(g.id);
+      if (!c) {
+        if (this.difference.added.ids.length < DIFFERENCE_LIST) this.difference.added.ids.push(g.id);
+        continue;
+      }
+      if (canonical(c.raw) === canonical(g.raw)) this.unchanged++;
+      else {
+        this.changed++;
+        if (this.difference.changed.grants.length < DIFFERENCE_LIST) this.difference.changed.grants.push({ id: g.id, fields: changedFields(c.raw, g.raw) });
+      }
     }
   }
-  const inFile = new Set(grants.map((g) => g.id));
-  for (const id of await repo.currentIds(db, organisationId)) {
-    if (inFile.has(id)) continue;
-    difference.notInFile.count++;
-    if (difference.notInFile.ids.length < DIFFERENCE_LIST) difference.notInFile.ids.push(id);
+
+  async finish(): Promise<{ counts: { new: number; changed: number; unchanged: number }; difference: GrantsDifference }> {
+    const d = this.difference;
+    for (const id of await repo.currentIds(this.db, this.organisationId)) {
+      if (this.ids.has(id)) continue;
+      d.notInFile.count++;
+      if (d.notInFile.ids.length < DIFFERENCE_LIST) d.notInFile.ids.push(id);
+    }
+    const counts = { new: this.ids.size - this.changed - this.unchanged, changed: this.changed, unchanged: this.unchanged };
+    return { counts, difference: { ...d, added: { ...d.added, count: counts.new }, changed: { ...d.changed, count: this.changed }, unchanged: { count: this.unchanged } } };
   }
-  const counts = { new: grants.length - changed - unchanged, changed, unchanged };
-  Object.assign(difference, { added: { ...difference.added, count: counts.new }, changed: { ...difference.changed, count: changed }, unchanged: { count: unchanged } });
-  return { counts, same, current, difference };
 }
 
 /**
@@ -183,7 +226,11 @@ export async function importGrantsFile(ctx: AppContext, actor: Actor, input: { p
   const limits = limitsOf(ctx);
   const source = await openGrantsSource(input.source, limits, (bytes) => readChecked(bytes, limits));
   const filename = input.filename ?? ('path' in input.source ? input.source.path.split('/').pop()! : null);
-  const { grantIds: _ids, ...outcome } = await withGrantsCopy(ctx.handle, (trx, copy) => storeSource(trx, copy, actor, publisher, source, filename, null));
+  const { grantIds: _ids, ...outcome } = await withGrantsCopy(ctx.handle, async (trx, copy) => {
+    const stored = await storeSource(trx, copy, actor, publisher, source, filename, null);
+    if (stored.outcome === 'imported') await announceGroupCandidates(trx, actor, publisher, ctx.config.baseUrl);
+    return stored;
+  });
   return outcome;
 }
 
@@ -227,19 +274,29 @@ registerDraftKind({ kind: GRANTS_FILE_DRAFT, label: 'Grants file', roles: GRANTS
  */
 export async function createGrantsDraft(ctx: AppContext, actor: Actor, input: { publisher: string; source: { bytes: Uint8Array } | { path: string }; filename?: string | null }): Promise<{ draft: GrantsDraftView; reused: boolean }> {
   const publisher = await publisherFor(ctx.db, actor, input.publisher);
-  const bytes = await bytesOf(input.source);
-  const read = await readChecked(bytes, limitsOf(ctx));
-  const published = await repo.findFileBySha(ctx.db, publisher.id, read.sha256);
+  const limits = limitsOf(ctx);
+  if ('path' in input.source) await stat(input.source.path).catch(() => {
+    throw AppError.validation([{ field: 'file', message: `No file at ${(input.source as { path: string }).path}` }]);
+  });
+  // The same bytes again are answered before the grants are read. A JSON package is then checked as a stream
+  // (checkSource), held to the upload's limit even when named by path.
+  const bounded = 'path' in input.source ? { bytes: await boundedBytes(input.source.path, limits) } : input.source;
+  const sha256 = await sha256Of(bounded);
+  const published = await repo.findFileBySha(ctx.db, publisher.id, sha256);
   if (published) throw new AppError('conflict', `This file was published already on ${new Date(published.created_at).toISOString().slice(0, 10)}: the same bytes again change nothing`);
-  const open = await findOpenDraftByFingerprint<GrantsDraftPayload, GrantsCheck>(ctx.db, publisher.id, GRANTS_FILE_DRAFT, read.sha256);
+  const open = await findOpenDraftByFingerprint<GrantsDraftPayload, GrantsCheck>(ctx.db, publisher.id, GRANTS_FILE_DRAFT, sha256);
   if (open) return { draft: presentGrantsDraft(open), reused: true };
   const filename = input.filename ?? ('path' in input.source ? input.source.path.split('/').pop()! : null);
-  const { counts, difference } = await changesOf(ctx.db, publisher.id, read.grants);
-  const check: GrantsCheck = { ...summarise(read), changes: counts, difference };
+  const changes = new DifferenceOf(ctx.db, publisher.id);
+  const { source, running, summary } = await checkSource(bounded, limits, (bytes) => readChecked(bytes, limits), (batch) => changes.add(batch));
+  if (running.grants === 0) throw nothingReadable(source);
+  const { counts, difference } = await changes.finish();
+  const check: GrantsCheck = { ...summary, changes: counts, difference };
+  const bytes = bounded.bytes;
   return ctx.db.transaction().execute(async (trx) => {
     const draft = await createDraft<GrantsDraftPayload, GrantsCheck>(trx, actor, {
       id: randomUUID(), organisationId: publisher.id, kind: GRANTS_FILE_DRAFT, title: `Grants ${check.firstAwardDate} to ${check.lastAwardDate}`,
-      filename, fingerprint: read.sha256, payload: { publisher }, check, days: ctx.config.draftDays,
+      filename, fingerprint: sha256, payload: { publisher }, check, days: ctx.config.draftDays,
     });
     await saveDraftBytes(trx, draft, bytes);
     return { draft: presentGrantsDraft(draft), reused: false };
@@ -270,6 +327,7 @@ export async function publishGrantsDraft(ctx: AppContext, actor: Actor, id: stri
     const { grantIds, ...result } = await storeSource(trx, copy, actor, draft.payload.publisher, source, draft.filename, draft.id);
     // The pots the publisher chose on the check page: its grants in this file draw on them (grants.chains.ts).
     if (options.pots?.length) await linkFileToPots(trx, actor, draft.organisationId, grantIds, options.pots, result.fileId);
+    if (result.outcome === 'imported') await announceGroupCandidates(trx, actor, draft.payload.publisher, ctx.config.baseUrl);
     await closeDraft(trx, actor, draft, 'published', result.fileId);
     return { ...result, draftId: draft.id };
   });

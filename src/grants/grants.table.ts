@@ -88,9 +88,38 @@ export interface GrantsAreaTotalsTable {
   total: ColumnType<string, string | number, string | number>;
 }
 
+/** A person's decision that two unregistered groups (360G- ids) of a publisher's grants are, or are not, the same (0044). */
+export interface GrantsGroupDecisionsTable {
+  organisation_id: string;
+  id: Generated<string>;
+  group_id: string;
+  canonical_id: string;
+  decision: 'merged' | 'rejected';
+  evidence: Json;
+  decided_by: string | null;
+  decided_at: Generated<Date>;
+  undone_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  undone_by: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Current grants counted by publisher, recipient kind, regrant type ('' none), UK financial year and currency (0044). */
+export interface GrantsExploreTotalsTable {
+  organisation_id: string;
+  recipient_kind: string;
+  regrant_type: string;
+  financial_year: number;
+  currency: string;
+  grants: number;
+  total: ColumnType<string, string | number, string | number>;
+  first_award: ColumnType<string, string, string>;
+  last_award: ColumnType<string, string, string>;
+}
+
 export interface GrantsTables extends ProgrammesTables {
   grants_files: GrantsFilesTable;
   grants_grants: GrantsGrantsTable;
   grants_chain_links: GrantsChainLinksTable;
   grants_area_totals: GrantsAreaTotalsTable;
+  grants_group_decisions: GrantsGroupDecisionsTable;
+  grants_explore_totals: GrantsExploreTotalsTable;
 }

@@ -7,7 +7,6 @@
 // commissioning, or decommission), made by a commissioner of the commissioning organisation named on the
 // review, with the fairness evidence (who the service reaches by deprivation decile). Flags and decisions are
 // public.
-import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
@@ -115,7 +114,7 @@ export async function recomputeFlags(db: Db, periods: string[]): Promise<{ perio
   let n = 0;
   for (const period of periods) {
     await inTransaction(db, async (trx) => {
-      await sql`SELECT pg_advisory_xact_lock(hashtext('scorecards.recompute-flags'))`.execute(trx);
+      await cache.lockRecompute(trx, 'flags');
       const rows = await computeFlags(trx, period);
       n += rows.length;
       await cache.replaceFlags(trx, period, rows.map((r) => ({ organisation_id: r.organisationId, service_id: r.serviceId, indicator: r.indicator, service_kind: r.kind, evidence: r.evidence, fairness: r.fairness })));

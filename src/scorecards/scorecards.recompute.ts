@@ -3,7 +3,6 @@
 // scorecards and the peer comparisons read the figures of every service at once, which from the sources would
 // be one aggregate over all stories per request; a single scorecard page is cheap and is computed on read, so it
 // is never stale. One process recomputes at a time: a transaction-level advisory lock holds across processes.
-import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { inTransaction } from '../platform/transaction.ts';
 import { listServiceIds, serviceVoiceRecordsByPeriod } from '../voice/voice.service.ts';
@@ -34,7 +33,7 @@ export async function recomputeScorecards(db: Db, periods: Period[], progress: (
   }
   progress(periods.length, periods.length);
   await inTransaction(db, async (trx) => {
-    await sql`SELECT pg_advisory_xact_lock(hashtext('scorecards.recompute'))`.execute(trx);
+    await repo.lockRecompute(trx, 'figures');
     await repo.replacePeriods(trx, periods.map((p) => p.name), rows);
   });
   return { periods: periods.map((p) => p.name), services: services.length, rows: rows.length, ms: Math.round(performance.now() - t0) };

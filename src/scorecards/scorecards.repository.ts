@@ -5,6 +5,11 @@ import type { Db } from '../platform/db.ts';
 import type { Insertable, Selectable } from 'kysely';
 import type { ScorecardFlagsTable } from './scorecards.table.ts';
 
+/** Holds the recompute's lock until the transaction ends, so two recomputes (of figures, or of flags) run one after the other. */
+export async function lockRecompute(trx: Db, what: 'figures' | 'flags'): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${what === 'figures' ? 'scorecards.recompute' : 'scorecards.recompute-flags'}))`.execute(trx);
+}
+
 export interface CachedFigures {
   organisation_id: string; service_id: string; period: string;
   stories: number; rated: number; positive: number; negative: number; answered: number; median_minutes: number | null;

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { scratchDatabase } from './lib/scratch-db.ts';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../src/platform/db.ts';
 import { migrateToLatest } from '../src/platform/migrate.ts';
 import { loadConfig } from '../src/platform/config.ts';
@@ -98,18 +98,12 @@ try {
 }
 
 if (process.env.DATABASE_URL) {
-  const url = new URL(process.env.DATABASE_URL);
-  const name = `cw_bench_finder_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: url.toString() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  url.pathname = `/${name}`;
-  const handle = openPostgres(url.toString());
+  const scratch = await scratchDatabase('cw_bench_finder');
+  const handle = openPostgres(scratch.url);
   try {
     await run('PostgreSQL', handle);
   } finally {
     await handle.close();
-    await admin.query(`DROP DATABASE ${name}`);
-    await admin.end();
+    await scratch.drop();
   }
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { sql } from 'kysely';
-import pg from 'pg';
+import { scratchDatabase } from './lib/scratch-db.ts';
 import { openPGlite, openPostgres, type DatabaseHandle } from '../src/platform/db.ts';
 import { migrateToLatest } from '../src/platform/migrate.ts';
 import { loadConfig } from '../src/platform/config.ts';
@@ -105,21 +105,7 @@ await withDatabase('PGlite, in memory', async () => ({ handle: await openPGlite(
 const dir = mkdtempSync(join(tmpdir(), 'cw-bench-places-'));
 await withDatabase('PGlite, on disk', async () => ({ handle: await openPGlite(dir), cleanup: async () => rmSync(dir, { recursive: true, force: true }) }));
 if (process.env.DATABASE_URL) {
-  const name = `cw_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(process.env.DATABASE_URL);
-  url.pathname = `/${name}`;
-  await withDatabase('PostgreSQL', async () => ({
-    handle: openPostgres(url.toString()),
-    cleanup: async () => {
-      const dropper = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
-    },
-  }));
+  const scratch = await scratchDatabase('cw_bench_places');
+  await withDatabase('PostgreSQL', async () => ({ handle: openPostgres(scratch.url), cleanup: () => scratch.drop() }));
 }
 await pages();

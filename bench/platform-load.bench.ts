@@ -13,10 +13,10 @@
 //
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/platform-load.bench.ts [seconds=15] [connections=16] [workers=1,2,4] [rate=200]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import pg from 'pg';
+import { scratchDatabase } from './lib/scratch-db.ts';
 
 const seconds = Number(process.argv[2] ?? 15);
 const connections = Number(process.argv[3] ?? 16);
@@ -25,15 +25,9 @@ const rate = Number(process.argv[5] ?? 200);
 const server = process.env.DATABASE_URL;
 if (!server) throw new Error('DATABASE_URL (a superuser on a PostgreSQL server) is needed');
 const bin = new URL('../bin/commonweal.js', import.meta.url).pathname;
-const name = `cw_bench_load_${randomBytes(3).toString('hex')}`;
-const url = new URL(server);
-url.pathname = `/${name}`;
-const env = { ...process.env, DATABASE_URL: url.toString(), DATABASE_REPLICA_URL: undefined, LOG_LEVEL: 'error', TRUST_PROXY: '1' };
+const scratch = await scratchDatabase('cw_bench_load', server);
+const env = { ...process.env, DATABASE_URL: scratch.url, DATABASE_REPLICA_URL: undefined, LOG_LEVEL: 'error', TRUST_PROXY: '1' };
 
-const admin = new pg.Client({ connectionString: server });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-await admin.end();
 
 const pages = ['/', '/organisations', '/spend', '/voice', '/voice/petitions', '/timebank', '/commissioning', '/outcomes', '/places', '/grants'];
 const apis = ['/api/v1/organisations?q=newcastle', '/api/v1/spend/publishers', '/api/v1/voice/stories', '/api/v1/voice/petitions', '/api/v1/commissioning/opportunities', '/api/v1/places/local-authorities'];
@@ -99,7 +93,7 @@ async function prepareWrites(): Promise<Write[]> {
   const { registerUser, createApiToken } = await import('../src/platform/auth/auth.service.ts');
   const { addMember } = await import('../src/organisations/organisations.service.ts');
   const { cliActor } = await import('../src/platform/actor.ts');
-  const handle = openPostgres(url.toString(), { max: 2 });
+  const handle = openPostgres(scratch.url, { max: 2 });
   const q = async <T>(text: string, values: unknown[] = []) => (await handle.pool!.query(text, values)).rows as T[];
   const tokenFor = async (userId: string) => `Bearer ${(await createApiToken(handle.db, cliActor, { userId, name: 'load test' })).token}`;
   try {
@@ -192,7 +186,7 @@ function report(label: string, r: Awaited<ReturnType<typeof run>>) {
 }
 
 try {
-  console.log(`seeding the demo into ${name} …`);
+  console.log(`seeding the demo into ${scratch.name} …`);
   const seeded = spawnSync(process.execPath, [bin, 'seed-demo'], { env, stdio: 'inherit' });
   if (seeded.status !== 0) throw new Error('seed-demo failed');
   const writes = await prepareWrites();
@@ -221,8 +215,5 @@ try {
   }
   if (flat[1] && flat[2]) console.log(`2 processes against 1, flat out: ${(flat[2] / flat[1]).toFixed(2)}×`);
 } finally {
-  const dropper = new pg.Client({ connectionString: server });
-  await dropper.connect();
-  await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await dropper.end();
+  await scratch.drop();
 }

@@ -3,8 +3,8 @@
 // from one organisation account; and the database function alone (timebank_post_transfer, one statement).
 // Compare with bench/timebank-transfers.bench.ts (the same over HTTP) to see what HTTP and authentication add.
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/timebank-ledger.bench.ts [seconds] [members]
-import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import { scratchDatabase } from './lib/scratch-db.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { openPostgres } from '../src/platform/db.ts';
 import { createContext, createLogger } from '../src/app.ts';
@@ -18,13 +18,8 @@ const seconds = Number(process.argv[2] ?? 5);
 const memberCount = Number(process.argv[3] ?? 1000);
 const clients = 32;
 if (!process.env.DATABASE_URL) throw new Error('Set DATABASE_URL: this benchmark runs on the PostgreSQL server');
-const url = new URL(process.env.DATABASE_URL);
-const name = `cw_bench_${randomBytes(4).toString('hex')}`;
-const admin = new pg.Client({ connectionString: url.toString() });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-url.pathname = `/${name}`;
-const handle = openPostgres(url.toString(), { max: process.env.POOL ? Number(process.env.POOL) : loadConfig(process.env).databasePoolSize, onIdleError: () => {} });
+const scratch = await scratchDatabase('cw_bench_ledger');
+const handle = openPostgres(scratch.url, { max: process.env.POOL ? Number(process.env.POOL) : loadConfig(process.env).databasePoolSize, onIdleError: () => {} });
 const ctx = await createContext({ ...loadConfig({ NODE_ENV: 'production' }), dataDir: 'unused' }, createLogger({ logLevel: 'warn' }), handle);
 const { issuer, coordinator, members } = await bankWithMembers(ctx, 'Ledger Bench Bank', memberCount, () => -600);
 for (let i = 0; i < members.length; i += 50) {
@@ -69,5 +64,4 @@ await run('SELECT 1 (a round trip, for scale)', () => ctx.db.selectFrom('timeban
 const check = await checkLedger(ctx.db);
 console.log(`invariant violations after: ${check.violations.length} (${check.counts.transfers} transfers)`);
 await handle.close();
-await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-await admin.end();
+await scratch.drop();

@@ -11,8 +11,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
-import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import { scratchDatabase } from './lib/scratch-db.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { openPostgres } from '../src/platform/db.ts';
 import { createApp, createContext, createLogger } from '../src/app.ts';
@@ -27,14 +27,9 @@ const memberCount = Number(process.argv[3] ?? 1000);
 const clients = 32;
 if (!process.env.DATABASE_URL) throw new Error('Set DATABASE_URL: this benchmark runs on the PostgreSQL server');
 
-const url = new URL(process.env.DATABASE_URL);
-const name = `cw_bench_${randomBytes(4).toString('hex')}`;
-const admin = new pg.Client({ connectionString: url.toString() });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-url.pathname = `/${name}`;
+const scratch = await scratchDatabase('cw_bench_transfers');
 const config = { ...loadConfig({ ...process.env, NODE_ENV: 'production' }), dataDir: 'unused' };
-const handle = openPostgres(url.toString(), { max: process.env.POOL ? Number(process.env.POOL) : config.databasePoolSize, onIdleError: () => {} });
+const handle = openPostgres(scratch.url, { max: process.env.POOL ? Number(process.env.POOL) : config.databasePoolSize, onIdleError: () => {} });
 const ctx = await createContext(config, createLogger({ logLevel: 'warn' }), handle);
 const app = await createApp(ctx);
 await app.listen({ port: 0, host: '127.0.0.1' });
@@ -112,5 +107,4 @@ console.log(`load average after: ${(await import('node:os')).loadavg().map((x) =
 
 await app.close();
 await handle.close();
-await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-await admin.end();
+await scratch.drop();

@@ -134,6 +134,118 @@ export async function refreshExploreTotals(trx: Db, organisationId: string): Pro
       extract(year FROM award_date)::int - CASE WHEN extract(month FROM award_date) < 4 THEN 1 ELSE 0 END,
       currency, count(*), sum(amount_minor), min(award_date), max(award_date)
     FROM grants_grants WHERE organisation_id = ${organisationId}::uuid AND is_current GROUP BY 1, 2, 3, 4, 5`.execute(trx);
+  await refreshWordTotals(trx, organisationId);
+  await refreshAmountTotals(trx, organisationId);
+}
+
+/** Rebuilds a publisher's rows of grants_word_totals (0049): its current grants by lexeme and currency. */
+export async function refreshWordTotals(trx: Db, organisationId: string): Promise<void> {
+  await sql`DELETE FROM grants_word_totals WHERE organisation_id = ${organisationId}::uuid`.execute(trx);
+  await sql`
+    INSERT INTO grants_word_totals (organisation_id, lexeme, currency, grants, total, first_award, last_award)
+    SELECT g.organisation_id, w.lexeme, g.currency, count(*), sum(g.amount_minor), min(g.award_date), max(g.award_date)
+    FROM grants_grants g CROSS JOIN LATERAL unnest(g.search_vector) AS w
+    WHERE g.organisation_id = ${organisationId}::uuid AND g.is_current GROUP BY 1, 2, 3`.execute(trx);
+}
+
+/** Rebuilds a publisher's rows of grants_amount_totals (0049): its current grants by currency and amount band. */
+export async function refreshAmountTotals(trx: Db, organisationId: string): Promise<void> {
+  await sql`DELETE FROM grants_amount_totals WHERE organisation_id = ${organisationId}::uuid`.execute(trx);
+  await sql`
+    INSERT INTO grants_amount_totals (organisation_id, currency, band_low, band_high, grants, total, first_award, last_award)
+    SELECT organisation_id, currency, low, low + width, count(*), sum(amount_minor), min(award_date), max(award_date)
+    FROM (SELECT organisation_id, currency, amount_minor, award_date,
+            CASE WHEN amount_minor < 100 THEN amount_minor ELSE amount_minor - mod(amount_minor, (10::numeric ^ (length(amount_minor::text) - 2))::bigint) END AS low,
+            CASE WHEN amount_minor < 100 THEN 1 ELSE (10::numeric ^ (length(amount_minor::text) - 2))::bigint END AS width
+          FROM grants_grants WHERE organisation_id = ${organisationId}::uuid AND is_current) b
+    GROUP BY 1, 2, 3, 4`.execute(trx);
+}
+
+/**
+ * The amount band (0049) an amount in minor units falls in: two significant figures, [low, high). Must agree
+ * with the SQL of refreshAmountTotals (grants.totals.test.ts checks ranges whose ends fall inside and on bands).
+ */
+export function amountBand(amount: number): { low: number; high: number } {
+  if (amount < 100) return { low: amount, high: amount + 1 };
+  const width = 10 ** (String(Math.trunc(amount)).length - 2);
+  const low = amount - (amount % width);
+  return { low, high: low + width };
+}
+
+type TotalsRow = { currency: string; grants: number; total: string | number; first: string | null; last: string | null };
+
+/** Adds up rows of totals by currency (counts and sums as integers, the first and last award date). */
+function mergeTotals(parts: TotalsRow[][]): TotalsRow[] {
+  const by = new Map<string, { grants: number; total: bigint; first: string | null; last: string | null }>();
+  for (const rows of parts) {
+    for (const r of rows) {
+      if (r.grants === 0) continue;
+      const m = by.get(r.currency) ?? { grants: 0, total: 0n, first: null, last: null };
+      m.grants += Number(r.grants);
+      m.total += BigInt(String(r.total));
+      if (r.first !== null && (m.first === null || r.first < m.first)) m.first = r.first;
+      if (r.last !== null && (m.last === null || r.last > m.last)) m.last = r.last;
+      by.set(r.currency, m);
+    }
+  }
+  return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([currency, m]) => ({ currency, grants: m.grants, total: m.total.toString(), first: m.first, last: m.last }));
+}
+
+/** Filters that name nothing but `keys` (undefined and empty lists count as not named). */
+function onlyNames(f: GrantFilters, keys: (keyof GrantFilters)[]): boolean {
+  return Object.entries(f).every(([k, v]) => keys.includes(k as keyof GrantFilters) || v === undefined || (Array.isArray(v) && v.length === 0));
+}
+
+/**
+ * The lexeme a search's words come to when they come to exactly one (websearch syntax, English stemming), or
+ * null: two or more words, a phrase, an exclusion, or only stop words.
+ */
+async function singleLexeme(db: Db, text: string): Promise<string | null> {
+  const r = await sql<{ q: string; n: number }>`SELECT websearch_to_tsquery('english', ${text})::text AS q, numnode(websearch_to_tsquery('english', ${text})) AS n`.execute(db);
+  const row = r.rows[0];
+  if (!row || Number(row.n) !== 1) return null;
+  const m = /^'((?:[^']|'')*)'$/.exec(row.q);
+  return m && !m[1]!.includes('\\') ? m[1]!.replace(/''/g, "'") : null;
+}
+
+/** Totals of one word from grants_word_totals (0049), optionally of one publisher. */
+async function wordTotals(db: Db, lexeme: string, publisherId: string | undefined): Promise<TotalsRow[]> {
+  const r = await sql<TotalsRow>`
+    SELECT t.currency, sum(t.grants)::int AS grants, sum(t.total) AS total, min(t.first_award)::text AS first, max(t.last_award)::text AS last
+    FROM grants_word_totals t WHERE t.lexeme = ${lexeme} ${publisherId ? sql`AND t.organisation_id = ${publisherId}::uuid` : sql``}
+    GROUP BY t.currency ORDER BY t.currency`.execute(db);
+  return r.rows;
+}
+
+/**
+ * Totals of an amount range in pounds (the only currency a range applies to): the bands wholly inside it from
+ * grants_amount_totals (0049), the grants of the bands its ends cut through from the amount index (an
+ * index-only scan of at most two bands).
+ */
+async function amountTotals(db: Db, min: number | undefined, max: number | undefined): Promise<TotalsRow[]> {
+  // Whole bands lie in [inner, outer); the rest of [min, max] is read from the grants.
+  const lo = min === undefined ? undefined : amountBand(min);
+  const inner = lo === undefined ? undefined : lo.low === min ? min : lo.high;
+  const hi = max === undefined ? undefined : amountBand(max);
+  const outer = hi === undefined || max === undefined ? undefined : hi.high === max + 1 ? max + 1 : hi.low;
+  const edges: [number | undefined, number | undefined][] = [];
+  if (inner !== undefined && outer !== undefined && inner >= outer) edges.push([min, max]);
+  else {
+    if (min !== undefined && inner !== min) edges.push([min, max === undefined ? inner! - 1 : Math.min(max, inner! - 1)]);
+    if (max !== undefined && outer !== max + 1) edges.push([min === undefined ? outer : Math.max(min, outer!), max]);
+  }
+  const whole = inner !== undefined && outer !== undefined && inner >= outer ? null : sql<TotalsRow>`
+    SELECT t.currency, sum(t.grants)::int AS grants, coalesce(sum(t.total), 0) AS total, min(t.first_award)::text AS first, max(t.last_award)::text AS last
+    FROM grants_amount_totals t WHERE t.currency = 'GBP' ${inner === undefined ? sql`` : sql`AND t.band_low >= ${inner}`}
+      ${outer === undefined ? sql`` : sql`AND t.band_high <= ${outer}`} GROUP BY t.currency`;
+  const parts = await Promise.all([
+    ...(whole ? [whole.execute(db)] : []),
+    ...edges.map(([a, b]) => sql<TotalsRow>`
+      SELECT g.currency, count(*)::int AS grants, coalesce(sum(g.amount_minor), 0) AS total, min(g.award_date)::text AS first, max(g.award_date)::text AS last
+      FROM grants_grants g WHERE g.is_current AND g.currency = 'GBP' ${a === undefined ? sql`` : sql`AND g.amount_minor >= ${a}`}
+        ${b === undefined ? sql`` : sql`AND g.amount_minor <= ${b}`} GROUP BY g.currency`.execute(db)),
+  ]);
+  return mergeTotals(parts.map((p) => p.rows));
 }
 
 /**
@@ -142,6 +254,11 @@ export async function refreshExploreTotals(trx: Db, organisationId: string): Pro
  * grants; `options.fromGrants` forces the latter.
  */
 export async function searchTotals(db: Db, f: GrantFilters, options: { fromGrants?: boolean } = {}): Promise<{ currency: string; grants: number; total: string | number; first: string | null; last: string | null }[]> {
+  if (!options.fromGrants && f.text && onlyNames(f, ['text', 'publisherId'])) {
+    const lexeme = await singleLexeme(db, f.text);
+    if (lexeme !== null) return wordTotals(db, lexeme, f.publisherId);
+  }
+  if (!options.fromGrants && (f.minPence !== undefined || f.maxPence !== undefined) && onlyNames(f, ['minPence', 'maxPence'])) return amountTotals(db, f.minPence, f.maxPence);
   const summary = options.fromGrants ? null : summaryConditions(f);
   if (summary) {
     const r = await sql<{ currency: string; grants: number; total: string; first: string | null; last: string | null }>`

@@ -163,8 +163,9 @@ export async function storeSource(trx: Db, copy: OpenCopy, actor: Actor, publish
   };
   phase('compare with current grants');
   await stage.storeStage(trx, publisher.id);
+  phase('write new and changed versions');
   await refreshAreaTotals(trx, publisher.id);
-  phase('write new and changed versions, area totals');
+  phase('kept totals (areas, explorer, words, amounts)');
   const summary = running.summary(source);
   await repo.completeFile(trx, publisher.id, fileId, {
     grants_read: summary.grantsImported, grants_rejected: summary.grantsRejected, grants_new: changes.new, grants_changed: changes.changed, grants_unchanged: changes.unchanged,

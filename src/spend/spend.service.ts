@@ -285,7 +285,7 @@ export async function getFile(db: Db, ref: string, fileId: string) {
   if (!row) throw new AppError('not_found', 'No such spend file for this publisher');
   // The versions of its period, with the files it replaced and the one that replaced it when their periods differ.
   const versions = (await repo.listFiles(db, publisher.id))
-    .filter((f) => (f.period_from === row.period_from && f.period_to === row.period_to) || f.replaced_by === row.id || f.id === row.replaced_by)
+    .filter((f) => (f.kind === row.kind && f.period_from === row.period_from && f.period_to === row.period_to) || f.replaced_by === row.id || f.id === row.replaced_by)
     .map(presentFile);
   return { publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug, verified: publisher.verified }, file: presentFile(row), versions };
 }

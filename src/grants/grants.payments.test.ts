@@ -63,6 +63,21 @@ eachEngine('grants award payments as spending', (t) => {
     const view = await awards.getAward(ctx.db, anonymous, award.id);
     assert.deepEqual(view.payments[0]!.spend, { fileId: files[0]!.id, line: 1, url: `/spend/${w.funder.slug}/files/${files[0]!.id}` });
     assert.equal(view.payments[1]!.spend, null);
+    // The pages: the award says where the instalment was published; the file lists its payments.
+    const { app } = t();
+    const awardPage = await app.inject({ url: `/grants/awards/${award.id}` });
+    assert.equal(awardPage.statusCode, 200);
+    assert.match(awardPage.body, new RegExp(`Published as spending of ${w.funder.name}: <a class="govuk-link" href="/spend/${w.funder.slug}/files/${files[0]!.id}">line 1 of its grant payments file</a>`));
+    const filePage = await app.inject({ url: `/spend/${w.funder.slug}/files/${files[0]!.id}` });
+    assert.equal(filePage.statusCode, 200);
+    assert.match(filePage.body, /<h1 class="govuk-heading-l">Grant payments, /);
+    assert.match(filePage.body, new RegExp(`${award.grantId} instalment 1`));
+    assert.match(filePage.body, new RegExp(w.charity.name));
+    assert.doesNotMatch(filePage.body, /How it was read|Rows rejected/);
+    const api = (await app.inject({ url: `/api/v1/spend/publishers/${w.funder.slug}/files/${files[0]!.id}` })).json();
+    assert.equal(api.file?.kind ?? api.kind, 'grant-payments');
+    const awardApi = (await app.inject({ url: `/api/v1/grants/awards/${award.id}` })).json();
+    assert.equal(awardApi.payments[0].spend.line, 1);
     // The second instalment, same month: the same file, line 2, totals kept equal to the lines.
     await awards.recordPayment(ctx, w.staff.actor, award.id, 2, { paidOn });
     const after = await publisherSummary(ctx.db, w.funder.id, {});

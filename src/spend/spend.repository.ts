@@ -755,6 +755,12 @@ export async function currentGrantPaymentsFile(db: Db, organisationId: string, f
   return (row as SpendFileRow | undefined) ?? null;
 }
 
+/** The first `limit` lines of one file, in order. */
+export async function fileLines(db: Db, organisationId: string, fileId: string, limit: number): Promise<LineRow[]> {
+  return (await db.selectFrom('spend_lines').selectAll().where('organisation_id', '=', organisationId).where('file_id', '=', fileId)
+    .orderBy('line').limit(limit).execute()).map(({ organisation_id: _, ...rest }) => rest);
+}
+
 /** Appends one line to an attached file (routed by spend_lines to the file's partition). */
 export async function insertLine(db: Db, line: SpendLinesTable): Promise<void> {
   await db.insertInto('spend_lines').values(line).execute();

@@ -15,7 +15,8 @@ import { cliActor } from '../src/platform/actor.ts';
 import { signedInAgent } from '../src/platform/testing.ts';
 import { createOrganisation } from '../src/organisations/organisations.service.ts';
 import * as service from '../src/investment/investment.service.ts';
-import { addYears, todayDay } from '../src/investment/investment.compute.ts';
+import { addYears, testDays, todayDay } from '../src/investment/investment.compute.ts';
+import * as repo from '../src/investment/investment.repository.ts';
 import { person } from '../src/investment/investment.test-support.ts';
 
 const n = Number(process.argv[2] ?? 10_000);
@@ -80,6 +81,8 @@ try {
   await measure('GET …?investorsPage=2&dealsPage=5', 10, () => page(`${base}?investorsPage=2&dealsPage=5`));
   await measure('cdfiReport alone (no HTTP, no rendering; with every investment, as the API and the CSV give it)', 10, () => service.cdfiReport(ctx.db, officer.actor, org));
   await measure('cdfiSummary alone (the rules and their figures, worked out in SQL; no ledger rows)', 10, () => service.cdfiSummary(ctx.db, officer.actor, org));
+  await measure('… of which ledgerFigures (one statement over the ledger: the rules\' figures and each investor\'s totals)', 10, () => repo.ledgerFigures(ctx.db, org, today));
+  await measure('… of which fundOn (the fund on the three test days)', 10, () => repo.fundOn(ctx.db, org, testDays(cdfi.accreditedFrom, today)));
   await app.close();
 } finally {
   await handle.close();

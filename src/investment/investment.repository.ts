@@ -220,27 +220,35 @@ export interface LedgerFigures {
   loans: number; loanPence: number; loanRepaidPence: number; overCap: number; reliefPence: number; reliefOver: number;
 }
 
-/** The figures the CDFI's rules are tested with, over its whole ledger, in one statement. */
-export async function ledgerFigures(db: Db, cdfiId: string, on: string): Promise<LedgerFigures> {
-  const r = (await sql<Record<keyof LedgerFigures, string | number | null>>`
+/** One investor's totals over its investments in the CDFI. */
+export interface InvestorFigures { investor: string; investments: number; investedPence: number; certifiedPence: number; repaidPence: number; reliefPence: number }
+
+/**
+ * The figures the CDFI's rules are tested with, over its whole ledger, and each investor's totals (one row an
+ * investor): one statement, one pass over the ledger (GROUPING SETS: by investor, and the whole).
+ */
+export async function ledgerFigures(db: Db, cdfiId: string, on: string): Promise<LedgerFigures & { investors: InvestorFigures[] }> {
+  const rows = (await sql<Record<keyof LedgerFigures | 'whole' | 'investedPence' | 'repaidPence', string | number | null> & { investor: string | null }>`
     WITH ${perInvestment(cdfiId, on)}
-    SELECT count(*) AS investments, count(cert_pence) AS certified, coalesce(sum(cert_pence), 0) AS "certifiedPence",
+    SELECT GROUPING(investor_organisation_id) AS whole, investor_organisation_id AS investor,
+      count(*) AS investments, count(cert_pence) AS certified, coalesce(sum(cert_pence), 0) AS "certifiedPence",
       count(*) FILTER (WHERE cert_pence IS NULL AND invested_on + 30 < ${on}::date) AS late,
       count(*) FILTER (WHERE cert_pence IS NULL AND invested_on + 30 >= ${on}::date) AS due,
       count(*) FILTER (WHERE kind = 'loan') AS loans, coalesce(sum(amount) FILTER (WHERE kind = 'loan'), 0) AS "loanPence",
       coalesce(sum(repaid) FILTER (WHERE kind = 'loan'), 0) AS "loanRepaidPence", count(*) FILTER (WHERE kind = 'loan' AND repaid > cap) AS "overCap",
-      coalesce(sum(relief), 0) AS "reliefPence", count(*) FILTER (WHERE relief > amount * 25 / 100) AS "reliefOver"
-    FROM per`.execute(db)).rows[0]!;
-  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v ?? 0)])) as unknown as LedgerFigures;
-}
-
-/** Each investor's totals over its investments in the CDFI (one row an investor). */
-export async function investorFigures(db: Db, cdfiId: string, on: string): Promise<{ investor: string; investments: number; investedPence: number; certifiedPence: number; repaidPence: number; reliefPence: number }[]> {
-  const rows = (await sql<{ investor: string; investments: string; invested: string; certified: string; repaid: string; relief: string }>`
-    WITH ${perInvestment(cdfiId, on)}
-    SELECT investor_organisation_id AS investor, count(*) AS investments, sum(amount) AS invested, coalesce(sum(cert_pence), 0) AS certified, sum(repaid) AS repaid, sum(relief) AS relief
-    FROM per GROUP BY investor_organisation_id`.execute(db)).rows;
-  return rows.map((r) => ({ investor: r.investor, investments: Number(r.investments), investedPence: Number(r.invested), certifiedPence: Number(r.certified), repaidPence: Number(r.repaid), reliefPence: Number(r.relief) }));
+      coalesce(sum(relief), 0) AS "reliefPence", count(*) FILTER (WHERE relief > amount * 25 / 100) AS "reliefOver",
+      coalesce(sum(amount), 0) AS "investedPence", coalesce(sum(repaid), 0) AS "repaidPence"
+    FROM per GROUP BY GROUPING SETS ((investor_organisation_id), ())`.execute(db)).rows;
+  const n = (v: string | number | null | undefined) => Number(v ?? 0);
+  const whole = rows.find((r) => n(r.whole) === 1)!;
+  const keys: (keyof LedgerFigures)[] = ['investments', 'certified', 'certifiedPence', 'late', 'due', 'loans', 'loanPence', 'loanRepaidPence', 'overCap', 'reliefPence', 'reliefOver'];
+  return {
+    ...(Object.fromEntries(keys.map((k) => [k, n(whole[k])])) as unknown as LedgerFigures),
+    investors: rows.filter((r) => n(r.whole) === 0).map((r) => ({
+      investor: r.investor!, investments: n(r.investments), investedPence: n(r.investedPence), certifiedPence: n(r.certifiedPence),
+      repaidPence: n(r.repaidPence), reliefPence: n(r.reliefPence),
+    })),
+  };
 }
 
 /**

@@ -352,7 +352,7 @@ export async function cdfiSummary(db: Db, actor: Actor, cdfiId: string, on: stri
   return (await reportOf(db, actor, cdfiId, on, { ledger: false })).report;
 }
 
-async function reportOf(db: Db, actor: Actor, cdfiId: string, on: string, options: { ledger: boolean }): Promise<{ report: CdfiReport; figures: repo.LedgerFigures; seesLedger: boolean }> {
+async function reportOf(db: Db, actor: Actor, cdfiId: string, on: string, options: { ledger: boolean }): Promise<{ report: CdfiReport; figures: Awaited<ReturnType<typeof repo.ledgerFigures>>; seesLedger: boolean }> {
   const cdfi = await getCdfi(db, cdfiId);
   const org = cdfi.organisationId;
   const [figures, deals, held, seesLedger, canManage] = await Promise.all([
@@ -443,8 +443,8 @@ export async function cdfiPage(db: Db, actor: Actor, cdfiId: string, paging: { p
   const ledgerAt = pageAt(figures.investments, paging.page ?? 1, size);
   const ledgerRows = await repo.pageOfCitrInvestments(db, org, size, (ledgerAt.page - 1) * size);
   const ledgerItems = await citrInvestmentViews(db, org, ledgerRows, on);
-  // Investors: one row each, summed in the database; sorted by name here (names are the organisations module's).
-  const sums = await repo.investorFigures(db, org, on);
+  // Investors: one row each, summed in the database with the figures; sorted by name here (names are the organisations module's).
+  const sums = figures.investors;
   const names = await organisationNames(db, sums.map((r) => r.investor));
   const investors: InvestorRow[] = sums.map((r) => ({ organisationId: r.investor, name: names.get(r.investor)?.name ?? 'Investor', investments: r.investments, investedPence: r.investedPence, certifiedPence: r.certifiedPence, repaidPence: r.repaidPence, reliefPence: r.reliefPence }))
     .sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.organisationId.localeCompare(b.organisationId));

@@ -138,8 +138,7 @@ export async function decideApplication(ctx: AppContext, actor: Actor, id: strin
         if (!decided) throw new AppError('conflict', 'This application was decided already: a second decision is refused');
       }
       await repo.updateApplication(trx, app.organisation_id, app.id, { status: d.decision === 'award' ? 'awarded' : 'declined' });
-      const people = [(await repo.userName(trx, app.applicant_id))?.email, ...(await repo.peopleOf(trx, app.organisation_id, app.id)).map((x) => x.email)].filter((x): x is string => !!x);
-      for (const to of new Set(people)) {
+      for (const to of await recipientEmails(trx, app)) {
         await enqueueEmail(trx, {
           to, kind: 'grants.application-decided',
           subject: d.decision === 'award' ? `${p.title}: you are awarded ${poundsText(d.amount!)}` : `${p.title}: the panel’s decision on your application`,
@@ -184,6 +183,12 @@ async function loadAward(db: Db, id: string, options: { forUpdate?: boolean } = 
   const app = (await repo.findApplication(db, w.application_id))!;
   const p = (await repo.findProgramme(db, w.programme_id))!;
   return { w, app, p };
+}
+
+/** The applicant and the co-applicants: who hears about the decision, the payments and any variation. */
+async function recipientEmails(db: Db, app: { id: string; organisation_id: string; applicant_id: string }): Promise<string[]> {
+  const people = [(await repo.userName(db, app.applicant_id))?.email, ...(await repo.peopleOf(db, app.organisation_id, app.id)).map((x) => x.email)].filter((x): x is string => !!x);
+  return [...new Set(people)];
 }
 
 async function isRecipientSide(db: Db, actor: Actor, app: { id: string; applicant_id: string }) {
@@ -253,6 +258,12 @@ export async function recordPayment(ctx: AppContext, actor: Actor, id: string, n
     });
     if (spend) await repo.setPaymentSpendLine(trx, w.organisation_id, w.id, number, spend.fileId, spend.line);
     await recordAudit(trx, actor, { action: 'grants.award.paid', entityType: 'grants_award', entityId: w.id, organisationId: w.organisation_id, after: { number, paidOn, spend } });
+    for (const to of await recipientEmails(trx, app)) {
+      await enqueueEmail(trx, {
+        to, kind: 'grants.award-paid', subject: `${p.title}: instalment ${number} of your grant is paid`,
+        text: `${p.title}: the funder recorded instalment ${number} of ${app.applicant_name}’s grant, ${poundsText(Number(done.amount_pence))}, as paid on ${paidOn}.\n\nYour grant agreement, payments and reports: ${ctx.config.baseUrl}/grants/awards/${w.id}\n`,
+      });
+    }
     return { number, paidOn, spend };
   });
 }
@@ -281,12 +292,20 @@ export async function varyAward(ctx: AppContext, actor: Actor, id: string, input
   if (reason.length > 2000) throw AppError.validation([{ field: 'reason', message: 'The reason must be 2,000 characters or fewer' }]);
   if (conditions && conditions.length > 5000) throw AppError.validation([{ field: 'conditions', message: 'The conditions must be 5,000 characters or fewer' }]);
   return ctx.db.transaction().execute(async (trx) => {
-    const { w, p } = await loadAward(trx, id, { forUpdate: true });
+    const { w, app, p } = await loadAward(trx, id, { forUpdate: true });
     await requireFunder(trx, actor, p);
     if (w.status === 'closed') throw new AppError('conflict', 'This award is closed');
     await repo.insertVariation(trx, { organisation_id: w.organisation_id, award_id: w.id, reason, conditions, made_by: actor.userId });
     if (conditions !== null) await repo.setAwardStatus(trx, w.organisation_id, w.id, { conditions });
     await recordAudit(trx, actor, { action: 'grants.award.varied', entityType: 'grants_award', entityId: w.id, organisationId: w.organisation_id, before: { conditions: w.conditions }, after: { reason, conditions } });
+    // The recipient is told of any change to its grant agreement, with the reason and the conditions now.
+    for (const to of await recipientEmails(trx, app)) {
+      await enqueueEmail(trx, {
+        to, kind: 'grants.award-varied', subject: `${p.title}: your grant agreement was varied`,
+        text: [`${p.title}: the funder varied ${app.applicant_name}’s grant.`, '', `Why: ${reason}`, ...(conditions !== null ? ['', `The conditions of the grant are now: ${conditions || 'none'}`] : []),
+          '', `Your grant agreement, payments and reports: ${ctx.config.baseUrl}/grants/awards/${w.id}`].join('\n') + '\n',
+      });
+    }
     return { reason, conditions };
   });
 }

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { eachEngine } from '../platform/testing.ts';
 import { anonymous, cliActor } from '../platform/actor.ts';
+import { listOutbox } from '../platform/outbox.repository.ts';
 import { publisherSummary, publisherFiles } from '../spend/spend.service.ts';
 import { spendOrganisationSection } from '../spend/spend.received.ts';
 import { importSpendFile } from '../spend/spend.import.ts';
@@ -100,6 +101,27 @@ eachEngine('grants award payments as spending', (t) => {
     assert.deepEqual(files.map((f) => f.status), ['current', 'current']);
     const summary = await publisherSummary(ctx.db, w.funder.id, {});
     assert.equal(summary.netTotalPence, 250_000 + 100_000);
+  });
+
+  it('the recipient is emailed when an instalment is paid and when the agreement is varied; nothing for a refused payment', async () => {
+    const { ctx } = t();
+    const w = await programmeWorld(ctx);
+    const award = await awarded(ctx, w);
+    const mail = async (kind: string) => (await listOutbox(ctx.db, { to: w.applicant.email })).filter((m) => m.kind === kind);
+    await awards.recordPayment(ctx, w.staff.actor, award.id, 1, { paidOn: day(-1) });
+    await assert.rejects(awards.recordPayment(ctx, w.staff.actor, award.id, 1, {}), (e) => code(e) === 'conflict');
+    const paid = await mail('grants.award-paid');
+    assert.equal(paid.length, 1, 'one email, none for the refused second payment');
+    assert.match(paid[0]!.text, new RegExp(`instalment 1 of ${w.charity.name}’s grant, £1,250, as paid on ${day(-1)}`));
+    assert.match(paid[0]!.text, new RegExp(`/grants/awards/${award.id}`));
+    await assert.rejects(awards.varyAward(ctx, w.staff.actor, award.id, { reason: '' }), (e) => code(e) === 'validation_failed');
+    assert.equal((await mail('grants.award-varied')).length, 0);
+    await awards.varyAward(ctx, w.staff.actor, award.id, { reason: 'The hall moved', conditions: 'Acknowledge the Foundation; new hall' });
+    const varied = await mail('grants.award-varied');
+    assert.equal(varied.length, 1);
+    assert.match(varied[0]!.text, /Why: The hall moved/);
+    assert.match(varied[0]!.text, /The conditions of the grant are now: Acknowledge the Foundation; new hall/);
+    assert.equal((await listOutbox(ctx.db, { to: w.outsider.email })).length, 0);
   });
 
   it('a funder that is not a public body: the payment is recorded, no spending line', async () => {

@@ -1,8 +1,8 @@
 // The CDFI's page over HTTP with a big ledger: one accredited CDFI, 100 investors, `n` investments (half loans)
 // each certified, a fifth of the loans repaid 10%, and `deals` onward deals, all written in SQL through the
 // ledger's own triggers (the service's postings are measured by investment.bench.ts); then the page
-// /investment/cdfis/:id as one of the CDFI's officers (its ledger shown), the same page's later pages, and
-// cdfiReport alone (no HTTP). On the PostgreSQL server, in a database of its own, dropped after.
+// /investment/cdfis/:id as one of the CDFI's officers (its ledger shown), the same page's later pages,
+// cdfiReport alone (no HTTP; every investment presented, as the API gives it) and cdfiSummary (the page's rules). On the PostgreSQL server, in a database of its own, dropped after.
 // Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/investment-page.bench.ts [n=10000] [deals=500]
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -15,7 +15,8 @@ import { cliActor } from '../src/platform/actor.ts';
 import { signedInAgent } from '../src/platform/testing.ts';
 import { createOrganisation } from '../src/organisations/organisations.service.ts';
 import * as service from '../src/investment/investment.service.ts';
-import { addYears, todayDay } from '../src/investment/investment.compute.ts';
+import { addYears, testDays, todayDay } from '../src/investment/investment.compute.ts';
+import * as repo from '../src/investment/investment.repository.ts';
 import { person } from '../src/investment/investment.test-support.ts';
 
 const n = Number(process.argv[2] ?? 10_000);
@@ -78,7 +79,10 @@ try {
   await measure(`GET ${'/investment/cdfis/:id'} (officer: rules, chart, ledger)`, 10, () => page(base));
   await measure('GET …?page=100 (a later page of the ledger)', 10, () => page(`${base}?page=100`));
   await measure('GET …?investorsPage=2&dealsPage=5', 10, () => page(`${base}?investorsPage=2&dealsPage=5`));
-  await measure('cdfiReport alone (no HTTP, no rendering)', 10, () => service.cdfiReport(ctx.db, officer.actor, org));
+  await measure('cdfiReport alone (no HTTP, no rendering; with every investment, as the API and the CSV give it)', 10, () => service.cdfiReport(ctx.db, officer.actor, org));
+  await measure('cdfiSummary alone (the rules and their figures, worked out in SQL; no ledger rows)', 10, () => service.cdfiSummary(ctx.db, officer.actor, org));
+  await measure('… of which ledgerFigures (one statement over the ledger: the rules\' figures and each investor\'s totals)', 10, () => repo.ledgerFigures(ctx.db, org, today));
+  await measure('… of which fundOn (the fund on the three test days)', 10, () => repo.fundOn(ctx.db, org, testDays(cdfi.accreditedFrom, today)));
   await app.close();
 } finally {
   await handle.close();

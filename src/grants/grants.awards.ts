@@ -23,6 +23,7 @@ import { recordAudit } from '../platform/audit.repository.ts';
 import { enqueueEmail } from '../platform/outbox.repository.ts';
 import { getOrganisation } from '../organisations/organisations.service.ts';
 import { publishProgrammeGrant } from './grants.service.ts';
+import { publishGrantPayment } from '../spend/spend.grantpayments.ts';
 import * as repo from './grants.programmes.repository.ts';
 import { loadApplication } from './grants.applications.ts';
 import { addMonths, poundsText, runsProgramme, today } from './grants.programmes.ts';
@@ -137,8 +138,7 @@ export async function decideApplication(ctx: AppContext, actor: Actor, id: strin
         if (!decided) throw new AppError('conflict', 'This application was decided already: a second decision is refused');
       }
       await repo.updateApplication(trx, app.organisation_id, app.id, { status: d.decision === 'award' ? 'awarded' : 'declined' });
-      const people = [(await repo.userName(trx, app.applicant_id))?.email, ...(await repo.peopleOf(trx, app.organisation_id, app.id)).map((x) => x.email)].filter((x): x is string => !!x);
-      for (const to of new Set(people)) {
+      for (const to of await recipientEmails(trx, app)) {
         await enqueueEmail(trx, {
           to, kind: 'grants.application-decided',
           subject: d.decision === 'award' ? `${p.title}: you are awarded ${poundsText(d.amount!)}` : `${p.title}: the panel’s decision on your application`,
@@ -167,7 +167,8 @@ export interface AwardView {
   funder: { id: string; name: string; slug: string };
   recipient: string; title: string; laCode: string | null;
   reasons: string | null;
-  payments: { number: number; dueOn: string; amountPence: number; paidOn: string | null }[];
+  /** `spend`: the spending line a paid instalment was published as (the funder is a verified public body), with its page. */
+  payments: { number: number; dueOn: string; amountPence: number; paidOn: string | null; spend: { fileId: string; line: number; url: string } | null }[];
   /** `reminders`: the reminder emails sent about the report (grants.reminders.ts), for the funder and the recipient. */
   reports: { number: number; kind: 'monitoring' | 'end'; dueOn: string; submittedAt: string | null; text: string | null; reminders: { stage: 'due-soon' | 'overdue'; sentAt: string }[] }[];
   variations: { reason: string; conditions: string | null; madeAt: string }[];
@@ -182,6 +183,12 @@ async function loadAward(db: Db, id: string, options: { forUpdate?: boolean } = 
   const app = (await repo.findApplication(db, w.application_id))!;
   const p = (await repo.findProgramme(db, w.programme_id))!;
   return { w, app, p };
+}
+
+/** The applicant and the co-applicants: who hears about the decision, the payments and any variation. */
+async function recipientEmails(db: Db, app: { id: string; organisation_id: string; applicant_id: string }): Promise<string[]> {
+  const people = [(await repo.userName(db, app.applicant_id))?.email, ...(await repo.peopleOf(db, app.organisation_id, app.id)).map((x) => x.email)].filter((x): x is string => !!x);
+  return [...new Set(people)];
 }
 
 async function isRecipientSide(db: Db, actor: Actor, app: { id: string; applicant_id: string }) {
@@ -203,7 +210,10 @@ export async function getAward(db: Db, actor: Actor, id: string): Promise<AwardV
     id: w.id, grantId: w.grant_id, status: w.status, awardedOn: w.awarded_on, amountPence: w.amount_pence, conditions: w.conditions,
     programme: { id: p.id, title: p.title }, funder: { id: funder.id, name: funder.name, slug: funder.slug },
     recipient: app.applicant_name, title: app.title, laCode: app.la_code, reasons: decision?.reasons ?? null,
-    payments: payments.map((x) => ({ number: x.number, dueOn: x.due_on, amountPence: x.amount_pence, paidOn: x.paid_on })),
+    payments: payments.map((x) => ({
+      number: x.number, dueOn: x.due_on, amountPence: x.amount_pence, paidOn: x.paid_on,
+      spend: x.spend_file_id && x.spend_line ? { fileId: x.spend_file_id, line: x.spend_line, url: `/spend/${funder.slug}/files/${x.spend_file_id}` } : null,
+    })),
     reports: reports.map((r) => ({
       number: r.number, kind: r.kind, dueOn: r.due_on, submittedAt: r.submitted_at ? new Date(r.submitted_at).toISOString() : null, text: privy ? r.text : null,
       reminders: privy ? reminders.filter((m) => m.number === r.number).map((m) => ({ stage: m.stage, sentAt: new Date(m.sent_at).toISOString() })) : [],
@@ -236,13 +246,25 @@ export async function recordPayment(ctx: AppContext, actor: Actor, id: string, n
   if (!isDay(paidOn)) throw AppError.validation([{ field: 'paidOn', message: 'The date paid must be a real date, like 28 11 2026' }]);
   if (paidOn > today()) throw AppError.validation([{ field: 'paidOn', message: 'The date paid cannot be in the future' }]);
   return ctx.db.transaction().execute(async (trx) => {
-    const { w, p } = await loadAward(trx, id, { forUpdate: true });
+    const { w, app, p } = await loadAward(trx, id, { forUpdate: true });
     await requireFunder(trx, actor, p);
     if (w.status === 'closed') throw new AppError('conflict', 'This award is closed');
     const done = await repo.markPaid(trx, w.organisation_id, w.id, number, paidOn, actor.userId);
     if (!done) throw new AppError('conflict', `Instalment ${number} is not due to be paid (paid already, or no such instalment)`);
-    await recordAudit(trx, actor, { action: 'grants.award.paid', entityType: 'grants_award', entityId: w.id, organisationId: w.organisation_id, after: { number, paidOn } });
-    return { number, paidOn };
+    // A public body's payment is public spending: one line of the funder's spend data, in this transaction.
+    const spend = await publishGrantPayment(trx, actor, {
+      publisherId: w.organisation_id, recipientOrganisationId: app.applicant_organisation_id, recipientName: app.applicant_name,
+      amountPence: Number(done.amount_pence), paidOn, programmeTitle: p.title, grantId: w.grant_id, instalment: number,
+    });
+    if (spend) await repo.setPaymentSpendLine(trx, w.organisation_id, w.id, number, spend.fileId, spend.line);
+    await recordAudit(trx, actor, { action: 'grants.award.paid', entityType: 'grants_award', entityId: w.id, organisationId: w.organisation_id, after: { number, paidOn, spend } });
+    for (const to of await recipientEmails(trx, app)) {
+      await enqueueEmail(trx, {
+        to, kind: 'grants.award-paid', subject: `${p.title}: instalment ${number} of your grant is paid`,
+        text: `${p.title}: the funder recorded instalment ${number} of ${app.applicant_name}’s grant, ${poundsText(Number(done.amount_pence))}, as paid on ${paidOn}.\n\nYour grant agreement, payments and reports: ${ctx.config.baseUrl}/grants/awards/${w.id}\n`,
+      });
+    }
+    return { number, paidOn, spend };
   });
 }
 
@@ -270,12 +292,20 @@ export async function varyAward(ctx: AppContext, actor: Actor, id: string, input
   if (reason.length > 2000) throw AppError.validation([{ field: 'reason', message: 'The reason must be 2,000 characters or fewer' }]);
   if (conditions && conditions.length > 5000) throw AppError.validation([{ field: 'conditions', message: 'The conditions must be 5,000 characters or fewer' }]);
   return ctx.db.transaction().execute(async (trx) => {
-    const { w, p } = await loadAward(trx, id, { forUpdate: true });
+    const { w, app, p } = await loadAward(trx, id, { forUpdate: true });
     await requireFunder(trx, actor, p);
     if (w.status === 'closed') throw new AppError('conflict', 'This award is closed');
     await repo.insertVariation(trx, { organisation_id: w.organisation_id, award_id: w.id, reason, conditions, made_by: actor.userId });
     if (conditions !== null) await repo.setAwardStatus(trx, w.organisation_id, w.id, { conditions });
     await recordAudit(trx, actor, { action: 'grants.award.varied', entityType: 'grants_award', entityId: w.id, organisationId: w.organisation_id, before: { conditions: w.conditions }, after: { reason, conditions } });
+    // The recipient is told of any change to its grant agreement, with the reason and the conditions now.
+    for (const to of await recipientEmails(trx, app)) {
+      await enqueueEmail(trx, {
+        to, kind: 'grants.award-varied', subject: `${p.title}: your grant agreement was varied`,
+        text: [`${p.title}: the funder varied ${app.applicant_name}’s grant.`, '', `Why: ${reason}`, ...(conditions !== null ? ['', `The conditions of the grant are now: ${conditions || 'none'}`] : []),
+          '', `Your grant agreement, payments and reports: ${ctx.config.baseUrl}/grants/awards/${w.id}`].join('\n') + '\n',
+      });
+    }
     return { reason, conditions };
   });
 }

@@ -36,7 +36,10 @@ const Award = Type.Object({
   id: Type.String(), grantId: Type.String(), status: Type.String(), awardedOn: Day, amountPence: Pence, conditions: Type.String(),
   programme: Type.Object({ id: Type.String(), title: Type.String() }), funder: Type.Object({ id: Type.String(), name: Type.String(), slug: Type.String() }),
   recipient: Type.String(), title: Type.String(), laCode: Nullable(Type.String()), reasons: Nullable(Type.String()),
-  payments: Type.Array(Type.Object({ number: Type.Integer(), dueOn: Day, amountPence: Pence, paidOn: Nullable(Day) })),
+  payments: Type.Array(Type.Object({
+    number: Type.Integer(), dueOn: Day, amountPence: Pence, paidOn: Nullable(Day),
+    spend: Nullable(Type.Object({ fileId: Type.String(), line: Type.Integer(), url: Type.String({ description: 'The funder’s spend file page' }) }, { description: 'The spending line the paid instalment was published as, when the funder is a verified public body' })),
+  })),
   reports: Type.Array(Type.Object({ number: Type.Integer(), kind: Type.String(), dueOn: Day, submittedAt: Nullable(Type.String()), text: Nullable(Type.String({ description: 'Only for the funder and the recipient' })) })),
   variations: Type.Array(Type.Object({ reason: Type.String(), conditions: Nullable(Type.String()), madeAt: Type.String() })),
   paidPence: Pence,

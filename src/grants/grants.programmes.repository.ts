@@ -208,7 +208,13 @@ export async function paymentsOf(db: Db, organisationId: string, awardId: string
 
 export async function markPaid(trx: Db, organisationId: string, awardId: string, number: number, paidOn: string, by: string | null) {
   return trx.updateTable('grants_award_payments').set({ paid_on: paidOn, paid_by: by }).where('organisation_id', '=', organisationId).where('award_id', '=', awardId)
-    .where('number', '=', number).where('paid_on', 'is', null).returning('number').executeTakeFirst();
+    .where('number', '=', number).where('paid_on', 'is', null).returning(['number', 'amount_pence']).executeTakeFirst();
+}
+
+/** The spending line a paid instalment was published as (spend.grantpayments.ts). */
+export async function setPaymentSpendLine(trx: Db, organisationId: string, awardId: string, number: number, fileId: string, line: number) {
+  await trx.updateTable('grants_award_payments').set({ spend_file_id: fileId, spend_line: line }).where('organisation_id', '=', organisationId)
+    .where('award_id', '=', awardId).where('number', '=', number).execute();
 }
 
 export async function insertReports(trx: Db, rows: Insertable<GrantsAwardReportsTable>[]) {

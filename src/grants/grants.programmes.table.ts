@@ -121,6 +121,9 @@ export interface GrantsAwardPaymentsTable {
   amount_pence: Pence;
   paid_on: ColumnType<string | null, string | null | undefined, string | null>;
   paid_by: string | null;
+  /** The spending line the instalment was published as (a verified public body's award; migration 0045). */
+  spend_file_id: ColumnType<string | null, string | null | undefined, string | null>;
+  spend_line: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface GrantsAwardReportsTable {

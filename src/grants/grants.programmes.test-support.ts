@@ -9,6 +9,7 @@ import { loadPlaces, NEWCASTLE } from '../voice/voice.test-support.ts';
 import { createOrganisation } from '../organisations/organisations.service.ts';
 
 import { verifiedOrganisation } from '../organisations/organisations.test-support.ts';
+import type { LegalForm } from '../organisations/organisations.forms.ts';
 import type { Actor } from '../platform/actor.ts';
 import { userWithToken } from '../platform/testing.ts';
 import { addMember } from '../organisations/organisations.service.ts';
@@ -34,10 +35,10 @@ export async function placesWithPostcodes(ctx: AppContext) {
   await importPostcodes(ctx, cliActor, { bytes: Buffer.from('pcds,lsoa11cd,ladcd\nNE1 1AA,E01008300,E08000021\nNE1 2BB,E01008301,E08000021\nNE8 1AA,E01008160,E08000037\n') });
 }
 
-export async function programmeWorld(ctx: AppContext, options: { budgetPence?: number; opensOn?: string; closesOn?: string } = {}) {
+export async function programmeWorld(ctx: AppContext, options: { budgetPence?: number; opensOn?: string; closesOn?: string; funderLegalForm?: LegalForm; funderName?: string } = {}) {
   await placesWithPostcodes(ctx);
   const tag = randomBytes(3).toString('hex');
-  const funder = await verifiedOrganisation(ctx.db, `Tyne Community Foundation ${tag}`, 'registered-charity');
+  const funder = await verifiedOrganisation(ctx.db, `${options.funderName ?? 'Tyne Community Foundation'} ${tag}`, options.funderLegalForm ?? 'registered-charity');
   const charity = await createOrganisation(ctx.db, cliActor, { name: `Byker Lunch Club ${tag}`, legalForm: 'charitable-incorporated-organisation' });
   const staff = await person(ctx, 'fund-staff', [[funder.id, 'staff']]);
   const assessorA = await person(ctx, 'assessor-a', [[funder.id, 'evaluator']]);

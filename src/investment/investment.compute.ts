@@ -264,17 +264,41 @@ export function onwardTests(input: {
   onward: readonly { on: Day; amountPence: number; qualifying: boolean }[];
   writeOffs: readonly { on: Day; amountPence: number }[];
 }): OnwardTest[] {
+  const held = (at: Day) => {
+    const threeMonthsBefore = addMonths(at, -3);
+    const inFund = input.investments.filter((i) => i.certified && i.investedOn <= at && i.investedOn <= threeMonthsBefore);
+    return inFund.reduce((s, i) => s + i.amountPence - i.repayments.filter((r) => r.on <= at).reduce((x, r) => x + r.amountPence, 0), 0);
+  };
+  return onwardTestsOfFund({ accreditedFrom: input.accreditedFrom, today: input.today, heldPence: testDays(input.accreditedFrom, input.today).map(held), onward: input.onward, writeOffs: input.writeOffs });
+}
+
+/** The days the onward-investment test measures the fund on: the end of years 1–3 of accreditation, or today if sooner. */
+export function testDays(accreditedFrom: Day, today: Day): Day[] {
+  return [1, 2, 3].map((year) => {
+    const testDay = addYears(accreditedFrom, year);
+    return testDay <= today ? testDay : today;
+  });
+}
+
+/**
+ * The onward-investment test from the fund's investments on each test day (`heldPence[k]`, for the day
+ * testDays gives: certified investments made three months or more before it, less what was repaid of them by it;
+ * worked out in the database for the CDFI's page). Write-offs are taken from the fund and from what was invested.
+ */
+export function onwardTestsOfFund(input: {
+  accreditedFrom: Day;
+  today: Day;
+  heldPence: readonly number[];
+  onward: readonly { on: Day; amountPence: number; qualifying: boolean }[];
+  writeOffs: readonly { on: Day; amountPence: number }[];
+}): OnwardTest[] {
   const shares = [25, 50, 75];
   return shares.map((pct, k) => {
     const year = k + 1;
     const testDay = addYears(input.accreditedFrom, year);
     const at = testDay <= input.today ? testDay : input.today;
-    const threeMonthsBefore = addMonths(at, -3);
-    const held = input.investments.filter((i) => i.certified && i.investedOn <= at && i.investedOn <= threeMonthsBefore);
-    const raised = held.reduce((s, i) => s + i.amountPence, 0);
-    const repaid = held.reduce((s, i) => s + i.repayments.filter((r) => r.on <= at).reduce((x, r) => x + r.amountPence, 0), 0);
     const written = input.writeOffs.filter((w) => w.on <= at).reduce((s, w) => s + w.amountPence, 0);
-    const fundPence = Math.max(0, raised - repaid - written);
+    const fundPence = Math.max(0, (input.heldPence[k] ?? 0) - written);
     const onwardPence = Math.max(0, input.onward.filter((o) => o.qualifying && o.on <= at).reduce((s, o) => s + o.amountPence, 0) - written);
     const requiredPence = Math.ceil((fundPence * pct) / 100);
     const passed = testDay <= input.today;

@@ -118,7 +118,7 @@ export function investmentPages(app: App, ctx: AppContext): void {
 
   app.get('/investment/cdfis/:id/deprivation.csv', async (request, reply) => {
     const { id } = request.params as { id: string };
-    const report = await service.cdfiReport(db, request.actor, id);
+    const report = await service.cdfiSummary(db, request.actor, id);
     return sendCsv(reply, 'capital-by-deprivation-decile.csv', csvTable(['decile', 'capital_pence', 'grant_pence', 'deals'], report.byDecile.map((r) => [r.decile ?? 'unknown', r.capitalPence, r.grantPence, r.deals])));
   });
 
@@ -143,7 +143,7 @@ export function investmentPages(app: App, ctx: AppContext): void {
 
   app.get('/investment/cdfis/:id/investments/new', async (request, reply) => {
     const { id } = request.params as { id: string };
-    const report = await service.cdfiReport(db, request.actor, id);
+    const report = await service.cdfiSummary(db, request.actor, id);
     if (!report.canManage) throw new AppError(request.actor.userId ? 'forbidden' : 'unauthenticated', 'Only the CDFI’s administrators and finance officers record investments');
     return investmentForm(reply, request.actor, id);
   });

@@ -173,3 +173,105 @@ export function loanDealsSettledBy(db: Db, userId: string, roles: readonly strin
     .limit(500).execute();
 }
 
+
+// ---- The CDFI's ledger in figures (its page): worked out in the database, not by reading every row ----
+
+/**
+ * Each investment of the CDFI with what the page needs of it, worked out here: repaid so far, the certificate's
+ * amount, the relief of its five years (CITM6010, CITM6090, CITM6100: 5% of the amount, for a loan of the year's
+ * average capital balance, none once a loan is repaid in full before a year's end, none without a certificate)
+ * and the most that may be repaid by `on` (CITM7050). The same arithmetic as investment.compute.ts's
+ * reliefByYear and repaymentCap, which the tests hold it to.
+ */
+function perInvestment(cdfiId: string, on: string) {
+  return sql`
+    inv AS (
+      SELECT i.id, i.investor_organisation_id, i.kind, i.amount_pence::bigint AS amount, i.invested_on, c.amount_pence::bigint AS cert_pence
+      FROM investment_citr_investments i
+      LEFT JOIN investment_citr_certificates c ON c.organisation_id = i.organisation_id AND c.investment_id = i.id
+      WHERE i.organisation_id = ${cdfiId}
+    ), yrs AS (
+      SELECT inv.id, inv.kind, inv.amount, inv.cert_pence IS NOT NULL AS certified,
+        (inv.invested_on + make_interval(years => y - 1))::date AS a, (inv.invested_on + make_interval(years => y))::date AS b
+      FROM inv CROSS JOIN generate_series(1, 5) AS y
+    ), yr AS (
+      SELECT yrs.id, yrs.kind, yrs.amount, yrs.certified, yrs.a, yrs.b,
+        coalesce(sum(r.amount_pence), 0)::bigint AS repaid_before_end,
+        coalesce(sum(r.amount_pence * (yrs.b - greatest(r.repaid_on, yrs.a))), 0)::bigint AS balance_days_repaid
+      FROM yrs LEFT JOIN investment_citr_repayments r ON r.organisation_id = ${cdfiId} AND r.investment_id = yrs.id AND r.repaid_on < yrs.b
+      GROUP BY yrs.id, yrs.kind, yrs.amount, yrs.certified, yrs.a, yrs.b
+    ), relief AS (
+      SELECT id, sum(CASE WHEN NOT certified OR (kind = 'loan' AND repaid_before_end >= amount) THEN 0
+                          ELSE (CASE WHEN kind = 'loan' THEN least(amount, greatest(0, amount * (b - a) - balance_days_repaid) / (b - a)) ELSE amount END) * 5 / 100 END)::bigint AS relief
+      FROM yr GROUP BY id
+    ), per AS (
+      SELECT inv.*, relief.relief, coalesce(rp.repaid, 0)::bigint AS repaid,
+        CASE WHEN inv.kind <> 'loan' THEN NULL ELSE (
+          SELECT CASE WHEN n <= 2 THEN 0 WHEN n = 3 THEN inv.amount / 4 WHEN n = 4 THEN inv.amount / 2 WHEN n = 5 THEN (inv.amount * 3) / 4 ELSE inv.amount END
+          FROM (SELECT 1 + count(*) FILTER (WHERE ${on}::date >= (inv.invested_on + make_interval(years => k))::date) AS n FROM generate_series(1, 5) AS k) AS yearOf
+        ) END AS cap
+      FROM inv JOIN relief USING (id)
+      LEFT JOIN (SELECT investment_id, sum(amount_pence) AS repaid FROM investment_citr_repayments WHERE organisation_id = ${cdfiId} GROUP BY investment_id) rp ON rp.investment_id = inv.id
+    )`;
+}
+
+export interface LedgerFigures {
+  investments: number; certified: number; certifiedPence: number; late: number; due: number;
+  loans: number; loanPence: number; loanRepaidPence: number; overCap: number; reliefPence: number; reliefOver: number;
+}
+
+/** One investor's totals over its investments in the CDFI. */
+export interface InvestorFigures { investor: string; investments: number; investedPence: number; certifiedPence: number; repaidPence: number; reliefPence: number }
+
+/**
+ * The figures the CDFI's rules are tested with, over its whole ledger, and each investor's totals (one row an
+ * investor): one statement, one pass over the ledger (GROUPING SETS: by investor, and the whole).
+ */
+export async function ledgerFigures(db: Db, cdfiId: string, on: string): Promise<LedgerFigures & { investors: InvestorFigures[] }> {
+  const rows = (await sql<Record<keyof LedgerFigures | 'whole' | 'investedPence' | 'repaidPence', string | number | null> & { investor: string | null }>`
+    WITH ${perInvestment(cdfiId, on)}
+    SELECT GROUPING(investor_organisation_id) AS whole, investor_organisation_id AS investor,
+      count(*) AS investments, count(cert_pence) AS certified, coalesce(sum(cert_pence), 0) AS "certifiedPence",
+      count(*) FILTER (WHERE cert_pence IS NULL AND invested_on + 30 < ${on}::date) AS late,
+      count(*) FILTER (WHERE cert_pence IS NULL AND invested_on + 30 >= ${on}::date) AS due,
+      count(*) FILTER (WHERE kind = 'loan') AS loans, coalesce(sum(amount) FILTER (WHERE kind = 'loan'), 0) AS "loanPence",
+      coalesce(sum(repaid) FILTER (WHERE kind = 'loan'), 0) AS "loanRepaidPence", count(*) FILTER (WHERE kind = 'loan' AND repaid > cap) AS "overCap",
+      coalesce(sum(relief), 0) AS "reliefPence", count(*) FILTER (WHERE relief > amount * 25 / 100) AS "reliefOver",
+      coalesce(sum(amount), 0) AS "investedPence", coalesce(sum(repaid), 0) AS "repaidPence"
+    FROM per GROUP BY GROUPING SETS ((investor_organisation_id), ())`.execute(db)).rows;
+  const n = (v: string | number | null | undefined) => Number(v ?? 0);
+  const whole = rows.find((r) => n(r.whole) === 1)!;
+  const keys: (keyof LedgerFigures)[] = ['investments', 'certified', 'certifiedPence', 'late', 'due', 'loans', 'loanPence', 'loanRepaidPence', 'overCap', 'reliefPence', 'reliefOver'];
+  return {
+    ...(Object.fromEntries(keys.map((k) => [k, n(whole[k])])) as unknown as LedgerFigures),
+    investors: rows.filter((r) => n(r.whole) === 0).map((r) => ({
+      investor: r.investor!, investments: n(r.investments), investedPence: n(r.investedPence), certifiedPence: n(r.certifiedPence),
+      repaidPence: n(r.repaidPence), reliefPence: n(r.reliefPence),
+    })),
+  };
+}
+
+/**
+ * The investment fund on each test day (CITM3010), from the ledger: certified investments made on or before
+ * three months before the day, less what was repaid of them by the day. (Write-offs are the deals', taken away
+ * by the caller.) `days` are the days the fund is measured on.
+ */
+export async function fundOn(db: Db, cdfiId: string, days: readonly string[]): Promise<number[]> {
+  if (!days.length) return [];
+  const rows = (await sql<{ n: number; raised: string; repaid: string }>`
+    SELECT d.n, coalesce((SELECT sum(i.amount_pence) FROM investment_citr_investments i
+        JOIN investment_citr_certificates c ON c.organisation_id = i.organisation_id AND c.investment_id = i.id
+        WHERE i.organisation_id = ${cdfiId} AND i.invested_on <= d.at AND i.invested_on <= (d.at - interval '3 months')::date), 0) AS raised,
+      coalesce((SELECT sum(r.amount_pence) FROM investment_citr_repayments r
+        JOIN investment_citr_investments i ON i.organisation_id = r.organisation_id AND i.id = r.investment_id
+        JOIN investment_citr_certificates c ON c.organisation_id = i.organisation_id AND c.investment_id = i.id
+        WHERE r.organisation_id = ${cdfiId} AND r.repaid_on <= d.at AND i.invested_on <= (d.at - interval '3 months')::date), 0) AS repaid
+    FROM unnest(${[...days]}::date[]) WITH ORDINALITY AS d(at, n) ORDER BY d.n`.execute(db)).rows;
+  return rows.map((r) => Number(r.raised) - Number(r.repaid));
+}
+
+/** A page of the CDFI's investments in the ledger's order (the count is ledgerFigures'). */
+export function pageOfCitrInvestments(db: Db, cdfiId: string, limit: number, offset: number): Promise<CitrInvestmentRow[]> {
+  return db.selectFrom('investment_citr_investments').selectAll().where('organisation_id', '=', cdfiId)
+    .orderBy('invested_on').orderBy('created_at').orderBy('id').limit(limit).offset(offset).execute();
+}

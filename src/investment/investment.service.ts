@@ -338,35 +338,46 @@ export interface CdfiReport {
   canManage: boolean;
 }
 
+/**
+ * The CDFI's report: each rule with the figures that test it. The figures are worked out in the database over
+ * the whole ledger (repo.ledgerFigures, repo.fundOn), not by reading every investment into the process; only
+ * `investments` (for the API and the CSV, to the CDFI's members) reads the ledger row by row.
+ */
 export async function cdfiReport(db: Db, actor: Actor, cdfiId: string, on: string = today()): Promise<CdfiReport> {
+  return (await reportOf(db, actor, cdfiId, on, { ledger: true })).report;
+}
+
+/** The report without the ledger's rows (`investments` is null): its rules, figures, deciles and who may manage. */
+export async function cdfiSummary(db: Db, actor: Actor, cdfiId: string, on: string = today()): Promise<CdfiReport> {
+  return (await reportOf(db, actor, cdfiId, on, { ledger: false })).report;
+}
+
+async function reportOf(db: Db, actor: Actor, cdfiId: string, on: string, options: { ledger: boolean }): Promise<{ report: CdfiReport; figures: Awaited<ReturnType<typeof repo.ledgerFigures>>; seesLedger: boolean }> {
   const cdfi = await getCdfi(db, cdfiId);
-  const rows = await repo.listCitrInvestments(db, cdfi.organisationId);
-  const views = await citrInvestmentViews(db, cdfi.organisationId, rows, on);
-  const deals = await repo.listDeals(db, { investorId: cdfi.organisationId });
-  const writeOffs = await repo.listWriteOffs(db, cdfi.organisationId, deals.map((d) => d.id));
-  const certifiedPence = views.reduce((s, v) => s + (v.certificate?.amountPence ?? 0), 0);
-  const onward = calc.onwardTests({
-    accreditedFrom: cdfi.accreditedFrom, today: on,
-    investments: views.map((v) => ({ investedOn: v.investedOn, amountPence: v.amountPence, certified: !!v.certificate, repayments: v.repayments.map((r) => ({ on: r.repaidOn, amountPence: r.amountPence })) })),
+  const org = cdfi.organisationId;
+  const [figures, deals, held, seesLedger, canManage] = await Promise.all([
+    repo.ledgerFigures(db, org, on), repo.listDeals(db, { investorId: org }), repo.fundOn(db, org, calc.testDays(cdfi.accreditedFrom, on)),
+    isMember(db, actor, [org]), isOfficer(db, actor, org),
+  ]);
+  const writeOffs = await repo.listWriteOffs(db, org, deals.map((d) => d.id));
+  const f = figures;
+  const certifiedPence = f.certifiedPence;
+  const onward = calc.onwardTestsOfFund({
+    accreditedFrom: cdfi.accreditedFrom, today: on, heldPence: held,
     onward: deals.map((d) => ({ on: d.starts_on, amountPence: d.loan_pence + d.equity_pence, qualifying: d.qualifying })),
     writeOffs: writeOffs.map((w) => ({ on: w.written_off_on, amountPence: w.amount_pence })),
   });
-  const late = views.filter((v) => !v.certificate && v.certifyBy < on);
-  const due = views.filter((v) => !v.certificate && v.certifyBy >= on);
-  const loans = views.filter((v) => v.kind === 'loan');
-  const overCap = loans.filter((v) => v.repaymentCap && v.repaidPence > v.repaymentCap.capPence);
-  const reliefOver = views.filter((v) => v.reliefPence > Math.floor((v.amountPence * 25) / 100));
   const byDecile = await decileRows(db, deals);
   const deprived = byDecile.filter((r) => r.decile !== null && r.decile <= 3).reduce((s, r) => s + r.capitalPence, 0);
   const total = byDecile.reduce((s, r) => s + r.capitalPence, 0);
   const p = calc.poundsText;
   const accredited = on >= cdfi.accreditedFrom && on <= cdfi.accreditedTo;
   const rules: RuleView[] = [
-    { key: 'accreditation', rule: 'Investments qualify only while the CDFI is accredited; accreditation lasts three years.', citation: 'CITM2040', figures: `Accredited from ${cdfi.accreditedFrom} to ${cdfi.accreditedTo}; ${accredited ? 'accredited today' : 'not accredited today'}. ${views.length} investment${views.length === 1 ? '' : 's'} recorded, all within the period.`, status: accredited ? 'met' : 'watch' },
+    { key: 'accreditation', rule: 'Investments qualify only while the CDFI is accredited; accreditation lasts three years.', citation: 'CITM2040', figures: `Accredited from ${cdfi.accreditedFrom} to ${cdfi.accreditedTo}; ${accredited ? 'accredited today' : 'not accredited today'}. ${f.investments} investment${f.investments === 1 ? '' : 's'} recorded, all within the period.`, status: accredited ? 'met' : 'watch' },
     { key: 'limit', rule: 'Certified investments stay within the CDFI’s limit: 125% of the funding its application named, unless a higher limit is approved.', citation: 'CITM2070', figures: `${p(certifiedPence)} certified of a ${p(cdfi.certificateLimitPence)} limit (application ${p(cdfi.applicationPence)}); ${p(cdfi.certificateLimitPence - certifiedPence)} left.`, status: certifiedPence <= cdfi.certificateLimitPence ? 'met' : 'breach' },
-    { key: 'certificate', rule: 'Each investment gets one tax relief certificate, issued within 30 days of the investment.', citation: 'CITM4060', figures: `${views.filter((v) => v.certificate).length} certified; ${due.length} waiting within their 30 days; ${late.length} not certified in time (no relief for ${late.length === 1 ? 'it' : 'them'}).`, status: late.length ? 'breach' : due.length ? 'watch' : 'met' },
-    { key: 'relief', rule: 'Relief is 5% of the invested amount in each of five years — for a loan, of the year’s average capital balance — so never more than 25% in all.', citation: 'CITM6010, CITM6090', figures: `Relief worked out: ${p(views.reduce((s, v) => s + v.reliefPence, 0))} on ${p(certifiedPence)} certified (${certifiedPence ? ((views.reduce((s, v) => s + v.reliefPence, 0) * 100) / certifiedPence).toFixed(1) : '0.0'}%); ${reliefOver.length} investment${reliefOver.length === 1 ? '' : 's'} over 25%.`, status: reliefOver.length ? 'breach' : 'met' },
-    { key: 'repayment', rule: 'An investor’s loan is not repaid in years 1 and 2, and at most 25%, 50% and 75% of it by the end of years 3, 4 and 5; a repayment beyond that is refused. Relief stops once a loan is repaid in full.', citation: 'CITM7050, CITM6100', figures: `${loans.length} loan${loans.length === 1 ? '' : 's'}: ${p(loans.reduce((s, v) => s + v.repaidPence, 0))} repaid of ${p(loans.reduce((s, v) => s + v.amountPence, 0))}; ${overCap.length} over the limit for its year.`, status: overCap.length ? 'breach' : 'met' },
+    { key: 'certificate', rule: 'Each investment gets one tax relief certificate, issued within 30 days of the investment.', citation: 'CITM4060', figures: `${f.certified} certified; ${f.due} waiting within their 30 days; ${f.late} not certified in time (no relief for ${f.late === 1 ? 'it' : 'them'}).`, status: f.late ? 'breach' : f.due ? 'watch' : 'met' },
+    { key: 'relief', rule: 'Relief is 5% of the invested amount in each of five years — for a loan, of the year’s average capital balance — so never more than 25% in all.', citation: 'CITM6010, CITM6090', figures: `Relief worked out: ${p(f.reliefPence)} on ${p(certifiedPence)} certified (${certifiedPence ? ((f.reliefPence * 100) / certifiedPence).toFixed(1) : '0.0'}%); ${f.reliefOver} investment${f.reliefOver === 1 ? '' : 's'} over 25%.`, status: f.reliefOver ? 'breach' : 'met' },
+    { key: 'repayment', rule: 'An investor’s loan is not repaid in years 1 and 2, and at most 25%, 50% and 75% of it by the end of years 3, 4 and 5; a repayment beyond that is refused. Relief stops once a loan is repaid in full.', citation: 'CITM7050, CITM6100', figures: `${f.loans} loan${f.loans === 1 ? '' : 's'}: ${p(f.loanRepaidPence)} repaid of ${p(f.loanPence)}; ${f.overCap} over the limit for its year.`, status: f.overCap ? 'breach' : 'met' },
     ...onward.map((t): RuleView => ({
       key: `onward-${t.year}`, rule: `By the end of year ${t.year} of accreditation (${t.on}), at least ${t.requiredShare * 100}% of the investment fund is invested in qualifying enterprises.`, citation: 'CITM3005, CITM3010, CITM3020',
       figures: t.status === 'no-fund' ? 'No investment fund yet: no certified investment held three months or more.' : `Fund ${p(t.fundPence)}; invested in qualifying enterprises ${p(t.onwardPence)} (${t.fundPence ? ((t.onwardPence * 100) / t.fundPence).toFixed(1) : '0.0'}%); ${p(t.requiredPence)} needed.${t.status === 'breach' ? ' Breach: the test was failed on its day.' : t.status === 'behind' ? ' Behind at today’s figures.' : ''}`,
@@ -374,10 +385,13 @@ export async function cdfiReport(db: Db, actor: Actor, cdfiId: string, on: strin
     })),
     { key: 'deprivation', rule: 'Qualifying enterprises are in disadvantaged areas (or serve disadvantaged people): where the money goes, by deprivation decile of the small area each enterprise serves.', citation: 'CITM3020', figures: `${p(deprived)} of ${p(total)} capital deployed (${total ? ((deprived * 100) / total).toFixed(1) : '0.0'}%) went to the most deprived 30% of areas (deciles 1–3).`, status: 'met' },
   ];
-  const seesLedger = await isMember(db, actor, [cdfi.organisationId]);
+  const investments = options.ledger && seesLedger ? await citrInvestmentViews(db, org, await repo.listCitrInvestments(db, org), on) : null;
   return {
-    cdfi, today: on, accredited, certifiedPence, limitLeftPence: cdfi.certificateLimitPence - certifiedPence, onward, rules, byDecile,
-    deprivedSharePence: { deprived, total }, investments: seesLedger ? views : null, canManage: await isOfficer(db, actor, cdfi.organisationId),
+    report: {
+      cdfi, today: on, accredited, certifiedPence, limitLeftPence: cdfi.certificateLimitPence - certifiedPence, onward, rules, byDecile,
+      deprivedSharePence: { deprived, total }, investments, canManage,
+    },
+    figures, seesLedger,
   };
 }
 
@@ -416,33 +430,40 @@ export interface CdfiPage {
 }
 
 /**
- * The CDFI's page: the report (rules over the whole ledger) with its three lists a page at a time — only the
+ * The CDFI's page: the report (rules tested over the whole ledger, in the database) with its three lists a page at a time — only the
  * page shown is presented (deals' names and deciles) and drawn, so a CDFI with 10,000 investments renders in
  * the time of fifty rows, not ten thousand.
  */
 export async function cdfiPage(db: Db, actor: Actor, cdfiId: string, paging: { page?: number; investorsPage?: number; dealsPage?: number; pageSize?: number } = {}, on: string = today()): Promise<CdfiPage> {
   const size = paging.pageSize ?? 50;
-  const [report, limit] = await Promise.all([cdfiReport(db, actor, cdfiId, on), certificateLimit(db, cdfiId)]);
-  if (!report.investments) return { report, limit, ledger: null, investors: null, deals: null };
-  const byInvestor = new Map<string, InvestorRow>();
-  for (const v of report.investments) {
-    let row = byInvestor.get(v.investorOrganisationId);
-    if (!row) byInvestor.set(v.investorOrganisationId, row = { organisationId: v.investorOrganisationId, name: v.investor, investments: 0, investedPence: 0, certifiedPence: 0, repaidPence: 0, reliefPence: 0 });
-    row.investments++;
-    row.investedPence += v.amountPence;
-    row.certifiedPence += v.certificate?.amountPence ?? 0;
-    row.repaidPence += v.repaidPence;
-    row.reliefPence += v.reliefPence;
-  }
-  const investors = [...byInvestor.values()].sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.organisationId.localeCompare(b.organisationId));
-  const dealRows = await repo.listDeals(db, { investorId: report.cdfi.organisationId });
+  const [{ report, figures, seesLedger }, limit] = await Promise.all([reportOf(db, actor, cdfiId, on, { ledger: false }), certificateLimit(db, cdfiId)]);
+  if (!seesLedger) return { report, limit, ledger: null, investors: null, deals: null };
+  const org = report.cdfi.organisationId;
+  // The ledger: only the page's investments are read and presented (their certificates and repayments).
+  const ledgerAt = pageAt(figures.investments, paging.page ?? 1, size);
+  const ledgerRows = await repo.pageOfCitrInvestments(db, org, size, (ledgerAt.page - 1) * size);
+  const ledgerItems = await citrInvestmentViews(db, org, ledgerRows, on);
+  // Investors: one row each, summed in the database with the figures; sorted by name here (names are the organisations module's).
+  const sums = figures.investors;
+  const names = await organisationNames(db, sums.map((r) => r.investor));
+  const investors: InvestorRow[] = sums.map((r) => ({ organisationId: r.investor, name: names.get(r.investor)?.name ?? 'Investor', investments: r.investments, investedPence: r.investedPence, certifiedPence: r.certifiedPence, repaidPence: r.repaidPence, reliefPence: r.reliefPence }))
+    .sort((a, b) => a.name.localeCompare(b.name, 'en-GB') || a.organisationId.localeCompare(b.organisationId));
+  const dealRows = await repo.listDeals(db, { investorId: org });
   const dealPage = pageOf(dealRows, paging.dealsPage ?? 1, size);
   return {
     report, limit,
-    ledger: pageOf(report.investments, paging.page ?? 1, size),
+    ledger: { ...ledgerAt, items: ledgerItems, to: ledgerAt.from ? ledgerAt.from + ledgerItems.length - 1 : 0 },
     investors: pageOf(investors, paging.investorsPage ?? 1, size),
     deals: { ...dealPage, items: await presentDeals(db, dealPage.items) },
   };
+}
+
+/** Which page of `total` items a page number lands on (past the last is the last), without the items. */
+function pageAt(total: number, page: number, pageSize: number): Omit<Paged<never>, 'items'> {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const p = Math.min(Math.max(1, Number.isSafeInteger(page) ? page : 1), pages);
+  const count = Math.max(0, Math.min(pageSize, total - (p - 1) * pageSize));
+  return { page: p, pages, total, pageSize, from: count ? (p - 1) * pageSize + 1 : 0, to: (p - 1) * pageSize + count };
 }
 
 async function decileRows(db: Db, deals: repo.DealRow[]): Promise<DecileRow[]> {

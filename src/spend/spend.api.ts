@@ -129,6 +129,7 @@ const Line = Type.Object({
 const File = Type.Object({
   id: Type.String(), publisherId: Type.String(), periodFrom: Type.String(), periodTo: Type.String(), periodGiven: Type.Boolean(),
   filename: Nullable(Type.String()), bytes: Type.Integer(), sha256: Type.String(), status: Type.Union([Type.Literal('current'), Type.Literal('replaced'), Type.Literal('withdrawn')]),
+  kind: Type.Union([Type.Literal('upload'), Type.Literal('grant-payments')], { description: '`grant-payments`: a month’s grant instalments the publisher recorded as paid in Commonweal, one line each (not uploaded; sha256 then names the file, not bytes)' }),
   withdrawn: Nullable(Type.Object({ at: Type.String(), reason: Type.String() }, { description: 'When the publisher withdrew the file, and why' })),
   version: Type.Integer(), replacedBy: Nullable(Type.String()), rowsImported: Type.Integer(), rowsRejected: Type.Integer(), netTotalPence: Pence,
   suppliers: Type.Integer(), firstDate: Nullable(Type.String()), lastDate: Nullable(Type.String()), importedAt: Type.String(),

@@ -282,7 +282,7 @@ export function spendPages(app: App, ctx: AppContext): void {
 
   app.get('/spend/:publisher/files/:id', async (request, reply) => {
     const { publisher: ref, id } = request.params as { publisher: string; id: string };
-    const { publisher, file, versions } = await service.getFile(db, ref, id);
+    const { publisher, file, versions, lines } = await service.getFile(db, ref, id);
     const mappingRows = Object.entries(file.mapping).map(([field, m]) => [
       { text: SPEND_FIELD_LABELS[field as SpendField] ?? field }, { text: m.column }, { text: m.confidence }, { text: m.reason },
     ]);
@@ -297,8 +297,12 @@ export function spendPages(app: App, ctx: AppContext): void {
       { text: v.diff ? `${integer.format(v.diff.linesAdded)} lines added (${pounds(v.diff.penceAdded)}), ${integer.format(v.diff.linesRemoved)} removed (${pounds(v.diff.penceRemoved)})` : '' },
       ];
     });
+    const grantRows = (lines ?? []).map((l) => [
+      num(String(l.line)), { text: l.date ?? '' }, { html: l.supplierSlug ? link(`/spend/suppliers/${l.supplierSlug}`, l.supplierName ?? '') : esc(l.supplierName ?? '') },
+      { text: l.serviceArea ?? '' }, { text: l.transactionNumber ?? '' }, num(pounds(l.netPence)),
+    ]);
     return reply.page('spend/views/file.njk', {
-      publisher, file, details, mappingRows, rejectedRows, versionRows,
+      publisher, file, details, mappingRows, rejectedRows, versionRows, grantRows,
       delimiterName: ({ ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'vertical bar' } as Record<string, string>)[details.delimiter ?? ''] ?? details.delimiter,
       api: `/api/v1/spend/publishers/${publisher.slug}/files/${file.id}`, mayPublish: await canPublish(request, publisher.id),
       outcome: (request.query as Query).outcome,

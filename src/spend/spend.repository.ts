@@ -8,7 +8,8 @@ import type { SpendFilesTable, SpendLinesTable, SpendPayMultiplesTable, SpendSal
 /** A stored spend file as selected: the table's columns as Kysely reads them. */
 export type SpendFileRow = Selectable<SpendFilesTable>;
 
-export type NewSpendFile = Omit<SpendFileRow, 'imported_at' | 'replaced_by' | 'mapping' | 'summary' | 'diff' | 'withdrawn_at' | 'withdrawn_by' | 'withdrawn_reason'> & {
+export type NewSpendFile = Omit<SpendFileRow, 'imported_at' | 'replaced_by' | 'mapping' | 'summary' | 'diff' | 'withdrawn_at' | 'withdrawn_by' | 'withdrawn_reason' | 'kind'> & {
+  kind?: SpendFileRow['kind'];
   mapping: unknown;
   summary: unknown;
   diff: unknown;
@@ -185,15 +186,19 @@ export async function findFileForUpdate(db: Db, organisationId: string, id: stri
   return (row as SpendFileRow | undefined) ?? null;
 }
 
-/** The current files whose period shares at least one day with [from, to], oldest period first, locked. */
+/**
+ * The current uploaded files whose period shares at least one day with [from, to], oldest period first, locked.
+ * A month's grant payments file (kind 'grant-payments') is never among them: an upload neither replaces it nor
+ * is refused because of it.
+ */
 export async function currentFilesOverlapping(db: Db, organisationId: string, from: string, to: string): Promise<SpendFileRow[]> {
-  return (await db.selectFrom('spend_files').selectAll().where('organisation_id', '=', organisationId).where('status', '=', 'current')
+  return (await db.selectFrom('spend_files').selectAll().where('organisation_id', '=', organisationId).where('status', '=', 'current').where('kind', '=', 'upload')
     .where('period_from', '<=', to).where('period_to', '>=', from).orderBy('period_from').forUpdate().execute()) as SpendFileRow[];
 }
 
-export async function lastVersion(db: Db, organisationId: string, from: string, to: string): Promise<number> {
+export async function lastVersion(db: Db, organisationId: string, from: string, to: string, kind: SpendFileRow['kind'] = 'upload'): Promise<number> {
   const row = await db.selectFrom('spend_files').select((eb) => eb.fn.max('version').as('v'))
-    .where('organisation_id', '=', organisationId).where('period_from', '=', from).where('period_to', '=', to).executeTakeFirst();
+    .where('organisation_id', '=', organisationId).where('period_from', '=', from).where('period_to', '=', to).where('kind', '=', kind).executeTakeFirst();
   return Number(row?.v ?? 0);
 }
 
@@ -333,14 +338,15 @@ export interface Total {
  * that groups their lines: the new file's count +1 and the replaced files' -1, so each group gets its change.
  * The month rows are grouped from the lines (GROUPING SETS: a month, and a month by each dimension); the
  * year and all-time rows from the month rows. A replaced file's totals are not kept anywhere else: they are
- * grouped from its lines, which stay for the record, only when it is replaced (once).
+ * grouped from its lines, which stay for the record, only when it is replaced (once). With `onlyLine`, only
+ * that line of `added` is added: a line appended to a month's grant payments file (spend.grantpayments.ts).
  *
  * The rows go in in the order of spend_totals' unique key: B-tree inserts in key order touch each page once,
  * in random order every insert may read and dirty a different one. The sort compares bytes (COLLATE "C"),
  * which is the index's own order under a C or C.UTF-8 database and close to it under any other (rows of one
  * dimension and month stay together), at a fraction of the cost of comparing by locale.
  */
-export async function addFileTotals(db: Db, organisationId: string, added: string | null, removed: string[]): Promise<void> {
+export async function addFileTotals(db: Db, organisationId: string, added: string | null, removed: string[], onlyLine?: number): Promise<void> {
   const minus = removed.length
     ? sql`UNION ALL SELECT date_trunc('month', date)::date, department, purpose, supplier_key, NULL, net_pence, -1 FROM spend_lines
           WHERE organisation_id = ${organisationId} AND file_id IN (${sql.join(removed.map((id) => sql`${id}::uuid`))})`
@@ -352,7 +358,7 @@ export async function addFileTotals(db: Db, organisationId: string, added: strin
   await sql`
     WITH l (m, department, purpose, supplier_key, supplier_name, net_pence, sign) AS (
       SELECT date_trunc('month', date)::date, department, purpose, supplier_key, supplier_name, net_pence, 1 FROM spend_lines
-      WHERE organisation_id = ${organisationId} AND ${added === null ? sql`false` : sql`file_id = ${added}`}
+      WHERE organisation_id = ${organisationId} AND ${added === null ? sql`false` : sql`file_id = ${added}`}${onlyLine === undefined ? sql`` : sql` AND line = ${onlyLine}`}
       ${minus}
     ), months AS MATERIALIZED (
       SELECT
@@ -738,4 +744,51 @@ export async function paymentsToOrganisation(db: Db, organisationId: string): Pr
     WHERE s.organisation_id = ${organisationId}
     GROUP BY 1, 2, 3 ORDER BY 5 DESC`.execute(db)).rows;
   return rows.map((r) => ({ ...r, lines: Number(r.lines), pence: Number(r.pence) }));
+}
+
+// Grant payments (spend.grantpayments.ts): a month's file of instalments recorded as paid in the grants module.
+
+/** The publisher's current grant payments file for the month beginning `from`, locked; null when none yet. */
+export async function currentGrantPaymentsFile(db: Db, organisationId: string, from: string): Promise<SpendFileRow | null> {
+  const row = await db.selectFrom('spend_files').selectAll().where('organisation_id', '=', organisationId).where('kind', '=', 'grant-payments')
+    .where('status', '=', 'current').where('period_from', '=', from).forUpdate().executeTakeFirst();
+  return (row as SpendFileRow | undefined) ?? null;
+}
+
+/** The first `limit` lines of one file, in order. */
+export async function fileLines(db: Db, organisationId: string, fileId: string, limit: number): Promise<LineRow[]> {
+  return (await db.selectFrom('spend_lines').selectAll().where('organisation_id', '=', organisationId).where('file_id', '=', fileId)
+    .orderBy('line').limit(limit).execute()).map(({ organisation_id: _, ...rest }) => rest);
+}
+
+/** Appends one line to an attached file (routed by spend_lines to the file's partition). */
+export async function insertLine(db: Db, line: SpendLinesTable): Promise<void> {
+  await db.insertInto('spend_lines').values(line).execute();
+}
+
+/** The file's record after a line was appended: its count, total, suppliers and first and last dates again. */
+export async function refreshFileRecord(db: Db, organisationId: string, fileId: string): Promise<void> {
+  await sql`
+    UPDATE spend_files f SET rows_imported = s.n, net_total_pence = s.pence, suppliers = s.suppliers, first_date = s.first, last_date = s.last
+    FROM (SELECT count(*)::int AS n, coalesce(sum(net_pence), 0)::bigint AS pence, count(DISTINCT supplier_key)::int AS suppliers, min(date) AS first, max(date) AS last
+          FROM spend_lines WHERE organisation_id = ${organisationId} AND file_id = ${fileId}) s
+    WHERE f.organisation_id = ${organisationId} AND f.id = ${fileId}`.execute(db);
+}
+
+/**
+ * The supplier of a grant payment in the shared register, linked to the recipient organisation when it is not
+ * linked yet (and that link was never undone): the funder named the recipient by its id, not by a name match.
+ */
+export async function ensureSupplierOf(db: Db, s: { key: string; name: string; companyNumber: string | null; charityNumber: string | null; organisationId: string | null; userId: string | null }): Promise<void> {
+  await sql`
+    INSERT INTO spend_suppliers (key, name, company_number, charity_number) VALUES (${s.key}, ${s.name}, ${s.companyNumber}, ${s.charityNumber})
+    ON CONFLICT (key) DO UPDATE SET
+      company_number = coalesce(spend_suppliers.company_number, excluded.company_number),
+      charity_number = coalesce(spend_suppliers.charity_number, excluded.charity_number)`.execute(db);
+  if (s.organisationId) {
+    await sql`
+      UPDATE spend_suppliers SET organisation_id = ${s.organisationId}, link_method = 'identifier', suggested_organisation_id = NULL, suggestion_reason = NULL,
+        linked_by = ${s.userId}, linked_at = now()
+      WHERE key = ${s.key} AND organisation_id IS NULL AND rejected_organisation_id IS DISTINCT FROM ${s.organisationId}::uuid`.execute(db);
+  }
 }

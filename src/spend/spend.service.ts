@@ -246,6 +246,8 @@ export interface FileView {
   bytes: number;
   sha256: string;
   status: 'current' | 'replaced' | 'withdrawn';
+  /** 'grant-payments': a month's grant instalments recorded as paid in the grants module (spend.grantpayments.ts). */
+  kind: 'upload' | 'grant-payments';
   /** When a publisher's staff withdrew it, and why (shown to everyone). */
   withdrawn: { at: string; reason: string } | null;
   version: number;
@@ -265,7 +267,7 @@ export interface FileView {
 function presentFile(r: repo.SpendFileRow): FileView {
   return {
     id: r.id, publisherId: r.organisation_id, periodFrom: r.period_from, periodTo: r.period_to, periodGiven: r.period_given,
-    filename: r.filename, bytes: r.bytes, sha256: r.sha256, status: r.status,
+    filename: r.filename, bytes: r.bytes, sha256: r.sha256, status: r.status, kind: r.kind,
     withdrawn: r.status === 'withdrawn' && r.withdrawn_at ? { at: new Date(r.withdrawn_at).toISOString(), reason: r.withdrawn_reason ?? '' } : null, version: r.version, replacedBy: r.replaced_by,
     rowsImported: r.rows_imported, rowsRejected: r.rows_rejected, netTotalPence: r.net_total_pence, suppliers: r.suppliers,
     firstDate: r.first_date, lastDate: r.last_date, importedAt: new Date(r.imported_at).toISOString(),
@@ -285,9 +287,11 @@ export async function getFile(db: Db, ref: string, fileId: string) {
   if (!row) throw new AppError('not_found', 'No such spend file for this publisher');
   // The versions of its period, with the files it replaced and the one that replaced it when their periods differ.
   const versions = (await repo.listFiles(db, publisher.id))
-    .filter((f) => (f.period_from === row.period_from && f.period_to === row.period_to) || f.replaced_by === row.id || f.id === row.replaced_by)
+    .filter((f) => (f.kind === row.kind && f.period_from === row.period_from && f.period_to === row.period_to) || f.replaced_by === row.id || f.id === row.replaced_by)
     .map(presentFile);
-  return { publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug, verified: publisher.verified }, file: presentFile(row), versions };
+  // A month's grant payments are few (one line an instalment): its page lists them.
+  const lines = row.kind === 'grant-payments' ? (await repo.fileLines(db, publisher.id, row.id, 1000)).map(presentLine) : null;
+  return { publisher: { id: publisher.id, name: publisher.name, slug: publisher.slug, verified: publisher.verified }, file: presentFile(row), versions, lines };
 }
 
 /** What every publisher paid one supplier, by month. */

@@ -28,6 +28,8 @@ export interface SpendFilesTable {
   withdrawn_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   withdrawn_by: ColumnType<string | null, string | null | undefined, string | null>;
   withdrawn_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 'grant-payments': a month's instalments recorded as paid in the grants module (migration 0045). */
+  kind: ColumnType<'upload' | 'grant-payments', 'upload' | 'grant-payments' | undefined, 'upload' | 'grant-payments'>;
 }
 
 export interface SpendLinesTable {

@@ -482,3 +482,19 @@ export async function kpiRatingsOf(db: Db, contractIds: string[], period?: strin
   if (period) q = q.where('period', '=', period);
   return q.orderBy('period').execute();
 }
+
+/**
+ * The KPIs of the buyer's contracts that ran during a financial year (`starts` … `ends`, ISO dates) and have no
+ * rating for it, for a person who is a commissioner of the buyer; oldest contracts first, at most `limit`.
+ */
+export async function kpisAwaitingRating(db: Db, userId: string, year: { period: string; starts: string; ends: string }, limit = 100) {
+  return db.selectFrom('commissioning_kpis as k')
+    .innerJoin('commissioning_contracts as c', (j) => j.onRef('c.organisation_id', '=', 'k.organisation_id').onRef('c.id', '=', 'k.contract_id'))
+    .innerJoin('memberships as m', (j) => j.onRef('m.organisation_id', '=', 'c.organisation_id').on('m.user_id', '=', userId).on('m.role', '=', 'commissioner'))
+    .select(['k.contract_id', 'k.id as kpi_id', 'k.title as kpi_title', 'c.title as contract_title', 'c.organisation_id', 'c.signed_at'])
+    .where((eb) => eb.or([eb('c.start_date', 'is', null), eb('c.start_date', '<=', year.ends)]))
+    .where((eb) => eb.or([eb('c.end_date', 'is', null), eb('c.end_date', '>=', year.starts)]))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('commissioning_kpi_ratings as r').select('r.kpi_id')
+      .whereRef('r.organisation_id', '=', 'k.organisation_id').whereRef('r.kpi_id', '=', 'k.id').where('r.period', '=', year.period))))
+    .orderBy('c.signed_at').orderBy('k.position').limit(limit).execute();
+}

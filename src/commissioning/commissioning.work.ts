@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { notifyWork, type WorkItem, type WorkKind, type WorkPerson } from '../platform/inbox.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
+import { financialYearDates, kpiRatingsDue } from './commissioning.kpi-ratings.ts';
 
 export const scoreKind = 'commissioning.bid-to-score';
 
@@ -89,9 +90,25 @@ export async function noticeBidResults(trx: Db, x: {
   return sent;
 }
 
+export const kpiRatingKind = 'commissioning.kpi-rating-due';
+
+/** A contract's KPIs to rate for a financial year that has ended or is in its last month (commissioning.kpi-ratings.ts). */
+async function kpiRatings(db: Db, person: WorkPerson): Promise<WorkItem[]> {
+  return (await kpiRatingsDue(db, person.id)).map((k) => {
+    const { starts, ends } = financialYearDates(k.period);
+    return {
+      title: `Rate the KPI “${k.kpiTitle}” of “${k.contractTitle}” for ${k.period}`,
+      href: k.href,
+      date: new Date(`${ends.slice(0, 4)}-03-01T00:00:00Z`),
+      detail: `Financial year ${starts.slice(0, 4)}–${ends.slice(0, 4)}, on the Procurement Act 2023 scale`,
+    };
+  });
+}
+
 export const commissioningWork: WorkKind[] = [
   { kind: resultKind, label: 'Results of your bids', emailHint: 'When a lot you bid for is awarded, won or not', list: bidResults },
   { kind: scoreKind, label: 'Bids to score', emailHint: 'When a commissioner assigns a bid to you to evaluate', list: toScore },
+  { kind: kpiRatingKind, label: 'Contract KPIs to rate', emailHint: 'Shown in your inbox from 1 March, the last month of a financial year, until each KPI of your organisation’s contracts is rated for it (no email)', list: kpiRatings },
   {
     // Answered on /commissioning/invitations; the invitation email itself is sent when the bid names the member.
     kind: 'commissioning.consortium-invitation', label: 'Consortium invitations to answer',

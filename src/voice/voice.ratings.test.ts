@@ -125,15 +125,5 @@ eachEngine('Friends and Family Test ratings on stories', (t) => {
     const mine = byPeriod.filter((r) => r.serviceId === libs || r.serviceId === w.services.bins.id);
     assert.deepEqual(mine, [{ ...record!, organisationId: mine[0]!.organisationId, period: 'recent' }]);
     await assert.rejects(service.serviceVoiceRecordsByPeriod(db, [{ name: 'x', from: new Date(now), to: new Date(now) }]), (e: unknown) => isAppError(e) && e.fieldErrors[0]!.field === 'period');
-    // It runs with its own planner settings and gives them back: inside a caller's transaction, the caller's
-    // own settings hold again after it, and the figures are the same as outside.
-    await db.transaction().execute(async (trx) => {
-      await sql`SELECT set_config('work_mem', '5MB', true), set_config('jit', 'on', true), set_config('max_parallel_workers_per_gather', '1', true)`.execute(trx);
-      const inside = await service.serviceVoiceRecordsByPeriod(trx, [{ name: 'recent', from: new Date(now - 86_400_000), to: new Date(now + 60_000) }]);
-      assert.deepEqual(inside.filter((r) => r.serviceId === libs), mine);
-      const after = (await sql<{ wm: string; jit: string; par: string }>`SELECT current_setting('work_mem') AS wm, current_setting('jit') AS jit, current_setting('max_parallel_workers_per_gather') AS par`.execute(trx)).rows[0]!;
-      assert.deepEqual(after, { wm: '5MB', jit: 'on', par: '1' });
-      assert.notDeepEqual(repo.RECORDS_SETTINGS, { work_mem: '5MB', jit: 'on', max_parallel_workers_per_gather: '1' });
-    });
   });
 });

@@ -2,7 +2,6 @@
 // public takes a `published` filter from its caller; nothing here decides who may see what.
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
-import { inTransaction } from '../platform/transaction.ts';
 import type {
   DecisionType, FftRating, ModerationStatus, PetitionStatus, VoicePetitionSettingsTable, VoicePetitionsTable, VoiceResponsesTable,
   VoiceServicesTable, VoiceSignaturesTable, VoiceStoriesTable,
@@ -382,34 +381,9 @@ export async function serviceVoiceRecords(db: Db, serviceIds: string[], from: Da
  * published answers by the service's organisation are aggregated once (first answer, changes claimed and
  * confirmed) and joined to it, so nothing is computed per service. Services without stories in a period are
  * absent.
- *
- * The statement runs with its own planner settings (`RECORDS_SETTINGS`, restored after it, so a caller's
- * transaction keeps its own): at 10,000 services × 5 years (400,000 stories) on PostgreSQL 15, EXPLAIN ANALYZE
- * showed the defaults spilling every hash and the sort to disk (work_mem 4 MB), each of two parallel workers
- * building the whole answers' hash again (the leader's work done three times on a 2-core machine), and JIT
- * compiling for ~0.3 s; with them the plan is one pass, in memory, 2.9–3.9 s → 2.1–2.5 s at load 5–8
- * (bench/RESULTS.md). The same rows either way.
  */
 export async function serviceVoiceRecordsByPeriod(db: Db, periods: { name: string; from: Date; to: Date }[]) {
   if (periods.length === 0) return [];
-  return inTransaction(db, async (trx) => {
-    const before = (await sql<Record<string, string>>`SELECT ${sql.join(Object.keys(RECORDS_SETTINGS).map((k) => sql`current_setting(${k}) AS ${sql.ref(k)}`))}`.execute(trx)).rows[0]!;
-    await applySettings(trx, RECORDS_SETTINGS);
-    const rows = await recordsByPeriod(trx, periods);
-    await applySettings(trx, before);
-    return rows;
-  });
-}
-
-/** Planner settings for the recompute's one statement (see serviceVoiceRecordsByPeriod). */
-export const RECORDS_SETTINGS: Record<string, string> = { work_mem: '64MB', max_parallel_workers_per_gather: '0', jit: 'off' };
-
-async function applySettings(trx: Db, settings: Record<string, string>): Promise<void> {
-  // set_config(…, true) is SET LOCAL: it ends with the transaction at the latest.
-  await sql`SELECT ${sql.join(Object.entries(settings).map(([k, v]) => sql`set_config(${k}, ${v}, true)`))}`.execute(trx);
-}
-
-async function recordsByPeriod(db: Db, periods: { name: string; from: Date; to: Date }[]) {
   const names = periods.map((p) => p.name);
   const froms = periods.map((p) => p.from.toISOString());
   const tos = periods.map((p) => p.to.toISOString());

@@ -6,10 +6,10 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eachEngine } from '../platform/testing.ts';
 import { cliActor } from '../platform/actor.ts';
-import { inboxOf, signInAs } from '../platform/inbox.test-support.ts';
+import { emailsOf, inboxOf, signInAs } from '../platform/inbox.test-support.ts';
 import * as commissioning from './commissioning.service.ts';
 import { financialYearOf, kpiRatingPeriodsDue, kpiRatingsDue, rateKpi } from './commissioning.kpi-ratings.ts';
-import { kpiRatingKind } from './commissioning.work.ts';
+import { kpiRatingKind, sendKpiRatingReminders } from './commissioning.work.ts';
 import { cast, opportunityBody, waitUntil } from './commissioning.test-support.ts';
 
 it('names the due years: the one just ended, and from 1 March the current one too', () => {
@@ -66,6 +66,16 @@ eachEngine('KPI ratings due in the commissioners’ inbox', (t) => {
       assert.equal((await inboxOf(await signInAs(app, who.email)))[kpiRatingKind], undefined, who.email);
       assert.equal((await kpiRatingsDue(ctx.db, who.userId, today)).length, 0);
     }
+    // The reminder emails: once for each contract and due year with a KPI still unrated, to its commissioners
+    // only, even when two processes send at the same moment; a second run sends nothing.
+    const runs = await Promise.all([sendKpiRatingReminders(ctx, { on: today }), sendKpiRatingReminders(ctx, { on: today })]);
+    assert.equal(runs[0]!.reminders + runs[1]!.reminders, due.length, JSON.stringify(runs));
+    const mails = await emailsOf(ctx, c.commissioner.email, kpiRatingKind);
+    assert.equal(mails.length, due.length);
+    assert.match(mails.find((m) => m.subject.includes(due[0]!))!.body_text, /- Visits made/, 'names the KPI still unrated');
+    assert.doesNotMatch(mails.find((m) => m.subject.includes(due[0]!))!.body_text, /- People befriended/, 'not the one rated');
+    assert.equal((await sendKpiRatingReminders(ctx, { on: today })).reminders, 0);
+    for (const who of [c.charityAdmin, c.buyerAdmin]) assert.equal((await emailsOf(ctx, who.email, kpiRatingKind)).length, 0);
     // Long after the contract ended, its years are no longer chased.
     assert.equal((await kpiRatingsDue(ctx.db, c.commissioner.userId, `${y + 3}-06-01`)).length, 0);
     // Before it began, nothing is due either; in its first year's last month that year is.

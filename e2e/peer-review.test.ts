@@ -1,13 +1,18 @@
 // Browser journeys for peer review and the worst 10%: a peer reviewer goes from the invitation in their inbox
 // to a published review (declaring no conflict, meeting the error for a missing rating, checking their answers
 // and publishing); then the commissioner finds the confirmed flag in their inbox, meets the errors of an empty
-// decision, and records one, which the public flags page shows. Every page visited is checked with axe.
+// decision, and records one, which the public flags page shows. An organisation's administrator asks to be a
+// peer reviewer, and a site administrator approves it from their inbox. Every page visited is checked with axe.
 import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { browserAvailable, launch, startServer, Journey } from './browser.ts';
 import { peerWorld, seedPeerGroup, baseUrl as mailBase, type PeerWorld } from '../src/scorecards/scorecards.peer-review.test-support.ts';
 import * as review from '../src/scorecards/scorecards.peer-review.ts';
+import { sql } from 'kysely';
+import { cliActor } from '../src/platform/actor.ts';
+import { registerUser } from '../src/platform/auth/auth.service.ts';
+import { addMember, createOrganisation } from '../src/organisations/organisations.service.ts';
 
 const enabled = browserAvailable();
 const password = 'a long enough password';
@@ -31,6 +36,12 @@ describe('peer review and the worst 10% in a browser', { skip: enabled ? false :
       const r = await review.inviteReview(c.db, w.actors.commissioner, { service: w.services.poor.id, scope: 'Why its users rate it poorly' });
       await review.addReviewer(c.db, w.actors.commissioner, r.id, { person: w.people.lead.id, lead: 'yes' }, { baseUrl: mailBase });
       reviewId = r.id;
+      // An organisation's administrator who will ask to be a peer reviewer, and a site administrator.
+      const applicant = await registerUser(c.db, cliActor, { email: 'applicant.e2e@example.org', name: 'Applicant e2e', password });
+      const site = await registerUser(c.db, cliActor, { email: 'site-admin.e2e@example.org', name: 'Site admin e2e', password });
+      await sql`UPDATE users SET is_admin = true WHERE id = ${site.id}`.execute(c.db);
+      const org = await createOrganisation(c.db, cliActor, { name: 'Applicant Reviewers e2e', legalForm: 'registered-charity' });
+      await addMember(c.db, cliActor, org.id, { email: applicant.email, role: 'admin' });
     });
     ({ baseUrl } = server);
     browser = await launch();
@@ -113,6 +124,49 @@ describe('peer review and the worst 10% in a browser', { skip: enabled ? false :
     await compare.getByRole('button', { name: 'Compare' }).click();
     assert.ok(await compare.getByRole('img', { name: /Friends and Family Test: share positive/ }).isVisible());
     await check(compare, 'compare');
+    assert.deepEqual(violations, []);
+  });
+
+  it('an organisation’s administrator asks to be a peer reviewer, and a site administrator approves it from their inbox', { timeout: 180_000 }, async () => {
+    const page = await journey.signIn(await journey.newPage(), 'applicant.e2e@example.org', password);
+    await page.goto(`${baseUrl}/scorecards/peer-reviews`);
+    await page.getByRole('link', { name: 'Ask to register your organisation as a peer reviewer' }).click();
+    await page.waitForURL(/\/scorecards\/peer-reviewers\/request$/);
+    await check(page, 'signup-request');
+    await page.getByRole('button', { name: 'Send the request' }).click();
+    assert.match(await page.title(), /^Error: /);
+    assert.ok(await page.getByRole('link', { name: 'Select the kinds of service your organisation can review' }).isVisible());
+    await check(page, 'signup-request-error');
+    await page.getByLabel('Technical services').check();
+    await page.getByLabel(/experience/).fill('We run bin collections for three districts and audit others’.');
+    await page.getByRole('button', { name: 'Send the request' }).click();
+    await page.waitForURL(/\/scorecards\/peer-reviewers\/requests\/[\w-]+\?notice=sent/);
+    assert.ok(await page.getByText('Your request is sent to the site administrators').isVisible());
+    await check(page, 'signup-sent');
+
+    const admin = await journey.signIn(await journey.newPage(), 'site-admin.e2e@example.org', password);
+    await admin.goto(`${baseUrl}/inbox`);
+    await admin.getByRole('link', { name: /Approve or decline Applicant Reviewers e2e’s request to be a peer reviewer/ }).click();
+    await admin.waitForURL(/\/scorecards\/peer-reviewers\/requests\/[\w-]+$/);
+    await check(admin, 'signup-decide');
+    await admin.getByLabel('Decline').check();
+    await admin.getByRole('button', { name: 'Record the decision' }).click();
+    assert.match(await admin.title(), /^Error: /);
+    assert.ok(await admin.getByRole('link', { name: 'Enter a note saying why the request is declined' }).isVisible());
+    await check(admin, 'signup-decide-error');
+    await admin.getByLabel(/Approve/).check();
+    await admin.getByRole('button', { name: 'Record the decision' }).click();
+    await admin.waitForURL(/notice=approved/);
+    assert.ok(await admin.getByText('The request is approved').isVisible());
+    await check(admin, 'signup-approved');
+
+    await page.goto(`${baseUrl}/scorecards/peer-reviewers`);
+    assert.ok(await page.getByRole('link', { name: 'Applicant Reviewers e2e' }).isVisible());
+    await check(page, 'peer-reviewers');
+    await page.goto(`${baseUrl}/inbox`);
+    await page.getByRole('link', { name: /Read the answer to Applicant Reviewers e2e’s request to be a peer reviewer: approved/ }).click();
+    await page.waitForURL(/\/scorecards\/peer-reviewers\/requests\/[\w-]+$/);
+    assert.ok(await page.getByText('Approved', { exact: true }).isVisible());
     assert.deepEqual(violations, []);
   });
 });

@@ -42,6 +42,7 @@ import { supplierSlug } from './spend/spend.suppliers.ts';
 import { createGrantsDraft, importGrantsFile } from './grants/grants.service.ts';
 import { listOutbox } from './platform/outbox.repository.ts';
 import { peerReviewMatrix } from './scorecards/scorecards.peer-review.test-support.ts';
+import { requestPeerReviewerScope } from './scorecards/scorecards.peer-reviewer-requests.ts';
 import * as grantsProgrammes from './grants/grants.programmes.ts';
 import * as grantsApplications from './grants/grants.applications.ts';
 import * as grantsAssessment from './grants/grants.assessment.ts';
@@ -364,6 +365,8 @@ const cases: Record<string, Case> = {
   'POST /scorecards/peer-reviews/:id/publish': { as: 'peerReviewer', url: (w) => `/scorecards/peer-reviews/${w.peerReview.reviewToPublish}/publish`, status: 303 },
   'POST /scorecards/peer-reviews/:id/actions': { as: 'providerAdmin', url: (w) => `/scorecards/peer-reviews/${w.peerReview.reviewPublished}/actions`, body: () => ({ action: 'Matrix action', dueOn: day(60) }), status: 303 },
   'POST /scorecards/peer-reviews/:id/progress': { as: 'peerReviewer', url: (w) => `/scorecards/peer-reviews/${w.peerReview.reviewPublished}/progress`, body: () => ({ notes: 'Matrix progress' }), status: 303 },
+  'POST /scorecards/peer-reviewers/requests': { as: 'orgAdmin', url: () => '/scorecards/peer-reviewers/requests', body: (w) => ({ organisation: w.org.id, kinds: 'technical', statement: 'Matrix experience' }), status: 303 },
+  'POST /scorecards/peer-reviewers/requests/:id/decision': { as: 'siteAdmin', url: (w) => `/scorecards/peer-reviewers/requests/${w.ids.peerReviewerRequest}/decision`, body: () => ({ decision: 'approve', note: 'Matrix approval' }), status: 303 },
   'POST /scorecards/flags/decisions': { as: 'commissioner', url: () => '/scorecards/flags/decisions', body: (w) => ({ service: w.peerReview.flaggedService, indicator: 'fft-positive', period: '2025', decision: 'improve', reason: 'Matrix decision' }), status: 303 },
   // ---- investment ----
   'POST /api/v1/investment/cdfis': { as: 'siteAdmin', url: () => '/api/v1/investment/cdfis', body: (w) => ({ organisation: w.ids.cdfiToAccredit, accreditedFrom: day(-10), applicationPence: 1_000_000 }), status: 201 },
@@ -747,6 +750,8 @@ async function buildWorld(ctx: AppContext) {
   const investmentDeal = (await investmentService.createDeal(db, cliActor, { investor: cdfiOrg.id, investee: outcomesProvider.id, title: 'Matrix loan', loanPence: 100_000, termMonths: 12, startsOn: day(-90) })).id;
   // Scorecards: a flagged peer group and a peer review waiting at every step.
   const peerReview = await peerReviewMatrix(ctx, { providerId: provider.id, providerAdmin: as(people.providerAdmin), commissioner: as(people.commissioner), reviewerOrgId: peerReviewers.id, reviewer: as(people.peerReviewer) });
+  // … and a provider's request to be a peer reviewer, waiting for a site administrator.
+  const peerReviewerRequest = (await requestPeerReviewerScope(db, as(people.providerAdmin), { organisation: provider.id, kinds: ['framework'], statement: 'Matrix request' }, { baseUrl: ctx.config.baseUrl })).id;
   const spareToken = (await createApiToken(db, cliActor, { userId: people.orgAdmin.userId!, name: 'to revoke' })).record;
   await waitUntil(closedDeadline);
   const award = await commissioning.awardLot(db, cm, closedProcess, { bidId: closedBid2, rationale: 'Only bid' });
@@ -756,6 +761,7 @@ async function buildWorld(ctx: AppContext) {
   return {
     org: council, other, buyer, provider, council: outcomesCouncil, outcomesProvider, fund, investor, people, peerReview,
     ids: {
+      peerReviewerRequest,
       registrationToken, invitationApi, invitationPage, verificationClaimApi, verificationClaimPage, claimableApi, claimablePage,
       lookalikeId: lookalike.id, lookalikeOfId: lookalikeOf.id,
       fileWithdrawApi, fileWithdrawPage, draftRemapApi: draftRemapApi.id, draftMapping, draftRemapPage, draftPublishApi, draftPublishPage, draftDiscardApi, draftDiscardPage,

@@ -2,7 +2,9 @@
 // on the Procurement Act 2023 scale — good, approaching target, requires improvement, inadequate (the Act's
 // section 52 KPIs, as the Procurement Act 2023 contract performance notices report them). Rating a KPI again for
 // the same year replaces the rating; the audit log keeps every one. The scorecards module reads them through
-// `kpiRatingsFor`.
+// `kpiRatingsFor`. A year's ratings are due from the first day of its last month (1 March) — so the year's
+// figures can be judged before it closes — and are chased in the commissioners' inbox until given, for that
+// year and the one before it (`kpiRatingsDue`).
 import type { Db } from '../platform/db.ts';
 import type { Actor } from '../platform/actor.ts';
 import { AppError } from '../platform/errors.ts';
@@ -95,4 +97,37 @@ export async function kpiRatingsFor(db: Db, contractIds: string[], period?: stri
   const [ratings, kpis] = await Promise.all([repo.kpiRatingsOf(db, ids, period), repo.kpisOf(db, ids)]);
   const byId = new Map(kpis.map((k) => [k.id, k]));
   return ratings.map((r) => ({ ...present(r), kpiTitle: byId.get(r.kpi_id)?.title ?? '', target: byId.get(r.kpi_id)?.target ?? 0, unit: byId.get(r.kpi_id)?.unit ?? '' }));
+}
+
+/** 1 April and 31 March of a financial year named like '2024-25'. */
+export function financialYearDates(period: string): { starts: string; ends: string } {
+  const y = Number(period.slice(0, 4));
+  return { starts: `${y}-04-01`, ends: `${y + 1}-03-31` };
+}
+
+/**
+ * The financial years whose KPI ratings are due on `today` (ISO date): the year just ended (the one before
+ * today's) and, from 1 March, today's year too, as it is in its last month. Older years are no longer chased.
+ */
+export function kpiRatingPeriodsDue(today: string): string[] {
+  const current = financialYearOf(today);
+  const y = Number(current.slice(0, 4));
+  const previous = `${y - 1}-${String(y % 100).padStart(2, '0')}`;
+  return today.slice(5, 7) === '03' ? [previous, current] : [previous];
+}
+
+export interface KpiRatingDue { contractId: string; contractTitle: string; kpiId: string; kpiTitle: string; period: string; href: string }
+
+/**
+ * The KPIs the person must rate now: those of contracts bought by an organisation they are a commissioner of,
+ * that ran during a due year (`kpiRatingPeriodsDue`) and have no rating for it. Each leaves once rated.
+ */
+export async function kpiRatingsDue(db: Db, userId: string, today = new Date().toISOString().slice(0, 10)): Promise<KpiRatingDue[]> {
+  const out: KpiRatingDue[] = [];
+  for (const period of kpiRatingPeriodsDue(today)) {
+    for (const r of await repo.kpisAwaitingRating(db, userId, { period, ...financialYearDates(period) })) {
+      out.push({ contractId: r.contract_id, contractTitle: r.contract_title, kpiId: r.kpi_id, kpiTitle: r.kpi_title, period, href: `/commissioning/contracts/${r.contract_id}/kpis/${r.kpi_id}/rating?period=${period}` });
+    }
+  }
+  return out.slice(0, 100);
 }

@@ -4,7 +4,7 @@ import { commissioningApi } from './commissioning.api.ts';
 import { commissioningPages } from './commissioning.pages.ts';
 import { seedCommissioning } from './commissioning.demo.ts';
 import { commissioningCommands } from './commissioning.cli.ts';
-import { commissioningWork } from './commissioning.work.ts';
+import { commissioningWork, sendKpiRatingReminders } from './commissioning.work.ts';
 
 export const commissioningModule: CommonwealModule = {
   name: 'commissioning',
@@ -17,6 +17,13 @@ export const commissioningModule: CommonwealModule = {
     commissioningPages(app, ctx);
   },
   work: commissioningWork,
+  periodic: [{
+    name: 'kpi-rating-reminders', everyMs: 3600_000,
+    async run(ctx) {
+      const done = await sendKpiRatingReminders(ctx);
+      if (done.reminders) ctx.log.info(done, 'KPI rating reminders sent');
+    },
+  }],
   commands: commissioningCommands,
   async seedDemo(ctx) {
     if (await seedCommissioning(ctx)) ctx.log.info('demo commissioning example loaded');

@@ -10,7 +10,7 @@ import { sendAtom } from '../platform/atom.ts';
 import { rolesByOrganisation } from '../platform/auth/policy.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
 import * as service from './commissioning.service.ts';
-import { financialYearOf, KPI_RATING_LABELS, KPI_RATINGS, kpiForRating, kpiRatingsFor, rateKpi } from './commissioning.kpi-ratings.ts';
+import { financialYearOf, readFinancialYear, KPI_RATING_LABELS, KPI_RATINGS, kpiForRating, kpiRatingsFor, rateKpi } from './commissioning.kpi-ratings.ts';
 import { parseDateText } from '../platform/dates.ts';
 import { findPlace } from '../places/places.finder.ts';
 
@@ -525,7 +525,7 @@ export function commissioningPages(app: App, ctx: AppContext): void {
       periods.push({ value: p, text: `April ${y} to March ${y + 1}` });
     }
     return reply.page('commissioning/views/kpi-rating.njk', {
-      ...k, periods, ratingChoices: KPI_RATINGS.map((r) => ({ value: r, text: KPI_RATING_LABELS[r] })), values: extra.values ?? { period: now }, errors: extra.errors,
+      ...k, periods, ratingChoices: KPI_RATINGS.map((r) => ({ value: r, text: KPI_RATING_LABELS[r] })), values: extra.values ?? { period: readFinancialYear(one((request.query as Form).period)) ?? now }, errors: extra.errors,
     }, { form: true, status: extra.status });
   };
   app.get('/commissioning/contracts/:id/kpis/:kpiId/rating', { config: { access: 'signed-in' } }, async (request, reply) => kpiPage(request, reply));

@@ -482,3 +482,56 @@ export async function kpiRatingsOf(db: Db, contractIds: string[], period?: strin
   if (period) q = q.where('period', '=', period);
   return q.orderBy('period').execute();
 }
+
+/**
+ * The KPIs of the buyer's contracts that ran during a financial year (`starts` … `ends`, ISO dates) and have no
+ * rating for it, for a person who is a commissioner of the buyer; oldest contracts first, at most `limit`.
+ */
+export async function kpisAwaitingRating(db: Db, userId: string, year: { period: string; starts: string; ends: string }, limit = 100) {
+  return db.selectFrom('commissioning_kpis as k')
+    .innerJoin('commissioning_contracts as c', (j) => j.onRef('c.organisation_id', '=', 'k.organisation_id').onRef('c.id', '=', 'k.contract_id'))
+    .innerJoin('memberships as m', (j) => j.onRef('m.organisation_id', '=', 'c.organisation_id').on('m.user_id', '=', userId).on('m.role', '=', 'commissioner'))
+    .select(['k.contract_id', 'k.id as kpi_id', 'k.title as kpi_title', 'c.title as contract_title', 'c.organisation_id', 'c.signed_at'])
+    .where((eb) => eb.or([eb('c.start_date', 'is', null), eb('c.start_date', '<=', year.ends)]))
+    .where((eb) => eb.or([eb('c.end_date', 'is', null), eb('c.end_date', '>=', year.starts)]))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('commissioning_kpi_ratings as r').select('r.kpi_id')
+      .whereRef('r.organisation_id', '=', 'k.organisation_id').whereRef('r.kpi_id', '=', 'k.id').where('r.period', '=', year.period))))
+    .orderBy('c.signed_at').orderBy('k.position').limit(limit).execute();
+}
+
+/**
+ * Contracts that ran during a financial year, have a KPI without a rating for it, and have had no reminder for
+ * it (migration 0048): the candidates for a reminder run, oldest first.
+ */
+export async function contractsAwaitingKpiReminder(db: Db, year: { period: string; starts: string; ends: string }, limit: number) {
+  return db.selectFrom('commissioning_contracts as c')
+    .select(['c.organisation_id', 'c.id', 'c.title'])
+    .where((eb) => eb.or([eb('c.start_date', 'is', null), eb('c.start_date', '<=', year.ends)]))
+    .where((eb) => eb.or([eb('c.end_date', 'is', null), eb('c.end_date', '>=', year.starts)]))
+    .where((eb) => eb.exists(eb.selectFrom('commissioning_kpis as k').select('k.id')
+      .whereRef('k.organisation_id', '=', 'c.organisation_id').whereRef('k.contract_id', '=', 'c.id')
+      .where((e2) => e2.not(e2.exists(e2.selectFrom('commissioning_kpi_ratings as r').select('r.kpi_id')
+        .whereRef('r.organisation_id', '=', 'k.organisation_id').whereRef('r.kpi_id', '=', 'k.id').where('r.period', '=', year.period))))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('commissioning_kpi_rating_reminders as m').select('m.contract_id')
+      .whereRef('m.organisation_id', '=', 'c.organisation_id').whereRef('m.contract_id', '=', 'c.id').where('m.period', '=', year.period))))
+    .orderBy('c.signed_at').limit(limit).execute();
+}
+
+/** Claims a reminder: true for the one caller whose row goes in, false for every other (sent already, or at the same moment). */
+export async function claimKpiReminder(trx: Db, key: { organisation_id: string; contract_id: string; period: string }): Promise<boolean> {
+  return !!(await trx.insertInto('commissioning_kpi_rating_reminders').values(key).onConflict((oc) => oc.doNothing()).returning('contract_id').executeTakeFirst());
+}
+
+export async function setKpiReminderRecipients(trx: Db, key: { organisation_id: string; contract_id: string; period: string }, recipients: number): Promise<void> {
+  await trx.updateTable('commissioning_kpi_rating_reminders').set({ recipients })
+    .where('organisation_id', '=', key.organisation_id).where('contract_id', '=', key.contract_id).where('period', '=', key.period).execute();
+}
+
+/** The KPIs of a contract without a rating for the year, in their order. */
+export async function unratedKpisOf(db: Db, organisationId: string, contractId: string, period: string) {
+  return db.selectFrom('commissioning_kpis as k').select(['k.id', 'k.title'])
+    .where('k.organisation_id', '=', organisationId).where('k.contract_id', '=', contractId)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('commissioning_kpi_ratings as r').select('r.kpi_id')
+      .whereRef('r.organisation_id', '=', 'k.organisation_id').whereRef('r.kpi_id', '=', 'k.id').where('r.period', '=', period))))
+    .orderBy('k.position').execute();
+}

@@ -237,6 +237,15 @@ export interface CommissioningKpiRatingsTable {
   rated_at: Generated<Timestamp>;
 }
 
+/** A reminder emailed that a contract's KPIs wait for their rating for a financial year (migration 0048). */
+export interface CommissioningKpiRatingRemindersTable {
+  organisation_id: string;
+  contract_id: string;
+  period: string;
+  recipients: Generated<number>;
+  sent_at: Generated<Timestamp>;
+}
+
 export type KpiRating = 'good' | 'approaching-target' | 'requires-improvement' | 'inadequate';
 
 export interface CommissioningOpenCallsTable {
@@ -292,6 +301,7 @@ export interface CommissioningTables {
   commissioning_milestones: CommissioningMilestonesTable;
   commissioning_kpis: CommissioningKpisTable;
   commissioning_kpi_ratings: CommissioningKpiRatingsTable;
+  commissioning_kpi_rating_reminders: CommissioningKpiRatingRemindersTable;
   commissioning_open_calls: CommissioningOpenCallsTable;
   commissioning_proposals: CommissioningProposalsTable;
   commissioning_releases: CommissioningReleasesTable;

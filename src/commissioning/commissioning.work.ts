@@ -7,6 +7,10 @@ import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { notifyWork, type WorkItem, type WorkKind, type WorkPerson } from '../platform/inbox.ts';
 import { organisationNames } from '../organisations/organisations.service.ts';
+import { financialYearDates, kpiRatingPeriodsDue, kpiRatingsDue } from './commissioning.kpi-ratings.ts';
+import { roleHolderIds } from '../platform/inbox.ts';
+import type { AppContext } from '../platform/module.ts';
+import * as repo from './commissioning.repository.ts';
 
 export const scoreKind = 'commissioning.bid-to-score';
 
@@ -89,9 +93,62 @@ export async function noticeBidResults(trx: Db, x: {
   return sent;
 }
 
+export const kpiRatingKind = 'commissioning.kpi-rating-due';
+
+/** A contract's KPIs to rate for a financial year that has ended or is in its last month (commissioning.kpi-ratings.ts). */
+async function kpiRatings(db: Db, person: WorkPerson): Promise<WorkItem[]> {
+  return (await kpiRatingsDue(db, person.id)).map((k) => {
+    const { starts, ends } = financialYearDates(k.period);
+    return {
+      title: `Rate the KPI “${k.kpiTitle}” of “${k.contractTitle}” for ${k.period}`,
+      href: k.href,
+      date: new Date(`${ends.slice(0, 4)}-03-01T00:00:00Z`),
+      detail: `Financial year ${starts.slice(0, 4)}–${ends.slice(0, 4)}, on the Procurement Act 2023 scale`,
+    };
+  });
+}
+
+/**
+ * Emails each buyer's commissioners, once per contract and due year (`kpiRatingPeriodsDue`), that the contract's
+ * KPIs wait for their rating; safe in several processes at once (the reminder's row is claimed in the sending
+ * transaction, migration 0048). Run hourly by every app process; `on` is today's date unless given.
+ */
+export async function sendKpiRatingReminders(ctx: AppContext, options: { on?: string; limit?: number } = {}): Promise<{ reminders: number; emails: number }> {
+  const on = options.on ?? new Date().toISOString().slice(0, 10);
+  let reminders = 0;
+  let emails = 0;
+  for (const period of kpiRatingPeriodsDue(on)) {
+    const year = { period, ...financialYearDates(period) };
+    for (const c of await repo.contractsAwaitingKpiReminder(ctx.db, year, options.limit ?? 500)) {
+      const sent = await ctx.db.transaction().execute(async (trx) => {
+        const key = { organisation_id: c.organisation_id, contract_id: c.id, period };
+        const kpis = await repo.unratedKpisOf(trx, c.organisation_id, c.id, period);
+        if (!kpis.length || !(await repo.claimKpiReminder(trx, key))) return null;
+        const n = await notifyWork(trx, {
+          kind: kpiRatingKind, userIds: await roleHolderIds(trx, [c.organisation_id], ['commissioner']), baseUrl: ctx.config.baseUrl,
+          href: `/commissioning/contracts/${c.id}/kpis/${kpis[0]!.id}/rating?period=${period}`,
+          subject: `Rate the KPIs of “${c.title}” for ${period}`,
+          text: [
+            `The financial year ${year.starts.slice(0, 4)}–${year.ends.slice(0, 4)} ${on > year.ends ? 'has ended' : 'is in its last month'}. These KPIs of “${c.title}” have no rating for it yet:`,
+            ...kpis.map((k) => `- ${k.title}`),
+            '', 'Rate each on the Procurement Act 2023 scale: good, approaching target, requires improvement or inadequate.',
+          ].join('\n'),
+        });
+        await repo.setKpiReminderRecipients(trx, key, n);
+        return n;
+      });
+      if (sent === null) continue;
+      reminders++;
+      emails += sent;
+    }
+  }
+  return { reminders, emails };
+}
+
 export const commissioningWork: WorkKind[] = [
   { kind: resultKind, label: 'Results of your bids', emailHint: 'When a lot you bid for is awarded, won or not', list: bidResults },
   { kind: scoreKind, label: 'Bids to score', emailHint: 'When a commissioner assigns a bid to you to evaluate', list: toScore },
+  { kind: kpiRatingKind, label: 'Contract KPIs to rate', emailHint: 'Once for each contract and financial year, from 1 March (the year’s last month), when a KPI of your organisation’s contract has no rating for it', list: kpiRatings },
   {
     // Answered on /commissioning/invitations; the invitation email itself is sent when the bid names the member.
     kind: 'commissioning.consortium-invitation', label: 'Consortium invitations to answer',

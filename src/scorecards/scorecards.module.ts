@@ -5,6 +5,8 @@ import { comparePages } from './scorecards.compare.pages.ts';
 import { compareApi } from './scorecards.compare.api.ts';
 import { peerReviewPages } from './scorecards.peer-review.pages.ts';
 import { peerReviewWork } from './scorecards.peer-review.work.ts';
+import { peerReviewerRequestPages } from './scorecards.peer-reviewer-requests.pages.ts';
+import { scopesOfOrganisation } from './scorecards.peer-reviewer-requests.ts';
 import { flagsCommands } from './scorecards.flags.cli.ts';
 import { seedPeerReview } from './scorecards.peer-review.demo.ts';
 import { scorecardPages } from './scorecards.card.pages.ts';
@@ -27,12 +29,22 @@ export const scorecardsModule: CommonwealModule = {
       heading: 'Scorecard', rows: [{ key: 'As a provider', value: 'What its users say, the money it receives, its outcomes and KPIs, who it reaches and its governance, by financial year' }],
       link: { href: `/scorecards/organisations/${id}`, text: 'Scorecard' },
     }));
+    // … and says which kinds of service it peer-reviews, with the way to ask for more.
+    ctx.lookups.organisationSections.push(async (id) => {
+      const kinds = await scopesOfOrganisation(ctx.db, id);
+      return {
+        heading: 'Peer review',
+        rows: [{ key: 'Registered to review', value: kinds.length ? kinds.join(', ') : 'No kind of service yet' }],
+        link: { href: `/scorecards/peer-reviewers/request?organisation=${id}`, text: 'Ask to register it as a peer reviewer (its administrators)' },
+      };
+    });
     scorecardsApi(app, ctx);
     scorecardPages(app, ctx);
     scorecardsPages(app, ctx);
     compareApi(app, ctx);
     comparePages(app, ctx);
     peerReviewPages(app, ctx);
+    peerReviewerRequestPages(app, ctx);
   },
   work: peerReviewWork,
   commands: [...scorecardsCommands, ...flagsCommands],

@@ -1,12 +1,13 @@
 // The only SQL of peer review and worst-10% decisions (migration 0039). Functions take the database or a transaction.
 import type { Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
-import type { ScorecardsFlagDecisionsTable, ScorecardsPeerReviewActionsTable, ScorecardsPeerReviewersTable, ScorecardsPeerReviewsTable, ServiceKind } from './scorecards.peer-review.table.ts';
+import type { ScorecardsPeerReviewerRequestsTable, ScorecardsFlagDecisionsTable, ScorecardsPeerReviewActionsTable, ScorecardsPeerReviewersTable, ScorecardsPeerReviewsTable, ServiceKind } from './scorecards.peer-review.table.ts';
 
 export type ReviewRow = Selectable<ScorecardsPeerReviewsTable>;
 export type ReviewerRow = Selectable<ScorecardsPeerReviewersTable>;
 export type ActionRow = Selectable<ScorecardsPeerReviewActionsTable>;
 export type DecisionRow = Selectable<ScorecardsFlagDecisionsTable>;
+export type RequestRow = Selectable<ScorecardsPeerReviewerRequestsTable>;
 
 export async function registerScope(db: Db, organisationId: string, kind: ServiceKind, by: string | null): Promise<boolean> {
   const r = await db.insertInto('scorecards_peer_reviewer_scopes').values({ organisation_id: organisationId, service_kind: kind, registered_by: by })
@@ -106,4 +107,42 @@ export async function decisions(db: Db, filter: { serviceIds?: string[]; periods
   if (filter.serviceIds) q = q.where('service_id', 'in', filter.serviceIds);
   if (filter.periods) q = q.where('period', 'in', filter.periods);
   return q.orderBy('decided_at', 'desc').execute();
+}
+
+// ---- peer-reviewer requests (migration 0047) ----
+
+export async function scopesOf(db: Db, organisationId: string): Promise<ServiceKind[]> {
+  return (await db.selectFrom('scorecards_peer_reviewer_scopes').select('service_kind').where('organisation_id', '=', organisationId).execute()).map((r) => r.service_kind);
+}
+
+/** Adds a request; a second one waiting for the same organisation fails on the partial unique index (23505). */
+export async function insertRequest(db: Db, r: { organisationId: string; kinds: ServiceKind[]; statement: string; by: string | null }): Promise<RequestRow> {
+  return db.insertInto('scorecards_peer_reviewer_requests').values({ organisation_id: r.organisationId, kinds: r.kinds, statement: r.statement, requested_by: r.by, decided_by: null, decided_at: null })
+    .returningAll().executeTakeFirstOrThrow();
+}
+
+export async function findRequest(db: Db, id: string, lock = false): Promise<RequestRow | null> {
+  let q = db.selectFrom('scorecards_peer_reviewer_requests').selectAll().where('id', '=', id);
+  if (lock) q = q.forUpdate();
+  return (await q.executeTakeFirst()) ?? null;
+}
+
+export async function pendingRequestOf(db: Db, organisationId: string): Promise<RequestRow | null> {
+  return (await db.selectFrom('scorecards_peer_reviewer_requests').selectAll().where('organisation_id', '=', organisationId).where('status', '=', 'pending').executeTakeFirst()) ?? null;
+}
+
+/** Decides a request still waiting; null when it was decided already (by someone else, even at the same moment). */
+export async function decideRequest(db: Db, row: RequestRow, d: { status: 'approved' | 'declined'; by: string | null; note: string }): Promise<RequestRow | null> {
+  return (await db.updateTable('scorecards_peer_reviewer_requests').set({ status: d.status, decided_by: d.by, decided_at: new Date(), decision_note: d.note })
+    .where('organisation_id', '=', row.organisation_id).where('id', '=', row.id).where('status', '=', 'pending').returningAll().executeTakeFirst()) ?? null;
+}
+
+export async function requestsWhere(db: Db, filter: { status?: 'pending'; requestedBy?: string; decidedSince?: Date; organisationIds?: string[] }, limit = 100): Promise<RequestRow[]> {
+  let q = db.selectFrom('scorecards_peer_reviewer_requests').selectAll();
+  if (filter.organisationIds && !filter.organisationIds.length) return [];
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.requestedBy) q = q.where('requested_by', '=', filter.requestedBy);
+  if (filter.decidedSince) q = q.where('decided_at', '>=', filter.decidedSince);
+  if (filter.organisationIds) q = q.where('organisation_id', 'in', filter.organisationIds);
+  return q.orderBy('created_at').limit(limit).execute();
 }

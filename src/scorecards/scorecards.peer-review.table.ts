@@ -84,8 +84,23 @@ export interface ScorecardsFlagDecisionsTable {
   decided_at: Generated<Date>;
 }
 
+/** An organisation's request to be registered as a peer reviewer for kinds of service (migration 0047). */
+export interface ScorecardsPeerReviewerRequestsTable {
+  organisation_id: string;
+  id: Generated<string>;
+  kinds: ServiceKind[];
+  statement: string;
+  status: Generated<'pending' | 'approved' | 'declined'>;
+  requested_by: string | null;
+  created_at: Generated<Date>;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_note: Generated<string>;
+}
+
 export interface PeerReviewTables {
   scorecards_peer_reviewer_scopes: ScorecardsPeerReviewerScopesTable;
+  scorecards_peer_reviewer_requests: ScorecardsPeerReviewerRequestsTable;
   scorecards_peer_reviews: ScorecardsPeerReviewsTable;
   scorecards_peer_reviewers: ScorecardsPeerReviewersTable;
   scorecards_peer_review_actions: ScorecardsPeerReviewActionsTable;

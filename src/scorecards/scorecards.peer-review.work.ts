@@ -6,6 +6,7 @@ import type { Db } from '../platform/db.ts';
 import type { WorkItem, WorkKind, WorkPerson } from '../platform/inbox.ts';
 import * as review from './scorecards.peer-review.ts';
 import { flagsToDecide, flagToDecideKind } from './scorecards.flags.ts';
+import * as signup from './scorecards.peer-reviewer-requests.ts';
 
 const at = (iso: string | null | undefined) => new Date(iso ?? Date.now());
 
@@ -29,7 +30,19 @@ async function decisions(db: Db, p: WorkPerson): Promise<WorkItem[]> {
   return (await flagsToDecide(db, p.id)).map((f) => ({ title: `Decide on ${f.service}: a candidate for the bottom 10% on ${f.indicatorLabel.toLowerCase()}`, href: `/scorecards/flags/decide?service=${f.serviceId}&indicator=${f.indicator}&period=${f.period}`, date: at(f.review?.publishedAt), detail: f.organisation }));
 }
 
+// A request to be a peer reviewer waits for the site administrators until one of them decides it; its answer
+// stays in the requester's inbox for a month.
+async function signupsToDecide(db: Db, p: WorkPerson): Promise<WorkItem[]> {
+  if (!p.isAdmin) return [];
+  return (await signup.requestsToDecide(db)).map((r) => ({ title: `Approve or decline ${r.organisation.name}’s request to be a peer reviewer`, href: signup.requestPath(r.id), date: at(r.createdAt), detail: r.kinds.map((k) => k.label).join(', ') }));
+}
+async function signupAnswers(db: Db, p: WorkPerson): Promise<WorkItem[]> {
+  return (await signup.recentDecisionsFor(db, p.id)).map((r) => ({ title: `Read the answer to ${r.organisation.name}’s request to be a peer reviewer: ${r.status}`, href: signup.requestPath(r.id), date: at(r.decidedAt), detail: r.kinds.map((k) => k.label).join(', ') }));
+}
+
 export const peerReviewWork: WorkKind[] = [
+  { kind: signup.requestKind, label: 'Requests to be a peer reviewer to decide', emailHint: 'When an organisation asks to be registered as a peer reviewer (site administrators)', list: signupsToDecide },
+  { kind: signup.decidedKind, label: 'Answers to your requests to be a peer reviewer', emailHint: 'When a site administrator approves or declines your organisation’s request to be a peer reviewer', list: signupAnswers },
   { kind: review.invitationKind, label: 'Peer reviews you are invited to', emailHint: 'When you are chosen as a peer reviewer', list: invitations },
   { kind: review.reportKind, label: 'Peer reviews to write', emailHint: 'When you are the lead reviewer and have declared no conflict', list: reports },
   { kind: review.reviewersKind, label: 'Peer reviews that need a lead reviewer', emailHint: 'When a reviewer you chose declares a conflict of interest', list: reviewers },

@@ -14,6 +14,7 @@
 // and grants.totals.test.ts, which compares every kept table with them.
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../platform/db.ts';
+import { refreshAreaTotals } from './grants.chains.repository.ts';
 
 /** The table of grant versions whose being current changes in this transaction, with the sign of the change. */
 export async function startTotalsDelta(trx: Db): Promise<void> {
@@ -86,9 +87,18 @@ function dateAfter(k: Kept, which: 'min' | 'max'): string {
 
 /**
  * Adds the recorded differences to every kept table of the publisher, after the statements that recorded them
- * (the grants' is_current already changed), in the same transaction. The delta is emptied.
+ * (the grants' is_current already changed), in the same transaction. The delta is emptied. A publisher that had
+ * no current grants (no kept rows) has its rows built from its grants instead: the same rows, read once.
  */
 export async function applyTotalsDelta(trx: Db, organisationId: string): Promise<void> {
+  // A publisher with no kept rows had no current grants: its first file's differences are all of its grants, and
+  // the rebuild reads them once where the difference would read them twice (bench/RESULTS.md, 2026-12-07 grants4).
+  const had = await sql<{ had: boolean }>`SELECT EXISTS (SELECT 1 FROM grants_explore_totals WHERE organisation_id = ${organisationId}::uuid) AS had`.execute(trx);
+  if (!had.rows[0]!.had) {
+    await refreshAreaTotals(trx, organisationId);
+    await sql`TRUNCATE pg_temp.grants_totals_delta`.execute(trx);
+    return;
+  }
   await sql`ANALYZE pg_temp.grants_totals_delta`.execute(trx);
   // The changed versions' columns the keys read, once (joined by the grants' primary key).
   await sql`DROP TABLE IF EXISTS pg_temp.grants_totals_changed`.execute(trx);

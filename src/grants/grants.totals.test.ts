@@ -178,7 +178,10 @@ eachEngine('grants explorer: kept totals', (t) => {
     await sameAsRebuild(ctx, 'the same bytes again', orgs);
     await service.withdrawGrantsFile(ctx, cliActor, c.id, second.fileId, 'Sent by mistake');
     await sameAsRebuild(ctx, 'a withdrawal', orgs);
-    // A draft of D's (some of C's words, amounts and places), then published; then a file that replaces
+    await service.importGrantsFile(ctx, cliActor, { publisher: d.id, source: { bytes: pkg(varied('d', 12)) } });
+    await sameAsRebuild(ctx, 'a first file of another publisher', orgs);
+    // D's first file (a publisher with no grants has its rows built, not differenced), then a draft of D's (some
+    // of C's words, amounts and places) replacing it and adding more, then published; then a file that replaces
     // every grant of one key, so that key's row goes (its count reaches 0).
     const { draft } = await service.createGrantsDraft(ctx, cliActor, { publisher: d.id, source: { bytes: pkg(varied('d', 40, 2)) } });
     await sameAsRebuild(ctx, 'a draft (nothing counted yet)', orgs);

@@ -167,7 +167,7 @@ export async function storeSource(trx: Db, copy: OpenCopy, actor: Actor, publish
   phase('write new and changed versions');
   // The kept totals by difference: the replaced versions out, the new versions in (not rebuilt for the publisher).
   await applyTotalsDelta(trx, publisher.id);
-  phase('kept totals by difference (areas, explorer, words, amounts)');
+  phase('kept totals (areas, explorer, words, amounts), by difference');
   const summary = running.summary(source);
   await repo.completeFile(trx, publisher.id, fileId, {
     grants_read: summary.grantsImported, grants_rejected: summary.grantsRejected, grants_new: changes.new, grants_changed: changes.changed, grants_unchanged: changes.unchanged,

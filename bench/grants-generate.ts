@@ -32,10 +32,13 @@ const FUNDERS = [['GB-CHC-1145988', 'The Northern Community Trust'], ['GB-CHC-32
 const PROGRAMMES = ['Small Grants', 'Community Action and Voice', 'Core Funding', 'Winter Support', 'Youth Futures', 'Enable'];
 const WORDS = ['community', 'garden', 'youth', 'club', 'kitchen', 'advice', 'hub', 'sports', 'carers', 'arts', 'food', 'bank', 'music', 'heritage', 'wellbeing', 'skills'];
 
-/** `from`: the first grant's number (ids 360G-bench-FROM…), so a second file adds grants rather than replacing them. */
-export async function writeGrantsPackage(path: string, n: number, options: { from?: number } = {}): Promise<void> {
+/**
+ * `from`: the first grant's number (ids 360G-bench-FROM…), so a second file adds grants rather than replacing
+ * them; `seed`: another seed gives the same ids other contents (a file that replaces grants).
+ */
+export async function writeGrantsPackage(path: string, n: number, options: { from?: number; seed?: number } = {}): Promise<void> {
   const from = options.from ?? 0;
-  const next = random(3602017 + from);
+  const next = random(options.seed ?? 3602017 + from);
   const places = areas();
   const out = createWriteStream(path);
   const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;

@@ -7,7 +7,8 @@
 //   GRANTS_BENCH_ENGINES=postgres,duckdb runs only those (each in a child process). Shared parts: bench/lib/import-harness.ts.
 //   GRANTS_BENCH_EXISTING=N: the publisher first has N grants (imported before the clock starts), and the timed
 //   file's grants are new ones (ids from N): what an import costs a publisher that has grants already (the kept
-//   totals). With GRANTS_TIMING=1 each phase of the import is printed.
+//   totals). GRANTS_BENCH_REPLACING=1 with it: the timed file's grants have the ids of the publisher's first ones
+//   and other contents (each replaces a grant). With GRANTS_TIMING=1 each phase of the import is printed.
 // Targets (issue 17): PostgreSQL within 3× DuckDB; PGlite ≤ 60 s and ≤ 500 MB peak RSS. Figures: bench/RESULTS.md.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const grants = Number(process.argv[2] ?? 1_000_000);
 const engine = process.argv[3];
 const existing = Number(process.env.GRANTS_BENCH_EXISTING ?? 0);
-const file = existing ? `${root}bench/out/grants-${grants}-from-${existing}.json` : `${root}bench/out/grants-${grants}.json`;
+const replacing = existing > 0 && process.env.GRANTS_BENCH_REPLACING === '1';
+const file = replacing ? `${root}bench/out/grants-${grants}-replacing.json` : existing ? `${root}bench/out/grants-${grants}-from-${existing}.json` : `${root}bench/out/grants-${grants}.json`;
 const existingFile = `${root}bench/out/grants-${existing}.json`;
 async function importOn(which: 'pglite' | 'postgres'): Promise<void> {
   const { verifiedOrganisation } = await import('../src/organisations/organisations.test-support.ts');
@@ -80,10 +82,10 @@ async function duckdb(): Promise<void> {
 
 if (!engine) {
   mkdirSync(`${root}bench/out`, { recursive: true });
-  for (const [path, n, from] of [[file, grants, existing], ...(existing ? [[existingFile, existing, 0] as const] : [])] as const) {
+  for (const [path, n, from] of [[file, grants, replacing ? 0 : existing], ...(existing ? [[existingFile, existing, 0] as const] : [])] as const) {
     if (existsSync(path)) continue;
     const start = performance.now();
-    await writeGrantsPackage(path, n, { from });
+    await writeGrantsPackage(path, n, { from, ...(path === file && replacing ? { seed: 17 } : {}) });
     console.log(`wrote ${path} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
   }
   console.log(`node ${process.version}; ${grants.toLocaleString('en-GB')} grants, ${mb(statSync(file).size)}`);

@@ -32,8 +32,13 @@ const FUNDERS = [['GB-CHC-1145988', 'The Northern Community Trust'], ['GB-CHC-32
 const PROGRAMMES = ['Small Grants', 'Community Action and Voice', 'Core Funding', 'Winter Support', 'Youth Futures', 'Enable'];
 const WORDS = ['community', 'garden', 'youth', 'club', 'kitchen', 'advice', 'hub', 'sports', 'carers', 'arts', 'food', 'bank', 'music', 'heritage', 'wellbeing', 'skills'];
 
-export async function writeGrantsPackage(path: string, n: number): Promise<void> {
-  const next = random(3602017);
+/**
+ * `from`: the first grant's number (ids 360G-bench-FROM…), so a second file adds grants rather than replacing
+ * them; `seed`: another seed gives the same ids other contents (a file that replaces grants).
+ */
+export async function writeGrantsPackage(path: string, n: number, options: { from?: number; seed?: number } = {}): Promise<void> {
+  const from = options.from ?? 0;
+  const next = random(options.seed ?? 3602017 + from);
   const places = areas();
   const out = createWriteStream(path);
   const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
@@ -55,7 +60,7 @@ export async function writeGrantsPackage(path: string, n: number): Promise<void>
     const where = r < 0.05 ? { name: a.laName, geoCode: a.la || a.code, geoCodeType: a.la ? 'LAD' : 'DZ' }
       : next() < 0.85 || !a.ward ? { name: a.name, geoCode: a.code, geoCodeType: a.code.startsWith('S') ? 'DZ' : 'LSOA' } : { name: a.wardName, geoCode: a.ward, geoCodeType: 'WD' };
     const g: Record<string, unknown> = {
-      id: `360G-bench-${i}`, title: `${words[0]!.toUpperCase()}${words.slice(1)} project`, description: `Funding towards the ${words} work of a group in ${a.laName}, for ${1 + Math.floor(next() * 3)} years.`,
+      id: `360G-bench-${from + i}`, title: `${words[0]!.toUpperCase()}${words.slice(1)} project`, description: `Funding towards the ${words} work of a group in ${a.laName}, for ${1 + Math.floor(next() * 3)} years.`,
       currency: i % 97 === 0 ? 'EUR' : 'GBP', amountAwarded: amount, awardDate: date, dateModified: `${date}T10:00:00+00:00`,
       plannedDates: [{ startDate: date, endDate: `${year + 1}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`, duration: 12 }],
       ...recipient, fundingOrganization: [{ id: funderId, name: funderName }], grantProgramme: [{ code: `P${i % PROGRAMMES.length}`, title: PROGRAMMES[i % PROGRAMMES.length] }],

@@ -5,6 +5,10 @@
 // Run: node --import tsx bench/grants-import.bench.ts [grants=1000000] [engine]
 //   engine: pglite | postgres | duckdb; postgres needs DATABASE_URL (a scratch database is created and dropped).
 //   GRANTS_BENCH_ENGINES=postgres,duckdb runs only those (each in a child process). Shared parts: bench/lib/import-harness.ts.
+//   GRANTS_BENCH_EXISTING=N: the publisher first has N grants (imported before the clock starts), and the timed
+//   file's grants are new ones (ids from N): what an import costs a publisher that has grants already (the kept
+//   totals). GRANTS_BENCH_REPLACING=1 with it: the timed file's grants have the ids of the publisher's first ones
+//   and other contents (each replaces a grant). With GRANTS_TIMING=1 each phase of the import is printed.
 // Targets (issue 17): PostgreSQL within 3× DuckDB; PGlite ≤ 60 s and ≤ 500 MB peak RSS. Figures: bench/RESULTS.md.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +18,10 @@ import { eachEngineInChild, load, mb, peakSampler, withBenchDatabase } from './l
 const root = fileURLToPath(new URL('..', import.meta.url));
 const grants = Number(process.argv[2] ?? 1_000_000);
 const engine = process.argv[3];
-const file = `${root}bench/out/grants-${grants}.json`;
+const existing = Number(process.env.GRANTS_BENCH_EXISTING ?? 0);
+const replacing = existing > 0 && process.env.GRANTS_BENCH_REPLACING === '1';
+const file = replacing ? `${root}bench/out/grants-${grants}-replacing.json` : existing ? `${root}bench/out/grants-${grants}-from-${existing}.json` : `${root}bench/out/grants-${grants}.json`;
+const existingFile = `${root}bench/out/grants-${existing}.json`;
 async function importOn(which: 'pglite' | 'postgres'): Promise<void> {
   const { verifiedOrganisation } = await import('../src/organisations/organisations.test-support.ts');
   const { importGrantsFile, publisherGrants } = await import('../src/grants/grants.service.ts');
@@ -22,6 +29,11 @@ async function importOn(which: 'pglite' | 'postgres'): Promise<void> {
   try {
     await withBenchDatabase(which, async (_handle, ctx) => {
       const org = await verifiedOrganisation(ctx.db, 'The Bench Trust', 'registered-charity');
+      if (existing) {
+        const t0 = performance.now();
+        const had = await importGrantsFile(ctx as never, cliActor, { publisher: org.id, source: { path: existingFile } });
+        console.log(`${which}: the publisher has ${had.grantsImported.toLocaleString('en-GB')} grants already (imported in ${((performance.now() - t0) / 1000).toFixed(2)} s, not timed below); ${load()}`);
+      }
       global.gc?.();
       const rssBefore = process.memoryUsage().rss;
       const peak = peakSampler();
@@ -70,10 +82,11 @@ async function duckdb(): Promise<void> {
 
 if (!engine) {
   mkdirSync(`${root}bench/out`, { recursive: true });
-  if (!existsSync(file)) {
+  for (const [path, n, from] of [[file, grants, replacing ? 0 : existing], ...(existing ? [[existingFile, existing, 0] as const] : [])] as const) {
+    if (existsSync(path)) continue;
     const start = performance.now();
-    await writeGrantsPackage(file, grants);
-    console.log(`wrote ${file} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    await writeGrantsPackage(path, n, { from, ...(path === file && replacing ? { seed: 17 } : {}) });
+    console.log(`wrote ${path} in ${((performance.now() - start) / 1000).toFixed(1)} s`);
   }
   console.log(`node ${process.version}; ${grants.toLocaleString('en-GB')} grants, ${mb(statSync(file).size)}`);
   const engines = process.env.GRANTS_BENCH_ENGINES?.split(',') ?? ['duckdb', 'pglite', ...(process.env.DATABASE_URL ? ['postgres'] : [])];

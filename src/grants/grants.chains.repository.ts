@@ -162,7 +162,7 @@ export async function fairnessGroups(db: Db, scope: FairnessScope): Promise<Fair
   const cols = sql`g.small_area_code, CASE WHEN g.small_area_code IS NULL THEN g.location_precision END AS location_precision, g.currency, count(*)::int AS grants, sum(g.amount_minor)::text AS total`;
   let where;
   if (scope.kind === 'publisher') {
-    // A publisher or one of its programmes: the totals kept at every import and withdrawal (refreshAreaTotals).
+    // A publisher or one of its programmes: the totals kept at every import and withdrawal (grants.totals.repository.ts).
     // Within one scope and programme a row's key is already (small area or '', precision or '', currency), and
     // the precision is '' whenever a small area is given, so the rows are the groups: no GROUP BY (and its sort
     // of ≈45,000 rows for a million grants) is needed.
@@ -210,8 +210,9 @@ export async function unlinkedGrantsOf(db: Db, organisationId: string, pot: { or
 }
 
 /**
- * Rebuilds a publisher's area totals from its current grants (in the transaction that changed them: an import,
- * a publish, a withdrawal), so the fairness lens never reads totals out of step with the grants.
+ * Rebuilds a publisher's area totals (and explorer, word and amount totals) from its current grants. Imports,
+ * publishes and withdrawals keep them by difference in their own transaction (grants.totals.repository.ts),
+ * building them here only for a publisher's first file; `grants totals rebuild` and the tests use it whole.
  */
 export async function refreshAreaTotals(trx: Db, organisationId: string): Promise<void> {
   await sql`DELETE FROM grants_area_totals WHERE organisation_id = ${organisationId}::uuid`.execute(trx);

@@ -81,4 +81,13 @@ export const grantsCommands: CliCommand[] = [
       return service.withdrawGrantsFile(ctx, cliActor, values.publisher as string, values.file as string, values.reason);
     },
   },
+  {
+    name: ['grants', 'totals', 'rebuild'],
+    summary: 'Rebuild the kept grants totals (areas, explorer, words, amounts) from the current grants, of one publisher or of all (after a restore): imports keep them by difference',
+    usage: 'commonweal grants totals rebuild [--publisher ORG]',
+    options: { publisher: { type: 'string' } },
+    async run(ctx, { values }) {
+      return service.rebuildGrantsTotals(ctx, cliActor, values.publisher as string | undefined);
+    },
+  },
 ];

@@ -2,6 +2,7 @@
 import { sql, type Insertable, type Updateable } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { GrantsFilesTable } from './grants.table.ts';
+import { intoDelta } from './grants.totals.repository.ts';
 
 /** Serialises imports of one publisher (across app processes) until the transaction ends. */
 export async function lockPublisher(trx: Db, organisationId: string): Promise<void> {
@@ -71,22 +72,25 @@ export async function findFile(db: Db, organisationId: string, fileId: string) {
 /**
  * Takes a file's grants out of the count: its current versions stop being current (marked withdrawn), and for
  * each, the version it had replaced becomes current again where that version's file is not itself withdrawn.
+ * Both are recorded in the kept totals' delta (grants.totals.repository.ts: startTotalsDelta first).
  * Returns how many were withdrawn and how many earlier versions came back.
  */
 export async function withdrawFileGrants(trx: Db, organisationId: string, fileId: string): Promise<{ withdrawn: number; restored: number }> {
   const gone = await sql<{ grant_id: string; version: number }>`
-    UPDATE grants_grants SET is_current = false, withdrawn_at = now()
+    WITH gone AS (UPDATE grants_grants SET is_current = false, withdrawn_at = now()
      WHERE organisation_id = ${organisationId} AND file_id = ${fileId} AND is_current
-     RETURNING grant_id, version`.execute(trx);
+     RETURNING grant_id, version),
+    delta AS (INSERT INTO pg_temp.grants_totals_delta (grant_id, version, sign) SELECT grant_id, version, -1 FROM gone)
+    SELECT grant_id, version FROM gone`.execute(trx);
   if (gone.rows.length === 0) return { withdrawn: 0, restored: 0 };
-  const restored = await sql`
+  const restored = await intoDelta(1, sql`
     UPDATE grants_grants g SET is_current = true, replaced_at = NULL
       FROM (SELECT DISTINCT ON (p.grant_id) p.grant_id, p.version
               FROM grants_grants p JOIN grants_files f ON f.organisation_id = p.organisation_id AND f.id = p.file_id
              WHERE p.organisation_id = ${organisationId} AND f.status = 'current' AND f.id <> ${fileId} AND p.withdrawn_at IS NULL
                AND p.grant_id = ANY(${gone.rows.map((r) => r.grant_id)}::text[])
              ORDER BY p.grant_id, p.version DESC) prev
-     WHERE g.organisation_id = ${organisationId} AND g.grant_id = prev.grant_id AND g.version = prev.version`.execute(trx);
+     WHERE g.organisation_id = ${organisationId} AND g.grant_id = prev.grant_id AND g.version = prev.version RETURNING g.grant_id, g.version`).execute(trx);
   return { withdrawn: gone.rows.length, restored: Number(restored.numAffectedRows ?? 0) };
 }
 
@@ -99,4 +103,13 @@ export async function markFileWithdrawn(trx: Db, organisationId: string, fileId:
 /** A file's figures, once it has been read to the end (grants.store.ts inserts its row first). */
 export async function completeFile(trx: Db, organisationId: string, fileId: string, figures: Updateable<GrantsFilesTable>): Promise<void> {
   await trx.updateTable('grants_files').set(figures).where('organisation_id', '=', organisationId).where('id', '=', fileId).execute();
+}
+
+/** How many rows the publisher has in the kept totals tables, all four together. */
+export async function keptTotalsRows(db: Db, organisationId: string): Promise<number> {
+  const r = await sql<{ n: number }>`SELECT ((SELECT count(*) FROM grants_area_totals WHERE organisation_id = ${organisationId}::uuid)
+    + (SELECT count(*) FROM grants_explore_totals WHERE organisation_id = ${organisationId}::uuid)
+    + (SELECT count(*) FROM grants_word_totals WHERE organisation_id = ${organisationId}::uuid)
+    + (SELECT count(*) FROM grants_amount_totals WHERE organisation_id = ${organisationId}::uuid))::int AS n`.execute(db);
+  return r.rows[0]!.n;
 }

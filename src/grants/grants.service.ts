@@ -25,6 +25,7 @@ import * as repo from './grants.repository.ts';
 import { readGrantsFileAsync } from './grants.read-async.ts';
 import { withGrantsCopy } from './grants.load.ts';
 import { nothingReadable, openGrantsSource, RunningSummary, storeSource } from './grants.store.ts';
+import { applyTotalsDelta, publishersWithTotals, startTotalsDelta } from './grants.totals.repository.ts';
 import { refreshAreaTotals } from './grants.chains.repository.ts';
 import { linkFileToPots } from './grants.chains.ts';
 import { readGrantsFile as readProgrammeGrant } from './grants.read.ts';
@@ -463,8 +464,9 @@ export async function withdrawGrantsFile(ctx: AppContext, actor: Actor, publishe
     const file = await repo.findFileForUpdate(trx, org.id, fileId.toLowerCase());
     if (!file) throw new AppError('not_found', 'No such grants file for this publisher');
     if (file.status === 'withdrawn') throw new AppError('conflict', 'This file was already withdrawn');
+    await startTotalsDelta(trx);
     const { withdrawn, restored } = await repo.withdrawFileGrants(trx, org.id, file.id);
-    await refreshAreaTotals(trx, org.id);
+    await applyTotalsDelta(trx, org.id);
     const at = await repo.markFileWithdrawn(trx, org.id, file.id, actor.userId, reason);
     await recordAudit(trx, actor, {
       action: 'grants.file.withdrawn', entityType: 'grants_file', entityId: file.id, organisationId: org.id,
@@ -473,6 +475,29 @@ export async function withdrawGrantsFile(ctx: AppContext, actor: Actor, publishe
     });
     return { fileId: file.id, publisher: { id: org.id, name: org.name, slug: org.slug }, withdrawnAt: new Date(at).toISOString(), reason, grantsWithdrawn: withdrawn, grantsRestored: restored };
   });
+}
+
+/**
+ * Rebuilds the kept totals (areas, explorer, words, amounts) of one publisher, or of every publisher with
+ * grants or totals, from their current grants — imports, publishes and withdrawals keep them by difference
+ * (grants.totals.repository.ts), so this is for after a restore or a repair by hand. One transaction per
+ * publisher, under its import lock; audited (`grants.totals.rebuilt`). The command line's (`grants totals rebuild`).
+ */
+export async function rebuildGrantsTotals(ctx: AppContext, actor: Actor, publisherRef?: string): Promise<{ publishers: { id: string; name: string; rows: number }[] }> {
+  const ids = publisherRef ? [(await getOrganisation(ctx.db, publisherRef)).id] : await publishersWithTotals(ctx.db);
+  const out: { id: string; name: string; rows: number }[] = [];
+  for (const id of ids) {
+    const org = await getOrganisation(ctx.db, id);
+    const rows = await ctx.db.transaction().execute(async (trx) => {
+      await repo.lockPublisher(trx, id);
+      await refreshAreaTotals(trx, id);
+      const n = await repo.keptTotalsRows(trx, id);
+      await recordAudit(trx, actor, { action: 'grants.totals.rebuilt', entityType: 'organisation', entityId: id, organisationId: id, after: { rows: n } });
+      return n;
+    });
+    out.push({ id, name: org.name, rows });
+  }
+  return { publishers: out };
 }
 
 // ---- grants made through a programme (grants.awards.ts) ----

@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { GRANT_COLUMNS } from './grants.load.ts';
+import { intoDelta } from './grants.totals.repository.ts';
 
 const cols = sql.raw(GRANT_COLUMNS.join(', '));
 
@@ -58,17 +59,18 @@ export async function stageNotInFile(trx: Db, org: string, limit: number): Promi
 /**
  * Stores the stage: each changed grant's current version stops being current (kept, marked replaced), then the
  * new and changed grants are inserted as their next version (after the highest ever stored, a withdrawn one's
- * included). Unchanged grants are left as they are. Returns how many versions were written.
+ * included). Unchanged grants are left as they are. Both changes are recorded in the kept totals' delta
+ * (grants.totals.repository.ts: startTotalsDelta first, applyTotalsDelta after). Returns how many versions were written.
  */
 export async function storeStage(trx: Db, org: string): Promise<number> {
-  await sql`UPDATE grants_grants g SET is_current = false, replaced_at = now() FROM pg_temp.grants_stage s
-             WHERE ${current(org)} AND g.grant_id = s.grant_id AND g.raw <> s.raw`.execute(trx);
+  await intoDelta(-1, sql`UPDATE grants_grants g SET is_current = false, replaced_at = now() FROM pg_temp.grants_stage s
+             WHERE ${current(org)} AND g.grant_id = s.grant_id AND g.raw <> s.raw RETURNING g.grant_id, g.version`).execute(trx);
   const select = sql.raw(GRANT_COLUMNS.map((c) => (c === 'version' ? 'coalesce(v.version, 0) + 1' : `s.${c}`)).join(', '));
-  const r = await sql`
+  const r = await intoDelta(1, sql`
     INSERT INTO grants_grants (${cols})
     SELECT ${select} FROM pg_temp.grants_stage s
       LEFT JOIN (SELECT grant_id, max(version) AS version FROM grants_grants WHERE organisation_id = ${org}::uuid GROUP BY grant_id) v ON v.grant_id = s.grant_id
      WHERE NOT EXISTS (SELECT 1 FROM grants_grants g WHERE ${current(org)} AND g.grant_id = s.grant_id)
-     ORDER BY s.ord`.execute(trx);
+     ORDER BY s.ord RETURNING grant_id, version`).execute(trx);
   return Number(r.numAffectedRows ?? 0);
 }

@@ -18,7 +18,7 @@ import * as repo from './grants.repository.ts';
 import * as stage from './grants.stage.repository.ts';
 import { copyLine, STAGE_COPY, type OpenCopy } from './grants.load.ts';
 import { linkByRelatedActivity } from './grants.chains.ts';
-import { refreshAreaTotals } from './grants.chains.repository.ts';
+import { applyTotalsDelta, startTotalsDelta } from './grants.totals.repository.ts';
 import type { GrantsDifference, GrantsSummary, ImportOutcome, Publisher } from './grants.service.ts';
 
 /** Grants a batch: read, places looked up and COPYed together (a COPY statement a batch). */
@@ -162,10 +162,12 @@ export async function storeSource(trx: Db, copy: OpenCopy, actor: Actor, publish
     notInFile: await stage.stageNotInFile(trx, publisher.id, LIST),
   };
   phase('compare with current grants');
+  await startTotalsDelta(trx);
   await stage.storeStage(trx, publisher.id);
   phase('write new and changed versions');
-  await refreshAreaTotals(trx, publisher.id);
-  phase('kept totals (areas, explorer, words, amounts)');
+  // The kept totals by difference: the replaced versions out, the new versions in (not rebuilt for the publisher).
+  await applyTotalsDelta(trx, publisher.id);
+  phase('kept totals (areas, explorer, words, amounts), by difference');
   const summary = running.summary(source);
   await repo.completeFile(trx, publisher.id, fileId, {
     grants_read: summary.grantsImported, grants_rejected: summary.grantsRejected, grants_new: changes.new, grants_changed: changes.changed, grants_unchanged: changes.unchanged,

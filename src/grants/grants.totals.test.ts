@@ -1,5 +1,7 @@
 // The explorer's kept totals (grants_explore_totals, 0044) give the same figures as summing the grants, for every
-// filter they answer, after imports, a replacing file and a withdrawal, on both engines.
+// filter they answer, after imports, a replacing file and a withdrawal, on both engines; and every kept table
+// (areas, explorer, words, amounts), kept by difference at each import, publish and withdrawal, is what a full
+// rebuild from the grants gives, after each step of a sequence of them (and two publishers importing at once).
 import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { eachEngine } from '../platform/testing.ts';
@@ -11,6 +13,8 @@ import * as explore from './grants.explore.ts';
 import * as repo from './grants.search.repository.ts';
 import { grant, pkg } from './grants.test-support.ts';
 import { sql } from 'kysely';
+import { KEPT_TABLES } from './grants.totals.repository.ts';
+import { grantsCommands } from './grants.cli.ts';
 
 const recipients = [['GB-CHC-1100100', 'A Charity'], ['GB-COH-200', 'A Company'], ['360G-t-group-1', 'A Group'], ['XI-PB-1', 'Elsewhere']] as const;
 const TITLES = ['Community garden', 'Young people project', 'Gardens of heritage', 'Community project for young people', 'People in the park'];
@@ -124,5 +128,125 @@ eachEngine('grants explorer: kept totals', (t) => {
     await service.withdrawGrantsFile(ctx, cliActor, a.id, second.fileId, 'Sent by mistake');
     for (const [label, raw] of cases()) await same(ctx, `after the withdrawal: ${label}`, raw);
     assert.equal((await same(ctx, 'everything', {})).reduce((n, r) => n + r.grants, 0), 105, 'the first file’s grants count again');
+  });
+
+  /** A publisher's rows of every kept table, as text (jsonb of the row), in order. */
+  async function keptRows(ctx: AppContext, org: string): Promise<Record<string, string[]>> {
+    const out: Record<string, string[]> = {};
+    for (const table of KEPT_TABLES) {
+      const r = await sql<{ row: string }>`SELECT to_jsonb(t)::text AS row FROM ${sql.table(table)} t WHERE t.organisation_id = ${org}::uuid ORDER BY 1`.execute(ctx.db);
+      out[table] = r.rows.map((x) => x.row);
+    }
+    return out;
+  }
+
+  /** The kept rows of each publisher are what `grants totals rebuild` makes of its current grants. */
+  async function sameAsRebuild(ctx: AppContext, label: string, orgs: string[]) {
+    for (const org of orgs) {
+      const kept = await keptRows(ctx, org);
+      await service.rebuildGrantsTotals(ctx, cliActor, org);
+      assert.deepEqual(kept, await keptRows(ctx, org), `${label}: kept by difference = rebuilt`);
+    }
+  }
+
+  // Programmes and places vary too (the area totals are kept by programme and small area or precision).
+  const varied = (prefix: string, n: number, shift = 0) => grantsOf(prefix, n, shift).map((g, i) => ({
+    ...g, ...(i % 3 === 0 ? { grantProgramme: [{ title: (i + shift) % 2 ? 'Small grants' : 'Big grants' }] } : {}),
+    ...(i % 4 === 1 ? { beneficiaryLocation: [{ name: 'A ward', geoCode: 'E05001234', geoCodeType: 'WD' }] } : i % 4 === 2 ? { beneficiaryLocation: [{ name: 'Newcastle 001B', geoCode: 'E01008301', geoCodeType: 'LSOA' }] } : {}),
+  }));
+
+  it('kept by difference are what a full rebuild gives, after a first file, a replacing file, the same bytes, a withdrawal and a published draft', async () => {
+    const { ctx } = t();
+    const c = await verifiedOrganisation(ctx.db, 'Totals Trust C', 'registered-charity');
+    const d = await verifiedOrganisation(ctx.db, 'Totals Trust D', 'registered-charity');
+    const orgs = [c.id, d.id];
+    await service.importGrantsFile(ctx, cliActor, { publisher: c.id, source: { bytes: pkg(varied('c', 70)) } });
+    await sameAsRebuild(ctx, 'a first file', orgs);
+    const before = await keptRows(ctx, c.id);
+    // Replaces most of C's grants (new amounts, dates, titles, programmes) and adds 30.
+    const second = await service.importGrantsFile(ctx, cliActor, { publisher: c.id, source: { bytes: pkg(varied('c', 100, 5)) } });
+    assert.equal(second.changes.new, 30);
+    assert.ok(second.changes.changed > 50);
+    // Some key lost the grant with its first award date and kept others: its date was read again, later.
+    const firstOf = (rows: string[]) => new Map(rows.map((r) => { const o = JSON.parse(r) as { lexeme: string; currency: string; first_award: string }; return [`${o.lexeme}/${o.currency}`, o.first_award]; }));
+    const was = firstOf(before.grants_word_totals!);
+    const now = firstOf((await keptRows(ctx, c.id)).grants_word_totals!);
+    assert.ok([...now].some(([k, first]) => was.has(k) && first > was.get(k)!), 'a word whose first grant moved later');
+    await sameAsRebuild(ctx, 'a replacing file', orgs);
+    const again = await service.importGrantsFile(ctx, cliActor, { publisher: c.id, source: { bytes: pkg(varied('c', 100, 5)) } });
+    assert.equal(again.outcome, 'unchanged');
+    await sameAsRebuild(ctx, 'the same bytes again', orgs);
+    await service.withdrawGrantsFile(ctx, cliActor, c.id, second.fileId, 'Sent by mistake');
+    await sameAsRebuild(ctx, 'a withdrawal', orgs);
+    await service.importGrantsFile(ctx, cliActor, { publisher: d.id, source: { bytes: pkg(varied('d', 12)) } });
+    await sameAsRebuild(ctx, 'a first file of another publisher', orgs);
+    // D's first file (a publisher with no grants has its rows built, not differenced), then a draft of D's (some
+    // of C's words, amounts and places) replacing it and adding more, then published; then a file that replaces
+    // every grant of one key, so that key's row goes (its count reaches 0).
+    const { draft } = await service.createGrantsDraft(ctx, cliActor, { publisher: d.id, source: { bytes: pkg(varied('d', 40, 2)) } });
+    await sameAsRebuild(ctx, 'a draft (nothing counted yet)', orgs);
+    await service.publishGrantsDraft(ctx, cliActor, draft.id);
+    await sameAsRebuild(ctx, 'a published draft', orgs);
+    const usd = await sql<{ n: number }>`SELECT count(*)::int AS n FROM grants_amount_totals WHERE organisation_id = ${d.id}::uuid AND currency = 'USD'`.execute(ctx.db);
+    assert.ok(usd.rows[0]!.n > 0);
+    await service.importGrantsFile(ctx, cliActor, { publisher: d.id, source: { bytes: pkg(varied('d', 40, 2).map((g) => ({ ...g, currency: 'GBP' }))) } });
+    const gone = await sql<{ n: number }>`SELECT count(*)::int AS n FROM grants_amount_totals WHERE organisation_id = ${d.id}::uuid AND currency = 'USD'`.execute(ctx.db);
+    assert.equal(gone.rows[0]!.n, 0, 'a key whose grants all left has no row');
+    await sameAsRebuild(ctx, 'every grant of a currency replaced', orgs);
+    for (const [label, raw] of [['everything', {}], ['a word', { q: 'community' }], ['amounts', { minAmount: '123.45', maxAmount: '456.78' }], ['a year', { financialYear: '2020' }]] as const) {
+      await same(ctx, `after the sequence: ${label}`, raw);
+    }
+  });
+
+  it('are kept by difference, not rebuilt: a row the grants of a file do not touch is left as it was, until `grants totals rebuild`', async () => {
+    const { ctx } = t();
+    const e = await verifiedOrganisation(ctx.db, 'Totals Trust E', 'registered-charity');
+    await service.importGrantsFile(ctx, cliActor, { publisher: e.id, source: { bytes: pkg(varied('e', 30)) } });
+    // A figure planted where the next file's grants have nothing to change (a word they lack).
+    await sql`INSERT INTO grants_word_totals (organisation_id, lexeme, currency, grants, total, first_award, last_award) VALUES (${e.id}::uuid, 'planted', 'GBP', 7, 700, '2020-01-01', '2020-01-01')`.execute(ctx.db);
+    await service.importGrantsFile(ctx, cliActor, { publisher: e.id, source: { bytes: pkg([grant('360G-e-extra', { title: 'Village hall roof', description: 'Roof repairs' })]) } });
+    const planted = () => sql<{ grants: number }>`SELECT grants FROM grants_word_totals WHERE organisation_id = ${e.id}::uuid AND lexeme = 'planted'`.execute(ctx.db);
+    assert.equal((await planted()).rows[0]?.grants, 7, 'an import changes only the keys of the grants it changes');
+    const rebuild = grantsCommands.find((x) => x.name.join(' ') === 'grants totals rebuild')!;
+    const out = (await rebuild.run(ctx, { values: { publisher: e.id }, positionals: [] } as never)) as { publishers: { id: string; rows: number }[] };
+    assert.equal(out.publishers.length, 1);
+    assert.equal(out.publishers[0]!.id, e.id);
+    assert.equal((await planted()).rows.length, 0, 'the rebuild mends it');
+    const audit = await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE action = 'grants.totals.rebuilt' AND organisation_id = ${e.id}::uuid`.execute(ctx.db);
+    assert.equal(audit.rows[0]!.n, 1);
+    // Every publisher at once (no --publisher): each one's rows are its rebuild's.
+    const all = (await rebuild.run(ctx, { values: {}, positionals: [] } as never)) as { publishers: { id: string }[] };
+    assert.ok(all.publishers.some((p) => p.id === e.id) && all.publishers.length >= 2);
+    await assert.rejects(rebuild.run(ctx, { values: { publisher: 'GB-CHC-NOSUCH' }, positionals: [] } as never), /No organisation/);
+  });
+
+  it('stay exact when two publishers import at once (same words, amounts and places; no deadlock), and refuse a kept table out of step', async () => {
+    const { ctx } = t();
+    const f = await verifiedOrganisation(ctx.db, 'Totals Trust F', 'registered-charity');
+    const g = await verifiedOrganisation(ctx.db, 'Totals Trust G', 'registered-charity');
+    await Promise.all([
+      service.importGrantsFile(ctx, cliActor, { publisher: f.id, source: { bytes: pkg(varied('f', 50)) } }),
+      service.importGrantsFile(ctx, cliActor, { publisher: g.id, source: { bytes: pkg(varied('g', 50)) } }),
+    ]);
+    await Promise.all([
+      service.importGrantsFile(ctx, cliActor, { publisher: f.id, source: { bytes: pkg(varied('f', 60, 1)) } }),
+      service.importGrantsFile(ctx, cliActor, { publisher: g.id, source: { bytes: pkg(varied('g', 60, 2)) } }),
+      // Two files of one publisher at once are serialised by its lock: both apply, one after the other.
+      service.importGrantsFile(ctx, cliActor, { publisher: f.id, source: { bytes: pkg(varied('f', 65, 4)) } }),
+    ]);
+    await sameAsRebuild(ctx, 'imports at once', [f.id, g.id]);
+    // A kept row deleted by hand: the next file whose grants leave that key cannot subtract from it, and is
+    // refused whole (nothing half-written) rather than keeping a wrong figure.
+    const row = await sql<{ lexeme: string }>`SELECT lexeme FROM grants_word_totals WHERE organisation_id = ${f.id}::uuid AND lexeme = 'communiti' AND currency = 'GBP'`.execute(ctx.db);
+    assert.equal(row.rows.length, 1);
+    await sql`DELETE FROM grants_word_totals WHERE organisation_id = ${f.id}::uuid AND lexeme = 'communiti' AND currency = 'GBP'`.execute(ctx.db);
+    const files = async () => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM grants_files WHERE organisation_id = ${f.id}::uuid`.execute(ctx.db)).rows[0]!.n;
+    const n = await files();
+    const replacing = varied('f', 65, 4).map((x) => ({ ...x, title: 'Renamed', description: 'Renamed' }));
+    await assert.rejects(service.importGrantsFile(ctx, cliActor, { publisher: f.id, source: { bytes: pkg(replacing) } }));
+    assert.equal(await files(), n, 'nothing written');
+    await service.rebuildGrantsTotals(ctx, cliActor, f.id);
+    await service.importGrantsFile(ctx, cliActor, { publisher: f.id, source: { bytes: pkg(replacing) } });
+    await sameAsRebuild(ctx, 'after the rebuild and the file', [f.id, g.id]);
   });
 });

@@ -23,7 +23,7 @@ describe('grant programmes in a browser', { skip: enabled ? false : 'Chromium no
 
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   before(async () => {
-    server = await startServer(async (c) => { w = await programmeWorld(c); });
+    server = await startServer(async (c) => { w = await programmeWorld(c, { fileQuestions: true }); });
     ({ ctx, baseUrl } = server);
     browser = await launch();
   });
@@ -59,9 +59,25 @@ describe('grant programmes in a browser', { skip: enabled ? false : 'Chromium no
     await applicant.getByRole('button', { name: 'Save and come back later' }).click();
     await applicant.waitForURL(/notice=saved/);
     await check(applicant, 'application-saved');
+    // The accounts: a file of a kind not taken is refused on its own page, naming the question; a PDF is kept.
+    await applicant.getByRole('button', { name: 'Save and upload a file for Your latest accounts' }).click();
+    await applicant.waitForURL(/\/files\/[\w-]+$/);
+    await check(applicant, 'file');
+    const fileInput = applicant.locator('input[type="file"]');
+    await fileInput.setInputFiles({ name: 'accounts.pdf', mimeType: 'application/pdf', buffer: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200)]) });
+    await applicant.getByRole('button', { name: 'Upload the file' }).click();
+    assert.match(await applicant.title(), /^Error: /);
+    assert.ok(await applicant.getByText(/Your latest accounts: it is a program/).first().isVisible());
+    await check(applicant, 'file-errors');
+    await fileInput.setInputFiles({ name: 'Accounts 2025.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n') });
+    await applicant.getByRole('button', { name: 'Upload the file' }).click();
+    await applicant.waitForURL(/notice=file-uploaded/);
+    assert.ok(await applicant.getByRole('link', { name: 'Accounts 2025.pdf' }).isVisible());
+    await check(applicant, 'application-file');
     await applicant.getByRole('button', { name: 'Save and continue to check your answers' }).click();
     await applicant.waitForURL(/\/check$/);
     assert.ok(await applicant.getByText('£3,000').first().isVisible());
+    assert.ok(await applicant.getByText(/Accounts 2025\.pdf \(\d+ bytes\)/).isVisible(), 'the file is listed, with its size');
     await check(applicant, 'check');
     await applicant.getByRole('button', { name: 'Accept and send' }).click();
     assert.ok(await applicant.getByRole('heading', { name: 'Application sent' }).isVisible());
@@ -92,6 +108,7 @@ describe('grant programmes in a browser', { skip: enabled ? false : 'Chromium no
     const assessor = await signIn(w.assessorB.email);
     await assessor.goto(`${baseUrl}/inbox`);
     await assessor.getByRole('link', { name: /Assess “Friday lunches”/ }).click();
+    assert.ok(await assessor.getByRole('link', { name: 'Accounts 2025.pdf' }).isVisible(), 'the assessor can open the accounts');
     await assessor.getByRole('group', { name: /Need in the area/ }).getByLabel('4').check();
     await assessor.getByRole('button', { name: 'Send my assessment' }).click();
     assert.match(await assessor.title(), /^Error: /);

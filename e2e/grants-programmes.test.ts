@@ -143,6 +143,41 @@ describe('grant programmes in a browser', { skip: enabled ? false : 'Chromium no
     assert.deepEqual(violations, []);
   });
 
+  it('the funder’s staff check a new programme before opening it, changing one answer on the way', { timeout: 120_000 }, async () => {
+    const staff = await signIn(w.staff.email);
+    await staff.goto(`${baseUrl}/grants/programmes/new`);
+    await check(staff, 'programme-new');
+    const d = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+    await staff.getByLabel('Name of the programme').fill('Autumn round');
+    await staff.getByLabel('What it is for').fill('Small grants for groups that meet in the autumn.');
+    await staff.getByLabel('Registered charities (including CIOs)').check();
+    await staff.getByLabel('Smallest grant').fill('500');
+    await staff.getByLabel('Largest grant').fill('1000');
+    await staff.getByLabel('Budget').fill('5000');
+    for (const [legend, day] of [['Opens on', d(0)], ['Closes on (the last day applications are taken)', d(30)]] as const) {
+      const group = staff.getByRole('group', { name: legend });
+      await group.getByLabel('Day').fill(day.slice(8, 10));
+      await group.getByLabel('Month').fill(day.slice(5, 7));
+      await group.getByLabel('Year').fill(day.slice(0, 4));
+    }
+    await staff.getByLabel('Questions (optional)').fill('text: What will you do?\nfile: Your latest accounts');
+    await staff.getByLabel('Assessment criteria').fill('3: Need in the area');
+    await staff.getByRole('button', { name: 'Continue to check the programme' }).click();
+    await staff.getByRole('heading', { name: 'Check the programme before you open it' }).waitFor();
+    assert.ok(await staff.getByText('File: Your latest accounts').isVisible());
+    await check(staff, 'programme-check');
+    await staff.getByRole('button', { name: 'Change name of the programme' }).click();
+    await staff.getByRole('heading', { name: 'Open a grant programme' }).waitFor();
+    await staff.getByLabel('Name of the programme').fill('Autumn round 2026');
+    await staff.getByRole('button', { name: 'Continue to check the programme' }).click();
+    await staff.getByRole('heading', { name: 'Check the programme before you open it' }).waitFor();
+    assert.ok(await staff.getByText('Autumn round 2026').isVisible());
+    await staff.getByRole('button', { name: 'Open the programme' }).click();
+    await staff.waitForURL(/\/manage\?notice=opened/);
+    await check(staff, 'programme-opened');
+    assert.deepEqual(violations, []);
+  });
+
   it('a person saves alerts, sees and deletes one, and stops another from its email link without signing in', { timeout: 120_000 }, async () => {
     const seeker = await signIn(w.outsider.email);
     for (const words of ['lunch', 'allotment']) {

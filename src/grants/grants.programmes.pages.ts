@@ -98,8 +98,13 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
 
   app.get('/grants/programmes/new', { config: { access: 'signed-in' } }, async (request, reply) => newProgrammePage(reply, request.actor));
 
+  // Opening a programme takes two steps: the form, then a check of everything on one page (GOV.UK check answers,
+  // a Change button a row that brings the form back filled in, at its field) before it is opened and public. The
+  // check page carries the form's fields as hidden inputs: nothing is kept until the programme is opened.
   app.post('/grants/programmes/new', { config: { access: 'signed-in' } }, async (request, reply) => {
-    const form = (request.body ?? {}) as Form;
+    const sent = (request.body ?? {}) as Form;
+    const { confirm, change, ...form } = sent;
+    if (one(change)) return newProgrammePage(reply, request.actor, { values: form });
     try {
       const errors: FieldErrors = [];
       const areas: string[] = [];
@@ -134,6 +139,7 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
         else throw error;
       }
       if (errors.length) throw AppError.validation(errors);
+      if (one(confirm) !== 'yes') return programmeCheckPage(reply, form, await programmes.prepareProgramme(db, request.actor, input), las);
       const p = await programmes.openProgramme(ctx, request.actor, input);
       return reply.redirect(`/grants/programmes/${p.id}/manage?notice=opened`, 303);
     } catch (error) {
@@ -142,6 +148,28 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
       return newProgrammePage(reply, request.actor, { values: form, errors: errors.map((e) => ({ ...e, field: map[e.field] ?? e.field })), status });
     }
   });
+
+  async function programmeCheckPage(reply: FastifyReply, form: Form, ready: Awaited<ReturnType<typeof programmes.prepareProgramme>>, las: Awaited<ReturnType<typeof listLocalAuthorities>>) {
+    const p = ready.programme;
+    const names = new Map(las.map((l) => [l.code, l.name]));
+    const longDate = (d: string) => new Date(`${d}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+    const rows: { key: string; field: string; lines: string[] }[] = [
+      { key: 'Funder', field: 'funder', lines: [ready.funder.name] },
+      { key: 'Name of the programme', field: 'title', lines: [p.title] },
+      { key: 'What it is for', field: 'purpose', lines: p.purpose.split(/\r?\n/).filter(Boolean) },
+      { key: 'Where it gives', field: 'areas', lines: p.areas.length ? p.areas.map((c) => names.get(c) ?? c) : ['Anywhere'] },
+      { key: 'Who can apply', field: 'recipientTypes', lines: p.recipientTypes.map((t) => programmes.recipientTypeLabels[t as programmes.RecipientType] ?? t) },
+      { key: 'Grants', field: 'min', lines: [`${programmes.poundsText(p.minPence)} to ${programmes.poundsText(p.maxPence)}`] },
+      { key: 'Budget', field: 'budget', lines: [programmes.poundsText(p.budgetPence)] },
+      { key: 'Open', field: 'opensOn', lines: [`${longDate(p.opensOn)} to ${longDate(p.closesOn)} (the last day applications are taken)`] },
+      { key: 'Questions', field: 'questions', lines: p.questions.length ? p.questions.map((q) => `${programmes.questionKindLabels[q.kind]}: ${q.label}${q.kind === 'choice' ? ` (${q.choices.join(', ')})` : ''}`) : ['None besides the title, the amount and the postcode'] },
+      { key: 'Assessment criteria', field: 'criteria', lines: p.criteria.map((c) => `${c.label} (weight ${c.weight})`) },
+      { key: 'Panel chair', field: 'panelChair', lines: [ready.panelChairName ?? 'None: the funder’s staff decide'] },
+      ...(ready.potTitle ? [{ key: 'Pot it draws on', field: 'pot', lines: [ready.potTitle] }] : []),
+    ];
+    const hidden = Object.entries(form).flatMap(([name, v]) => ([] as string[]).concat(v ?? []).map((value) => ({ name, value })));
+    return reply.page('grants/views/programme-check.njk', { rows, hidden, funder: ready.funder.name, opensNow: p.opensOn <= programmes.today() }, { form: true });
+  }
 
   app.get('/grants/programmes/:id', async (request, reply) => {
     const { id } = request.params as { id: string };

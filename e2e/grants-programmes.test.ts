@@ -23,7 +23,7 @@ describe('grant programmes in a browser', { skip: enabled ? false : 'Chromium no
 
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   before(async () => {
-    server = await startServer(async (c) => { w = await programmeWorld(c); });
+    server = await startServer(async (c) => { w = await programmeWorld(c, { fileQuestions: true }); });
     ({ ctx, baseUrl } = server);
     browser = await launch();
   });
@@ -59,9 +59,25 @@ describe('grant programmes in a browser', { skip: enabled ? false : 'Chromium no
     await applicant.getByRole('button', { name: 'Save and come back later' }).click();
     await applicant.waitForURL(/notice=saved/);
     await check(applicant, 'application-saved');
+    // The accounts: a file of a kind not taken is refused on its own page, naming the question; a PDF is kept.
+    await applicant.getByRole('button', { name: 'Save and upload a file for Your latest accounts' }).click();
+    await applicant.waitForURL(/\/files\/[\w-]+$/);
+    await check(applicant, 'file');
+    const fileInput = applicant.locator('input[type="file"]');
+    await fileInput.setInputFiles({ name: 'accounts.pdf', mimeType: 'application/pdf', buffer: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200)]) });
+    await applicant.getByRole('button', { name: 'Upload the file' }).click();
+    assert.match(await applicant.title(), /^Error: /);
+    assert.ok(await applicant.getByText(/Your latest accounts: it is a program/).first().isVisible());
+    await check(applicant, 'file-errors');
+    await fileInput.setInputFiles({ name: 'Accounts 2025.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n') });
+    await applicant.getByRole('button', { name: 'Upload the file' }).click();
+    await applicant.waitForURL(/notice=file-uploaded/);
+    assert.ok(await applicant.getByRole('link', { name: 'Accounts 2025.pdf' }).isVisible());
+    await check(applicant, 'application-file');
     await applicant.getByRole('button', { name: 'Save and continue to check your answers' }).click();
     await applicant.waitForURL(/\/check$/);
     assert.ok(await applicant.getByText('£3,000').first().isVisible());
+    assert.ok(await applicant.getByText(/Accounts 2025\.pdf \(\d+ bytes\)/).isVisible(), 'the file is listed, with its size');
     await check(applicant, 'check');
     await applicant.getByRole('button', { name: 'Accept and send' }).click();
     assert.ok(await applicant.getByRole('heading', { name: 'Application sent' }).isVisible());
@@ -92,6 +108,7 @@ describe('grant programmes in a browser', { skip: enabled ? false : 'Chromium no
     const assessor = await signIn(w.assessorB.email);
     await assessor.goto(`${baseUrl}/inbox`);
     await assessor.getByRole('link', { name: /Assess “Friday lunches”/ }).click();
+    assert.ok(await assessor.getByRole('link', { name: 'Accounts 2025.pdf' }).isVisible(), 'the assessor can open the accounts');
     await assessor.getByRole('group', { name: /Need in the area/ }).getByLabel('4').check();
     await assessor.getByRole('button', { name: 'Send my assessment' }).click();
     assert.match(await assessor.title(), /^Error: /);
@@ -123,6 +140,41 @@ describe('grant programmes in a browser', { skip: enabled ? false : 'Chromium no
     await check(visitor, 'programme-decided');
     const privateView = await visitor.goto(appUrl);
     assert.ok(privateView && (privateView.url().includes('/sign-in') || privateView.status() === 404));
+    assert.deepEqual(violations, []);
+  });
+
+  it('the funder’s staff check a new programme before opening it, changing one answer on the way', { timeout: 120_000 }, async () => {
+    const staff = await signIn(w.staff.email);
+    await staff.goto(`${baseUrl}/grants/programmes/new`);
+    await check(staff, 'programme-new');
+    const d = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+    await staff.getByLabel('Name of the programme').fill('Autumn round');
+    await staff.getByLabel('What it is for').fill('Small grants for groups that meet in the autumn.');
+    await staff.getByLabel('Registered charities (including CIOs)').check();
+    await staff.getByLabel('Smallest grant').fill('500');
+    await staff.getByLabel('Largest grant').fill('1000');
+    await staff.getByLabel('Budget').fill('5000');
+    for (const [legend, day] of [['Opens on', d(0)], ['Closes on (the last day applications are taken)', d(30)]] as const) {
+      const group = staff.getByRole('group', { name: legend });
+      await group.getByLabel('Day').fill(day.slice(8, 10));
+      await group.getByLabel('Month').fill(day.slice(5, 7));
+      await group.getByLabel('Year').fill(day.slice(0, 4));
+    }
+    await staff.getByLabel('Questions (optional)').fill('text: What will you do?\nfile: Your latest accounts');
+    await staff.getByLabel('Assessment criteria').fill('3: Need in the area');
+    await staff.getByRole('button', { name: 'Continue to check the programme' }).click();
+    await staff.getByRole('heading', { name: 'Check the programme before you open it' }).waitFor();
+    assert.ok(await staff.getByText('File: Your latest accounts').isVisible());
+    await check(staff, 'programme-check');
+    await staff.getByRole('button', { name: 'Change name of the programme' }).click();
+    await staff.getByRole('heading', { name: 'Open a grant programme' }).waitFor();
+    await staff.getByLabel('Name of the programme').fill('Autumn round 2026');
+    await staff.getByRole('button', { name: 'Continue to check the programme' }).click();
+    await staff.getByRole('heading', { name: 'Check the programme before you open it' }).waitFor();
+    assert.ok(await staff.getByText('Autumn round 2026').isVisible());
+    await staff.getByRole('button', { name: 'Open the programme' }).click();
+    await staff.waitForURL(/\/manage\?notice=opened/);
+    await check(staff, 'programme-opened');
     assert.deepEqual(violations, []);
   });
 

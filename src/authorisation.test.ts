@@ -47,6 +47,7 @@ import * as grantsProgrammes from './grants/grants.programmes.ts';
 import * as grantsApplications from './grants/grants.applications.ts';
 import * as grantsAssessment from './grants/grants.assessment.ts';
 import * as grantsAwards from './grants/grants.awards.ts';
+import * as grantsFiles from './grants/grants.application-files.ts';
 
 /** Someone who calls the app: an API token and a browser session (with its CSRF token). */
 interface Caller {
@@ -144,13 +145,15 @@ const cases: Record<string, Case> = {
   // unregistered group) and save alerts; the applicant saves and submits; the funder screens; the programme's
   // assessor scores; its panel chair decides.
   'POST /api/v1/grants/programmes': { as: 'orgStaff', url: () => '/api/v1/grants/programmes', body: (w) => ({ funder: w.org.id, title: 'Matrix API programme', purpose: 'Matrix', recipientTypes: ['charity'], minPence: 10_000, maxPence: 20_000, budgetPence: 50_000, opensOn: day(0), closesOn: day(10), criteria: [{ label: 'Need', weight: 2 }] }), status: 201 },
-  'POST /grants/programmes/new': { as: 'orgStaff', url: () => '/grants/programmes/new', body: (w) => ({ funder: w.org.id, title: 'Matrix page programme', purpose: 'Matrix', recipientTypes: ['charity', 'unregistered-group'], min: '100', max: '200', budget: '500', 'opensOn-day': day(0).slice(8, 10), 'opensOn-month': day(0).slice(5, 7), 'opensOn-year': day(0).slice(0, 4), 'closesOn-day': day(9).slice(8, 10), 'closesOn-month': day(9).slice(5, 7), 'closesOn-year': day(9).slice(0, 4), criteria: '2: Need' }), status: 303 },
+  'POST /grants/programmes/new': { as: 'orgStaff', url: () => '/grants/programmes/new', body: (w) => ({ funder: w.org.id, title: 'Matrix page programme', purpose: 'Matrix', recipientTypes: ['charity', 'unregistered-group'], min: '100', max: '200', budget: '500', 'opensOn-day': day(0).slice(8, 10), 'opensOn-month': day(0).slice(5, 7), 'opensOn-year': day(0).slice(0, 4), 'closesOn-day': day(9).slice(8, 10), 'closesOn-month': day(9).slice(5, 7), 'closesOn-year': day(9).slice(0, 4), criteria: '2: Need', confirm: 'yes' }), status: 303 },
   'POST /grants/programmes/alerts': { as: 'unrelated', refused: ['anonymous'], url: () => '/grants/programmes/alerts', body: () => ({ words: 'lunch club' }), status: 303 },
   'POST /grants/programmes/alerts/:id/delete': { as: 'orgStaff', url: (w) => `/grants/programmes/alerts/${w.ids.grantsAlertToDelete}/delete`, status: 303 },
   'POST /grants/programmes/alerts/unsubscribe': { as: 'anonymous', refused: [], url: () => '/grants/programmes/alerts/unsubscribe', body: (w) => ({ token: w.ids.grantsAlertUnsubscribeToken }), status: 200 },
   'POST /grants/programmes/:id/applications': { as: 'unrelated', refused: ['anonymous'], url: (w) => `/grants/programmes/${w.ids.grantsProgramme}/applications`, body: () => ({ organisation: 'group', groupName: 'Matrix Street Friends', bankAccount: 'yes', signatory1: 'Ann Lee', signatory2: 'Bo Chan', unrelated: 'yes' }), status: 303 },
   'POST /grants/programmes/:id/assessors': { as: 'orgStaff', url: (w) => `/grants/programmes/${w.ids.grantsProgramme}/assessors`, body: (w) => ({ assessor: w.people.orgFinance.userId }), status: 303 },
   'POST /grants/applications/:id': { as: 'providerAdmin', url: (w) => `/grants/applications/${w.ids.grantsAppDraft}`, body: () => ({ title: 'Matrix saved', amount: '200', postcode: 'NE1 1AA', action: 'save' }), status: 303 },
+  'POST /grants/applications/:id/files/:key': { as: 'providerAdmin', url: (w) => `/grants/applications/${w.ids.grantsAppDraft}/files/${w.ids.grantsFileQuestion}`, file: () => ({ filename: 'accounts.csv', content: 'item,cost\nHall hire,100\n' }), status: 303 },
+  'POST /grants/applications/:id/files/:key/remove': { as: 'providerAdmin', url: (w) => `/grants/applications/${w.ids.grantsAppWithFile}/files/${w.ids.grantsFileQuestion}/remove`, status: 303 },
   'POST /grants/applications/:id/submit': { as: 'providerAdmin', url: (w) => `/grants/applications/${w.ids.grantsAppComplete}/submit`, status: 200 },
   'POST /grants/applications/:id/screen': { as: 'orgStaff', url: (w) => `/grants/applications/${w.ids.grantsAppSubmitted}/screen`, body: () => ({ eligible: 'yes' }), status: 303 },
   'POST /grants/applications/:id/assess': { as: 'programmeAssessor', url: (w) => `/grants/applications/${w.ids.grantsAppEligible}/assess`, body: (w) => ({ action: 'score', [`s_${w.ids.grantsCriterion}`]: '3', recommendation: 'maybe' }), status: 303 },
@@ -719,6 +722,7 @@ async function buildWorld(ctx: AppContext) {
   const grantsProgramme = await grantsProgrammes.openProgramme(ctx, as(people.orgStaff), {
     funder: council.id, title: `Matrix Fund ${tag}`, purpose: 'Matrix grants', recipientTypes: ['charity', 'unregistered-group'], minPence: 10_000, maxPence: 100_000, budgetPence: 1_000_000,
     opensOn: day(-5), closesOn: day(30), criteria: [{ label: 'Need', weight: 1 }], panelChair: people.programmeChair.userId,
+    questions: [{ label: 'Matrix accounts', kind: 'file', required: false }],
   });
   await grantsProgrammes.addAssessor(ctx, as(people.orgStaff), grantsProgramme.id, people.programmeAssessor.userId);
   const grantsApplication = async (stage: 'draft' | 'complete' | 'submitted' | 'eligible' | 'scored') => {
@@ -738,6 +742,10 @@ async function buildWorld(ctx: AppContext) {
   const grantsAppSubmitted = await grantsApplication('submitted');
   const grantsAppEligible = await grantsApplication('eligible');
   const grantsAppScored = await grantsApplication('scored');
+  // A draft with a file to remove (the file question is optional, so the other stages need none).
+  const grantsFileQuestion = grantsProgramme.questions[0]!.key;
+  const grantsAppWithFile = await grantsApplication('draft');
+  await grantsFiles.uploadApplicationFile(ctx, as(people.providerAdmin), grantsAppWithFile, grantsFileQuestion, { bytes: Buffer.from('item,cost\nHall,10\n'), filename: 'matrix.csv' });
   const grantsAward = async (months: number) => (await grantsAwards.decideApplication(ctx, as(people.programmeChair), await grantsApplication('scored'), { decision: 'award', amountPence: 20_000, reasons: 'Matrix award', instalments: 1, months })).award!.id;
   const grantsAwardOpen = await grantsAward(12);
   const grantsAwardToClose = await grantsAward(1);
@@ -780,6 +788,7 @@ async function buildWorld(ctx: AppContext) {
       agreementApi, agreementPage, agreementSigned: signed.id, agreementTerm: signed.terms[0]!.id,
       cdfi: cdfiOrg.id, cdfiToAccredit: cdfiToAccredit.id, citrCertApi, citrCertPage, citrLoan, investmentDeal,
       grantsProgramme: grantsProgramme.id, grantsAppDraft, grantsAppComplete, grantsAppSubmitted, grantsAppEligible, grantsAppScored, grantsAwardOpen, grantsAwardToClose, grantsAlertToDelete, grantsAlertUnsubscribeToken, grantsCriterion: grantsProgramme.criteria[0]!.key,
+      grantsFileQuestion, grantsAppWithFile,
     },
   };
 }

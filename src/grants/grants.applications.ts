@@ -14,6 +14,7 @@ import { notifyWork, roleHolderIds } from '../platform/inbox.ts';
 import { getOrganisation } from '../organisations/organisations.service.ts';
 import { placesOf } from '../places/places.service.ts';
 import * as repo from './grants.programmes.repository.ts';
+import { applicationFiles, mayDownloadFiles, type UploadedFileView } from './grants.application-files.ts';
 import { PROGRAMME_ROLES, poundsText, recipientTypeLabels, runsProgramme, stateOf, today, type Question, type RecipientType } from './grants.programmes.ts';
 
 export const SCREEN_KIND = 'grants.application-to-screen';
@@ -205,14 +206,22 @@ export async function saveAnswers(ctx: AppContext, actor: Actor, id: string, inp
 }
 
 /** What is missing before the application can be submitted, each naming its field. */
-export function missingOf(app: AppRow, p: ProgrammeRow): { field: string; message: string }[] {
+export function missingOf(app: AppRow, p: ProgrammeRow, fileKeys: ReadonlySet<string>): { field: string; message: string }[] {
   const out: { field: string; message: string }[] = [];
   if (!app.title) out.push({ field: 'title', message: 'Give your project a title' });
   if (!app.amount_pence) out.push({ field: 'amountPence', message: `Say how much you ask for (${poundsText(p.min_pence)} to ${poundsText(p.max_pence)})` });
   if (!app.postcode) out.push({ field: 'postcode', message: 'Give the postcode where the work happens' });
   const answers = app.answers as Record<string, unknown>;
-  for (const q of p.questions as Question[]) if (q.required && q.kind !== 'file' && answers[q.key] === undefined) out.push({ field: `answers.${q.key}`, message: `Answer “${q.label}”` });
+  for (const q of p.questions as Question[]) {
+    if (q.required && q.kind === 'file' && !fileKeys.has(q.key)) out.push({ field: `answers.${q.key}`, message: `Upload a file for “${q.label}”` });
+    else if (q.required && q.kind !== 'file' && answers[q.key] === undefined) out.push({ field: `answers.${q.key}`, message: `Answer “${q.label}”` });
+  }
   return out;
+}
+
+/** The questions of an application that have a file. */
+async function fileKeysOf(db: Db, app: AppRow): Promise<Set<string>> {
+  return new Set((await repo.filesOf(db, app.organisation_id, app.id)).map((f) => f.question_key));
 }
 
 /** Saves the equality-monitoring answers (optional), apart from the application. Applicant and co-applicants only. */
@@ -272,7 +281,7 @@ export async function submitApplication(ctx: AppContext, actor: Actor, id: strin
     if (!isApplicantSide(role)) throw new AppError('forbidden', 'Only the applicant and co-applicants submit an application');
     if (app.status !== 'draft') throw new AppError('conflict', 'This application was submitted already');
     requireOpen(p);
-    const missing = missingOf(app, p);
+    const missing = missingOf(app, p, await fileKeysOf(trx, app));
     if (missing.length) throw AppError.validation(missing, 'The application is not complete');
     const at = new Date();
     await repo.updateApplication(trx, app.organisation_id, app.id, { status: 'submitted', submitted_at: at });
@@ -301,11 +310,14 @@ export interface ApplicationView {
   title: string; amountPence: number | null; postcode: string | null; areaCode: string | null; laCode: string | null;
   answers: Record<string, unknown>; status: string; screeningReason: string | null; submittedAt: string | null;
   people: { email: string }[]; missing: { field: string; message: string }[];
+  /** The files of its `file` questions, by question key (name, type, size), and whether this person may download them. */
+  files: Record<string, UploadedFileView>; mayDownloadFiles: boolean;
 }
 
 /** An application, for those who may see it (others: 404). The equality answers are never part of it. */
 export async function getApplication(db: Db, actor: Actor, id: string): Promise<ApplicationView> {
   const { app, programme: p, role } = await loadApplication(db, actor, id);
+  const files = await applicationFiles(db, app);
   return {
     id: app.id, reference: app.id.slice(0, 8).toUpperCase(), role,
     programme: { id: p.id, title: p.title, closesOn: p.closes_on, state: stateOf(p), questions: p.questions as Question[], minPence: p.min_pence, maxPence: p.max_pence },
@@ -314,7 +326,8 @@ export async function getApplication(db: Db, actor: Actor, id: string): Promise<
     answers: app.answers as Record<string, unknown>, status: app.status, screeningReason: app.screening_reason,
     submittedAt: app.submitted_at ? new Date(app.submitted_at).toISOString() : null,
     people: isApplicantSide(role) || role === 'funder' ? (await repo.peopleOf(db, app.organisation_id, app.id)).map((x) => ({ email: x.email })) : [],
-    missing: missingOf(app, p),
+    missing: missingOf(app, p, new Set(Object.keys(files))),
+    files, mayDownloadFiles: await mayDownloadFiles(db, actor, app, role),
   };
 }
 

@@ -24,12 +24,32 @@ eachEngine('grants programmes pages', (t) => {
     assert.match(bad.body, /weight must be a whole number/);
     assert.match(bad.body, /Choose who can apply/);
     const d = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-    const good = await staff.post('/grants/programmes/new', {
+    const fields = {
       funder: w.funder.id, title: 'Spring round', purpose: 'Small grants', areas: 'newcastle upon tyne', recipientTypes: 'unregistered-group', min: '500', max: '1,000', budget: '5000',
       'opensOn-day': d(0).slice(8, 10), 'opensOn-month': d(0).slice(5, 7), 'opensOn-year': d(0).slice(0, 4), 'closesOn-day': d(30).slice(8, 10), 'closesOn-month': d(30).slice(5, 7), 'closesOn-year': d(30).slice(0, 4),
-      questions: 'text: What will you do?\nchoice: Is it new? | Yes | No\npostcode: Where?', criteria: '3: Need\n1: Plan', panelChair: w.chair.user.id,
-    });
+      questions: 'text: What will you do?\nchoice: Is it new? | Yes | No\npostcode: Where?\nfile: Your accounts', criteria: '3: Need\n1: Plan', panelChair: w.chair.user.id,
+    };
+    const count = async () => Number((await ctx.db.selectFrom('grants_programmes').select((e) => e.fn.countAll().as('n')).where('organisation_id', '=', w.funder.id).executeTakeFirstOrThrow()).n);
+    const before = await count();
+    // First the check page: everything as it will be published, a Change button a row; nothing is opened yet.
+    const check = await staff.post('/grants/programmes/new', fields);
+    assert.equal(check.statusCode, 200, check.body.slice(0, 300));
+    assert.match(check.body, /Check the programme before you open it/);
+    for (const text of ['Spring round', 'Newcastle upon Tyne', 'Unregistered groups', '£500 to £1,000', '£5,000', 'Choice: Is it new? (Yes, No)', 'File: Your accounts', 'Need (weight 3)', w.chair.user.name]) assert.ok(check.body.includes(text.replace(/'/g, '&#39;')), text);
+    assert.match(check.body, /name="change" value="title" formaction="\/grants\/programmes\/new#title">Change<span class="govuk-visually-hidden"> name of the programme/);
+    assert.equal(await count(), before, 'nothing is opened before it is checked');
+    // Change brings the form back, filled in.
+    const changing = await staff.post('/grants/programmes/new', { ...fields, change: 'title' });
+    assert.equal(changing.statusCode, 200);
+    assert.match(changing.body, /<h1 class="govuk-heading-l">Open a grant programme<\/h1>/);
+    assert.match(changing.body, /value="Spring round"/);
+    assert.equal(await count(), before);
+    // The check page carries every field: its form, sent as it is, opens the programme.
+    const carried = Object.fromEntries([...check.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].filter((m) => m[1] !== '_csrf').map((m) => [m[1]!, m[2]!.replace(/&#(\d+);/g, (_x, n) => String.fromCharCode(Number(n)))]));
+    assert.equal(carried.questions, fields.questions, 'line breaks are carried');
+    const good = await staff.post('/grants/programmes/new', { ...carried, confirm: 'yes' });
     assert.equal(good.statusCode, 303, good.body.slice(0, 300));
+    assert.equal(await count(), before + 1);
     const id = (good.headers.location as string).split('/')[3]!;
     const p = await app.inject({ method: 'GET', url: `/api/v1/grants/programmes/${id}` });
     assert.deepEqual(p.json().areas.map((a: { code: string }) => a.code), ['E08000021']);

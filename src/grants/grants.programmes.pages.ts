@@ -15,7 +15,9 @@ import * as programmes from './grants.programmes.ts';
 import * as applications from './grants.applications.ts';
 import * as assessment from './grants.assessment.ts';
 import * as awards from './grants.awards.ts';
+import * as files from './grants.application-files.ts';
 import { potsReceived } from './grants.chains.ts';
+import { uploadedFilename } from '../platform/http.ts';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -96,8 +98,13 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
 
   app.get('/grants/programmes/new', { config: { access: 'signed-in' } }, async (request, reply) => newProgrammePage(reply, request.actor));
 
+  // Opening a programme takes two steps: the form, then a check of everything on one page (GOV.UK check answers,
+  // a Change button a row that brings the form back filled in, at its field) before it is opened and public. The
+  // check page carries the form's fields as hidden inputs: nothing is kept until the programme is opened.
   app.post('/grants/programmes/new', { config: { access: 'signed-in' } }, async (request, reply) => {
-    const form = (request.body ?? {}) as Form;
+    const sent = (request.body ?? {}) as Form;
+    const { confirm, change, ...form } = sent;
+    if (one(change)) return newProgrammePage(reply, request.actor, { values: form });
     try {
       const errors: FieldErrors = [];
       const areas: string[] = [];
@@ -132,6 +139,7 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
         else throw error;
       }
       if (errors.length) throw AppError.validation(errors);
+      if (one(confirm) !== 'yes') return programmeCheckPage(reply, form, await programmes.prepareProgramme(db, request.actor, input), las);
       const p = await programmes.openProgramme(ctx, request.actor, input);
       return reply.redirect(`/grants/programmes/${p.id}/manage?notice=opened`, 303);
     } catch (error) {
@@ -140,6 +148,28 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
       return newProgrammePage(reply, request.actor, { values: form, errors: errors.map((e) => ({ ...e, field: map[e.field] ?? e.field })), status });
     }
   });
+
+  async function programmeCheckPage(reply: FastifyReply, form: Form, ready: Awaited<ReturnType<typeof programmes.prepareProgramme>>, las: Awaited<ReturnType<typeof listLocalAuthorities>>) {
+    const p = ready.programme;
+    const names = new Map(las.map((l) => [l.code, l.name]));
+    const longDate = (d: string) => new Date(`${d}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+    const rows: { key: string; field: string; lines: string[] }[] = [
+      { key: 'Funder', field: 'funder', lines: [ready.funder.name] },
+      { key: 'Name of the programme', field: 'title', lines: [p.title] },
+      { key: 'What it is for', field: 'purpose', lines: p.purpose.split(/\r?\n/).filter(Boolean) },
+      { key: 'Where it gives', field: 'areas', lines: p.areas.length ? p.areas.map((c) => names.get(c) ?? c) : ['Anywhere'] },
+      { key: 'Who can apply', field: 'recipientTypes', lines: p.recipientTypes.map((t) => programmes.recipientTypeLabels[t as programmes.RecipientType] ?? t) },
+      { key: 'Grants', field: 'min', lines: [`${programmes.poundsText(p.minPence)} to ${programmes.poundsText(p.maxPence)}`] },
+      { key: 'Budget', field: 'budget', lines: [programmes.poundsText(p.budgetPence)] },
+      { key: 'Open', field: 'opensOn', lines: [`${longDate(p.opensOn)} to ${longDate(p.closesOn)} (the last day applications are taken)`] },
+      { key: 'Questions', field: 'questions', lines: p.questions.length ? p.questions.map((q) => `${programmes.questionKindLabels[q.kind]}: ${q.label}${q.kind === 'choice' ? ` (${q.choices.join(', ')})` : ''}`) : ['None besides the title, the amount and the postcode'] },
+      { key: 'Assessment criteria', field: 'criteria', lines: p.criteria.map((c) => `${c.label} (weight ${c.weight})`) },
+      { key: 'Panel chair', field: 'panelChair', lines: [ready.panelChairName ?? 'None: the funder’s staff decide'] },
+      ...(ready.potTitle ? [{ key: 'Pot it draws on', field: 'pot', lines: [ready.potTitle] }] : []),
+    ];
+    const hidden = Object.entries(form).flatMap(([name, v]) => ([] as string[]).concat(v ?? []).map((value) => ({ name, value })));
+    return reply.page('grants/views/programme-check.njk', { rows, hidden, funder: ready.funder.name, opensNow: p.opensOn <= programmes.today() }, { form: true });
+  }
 
   app.get('/grants/programmes/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
@@ -236,6 +266,7 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
         ...q, name, value: given !== undefined ? one(given) : typeof answers[q.key] === 'string' ? answers[q.key] : '',
         rows: [0, 1, 2, 3, 4].map((i) => ({ item: v ? one(v[`${name}_item_${i}`]) : budget[i]?.item ?? '', amount: v ? one(v[`${name}_amount_${i}`]) : budget[i] ? (budget[i]!.pence / 100).toFixed(2) : '' })),
         items: q.choices.map((c) => ({ value: c, text: c, checked: (given !== undefined ? one(given) : answers[q.key]) === c })),
+        file: q.kind === 'file' ? a.files[q.key] ?? null : null,
       };
     });
     const equality = await applications.equalityAnswers(db, actor, id);
@@ -248,7 +279,8 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
 
   app.get('/grants/applications/:id', { config: { access: 'signed-in' } }, async (request, reply) => {
     const notice = one((request.query as Form).notice);
-    return applicationPage(reply, request.actor, (request.params as { id: string }).id, { notice: notice === 'saved' ? 'Your answers are saved. You can come back to them at any time before the programme closes.' : notice === 'invited' ? 'The co-applicant is invited by email.' : undefined });
+    const notices: Record<string, string> = { saved: 'Your answers are saved. You can come back to them at any time before the programme closes.', invited: 'The co-applicant is invited by email.', 'file-uploaded': 'The file is uploaded and saved with your application.', 'file-removed': 'The file is removed.' };
+    return applicationPage(reply, request.actor, (request.params as { id: string }).id, { notice: notices[notice] });
   });
 
   app.post('/grants/applications/:id', { config: { access: 'signed-in' } }, async (request, reply) => {
@@ -272,6 +304,8 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
       const equality: Record<string, unknown> = {};
       for (const q of applications.EQUALITY_QUESTIONS) equality[q.key] = one(form[`e_${q.key}`]);
       await applications.saveEquality(ctx, request.actor, id, equality);
+      const fileKey = /^file:(.+)$/.exec(one(form.action))?.[1];
+      if (fileKey && a.programme.questions.some((q) => q.kind === 'file' && q.key === fileKey)) return reply.redirect(`/grants/applications/${id}/files/${encodeURIComponent(fileKey)}`, 303);
       return reply.redirect(one(form.action) === 'check' ? `/grants/applications/${id}/check` : `/grants/applications/${id}?notice=saved`, 303);
     } catch (error) {
       const { errors, status } = formErrors(error, 'title');
@@ -286,7 +320,11 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
       { key: { text: 'Project title' }, value: { text: a.title || 'Not given' }, actions: { items: [{ href: `/grants/applications/${a.id}#title`, text: 'Change', visuallyHiddenText: 'project title' }] } },
       { key: { text: 'Amount asked for' }, value: { text: a.amountPence ? programmes.poundsText(a.amountPence) : 'Not given' }, actions: { items: [{ href: `/grants/applications/${a.id}#amount`, text: 'Change', visuallyHiddenText: 'amount' }] } },
       { key: { text: 'Where the work happens' }, value: { text: a.postcode ?? 'Not given' }, actions: { items: [{ href: `/grants/applications/${a.id}#postcode`, text: 'Change', visuallyHiddenText: 'postcode' }] } },
-      ...a.programme.questions.filter((q) => q.kind !== 'file').map((q) => {
+      ...a.programme.questions.map((q) => {
+        if (q.kind === 'file') {
+          const f = a.files[q.key];
+          return { key: { text: q.label }, value: { text: f ? `${f.filename} (${f.sizeText})` : 'Not uploaded' }, actions: { items: [{ href: `/grants/applications/${a.id}/files/${q.key}?from=check`, text: 'Change', visuallyHiddenText: q.label }] } };
+        }
         const v = a.answers[q.key];
         const text = Array.isArray(v) ? (v as { item: string; pence: number }[]).map((r) => `${r.item}: ${programmes.poundsText(r.pence)}`).join('; ') : typeof v === 'string' ? v : 'Not answered';
         return { key: { text: q.label }, value: { text }, actions: { items: [{ href: `/grants/applications/${a.id}#a_${q.key}`, text: 'Change', visuallyHiddenText: q.label }] } };
@@ -306,6 +344,74 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
       const { errors, status } = formErrors(error, 'submit');
       return checkPage(reply, request.actor, id, { errors: errors.map((e) => ({ ...e, field: fieldOf(e.field) })), status });
     }
+  });
+
+  // ---- the file of a `file` question: its own page (upload, replace, remove), and its download ----
+
+  const fileLimitText = files.sizeText(files.APPLICATION_FILE_MAX_BYTES);
+  async function filePage(reply: FastifyReply, actor: Actor, id: string, key: string, extra: { errors?: FieldErrors; status?: number; from?: string; notice?: string } = {}) {
+    const a = await applications.getApplication(db, actor, id);
+    if (a.role !== 'applicant' && a.role !== 'co-applicant') throw new AppError('not_found', 'No such application');
+    const q = a.programme.questions.find((x) => x.kind === 'file' && x.key === key);
+    if (!q) throw new AppError('not_found', 'This application has no such file question');
+    return reply.page('grants/views/application-file.njk', {
+      a, q, file: a.files[q.key] ?? null, errors: extra.errors, notice: extra.notice, from: extra.from === 'check' ? 'check' : '',
+      allowedTypes: files.ALLOWED_TYPES_TEXT, limitText: fileLimitText,
+    }, { status: extra.status, form: true });
+  }
+  const fileParams = (request: { params: unknown }) => request.params as { id: string; key: string };
+  const backTo = (id: string, from: string, notice: string, key: string) => from === 'check' ? `/grants/applications/${id}/check` : `/grants/applications/${id}?notice=${notice}#a_${key}`;
+
+  app.get('/grants/applications/:id/files/:key', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const { id, key } = fileParams(request);
+    return filePage(reply, request.actor, id, key, { from: one((request.query as Form).from) });
+  });
+
+  // A file past the form's limit is refused while the form is read, before this route runs: its error handler
+  // shows the page again with the question named, as for any other refused file.
+  app.post('/grants/applications/:id/files/:key', {
+    config: { access: 'signed-in' },
+    errorHandler: async (error, request, reply) => {
+      const e = error as { code?: string };
+      if (e.code !== 'FST_REQ_FILE_TOO_LARGE' || !request.user) throw error;
+      const { id, key } = fileParams(request);
+      if (!request.raw.complete) reply.header('connection', 'close');
+      const q = (await applications.getApplication(db, request.actor, id)).programme.questions.find((x) => x.key === key);
+      return filePage(reply, request.actor, id, key, { errors: [{ field: 'file', message: `${q?.label ?? 'The file'}: the file is larger than ${fileLimitText}; it must be ${fileLimitText} or less` }], status: 413 });
+    },
+  }, async (request, reply) => {
+    const { id, key } = fileParams(request);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const from = typeof body.from === 'string' ? body.from : '';
+    try {
+      const bytes = Buffer.isBuffer(body.file) ? body.file : null;
+      await files.uploadApplicationFile(ctx, request.actor, id, key, { bytes, filename: uploadedFilename(request) });
+      return reply.redirect(backTo(id, from, 'file-uploaded', key), 303);
+    } catch (error) {
+      const { errors, status } = formErrors(error, 'file');
+      return filePage(reply, request.actor, id, key, { errors: errors.map((e) => ({ ...e, field: 'file' })), status, from });
+    }
+  });
+
+  app.post('/grants/applications/:id/files/:key/remove', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const { id, key } = fileParams(request);
+    const from = one(((request.body ?? {}) as Form).from);
+    await files.removeApplicationFile(ctx, request.actor, id, key);
+    return reply.redirect(backTo(id, from, 'file-removed', key), 303);
+  });
+
+  // Never shown in the browser: an attachment, its type as found from its bytes, no sniffing, no scripts.
+  app.get('/grants/applications/:id/files/:key/download', { config: { access: 'signed-in' } }, async (request, reply) => {
+    const { id, key } = fileParams(request);
+    const f = await files.downloadApplicationFile(db, request.actor, id, key);
+    return reply
+      .header('content-type', f.contentType.startsWith('text/') ? `${f.contentType}; charset=utf-8` : f.contentType)
+      .header('content-disposition', contentDisposition(f.filename))
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; sandbox")
+      .header('cache-control', 'private, no-store')
+      .header('content-length', String(f.sizeBytes))
+      .send(f.bytes);
   });
 
   app.get('/grants/applications', { config: { access: 'signed-in' } }, async (request, reply) => {
@@ -461,13 +567,25 @@ export function grantsProgrammesPages(app: App, ctx: AppContext): void {
   awardAction('/grants/awards/:id/close', 'close', (actor, id) => awards.closeAward(ctx, actor, id), 'closed');
 }
 
+/** `attachment`, with an ASCII name for old clients and the exact name in RFC 5987 form for the rest. */
+export function contentDisposition(filename: string): string {
+  const fallback = filename.normalize('NFKD').replace(/[^\x20-\x7e]/g, '').replace(/["\\%;]/g, '_').trim() || 'file';
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
 function answerRows(a: applications.ApplicationView) {
   return [
     { key: { text: 'Applicant' }, value: { text: `${a.applicant.name} (${a.applicant.typeLabel})` } },
     { key: { text: 'Project title' }, value: { text: a.title } },
     { key: { text: 'Amount asked for' }, value: { text: a.amountPence ? programmes.poundsText(a.amountPence) : 'Not given' } },
     { key: { text: 'Where the work happens' }, value: { text: `${a.postcode ?? 'Not given'}${a.areaCode ? ` (small area ${a.areaCode})` : ''}` } },
-    ...a.programme.questions.filter((q) => q.kind !== 'file').map((q) => {
+    ...a.programme.questions.map((q) => {
+      if (q.kind === 'file') {
+        const f = a.files[q.key];
+        if (!f) return { key: { text: q.label }, value: { text: 'No file uploaded' } };
+        if (!a.mayDownloadFiles) return { key: { text: q.label }, value: { text: `${f.filename} (${f.sizeText}): not open to you, as you declared a conflict of interest` } };
+        return { key: { text: q.label }, value: { html: `<a class="govuk-link" href="/grants/applications/${a.id}/files/${q.key}/download">${escapeHtml(f.filename)}</a> (${f.sizeText})` } };
+      }
       const v = a.answers[q.key];
       return { key: { text: q.label }, value: { text: Array.isArray(v) ? (v as { item: string; pence: number }[]).map((r) => `${r.item}: ${programmes.poundsText(r.pence)}`).join('; ') : typeof v === 'string' ? v : 'Not answered' } };
     }),

@@ -341,3 +341,36 @@ export async function usersByIds(db: Db, ids: string[]) {
   if (!ids.length) return [];
   return db.selectFrom('users').select(['id', 'email', 'name']).where('id', 'in', ids).orderBy('email').execute();
 }
+
+// ---- the files of `file` questions (migration 0046) ----
+
+/** The files of an application, without their bytes. */
+export async function filesOf(db: Db, organisationId: string, applicationId: string) {
+  return db.selectFrom('grants_application_files').select(['question_key', 'filename', 'content_type', 'size_bytes', 'sha256', 'uploaded_at'])
+    .where('organisation_id', '=', organisationId).where('application_id', '=', applicationId).execute();
+}
+
+/** One file, with its bytes. */
+export async function fileWithBytes(db: Db, organisationId: string, applicationId: string, questionKey: string) {
+  return db.selectFrom('grants_application_files').selectAll().where('organisation_id', '=', organisationId).where('application_id', '=', applicationId)
+    .where('question_key', '=', questionKey).executeTakeFirst();
+}
+
+/** Keeps a question's file, replacing the one it had. */
+export async function putFile(trx: Db, row: { organisation_id: string; application_id: string; question_key: string; filename: string; content_type: string; size_bytes: number; sha256: string; data: Uint8Array; uploaded_by: string | null }) {
+  const at = new Date();
+  await trx.insertInto('grants_application_files').values({ ...row, uploaded_at: at })
+    .onConflict((oc) => oc.columns(['organisation_id', 'application_id', 'question_key']).doUpdateSet({
+      filename: row.filename, content_type: row.content_type, size_bytes: row.size_bytes, sha256: row.sha256, data: row.data, uploaded_by: row.uploaded_by, uploaded_at: at,
+    })).execute();
+}
+
+/** Renames a kept file (the same bytes sent again under another name). */
+export async function renameFile(trx: Db, organisationId: string, applicationId: string, questionKey: string, filename: string) {
+  await trx.updateTable('grants_application_files').set({ filename }).where('organisation_id', '=', organisationId).where('application_id', '=', applicationId).where('question_key', '=', questionKey).execute();
+}
+
+export async function deleteFile(trx: Db, organisationId: string, applicationId: string, questionKey: string): Promise<boolean> {
+  const r = await trx.deleteFrom('grants_application_files').where('organisation_id', '=', organisationId).where('application_id', '=', applicationId).where('question_key', '=', questionKey).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}

@@ -168,6 +168,20 @@ export interface GrantsAwardReportRemindersTable {
   sent_at: Generated<Date>;
 }
 
+/** The file of a `file` question of an application (migration 0046): one a question, bytes beside it. */
+export interface GrantsApplicationFilesTable {
+  organisation_id: string;
+  application_id: string;
+  question_key: string;
+  filename: string;
+  content_type: string;
+  size_bytes: number;
+  sha256: string;
+  data: Uint8Array;
+  uploaded_by: string | null;
+  uploaded_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface ProgrammesTables {
   grants_programmes: GrantsProgrammesTable;
   grants_programme_assessors: GrantsProgrammeAssessorsTable;
@@ -182,4 +196,5 @@ export interface ProgrammesTables {
   grants_award_variations: GrantsAwardVariationsTable;
   grants_programme_alerts: GrantsProgrammeAlertsTable;
   grants_award_report_reminders: GrantsAwardReportRemindersTable;
+  grants_application_files: GrantsApplicationFilesTable;
 }

@@ -35,7 +35,7 @@ export async function placesWithPostcodes(ctx: AppContext) {
   await importPostcodes(ctx, cliActor, { bytes: Buffer.from('pcds,lsoa11cd,ladcd\nNE1 1AA,E01008300,E08000021\nNE1 2BB,E01008301,E08000021\nNE8 1AA,E01008160,E08000037\n') });
 }
 
-export async function programmeWorld(ctx: AppContext, options: { budgetPence?: number; opensOn?: string; closesOn?: string; funderLegalForm?: LegalForm; funderName?: string } = {}) {
+export async function programmeWorld(ctx: AppContext, options: { budgetPence?: number; opensOn?: string; closesOn?: string; funderLegalForm?: LegalForm; funderName?: string; fileQuestions?: boolean } = {}) {
   await placesWithPostcodes(ctx);
   const tag = randomBytes(3).toString('hex');
   const funder = await verifiedOrganisation(ctx.db, `${options.funderName ?? 'Tyne Community Foundation'} ${tag}`, options.funderLegalForm ?? 'registered-charity');
@@ -50,7 +50,9 @@ export async function programmeWorld(ctx: AppContext, options: { budgetPence?: n
     funder: funder.id, title: `Neighbourhood Fund ${tag}`, purpose: 'Small grants for groups that bring neighbours together.',
     areas: [NEWCASTLE], recipientTypes: ['charity', 'unregistered-group'], minPence: 100_000, maxPence: 500_000, budgetPence: options.budgetPence ?? 800_000,
     opensOn: options.opensOn ?? day(-10), closesOn: options.closesOn ?? day(20),
-    questions: [{ label: 'What will you do?', kind: 'text' }, { label: 'Is this a new activity?', kind: 'choice', choices: ['Yes', 'No'] }, { label: 'Your budget', kind: 'budget' }],
+    questions: [{ label: 'What will you do?', kind: 'text' }, { label: 'Is this a new activity?', kind: 'choice', choices: ['Yes', 'No'] }, { label: 'Your budget', kind: 'budget' },
+      // With `fileQuestions`: a required file (the accounts) and an optional one (a photo), last.
+      ...(options.fileQuestions ? [{ label: 'Your latest accounts', kind: 'file' }, { label: 'A photo of your work', kind: 'file', required: false }] : [])],
     criteria: [{ label: 'Need in the area', weight: 3 }, { label: 'A clear plan', weight: 2 }], panelChair: chair.user.id,
   });
   for (const a of [assessorA, assessorB]) await programmes.addAssessor(ctx, staff.actor, programme.id, a.user.id);

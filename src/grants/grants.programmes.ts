@@ -126,28 +126,42 @@ export async function checkProgrammeInput(db: Db, input: ProgrammeInput) {
 }
 
 /**
+ * Everything `openProgramme` checks, writing nothing: who may open it for this funder, that the funder is
+ * verified, every field, the panel chair and the pot. Returns what would be opened, with the names a person
+ * checks before opening it (the page's check-your-answers step).
+ */
+export async function prepareProgramme(db: Db, actor: Actor, input: ProgrammeInput) {
+  const funder = await getOrganisation(db, String(input.funder ?? ''));
+  await requireOrganisationRole(db, actor, funder.id, PROGRAMME_ROLES);
+  await requireVerifiedOrganisation(db, funder.id, 'open a grant programme');
+  const p = await checkProgrammeInput(db, input);
+  let panelChair: string | null = null;
+  let panelChairName: string | null = null;
+  if (input.panelChair) {
+    const members = await repo.membersOf(db, funder.id);
+    const chair = members.find((m) => m.id === input.panelChair);
+    if (!chair) throw AppError.validation([{ field: 'panelChair', message: `The panel chair must be one of ${funder.name}’s people` }]);
+    panelChair = chair.id; panelChairName = chair.name;
+  }
+  let pot: { organisationId: string; grantId: string } | null = null;
+  let potTitle: string | null = null;
+  if (input.pot) {
+    const found = (await potsReceived(db, funder.id)).find((x) => x.key === input.pot);
+    if (!found) throw AppError.validation([{ field: 'pot', message: `${funder.name} did not receive that pot: choose one of the pots it received` }]);
+    if (found.currency !== 'GBP' || p.budgetPence > found.amountMinor) throw AppError.validation([{ field: 'budgetPence', message: `The budget cannot be more than the pot it draws on (${poundsText(found.amountMinor)})` }]);
+    pot = { organisationId: found.publisher.id, grantId: found.grantId };
+    potTitle = `${found.title} (${found.funder}, ${poundsText(found.amountMinor)})`;
+  }
+  return { funder, programme: p, panelChair, panelChairName, pot, potTitle };
+}
+
+/**
  * Opens a programme for a verified funder: its staff, finance officers or administrators. The panel chair
  * must be one of the funder's people. A pot (by its key from `potsReceived`) must be one the funder received,
  * and the budget cannot be more than the pot. People whose saved searches it matches are emailed. Audited.
  */
 export async function openProgramme(ctx: AppContext, actor: Actor, input: ProgrammeInput): Promise<ProgrammeView> {
-  const funder = await getOrganisation(ctx.db, String(input.funder ?? ''));
-  await requireOrganisationRole(ctx.db, actor, funder.id, PROGRAMME_ROLES);
-  await requireVerifiedOrganisation(ctx.db, funder.id, 'open a grant programme');
-  const p = await checkProgrammeInput(ctx.db, input);
-  let panelChair: string | null = null;
-  if (input.panelChair) {
-    const members = await repo.membersOf(ctx.db, funder.id);
-    panelChair = members.find((m) => m.id === input.panelChair)?.id ?? null;
-    if (!panelChair) throw AppError.validation([{ field: 'panelChair', message: `The panel chair must be one of ${funder.name}’s people` }]);
-  }
-  let pot: { organisationId: string; grantId: string } | null = null;
-  if (input.pot) {
-    const found = (await potsReceived(ctx.db, funder.id)).find((x) => x.key === input.pot);
-    if (!found) throw AppError.validation([{ field: 'pot', message: `${funder.name} did not receive that pot: choose one of the pots it received` }]);
-    if (found.currency !== 'GBP' || p.budgetPence > found.amountMinor) throw AppError.validation([{ field: 'budgetPence', message: `The budget cannot be more than the pot it draws on (${poundsText(found.amountMinor)})` }]);
-    pot = { organisationId: found.publisher.id, grantId: found.grantId };
-  }
+  const { funder, programme: p, panelChair, pot } = await prepareProgramme(ctx.db, actor, input);
   const id = await ctx.db.transaction().execute(async (trx) => {
     const id = await repo.insertProgramme(trx, {
       organisation_id: funder.id, title: p.title, purpose: p.purpose, area_codes: p.areas, recipient_types: p.recipientTypes, min_pence: p.minPence, max_pence: p.maxPence,

@@ -46,8 +46,8 @@ async function same(ctx: AppContext, label: string, raw: Record<string, string>)
   return summed;
 }
 
-/** The first page of a search by plain SQL over the grants, without the explorer's indexes or kept tables. */
-async function plainPage(ctx: AppContext, f: repo.GrantFilters): Promise<string[]> {
+/** A search's conditions in plain SQL over the grants, without the explorer's indexes or kept tables. */
+function plainConditions(f: repo.GrantFilters) {
   const c = [sql`is_current`];
   if (f.text) c.push(sql`search_vector @@ websearch_to_tsquery('english', ${f.text})`);
   if (f.publisherId) c.push(sql`organisation_id = ${f.publisherId}`);
@@ -58,24 +58,19 @@ async function plainPage(ctx: AppContext, f: repo.GrantFilters): Promise<string[
   else if (f.regrantType) c.push(sql`regrant_type = ${f.regrantType}`);
   if (f.from) c.push(sql`award_date >= ${f.from}::date`);
   if (f.to) c.push(sql`award_date <= ${f.to}::date`);
-  const r = await sql<{ grant_id: string }>`SELECT grant_id FROM grants_grants WHERE ${sql.join(c, sql` AND `)} ORDER BY award_date DESC, grant_id, organisation_id LIMIT 20`.execute(ctx.db);
+  return sql.join(c, sql` AND `);
+}
+
+/** The first page of a search by plain SQL over the grants. */
+async function plainPage(ctx: AppContext, f: repo.GrantFilters): Promise<string[]> {
+  const r = await sql<{ grant_id: string }>`SELECT grant_id FROM grants_grants WHERE ${plainConditions(f)} ORDER BY award_date DESC, grant_id, organisation_id LIMIT 20`.execute(ctx.db);
   return r.rows.map((x) => x.grant_id);
 }
 
 /** The totals of a search by plain SQL over the grants. */
 async function plainTotals(ctx: AppContext, f: repo.GrantFilters) {
-  const c = [sql`is_current`];
-  if (f.text) c.push(sql`search_vector @@ websearch_to_tsquery('english', ${f.text})`);
-  if (f.publisherId) c.push(sql`organisation_id = ${f.publisherId}`);
-  if (f.minPence !== undefined) c.push(sql`currency = 'GBP' AND amount_minor >= ${f.minPence}`);
-  if (f.maxPence !== undefined) c.push(sql`currency = 'GBP' AND amount_minor <= ${f.maxPence}`);
-  if (f.recipientKind) c.push(sql`recipient_kind = ${f.recipientKind}`);
-  if (f.regrantType === 'any') c.push(sql`regrant_type IS NOT NULL`);
-  else if (f.regrantType) c.push(sql`regrant_type = ${f.regrantType}`);
-  if (f.from) c.push(sql`award_date >= ${f.from}::date`);
-  if (f.to) c.push(sql`award_date <= ${f.to}::date`);
   const r = await sql<{ currency: string; grants: number; total: string; first: string; last: string }>`SELECT currency, count(*)::int AS grants, sum(amount_minor) AS total,
-    min(award_date)::text AS first, max(award_date)::text AS last FROM grants_grants WHERE ${sql.join(c, sql` AND `)} GROUP BY 1 ORDER BY 1`.execute(ctx.db);
+    min(award_date)::text AS first, max(award_date)::text AS last FROM grants_grants WHERE ${plainConditions(f)} GROUP BY 1 ORDER BY 1`.execute(ctx.db);
   return r.rows.map((x) => ({ ...x, total: Number(x.total) }));
 }
 

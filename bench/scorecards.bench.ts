@@ -96,6 +96,11 @@ await ctx.handle.close();
   await sql`INSERT INTO voice_story_services (organisation_id, service_id, story_id) SELECT organisation_id, service_id, id FROM bench_stories`.execute(db);
   await sql`INSERT INTO voice_responses (organisation_id, story_id, responder_name, body, claims_change, status, created_at, published_at)
     SELECT organisation_id, id, 'Staff', 'Thank you.', i % 10 = 0, 'published', published_at, published_at + (i % 72) * interval '1 hour' FROM bench_stories WHERE i % 2 = 0`.execute(db);
+  // Each story's first answer and change counts (voice_story_answers, migration 0051), as the migration backfills
+  // them; the app keeps them at every write of an answer.
+  await sql`INSERT INTO voice_story_answers (organisation_id, story_id, first_at, changes, confirmed)
+    SELECT organisation_id, story_id, min(published_at), count(*) FILTER (WHERE claims_change), count(*) FILTER (WHERE change_confirmed_at IS NOT NULL)
+      FROM voice_responses WHERE status = 'published' GROUP BY organisation_id, story_id`.execute(db);
   // Statistics as autovacuum would leave them after a load. ANALYZE needs the tables' owner: as the app role it
   // skips every table (a warning only), and the planner then guesses from empty tables (4 rows for 80,000).
   if (engine === 'postgres') {
@@ -114,7 +119,7 @@ await ctx.handle.close();
     const load = execSync('uptime').toString().trim().replace(/^.*load average: /, '');
     const r = await recomputeScorecards(db, periods);
     runs.push(r.ms);
-    console.log(`recompute ${r.services.toLocaleString('en-GB')} services × ${r.periods.length} years = ${r.rows.toLocaleString('en-GB')} rows: ${ms(r.ms)} (load average ${load})`);
+    console.log(`recompute ${r.services.toLocaleString('en-GB')} services × ${r.periods.length} years = ${r.rows.toLocaleString('en-GB')} rows (${r.written.toLocaleString('en-GB')} written): ${ms(r.ms)} (load average ${load})`);
   }
   // The worst-10% flags of this calendar year and the last (compareServices of every kind and indicator, with
   // the rank simulation): the second step of `commonweal scorecards recompute`.

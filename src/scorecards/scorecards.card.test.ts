@@ -17,6 +17,7 @@ import { setGovernance } from '../organisations/organisations.governance.ts';
 import { wilson } from './scorecards.stats.ts';
 import { periodOf, recentPeriods } from './scorecards.periods.ts';
 import { recomputeScorecards } from './scorecards.recompute.ts';
+import * as scorecardsRepo from './scorecards.repository.ts';
 
 const opts = { baseUrl };
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -189,9 +190,22 @@ eachEngine('the scorecard of a service and of a provider', (t) => {
     assert.equal(result.rows, result.services * 2);
     const row = await db.selectFrom('scorecard_service_periods').selectAll().where('service_id', '=', w.services.homeCare.id).where('period', '=', periodOf(new Date()).name).executeTakeFirstOrThrow();
     assert.deepEqual([row.stories, row.rated, row.positive, row.negative, row.answered, row.median_minutes], [10, 9, 7, 1, 2, 180]);
-    // Recomputing again replaces, never duplicates.
-    await recomputeScorecards(db, recentPeriods(2));
+    // Recomputing again replaces, never duplicates; with nothing new it writes nothing, yet the year's time of
+    // recompute (shown on the list) moves on.
+    const before = await scorecardsRepo.lastComputed(db, row.period);
+    assert.ok(before);
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal((await recomputeScorecards(db, recentPeriods(2))).written, 0);
     assert.equal(Number((await db.selectFrom('scorecard_service_periods').select((e) => e.fn.countAll().as('n')).where('service_id', '=', w.services.homeCare.id).executeTakeFirstOrThrow()).n), 2);
+    assert.ok((await scorecardsRepo.lastComputed(db, row.period))!.getTime() > before.getTime());
+    // A stale figure (one field, and a median that was null) is rewritten, and a cached row no service has
+    // (a service gone) is deleted; nothing else is touched.
+    await db.updateTable('scorecard_service_periods').set({ answered: 99 }).where('service_id', '=', w.services.homeCare.id).where('period', '=', row.period).execute();
+    await db.updateTable('scorecard_service_periods').set({ median_minutes: 7 }).where('service_id', '=', w.services.bins.id).where('period', '=', row.period).execute();
+    await db.insertInto('scorecard_service_periods').values({ ...row, service_id: '00000000-0000-4000-8000-000000000018', computed_at: undefined }).execute();
+    assert.equal((await recomputeScorecards(db, recentPeriods(2))).written, 3);
+    const again = await db.selectFrom('scorecard_service_periods').selectAll().where('period', '=', row.period).where('service_id', 'in', [w.services.homeCare.id, w.services.bins.id, '00000000-0000-4000-8000-000000000018']).orderBy('stories', 'desc').execute();
+    assert.deepEqual(again.map((r) => [r.stories, r.answered, r.median_minutes]), [[10, 2, 180], [0, 0, null]]);
     const agent = new TestAgent(t().app);
     const list = await agent.get('/scorecards?q=home');
     assert.equal(list.statusCode, 200);

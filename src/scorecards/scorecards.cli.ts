@@ -60,7 +60,7 @@ export const scorecardsCommands: CliCommand[] = [
       const result = await recomputeScorecards(ctx.db, periods, (done, of) => { if (!values.json) process.stderr.write(`${done} of ${of} years\n`); });
       const flagged = await recomputeFlags(ctx.db, flagYears(values.period === undefined ? null : periods[0]!));
       if (values.json) return { ...result, flags: flagged };
-      process.stdout.write(`Recomputed ${result.services.toLocaleString('en-GB')} services for ${result.periods.join(', ')}: ${result.rows.toLocaleString('en-GB')} rows in ${result.ms.toLocaleString('en-GB')} ms\n`);
+      process.stdout.write(`Recomputed ${result.services.toLocaleString('en-GB')} services for ${result.periods.join(', ')}: ${result.rows.toLocaleString('en-GB')} rows (${result.written.toLocaleString('en-GB')} written) in ${result.ms.toLocaleString('en-GB')} ms\n`);
       process.stdout.write(`Worst-10% flags for ${flagged.periods.join(' and ')}: ${flagged.flags.toLocaleString('en-GB')} in ${flagged.ms.toLocaleString('en-GB')} ms\n`);
       return undefined;
     },

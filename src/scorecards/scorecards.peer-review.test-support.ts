@@ -11,6 +11,7 @@ import { addMember, createOrganisation } from '../organisations/organisations.se
 import { verifiedPublicBody } from '../organisations/organisations.test-support.ts';
 import { importPostcodes } from '../places/places.lookups.ts';
 import * as voice from '../voice/voice.service.ts';
+import { refreshStoryAnswers } from '../voice/voice.repository.ts';
 import { loadPlaces, NEWCASTLE } from '../voice/voice.test-support.ts';
 import * as review from './scorecards.peer-review.ts';
 import { registerPeerReviewer } from './scorecards.peer-review.ts';
@@ -39,6 +40,7 @@ export async function seedStories(db: Db, s: { serviceId: string; organisationId
   if (answered.length) {
     await sql`INSERT INTO voice_responses (organisation_id, story_id, responder_name, body, status, created_at, published_at)
       SELECT ${s.organisationId}, x, 'Seeded', 'Thank you.', 'published', ${at}, ${at} FROM unnest(${sql.val(answered)}::uuid[]) x`.execute(db);
+    await refreshStoryAnswers(db, answered.map((storyId) => ({ organisationId: s.organisationId, storyId })));
   }
 }
 

@@ -9,7 +9,8 @@ import { listServiceIds, serviceVoiceRecordsByPeriod } from '../voice/voice.serv
 import * as repo from './scorecards.repository.ts';
 import type { Period } from './scorecards.periods.ts';
 
-export interface RecomputeResult { periods: string[]; services: number; rows: number; ms: number }
+/** rows: the cached rows the periods have; written: how many of them were inserted, changed or deleted. */
+export interface RecomputeResult { periods: string[]; services: number; rows: number; written: number; ms: number }
 
 export async function recomputeScorecards(db: Db, periods: Period[], progress: (done: number, of: number) => void = () => {}): Promise<RecomputeResult> {
   const t0 = performance.now();
@@ -32,9 +33,9 @@ export async function recomputeScorecards(db: Db, periods: Period[], progress: (
     }
   }
   progress(periods.length, periods.length);
-  await inTransaction(db, async (trx) => {
+  const written = await inTransaction(db, async (trx) => {
     await repo.lockRecompute(trx, 'figures');
-    await repo.replacePeriods(trx, periods.map((p) => p.name), rows);
+    return repo.replacePeriods(trx, periods.map((p) => p.name), rows);
   });
-  return { periods: periods.map((p) => p.name), services: services.length, rows: rows.length, ms: Math.round(performance.now() - t0) };
+  return { periods: periods.map((p) => p.name), services: services.length, rows: rows.length, written, ms: Math.round(performance.now() - t0) };
 }

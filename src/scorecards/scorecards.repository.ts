@@ -16,18 +16,43 @@ export interface CachedFigures {
   changes_claimed: number; changes_confirmed: number;
 }
 
-/** Replaces every row of these periods in one statement per 5,000 rows (arrays unnested: one round trip each). */
-export async function replacePeriods(db: Db, periods: string[], rows: CachedFigures[]): Promise<void> {
-  await db.deleteFrom('scorecard_service_periods').where('period', 'in', periods).execute();
-  for (let i = 0; i < rows.length; i += 5000) {
-    const chunk = rows.slice(i, i + 5000);
-    const col = <K extends keyof CachedFigures>(k: K) => chunk.map((r) => r[k]);
-    await sql`
-      INSERT INTO scorecard_service_periods (organisation_id, service_id, period, stories, rated, positive, negative, answered, median_minutes, changes_claimed, changes_confirmed)
+/**
+ * Makes the stored rows of these periods equal to `rows`, writing only what differs (one statement): a row whose
+ * figures are unchanged is left alone (`IS DISTINCT FROM`), a new one inserted, a changed one updated (its
+ * computed_at then says when it last changed), and a stored row of these periods absent from `rows` (a service
+ * gone, or moved to another organisation) deleted. Each period's time of recompute goes to
+ * scorecard_figure_years (0051). Returns how many rows were written or deleted.
+ */
+export async function replacePeriods(db: Db, periods: string[], rows: CachedFigures[]): Promise<number> {
+  if (periods.length === 0) return 0;
+  const col = <K extends keyof CachedFigures>(k: K) => rows.map((r) => r[k]);
+  const r = await sql<{ written: string; deleted: string }>`
+    WITH n AS (
       SELECT * FROM unnest(${col('organisation_id')}::uuid[], ${col('service_id')}::uuid[], ${col('period')}::text[], ${col('stories')}::int[], ${col('rated')}::int[],
         ${col('positive')}::int[], ${col('negative')}::int[], ${col('answered')}::int[], ${col('median_minutes')}::int[], ${col('changes_claimed')}::int[], ${col('changes_confirmed')}::int[])
-    `.execute(db);
-  }
+        AS n(organisation_id, service_id, period, stories, rated, positive, negative, answered, median_minutes, changes_claimed, changes_confirmed)),
+    up AS (
+      INSERT INTO scorecard_service_periods AS t (organisation_id, service_id, period, stories, rated, positive, negative, answered, median_minutes, changes_claimed, changes_confirmed)
+      SELECT * FROM n
+      ON CONFLICT (organisation_id, service_id, period) DO UPDATE SET
+        stories = excluded.stories, rated = excluded.rated, positive = excluded.positive, negative = excluded.negative,
+        answered = excluded.answered, median_minutes = excluded.median_minutes, changes_claimed = excluded.changes_claimed,
+        changes_confirmed = excluded.changes_confirmed, computed_at = now()
+      WHERE (t.stories, t.rated, t.positive, t.negative, t.answered, t.median_minutes, t.changes_claimed, t.changes_confirmed)
+            IS DISTINCT FROM (excluded.stories, excluded.rated, excluded.positive, excluded.negative, excluded.answered, excluded.median_minutes, excluded.changes_claimed, excluded.changes_confirmed)
+      RETURNING 1),
+    gone AS (
+      DELETE FROM scorecard_service_periods t
+       WHERE t.period IN (${sql.join(periods)})
+         AND NOT EXISTS (SELECT 1 FROM n WHERE n.organisation_id = t.organisation_id AND n.service_id = t.service_id AND n.period = t.period)
+      RETURNING 1)
+    SELECT (SELECT count(*) FROM up) AS written, (SELECT count(*) FROM gone) AS deleted
+  `.execute(db);
+  await sql`
+    INSERT INTO scorecard_figure_years (period) SELECT unnest(${periods}::text[])
+    ON CONFLICT (period) DO UPDATE SET computed_at = now()
+  `.execute(db);
+  return Number(r.rows[0]!.written) + Number(r.rows[0]!.deleted);
 }
 
 export async function cachedFigures(db: Db, period: string, serviceIds: string[]): Promise<CachedFigures[]> {
@@ -36,9 +61,9 @@ export async function cachedFigures(db: Db, period: string, serviceIds: string[]
     .where('period', '=', period).where('service_id', 'in', serviceIds).execute();
 }
 
+/** When a year's figures were last recomputed (scorecard_figure_years, 0051), whether or not any changed. */
 export async function lastComputed(db: Db, period: string): Promise<Date | null> {
-  const r = await db.selectFrom('scorecard_service_periods').select((e) => e.fn.max('computed_at').as('at')).where('period', '=', period).executeTakeFirst();
-  return (r?.at as Date | null) ?? null;
+  return (await db.selectFrom('scorecard_figure_years').select('computed_at').where('period', '=', period).executeTakeFirst())?.computed_at ?? null;
 }
 
 export type FlagRow = Selectable<ScorecardFlagsTable>;

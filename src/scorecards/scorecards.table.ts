@@ -31,6 +31,12 @@ export interface ScorecardFlagsTable {
 }
 
 /** When each calendar year's flags were last computed (migration 0042). */
+/** When each financial year's cached figures were last recomputed (migration 0051). */
+export interface ScorecardFigureYearsTable {
+  period: string;
+  computed_at: Generated<Date>;
+}
+
 export interface ScorecardFlagYearsTable {
   period: string;
   computed_at: Generated<Date>;
@@ -40,4 +46,5 @@ export interface ScorecardsTables {
   scorecard_service_periods: ScorecardServicePeriodsTable;
   scorecard_flags: ScorecardFlagsTable;
   scorecard_flag_years: ScorecardFlagYearsTable;
+  scorecard_figure_years: ScorecardFigureYearsTable;
 }

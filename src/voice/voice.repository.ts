@@ -224,10 +224,40 @@ export async function recordMeToo(db: Db, storyId: string, voterHash: string): P
 // Responses
 
 export async function insertResponse(db: Db, r: { organisationId: string; storyId: string; responderUserId: string | null; responderName: string; body: string; claimsChange: boolean; status: ModerationStatus; publishedAt: Date | null }): Promise<ResponseRow> {
-  return db.insertInto('voice_responses').values({
+  const row = await db.insertInto('voice_responses').values({
     organisation_id: r.organisationId, story_id: r.storyId, responder_user_id: r.responderUserId, responder_name: r.responderName, body: r.body,
     claims_change: r.claimsChange, status: r.status, published_at: r.publishedAt, reject_reason: null, confirm_token_hash: null, change_confirmed_at: null,
   }).returning([...responseColumns]).executeTakeFirstOrThrow();
+  if (r.status === 'published') await refreshStoryAnswers(db, [{ organisationId: row.organisation_id, storyId: row.story_id }]);
+  return row;
+}
+
+/**
+ * Rebuilds voice_story_answers (0051) for these stories and organisations from their published answers: the
+ * first answer's time and the changes claimed and confirmed; no row when none is published. Every write to
+ * voice_responses calls it in its transaction. A lock on each story (held to the end of the transaction) makes
+ * two answers to one story published at once rebuild one after the other, the second seeing the first.
+ */
+export async function refreshStoryAnswers(db: Db, pairs: { organisationId: string; storyId: string }[]): Promise<void> {
+  if (pairs.length === 0) return;
+  const orgs = pairs.map((p) => p.organisationId);
+  const stories = pairs.map((p) => p.storyId);
+  await sql`SELECT pg_advisory_xact_lock(hashtext('voice.story-answers'), hashtext(s::text)) FROM (SELECT DISTINCT unnest(${stories}::uuid[]) AS s ORDER BY 1) x`.execute(db);
+  await sql`
+    WITH k AS (SELECT DISTINCT * FROM unnest(${orgs}::uuid[], ${stories}::uuid[]) AS k(organisation_id, story_id)),
+    a AS (
+      SELECT r.organisation_id, r.story_id, min(r.published_at) AS first_at,
+             count(*) FILTER (WHERE r.claims_change) AS changes, count(*) FILTER (WHERE r.change_confirmed_at IS NOT NULL) AS confirmed
+        FROM k JOIN voice_responses r ON r.organisation_id = k.organisation_id AND r.story_id = k.story_id AND r.status = 'published'
+       GROUP BY r.organisation_id, r.story_id),
+    gone AS (
+      DELETE FROM voice_story_answers t USING k
+       WHERE t.organisation_id = k.organisation_id AND t.story_id = k.story_id
+         AND NOT EXISTS (SELECT 1 FROM a WHERE a.organisation_id = t.organisation_id AND a.story_id = t.story_id))
+    INSERT INTO voice_story_answers (organisation_id, story_id, first_at, changes, confirmed)
+    SELECT organisation_id, story_id, first_at, changes, confirmed FROM a
+    ON CONFLICT (organisation_id, story_id) DO UPDATE SET first_at = excluded.first_at, changes = excluded.changes, confirmed = excluded.confirmed
+  `.execute(db);
 }
 
 export async function findResponse(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<ResponseRow | null> {
@@ -237,8 +267,10 @@ export async function findResponse(db: Db, id: string, options: { forUpdate?: bo
 }
 
 export async function updateResponse(db: Db, r: ResponseRow, change: Partial<{ body: string; status: ModerationStatus; reject_reason: string | null; published_at: Date | null; confirm_token_hash: string | null; change_confirmed_at: Date | null }>): Promise<ResponseRow> {
-  return db.updateTable('voice_responses').set(change).where('organisation_id', '=', r.organisation_id).where('id', '=', r.id)
+  const row = await db.updateTable('voice_responses').set(change).where('organisation_id', '=', r.organisation_id).where('id', '=', r.id)
     .returning([...responseColumns]).executeTakeFirstOrThrow();
+  if (r.status === 'published' || row.status === 'published') await refreshStoryAnswers(db, [{ organisationId: row.organisation_id, storyId: row.story_id }]);
+  return row;
 }
 
 export async function responsesOfStories(db: Db, storyIds: string[], status?: ModerationStatus): Promise<ResponseRow[]> {
@@ -297,8 +329,9 @@ export async function markExampleStory(db: Db, storyId: string, times: { submitt
 
 /** Demo seed only: gives a response the given times. */
 export async function setResponseTimes(db: Db, responseId: string, times: { createdAt: Date; publishedAt: Date | null }): Promise<void> {
-  await db.updateTable('voice_responses').set({ created_at: times.createdAt, published_at: times.publishedAt })
-    .where('id', '=', responseId).execute();
+  const row = await db.updateTable('voice_responses').set({ created_at: times.createdAt, published_at: times.publishedAt })
+    .where('id', '=', responseId).returning(['organisation_id', 'story_id']).executeTakeFirst();
+  if (row) await refreshStoryAnswers(db, [{ organisationId: row.organisation_id, storyId: row.story_id }]);
 }
 
 // Metrics
@@ -377,10 +410,11 @@ export async function serviceVoiceRecords(db: Db, serviceIds: string[], from: Da
 
 /**
  * Every service's records for several periods in one statement (the scorecards' recompute): the same figures as
- * serviceVoiceRecords, grouped by service and period. Stories are read once over the whole span; each story's
- * published answers by the service's organisation are aggregated once (first answer, changes claimed and
- * confirmed) and joined to it, so nothing is computed per service. Services without stories in a period are
- * absent.
+ * serviceVoiceRecords, grouped by service and period. Stories are read once over the whole span, each joined to
+ * its row of voice_story_answers (0051: the first published answer of the service's organisation, changes claimed
+ * and confirmed, kept at every write of an answer), so no answer is aggregated here and nothing is computed per
+ * service. serviceVoiceRecords reads the answers themselves and is the oracle of the tests. Services without
+ * stories in a period are absent.
  */
 export async function serviceVoiceRecordsByPeriod(db: Db, periods: { name: string; from: Date; to: Date }[]) {
   if (periods.length === 0) return [];
@@ -399,13 +433,7 @@ export async function serviceVoiceRecordsByPeriod(db: Db, periods: { name: strin
         FROM voice_stories s
         JOIN p ON s.published_at >= p.from_at AND s.published_at < p.to_at
         JOIN voice_story_services ss ON ss.story_id = s.id
-       WHERE s.status = 'published' AND s.published_at >= ${min} AND s.published_at < ${max}),
-    ans AS (
-      SELECT r.organisation_id, r.story_id, min(r.published_at) AS first_at,
-             count(*) FILTER (WHERE r.claims_change) AS changes, count(*) FILTER (WHERE r.change_confirmed_at IS NOT NULL) AS confirmed
-        FROM voice_responses r
-       WHERE r.status = 'published'
-       GROUP BY r.organisation_id, r.story_id)
+       WHERE s.status = 'published' AND s.published_at >= ${min} AND s.published_at < ${max})
     SELECT st.service_id, st.organisation_id, st.period,
            count(*) AS stories,
            count(st.fft_rating) AS rated,
@@ -419,7 +447,7 @@ export async function serviceVoiceRecordsByPeriod(db: Db, periods: { name: strin
            -- greatest() ignores a NULL, so the unanswered are filtered out, not counted as 0.
            percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(0, extract(epoch FROM a.first_at - st.published_at) / 60)) FILTER (WHERE a.first_at IS NOT NULL) AS median_minutes,
            coalesce(sum(a.changes), 0) AS changes, coalesce(sum(a.confirmed), 0) AS confirmed
-      FROM st LEFT JOIN ans a ON a.story_id = st.id AND a.organisation_id = st.organisation_id
+      FROM st LEFT JOIN voice_story_answers a ON a.story_id = st.id AND a.organisation_id = st.organisation_id
      GROUP BY st.service_id, st.organisation_id, st.period
   `.execute(db);
   return r.rows;

@@ -80,6 +80,15 @@ export interface VoiceMeTooRequestsTable {
   confirmed_at: Date | null;
 }
 
+/** Per story and answering organisation: its first published answer and changes claimed/confirmed (migration 0051). */
+export interface VoiceStoryAnswersTable {
+  organisation_id: string;
+  story_id: string;
+  first_at: Date | null;
+  changes: number;
+  confirmed: number;
+}
+
 export interface VoiceResponsesTable {
   organisation_id: string;
   id: Generated<string>;
@@ -194,6 +203,7 @@ export interface VoiceTables {
   voice_me_too: VoiceMeTooTable;
   voice_me_too_requests: VoiceMeTooRequestsTable;
   voice_responses: VoiceResponsesTable;
+  voice_story_answers: VoiceStoryAnswersTable;
   voice_moderation_log: VoiceModerationLogTable;
   voice_subscriptions: VoiceSubscriptionsTable;
   voice_petition_settings: VoicePetitionSettingsTable;
